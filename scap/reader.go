@@ -1,0 +1,324 @@
+package scap
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/klauspost/compress/gzip"
+
+	"xtrace/event"
+)
+
+// Reader reads a capture block by block. Create it with NewReader, which
+// reads the first section's header; then call Next until it returns io.EOF.
+// After the first error every call returns that error.
+type Reader struct {
+	br      *bufio.Reader
+	off     int64 // offset of the next unread byte
+	blkOff  int64 // offset of the block being decoded
+	hdr     *Header
+	section int
+	err     error
+
+	pending    bool // a block header was read but not its body
+	pendingTyp uint32
+	pendingLen uint32
+
+	buf  []byte // block body, reused
+	conv []byte // v1 event converted to v2, reused
+	ev   Event
+}
+
+// NewReader returns a Reader for the capture in r, which may be
+// gzip-compressed (one or several concatenated members). It reads the
+// section header and the metadata blocks up to the first event.
+func NewReader(r io.Reader) (*Reader, error) {
+	br := bufio.NewReaderSize(r, 1<<16)
+	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, &FormatError{Msg: "reading gzip header", Err: err}
+		}
+		br = bufio.NewReaderSize(zr, 1<<16)
+	}
+	rd := &Reader{br: br, ev: Event{params: make([]uint32, 0, 32)}}
+	if err := rd.readSection(true); err != nil {
+		rd.err = err
+		return nil, err
+	}
+	return rd, nil
+}
+
+// Header returns the metadata of the current section. A new section (a
+// second SHB in the stream) replaces it; see Section.
+func (r *Reader) Header() *Header { return r.hdr }
+
+// Section returns the number of the current section, starting at 0. It
+// changes when Next crosses a section header.
+func (r *Reader) Section() int { return r.section }
+
+// Offset returns the byte offset, in the decompressed stream, of the block
+// read last.
+func (r *Reader) Offset() int64 { return r.blkOff }
+
+// Next returns the next event. At a clean end of the capture it returns
+// io.EOF. Event types this version does not know are skipped, as sysdig
+// skips them. The returned Event and its byte slices are reused by the
+// next call.
+func (r *Reader) Next() (*Event, error) {
+	if r.err != nil {
+		return nil, r.err
+	}
+	ev, err := r.next()
+	if err != nil {
+		r.err = err
+		return nil, err
+	}
+	return ev, nil
+}
+
+func (r *Reader) next() (*Event, error) {
+	for {
+		typ, total, err := r.blockHeader()
+		if err != nil {
+			return nil, err
+		}
+		if typ == BlockSHB {
+			r.pending, r.pendingTyp, r.pendingLen = true, typ, total
+			if err := r.readSection(false); err != nil {
+				return nil, err
+			}
+			r.section++
+			continue
+		}
+		if !isEventBlock(typ) {
+			return nil, r.formatErr(BlockName(typ), fmt.Sprintf("unexpected block type %#x after the first event", typ), nil)
+		}
+		v2 := typ == BlockEVv2 || typ == BlockEVFv2 || typ == BlockEVv2Big || typ == BlockEVFv2Big
+		large := typ == BlockEVv2Big || typ == BlockEVFv2Big
+		flagged := typ == BlockEVFv1 || typ == BlockEVFv2 || typ == BlockEVFv2Big
+		hdrLen := uint32(evtHeaderLen)
+		if !v2 {
+			hdrLen -= 4
+		}
+		if total < 8+hdrLen+4 {
+			return nil, r.formatErr(BlockName(typ), fmt.Sprintf("block length %d too short for an event", total), nil)
+		}
+		bodyLen := total - 8
+		if !large && bodyLen > maxEventBlockBody {
+			return nil, r.formatErr(BlockName(typ), fmt.Sprintf("event block length %d exceeds the %d-byte limit of non-large blocks", total, maxEventBlockBody+8), nil)
+		}
+		body, err := r.readBody(int(bodyLen), BlockName(typ))
+		if err != nil {
+			return nil, err
+		}
+		pos := 2
+		ev := &r.ev
+		ev.Offset = r.blkOff
+		ev.CPU = binary.LittleEndian.Uint16(body)
+		ev.DumpFlags = 0
+		if flagged {
+			if len(body) < 6 {
+				return nil, r.formatErr(BlockName(typ), "event block too short for its flags", nil)
+			}
+			ev.DumpFlags = binary.LittleEndian.Uint32(body[2:])
+			pos = 6
+		}
+		raw := body[pos:]
+		if len(raw) < int(hdrLen) {
+			return nil, r.formatErr(BlockName(typ), "event block too short for an event header", nil)
+		}
+		if event.Type(binary.LittleEndian.Uint16(raw[20:])) >= event.NumTypes {
+			continue
+		}
+		if !v2 {
+			r.conv, err = convertV1(r.conv, raw)
+			if err != nil {
+				return nil, r.formatErr(BlockName(typ), err.Error(), nil)
+			}
+			raw = r.conv
+		}
+		if err := ev.decode(raw); err != nil {
+			return nil, r.formatErr(BlockName(typ), err.Error(), nil)
+		}
+		return ev, nil
+	}
+}
+
+// blockHeader returns the type and total length of the next block,
+// io.EOF at a clean end.
+func (r *Reader) blockHeader() (typ, total uint32, err error) {
+	if r.pending {
+		r.pending = false
+		return r.pendingTyp, r.pendingLen, nil
+	}
+	r.blkOff = r.off
+	var h [8]byte
+	n, err := io.ReadFull(r.br, h[:])
+	r.off += int64(n)
+	if n == 0 && (err == io.EOF) {
+		return 0, 0, io.EOF
+	}
+	if err != nil {
+		return 0, 0, r.readErr("", "block header", 8, n, err)
+	}
+	typ = binary.LittleEndian.Uint32(h[:])
+	total = binary.LittleEndian.Uint32(h[4:])
+	if total < 12 || total%4 != 0 {
+		return 0, 0, r.formatErr(BlockName(typ), fmt.Sprintf("invalid block length %d", total), nil)
+	}
+	return typ, total, nil
+}
+
+// readBody reads n bytes (a block body with its padding and trailer) into
+// the reusable buffer. Large requests grow the buffer step by step, so a
+// corrupt length on a short file fails before allocating it all.
+func (r *Reader) readBody(n int, block string) ([]byte, error) {
+	if cap(r.buf) >= n {
+		r.buf = r.buf[:n]
+		got, err := io.ReadFull(r.br, r.buf)
+		r.off += int64(got)
+		if err != nil {
+			return nil, r.readErr(block, "block body", n, got, err)
+		}
+		return r.buf, nil
+	}
+	const step = 1 << 20
+	r.buf = r.buf[:0]
+	for len(r.buf) < n {
+		chunk := n - len(r.buf)
+		if chunk > step {
+			chunk = step
+		}
+		start := len(r.buf)
+		r.buf = append(r.buf, make([]byte, chunk)...)
+		got, err := io.ReadFull(r.br, r.buf[start:])
+		r.off += int64(got)
+		if err != nil {
+			return nil, r.readErr(block, "block body", n, start+got, err)
+		}
+	}
+	return r.buf, nil
+}
+
+func (r *Reader) readErr(block, what string, want, got int, err error) error {
+	if err == io.EOF || err == io.ErrUnexpectedEOF {
+		return r.formatErr(block, fmt.Sprintf("truncated: %s needs %d bytes, only %d left", what, want, got), ErrTruncated)
+	}
+	return r.formatErr(block, "reading "+what, err)
+}
+
+func (r *Reader) formatErr(block, msg string, err error) error {
+	return &FormatError{Offset: r.blkOff, Block: block, Msg: msg, Err: err}
+}
+
+// readSection reads a section header block and the metadata that follows,
+// stopping before the first event block.
+func (r *Reader) readSection(first bool) error {
+	typ, total, err := r.blockHeader()
+	if err == io.EOF {
+		return r.formatErr("", "empty file", ErrNotScap)
+	}
+	if err != nil {
+		if first && errors.Is(err, ErrTruncated) {
+			return r.formatErr("", "file too short for a section header", ErrNotScap)
+		}
+		if first {
+			return r.formatErr("", "not a scap capture (no section header block)", ErrNotScap)
+		}
+		return err
+	}
+	if typ != BlockSHB {
+		return r.formatErr("", fmt.Sprintf("not a scap capture: first block type %#x is not a section header", typ), ErrNotScap)
+	}
+	if total < 28 {
+		return r.formatErr("SHB", fmt.Sprintf("section header length %d, want at least 28", total), nil)
+	}
+	body, err := r.readBody(int(total-8), "SHB")
+	if err != nil {
+		return err
+	}
+	if magic := binary.LittleEndian.Uint32(body); magic != byteOrderMagic {
+		return r.formatErr("SHB", fmt.Sprintf("invalid byte-order magic %#x", magic), ErrNotScap)
+	}
+	h := &Header{
+		Major: binary.LittleEndian.Uint16(body[4:]),
+		Minor: binary.LittleEndian.Uint16(body[6:]),
+	}
+	if h.Major > 1 {
+		return r.formatErr("SHB", fmt.Sprintf("unsupported format version %d.%d", h.Major, h.Minor), nil)
+	}
+	if tr := binary.LittleEndian.Uint32(body[len(body)-4:]); tr != total {
+		return r.formatErr("SHB", fmt.Sprintf("block length %d does not match its trailer %d", total, tr), nil)
+	}
+	r.hdr = h
+	for {
+		typ, total, err := r.blockHeader()
+		if err == io.EOF {
+			return r.formatErr("", "section has no event", ErrNoEvents)
+		}
+		if err != nil {
+			return err
+		}
+		if isEventBlock(typ) || typ == BlockSHB {
+			if typ == BlockSHB {
+				return r.formatErr("SHB", "section has no event", ErrNoEvents)
+			}
+			r.pending, r.pendingTyp, r.pendingLen = true, typ, total
+			return nil
+		}
+		name := BlockName(typ)
+		body, err := r.readBody(int(total-8), name)
+		if err != nil {
+			return err
+		}
+		if tr := binary.LittleEndian.Uint32(body[len(body)-4:]); tr != total {
+			return r.formatErr(name, fmt.Sprintf("block length %d does not match its trailer %d", total, tr), nil)
+		}
+		body = body[:len(body)-4]
+		var msg string
+		switch name {
+		case "MI":
+			if len(body) != machineInfoSz {
+				if l := len(body); l < machineInfoSz || l > machineInfoSz+3 {
+					msg = fmt.Sprintf("machine info block body is %d bytes, want %d", l, machineInfoSz)
+					break
+				}
+			}
+			h.Machine, msg = parseMachineInfo(body)
+		case "PL":
+			h.Procs, msg = parseProcs(body, typ, h.Procs)
+		case "FDL":
+			var l FDList
+			l, msg = parseFDList(body, typ)
+			if msg == "" && !h.hasTID(l.TID) {
+				msg = fmt.Sprintf("fd list references tid %d, which is not in the process list", l.TID)
+			}
+			h.FDs = append(h.FDs, l)
+		case "IL":
+			h.Interfaces, msg = parseInterfaces(body, typ)
+			h.HasIL = true
+		case "UL":
+			h.Users, h.Groups = h.Users[:0], h.Groups[:0]
+			h.Users, h.Groups, msg = parseUsers(body, typ, h.Users, h.Groups)
+			h.HasUL = true
+		default:
+			// Unknown metadata blocks are skipped, as sysdig does.
+		}
+		if msg != "" {
+			return r.formatErr(name, msg, nil)
+		}
+	}
+}
+
+func (h *Header) hasTID(tid uint64) bool {
+	for i := range h.Procs {
+		if uint64(h.Procs[i].TID) == tid {
+			return true
+		}
+	}
+	return false
+}
