@@ -1,0 +1,183 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"xtrace/chisel"
+)
+
+// shortWithArg lists the short options that take a value (sysdig's getopt
+// string, limited to the options xtrace has).
+const shortWithArg = "cCeGinMprstwW"
+
+// shortNoArg lists the short options without a value.
+const shortNoArg = "AbdDEFhjlLPqRSvxXz"
+
+// normalizeArgs rewrites sysdig-style arguments into a form kong parses,
+// and takes out what kong cannot express:
+//
+//   - everything after the first "--" is the command to record;
+//   - -cl (getopt reads it as -c l) lists chisels;
+//   - -c NAME takes the next word as the chisel's argument string when the
+//     chisel declares arguments, as sysdig does;
+//   - -p with digits and commas only is a PID list (strace's -p); -pc,
+//     -pcontainer, -pk, -pkubernetes, -pm, -pmesos pick sysdig's presets.
+//
+// Short options may be clustered (-zw FILE, -Ac echo_fds).
+func normalizeArgs(args []string, cli *CLI) ([]string, error) {
+	var out []string
+	reg := func() *chisel.Registry { return chisel.NewRegistry(chiselDirsFromArgs(args)) }
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			cli.Command = append([]string(nil), args[i+1:]...)
+			break
+		}
+		if strings.HasPrefix(a, "--chisel=") || a == "--chisel" {
+			name := strings.TrimPrefix(a, "--chisel=")
+			if a == "--chisel" {
+				if i+1 >= len(args) {
+					return nil, fmt.Errorf("--chisel needs a chisel name")
+				}
+				i++
+				name = args[i]
+			}
+			var err error
+			i, err = addChisel(cli, reg, name, args, i)
+			if err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if strings.HasPrefix(a, "--print=") || a == "--print" {
+			val := strings.TrimPrefix(a, "--print=")
+			if a == "--print" {
+				if i+1 >= len(args) {
+					return nil, fmt.Errorf("--print needs a format")
+				}
+				i++
+				val = args[i]
+			}
+			out = appendPrint(out, cli, val)
+			continue
+		}
+		if len(a) < 2 || a[0] != '-' || a[1] == '-' {
+			out = append(out, a)
+			continue
+		}
+		// A cluster of short options.
+		var kept strings.Builder
+		for j := 1; j < len(a); j++ {
+			c := a[j]
+			if strings.IndexByte(shortNoArg, c) >= 0 {
+				kept.WriteByte(c)
+				continue
+			}
+			if strings.IndexByte(shortWithArg, c) < 0 {
+				// Unknown to us: let kong report it.
+				kept.WriteString(a[j:])
+				break
+			}
+			val := a[j+1:]
+			if val == "" {
+				if i+1 >= len(args) {
+					return nil, fmt.Errorf("option -%c needs a value", c)
+				}
+				i++
+				val = args[i]
+			}
+			switch c {
+			case 'c':
+				if val == "l" {
+					out = append(out, "--list-chisels")
+				} else {
+					var err error
+					i, err = addChisel(cli, reg, val, args, i)
+					if err != nil {
+						return nil, err
+					}
+				}
+			case 'p':
+				out = appendPrint(out, cli, val)
+			default:
+				out = append(out, "-"+string(c), val)
+			}
+			break
+		}
+		if kept.Len() > 0 {
+			out = append(out, "-"+kept.String())
+		}
+	}
+	return out, nil
+}
+
+// appendPrint handles the value of -p/--print.
+func appendPrint(out []string, cli *CLI, val string) []string {
+	switch val {
+	case "c", "container":
+		cli.Preset = "container"
+		return out
+	case "k", "kubernetes":
+		cli.Preset = "kubernetes"
+		return out
+	case "m", "mesos":
+		cli.Preset = "mesos"
+		return out
+	}
+	if isPIDList(val) {
+		return append(out, "--pid", val)
+	}
+	return append(out, "--print", val)
+}
+
+// isPIDList reports whether s is made only of digits and commas (with at
+// least one digit).
+func isPIDList(s string) bool {
+	digit := false
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			digit = true
+		case r == ',':
+		default:
+			return false
+		}
+	}
+	return digit
+}
+
+// addChisel records -c NAME and, when the chisel declares arguments, takes
+// the next word as its argument string. It returns the new index into args.
+func addChisel(cli *CLI, reg func() *chisel.Registry, name string, args []string, i int) (int, error) {
+	spec := ChiselSpec{Name: name}
+	info, err := reg().Info(name)
+	if err != nil {
+		return i, err
+	}
+	if len(info.Args) > 0 && i+1 < len(args) && args[i+1] != "--" {
+		i++
+		spec.Args, spec.HasArgs = args[i], true
+	}
+	cli.Chisels = append(cli.Chisels, spec)
+	return i, nil
+}
+
+// chiselDirsFromArgs finds --chisel-dir values before kong has parsed them,
+// so that -c can look chisels up while arguments are normalised.
+func chiselDirsFromArgs(args []string) []string {
+	var dirs []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			break
+		}
+		if strings.HasPrefix(a, "--chisel-dir=") {
+			dirs = append(dirs, strings.TrimPrefix(a, "--chisel-dir="))
+		} else if a == "--chisel-dir" && i+1 < len(args) {
+			dirs = append(dirs, args[i+1])
+			i++
+		}
+	}
+	return dirs
+}

@@ -1,0 +1,20 @@
+package main
+
+import (
+	"errors"
+	"io"
+)
+
+// listFields prints the field list (-l, -lv, --list-markdown).
+//
+// TODO(field): implement.
+func listFields(cli *CLI, stdout io.Writer) error {
+	return errors.New("xtrace: -l is not implemented yet")
+}
+
+// listEvents prints the event list (-L).
+//
+// TODO(format): implement.
+func listEvents(cli *CLI, stdout io.Writer) error {
+	return errors.New("xtrace: -L is not implemented yet")
+}

@@ -1,0 +1,169 @@
+// Command xtrace records a command's syscalls into a sysdig scap file with
+// ptrace and seccomp-bpf, and replays scap files as sysdig does: same event
+// lines, filters, output formats and (JavaScript) chisels.
+//
+//	xtrace -zw out.scap.z -- service apache2 start   # record
+//	xtrace -r out.scap.z "proc.name=apache2 and evt.failed=true"
+//	xtrace -r out.scap.z -c lsof "fd.sport=80"
+//	xtrace -p 1234 -w app.scap                        # attach
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/alecthomas/kong"
+)
+
+// CLI holds every flag. The names and short letters are sysdig's; options
+// that sysdig spells in ways getopt allows but kong does not (-cl, -pc,
+// -c NAME ARGS, -p PID) are normalised by normalizeArgs first.
+type CLI struct {
+	Read     string `short:"r" name:"read" aliases:"readfile" placeholder:"FILE" help:"Read events from a scap capture (plain or gzip) instead of recording."`
+	Write    string `short:"w" name:"write" aliases:"writefile" placeholder:"FILE" help:"Write events to a scap capture (created 0600)."`
+	Compress bool   `short:"z" name:"compress" help:"With -w: gzip the capture, as sysdig -z does."`
+
+	NumEvents int64  `short:"n" name:"numevents" placeholder:"N" help:"Stop after N events (hidden events count too, as in sysdig)."`
+	Snaplen   int    `short:"s" name:"snaplen" default:"80" placeholder:"LEN" help:"Bytes of each I/O buffer to capture."`
+	Duration  int    `short:"M" name:"duration" placeholder:"SECS" help:"Stop after SECS seconds."`
+	TimeType  string `short:"t" name:"timetype" placeholder:"h|a|r|d|D" help:"Time column: h human (default), a absolute, r relative to the first event, d enter-exit delta, D delta from the previous printed event."`
+
+	ASCII    bool   `short:"A" name:"print-ascii" help:"Print data buffers as ASCII text (printable bytes and newlines)."`
+	Hex      bool   `short:"x" name:"print-hex" help:"Print data buffers as hex."`
+	HexASCII bool   `short:"X" name:"print-hex-ascii" help:"Print data buffers as hex and ASCII."`
+	Base64   bool   `short:"b" name:"print-base64" help:"Print data buffers as base64."`
+	JSON     bool   `short:"j" name:"json" help:"Print events as JSON objects, one per line."`
+	Print    string `short:"p" name:"print" placeholder:"FORMAT" help:"Output format, e.g. \"%evt.num %proc.name %fd.name\" (a leading * prints events with missing fields as <NA>). -p with digits and commas only attaches to those PIDs instead. -pc/-pk/-pm pick the container, k8s and mesos presets."`
+	PID      string `name:"pid" placeholder:"PID[,PID...]" help:"Attach to running processes (every thread) and record them."`
+
+	Verbose       bool     `short:"v" name:"verbose" help:"Print buffers and long strings in full; statistics on stderr at the end."`
+	Quiet         bool     `short:"q" name:"quiet" help:"Do not print events (with -w, or with -S)."`
+	Summary       bool     `short:"S" name:"summary" help:"Print event counts per type at the end."`
+	DisplayFilter bool     `short:"d" name:"displayflt" help:"Apply the filter after the state engine has processed the event."`
+	ResolvePorts  bool     `short:"R" name:"resolve-ports" help:"Resolve port numbers to service names."`
+	Unbuffered    bool     `name:"unbuffered" help:"Flush output after every event."`
+	Debug         bool     `short:"D" name:"debug" help:"Also show internal events."`
+	ExcludeUsers  bool     `short:"E" name:"exclude-users" help:"Do not write the user and group tables."`
+	FatFile       bool     `short:"F" name:"fatfile" help:"With -w and a filter: also write state-changing events that do not match, flagged state-only."`
+	EventLimit    int64    `short:"e" name:"event-limit" placeholder:"N" help:"With -w: start a new file every N events."`
+	FileSize      int      `short:"C" name:"file-size" placeholder:"MB" help:"With -w: start a new file when the current one exceeds MB million bytes."`
+	Seconds       int      `short:"G" name:"seconds" placeholder:"SECS" help:"With -w: start a new file every SECS seconds."`
+	Limit         int      `short:"W" name:"limit" placeholder:"N" help:"With -C or -G: keep at most N files."`
+	Progress      bool     `short:"P" name:"progress" help:"Show progress on stderr."`
+	List          bool     `short:"l" name:"list" help:"List the fields usable in filters and formats (-lv for details)."`
+	ListMarkdown  bool     `name:"list-markdown" help:"List fields as Markdown."`
+	ListEvents    bool     `short:"L" name:"list-events" help:"List the event types."`
+	ListChisels   bool     `name:"list-chisels" help:"List chisels (also -cl)."`
+	ChiselInfo    string   `short:"i" name:"chisel-info" placeholder:"NAME" help:"Describe a chisel and its arguments."`
+	ChiselDirs    []string `name:"chisel-dir" placeholder:"DIR" help:"Also look for chisels in DIR (repeatable; searched before $XTRACE_CHISEL_PATH, ~/.xtrace/chisels and the built-ins)."`
+	Version       bool     `name:"version" help:"Print the version."`
+
+	Filter []string `arg:"" optional:"" name:"filter" help:"Filter expression in sysdig's filter language (words are joined with spaces)."`
+
+	// Filled by normalizeArgs.
+	Chisels []ChiselSpec `kong:"-"`
+	Command []string     `kong:"-"`
+	Preset  string       `kong:"-"` // "container", "kubernetes", "mesos" from -pc/-pk/-pm
+}
+
+// ChiselSpec is one -c NAME [ARGS] on the command line.
+type ChiselSpec struct {
+	Name string
+	// Args is the argument word that followed the name, when the chisel
+	// declares arguments ("" otherwise or when none was given).
+	Args    string
+	HasArgs bool
+}
+
+// version is set by the build (-ldflags "-X main.version=...").
+var version = "dev"
+
+// exitError carries an exit status out of run.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit status %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := runMain(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// runMain parses args, runs xtrace and returns the exit status.
+func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	cli, err := parseArgs(args)
+	if err != nil {
+		fmt.Fprintf(stderr, "xtrace: %v\n", err)
+		return 1
+	}
+	if err := run(ctx, cli, stdout, stderr); err != nil {
+		var ee *exitError
+		if errors.As(err, &ee) {
+			if ee.err != nil {
+				fmt.Fprintln(stderr, ee.err)
+			}
+			return ee.code
+		}
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	return 0
+}
+
+// parseArgs turns the command line into a CLI.
+func parseArgs(args []string) (*CLI, error) {
+	var cli CLI
+	norm, err := normalizeArgs(args, &cli)
+	if err != nil {
+		return nil, err
+	}
+	parser, err := kong.New(&cli,
+		kong.Name("xtrace"),
+		kong.Description("Record a command's syscalls into a sysdig scap file, and replay scap files like sysdig."),
+		kong.UsageOnError(),
+		kong.Exit(func(int) {}),
+	)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := parser.Parse(norm); err != nil {
+		return nil, err
+	}
+	return &cli, nil
+}
+
+// run dispatches to the mode the flags select.
+func run(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
+	switch {
+	case cli.Version:
+		fmt.Fprintf(stdout, "xtrace version %s\n", version)
+		return nil
+	case cli.ListChisels:
+		return listChisels(cli, stdout)
+	case cli.ChiselInfo != "":
+		return chiselInfo(cli, stdout)
+	case cli.List || cli.ListMarkdown:
+		return listFields(cli, stdout)
+	case cli.ListEvents:
+		return listEvents(cli, stdout)
+	case cli.Read != "":
+		return runReplay(ctx, cli, stdout, stderr)
+	case len(cli.Command) > 0 || cli.PID != "":
+		return runRecord(ctx, cli, stdout, stderr)
+	}
+	return errors.New("xtrace: nothing to do: give -r FILE to replay a capture, -- COMMAND to record one, or -p PID to attach (see --help)")
+}
