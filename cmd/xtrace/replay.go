@@ -14,9 +14,22 @@ import (
 	"xtrace/scap"
 )
 
+// eventSink consumes the events that pass the filter: a printer or the
+// chisels.
+type eventSink interface {
+	// Event handles one event; the event is only valid during the call.
+	Event(e *inspect.Event) error
+	// End is called once at the end of the capture (or on interrupt).
+	End() error
+}
+
 // runReplay reads a capture and prints its events.
 func runReplay(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
 	opts, err := printOptions(cli)
+	if err != nil {
+		return err
+	}
+	match, err := compileFilter(strings.Join(cli.Filter, " "))
 	if err != nil {
 		return err
 	}
@@ -29,16 +42,15 @@ func runReplay(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("xtrace: %s: %w", cli.Read, err)
 	}
-	match, err := simpleFilter(strings.Join(cli.Filter, " "))
+	out := bufio.NewWriterSize(stdout, 1<<16)
+	defer out.Flush()
+	sink, err := newSink(cli, opts, out)
 	if err != nil {
 		return err
 	}
-	out := bufio.NewWriterSize(stdout, 1<<16)
-	defer out.Flush()
 	in := inspect.New(rd.Header())
-	printer := format.NewDefault(opts)
 	section := rd.Section()
-	var line []byte
+	var readErr error
 	for n := int64(0); cli.NumEvents <= 0 || n < cli.NumEvents; n++ {
 		if n&1023 == 0 && ctx.Err() != nil {
 			break
@@ -48,8 +60,8 @@ func runReplay(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
 			break
 		}
 		if err != nil {
-			out.Flush()
-			return fmt.Errorf("xtrace: %s: %w", cli.Read, err)
+			readErr = fmt.Errorf("xtrace: %s: %w", cli.Read, err)
+			break
 		}
 		if rd.Section() != section {
 			section = rd.Section()
@@ -59,19 +71,50 @@ func runReplay(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
 		if ev.Hidden() || (match != nil && !match(ev)) {
 			continue
 		}
-		if cli.Quiet {
-			continue
-		}
-		line = printer.Append(line[:0], ev)
-		if _, err := out.Write(line); err != nil {
-			return fmt.Errorf("xtrace: writing output: %w", err)
+		if err := sink.Event(ev); err != nil {
+			return err
 		}
 		if cli.Unbuffered {
 			out.Flush()
 		}
 	}
-	return out.Flush()
+	if err := sink.End(); err != nil {
+		return err
+	}
+	if err := out.Flush(); err != nil {
+		return fmt.Errorf("xtrace: writing output: %w", err)
+	}
+	return readErr
 }
+
+// newSink picks what consumes the filtered events.
+func newSink(cli *CLI, opts format.Options, out *bufio.Writer) (eventSink, error) {
+	if len(cli.Chisels) > 0 {
+		return newChiselSink(cli, opts, out)
+	}
+	return newPrinter(cli, opts, out)
+}
+
+// linePrinter writes one formatted line per event.
+type linePrinter struct {
+	out   *bufio.Writer
+	quiet bool
+	buf   []byte
+	line  func(dst []byte, e *inspect.Event) []byte
+}
+
+func (p *linePrinter) Event(e *inspect.Event) error {
+	if p.quiet {
+		return nil
+	}
+	p.buf = p.line(p.buf[:0], e)
+	if _, err := p.out.Write(p.buf); err != nil {
+		return fmt.Errorf("xtrace: writing output: %w", err)
+	}
+	return nil
+}
+
+func (p *linePrinter) End() error { return nil }
 
 // printOptions turns the output flags into format options.
 func printOptions(cli *CLI) (format.Options, error) {
@@ -105,25 +148,4 @@ func printOptions(cli *CLI) (format.Options, error) {
 	}
 	o.Render.Full = cli.Verbose
 	return o, nil
-}
-
-// simpleFilter supports "field=value" for evt.num/evt.type/proc.name until
-// the filter package lands.
-//
-// TODO(filter): replace with filter.Compile.
-func simpleFilter(expr string) (func(*inspect.Event) bool, error) {
-	if strings.TrimSpace(expr) == "" {
-		return nil, nil
-	}
-	name, value, ok := strings.Cut(expr, "=")
-	if !ok {
-		return nil, fmt.Errorf("filter error: unrecognized comparison operator after %s", expr)
-	}
-	switch strings.TrimSpace(name) {
-	case "evt.type":
-		return func(e *inspect.Event) bool { return e.TypeName() == value }, nil
-	case "proc.name":
-		return func(e *inspect.Event) bool { return e.ProcName() == value }, nil
-	}
-	return nil, fmt.Errorf("filter error: unrecognized field %s", name)
 }
