@@ -11,10 +11,3 @@ import (
 func listFields(cli *CLI, stdout io.Writer) error {
 	return errors.New("xtrace: -l is not implemented yet")
 }
-
-// listEvents prints the event list (-L).
-//
-// TODO(format): implement.
-func listEvents(cli *CLI, stdout io.Writer) error {
-	return errors.New("xtrace: -L is not implemented yet")
-}
