@@ -1,0 +1,66 @@
+# xtrace: record a command's syscalls into a sysdig scap file, replay scap
+# files like sysdig. `make demo` and `make test` do all set-up themselves.
+
+GO      ?= go
+BIN     := bin/xtrace
+PKGS    := ./...
+FUZZTIME ?= 20s
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
+
+.PHONY: all build test demo bench bench-smoke fuzz lint deps generate check-generated clean
+
+all: build
+
+build:
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/xtrace
+
+# deps installs what the tests need when it is missing: Go modules, and
+# Debian's sysdig, tshark and strace (the oracles the tests compare with).
+deps:
+	$(GO) mod download
+	@missing=""; for t in sysdig tshark strace gcc; do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq sysdig tshark strace gcc >/dev/null; \
+	fi
+
+test: deps build check-generated
+	$(GO) vet $(PKGS)
+	$(GO) test -timeout 15m $(PKGS)
+
+demo: build
+	@scripts/demo.sh $(BIN)
+
+# bench compares xtrace with strace (recording) and sysdig (replay) side by
+# side; BENCH_SCALE=20 makes a short run.
+bench: deps build
+	@scripts/bench.sh
+
+bench-smoke: deps build
+	@BENCH_SCALE=5 BENCH_RUNS=1 scripts/bench.sh
+
+fuzz:
+	@set -e; for pkg in $$($(GO) list $(PKGS)); do \
+		for t in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz'); do \
+			echo "fuzz $$pkg $$t ($(FUZZTIME))"; \
+			$(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg; \
+		done; \
+	done
+
+lint:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
+	$(GO) vet $(PKGS)
+
+generate:
+	$(GO) generate ./event
+
+# check-generated fails when the committed tables differ from what the
+# generator makes of event/tables/*.tsv.
+check-generated:
+	@$(GO) run ./internal/cmd/gentables -in event/tables -out /tmp/xtrace-tables-check.go && \
+		cmp -s /tmp/xtrace-tables-check.go event/tables_gen.go || \
+		{ echo "event/tables_gen.go is stale: run make generate"; exit 1; }
+
+clean:
+	rm -rf bin

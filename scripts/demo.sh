@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The main job on a built-in example: record a small workload with xtrace
+# (when this machine allows ptrace), then replay it with a filter and a
+# chisel; also replay a bundled real sysdig capture.
+set -euo pipefail
+xtrace=${1:-bin/xtrace}
+here=$(cd "$(dirname "$0")/.." && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+section() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+section "replay a real sysdig capture: failed syscalls of curl"
+echo "\$ xtrace -r testdata/captures/libs_curl_google.scap \"proc.name=curl and evt.failed=true\" | head"
+"$xtrace" -r "$here/testdata/captures/libs_curl_google.scap" "proc.name=curl and evt.failed=true" | head -n 10
+
+if "$xtrace" -zw "$tmp/demo.scap.z" -- sh -c 'cat /etc/hostname > /dev/null; ls /nonexistent 2>/dev/null; echo hello > '"$tmp"'/out.txt' 2>"$tmp/rec.err"; then
+	section "recorded: sh -c 'cat /etc/hostname; ls /nonexistent; echo hello > out.txt'"
+	echo "\$ xtrace -r demo.scap.z \"evt.failed=true\""
+	"$xtrace" -r "$tmp/demo.scap.z" "evt.failed=true" | head -n 10
+	section "who wrote what: -A -c echo_fds \"fd.name contains out.txt\""
+	"$xtrace" -r "$tmp/demo.scap.z" -A -c echo_fds "fd.name contains out.txt" || true
+	section "top system calls of the recording"
+	"$xtrace" -r "$tmp/demo.scap.z" -c topscalls || true
+else
+	section "recording skipped"
+	cat "$tmp/rec.err"
+fi
