@@ -27,9 +27,10 @@ type Reader struct {
 	pendingTyp uint32
 	pendingLen uint32
 
-	buf  []byte // block body, reused
-	conv []byte // v1 event converted to v2, reused
-	ev   Event
+	hdrBuf [8]byte
+	buf    []byte // block body, reused
+	conv   []byte // v1 event converted to v2, reused
+	ev     Event
 }
 
 // NewReader returns a Reader for the capture in r, which may be
@@ -156,8 +157,8 @@ func (r *Reader) blockHeader() (typ, total uint32, err error) {
 		return r.pendingTyp, r.pendingLen, nil
 	}
 	r.blkOff = r.off
-	var h [8]byte
-	n, err := io.ReadFull(r.br, h[:])
+	h := r.hdrBuf[:]
+	n, err := io.ReadFull(r.br, h)
 	r.off += int64(n)
 	if n == 0 && (err == io.EOF) {
 		return 0, 0, io.EOF
@@ -165,7 +166,7 @@ func (r *Reader) blockHeader() (typ, total uint32, err error) {
 	if err != nil {
 		return 0, 0, r.readErr("", "block header", 8, n, err)
 	}
-	typ = binary.LittleEndian.Uint32(h[:])
+	typ = binary.LittleEndian.Uint32(h)
 	total = binary.LittleEndian.Uint32(h[4:])
 	if total < 12 || total%4 != 0 {
 		return 0, 0, r.formatErr(BlockName(typ), fmt.Sprintf("invalid block length %d", total), nil)
@@ -255,6 +256,7 @@ func (r *Reader) readSection(first bool) error {
 		return r.formatErr("SHB", fmt.Sprintf("block length %d does not match its trailer %d", total, tr), nil)
 	}
 	r.hdr = h
+	var tids tidSet
 	for {
 		typ, total, err := r.blockHeader()
 		if err == io.EOF {
@@ -294,7 +296,7 @@ func (r *Reader) readSection(first bool) error {
 		case "FDL":
 			var l FDList
 			l, msg = parseFDList(body, typ)
-			if msg == "" && !h.hasTID(l.TID) {
+			if msg == "" && !tids.has(h, l.TID) {
 				msg = fmt.Sprintf("fd list references tid %d, which is not in the process list", l.TID)
 			}
 			h.FDs = append(h.FDs, l)
@@ -314,11 +316,19 @@ func (r *Reader) readSection(first bool) error {
 	}
 }
 
-func (h *Header) hasTID(tid uint64) bool {
-	for i := range h.Procs {
-		if uint64(h.Procs[i].TID) == tid {
-			return true
-		}
+// tidSet answers "is this tid in the process list" for FDL blocks, indexing
+// the process entries read so far.
+type tidSet struct {
+	seen    map[uint64]bool
+	indexed int
+}
+
+func (s *tidSet) has(h *Header, tid uint64) bool {
+	if s.seen == nil {
+		s.seen = make(map[uint64]bool, len(h.Procs))
 	}
-	return false
+	for ; s.indexed < len(h.Procs); s.indexed++ {
+		s.seen[uint64(h.Procs[s.indexed].TID)] = true
+	}
+	return s.seen[tid]
 }
