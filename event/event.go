@@ -287,3 +287,19 @@ func TypesByName(name string) []Type {
 	}
 	return out
 }
+
+// scDesc is the category and flags of a syscall by PPM_SC code.
+type scDesc struct {
+	Category Category
+	Flags    Flags
+}
+
+// SCCategory returns the category and flags sysdig gives the syscall with
+// PPM_SC code code: what a generic event of that syscall reports as its
+// evt.category (CatOther for unknown codes).
+func SCCategory(code uint16) (Category, Flags) {
+	if int(code) < len(scInfo) {
+		return scInfo[code].Category, scInfo[code].Flags
+	}
+	return CatOther, 0
+}

@@ -309,6 +309,46 @@ func generate(dir string) ([]byte, error) {
 	}); err != nil {
 		return nil, fmt.Errorf("ppm_sc.tsv: %w", err)
 	}
+	// Per-syscall categories and flags (used for generic events).
+	infoRows, err := readTSV(dir, "ppm_sc_info.tsv")
+	if err != nil {
+		return nil, err
+	}
+	p("var scInfo = [...]scDesc{\n")
+	for i, r := range infoRows {
+		if len(r) < 4 {
+			return nil, fmt.Errorf("ppm_sc_info.tsv: short row %q", r)
+		}
+		code, err := strconv.Atoi(r[0])
+		if err != nil || code != i {
+			return nil, fmt.Errorf("ppm_sc_info.tsv: row %d has code %q", i, r[0])
+		}
+		var cats []string
+		for _, c := range strings.Split(r[2], "|") {
+			g, ok := categories[c]
+			if !ok {
+				return nil, fmt.Errorf("ppm_sc_info.tsv: code %d: unknown category %q", code, c)
+			}
+			cats = append(cats, g)
+		}
+		var flags []string
+		if r[3] != "-" {
+			for _, f := range strings.Split(r[3], ",") {
+				g, ok := eventFlags[f]
+				if !ok {
+					return nil, fmt.Errorf("ppm_sc_info.tsv: code %d: unknown flag %q", code, f)
+				}
+				flags = append(flags, g)
+			}
+		}
+		flagExpr := "0"
+		if len(flags) > 0 {
+			flagExpr = strings.Join(flags, "|")
+		}
+		p("\t{%s, %s},\n", strings.Join(cats, "|"), flagExpr)
+	}
+	p("}\n\n")
+
 	errRows, err := readTSV(dir, "errno_names.tsv")
 	if err != nil {
 		return nil, err
