@@ -1,0 +1,322 @@
+package procfs
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	"golang.org/x/sys/unix"
+
+	"xtrace/scap"
+)
+
+// L4 protocol codes of FDL entries and socket tuples (SCAP_L4_*).
+const (
+	L4Unknown = 0
+	L4NA      = 1
+	L4TCP     = 2
+	L4UDP     = 3
+	L4ICMP    = 4
+	L4Raw     = 5
+)
+
+// sockEntry is one socket of a /proc/PID/net table.
+type sockEntry struct {
+	typ          uint8 // scap.FDIPv4Sock … scap.FDNetlink
+	l4           uint8
+	sip, dip     [16]byte // network order; IPv4 uses the first 4 bytes
+	sport, dport uint16
+	source       uint64 // unix: the Num column (kernel address or hash)
+	path         string // unix: the bound path
+}
+
+// fill copies e into fd (type, addresses, ports, protocol, unix id and
+// path). SIP and DIP are freshly allocated.
+func (e *sockEntry) fill(fd *scap.FD) {
+	fd.Type = e.typ
+	switch e.typ {
+	case scap.FDIPv4Sock:
+		fd.SIP = append(fd.SIP[:0], e.sip[:4]...)
+		fd.DIP = append(fd.DIP[:0], e.dip[:4]...)
+		fd.SPort, fd.DPort, fd.L4Proto = e.sport, e.dport, e.l4
+	case scap.FDIPv4Serv:
+		fd.SIP = append(fd.SIP[:0], e.sip[:4]...)
+		fd.SPort, fd.L4Proto = e.sport, e.l4
+	case scap.FDIPv6Sock:
+		fd.SIP = append(fd.SIP[:0], e.sip[:]...)
+		fd.DIP = append(fd.DIP[:0], e.dip[:]...)
+		fd.SPort, fd.DPort, fd.L4Proto = e.sport, e.dport, e.l4
+	case scap.FDIPv6Serv:
+		fd.SIP = append(fd.SIP[:0], e.sip[:]...)
+		fd.SPort, fd.L4Proto = e.sport, e.l4
+	case scap.FDUnixSock:
+		fd.Source = e.source
+		fd.Name = e.path
+	}
+}
+
+// netTable is every socket of one network namespace, by inode.
+type netTable struct {
+	socks map[uint64]sockEntry
+}
+
+// netFiles are the /proc/net tables scap reads, in its order. The IPv6
+// ones are read only when tcp6 exists.
+var netFiles = [...]struct {
+	name string
+	kind netKind
+	l4   uint8
+}{
+	{"tcp", netInet4, L4TCP},
+	{"udp", netInet4, L4UDP},
+	{"raw", netInet4, L4Raw},
+	{"unix", netUnix, 0},
+	{"netlink", netNetlink, 0},
+	{"tcp6", netInet6, L4TCP},
+	{"udp6", netInet6, L4UDP},
+	{"raw6", netInet6, L4Raw},
+}
+
+type netKind uint8
+
+const (
+	netInet4 netKind = iota
+	netInet6
+	netUnix
+	netNetlink
+)
+
+// netFor returns the socket table of the network namespace of the process
+// directory pdirfd, reading it on first use in this snapshot. Without a
+// readable ns/net link it falls back to the proc root's net directory.
+func (fs *FS) netFor(pdirfd int) *netTable {
+	ns := nsInode(fs, pdirfd, "ns/net", "net:")
+	if t, ok := fs.nets[ns]; ok {
+		return t
+	}
+	t := &netTable{socks: make(map[uint64]sockEntry, 64)}
+	dirfd, prefix := pdirfd, "net/"
+	if ns == 0 {
+		dirfd, prefix = unix.AT_FDCWD, fs.root+"/net/"
+	}
+	fs.eachNetFile(dirfd, prefix, func(ino uint64, e *sockEntry) bool {
+		t.socks[ino] = *e
+		return true
+	})
+	if fs.nets == nil {
+		fs.nets = map[uint64]*netTable{}
+	}
+	fs.nets[ns] = t
+	return t
+}
+
+// eachNetFile parses the net tables below dirfd/prefix in scap's order and
+// calls fn for every socket until fn returns false.
+func (fs *FS) eachNetFile(dirfd int, prefix string, fn func(ino uint64, e *sockEntry) bool) {
+	for i, f := range netFiles {
+		if f.kind == netInet6 && i > 0 && netFiles[i-1].kind != netInet6 {
+			if unix.Faccessat(dirfd, prefix+f.name, unix.R_OK, 0) != nil {
+				return
+			}
+		}
+		b, err := fs.readAt(dirfd, prefix+f.name, 0)
+		if err != nil {
+			continue
+		}
+		var more bool
+		switch f.kind {
+		case netInet4, netInet6:
+			more = parseInetTable(b, f.kind == netInet6, f.l4, fn)
+		case netUnix:
+			more = parseUnixTable(b, fn)
+		case netNetlink:
+			more = parseNetlinkTable(b, fn)
+		}
+		if !more {
+			return
+		}
+	}
+}
+
+// parseInetTable parses /proc/net/{tcp,udp,raw}[6]:
+//
+//	sl  local_address rem_address   st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode ...
+//	0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000 0 0 12345 ...
+//
+// Addresses are printed as 32-bit words in host byte order, so on a
+// little-endian machine the bytes of each word come out reversed; the
+// port is a plain hex number. A socket whose remote address is all zero is
+// a server socket (scap's rule, whatever the TCP state).
+func parseInetTable(b []byte, v6 bool, l4 uint8, fn func(ino uint64, e *sockEntry) bool) bool {
+	_, b = nextLine(b) // header
+	alen := 8
+	if v6 {
+		alen = 32
+	}
+	var e sockEntry
+	for len(b) > 0 {
+		var line []byte
+		line, b = nextLine(b)
+		sl, rest := nextWord(line)
+		if len(sl) == 0 || sl[len(sl)-1] != ':' {
+			continue
+		}
+		local, rest := nextWord(rest)
+		remote, rest := nextWord(rest)
+		for i := 0; i < 6; i++ {
+			_, rest = nextWord(rest)
+		}
+		inoW, _ := nextWord(rest)
+		e = sockEntry{l4: l4}
+		if !parseHexAddr(local, alen, e.sip[:], &e.sport) || !parseHexAddr(remote, alen, e.dip[:], &e.dport) {
+			continue
+		}
+		ino, ok := atou(inoW)
+		if !ok {
+			continue
+		}
+		n := 4
+		if v6 {
+			n = 16
+		}
+		server := true
+		for _, c := range e.dip[:n] {
+			if c != 0 {
+				server = false
+				break
+			}
+		}
+		switch {
+		case !v6 && server:
+			e.typ = scap.FDIPv4Serv
+		case !v6:
+			e.typ = scap.FDIPv4Sock
+		case server:
+			e.typ = scap.FDIPv6Serv
+		default:
+			e.typ = scap.FDIPv6Sock
+		}
+		if server {
+			e.dport = 0
+		}
+		if !fn(ino, &e) {
+			return false
+		}
+	}
+	return true
+}
+
+// parseHexAddr parses "ADDR:PORT" with alen hex digits of address into ip
+// (network order) and port.
+func parseHexAddr(w []byte, alen int, ip []byte, port *uint16) bool {
+	if len(w) != alen+5 || w[alen] != ':' {
+		return false
+	}
+	for i := 0; i < alen/8; i++ {
+		v, ok := hexu(w[i*8 : i*8+8])
+		if !ok {
+			return false
+		}
+		// The kernel printed the word in host order: on little-endian
+		// machines its low byte is the first address byte.
+		binary.NativeEndian.PutUint32(ip[i*4:], uint32(v))
+	}
+	p, ok := hexu(w[alen+1:])
+	if !ok {
+		return false
+	}
+	*port = uint16(p)
+	return true
+}
+
+// parseUnixTable parses /proc/net/unix:
+//
+//	Num       RefCount Protocol Flags    Type St Inode Path
+//	0000000000000000: 00000002 00000000 00010000 0001 01 23456 /run/x.sock
+//
+// The endpoint id is the Num column (a kernel address, hashed or zero
+// depending on kptr_restrict), the path the first blank-free word after
+// the inode, as scap takes them; abstract names start with '@'.
+func parseUnixTable(b []byte, fn func(ino uint64, e *sockEntry) bool) bool {
+	_, b = nextLine(b)
+	var e sockEntry
+	for len(b) > 0 {
+		var line []byte
+		line, b = nextLine(b)
+		var tok [8][]byte
+		rest := line
+		n := 0
+		for n < 8 {
+			var w []byte
+			w, rest = nextField(rest)
+			if len(w) == 0 {
+				break
+			}
+			tok[n] = w
+			n++
+		}
+		if n < 7 {
+			continue
+		}
+		ino, ok := leadingUint(tok[6])
+		if !ok {
+			continue
+		}
+		e = sockEntry{typ: scap.FDUnixSock}
+		e.source, _ = leadingHex(tok[0])
+		if n == 8 {
+			e.path = string(tok[7])
+		}
+		if !fn(ino, &e) {
+			return false
+		}
+	}
+	return true
+}
+
+// parseNetlinkTable parses /proc/net/netlink (the inode is the tenth
+// column).
+func parseNetlinkTable(b []byte, fn func(ino uint64, e *sockEntry) bool) bool {
+	_, b = nextLine(b)
+	e := sockEntry{typ: scap.FDNetlink}
+	for len(b) > 0 {
+		var line []byte
+		line, b = nextLine(b)
+		rest := line
+		var w []byte
+		for i := 0; i < 10; i++ {
+			w, rest = nextField(rest)
+		}
+		ino, ok := leadingUint(w)
+		if !ok {
+			continue
+		}
+		if !fn(ino, &e) {
+			return false
+		}
+	}
+	return true
+}
+
+// Socket looks up the socket with inode ino in the network namespace of
+// process pid (through /proc/PID/net, read afresh) and fills fd's Type,
+// L4Proto, SIP, DIP, SPort, DPort (local then remote, as in the FDL), and
+// for unix sockets Source and Name. It reports whether the socket was
+// found; found is false with a nil error for sockets of other families.
+// The decoder uses it when it cannot read a socket's addresses otherwise.
+func (fs *FS) Socket(pid int, ino uint64, fd *scap.FD) (found bool, err error) {
+	dirfd, err := openDir(fs.root + "/" + itoa(pid))
+	if err != nil {
+		return false, fmt.Errorf("procfs: looking up socket %d of process %d: %w", ino, pid, err)
+	}
+	defer unix.Close(dirfd)
+	fs.eachNetFile(dirfd, "net/", func(i uint64, e *sockEntry) bool {
+		if i != ino {
+			return true
+		}
+		e.fill(fd)
+		fd.Ino = ino
+		found = true
+		return false
+	})
+	return found, nil
+}
