@@ -291,7 +291,7 @@ func TestParseStops(t *testing.T) {
 func TestParseLimits(t *testing.T) {
 	tests := map[string]int64{
 		"Limit  Soft Limit  Hard Limit  Units\nMax open files            1024                 524288               files\n": 1024,
-		"Max open files            unlimited            unlimited            files\n":                                   -1,
+		"Max open files            unlimited            unlimited            files\n":                                       -1,
 		"Max processes 5 5 processes\n": -1,
 	}
 	for in, want := range tests {
