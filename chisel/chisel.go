@@ -1,11 +1,34 @@
 // Package chisel runs sysdig-style chisels written in JavaScript (goja).
 //
+// A chisel is a script that declares its metadata and callbacks in
+// module.exports; xtrace calls the callbacks while it replays a capture:
+//
+//	module.exports = {
+//		description: "...", shortDescription: "...", category: "I/O",
+//		args: [{name: "key", description: "...", type: "string"}],
+//		onInit(args) { ... },        // args: {key: "..."}
+//		onEvent(evt) { ... },        // every event that passes the filters
+//		onCaptureEnd(sec, nsec, delta) { ... },
+//	};
+//
+// The host API (globals chisel, sysdig, evt, print and the require-able
+// modules "common" and "ansiterminal") maps sysdig 0.29.3's Lua chisel API
+// (libsinsp chisel_api.cpp) to JavaScript; docs/chisels.md describes it.
+//
 // Built-in chisels live in chisels-js/ and are embedded in the binary; user
 // chisels are looked up in --chisel-dir folders, $XTRACE_CHISEL_PATH and
 // ~/.xtrace/chisels, a user chisel overriding a built-in of the same name.
+//
+// A chisel runs on one goroutine: a [Chisel] and its goja runtime must not
+// be used concurrently. Compiled programs are cached in the [Registry] and
+// may be shared.
 package chisel
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
 
 // Arg describes one chisel argument.
 type Arg struct {
@@ -27,19 +50,79 @@ type Info struct {
 	Path string
 }
 
-// Registry finds chisels by name.
-type Registry struct {
-	dirs []string
+// Required returns the number of required arguments.
+func (i *Info) Required() int {
+	n := 0
+	for _, a := range i.Args {
+		if !a.Optional {
+			n++
+		}
+	}
+	return n
 }
 
-// NewRegistry returns a registry that searches dirs (then the environment's
-// chisel path, then ~/.xtrace/chisels) before the built-in chisels.
-func NewRegistry(dirs []string) *Registry { return &Registry{dirs: dirs} }
+// ErrNotFound is matched (errors.Is) by the error for a chisel name that
+// no chisel directory and no built-in provides.
+var ErrNotFound = errors.New("chisel not found")
 
-// Info returns the metadata of the chisel called name (or at path name when
-// it ends in .js).
-//
-// TODO(chisel): implement.
-func (r *Registry) Info(name string) (*Info, error) {
-	return nil, fmt.Errorf("can't open file %s", name)
+// notFoundError is sysdig's "can't open file NAME".
+type notFoundError struct{ name string }
+
+func (e *notFoundError) Error() string        { return "can't open file " + e.name }
+func (e *notFoundError) Is(target error) bool { return target == ErrNotFound }
+
+// ArgError is a problem with the arguments given to a chisel: too many,
+// too few, an unterminated quote, or an argument the chisel rejected. Its
+// message is sysdig's.
+type ArgError struct {
+	Chisel string
+	Msg    string
+}
+
+func (e *ArgError) Error() string { return e.Msg }
+
+// Error is a failure inside a chisel's JavaScript: a syntax error, an
+// exception thrown by a callback, or a host API misuse.
+type Error struct {
+	// File is the chisel's path (builtin:NAME.js for built-ins).
+	File string
+	// Line and Col locate the error (1-based; 0 when unknown).
+	Line, Col int
+	// Callback is the callback that failed ("onEvent"), empty for errors
+	// while loading the script.
+	Callback string
+	// Event is the number of the event being handled (evt.num), 0 outside
+	// onEvent.
+	Event uint64
+	// Msg is the error message (for exceptions: the thrown value).
+	Msg string
+	// Stack is the JavaScript stack, one "at ..." frame per line.
+	Stack string
+	// Syntax marks a syntax error in the script.
+	Syntax bool
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString("chisel: ")
+	b.WriteString(e.File)
+	if e.Line > 0 {
+		fmt.Fprintf(&b, ":%d:%d", e.Line, e.Col)
+	}
+	b.WriteString(": ")
+	switch {
+	case e.Syntax:
+		b.WriteString("syntax error: ")
+	case e.Callback != "" && e.Event > 0:
+		fmt.Fprintf(&b, "%s (event %d): ", e.Callback, e.Event)
+	case e.Callback != "":
+		b.WriteString(e.Callback)
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Msg)
+	if e.Stack != "" {
+		b.WriteByte('\n')
+		b.WriteString(strings.TrimRight(e.Stack, "\n"))
+	}
+	return b.String()
 }

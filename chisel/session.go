@@ -1,0 +1,358 @@
+package chisel
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"xtrace/field"
+	"xtrace/inspect"
+)
+
+// Options describe the replay the chisels run in: where they write and the
+// command-line settings the host API reports.
+type Options struct {
+	// Out receives everything chisels print: print() output, tables and
+	// the lines of an event formatter. Required.
+	Out io.Writer
+	// Err receives the diagnostics sysdig prints before it goes on (such
+	// as a bad get_thread_table filter at the end of the capture). Nil
+	// discards them.
+	Err io.Writer
+	// Buffer is the buffer format chosen on the command line (-A, -x, -X,
+	// -b). While it is inspect.BufNormal a chisel may pick another one
+	// with sysdig.setOutputFormat, as in sysdig.
+	Buffer inspect.BufferFormat
+	// JSON is -j (sysdig.getOutputFormat() returns "json").
+	JSON bool
+	// PrintContainer is -pc (sysdig.isPrintContainerData()).
+	PrintContainer bool
+	// Filter is the command-line filter (sysdig.getFilter()).
+	Filter string
+	// Source is the capture file (sysdig.getEvtSourceName()).
+	Source string
+	// Live reports a live capture (sysdig.isLive()); false when replaying.
+	Live bool
+	// TTY reports whether Out is a terminal (sysdig.isTTY()).
+	TTY bool
+}
+
+// host is the state the chisels of a session share: the output, the
+// render options (a chisel may change the buffer format for everyone, as
+// sysdig's set_output_format changes the inspector's), the capture state.
+type host struct {
+	opts Options
+	// fieldOpts is shared by every field, filter and formatter of the
+	// session; its Render.Buffer follows sysdig.setOutputFormat.
+	fieldOpts field.Options
+	in        *inspect.Inspector
+	// started is set by CaptureStart: machine info becomes available.
+	started bool
+	// firstTS and lastTS are the first and last event timestamps seen.
+	firstTS, lastTS uint64
+	snaplen         int
+	werr            error
+}
+
+// Write writes chisel output, remembering the first error.
+func (h *host) Write(p []byte) (int, error) {
+	if h.werr != nil {
+		return 0, h.werr
+	}
+	n, err := h.opts.Out.Write(p)
+	if err != nil {
+		h.werr = fmt.Errorf("chisel: writing output: %w", err)
+	}
+	return n, err
+}
+
+// diag writes a diagnostic line to Err.
+func (h *host) diag(msg string) {
+	if h.opts.Err != nil {
+		fmt.Fprintln(h.opts.Err, msg)
+	}
+}
+
+// Session runs the chisels given for one replay, in command-line order.
+// They share the output and the capture's state. A Session is used from
+// one goroutine.
+type Session struct {
+	reg     *Registry
+	h       *host
+	chisels []*Chisel
+	ended   bool
+}
+
+// Chisel is one running chisel. After its onInit called chisel.exec, it
+// runs the chisel it handed over to (as sysdig does, the name in error
+// messages becomes that chisel's).
+type Chisel struct {
+	rt *runtime
+}
+
+// Name returns the name of the chisel that runs.
+func (c *Chisel) Name() string { return c.rt.src.name }
+
+// NewSession returns a session that finds chisels in reg.
+func NewSession(reg *Registry, opts Options) *Session {
+	h := &host{opts: opts}
+	h.fieldOpts.Render.Buffer = opts.Buffer
+	// sysdig does not cut buffers at 80 characters when chisels run.
+	h.fieldOpts.Render.Full = true
+	return &Session{reg: reg, h: h}
+}
+
+// Add loads the chisel called name (or the script at path name), gives it
+// its arguments and initialises it: argString is split with [SplitArgs],
+// each value goes to onSetArg and all of them to onInit, and a chisel.exec
+// in onInit hands over to the named chisel with the given arguments.
+//
+// Errors: [ErrNotFound] ("can't open file NAME"), *[ArgError] for argument
+// count and quoting problems, *[APIError] and *[Error] for failures in the
+// script. A chisel that asked xtrace to exit (common.parseNumericInput on
+// bad input) gives an error matching [ErrExit]; its message is already
+// printed.
+func (s *Session) Add(name, argString string) error {
+	src, err := s.reg.find(name)
+	if err != nil {
+		return err
+	}
+	info, err := s.reg.info(src)
+	if err != nil {
+		return err
+	}
+	vals, err := SplitArgs(info.Name, argString)
+	if err != nil {
+		return &ArgError{Chisel: info.Name, Msg: err.Error()}
+	}
+	rt, err := s.start(src, info, vals, 0)
+	if err != nil {
+		return err
+	}
+	s.chisels = append(s.chisels, &Chisel{rt: rt})
+	return nil
+}
+
+// maxExecDepth bounds chains of chisel.exec.
+const maxExecDepth = 8
+
+// start makes a runtime for src, passes vals to it and runs onInit,
+// following chisel.exec.
+func (s *Session) start(src *source, info *Info, vals []string, depth int) (*runtime, error) {
+	if err := checkArgCount(info, len(vals)); err != nil {
+		return nil, err
+	}
+	prog, err := s.reg.program(src)
+	if err != nil {
+		return nil, err
+	}
+	rt := newRuntime(src, s.h, s.reg)
+	if _, err := rt.load(prog); err != nil {
+		return nil, err
+	}
+	args := rt.vm.NewObject()
+	for i, v := range vals {
+		a := info.Args[i]
+		must(args.Set(a.Name, v))
+		if rt.onSetArg == nil {
+			continue
+		}
+		res, err := rt.call("onSetArg", rt.onSetArg, rt.vm.ToValue(a.Name), rt.vm.ToValue(v))
+		if err != nil {
+			return nil, err
+		}
+		if isFalse(res) {
+			return nil, &ArgError{Chisel: info.Name, Msg: fmt.Sprintf("set_arg() for chisel %s failed.", info.Name)}
+		}
+	}
+	if rt.onInit != nil {
+		res, err := rt.call("onInit", rt.onInit, args)
+		if err != nil {
+			return nil, err
+		}
+		if rt.execName == "" && isFalse(res) {
+			return nil, &Error{File: src.path, Callback: "onInit", Msg: fmt.Sprintf("init() for chisel %s failed.", info.Name)}
+		}
+	}
+	if rt.execName == "" {
+		return rt, nil
+	}
+	if depth >= maxExecDepth {
+		return nil, &Error{File: src.path, Callback: "onInit", Msg: "chisel.exec nested too deeply"}
+	}
+	next, err := s.reg.find(rt.execName)
+	if err != nil {
+		return nil, err
+	}
+	nextInfo, err := s.reg.info(next)
+	if err != nil {
+		return nil, err
+	}
+	return s.start(next, nextInfo, rt.execArgs, depth+1)
+}
+
+// ErrExit is matched by the error of a chisel that asked xtrace to stop
+// with a successful status.
+var ErrExit = errExit
+
+// CaptureStart tells the chisels that reading starts: in is the state
+// they query (thread table, machine info). It calls onCaptureStart.
+func (s *Session) CaptureStart(in *inspect.Inspector) error {
+	s.h.in = in
+	s.h.started = true
+	for _, c := range s.chisels {
+		rt := c.rt
+		if rt.onCaptureStart == nil {
+			continue
+		}
+		res, err := rt.call("onCaptureStart", rt.onCaptureStart)
+		if err != nil {
+			return err
+		}
+		if isFalse(res) {
+			return &Error{File: rt.src.path, Callback: "onCaptureStart", Msg: fmt.Sprintf("init() for chisel %s failed.", rt.src.name)}
+		}
+	}
+	return nil
+}
+
+// Event hands one event to every chisel. It reports stop when a chisel
+// called sysdig.endCapture(): the caller stops reading and calls End.
+func (s *Session) Event(e *inspect.Event) (stop bool, err error) {
+	if s.ended {
+		return true, nil
+	}
+	if s.h.firstTS == 0 {
+		s.h.firstTS = e.TS
+	}
+	s.h.lastTS = e.TS
+	for _, c := range s.chisels {
+		if err := c.rt.event(e); err != nil {
+			return true, err
+		}
+		if c.rt.endCapture {
+			s.ended = true
+			return true, s.h.werr
+		}
+	}
+	return false, s.h.werr
+}
+
+// End calls every chisel's onCaptureEnd (at the end of the input, after
+// sysdig.endCapture(), or on interrupt). A host API error raised there is
+// printed on Err and does not fail the run, as in sysdig.
+func (s *Session) End() error {
+	var errs []error
+	sec, nsec := s.h.lastTS/1e9, s.h.lastTS%1e9
+	delta := int64(s.h.lastTS - s.h.firstTS)
+	for _, c := range s.chisels {
+		rt := c.rt
+		rt.cur = nil
+		if rt.onCaptureEnd == nil {
+			continue
+		}
+		_, err := rt.call("onCaptureEnd", rt.onCaptureEnd,
+			rt.vm.ToValue(sec), rt.vm.ToValue(nsec), rt.vm.ToValue(delta))
+		var ae *APIError
+		switch {
+		case errors.As(err, &ae):
+			s.h.diag(ae.Msg)
+		case err != nil:
+			errs = append(errs, err)
+		}
+	}
+	if s.h.werr != nil {
+		errs = append(errs, s.h.werr)
+	}
+	return errors.Join(errs...)
+}
+
+// event delivers e to the chisel: interval callbacks, its own filter,
+// onEvent, then its event formatter.
+func (rt *runtime) event(e *inspect.Event) error {
+	rt.cur = e
+	defer func() { rt.cur = nil }()
+	if err := rt.timeout(e.TS); err != nil {
+		return err
+	}
+	if rt.filter != nil && !rt.filter(e) {
+		return nil
+	}
+	if rt.onEvent != nil {
+		res, err := rt.call("onEvent", rt.onEvent, rt.evtObj)
+		if err != nil {
+			return err
+		}
+		if rt.endCapture {
+			return nil
+		}
+		if isFalse(res) {
+			return nil
+		}
+	}
+	if rt.formatter != nil {
+		rt.formatter.print(rt.out(), e)
+	}
+	return nil
+}
+
+// timeout runs onInterval when the event time crosses an interval
+// boundary (sysdig's do_timeout).
+func (rt *runtime) timeout(ts uint64) error {
+	if rt.firstEvent {
+		rt.firstEvent = false
+		switch {
+		case rt.interval != 0:
+			rt.lastSample = ts - ts%rt.interval
+		case rt.preciseInterval != 0:
+			rt.lastSample = ts
+		}
+		return nil
+	}
+	switch {
+	case rt.interval != 0:
+		sample := ts - ts%rt.interval
+		if sample == rt.lastSample {
+			return nil
+		}
+		var delta int64
+		if rt.lastIntervalTS != 0 {
+			delta = int64(ts - rt.lastIntervalTS)
+			if delta == 0 {
+				return nil
+			}
+		}
+		if err := rt.intervalCall(ts, delta); err != nil {
+			return err
+		}
+		rt.lastSample, rt.lastIntervalTS = sample, ts
+	case rt.preciseInterval != 0:
+		iv := rt.preciseInterval
+		if ts-rt.lastSample < iv {
+			return nil
+		}
+		t := rt.lastSample
+		for ; t+iv <= ts; t += iv {
+			if err := rt.intervalCall(t, int64(iv)); err != nil {
+				return err
+			}
+		}
+		rt.lastSample = t
+	}
+	return nil
+}
+
+func (rt *runtime) intervalCall(ts uint64, delta int64) error {
+	if rt.onInterval == nil {
+		return nil
+	}
+	res, err := rt.call("onInterval", rt.onInterval,
+		rt.vm.ToValue(ts/1e9), rt.vm.ToValue(ts%1e9), rt.vm.ToValue(delta))
+	if err != nil {
+		return err
+	}
+	if isFalse(res) {
+		return &Error{File: rt.src.path, Callback: "onInterval", Msg: fmt.Sprintf("execution terminated by the %s chisel", rt.src.name)}
+	}
+	return nil
+}
