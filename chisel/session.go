@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"xtrace/field"
 	"xtrace/inspect"
@@ -35,6 +36,10 @@ type Options struct {
 	Live bool
 	// TTY reports whether Out is a terminal (sysdig.isTTY()).
 	TTY bool
+	// Loc is the zone of time fields (time.Local when nil).
+	Loc *time.Location
+	// Time is the -t mode evt.outputtime follows ('h' when 0).
+	Time byte
 }
 
 // host is the state the chisels of a session share: the output, the
@@ -97,6 +102,11 @@ func (c *Chisel) Name() string { return c.rt.src.name }
 func NewSession(reg *Registry, opts Options) *Session {
 	h := &host{opts: opts}
 	h.fieldOpts.Render.Buffer = opts.Buffer
+	h.fieldOpts.Loc = opts.Loc
+	h.fieldOpts.Time = opts.Time
+	if h.fieldOpts.Time == 0 {
+		h.fieldOpts.Time = 'h'
+	}
 	// sysdig does not cut buffers at 80 characters when chisels run.
 	h.fieldOpts.Render.Full = true
 	return &Session{reg: reg, h: h}
