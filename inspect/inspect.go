@@ -1,22 +1,27 @@
 // Package inspect rebuilds the state a capture describes (threads, their fd
-// tables, users and groups, network interfaces) and wraps each event read
-// from a capture in an Event that knows its thread, its fd, its number and
-// its matching enter event, the way sysdig's libsinsp does (parsers.cpp,
-// threadinfo.cpp, fdinfo.cpp, event.cpp of falcosecurity/libs e5c53d64).
+// tables, users and groups, network interfaces, containers) and wraps each
+// event read from a capture in an Event that knows its thread, its fd, its
+// number and its matching enter event, the way sysdig 0.29.3's libsinsp
+// does (sinsp.cpp, parsers.cpp, threadinfo.cpp, fdinfo.cpp, event.cpp of
+// falcosecurity/libs e5c53d64). It also renders event parameters exactly
+// as sysdig prints them (evt.info, the buffer modes).
 //
 // Use:
 //
 //	in := inspect.New(rd.Header())
+//	in.SetFilter(match)            // optional, evaluated where sinsp does
 //	for {
 //		sev, err := rd.Next()
 //		...
 //		if rd.Section() != section { in.Reset(rd.Header()) }
 //		ev := in.Process(sev)   // updates state, returns the event context
-//		if ev.Hidden() { continue }
+//		if !ev.Delivered() { continue } // what sinsp's next() never returns
+//		// chisels see every delivered event; printers skip Hidden ones
 //		...
 //	}
 //
-// The returned *Event is reused by the next Process call.
+// The returned *Event is reused by the next Process call. Nothing in
+// Process allocates for events that do not change state.
 package inspect
 
 import (
@@ -26,221 +31,426 @@ import (
 
 // Inspector holds the state of one capture.
 type Inspector struct {
-	threads map[int64]*Thread
+	threads    map[int64]*Thread
+	lastTID    int64
+	lastThread *Thread
 
-	// Machine, Interfaces, Users and Groups come from the capture header.
+	// Machine and Interfaces come from the capture header.
 	Machine    *scap.MachineInfo
 	Interfaces []scap.Interface
 	users      map[uint32]*scap.User
 	groups     map[uint32]*scap.Group
+	ifaces     netInterfaces
+	// serverPorts collects the ports of listening sockets of every fd
+	// list loaded so far (sinsp never clears it between sections).
+	serverPorts map[uint16]bool
+	containers  map[string]*Container
 
-	ev     Event
-	numEvt uint64
-	// firstTS is the timestamp of the first event read (for evt.reltime).
+	filter       func(*Event) bool
+	resolvePorts bool
+
+	ev      Event
+	enter   rawEvent // the retrieved enter event (sinsp's m_tmp_evt)
+	section int
+	opening bool // reading the container events that open a section
+	numEvt  uint64
+	openNum uint64 // evt.num of container events opening a later section
 	firstTS uint64
-	// prevTS is the timestamp of the previous event read (evt.deltatime).
-	prevTS uint64
+	prevTS  uint64
+	lastTS  uint64
+
+	tidToRemove     int64
+	tidOfFDToRemove int64
+	fdsToRemove     []int64
+
+	scratch []byte
+	resBuf  []byte
 }
 
-// New returns an Inspector initialised from a capture header.
-func New(h *scap.Header) *Inspector {
-	in := &Inspector{}
+// Config holds the settings that change how state is built.
+type Config struct {
+	// ResolvePorts makes socket names show service names instead of
+	// port numbers (sysdig -R).
+	ResolvePorts bool
+}
+
+// New returns an Inspector initialised from a capture header (h may be
+// nil).
+func New(h *scap.Header) *Inspector { return NewWithConfig(h, Config{}) }
+
+// NewWithConfig is New with settings.
+func NewWithConfig(h *scap.Header, c Config) *Inspector {
+	in := &Inspector{
+		serverPorts:  map[uint16]bool{},
+		users:        map[uint32]*scap.User{},
+		groups:       map[uint32]*scap.Group{},
+		containers:   map[string]*Container{},
+		resolvePorts: c.ResolvePorts,
+	}
 	in.Reset(h)
 	return in
 }
 
+// SetFilter installs the user's filter. Process evaluates it where
+// sinsp_parser::process_event does: right after the thread/fd lookup for
+// events that do not change state (a rejected event then skips the state
+// parsers and breaks enter/exit pairing for its thread), after the state
+// parsers for the others. A rejected event reports FilteredOut.
+func (in *Inspector) SetFilter(f func(*Event) bool) { in.filter = f }
+
+// Reset starts a new section: it drops the threads, fds and interfaces
+// and loads them again from the section header, as sinsp's
+// restart_capture does. evt.num keeps counting; users, groups, containers
+// and the set of server ports accumulate as they do in sinsp.
+func (in *Inspector) Reset(h *scap.Header) {
+	in.section++
+	in.threads = map[int64]*Thread{}
+	in.lastTID, in.lastThread = 0, nil
+	in.tidToRemove = -1
+	in.fdsToRemove = in.fdsToRemove[:0]
+	in.firstTS, in.lastTS, in.prevTS = 0, 0, 0
+	in.opening = true
+	in.openNum = 0
+	in.ifaces = netInterfaces{}
+	in.Machine, in.Interfaces = nil, nil
+	if h == nil {
+		return
+	}
+	in.Machine = h.Machine
+	in.Interfaces = h.Interfaces
+	in.loadProcs(h)
+	in.ifaces.load(h.Interfaces)
+	for i := range h.Users {
+		in.users[h.Users[i].UID] = &h.Users[i]
+	}
+	for i := range h.Groups {
+		in.groups[h.Groups[i].GID] = &h.Groups[i]
+	}
+	in.createChildDependencies()
+	in.fixSocketsFromProc()
+}
+
+// loadProcs builds threads from the PL entries and their fds from the FDL
+// blocks (sinsp's import_thread_table).
+func (in *Inspector) loadProcs(h *scap.Header) {
+	byTID := make(map[int64]*Thread, len(h.Procs))
+	order := make([]*Thread, 0, len(h.Procs))
+	for i := range h.Procs {
+		t := newThread(in)
+		t.initFromProc(&h.Procs[i])
+		byTID[t.TID] = t
+		order = append(order, t)
+	}
+	scratch := make(map[*Thread]*FD)
+	for i := range h.FDs {
+		t := byTID[int64(h.FDs[i].TID)]
+		if t == nil {
+			continue
+		}
+		s := scratch[t]
+		if s == nil {
+			s = new(FD)
+			scratch[t] = s
+		}
+		for j := range h.FDs[i].FDs {
+			in.addFDFromProc(t, &h.FDs[i].FDs[j], s)
+		}
+	}
+	for _, t := range order {
+		if byTID[t.TID] == t {
+			in.noteContainer(t)
+			in.addThread(t, true)
+		}
+	}
+}
+
 // Thread returns the thread with the given tid, or nil.
-func (in *Inspector) Thread(tid int64) *Thread { return in.threads[tid] }
+func (in *Inspector) Thread(tid int64) *Thread { return in.lookup(tid) }
 
-// User returns the user-list entry for uid, or nil.
-func (in *Inspector) User(uid uint32) *scap.User { return in.users[uid] }
-
-// Group returns the group-list entry for gid, or nil.
-func (in *Inspector) Group(gid uint32) *scap.Group { return in.groups[gid] }
-
-// NumEvents returns how many events have been processed (the last evt.num).
-func (in *Inspector) NumEvents() uint64 { return in.numEvt }
-
-// FirstTS returns the timestamp of the first event processed.
-func (in *Inspector) FirstTS() uint64 { return in.firstTS }
-
-// Thread mirrors sinsp_threadinfo: one thread and, through its main thread,
-// its process.
-type Thread struct {
-	TID, PID, PTID int64
-	SID, VPGID     int64
-	VTID, VPID     int64
-	Comm           string // proc.name
-	Exe            string // argv[0]
-	ExePath        string
-	ExeWritable    bool
-	Args           []string
-	Env            []string
-	Cgroups        []string // "subsys=path"
-	Root           string
-	Flags          uint32 // PPM_CL_* bits
-	FDLimit        int64
-	UID, GID       uint32
-	LoginUID       int32
-	VMSizeKB       uint32
-	VMRSSKB        uint32
-	VMSwapKB       uint32
-	PFMajor        uint64
-	PFMinor        uint64
-	TTY            int32
-	CloneTS        uint64
-
-	in   *Inspector
-	cwd  string   // meaningful on the main thread
-	fds  *FDTable // shared by the threads of a process
-	last lastEvent
-}
-
-// lastEvent is what a thread remembers of its previous event (sinsp's
-// m_lastevent_*): enough to pair an exit with its enter.
-type lastEvent struct {
-	typ  event.Type
-	ts   uint64
-	fd   int64
-	data []byte // copy of the enter event (v2 layout), reused
-}
-
-// Main returns the main thread of t's process (t itself for a main thread,
-// nil when it is not known).
-func (t *Thread) Main() *Thread {
-	if t.TID == t.PID {
-		return t
-	}
-	return t.in.threads[t.PID]
-}
-
-// Parent returns the thread of t's parent process, or nil.
-func (t *Thread) Parent() *Thread { return t.in.threads[t.PTID] }
-
-// Cwd returns the process' working directory, ending in "/".
-func (t *Thread) Cwd() string {
-	if m := t.Main(); m != nil && m != t {
-		return m.cwd
-	}
-	return t.cwd
-}
-
-// FDs returns the fd table the thread uses (its process').
-func (t *Thread) FDs() *FDTable { return t.fds }
-
-// FD returns the thread's fd num, or nil.
-func (t *Thread) FD(num int64) *FD {
-	if t.fds == nil {
+// User returns the user-list entry for uid, or nil (always nil for
+// 0xffffffff).
+func (in *Inspector) User(uid uint32) *scap.User {
+	if uid == 0xffffffff {
 		return nil
 	}
-	return t.fds.Get(num)
+	return in.users[uid]
 }
 
-// IsMain reports whether t is its process' main thread.
-func (t *Thread) IsMain() bool { return t.TID == t.PID }
-
-// FDTable is a process' fd table.
-type FDTable struct {
-	fds map[int64]*FD
+// Group returns the group-list entry for gid, or nil (always nil for
+// 0xffffffff).
+func (in *Inspector) Group(gid uint32) *scap.Group {
+	if gid == 0xffffffff {
+		return nil
+	}
+	return in.groups[gid]
 }
 
-// Get returns fd num, or nil.
-func (ft *FDTable) Get(num int64) *FD { return ft.fds[num] }
+// NumEvents returns the evt.num of the last event processed.
+func (in *Inspector) NumEvents() uint64 { return in.numEvt }
 
-// Len returns the number of open fds.
-func (ft *FDTable) Len() int { return len(ft.fds) }
+// FirstTS returns the timestamp of the first event of the section (the
+// reference of evt.reltime and -t r; leading container JSON events do not
+// count).
+func (in *Inspector) FirstTS() uint64 { return in.firstTS }
 
-// Each calls f for every fd in ascending fd order.
-func (ft *FDTable) Each(f func(*FD)) {
-	for _, fd := range ft.Sorted() {
-		f(fd)
+// PrevTS returns the timestamp of the event processed before the current
+// one (0 for the first). Note that sysdig's evt.deltatime is relative to
+// the previous event the field itself was evaluated on.
+func (in *Inspector) PrevTS() uint64 { return in.prevTS }
+
+// ResolvePorts reports whether -R style port names are on.
+func (in *Inspector) ResolvePorts() bool { return in.resolvePorts }
+
+// Well-known event types the engine itself looks at.
+const (
+	typeSwitch1        event.Type = 146
+	typeSwitch6        event.Type = event.Switch
+	typeProcInfo       event.Type = event.ProcInfo
+	typeContainer      event.Type = 228
+	typeContainerJSON  event.Type = event.ContainerE
+	typeContainerJSON2 event.Type = event.Container2E
+	typeTracerE        event.Type = 268
+	typeWriteX         event.Type = 9
+	typeGenericE       event.Type = event.GenericE
+	typeGenericX       event.Type = event.GenericX
+	typeCopyFileRangeX event.Type = 333
+)
+
+// Process updates the state with one event and returns its context,
+// following sinsp::next and sinsp_parser::process_event.
+func (in *Inspector) Process(sev *scap.Event) *Event {
+	typ := sev.Type
+	isContainer := typ == typeContainer || typ == typeContainerJSON || typ == typeContainerJSON2
+	consumed := false
+	if in.opening {
+		if isContainer {
+			consumed = true
+		} else {
+			in.opening = false
+		}
+	}
+	if in.firstTS == 0 && typ != typeContainerJSON && typ != typeContainerJSON2 {
+		in.firstTS = sev.TS
+	}
+	var num uint64
+	if consumed && in.section > 1 {
+		// restart_capture numbers these from 1 and then restores the
+		// running count.
+		in.openNum++
+		num = in.openNum
+	} else {
+		in.numEvt++
+		num = in.numEvt
+	}
+	in.prevTS, in.lastTS = in.lastTS, sev.TS
+
+	// Delayed removals, so that the event that caused them could still
+	// see the thread or fd.
+	if in.tidToRemove != -1 {
+		in.removeThread(in.tidToRemove, false)
+		in.tidToRemove = -1
+	}
+	if len(in.fdsToRemove) > 0 {
+		if t := in.threadRef(in.tidOfFDToRemove, true); t != nil {
+			for _, fd := range in.fdsToRemove {
+				t.removeFD(fd)
+			}
+		}
+		in.fdsToRemove = in.fdsToRemove[:0]
+	}
+
+	e := &in.ev
+	*e = Event{Event: sev, Num: num, Info: sev.Desc(), in: in, FDNum: -1, consumed: consumed}
+	in.processEvent(e)
+
+	if !e.filteredOut {
+		if t := e.tinfo; t != nil {
+			// event_cleanup: an exit consumes the stored enter event.
+			if e.Info != nil && e.Info.Dir == event.Exit && t.lastHasData {
+				t.lastHasData = false
+				t.lastValid = false
+			}
+			if typ != typeSwitch1 && typ != typeSwitch6 {
+				t.PrevEventTS = t.LastEventTS
+				t.LastEventTS = sev.TS
+			}
+		}
+	}
+	e.refresh()
+	return e
+}
+
+// processEvent is sinsp_parser::process_event.
+func (in *Inspector) processEvent(e *Event) {
+	in.resetEvent(e)
+	typ := e.Type
+	var flags event.Flags
+	if e.Info != nil {
+		flags = e.Info.Flags
+	}
+	later := false
+	if in.filter != nil {
+		if typ == typeWriteX {
+			fdi := e.FD
+			if fdi == nil && e.tinfo != nil {
+				fdi = e.tinfo.FD(e.tinfo.lastFD)
+				e.FD = fdi
+			}
+			if fdi != nil && fdi.Flags&(FDTracerFD|FDTracerFile) != 0 {
+				flags |= event.ModifiesState
+			} else if e.DumpFlags&scap.FlagTracer != 0 {
+				e.FD = nil
+				flags |= event.ModifiesState
+			}
+		}
+		if flags&event.ModifiesState != 0 {
+			later = true
+		} else {
+			e.refresh()
+			if !in.filter(e) {
+				if t := e.tinfo; t != nil && flags&event.SkipParseReset == 0 && typ != typeSwitch6 {
+					t.lastType = noEventType
+				}
+				e.filteredOut = true
+				return
+			}
+		}
+	}
+	e.filteredOut = false
+
+	if int(typ) < len(handlers) {
+		h := &handlers[typ]
+		if h.store {
+			if h.inferSendto && e.FD == nil && e.tinfo != nil {
+				in.inferSendtoFD(e)
+			}
+			in.storeEvent(e)
+		}
+		if h.parse != nil {
+			h.parse(in, e)
+		}
+	}
+
+	if later {
+		e.refresh()
+		if !in.filter(e) {
+			e.filteredOut = true
+			return
+		}
+		e.filteredOut = false
+	}
+	if e.StateOnly() {
+		e.filteredOut = true
 	}
 }
 
-// FD mirrors sinsp_fdinfo: one open file descriptor.
-type FD struct {
-	Num  int64
-	Type FDType
-	// Name is what fd.name shows: a path, a socket tuple "a:p->b:q", a
-	// server address "ip:port", a unix path, or empty.
-	Name      string
-	OpenFlags uint32 // PPM_O_* for files
-	Dev       uint32
-	Ino       uint64
-	Flags     FDFlags
-
-	// Sockets. IPv4 addresses are in the first 4 bytes of SIP/DIP.
-	SIP, DIP     [16]byte
-	SPort, DPort uint16
-	L4Proto      uint8
-	// Unix sockets: endpoint ids.
-	UnixSource, UnixDest uint64
+// resetEvent is sinsp_parser::reset: it finds (or creates) the thread,
+// records enter events for pairing, computes the latency of exits and
+// finds the fd of fd-using events.
+func (in *Inspector) resetEvent(e *Event) {
+	e.tinfo, e.FD, e.errorCode = nil, nil, 0
+	typ := e.Type
+	info := e.Info
+	if info == nil {
+		return
+	}
+	if info.Flags&event.SkipParseReset != 0 {
+		if typ == typeProcInfo {
+			e.tinfo = in.threadRef(e.TID, false)
+		}
+		return
+	}
+	queryOS := !cloneExits[typ] && typ != typeSwitch6
+	if typ == typeContainerJSON || typ == typeContainerJSON2 {
+		return
+	}
+	e.tinfo = in.threadRef(e.TID, queryOS)
+	if typ == typeSwitch6 || e.tinfo == nil {
+		return
+	}
+	t := e.tinfo
+	if queryOS {
+		t.Flags |= clActive
+	}
+	if info.Dir == event.Enter {
+		t.lastFD = -1
+		t.lastType = int(typ)
+		if info.Flags&event.UsesFD != 0 {
+			t.lastFD = e.i64(0)
+			e.FD = t.FD(t.lastFD)
+		}
+		t.Latency = 0
+		t.enterTS = e.TS
+		return
+	}
+	if t.enterTS != 0 {
+		t.Latency = e.TS - t.enterTS
+	}
+	if int(typ) == t.lastType+1 {
+		t.lastValid = true
+	} else {
+		t.lastValid = false
+		if t.lastType != int(typeTracerE) {
+			return
+		}
+	}
+	if e.NumParams() != 0 && len(info.Params) > 0 {
+		if n := info.Params[0].Name; n == "res" || n == "fd" {
+			if res := e.i64(0); res < 0 {
+				e.errorCode = -int32(res)
+			}
+		}
+	}
+	if info.Flags&event.UsesFD != 0 {
+		if typ == typeCopyFileRangeX {
+			t.lastFD = e.i64(1)
+		}
+		e.FD = t.FD(t.lastFD)
+		if e.FD == nil {
+			return
+		}
+		if e.FD.Flags&FDCloseCanceled != 0 {
+			e.FD.Flags &^= FDCloseCanceled
+			in.eraseFD(t, canceledFD, t.FD(canceledFD))
+		}
+	}
 }
 
-// FDType is sinsp's fd type (scap_fd_type).
-type FDType uint8
-
-const (
-	FDUnknown     FDType = 0
-	FDFile        FDType = 1
-	FDDirectory   FDType = 2
-	FDIPv4Sock    FDType = 3
-	FDIPv6Sock    FDType = 4
-	FDIPv4Serv    FDType = 5
-	FDIPv6Serv    FDType = 6
-	FDFIFO        FDType = 7
-	FDUnixSock    FDType = 8
-	FDEvent       FDType = 9
-	FDUnsupported FDType = 10
-	FDSignalFD    FDType = 11
-	FDEventPoll   FDType = 12
-	FDInotify     FDType = 13
-	FDTimerFD     FDType = 14
-	FDNetlink     FDType = 15
-	FDFileV2      FDType = 16
-)
-
-// FDFlags are sinsp_fdinfo flags.
-type FDFlags uint32
-
-const (
-	FDFromProc        FDFlags = 1 << 0
-	FDRoleClient      FDFlags = 1 << 2
-	FDRoleServer      FDFlags = 1 << 3
-	FDCloseInProgress FDFlags = 1 << 4
-	FDCloseCanceled   FDFlags = 1 << 5
-	FDSocketPipe      FDFlags = 1 << 6
-	FDSocketConnected FDFlags = 1 << 13
-	FDIsCloned        FDFlags = 1 << 14
-	FDConnPending     FDFlags = 1 << 15
-	FDConnFailed      FDFlags = 1 << 16
-)
-
-// Event is the context of one processed event, sinsp_evt's equivalent.
-type Event struct {
-	*scap.Event
-	// Num is evt.num: 1-based count of every event processed.
-	Num uint64
-	// Info is the table description of the event type.
-	Info *event.Desc
-	// Thread is the thread that emitted the event (nil if unknown).
-	Thread *Thread
-	// FDNum is the fd the event refers to (its own fd param for enter
-	// events, the enter event's fd for exits), or -1.
-	FDNum int64
-	// FD is that fd's table entry, or nil.
-	FD *FD
-	// EnterTS is the timestamp of the matching enter event of an exit
-	// event, 0 when there is none.
-	EnterTS uint64
-
-	in     *Inspector
-	hidden bool
+// eraseFD schedules fd num of t for removal at the next event.
+func (in *Inspector) eraseFD(t *Thread, num int64, fdi *FD) {
+	if fdi == nil {
+		return
+	}
+	in.tidOfFDToRemove = t.TID
+	in.fdsToRemove = append(in.fdsToRemove, num)
 }
 
-// Hidden reports whether sysdig would not show the event (internal events,
-// state-only events, container events before the first real event).
-func (e *Event) Hidden() bool { return e.hidden }
+// storeEvent copies an enter event into its thread so that the exit's
+// parser can read it (sinsp's store_event).
+func (in *Inspector) storeEvent(e *Event) {
+	t := e.tinfo
+	if t == nil {
+		return
+	}
+	raw := e.Raw()
+	if len(raw) > 4096 {
+		return
+	}
+	t.lastData = append(t.lastData[:0], raw...)
+	t.lastHasData = true
+	t.lastValid = e.CPU != 0xffff
+}
 
-// Inspector returns the state the event was processed against.
-func (e *Event) Inspector() *Inspector { return e.in }
+// retrieveEnter loads the stored enter event of exit e into in.enter; it
+// reports false when there is none or it does not pair with e.
+func (in *Inspector) retrieveEnter(e *Event) bool {
+	t := e.tinfo
+	if t == nil || !t.lastValid || !t.lastHasData {
+		return false
+	}
+	if !in.enter.load(t.lastData) || in.enter.typ+1 != e.Type {
+		t.lastValid = false
+		return false
+	}
+	return true
+}

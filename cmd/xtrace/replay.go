@@ -17,7 +17,9 @@ import (
 // eventSink consumes the events that pass the filter: a printer or the
 // chisels.
 type eventSink interface {
-	// Event handles one event; the event is only valid during the call.
+	// Event handles one delivered event (internal ones such as procinfo
+	// included: chisels see them, printers skip e.Hidden()); the event
+	// is only valid during the call.
 	Event(e *inspect.Event) error
 	// End is called once at the end of the capture (or on interrupt).
 	End() error
@@ -49,10 +51,16 @@ func runReplay(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
 		return err
 	}
 	in := inspect.New(rd.Header())
+	// sinsp evaluates the filter inside its state engine, so that
+	// rejected events still update (or skip) state exactly as sysdig's.
+	in.SetFilter(match)
 	section := rd.Section()
 	var readErr error
-	for n := int64(0); cli.NumEvents <= 0 || n < cli.NumEvents; n++ {
-		if n&1023 == 0 && ctx.Err() != nil {
+	// -n counts the events sinsp delivers: not the filtered-out ones nor
+	// the container events it consumes while opening the file, but
+	// hidden internal events do count.
+	for n, read := int64(0), 0; cli.NumEvents <= 0 || n < cli.NumEvents; read++ {
+		if read&1023 == 0 && ctx.Err() != nil {
 			break
 		}
 		sev, err := rd.Next()
@@ -68,9 +76,10 @@ func runReplay(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
 			in.Reset(rd.Header())
 		}
 		ev := in.Process(sev)
-		if ev.Hidden() || (match != nil && !match(ev)) {
+		if !ev.Delivered() {
 			continue
 		}
+		n++
 		if err := sink.Event(ev); err != nil {
 			return err
 		}
@@ -104,7 +113,7 @@ type linePrinter struct {
 }
 
 func (p *linePrinter) Event(e *inspect.Event) error {
-	if p.quiet {
+	if p.quiet || e.Hidden() {
 		return nil
 	}
 	p.buf = p.line(p.buf[:0], e)

@@ -1,0 +1,528 @@
+package inspect
+
+import (
+	"sort"
+	"strings"
+
+	"xtrace/scap"
+)
+
+// PPM_CL_* thread flags that the state engine reads or sets.
+const (
+	clCloneFiles    = 1 << 0
+	clCloneFS       = 1 << 1
+	clCloneThread   = 1 << 13
+	clCloneInverted = 1 << 16
+	clNameChanged   = 1 << 17
+	clClosed        = 1 << 18
+	clActive        = 1 << 19
+	clPipeSrc       = 1 << 21
+	clPipeDst       = 1 << 22
+	clChildInPidNS  = 1 << 29
+	clIsMainThread  = 1 << 30
+)
+
+// maxThreadTableSize is sinsp's absolute thread table limit.
+const maxThreadTableSize = 131072
+
+// cloneStaleTimeNS is how old a thread entry may be before a child-side
+// clone exit treats it as a leftover of a lost exit (CLONE_STALE_TIME_NS).
+const cloneStaleTimeNS = 2000000000
+
+// noEventType is sinsp's PPM_EVENT_MAX: "no enter event recorded".
+const noEventType = -2
+
+// Thread mirrors sinsp_threadinfo: one thread and, through its main thread,
+// its process.
+type Thread struct {
+	TID, PID, PTID int64
+	SID, VPGID     int64
+	VTID, VPID     int64
+	Comm           string // proc.name
+	Exe            string // argv[0]
+	ExePath        string
+	ExeWritable    bool
+	Args           []string
+	// Env is the environment; only main threads keep one (see
+	// [Thread.Environ]).
+	Env []string
+	// Cgroups holds "subsys=path" entries, subsystem names normalised as
+	// sinsp does (perf → perf_event, mem → memory, io → blkio, without
+	// the "_cgroup" suffix).
+	Cgroups  []string
+	Root     string
+	Flags    uint32 // PPM_CL_* bits
+	FDLimit  int64
+	UID, GID uint32
+	LoginUID int32
+	VMSizeKB uint32
+	VMRSSKB  uint32
+	VMSwapKB uint32
+	PFMajor  uint64
+	PFMinor  uint64
+	TTY      int32
+	CloneTS  uint64
+	// ContainerID is the container the thread runs in ("" on the host),
+	// derived from its cgroups.
+	ContainerID string
+
+	// Latency is the time between the thread's last enter event and its
+	// last exit event (evt.latency); LastEventTS and PrevEventTS are the
+	// timestamps of its last two delivered events.
+	Latency     uint64
+	LastEventTS uint64
+	PrevEventTS uint64
+
+	in       *Inspector
+	cwd      string // meaningful on the main thread
+	fdtable  FDTable
+	nchilds  uint64
+	mainRef  *Thread // cached main thread (sinsp's weak pointer)
+	removed  bool
+	lastType int   // type of the last enter event, noEventType or -1
+	lastFD   int64 // fd of the last fd-using event (m_lastevent_fd)
+	// lastData is the copy of the last stored enter event (v2 layout);
+	// lastValid says whether it pairs with the current exit.
+	lastData    []byte
+	lastHasData bool
+	lastValid   bool
+	enterTS     uint64 // m_last_latency_entertime
+}
+
+func newThread(in *Inspector) *Thread {
+	return &Thread{
+		in:       in,
+		PID:      -1,
+		SID:      -1,
+		VPGID:    -1,
+		VTID:     -1,
+		VPID:     -1,
+		FDLimit:  -1,
+		Flags:    clNameChanged,
+		lastType: -1,
+	}
+}
+
+// IsMain reports whether t is its process' main thread.
+func (t *Thread) IsMain() bool { return t.TID == t.PID || t.Flags&clIsMainThread != 0 }
+
+// Main returns the main thread of t's process, as sinsp's get_main_thread:
+// t itself for a main thread; for another thread the thread whose tid is
+// t.PID, which sinsp creates on the fly (comm "<NA>") when it is missing.
+// It returns nil only when the thread table is full.
+func (t *Thread) Main() *Thread {
+	if t.mainRef != nil && !t.mainRef.removed {
+		return t.mainRef
+	}
+	if t.IsMain() {
+		return t
+	}
+	if t.in == nil {
+		return nil
+	}
+	m := t.in.threadRef(t.PID, true)
+	t.mainRef = m
+	return m
+}
+
+// Parent returns the thread of t's parent process, or nil.
+func (t *Thread) Parent() *Thread {
+	if t.in == nil {
+		return nil
+	}
+	return t.in.lookup(t.PTID)
+}
+
+// Ancestor returns the n-th ancestor (0 is t itself, 1 its parent, ...),
+// walking PTID links as proc.aname/proc.apid do, or nil when the chain
+// ends or loops.
+func (t *Thread) Ancestor(n int) *Thread {
+	if n == 0 {
+		return t
+	}
+	i := 0
+	var found *Thread
+	t.EachAncestor(func(a *Thread) bool {
+		i++
+		if i == n {
+			found = a
+			return false
+		}
+		return true
+	})
+	return found
+}
+
+// EachAncestor calls f for the parent, grandparent, ... of t until f
+// returns false, the chain ends (unknown parent or tid -1) or a loop is
+// detected, the way sinsp's traverse_parent_state walks it.
+func (t *Thread) EachAncestor(f func(*Thread) bool) {
+	slow := t.Parent()
+	fast := slow
+	if fast != nil {
+		fast = fast.Parent()
+	}
+	for slow != nil && slow.TID != -1 {
+		if !f(slow) {
+			return
+		}
+		slow = slow.Parent()
+		for i := 0; i < 2; i++ {
+			if fast != nil {
+				fast = fast.Parent()
+			}
+			if slow != nil && (slow == fast || slow.TID == slow.PTID) {
+				return
+			}
+		}
+	}
+}
+
+// Cwd returns the process' working directory (the main thread's), ending
+// in "/"; "./" when there is no main thread.
+func (t *Thread) Cwd() string {
+	if m := t.Main(); m != nil {
+		return m.cwd
+	}
+	return "./"
+}
+
+// Environ returns the process' environment (the main thread's).
+func (t *Thread) Environ() []string {
+	if t.IsMain() {
+		return t.Env
+	}
+	if m := t.Main(); m != nil {
+		return m.Env
+	}
+	return t.Env
+}
+
+// Getenv returns the value of environment variable name, trimmed of
+// spaces, or "".
+func (t *Thread) Getenv(name string) string {
+	for _, kv := range t.Environ() {
+		if len(kv) > len(name)+1 && kv[len(name)] == '=' && kv[:len(name)] == name {
+			return strings.Trim(kv[len(name)+1:], " ")
+		}
+	}
+	return ""
+}
+
+// Cgroup returns the cgroup path of subsystem subsys, or "/".
+func (t *Thread) Cgroup(subsys string) string {
+	for _, c := range t.Cgroups {
+		if k, v, ok := strings.Cut(c, "="); ok && k == subsys {
+			return v
+		}
+	}
+	return "/"
+}
+
+// FDs returns the fd table the thread uses: its own, or its main thread's
+// when it shares it (CLONE_FILES). Like sinsp's get_fd_table this may
+// create a missing main thread; it returns nil only when that fails.
+func (t *Thread) FDs() *FDTable {
+	if t.Flags&clCloneFiles == 0 {
+		return &t.fdtable
+	}
+	m := t.Main()
+	if m == nil {
+		return nil
+	}
+	return &m.fdtable
+}
+
+// FD returns the thread's fd num, or nil.
+func (t *Thread) FD(num int64) *FD { return t.FDs().Get(num) }
+
+// NumChildren returns sinsp's m_nchilds: for a main thread, how many
+// threads of its process are known (proc.nchilds; proc.nthreads is this
+// plus one on the main thread).
+func (t *Thread) NumChildren() uint64 { return t.nchilds }
+
+// FDUsage returns the number of open fds of the process and its fd limit
+// (both read from the main thread).
+func (t *Thread) FDUsage() (open uint64, limit int64) {
+	m := t.Main()
+	if m == nil {
+		return 0, 0
+	}
+	return uint64(m.fdtable.Len()), m.FDLimit
+}
+
+// LastEventFD returns the fd the thread's last fd-related event used
+// (fd.num), -1 when there is none.
+func (t *Thread) LastEventFD() int64 { return t.lastFD }
+
+// addFD adds fdi to the thread's fd table (sinsp's add_fd) and records it
+// as the thread's last fd.
+func (t *Thread) addFD(num int64, fdi *FD) *FD {
+	ft := t.FDs()
+	var res *FD
+	if ft != nil {
+		res = ft.add(num, fdi)
+	}
+	t.lastFD = num
+	return res
+}
+
+func (t *Thread) removeFD(num int64) {
+	if ft := t.FDs(); ft != nil {
+		ft.erase(num)
+	}
+}
+
+// setArgs splits a NUL-separated argument block.
+func (t *Thread) setArgs(b []byte) { t.Args = splitNUL(t.Args[:0:0], b) }
+
+func splitNUL(dst []string, b []byte) []string {
+	for len(b) > 0 {
+		i := indexNUL(b)
+		dst = append(dst, string(b[:i]))
+		if i == len(b) {
+			break
+		}
+		b = b[i+1:]
+	}
+	return dst
+}
+
+func indexNUL(b []byte) int {
+	for i, c := range b {
+		if c == 0 {
+			return i
+		}
+	}
+	return len(b)
+}
+
+// setEnv splits a NUL-separated environment block, stopping at an
+// all-zero tail as sinsp does.
+func (t *Thread) setEnv(b []byte) {
+	env := t.Env[:0:0]
+	for len(b) > 0 {
+		if b[0] == 0 {
+			zero := true
+			for _, c := range b {
+				if c != 0 {
+					zero = false
+					break
+				}
+			}
+			if zero {
+				break
+			}
+		}
+		i := indexNUL(b)
+		env = append(env, string(b[:i]))
+		if i == len(b) {
+			break
+		}
+		b = b[i+1:]
+	}
+	t.Env = env
+}
+
+// setCgroups parses "subsys=path\0..." entries the way sinsp does. An
+// entry without '=' ends the parse.
+func (t *Thread) setCgroups(b []byte) {
+	cg := t.Cgroups[:0:0]
+	for len(b) > 0 {
+		i := indexNUL(b)
+		entry := string(b[:i])
+		eq := strings.LastIndexByte(entry, '=')
+		if eq < 0 {
+			break
+		}
+		subsys, path := entry[:eq], entry[eq+1:]
+		if p := strings.Index(subsys, "_cgroup"); p >= 0 {
+			subsys = subsys[:p] + subsys[p+len("_cgroup"):]
+		}
+		switch subsys {
+		case "perf":
+			subsys = "perf_event"
+		case "mem":
+			subsys = "memory"
+		case "io":
+			subsys = "blkio"
+		}
+		cg = append(cg, subsys+"="+path)
+		if i == len(b) {
+			break
+		}
+		b = b[i+1:]
+	}
+	t.Cgroups = cg
+}
+
+// setCwd changes the process' working directory: path (plen being the
+// length sinsp was given) is resolved against the current one and gets a
+// trailing '/'.
+func (t *Thread) setCwd(path []byte, plen int) {
+	m := t.Main()
+	if m == nil {
+		return
+	}
+	var buf [512]byte
+	res, _ := concatPaths(buf[:0], m.cwd, path, plen, maxPathSize)
+	if len(res) == 0 || res[len(res)-1] != '/' {
+		res = append(res, '/')
+	}
+	m.cwd = string(res)
+}
+
+// initFromProc fills a thread from a process-list entry
+// (sinsp_threadinfo::init(scap_threadinfo*)).
+func (t *Thread) initFromProc(p *scap.Proc) {
+	t.TID, t.PID, t.PTID = p.TID, p.PID, p.PTID
+	t.SID, t.VPGID = p.SID, p.VPGID
+	t.Comm, t.Exe, t.ExePath = p.Comm, p.Exe, p.ExePath
+	t.ExeWritable = p.ExeWritable
+	t.setArgs([]byte(p.Args))
+	if t.IsMain() {
+		t.setEnv([]byte(p.Env))
+		t.setCwd([]byte(p.Cwd), len(p.Cwd))
+	}
+	t.Flags |= p.Flags | clActive
+	t.fdtable.clear()
+	t.FDLimit = p.FDLimit
+	t.UID, t.GID = p.UID, p.GID
+	t.VMSizeKB, t.VMRSSKB, t.VMSwapKB = p.VMSizeKB, p.VMRSSKB, p.VMSwapKB
+	t.PFMajor, t.PFMinor = p.PFMajor, p.PFMinor
+	t.nchilds = 0
+	t.VTID, t.VPID = p.VTID, p.VPID
+	t.LoginUID = p.LoginUID
+	t.setCgroups([]byte(p.Cgroups))
+	t.Root = p.Root
+}
+
+// Threads calls f for every known thread in ascending tid order, until f
+// returns false. Threads created by f (for example through Main) are not
+// visited.
+func (in *Inspector) Threads(f func(*Thread) bool) {
+	tids := make([]int64, 0, len(in.threads))
+	for tid := range in.threads {
+		tids = append(tids, tid)
+	}
+	sort.Slice(tids, func(i, j int) bool { return tids[i] < tids[j] })
+	for _, tid := range tids {
+		t := in.threads[tid]
+		if t == nil {
+			continue
+		}
+		if !f(t) {
+			return
+		}
+	}
+}
+
+// NumThreads returns the number of threads in the table.
+func (in *Inspector) NumThreads() int { return len(in.threads) }
+
+// lookup returns the thread with tid, or nil, without creating it.
+func (in *Inspector) lookup(tid int64) *Thread {
+	if tid == in.lastTID && in.lastThread != nil && !in.lastThread.removed {
+		return in.lastThread
+	}
+	t := in.threads[tid]
+	if t != nil {
+		in.lastTID, in.lastThread = tid, t
+	}
+	return t
+}
+
+// threadRef is sinsp's get_thread_ref for a capture: the thread with tid,
+// or, when create is set and the table has room, a placeholder thread
+// with comm "<NA>" added on the fly.
+func (in *Inspector) threadRef(tid int64, create bool) *Thread {
+	if t := in.lookup(tid); t != nil {
+		return t
+	}
+	if !create || len(in.threads) >= maxThreadTableSize {
+		return nil
+	}
+	t := newThread(in)
+	t.TID, t.PID, t.PTID = tid, tid, -1
+	t.Comm, t.Exe = "<NA>", "<NA>"
+	t.UID, t.GID = 0xffffffff, 0xffffffff
+	t.LoginUID = -1
+	for _, o := range in.threads {
+		if o.PID == tid {
+			t.nchilds++
+		}
+	}
+	in.addThread(t, false)
+	return in.lookup(tid)
+}
+
+// addThread puts t in the table (replacing any thread with its tid).
+func (in *Inspector) addThread(t *Thread, fromProcList bool) bool {
+	if len(in.threads) >= maxThreadTableSize {
+		return false
+	}
+	if !fromProcList {
+		in.incMainChildCount(t)
+	}
+	if old := in.threads[t.TID]; old != nil && old != t {
+		old.removed = true
+	}
+	in.threads[t.TID] = t
+	in.lastTID, in.lastThread = 0, nil
+	return true
+}
+
+func (in *Inspector) incMainChildCount(t *Thread) {
+	if t.Flags&clCloneThread == 0 {
+		return
+	}
+	if m := in.threadRef(t.PID, true); m != nil {
+		m.nchilds++
+	}
+}
+
+// removeThread drops a thread the way sinsp's remove_thread does: a thread
+// that still has children threads stays unless force is set.
+func (in *Inspector) removeThread(tid int64, force bool) {
+	t := in.threads[tid]
+	if t == nil {
+		return
+	}
+	nchilds := t.nchilds
+	if nchilds != 0 && !force {
+		return
+	}
+	if t.Flags&clCloneThread != 0 {
+		if m := in.lookup(t.PID); m != nil && m.nchilds > 0 {
+			m.nchilds--
+		}
+	}
+	in.lastTID, in.lastThread = 0, nil
+	delete(in.threads, tid)
+	t.removed = true
+	if nchilds != 0 {
+		in.recreateChildDependencies()
+	}
+}
+
+func (in *Inspector) recreateChildDependencies() {
+	in.lastTID, in.lastThread = 0, nil
+	for _, t := range in.threads {
+		t.nchilds = 0
+		t.mainRef = nil
+	}
+	in.createChildDependencies()
+}
+
+// createChildDependencies counts each process' threads on its main
+// thread, creating missing main threads as sinsp does.
+func (in *Inspector) createChildDependencies() {
+	ts := make([]*Thread, 0, len(in.threads))
+	for _, t := range in.threads {
+		ts = append(ts, t)
+	}
+	sort.Slice(ts, func(i, j int) bool { return ts[i].TID < ts[j].TID })
+	for _, t := range ts {
+		in.incMainChildCount(t)
+	}
+}
