@@ -137,7 +137,7 @@ func anonType(link []byte) uint8 {
 // fdinfo reads the open flags (converted to PPM) and the mount id of fd
 // name from /proc/PID/fdinfo.
 func (fs *FS) fdinfo(pdirfd int, name string) (flags, mntID uint32, ok bool) {
-	b, err := fs.readAt(pdirfd, "fdinfo/"+name, 0)
+	b, err := fs.readOneAt(pdirfd, "fdinfo/"+name, 0)
 	if err != nil {
 		return 0, 0, false
 	}

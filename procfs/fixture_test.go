@@ -36,7 +36,8 @@ func fixtureProcs() []scap.Proc {
 		VTID: 17, VPID: 17, Cgroups: cgroups4242, Root: "/", LoginUID: 1000,
 	}
 	thread := main
-	thread.TID, thread.Comm, thread.Cwd, thread.VTID = 4243, "demo-io", "/var", 18
+	// The thread's comm holds a newline, which status shows escaped.
+	thread.TID, thread.Comm, thread.Cwd, thread.VTID = 4243, `demo\nio`, "/var", 18
 	thread.Flags = threadFlags
 	thread.PFMajor, thread.PFMinor = 1, 5
 	return []scap.Proc{main, thread}
@@ -165,7 +166,7 @@ func TestFixtureTask(t *testing.T) {
 	}
 	want := Task{
 		TID: 4243, PID: 4242, PTID: 4200, VTID: 18, VPID: 17, VPGID: 15, SID: 4100,
-		Comm: []byte("demo-io"), Exe: []byte("/usr/bin/demo"), Args: []byte("-v\x00--name\x00x y\x00"),
+		Comm: []byte("demo\nio"), Exe: []byte("/usr/bin/demo"), Args: []byte("-v\x00--name\x00x y\x00"),
 		Env: []byte("HOME=/home/demo\x00LANG=C.UTF-8\x00"), Cwd: []byte("/var"), ExePath: []byte("/bin/sh"),
 		Cgroups: []byte(cgroups4242), FDLimit: 1024, PFMajor: 1, PFMinor: 5,
 		VMSizeKB: 9876, VMRSSKB: 1908, VMSwapKB: 12, UID: 1001, GID: 101,

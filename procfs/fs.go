@@ -88,8 +88,22 @@ func openDirAt(dirfd int, name string) (int, error) {
 
 // readAt reads at most max bytes (0: no limit) of the file name relative to
 // dirfd into fs.file and returns them. The result is valid until the next
-// readAt.
+// read.
 func (fs *FS) readAt(dirfd int, name string, max int) ([]byte, error) {
+	return fs.read(dirfd, name, max, false)
+}
+
+// readOneAt is readAt for files the kernel produces in one piece: the
+// per-process files made by a single show function (status, stat, cgroup,
+// limits, loginuid, comm, fdinfo) and cmdline and environ, whose read loops
+// until the buffer is full. For those a short read is the end of the file,
+// which saves a read(2). Multi-record files (net tables, mountinfo) return
+// about a page per read and must be read with readAt.
+func (fs *FS) readOneAt(dirfd int, name string, max int) ([]byte, error) {
+	return fs.read(dirfd, name, max, true)
+}
+
+func (fs *FS) read(dirfd int, name string, max int, oneShot bool) ([]byte, error) {
 	var fd int
 	var err error
 	for {
@@ -126,6 +140,9 @@ func (fs *FS) readAt(dirfd int, name string, max int) ([]byte, error) {
 			break
 		}
 		b = b[:len(b)+n]
+		if oneShot && n < len(room) {
+			break
+		}
 	}
 	unix.Close(fd)
 	fs.file = b

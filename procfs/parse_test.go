@@ -19,7 +19,7 @@ func TestParseStatus(t *testing.T) {
 	var st status
 	parseStatus(b, &st)
 	want := status{
-		name: []byte("demo"), tgid: 4242, hasTgid: true, ppid: 4200, hasPPid: true,
+		name: []byte("demo"), fullName: []byte("demo worker"), tgid: 4242, hasTgid: true, ppid: 4200, hasPPid: true,
 		euid: 1001, fsuid: 1003, hasUid: true, egid: 101, fsgid: 103, hasGid: true,
 		groups: []uint32{4, 24, 27}, vmSize: 9876, vmRSS: 1908, vmSwap: 12,
 		nsPidN: 2, nsPid2: 17, nsPidLast: 17,

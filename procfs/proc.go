@@ -60,7 +60,7 @@ func (fs *FS) readProc(pr *procReader, dirfd, pid, tid int, p *scap.Proc) error 
 		}
 	}
 
-	b, err := fs.readAt(dirfd, "status", 0)
+	b, err := fs.readOneAt(dirfd, "status", 0)
 	if err != nil {
 		return errGone
 	}
@@ -111,7 +111,7 @@ func (fs *FS) readProc(pr *procReader, dirfd, pid, tid int, p *scap.Proc) error 
 		p.Flags = threadFlags
 	}
 
-	if b, err := fs.readAt(dirfd, "stat", 0); err == nil {
+	if b, err := fs.readOneAt(dirfd, "stat", 0); err == nil {
 		sf := &pr.sf
 		parseStat(b, sf)
 		if sf.ok {
@@ -130,11 +130,11 @@ func (fs *FS) readProc(pr *procReader, dirfd, pid, tid int, p *scap.Proc) error 
 		p.Root = string(l)
 	}
 	version := fs.cgroups() // before readAt: it reuses the same buffer
-	if b, err := fs.readAt(dirfd, "cgroup", 0); err == nil {
+	if b, err := fs.readOneAt(dirfd, "cgroup", 0); err == nil {
 		fs.cg = appendCgroups(fs.cg[:0], b, version)
 		p.Cgroups = string(fs.cg)
 	}
-	if b, err := fs.readAt(dirfd, "loginuid", 0); err == nil {
+	if b, err := fs.readOneAt(dirfd, "loginuid", 0); err == nil {
 		if v, ok := atoi(cstr(trimSpace(b))); ok {
 			p.LoginUID = int32(v)
 		}
@@ -153,7 +153,7 @@ func (fs *FS) readShared(dirfd, tid int, sh *procShared) error {
 		sh.exePath = string(l)
 		exeOK = true
 	}
-	b, err := fs.readAt(dirfd, "cmdline", scapMaxArgs-1)
+	b, err := fs.readOneAt(dirfd, "cmdline", scapMaxArgs-1)
 	if err != nil {
 		return errGone
 	}
@@ -173,7 +173,7 @@ func (fs *FS) readShared(dirfd, tid int, sh *procShared) error {
 		}
 		sh.args = string(b[exeLen:])
 	}
-	if b, err := fs.readAt(dirfd, "environ", scapMaxEnv); err == nil && len(b) > 0 {
+	if b, err := fs.readOneAt(dirfd, "environ", scapMaxEnv); err == nil && len(b) > 0 {
 		b[len(b)-1] = 0
 		sh.env = string(b)
 	}
@@ -198,7 +198,7 @@ func (fs *FS) fdLimit(dirfd, tid int) int64 {
 			return int64(rl.Cur)
 		}
 	}
-	b, err := fs.readAt(dirfd, "limits", 0)
+	b, err := fs.readOneAt(dirfd, "limits", 0)
 	if err != nil {
 		return -1
 	}

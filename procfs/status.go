@@ -3,7 +3,8 @@ package procfs
 // status holds the /proc/PID/status lines the snapshot and the recorder
 // use.
 type status struct {
-	name []byte // Name, as printed (escaped by the kernel), reused
+	name     []byte // first word of Name (what scap keeps), reused
+	fullName []byte // whole Name value, escaped by the kernel, reused
 
 	tgid, ppid int64
 	hasTgid    bool
@@ -36,10 +37,10 @@ const (
 
 // parseStatus parses the text of /proc/PID/status into st.
 func parseStatus(b []byte, st *status) {
-	name := st.name[:0]
+	name, fullName := st.name[:0], st.fullName[:0]
 	groups := st.groups[:0]
 	*st = status{}
-	st.name = name
+	st.name, st.fullName = name, fullName
 	for len(b) > 0 {
 		var line []byte
 		line, b = nextLine(b)
@@ -53,6 +54,9 @@ func parseStatus(b []byte, st *status) {
 				// sscanf("Name:%s"): the first blank-free word.
 				w, _ := nextWord(line[5:])
 				st.name = append(st.name, w...)
+				if len(line) > 5 && line[5] == '\t' {
+					st.fullName = append(st.fullName, line[6:]...)
+				}
 			case hasPrefix(line, "NSpid:"):
 				st.nsPidN, st.nsPid2, st.nsPidLast = nsValues(line[6:])
 			case hasPrefix(line, "NStgid:"):

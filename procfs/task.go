@@ -1,6 +1,7 @@
 package procfs
 
 import (
+	"bytes"
 	"fmt"
 	"strconv"
 
@@ -90,7 +91,7 @@ func (fs *FS) Task(pid, tid int, want TaskFields, t *Task) error {
 }
 
 func (fs *FS) readTask(dirfd, tid int, want TaskFields, t *Task) error {
-	b, err := fs.readAt(dirfd, "status", 0)
+	b, err := fs.readOneAt(dirfd, "status", 0)
 	if err != nil {
 		return err
 	}
@@ -107,8 +108,13 @@ func (fs *FS) readTask(dirfd, tid int, want TaskFields, t *Task) error {
 		t.VPID = st.nsTgidLast
 	}
 
+	// The status Name is the comm with '\n' and '\\' escaped (and, on
+	// some kernels, other control characters): without a backslash it is
+	// the comm itself, which saves reading the comm file.
 	t.Comm = t.Comm[:0]
-	if b, err := fs.readAt(dirfd, "comm", 0); err == nil {
+	if bytes.IndexByte(st.fullName, '\\') < 0 {
+		t.Comm = append(t.Comm, st.fullName...)
+	} else if b, err := fs.readOneAt(dirfd, "comm", 0); err == nil {
 		if n := len(b); n > 0 && b[n-1] == '\n' {
 			b = b[:n-1]
 		}
@@ -117,7 +123,7 @@ func (fs *FS) readTask(dirfd, tid int, want TaskFields, t *Task) error {
 
 	sf := &fs.sf
 	*sf = statFields{processor: -1}
-	if b, err := fs.readAt(dirfd, "stat", 0); err == nil {
+	if b, err := fs.readOneAt(dirfd, "stat", 0); err == nil {
 		parseStat(b, sf)
 	}
 	t.PFMajor, t.PFMinor = sf.majFlt, sf.minFlt
@@ -130,7 +136,7 @@ func (fs *FS) readTask(dirfd, tid int, want TaskFields, t *Task) error {
 
 	t.Exe, t.Args = t.Exe[:0], t.Args[:0]
 	if want&TaskArgs != 0 {
-		if b, err := fs.readAt(dirfd, "cmdline", driverPage); err == nil && len(b) > 0 {
+		if b, err := fs.readOneAt(dirfd, "cmdline", driverPage); err == nil && len(b) > 0 {
 			b[len(b)-1] = 0
 			exe := cstr(b)
 			t.Exe = append(t.Exe, exe...)
@@ -143,7 +149,7 @@ func (fs *FS) readTask(dirfd, tid int, want TaskFields, t *Task) error {
 	}
 	t.Env = t.Env[:0]
 	if want&TaskEnv != 0 {
-		if b, err := fs.readAt(dirfd, "environ", driverPage); err == nil && len(b) > 0 {
+		if b, err := fs.readOneAt(dirfd, "environ", driverPage); err == nil && len(b) > 0 {
 			b[len(b)-1] = 0
 			t.Env = append(t.Env, b...)
 		}
@@ -163,13 +169,13 @@ func (fs *FS) readTask(dirfd, tid int, want TaskFields, t *Task) error {
 	t.Cgroups = t.Cgroups[:0]
 	if want&TaskCgroups != 0 {
 		v := fs.cgroups()
-		if b, err := fs.readAt(dirfd, "cgroup", 0); err == nil {
+		if b, err := fs.readOneAt(dirfd, "cgroup", 0); err == nil {
 			t.Cgroups = appendCgroups(t.Cgroups, b, v)
 		}
 	}
 	t.LoginUID = -1
 	if want&TaskLoginUID != 0 {
-		if b, err := fs.readAt(dirfd, "loginuid", 0); err == nil {
+		if b, err := fs.readOneAt(dirfd, "loginuid", 0); err == nil {
 			if v, ok := atoi(trimSpace(b)); ok {
 				t.LoginUID = int32(v)
 			}
