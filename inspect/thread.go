@@ -133,29 +133,25 @@ func (t *Thread) Parent() *Thread {
 	return t.in.lookup(t.PTID)
 }
 
-// Ancestor returns the n-th ancestor (0 is t itself, 1 its parent, ...),
-// walking PTID links as proc.aname/proc.apid do, or nil when the chain
-// ends or loops.
+// Ancestor returns what proc.aname[n]/proc.apid[n] look at: the main
+// thread of t's process for n = 0, then n steps up the PTID links (no
+// loop detection, as in sinsp), or nil when the chain ends.
 func (t *Thread) Ancestor(n int) *Thread {
-	if n == 0 {
-		return t
+	a := t
+	if !t.IsMain() {
+		a = t.Main()
 	}
-	i := 0
-	var found *Thread
-	t.EachAncestor(func(a *Thread) bool {
-		i++
-		if i == n {
-			found = a
-			return false
-		}
-		return true
-	})
-	return found
+	for i := 0; i < n && a != nil; i++ {
+		a = a.Parent()
+	}
+	return a
 }
 
 // EachAncestor calls f for the parent, grandparent, ... of t until f
 // returns false, the chain ends (unknown parent or tid -1) or a loop is
-// detected, the way sinsp's traverse_parent_state walks it.
+// detected, the way sinsp's traverse_parent_state walks it. sinsp's
+// fields (proc.aname without index, proc.loginshellid, proc.sname) call it
+// on the main thread.
 func (t *Thread) EachAncestor(f func(*Thread) bool) {
 	slow := t.Parent()
 	fast := slow
