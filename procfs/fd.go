@@ -261,15 +261,20 @@ var openFlagTests = []openFlag{
 	{unix.O_CLOEXEC, "O_CLOEXEC"},
 }
 
-type openFlagPPM struct {
+// openFlagConv is openFlagTests with the PPM values looked up in the
+// event package's file_flags table.
+type openFlagConv struct {
+	rdonly, wronly, rdwr uint32
+	bits                 []flagBit
+}
+
+// flagBit maps a native flag test to the PPM bit it sets.
+type flagBit struct {
 	native uint64
 	ppm    uint32
 }
 
-var openFlagTable = sync.OnceValue(func() (t struct {
-	rdonly, wronly, rdwr uint32
-	bits                 []openFlagPPM
-}) {
+var openFlagTable = sync.OnceValue(func() *openFlagConv {
 	ft := event.FlagTableByName("file_flags")
 	val := func(name string) uint32 {
 		if ft != nil {
@@ -281,29 +286,30 @@ var openFlagTable = sync.OnceValue(func() (t struct {
 		}
 		return 0
 	}
-	t.rdonly, t.wronly, t.rdwr = val("O_RDONLY"), val("O_WRONLY"), val("O_RDWR")
+	c := &openFlagConv{rdonly: val("O_RDONLY"), wronly: val("O_WRONLY"), rdwr: val("O_RDWR")}
 	for _, f := range openFlagTests {
 		if f.native != 0 {
-			t.bits = append(t.bits, openFlagPPM{f.native, val(f.name)})
+			c.bits = append(c.bits, flagBit{f.native, val(f.name)})
 		}
 	}
-	return t
+	return c
 })
 
-// OpenFlagsToPPM converts native open flags (as in /proc/PID/fdinfo) to the
-// PPM file_flags scap stores in FDL entries.
+// OpenFlagsToPPM converts native open flags, as /proc/PID/fdinfo shows
+// them, to the PPM file_flags value scap stores in FDL entries (see
+// openFlagTests for its quirks).
 func OpenFlagsToPPM(native uint64) uint32 {
-	t := openFlagTable()
+	c := openFlagTable()
 	var r uint32
 	switch native & unix.O_ACCMODE {
 	case unix.O_WRONLY:
-		r = t.wronly
+		r = c.wronly
 	case unix.O_RDWR:
-		r = t.rdwr
+		r = c.rdwr
 	default:
-		r = t.rdonly
+		r = c.rdonly
 	}
-	for _, b := range t.bits {
+	for _, b := range c.bits {
 		if native&b.native != 0 {
 			r |= b.ppm
 		}
@@ -325,13 +331,13 @@ func (fs *FS) FDs(pid int, dst []scap.FD) ([]scap.FD, error) {
 	defer fs.resetCaches()
 	dirfd, err := openDir(fs.root + "/" + itoa(pid))
 	if err != nil {
-		return dst, fmt.Errorf("procfs: reading fds of process %d: %w", pid, err)
+		return dst, fmt.Errorf("procfs: reading fds of process %d: %w", pid, noProcess(err))
 	}
 	defer unix.Close(dirfd)
 	var sc fdScratch
 	dst, err = fs.readFDs(&sc, dirfd, dst)
 	if err != nil {
-		return dst, fmt.Errorf("procfs: reading fds of process %d: %w", pid, err)
+		return dst, fmt.Errorf("procfs: reading fds of process %d: %w", pid, noProcess(err))
 	}
 	return dst, nil
 }

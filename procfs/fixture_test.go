@@ -100,14 +100,27 @@ func TestFixtureProc(t *testing.T) {
 		pid, tid int
 		errIs    error
 	}{
-		{2, 2, errGone},
-		{4300, 4300, errGone},
+		{2, 2, ErrNoProcess},
+		{4300, 4300, ErrNoProcess},
+		{4999, 4999, ErrNoProcess},
 		{4999, 4999, syscall.ENOENT},
 	}
 	for _, tt := range tests {
 		err := fs.Proc(tt.pid, tt.tid, &p)
 		if !errors.Is(err, tt.errIs) {
 			t.Errorf("Proc(%d, %d) = %v, want %v", tt.pid, tt.tid, err, tt.errIs)
+		}
+	}
+	msgs := []struct {
+		pid, tid int
+		want     string
+	}{
+		{2, 2, "procfs: reading thread 2 of process 2: no such user process"},
+		{4999, 5000, "procfs: reading thread 5000 of process 4999: no such user process (no such file or directory)"},
+	}
+	for _, m := range msgs {
+		if err := fs.Proc(m.pid, m.tid, &p); err == nil || err.Error() != m.want {
+			t.Errorf("Proc(%d, %d) error %q, want %q", m.pid, m.tid, err, m.want)
 		}
 	}
 }
@@ -121,7 +134,7 @@ func TestFixtureFDs(t *testing.T) {
 	if want := fixtureFDs(t); !reflect.DeepEqual(got, want) {
 		t.Errorf("FDs:\n got %+v\nwant %+v", got, want)
 	}
-	if _, err := fs.FDs(4999, nil); !errors.Is(err, os.ErrNotExist) {
+	if _, err := fs.FDs(4999, nil); !errors.Is(err, ErrNoProcess) || !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("FDs(4999) error = %v, want not exist", err)
 	}
 }
@@ -183,7 +196,7 @@ func TestFixtureTask(t *testing.T) {
 	if len(task.Exe)+len(task.Args)+len(task.Env)+len(task.Cwd)+len(task.ExePath)+len(task.Cgroups) != 0 || task.LoginUID != -1 {
 		t.Errorf("Task with no optional fields: %+v", task)
 	}
-	if err := fs.Task(4999, 4999, 0, &task); !errors.Is(err, os.ErrNotExist) {
+	if err := fs.Task(4999, 4999, 0, &task); !errors.Is(err, ErrNoProcess) {
 		t.Errorf("Task(4999) error = %v, want not exist", err)
 	}
 }

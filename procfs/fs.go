@@ -3,6 +3,7 @@ package procfs
 import (
 	"cmp"
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 
@@ -20,6 +21,7 @@ type FS struct {
 	link []byte // readlink target, reused by readlinkAt
 	dir  []byte // getdents buffer
 	cg   []byte // cgroup list being built
+	path []byte // path being built
 
 	cgroupVersion int // 0 until /proc/filesystems was read
 
@@ -60,9 +62,20 @@ func (fs *FS) resetCaches() {
 	fs.mounts = nil
 }
 
-// errGone reports that a process or file vanished or cannot be read; the
-// snapshot skips such entries silently.
-var errGone = errors.New("procfs: gone")
+// ErrNoProcess is matched (with errors.Is) by the errors of reads of a
+// process or thread that does not exist, has exited (also a zombie), or is
+// a kernel thread: there is no user-space state to read. The snapshot
+// leaves such tasks out, as scap does.
+var ErrNoProcess = errors.New("no such user process")
+
+// noProcess returns err marked as ErrNoProcess when it says that a /proc
+// entry does not exist.
+func noProcess(err error) error {
+	if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ESRCH) {
+		return fmt.Errorf("%w (%w)", ErrNoProcess, err)
+	}
+	return err
+}
 
 // openDir opens a directory below the proc root (or an absolute path) for
 // use with the *At helpers.

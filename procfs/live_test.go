@@ -23,6 +23,8 @@ type liveFDs struct {
 	udp, pairA, pairB        int
 	unixListen, event        int
 	listen6                  int // -1 without IPv6 loopback
+	dir, netlink, inotify    int
+	timer, signal, epoll     int
 
 	filePath, unixPath           string
 	pipeIno                      uint64
@@ -143,6 +145,36 @@ func openLiveFDs(t *testing.T) *liveFDs {
 	closeFD(ev)
 	l.event = ev
 
+	if l.dir, err = unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0); err != nil {
+		t.Fatal(err)
+	}
+	closeFD(l.dir)
+	// Netlink sockets are listed in /proc/net/netlink once bound.
+	if l.netlink, err = unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_ROUTE); err != nil {
+		t.Fatal(err)
+	}
+	closeFD(l.netlink)
+	if err := unix.Bind(l.netlink, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
+		t.Fatal(err)
+	}
+	if l.inotify, err = unix.InotifyInit1(unix.IN_CLOEXEC); err != nil {
+		t.Fatal(err)
+	}
+	closeFD(l.inotify)
+	if l.timer, err = unix.TimerfdCreate(unix.CLOCK_MONOTONIC, unix.TFD_CLOEXEC); err != nil {
+		t.Fatal(err)
+	}
+	closeFD(l.timer)
+	var mask unix.Sigset_t
+	if l.signal, err = unix.Signalfd(-1, &mask, unix.SFD_CLOEXEC); err != nil {
+		t.Fatal(err)
+	}
+	closeFD(l.signal)
+	if l.epoll, err = unix.EpollCreate1(unix.EPOLL_CLOEXEC); err != nil {
+		t.Fatal(err)
+	}
+	closeFD(l.epoll)
+
 	if ln6, err := net.ListenTCP("tcp6", &net.TCPAddr{IP: net.IPv6loopback}); err == nil {
 		l.closers = append(l.closers, func() { ln6.Close() })
 		l.listen6 = connFD(t, ln6)
@@ -169,6 +201,12 @@ func (l *liveFDs) want(t *testing.T) map[int64]scap.FD {
 		int64(l.pairB):      {Type: scap.FDUnixSock, Ino: sockIno(t, l.pairB)},
 		int64(l.unixListen): {Type: scap.FDUnixSock, Name: l.unixPath, Ino: sockIno(t, l.unixListen)},
 		int64(l.event):      {Type: scap.FDEvent, Ino: sockIno(t, l.event)},
+		int64(l.dir):        {Type: scap.FDDirectory, Name: filepath.Dir(l.filePath), Ino: inode(t, filepath.Dir(l.filePath))},
+		int64(l.netlink):    {Type: scap.FDNetlink, Ino: sockIno(t, l.netlink)},
+		int64(l.inotify):    {Type: scap.FDInotify, Ino: sockIno(t, l.inotify)},
+		int64(l.timer):      {Type: scap.FDTimerFD, Ino: sockIno(t, l.timer)},
+		int64(l.signal):     {Type: scap.FDSignalFD, Ino: sockIno(t, l.signal)},
+		int64(l.epoll):      {Type: scap.FDEventPoll, Ino: sockIno(t, l.epoll)},
 	}
 	if l.listen6 >= 0 {
 		m[int64(l.listen6)] = scap.FD{Type: scap.FDIPv6Serv, SIP: net.IPv6loopback, SPort: l.listen6Port,

@@ -306,7 +306,7 @@ func parseNetlinkTable(b []byte, fn func(ino uint64, e *sockEntry) bool) bool {
 func (fs *FS) Socket(pid int, ino uint64, fd *scap.FD) (found bool, err error) {
 	dirfd, err := openDir(fs.root + "/" + itoa(pid))
 	if err != nil {
-		return false, fmt.Errorf("procfs: looking up socket %d of process %d: %w", ino, pid, err)
+		return false, fmt.Errorf("procfs: looking up socket %d of process %d: %w", ino, pid, noProcess(err))
 	}
 	defer unix.Close(dirfd)
 	fs.eachNetFile(dirfd, "net/", func(i uint64, e *sockEntry) bool {

@@ -130,6 +130,12 @@ func TestOracleSysdig(t *testing.T) {
 		l.pairB:      {"unix", ""},
 		l.unixListen: {"unix", l.unixPath},
 		l.event:      {"event", ""},
+		l.dir:        {"directory", filepath.Dir(l.filePath)},
+		l.netlink:    {"netlink", ""},
+		l.inotify:    {"inotify", ""},
+		l.timer:      {"timerfd", ""},
+		l.signal:     {"signalfd", ""},
+		l.epoll:      {"eventpoll", ""},
 	}
 	if l.listen6 >= 0 {
 		want[l.listen6] = row{"ipv6", "::1:" + strconv.Itoa(int(l.listen6Port))}

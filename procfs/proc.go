@@ -45,7 +45,7 @@ type procReader struct {
 
 // readProc reads the PL entry of thread tid of process pid from its
 // directory dirfd (/proc/PID for a main thread, /proc/PID/task/TID for
-// the others) into p. It returns errGone for threads scap skips: kernel
+// the others) into p. It returns ErrNoProcess for threads scap skips: kernel
 // threads (no executable and an empty command line), zombies, and threads
 // that vanished. Values that cannot be read (permissions) are left at
 // their defaults instead of dropping the thread, as scap would.
@@ -62,7 +62,7 @@ func (fs *FS) readProc(pr *procReader, dirfd, pid, tid int, p *scap.Proc) error 
 
 	b, err := fs.readOneAt(dirfd, "status", 0)
 	if err != nil {
-		return errGone
+		return ErrNoProcess
 	}
 	st := &pr.st
 	parseStatus(b, st)
@@ -155,11 +155,11 @@ func (fs *FS) readShared(dirfd, tid int, sh *procShared) error {
 	}
 	b, err := fs.readOneAt(dirfd, "cmdline", scapMaxArgs-1)
 	if err != nil {
-		return errGone
+		return ErrNoProcess
 	}
 	if !exeOK && len(b) == 0 {
 		// A kernel thread or a zombie.
-		return errGone
+		return ErrNoProcess
 	}
 	if len(b) > 0 {
 		exeLen := len(cstr(b))
@@ -301,7 +301,7 @@ func (fs *FS) Proc(pid, tid int, p *scap.Proc) error {
 	}
 	dirfd, err := openDir(dir)
 	if err != nil {
-		return fmt.Errorf("procfs: reading thread %d of process %d: %w", tid, pid, err)
+		return fmt.Errorf("procfs: reading thread %d of process %d: %w", tid, pid, noProcess(err))
 	}
 	defer unix.Close(dirfd)
 	var pr procReader

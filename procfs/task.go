@@ -71,21 +71,21 @@ const driverPage = 4096
 
 // Task reads thread tid of process pid for a clone or execve exit event:
 // the always-read fields plus those selected by want. Call it while the
-// thread is stopped at the syscall exit. It returns an error wrapping
-// unix.ENOENT (or ESRCH) when the thread is gone.
+// thread is stopped at the syscall exit. Its error matches ErrNoProcess
+// when the thread is gone.
 func (fs *FS) Task(pid, tid int, want TaskFields, t *Task) error {
-	path := append(append(fs.cg[:0], fs.root...), '/')
+	path := append(append(fs.path[:0], fs.root...), '/')
 	path = strconv.AppendInt(path, int64(pid), 10)
 	path = append(path, "/task/"...)
 	path = strconv.AppendInt(path, int64(tid), 10)
-	fs.cg = path
+	fs.path = path
 	dirfd, err := openDir(string(path))
 	if err != nil {
-		return fmt.Errorf("procfs: reading task %d of process %d: %w", tid, pid, err)
+		return fmt.Errorf("procfs: reading task %d of process %d: %w", tid, pid, noProcess(err))
 	}
 	defer unix.Close(dirfd)
 	if err := fs.readTask(dirfd, tid, want, t); err != nil {
-		return fmt.Errorf("procfs: reading task %d of process %d: %w", tid, pid, err)
+		return fmt.Errorf("procfs: reading task %d of process %d: %w", tid, pid, noProcess(err))
 	}
 	return nil
 }
