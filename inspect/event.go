@@ -29,9 +29,10 @@ type Event struct {
 	// FD is the fd the parsers attached to the event (sinsp's m_fdinfo),
 	// or nil.
 	FD *FD
-	// EnterTS is the timestamp of the enter event that the thread's
-	// latency is measured from, for exit events with a latency; 0
-	// otherwise.
+	// EnterTS is TS minus the latency sinsp shows for the event (the
+	// time of the thread's last enter event, for exits), 0 when that
+	// latency is 0. Events that skip the enter/exit bookkeeping, such as
+	// context switches, keep the thread's previous latency, as in sinsp.
 	EnterTS uint64
 
 	in          *Inspector
@@ -66,9 +67,10 @@ func (e *Event) Hidden() bool {
 // parameter of a paired exit.
 func (e *Event) ErrorCode() int32 { return e.errorCode }
 
-// Latency returns evt.latency: on exit events the time since the
-// thread's last enter event, 0 on enter events and events without a
-// thread.
+// Latency returns the thread latency sinsp reports for the event
+// (evt.latency, -t d): on exit events the time since the thread's last
+// enter event, 0 on enter events and events without a parser thread;
+// other events keep the thread's last value.
 func (e *Event) Latency() uint64 {
 	if e.tinfo == nil {
 		return 0
@@ -108,7 +110,7 @@ func (e *Event) refresh() {
 		e.FDNum = e.Thread.lastFD
 	}
 	e.EnterTS = 0
-	if e.tinfo != nil && e.Info != nil && e.Info.Dir == event.Exit && e.tinfo.Latency != 0 {
+	if e.tinfo != nil && e.tinfo.Latency != 0 {
 		e.EnterTS = e.TS - e.tinfo.Latency
 	}
 }
