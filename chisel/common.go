@@ -87,6 +87,16 @@ func (rt *runtime) commonModule() *goja.Object {
 		}
 		return vm.ToValue(n)
 	})
+	set("sprintf", func(c goja.FunctionCall) goja.Value {
+		if len(c.Arguments) == 0 {
+			rt.throwType("sprintf: missing format")
+		}
+		s, err := sprintf(goString(c.Arguments[0]), c.Arguments[1:])
+		if err != nil {
+			rt.throwType("sprintf: %v", err)
+		}
+		return byteString(vm, s)
+	})
 	set("topByValue", rt.topByValue)
 	set("printSortedTable", rt.printSortedTable)
 	set("luaString", func(c goja.FunctionCall) goja.Value {
@@ -126,17 +136,50 @@ const (
 func formatBytes(v float64) string {
 	switch {
 	case v > pib:
-		return strconv.FormatFloat(v/pib, 'f', 2, 64) + "P"
+		return fixed(v/pib, 2) + "P"
 	case v > tib:
-		return strconv.FormatFloat(v/tib, 'f', 2, 64) + "T"
+		return fixed(v/tib, 2) + "T"
 	case v > gib:
-		return strconv.FormatFloat(v/gib, 'f', 2, 64) + "G"
+		return fixed(v/gib, 2) + "G"
 	case v > mib:
-		return strconv.FormatFloat(v/mib, 'f', 2, 64) + "M"
+		return fixed(v/mib, 2) + "M"
 	case v > kib:
-		return strconv.FormatFloat(v/kib, 'f', 2, 64) + "KB"
+		return fixed(v/kib, 2) + "KB"
 	}
 	return strconv.FormatInt(int64(v), 10) + "B"
+}
+
+// fixed formats v with prec decimals as LuaJIT's string.format("%.Nf")
+// does: from the exact value, halves rounded away from zero (10.625 gives
+// 10.63 where C's printf gives 10.62).
+func fixed(v float64, prec int) string {
+	if math.IsInf(v, 0) || math.IsNaN(v) {
+		return strconv.FormatFloat(v, 'f', prec, 64)
+	}
+	exact := strconv.FormatFloat(v, 'f', 1100, 64)
+	dot := strings.IndexByte(exact, '.')
+	digits := []byte(exact[:dot] + exact[dot+1:dot+1+prec])
+	if exact[dot+1+prec] >= '5' {
+		// Add one unit in the last place, carrying.
+		i := len(digits) - 1
+		for ; i >= 0 && digits[i] != '-'; i-- {
+			if digits[i] == '9' {
+				digits[i] = '0'
+				continue
+			}
+			digits[i]++
+			break
+		}
+		if i < 0 || digits[i] == '-' {
+			digits = append(digits[:i+1], append([]byte{'1'}, digits[i+1:]...)...)
+		}
+	}
+	intLen := len(digits) - prec
+	out := string(digits[:intLen])
+	if prec > 0 {
+		out += "." + string(digits[intLen:])
+	}
+	return out
 }
 
 // formatTimeInterval is common.lua's format_time_interval for a duration
@@ -297,7 +340,7 @@ func (rt *runtime) printSortedTable(c goja.FunctionCall) goja.Value {
 			val = formatTimeInterval(e.val)
 		case "timepct":
 			if delta > 0 {
-				val = strconv.FormatFloat(e.val/delta*100, 'f', 2, 64) + "%"
+				val = fixed(e.val/delta*100, 2) + "%"
 			} else {
 				val = "0.00%"
 			}

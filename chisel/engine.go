@@ -1,12 +1,12 @@
 package chisel
 
 import (
-	"errors"
 	"io"
 
 	"github.com/dop251/goja"
 
 	"xtrace/field"
+	"xtrace/filter"
 	"xtrace/inspect"
 )
 
@@ -16,10 +16,12 @@ import (
 
 // compileFilter compiles an event filter in the language of the command
 // line, with the session's field options.
-//
-// TODO(chisel): use the filter package once it has a compiler.
 func compileFilter(expr string, o *field.Options) (func(*inspect.Event) bool, error) {
-	return nil, errors.New("filters are not available yet")
+	f, err := filter.Compile(expr, o)
+	if err != nil {
+		return nil, err
+	}
+	return f.Match, nil
 }
 
 // setFilter is chisel.setFilter(expr): only events that match it reach

@@ -51,7 +51,7 @@ func (rt *runtime) threadTable(c goja.FunctionCall) goja.Value {
 		if match != nil {
 			any := false
 			for _, fd := range fds {
-				if match(probe.event(t, fd)) {
+				if probe.match(t, fd, match) {
 					any = true
 					break
 				}
@@ -86,7 +86,7 @@ func (rt *runtime) threadTable(c goja.FunctionCall) goja.Value {
 		list := []any{}
 		if withFDs {
 			for _, fd := range fds {
-				if match != nil && !match(probe.event(t, fd)) {
+				if match != nil && !probe.match(t, fd, match) {
 					continue
 				}
 				list = append(list, rt.fdObject(fd, barebone))
