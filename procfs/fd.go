@@ -20,22 +20,43 @@ type fdScratch struct {
 	st    unix.Stat_t
 }
 
+// fdTable resolves what classifying one process' fds needs at most once:
+// its socket table and its mount devices.
+type fdTable struct {
+	fs         *FS
+	pdirfd     int
+	net        *netTable
+	mounts     map[uint32]uint32
+	mountsDone bool
+	// sock, when set, looks sockets up instead of net (one-fd reads).
+	sock func(ino uint64, fd *scap.FD) bool
+}
+
+func (t *fdTable) socket(ino uint64, fd *scap.FD) bool {
+	if t.sock != nil {
+		return t.sock(ino, fd)
+	}
+	if t.net == nil {
+		t.net = t.fs.netFor(t.pdirfd)
+	}
+	e, ok := t.net.socks[ino]
+	if ok {
+		e.fill(fd)
+	}
+	return ok
+}
+
+func (t *fdTable) dev(mntID uint32) uint32 {
+	if !t.mountsDone {
+		t.mounts = t.fs.mountDevs(t.pdirfd)
+		t.mountsDone = true
+	}
+	return t.mounts[mntID]
+}
+
 // readFDs appends the fd table of the process whose directory is pdirfd to
-// dst, classifying each /proc/PID/fd entry as scap does:
-//
-//	fd link mode           FDL type         name / payload
-//	FIFO                   FIFO             link text ("pipe:[N]", N is the ino)
-//	regular, block, char   FILE_V2          link text; flags and mnt_id from fdinfo
-//	directory              DIRECTORY        link text
-//	socket "socket:[N]"    by inode N in the process' /proc/PID/net tables:
-//	                       IPv4/IPv6 SOCK (local→remote) or SERVSOCK
-//	                       (remote address 0), UNIX_SOCK, NETLINK; not
-//	                       found: left out
-//	socket, other text     UNSUPPORTED      link text
-//	anything else          EVENT, SIGNALFD, EVENTPOLL, INOTIFY, TIMERFD by
-//	                       the anon inode name, else UNSUPPORTED; name empty
-//
-// Entries that vanish while being read are skipped.
+// dst, in fd order, classifying each entry with classifyFD. Entries that
+// vanish while being read are skipped.
 func (fs *FS) readFDs(sc *fdScratch, pdirfd int, dst []scap.FD) ([]scap.FD, error) {
 	fddir, err := openDirAt(pdirfd, "fd")
 	if err != nil {
@@ -46,75 +67,85 @@ func (fs *FS) readFDs(sc *fdScratch, pdirfd int, dst []scap.FD) ([]scap.FD, erro
 	if err != nil {
 		return dst, err
 	}
-	var net *netTable
-	netDone := false
-	var mounts map[uint32]uint32
-	mountsDone := false
+	t := fdTable{fs: fs, pdirfd: pdirfd}
 	for _, nn := range sc.names {
-		st := &sc.st
-		if err := unix.Fstatat(fddir, nn.name, st, 0); err != nil {
-			continue
+		var fd scap.FD
+		if fs.classifyFD(&t, fddir, nn.name, nn.n, &sc.st, &fd) {
+			dst = append(dst, fd)
 		}
-		link, err := fs.readlinkAt(fddir, nn.name, scapMaxPath)
-		if err != nil || len(link) == 0 {
-			continue
-		}
-		if len(link) > scapMaxFDName {
-			link = link[:scapMaxFDName]
-		}
-		fd := scap.FD{Num: int64(nn.n), Ino: st.Ino}
-		mode := st.Mode & unix.S_IFMT
-		switch {
-		case hasPrefix(link, "anon_inode:"):
-			// Anon inodes have no file type bits (newer kernels report them
-			// as regular files); scap recognises them by their link text.
-			fd.Type = anonType(link)
-		case mode == unix.S_IFIFO:
-			fd.Type = scap.FDFIFO
-			fd.Name = string(link)
-			if ino, ok := bracketNum(link, "pipe:"); ok {
-				fd.Ino = ino
-			}
-		case mode == unix.S_IFREG || mode == unix.S_IFBLK || mode == unix.S_IFCHR || mode == unix.S_IFLNK:
-			fd.Type = scap.FDFileV2
-			fd.Name = string(link)
-			flags, mntID, ok := fs.fdinfo(pdirfd, nn.name)
-			if ok {
-				fd.OpenFlags = flags
-				if mntID != 0 {
-					if !mountsDone {
-						mounts = fs.mountDevs(pdirfd)
-						mountsDone = true
-					}
-					fd.Dev = mounts[mntID]
-				}
-			}
-		case mode == unix.S_IFDIR:
-			fd.Type = scap.FDDirectory
-			fd.Name = string(link)
-		case mode == unix.S_IFSOCK:
-			ino, ok := bracketNum(link, "socket:")
-			if !ok {
-				fd.Type = scap.FDUnsupported
-				fd.Name = string(link)
-				break
-			}
-			if !netDone {
-				net = fs.netFor(pdirfd)
-				netDone = true
-			}
-			e, found := net.socks[ino]
-			if !found {
-				continue
-			}
-			e.fill(&fd)
-			fd.Ino = ino
-		default:
-			fd.Type = anonType(link)
-		}
-		dst = append(dst, fd)
 	}
 	return dst, nil
+}
+
+// classifyFD fills fd from /proc/PID/fd/name as scap classifies it, and
+// reports whether the fd is listed:
+//
+//	fd link mode           FDL type         name / payload
+//	FIFO                   FIFO             link text ("pipe:[N]", N is the ino)
+//	regular, block, char   FILE_V2          link text; flags and mnt_id from fdinfo
+//	directory              DIRECTORY        link text
+//	socket "socket:[N]"    by inode N in the process' /proc/PID/net tables:
+//	                       IPv4/IPv6 SOCK (local→remote) or SERVSOCK
+//	                       (remote address 0), UNIX_SOCK, NETLINK; not
+//	                       found: not listed
+//	socket, other text     UNSUPPORTED      link text
+//	anything else          EVENT, SIGNALFD, EVENTPOLL, INOTIFY, TIMERFD by
+//	                       the anon inode name, else UNSUPPORTED; name empty
+//
+// The ino is the target's (st_ino), the pipe's or the socket's. Named
+// FIFOs take their ino from the fd rather than from a stat of the link
+// text, so one that was deleted is still listed.
+func (fs *FS) classifyFD(t *fdTable, fddir int, name string, num uint64, st *unix.Stat_t, fd *scap.FD) bool {
+	if err := unix.Fstatat(fddir, name, st, 0); err != nil {
+		return false
+	}
+	link, err := fs.readlinkAt(fddir, name, scapMaxPath)
+	if err != nil || len(link) == 0 {
+		return false
+	}
+	if len(link) > scapMaxFDName {
+		link = link[:scapMaxFDName]
+	}
+	*fd = scap.FD{Num: int64(num), Ino: st.Ino}
+	mode := st.Mode & unix.S_IFMT
+	switch {
+	case hasPrefix(link, "anon_inode:"):
+		// Anon inodes have no file type bits (newer kernels report them
+		// as regular files); scap recognises them by their link text.
+		fd.Type = anonType(link)
+	case mode == unix.S_IFIFO:
+		fd.Type = scap.FDFIFO
+		fd.Name = string(link)
+		if ino, ok := bracketNum(link, "pipe:"); ok {
+			fd.Ino = ino
+		}
+	case mode == unix.S_IFREG || mode == unix.S_IFBLK || mode == unix.S_IFCHR || mode == unix.S_IFLNK:
+		fd.Type = scap.FDFileV2
+		fd.Name = string(link)
+		if flags, mntID, ok := fs.fdinfo(t.pdirfd, name); ok {
+			fd.OpenFlags = flags
+			if mntID != 0 {
+				fd.Dev = t.dev(mntID)
+			}
+		}
+	case mode == unix.S_IFDIR:
+		fd.Type = scap.FDDirectory
+		fd.Name = string(link)
+	case mode == unix.S_IFSOCK:
+		ino, ok := bracketNum(link, "socket:")
+		if !ok {
+			fd.Type = scap.FDUnsupported
+			fd.Name = string(link)
+			break
+		}
+		if !t.socket(ino, fd) {
+			return false
+		}
+		fd.Ino = ino
+	default:
+		fd.Type = anonType(link)
+	}
+	return true
 }
 
 // anonType classifies an anon inode by its link text.
@@ -340,4 +371,29 @@ func (fs *FS) FDs(pid int, dst []scap.FD) ([]scap.FD, error) {
 		return dst, fmt.Errorf("procfs: reading fds of process %d: %w", pid, noProcess(err))
 	}
 	return dst, nil
+}
+
+// FD reads fd num of process pid into fd as the snapshot would list it,
+// and reports whether it is listed (false for fds that are not open and for
+// sockets of families scap does not resolve). It reads the net tables only
+// up to the socket it looks for, which makes it the cheap way to learn one
+// socket's addresses.
+func (fs *FS) FD(pid, num int, fd *scap.FD) (bool, error) {
+	fs.resetCaches()
+	defer fs.resetCaches()
+	dirfd, err := openDir(fs.root + "/" + itoa(pid))
+	if err != nil {
+		return false, fmt.Errorf("procfs: reading fd %d of process %d: %w", num, pid, noProcess(err))
+	}
+	defer unix.Close(dirfd)
+	fddir, err := openDirAt(dirfd, "fd")
+	if err != nil {
+		return false, fmt.Errorf("procfs: reading fd %d of process %d: %w", num, pid, noProcess(err))
+	}
+	defer unix.Close(fddir)
+	t := fdTable{fs: fs, pdirfd: dirfd, sock: func(ino uint64, out *scap.FD) bool {
+		return fs.findSocket(dirfd, ino, out)
+	}}
+	var st unix.Stat_t
+	return fs.classifyFD(&t, fddir, itoa(num), uint64(num), &st, fd), nil
 }

@@ -134,6 +134,18 @@ func TestFixtureFDs(t *testing.T) {
 	if want := fixtureFDs(t); !reflect.DeepEqual(got, want) {
 		t.Errorf("FDs:\n got %+v\nwant %+v", got, want)
 	}
+	for _, want := range fixtureFDs(t) {
+		var fd scap.FD
+		if listed, err := fs.FD(4242, int(want.Num), &fd); err != nil || !listed || !reflect.DeepEqual(fd, want) {
+			t.Errorf("FD(4242, %d) = %v, %v:\n got %+v\nwant %+v", want.Num, listed, err, fd, want)
+		}
+	}
+	for _, num := range []int{2, 99} {
+		var fd scap.FD
+		if listed, err := fs.FD(4242, num, &fd); err != nil || listed {
+			t.Errorf("FD(4242, %d) = %v, %v; want not listed", num, listed, err)
+		}
+	}
 	if _, err := fs.FDs(4999, nil); !errors.Is(err, ErrNoProcess) || !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("FDs(4999) error = %v, want not exist", err)
 	}

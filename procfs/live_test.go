@@ -1,12 +1,16 @@
 package procfs
 
 import (
+	"bufio"
 	"bytes"
+	"io"
 	"net"
 	"net/netip"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -347,6 +351,16 @@ func TestLiveFDsAndSocket(t *testing.T) {
 		t.Errorf("FDs found %d of the %d test fds", n, len(want))
 	}
 
+	for num, w := range want {
+		var got scap.FD
+		listed, err := fs.FD(os.Getpid(), int(num), &got)
+		if err != nil || !listed {
+			t.Errorf("FD(%d) = %v, %v", num, listed, err)
+			continue
+		}
+		checkFD(t, got, w)
+	}
+
 	for _, num := range []int{l.client, l.listen, l.udp, l.unixListen} {
 		var got scap.FD
 		found, err := fs.Socket(os.Getpid(), sockIno(t, num), &got)
@@ -394,5 +408,81 @@ func TestLiveProcAndTask(t *testing.T) {
 	}
 	if _, err := ReadProc(pid, 1<<30); err == nil {
 		t.Error("ReadProc on a missing thread succeeded")
+	}
+}
+
+// TestHelperListener is not a test: run as a child by
+// TestLiveNetNamespace, it listens on a TCP port in whatever network
+// namespace it was started in, prints the port and waits for stdin to
+// close.
+func TestHelperListener(t *testing.T) {
+	if os.Getenv("PROCFS_HELPER") != "listen" {
+		t.Skip("helper process only")
+	}
+	ln, err := net.ListenTCP("tcp4", &net.TCPAddr{IP: net.IPv4zero})
+	if err != nil {
+		os.Exit(2)
+	}
+	os.Stdout.WriteString(strconv.Itoa(ln.Addr().(*net.TCPAddr).Port) + "\n")
+	io.Copy(io.Discard, os.Stdin)
+	os.Exit(0)
+}
+
+// TestLiveNetNamespace checks that a process' sockets are resolved in its
+// own network namespace: a child in a new one listens on a port that the
+// test's namespace does not know.
+func TestLiveNetNamespace(t *testing.T) {
+	skipIfNoProc(t)
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperListener$")
+	cmd.Env = append(os.Environ(), "PROCFS_HELPER=listen")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWNET}
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("starting a process in a new network namespace: %v", err)
+		}
+		t.Skipf("cannot start a process in a new network namespace: %v", err)
+	}
+	defer func() {
+		stdin.Close()
+		cmd.Wait()
+	}()
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		t.Fatalf("helper: %v", err)
+	}
+	port, err := strconv.Atoi(strings.TrimSpace(line))
+	if err != nil {
+		t.Fatalf("helper printed %q", line)
+	}
+
+	h, err := Snapshot(SnapshotOptions{ExcludeUsers: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, l := range h.FDs {
+		if l.TID != uint64(cmd.Process.Pid) {
+			continue
+		}
+		for _, fd := range l.FDs {
+			if fd.Type == scap.FDIPv4Serv && fd.SPort == uint16(port) && fd.L4Proto == L4TCP &&
+				bytes.Equal(fd.SIP, []byte{0, 0, 0, 0}) {
+				found = true
+			}
+		}
+	}
+	if !found {
+		t.Errorf("the helper's listening socket on port %d is not in its FDL", port)
+	}
+	if h.HasUL || len(h.Users) != 0 {
+		t.Error("ExcludeUsers still wrote a user list")
 	}
 }

@@ -309,7 +309,13 @@ func (fs *FS) Socket(pid int, ino uint64, fd *scap.FD) (found bool, err error) {
 		return false, fmt.Errorf("procfs: looking up socket %d of process %d: %w", ino, pid, noProcess(err))
 	}
 	defer unix.Close(dirfd)
-	fs.eachNetFile(dirfd, "net/", func(i uint64, e *sockEntry) bool {
+	return fs.findSocket(dirfd, ino, fd), nil
+}
+
+// findSocket looks inode ino up in the net tables of the process directory
+// pdirfd, stopping at the first match, and fills fd (with its Ino) from it.
+func (fs *FS) findSocket(pdirfd int, ino uint64, fd *scap.FD) (found bool) {
+	fs.eachNetFile(pdirfd, "net/", func(i uint64, e *sockEntry) bool {
 		if i != ino {
 			return true
 		}
@@ -318,5 +324,5 @@ func (fs *FS) Socket(pid int, ino uint64, fd *scap.FD) (found bool, err error) {
 		found = true
 		return false
 	})
-	return found, nil
+	return found
 }
