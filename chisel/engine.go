@@ -7,6 +7,7 @@ import (
 
 	"xtrace/field"
 	"xtrace/filter"
+	"xtrace/format"
 	"xtrace/inspect"
 )
 
@@ -48,72 +49,34 @@ func (rt *runtime) setFilter(c goja.FunctionCall) goja.Value {
 // format, each on its own line, as sysdig does after on_event returns
 // true. Events missing a field of the format are not printed.
 type formatter struct {
-	fields []*field.Field
-	lits   []string // lits[i] comes before fields[i]; one more at the end
-	buf    []byte
+	c   *format.Custom
+	buf []byte
 }
 
-// setEventFormatter is chisel.setEventFormatter(format).
+// setEventFormatter is chisel.setEventFormatter(format); an empty format
+// or "default" selects sysdig's default event line.
 func (rt *runtime) setEventFormatter(c goja.FunctionCall) goja.Value {
-	fmtStr := c.Argument(0).String()
-	f, err := newFormatter(fmtStr, rt.fieldOptions())
+	s := c.Argument(0).String()
+	if s == "" || s == "default" {
+		s = format.DefaultFormat
+	}
+	f, err := format.NewCustomFields(s, rt.fieldOptions())
 	if err != nil {
 		rt.throwAPI("invalid event formatter in chisel %s: %s", rt.src.name, err.Error())
 	}
-	rt.formatter = f
+	rt.formatter = &formatter{c: f}
 	return goja.Undefined()
 }
 
-// defaultFormat is sysdig's default event line, which an empty format or
-// "default" selects.
-const defaultFormat = "*%evt.num %evt.outputtime %evt.cpu %proc.name (%thread.tid) %evt.dir %evt.type %evt.info"
-
-// newFormatter parses a -p style format: literal text and %field tokens.
-func newFormatter(s string, o *field.Options) (*formatter, error) {
-	if s == "" || s == "default" {
-		s = defaultFormat
-	}
-	f := &formatter{}
-	lit := []byte{}
-	for i := 0; i < len(s); i++ {
-		if s[i] != '%' || i+1 >= len(s) {
-			lit = append(lit, s[i])
-			continue
-		}
-		j := i + 1
-		for j < len(s) && (isFieldChar(s[j])) {
-			j++
-		}
-		fld, err := field.Lookup(s[i+1:j], o)
-		if err != nil {
-			return nil, err
-		}
-		f.lits = append(f.lits, string(lit))
-		lit = lit[:0]
-		f.fields = append(f.fields, fld)
-		i = j - 1
-	}
-	f.lits = append(f.lits, string(lit))
-	return f, nil
-}
-
-func isFieldChar(c byte) bool {
-	return c == '.' || c == '_' || c == '[' || c == ']' || (c|0x20 >= 'a' && c|0x20 <= 'z') || (c >= '0' && c <= '9')
-}
-
-// print writes e's line, if every field of the format has a value.
-func (f *formatter) print(w io.Writer, e *inspect.Event) {
-	b := f.buf[:0]
-	for i, fld := range f.fields {
-		b = append(b, f.lits[i]...)
-		v, ok := fld.Extract(e)
-		if !ok {
-			return
-		}
-		b = append(b, v.Str...)
-	}
-	b = append(b, f.lits[len(f.lits)-1]...)
-	b = append(b, '\n')
+// print writes e's line, if the format has a value for every field.
+func (f *formatter) print(w io.Writer, e *inspect.Event) error {
+	b, ok, err := f.c.Append(f.buf[:0], e)
 	f.buf = b
-	w.Write(b)
+	if err != nil {
+		return err
+	}
+	if ok {
+		w.Write(b)
+	}
+	return nil
 }

@@ -301,7 +301,9 @@ func (rt *runtime) event(e *inspect.Event) error {
 		}
 	}
 	if rt.formatter != nil {
-		rt.formatter.print(rt.out(), e)
+		if err := rt.formatter.print(rt.out(), e); err != nil {
+			return &Error{File: rt.src.path, Callback: "event formatter", Event: e.Num, Msg: err.Error()}
+		}
 	}
 	return nil
 }
