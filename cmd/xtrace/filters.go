@@ -1,30 +1,28 @@
 package main
 
 import (
-	"fmt"
+	"errors"
 	"strings"
 
+	"xtrace/filter"
 	"xtrace/inspect"
 )
 
-// compileFilter compiles the filter given on the command line (nil when
-// empty).
-//
-// TODO(filter): replace with the filter package; this only knows
-// evt.type=X and proc.name=X.
+// compileFilter compiles the filter given on the command line into the
+// predicate the inspector runs (nil when there is none). Errors print
+// sysdig's line ("filter error at position N: ...") followed by the
+// filter and a caret under the position.
 func compileFilter(expr string) (func(*inspect.Event) bool, error) {
 	if strings.TrimSpace(expr) == "" {
 		return nil, nil
 	}
-	name, value, ok := strings.Cut(expr, "=")
-	if !ok {
-		return nil, fmt.Errorf("filter error: unrecognized comparison operator after %s", expr)
+	f, err := filter.Compile(expr, nil)
+	if err != nil {
+		var se *filter.SyntaxError
+		if errors.As(err, &se) {
+			return nil, errors.New(se.Error() + "\n" + se.Caret())
+		}
+		return nil, err
 	}
-	switch strings.TrimSpace(name) {
-	case "evt.type":
-		return func(e *inspect.Event) bool { return e.TypeName() == value }, nil
-	case "proc.name":
-		return func(e *inspect.Event) bool { return e.ProcName() == value }, nil
-	}
-	return nil, fmt.Errorf("filter error: unrecognized field %s", name)
+	return f.Match, nil
 }
