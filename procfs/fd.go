@@ -327,8 +327,10 @@ var openFlagTable = sync.OnceValue(func() *openFlagConv {
 })
 
 // OpenFlagsToPPM converts native open flags, as /proc/PID/fdinfo shows
-// them, to the PPM file_flags value scap stores in FDL entries (see
-// openFlagTests for its quirks).
+// them, to the PPM file_flags value scap stores in FDL entries. Its tests
+// are any-bit tests: O_DSYNC alone also sets PPM O_SYNC, O_DIRECTORY alone
+// also sets PPM O_TMPFILE. O_LARGEFILE is never set on 64-bit targets (the
+// C library defines it as 0 there), unlike in the driver's open events.
 func OpenFlagsToPPM(native uint64) uint32 {
 	c := openFlagTable()
 	var r uint32

@@ -2,6 +2,7 @@ package procfs
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"os"
 	"strconv"
@@ -120,7 +121,7 @@ func interfaces(sysRoot string) ([]scap.Interface, error) {
 		}
 		fam := m.Data[0]
 		plen := int(m.Data[1])
-		index := uint32(m.Data[4]) | uint32(m.Data[5])<<8 | uint32(m.Data[6])<<16 | uint32(m.Data[7])<<24
+		index := binary.NativeEndian.Uint32(m.Data[4:8])
 		alen := 4
 		switch fam {
 		case unix.AF_INET:
@@ -196,7 +197,7 @@ func linkNames() (map[uint32]string, error) {
 		if m.Header.Type != unix.RTM_NEWLINK || len(m.Data) < unix.SizeofIfInfomsg {
 			continue
 		}
-		index := uint32(m.Data[4]) | uint32(m.Data[5])<<8 | uint32(m.Data[6])<<16 | uint32(m.Data[7])<<24
+		index := binary.NativeEndian.Uint32(m.Data[4:8])
 		attrs, err := syscall.ParseNetlinkRouteAttr(m)
 		if err != nil {
 			continue

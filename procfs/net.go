@@ -11,12 +11,12 @@ import (
 
 // L4 protocol codes of FDL entries and socket tuples (SCAP_L4_*).
 const (
-	L4Unknown = 0
-	L4NA      = 1
-	L4TCP     = 2
-	L4UDP     = 3
-	L4ICMP    = 4
-	L4Raw     = 5
+	L4Unknown = 0 // protocol not known
+	L4NA      = 1 // not applicable (sinsp's value for IPv6 FDL sockets)
+	L4TCP     = 2 // from /proc/net/tcp and tcp6
+	L4UDP     = 3 // from /proc/net/udp and udp6
+	L4ICMP    = 4 // ping sockets; scap does not read /proc/net/icmp
+	L4Raw     = 5 // from /proc/net/raw and raw6
 )
 
 // sockEntry is one socket of a /proc/PID/net table.

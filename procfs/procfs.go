@@ -22,6 +22,9 @@
 //     reports them as regular files.
 //   - MI max_pid, IL link speeds and FDL file devices are filled; scap
 //     leaves them 0.
+//   - exe_writable follows the kernel driver's rule for execve events,
+//     evaluated with the task's credentials from its status file, instead
+//     of scap's probe with the reader's switched credentials.
 //
 // An [FS] keeps its buffers between calls; the package-level functions
 // create one per call.
