@@ -12,7 +12,7 @@ import (
 // L4 protocol codes of FDL entries and socket tuples (SCAP_L4_*).
 const (
 	L4Unknown = 0 // protocol not known
-	L4NA      = 1 // not applicable (sinsp's value for IPv6 FDL sockets)
+	L4NA      = 1 // not applicable
 	L4TCP     = 2 // from /proc/net/tcp and tcp6
 	L4UDP     = 3 // from /proc/net/udp and udp6
 	L4ICMP    = 4 // ping sockets; scap does not read /proc/net/icmp
