@@ -65,6 +65,8 @@ type Inspector struct {
 
 	scratch []byte
 	resBuf  []byte
+	// paramStr mirrors sinsp's m_paramstr_storage (see setParamStr).
+	paramStr []byte
 }
 
 // Config holds the settings that change how state is built.

@@ -764,7 +764,9 @@ func (in *Inspector) fillClientSocket(e *Event, fd *FD, p []byte, i int) {
 		if changed && fd.IsRoleServer() && fd.IsUDP() {
 			swapAddresses(fd)
 		}
-		fd.Name = string(sockName(in.scratch[:0], fd, in.resolvePorts))
+		in.scratch = sockName(in.scratch[:0], fd, in.resolvePorts)
+		in.setParamStr(in.scratch)
+		fd.Name = string(in.scratch)
 	default:
 		fd.Name = string(e.appendParamValue(in.scratch[:0], i, true))
 		setUnixInfo(fd, p)
@@ -1005,7 +1007,9 @@ func parseRWExit(in *Inspector, e *Event) {
 		if (reads && fd.IsRoleClient()) || (!reads && fd.IsRoleServer()) {
 			swapAddresses(fd)
 		}
-		fd.Name = string(sockName(in.scratch[:0], fd, in.resolvePorts))
+		in.scratch = sockName(in.scratch[:0], fd, in.resolvePorts)
+		in.setParamStr(in.scratch)
+		fd.Name = string(in.scratch)
 	} else if from != nil {
 		fd.Name = string(e.appendParamValue(in.scratch[:0], tupleIdx, true))
 	} else {

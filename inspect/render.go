@@ -113,6 +113,29 @@ func (e *Event) appendParam(val, res []byte, i int, rc renderCtx) ([]byte, []byt
 	if e.Info == nil || i < 0 || i >= e.NumParams() || i >= len(e.Info.Params) {
 		return val, res
 	}
+	start := len(val)
+	val, res, stale := e.renderParam(val, res, i, rc)
+	if e.in != nil {
+		if stale {
+			val = append(val[:start], e.in.paramStr...)
+		} else {
+			e.in.setParamStr(val[start:])
+		}
+	}
+	return val, res
+}
+
+// setParamStr records the last rendered value the way it stays in
+// sinsp's per-event string buffer (up to its first NUL): the few
+// renderings that write nothing (an empty path, an fd list without a
+// thread) show that buffer's previous content.
+func (in *Inspector) setParamStr(v []byte) {
+	in.paramStr = append(in.paramStr[:0], v[:indexNUL(v)]...)
+}
+
+// renderParam renders parameter i; stale reports that sinsp would write
+// nothing and show its buffer's previous content instead.
+func (e *Event) renderParam(val, res []byte, i int, rc renderCtx) ([]byte, []byte, bool) {
 	pi := &e.Info.Params[i]
 	p := e.Param(i)
 	typ := pi.Type
@@ -157,6 +180,9 @@ func (e *Event) appendParam(val, res []byte, i int, rc renderCtx) ([]byte, []byt
 	case event.PTCharBuf:
 		val = append(val, p[:indexNUL(p)]...)
 	case event.PTFSPath, event.PTFSRelPath:
+		if len(p) == 0 {
+			return val, res, true
+		}
 		val, res = e.appendPath(val, res, i, p)
 	case event.PTByteBuf:
 		val = appendBuffer(val, p, rc)
@@ -165,6 +191,9 @@ func (e *Event) appendParam(val, res []byte, i int, rc renderCtx) ([]byte, []byt
 	case event.PTSockTuple:
 		val = appendTupleParam(val, p, e.l4(), e.resolvePorts())
 	case event.PTFDList:
+		if e.threadInfo() == nil {
+			return val, res, true
+		}
 		val = e.appendFDList(val, p)
 	case event.PTSyscallID:
 		sc := le16(p)
@@ -239,7 +268,7 @@ func (e *Event) appendParam(val, res []byte, i int, rc renderCtx) ([]byte, []byt
 	default:
 		val = append(val, "(n.a.)"...)
 	}
-	return val, res
+	return val, res, false
 }
 
 func u8of(p []byte) uint8 {
