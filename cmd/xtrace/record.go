@@ -3,12 +3,224 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"xtrace/procfs"
+	"xtrace/scap"
+	"xtrace/seccomp"
+	"xtrace/tracer"
 )
 
-// runRecord records a command (cli.Command) or attached processes (cli.PID).
-//
-// TODO(record): implement with tracer, decode and procfs.
+// Exit statuses for a command that cannot be run, as shells use them.
+const (
+	exitNotFound   = 127
+	exitCannotExec = 126
+)
+
+// runRecord records a command (cli.Command) into a capture file (-w, -zw)
+// or prints its events live in the default format.
 func runRecord(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
-	return errors.New("xtrace: recording is not implemented yet")
+	if cli.PID != "" {
+		return errors.New("xtrace: attaching to running processes (-p) is not supported yet; give the command after --")
+	}
+	if len(cli.Filter) > 0 && cli.Write != "" {
+		return errors.New("xtrace: capture filters are not supported with -w yet; record everything and filter with -r")
+	}
+	path, err := lookCommand(cli.Command[0])
+	if err != nil {
+		return err
+	}
+
+	var out recordOutput
+	if cli.Write != "" {
+		out, err = newFileOutput(cli.Write, cli.Compress)
+	} else {
+		out, err = newLiveOutput(cli, stdout)
+	}
+	if err != nil {
+		return err
+	}
+
+	const nbatches = 8
+	full := make(chan *tracer.Batch, nbatches)
+	free := make(chan *tracer.Batch, nbatches)
+	for _, b := range tracer.NewBatches(nbatches, 1<<20) {
+		free <- b
+	}
+	noNewPrivs := !hasCapSysAdmin()
+	t, err := tracer.Launch(tracer.Options{
+		Path:       path,
+		Args:       cli.Command,
+		Syscalls:   seccomp.All(),
+		NoNewPrivs: noNewPrivs,
+		Snaplen:    cli.Snaplen,
+		Pin:        pinDefault(),
+		Full:       full,
+		Free:       free,
+		MaxEvents:  cli.NumEvents,
+	})
+	if err != nil {
+		out.abort()
+		return fmt.Errorf("xtrace: %w", err)
+	}
+	if noNewPrivs && !cli.Quiet {
+		fmt.Fprintln(stderr, "xtrace: running without CAP_SYS_ADMIN: the command runs with no_new_privs, so setuid programs in it do not gain privileges")
+	}
+
+	// The header: the machine as it is now, the launched helper included
+	// (its execve event turns it into the command).
+	hdr, err := procfs.Snapshot(procfs.SnapshotOptions{ExcludeUsers: cli.ExcludeUsers})
+	if err != nil {
+		hdr = &scap.Header{}
+		fmt.Fprintf(stderr, "xtrace: reading /proc for the capture header: %v (writing a minimal header)\n", err)
+	}
+	werr := make(chan error, 1)
+	if err := out.header(hdr); err != nil {
+		werr <- err
+	}
+
+	// Writer: batches in, blocks out, off the tracer's thread.
+	writerDone := make(chan struct{})
+	go func() {
+		defer close(writerDone)
+		failed := len(werr) > 0
+		for b := range full {
+			if !failed && !out.closed() {
+				if err := out.write(b); err != nil {
+					failed = true
+					werr <- err
+					t.EndCapture("write error")
+				}
+			}
+			free <- b
+		}
+	}()
+
+	// Interrupts: stop as strace does (the command gets the signal).
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, unix.SIGINT, unix.SIGTERM, unix.SIGHUP)
+	defer signal.Stop(sigs)
+	var interrupted atomicSignal
+	go func() {
+		for s := range sigs {
+			sig := s.(syscall.Signal)
+			interrupted.store(sig)
+			t.Stop("interrupted by "+unix.SignalName(sig), sig, true)
+		}
+	}()
+	if cli.Duration > 0 {
+		timer := time.AfterFunc(time.Duration(cli.Duration)*time.Second, func() {
+			t.EndCapture(fmt.Sprintf("duration of %ds reached", cli.Duration))
+			out.finishEarly()
+		})
+		defer timer.Stop()
+	}
+	_ = ctx // interrupts come through sigs, which also sees what ctx sees
+
+	t.Start()
+	res, terr := t.Wait()
+	close(full)
+	<-writerDone
+	cerr := out.close()
+
+	var writeErr error
+	select {
+	case writeErr = <-werr:
+	default:
+	}
+	if res.ExecError != "" {
+		return &exitError{code: res.ExitCode, err: fmt.Errorf("xtrace: %s", res.ExecError)}
+	}
+	summary := describeEnd(cli, res, interrupted.load(), out)
+	if summary != "" && (!cli.Quiet || writeErr != nil || interrupted.load() != 0) {
+		fmt.Fprintln(stderr, summary)
+	}
+	switch {
+	case terr != nil:
+		return fmt.Errorf("xtrace: %w", terr)
+	case writeErr != nil:
+		return &exitError{code: 1, err: fmt.Errorf("xtrace: writing %s: %w", cli.Write, writeErr)}
+	case cerr != nil:
+		return &exitError{code: 1, err: fmt.Errorf("xtrace: %w", cerr)}
+	}
+	code := res.ExitCode
+	if code < 0 {
+		code = 128 + int(res.Signal)
+	}
+	if code != 0 {
+		return &exitError{code: code}
+	}
+	return nil
 }
+
+// describeEnd is the one line said on stderr when the capture did not
+// simply end with the command.
+func describeEnd(cli *CLI, res tracer.Result, sig syscall.Signal, out recordOutput) string {
+	var b strings.Builder
+	switch {
+	case sig != 0:
+		fmt.Fprintf(&b, "xtrace: interrupted by %s: %d events", unix.SignalName(sig), res.Events)
+	case res.Stopped != "":
+		fmt.Fprintf(&b, "xtrace: capture stopped (%s) after %d events", res.Stopped, res.Events)
+	default:
+		return ""
+	}
+	if cli.Write != "" {
+		fmt.Fprintf(&b, " written to %s", cli.Write)
+	}
+	if res.Killed > 0 {
+		fmt.Fprintf(&b, "; killed %d traced threads still running (a process carrying the tracer's seccomp filter cannot run without it)", res.Killed)
+	}
+	return b.String()
+}
+
+// lookCommand resolves the command as a shell would and turns failures
+// into the shell's exit statuses.
+func lookCommand(name string) (string, error) {
+	path, err := exec.LookPath(name)
+	if err == nil {
+		return path, nil
+	}
+	if errors.Is(err, exec.ErrNotFound) || errors.Is(err, os.ErrNotExist) {
+		return "", &exitError{code: exitNotFound, err: fmt.Errorf("xtrace: %s: command not found", name)}
+	}
+	return "", &exitError{code: exitCannotExec, err: fmt.Errorf("xtrace: %s: %w", name, err)}
+}
+
+// hasCapSysAdmin reports whether xtrace may install a seccomp filter
+// without no_new_privs.
+func hasCapSysAdmin() bool {
+	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+	var data [2]unix.CapUserData
+	if err := unix.Capget(&hdr, &data[0]); err != nil {
+		return false
+	}
+	return data[0].Effective&(1<<unix.CAP_SYS_ADMIN) != 0
+}
+
+// pinDefault decides whether the tracer and the tree share one CPU
+// (XTRACE_PIN=1/0 overrides).
+func pinDefault() bool {
+	switch os.Getenv("XTRACE_PIN") {
+	case "1":
+		return true
+	case "0":
+		return false
+	}
+	return false
+}
+
+// atomicSignal remembers the last interrupting signal.
+type atomicSignal struct{ v atomicInt32 }
+
+func (a *atomicSignal) store(s syscall.Signal) { a.v.Store(int32(s)) }
+func (a *atomicSignal) load() syscall.Signal   { return syscall.Signal(a.v.Load()) }

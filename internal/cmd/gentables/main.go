@@ -25,8 +25,13 @@ import (
 func main() {
 	in := flag.String("in", "tables", "folder holding the TSV tables")
 	out := flag.String("out", "tables_gen.go", "Go file to write")
+	decodeOut := flag.Bool("decode", false, "generate the decoder's fetch table (package decode) from x86_64_fetch.tsv and x86_64_flow.tsv instead")
 	flag.Parse()
-	src, err := generate(*in)
+	gen := generate
+	if *decodeOut {
+		gen = generateDecode
+	}
+	src, err := gen(*in)
 	if err != nil {
 		log.Fatalf("gentables: %v", err)
 	}

@@ -1,0 +1,38 @@
+// Package tracer runs a command under a ptrace + seccomp-bpf supervisor
+// and turns every syscall, thread exit and signal delivery of its process
+// tree into sysdig events (built by package decode), handed over in
+// batches to a writer goroutine.
+//
+// # The stop loop
+//
+// One goroutine, locked to one OS thread for its whole life (every ptrace
+// request must come from the thread that attached), waits for stops and
+// resumes tracees. The launched command carries a seccomp filter (package
+// seccomp) that returns SECCOMP_RET_TRACE for the recorded syscalls, so a
+// syscall costs two stops:
+//
+//	seccomp stop (PTRACE_EVENT_SECCOMP)   PTRACE_GET_SYSCALL_INFO → nr, args
+//	                                      enter event; PTRACE_SYSCALL
+//	syscall-exit-stop (SIGTRAP|0x80)      PTRACE_GET_SYSCALL_INFO → return value
+//	                                      exit event; PTRACE_CONT
+//
+// and syscalls the filter allows cost nothing. Thread creation
+// (PTRACE_EVENT_FORK/VFORK/CLONE plus the child's first PTRACE_EVENT_STOP),
+// exec (PTRACE_EVENT_EXEC, including the tid change of a non-leader
+// thread), thread exit (PTRACE_EVENT_EXIT, then the wait status), signal
+// delivery stops and group stops (resumed with PTRACE_LISTEN so job control
+// keeps working) are followed through the ptrace options.
+//
+// Kernel facts the loop relies on are written next to the code that
+// handles them. The loop allocates nothing per stop: threads are created
+// at clone time, registers and siginfo land in fields of the tracer, and
+// events are appended to a recycled [Batch].
+//
+// # Failure policy
+//
+// A tracer error never leaves a tracee stopped: the launched tree carries
+// PTRACE_O_EXITKILL (a tracee of a vanished tracer would otherwise get
+// ENOSYS from every filtered syscall, as SECCOMP_RET_TRACE without a
+// tracer fails the call), and on a fatal error the tracer kills the tree
+// it launched and reports the error.
+package tracer

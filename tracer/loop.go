@@ -1,0 +1,650 @@
+package tracer
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"strconv"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"xtrace/decode"
+	"xtrace/internal/linux"
+)
+
+// thread is one traced thread, created when it first shows up and reused
+// for every stop.
+type thread struct {
+	tid, pid int
+	proc     *process
+
+	// The syscall in progress.
+	call      decode.Call
+	inSyscall bool // entered, its syscall-exit-stop is due
+	flow      decode.Flow
+	inExit    bool // in exit or exit_group
+	lastSig   int  // signal injected at its last signal-delivery-stop
+
+	// Start-up of a new thread: its clone exit (res = 0) is written
+	// after its creator's (res = child tid) unless the creator is a
+	// vfork parent, which only returns once the child has exec'd.
+	started    bool
+	firstStop  bool
+	groupStop  bool
+	creator    *thread
+	releasable bool
+	pending    []*thread
+
+	parent, parentPID int // ptid as the driver reports it
+	exitDone          bool
+}
+
+// process is a thread group.
+type process struct {
+	pid     int
+	threads int
+	// record is false for the launch helper until its execve: what it
+	// does before is xtrace, not the command.
+	record bool
+}
+
+// loop is the state of the stop loop; it lives on the tracer thread.
+type loop struct {
+	t       *Tracer
+	dec     *decode.Decoder
+	threads map[int]*thread
+	procs   map[int]*process
+	launch  int
+	execed  bool
+
+	ws   unix.WaitStatus
+	info linux.SyscallInfo
+	si   linux.Siginfo
+	msg  uint64
+
+	batch      *Batch
+	batchStart int64
+	cpuid      uint16
+	pinned     bool
+
+	spin, spinMin, spinMax int
+
+	recording   bool
+	captureDone bool
+	stop        *stopRequest
+	killAt      time.Time
+	res         Result
+	decodeErr   error
+	stbuf       []byte
+}
+
+func newLoop(t *Tracer, pid, cpu int) *loop {
+	l := &loop{
+		t:         t,
+		dec:       decode.New(decode.Options{Snaplen: t.opts.Snaplen}),
+		threads:   map[int]*thread{},
+		procs:     map[int]*process{},
+		launch:    pid,
+		recording: true,
+		stbuf:     make([]byte, 0, 4096),
+	}
+	if cpu >= 0 {
+		l.cpuid, l.pinned = uint16(cpu), true
+	}
+	// Polling wait4 before blocking saves the sleep/wake-up of the tracer
+	// when tracer and tracee run on different CPUs. On one CPU it only
+	// delays the tracee, so it is off there.
+	l.spinMin, l.spinMax = 4, 200
+	if l.pinned {
+		l.spinMin, l.spinMax = 0, 0
+	}
+	if t.opts.Spin > 0 {
+		l.spinMin, l.spinMax = t.opts.Spin, t.opts.Spin
+	}
+	l.spin = l.spinMax
+	p := &process{pid: pid, threads: 1}
+	l.procs[pid] = p
+	l.threads[pid] = &thread{tid: pid, pid: pid, proc: p, started: true, parent: os.Getpid(), parentPID: os.Getpid()}
+	return l
+}
+
+func now() int64 { return time.Now().UnixNano() }
+
+// run follows the tree until it is gone.
+func (l *loop) run() (Result, error) {
+	defer l.dec.Close()
+	l.batch = <-l.t.opts.Free
+	l.batch.Reset()
+	l.batchStart = now()
+	for len(l.threads) > 0 {
+		l.checkRequests()
+		pid, err := l.wait()
+		if err == unix.EINTR {
+			continue
+		}
+		if err == unix.ECHILD {
+			break
+		}
+		if err != nil {
+			l.killTree()
+			l.flush()
+			return l.finish(), traceErr(-1, "wait4", err)
+		}
+		if pid == 0 {
+			continue
+		}
+		l.handle(pid)
+	}
+	l.flush()
+	return l.finish(), nil
+}
+
+func (l *loop) finish() Result {
+	if l.batch != nil && l.batch.Events > 0 {
+		l.t.opts.Full <- l.batch
+		l.batch = nil
+	}
+	if l.stop != nil && l.res.Stopped == "" {
+		l.res.Stopped = l.stop.reason
+	}
+	return l.res
+}
+
+// wait returns the next stopped or dead tracee.
+func (l *loop) wait() (int, error) {
+	for i := 0; i < l.spin; i++ {
+		pid, err := linux.Wait4NoHang(-1, &l.ws, unix.WALL)
+		if pid != 0 || err != nil {
+			if l.spin < l.spinMax {
+				l.spin *= 2
+				if l.spin > l.spinMax {
+					l.spin = l.spinMax
+				}
+			}
+			return pid, err
+		}
+	}
+	if l.spin > l.spinMin {
+		l.spin /= 2
+		if l.spin < l.spinMin {
+			l.spin = l.spinMin
+		}
+	}
+	// About to sleep: hand over what was recorded so far, so a live
+	// view and the file are never behind an idle tracee.
+	l.flush()
+	if l.stop != nil {
+		// Winding down: poll, so the kill deadline is honoured.
+		for {
+			pid, err := linux.Wait4NoHang(-1, &l.ws, unix.WALL)
+			if pid != 0 || err != nil {
+				return pid, err
+			}
+			l.checkRequests()
+			time.Sleep(2 * time.Millisecond)
+		}
+	}
+	return linux.Wait4(-1, &l.ws, unix.WALL)
+}
+
+// checkRequests applies Stop and EndCapture requests and the kill
+// deadline.
+func (l *loop) checkRequests() {
+	if l.t.endCapture.Load() != nil && !l.captureDone {
+		l.endCapture(*l.t.endCapture.Load())
+	}
+	if r := l.t.stopReq.Load(); r != nil && r != l.stop {
+		first := l.stop == nil
+		l.stop = r
+		if !r.record {
+			l.endCapture(r.reason)
+		}
+		if r.sig == unix.SIGKILL {
+			l.killTree()
+		} else if first {
+			l.killAt = time.Now().Add(stopGrace)
+		}
+	}
+	if l.stop != nil && !l.killAt.IsZero() && time.Now().After(l.killAt) {
+		l.killAt = time.Time{}
+		l.killTree()
+	}
+}
+
+// stopGrace is how long an interrupted command may take to exit before
+// the rest of the traced tree is killed.
+const stopGrace = 3 * time.Second
+
+// endCapture stops producing events; the tree keeps being followed.
+func (l *loop) endCapture(reason string) {
+	if l.captureDone {
+		return
+	}
+	l.flush()
+	l.captureDone = true
+	l.recording = false
+	if l.res.Stopped == "" {
+		l.res.Stopped = reason
+	}
+}
+
+// killTree kills every traced process. Used at the end of an interrupted
+// capture and on tracer errors: a tracee cannot be left behind, since its
+// seccomp filter would fail its syscalls without a tracer.
+func (l *loop) killTree() {
+	for pid := range l.procs {
+		if unix.Kill(pid, unix.SIGKILL) == nil {
+			l.res.Killed += l.procs[pid].threads
+		}
+	}
+}
+
+// handle processes one wait4 report.
+func (l *loop) handle(pid int) {
+	ws := l.ws
+	th := l.threads[pid]
+	if th == nil {
+		if !ws.Stopped() {
+			return // not a tracee (or already forgotten)
+		}
+		// A new thread whose creator's clone event is not in yet.
+		th = &thread{tid: pid, pid: pid}
+		l.threads[pid] = th
+	}
+	switch {
+	case ws.Exited() || ws.Signaled():
+		l.died(th, ws)
+		return
+	case !ws.Stopped():
+		return
+	}
+	sig := int(ws.StopSignal())
+	ev := int(ws) >> 16
+	switch {
+	case sig == int(unix.SIGTRAP)|0x80:
+		l.syscallExit(th)
+	case ev == unix.PTRACE_EVENT_SECCOMP:
+		l.syscallEnter(th)
+	case ev == unix.PTRACE_EVENT_FORK || ev == unix.PTRACE_EVENT_VFORK || ev == unix.PTRACE_EVENT_CLONE:
+		l.cloneEvent(th, ev)
+	case ev == unix.PTRACE_EVENT_EXEC:
+		l.execEvent(th)
+	case ev == unix.PTRACE_EVENT_EXIT:
+		if linux.PtraceGetEventMsg(th.tid, &l.msg) == nil {
+			l.threadExit(th, int(l.msg))
+		}
+		l.resume(th, unix.PTRACE_CONT, 0)
+	case ev == unix.PTRACE_EVENT_STOP:
+		l.eventStop(th, sig)
+	default:
+		l.signalStop(th, sig)
+	}
+}
+
+// resume restarts a stopped thread. ESRCH means it was killed meanwhile
+// (SIGKILL does not wait for the tracer); wait4 reports its death next.
+func (l *loop) resume(th *thread, req int, sig int) {
+	linux.Ptrace(req, th.tid, 0, uintptr(sig))
+}
+
+// emit appends an event to the current batch.
+func (l *loop) emit(raw []byte, err error) {
+	if err != nil {
+		if errors.Is(err, decode.ErrDropped) {
+			l.res.Dropped++
+		} else if l.decodeErr == nil {
+			l.decodeErr = err
+		}
+		return
+	}
+	b := l.batch
+	if len(b.Data)+len(raw)+2 > cap(b.Data) {
+		l.flush()
+		b = l.batch
+	}
+	b.add(l.cpuid, raw)
+	l.res.Events++
+	if max := l.t.opts.MaxEvents; max > 0 && l.res.Events >= max {
+		l.endCapture("event limit reached")
+	}
+}
+
+// flush hands the current batch to the writer and takes a free one.
+func (l *loop) flush() {
+	if l.batch == nil || l.batch.Events == 0 {
+		return
+	}
+	l.t.opts.Full <- l.batch
+	l.batch = <-l.t.opts.Free
+	l.batch.Reset()
+	l.batchStart = now()
+}
+
+func (l *loop) recordable(th *thread) bool {
+	return l.recording && th.proc != nil && th.proc.record
+}
+
+// syscallEnter handles a seccomp stop: the syscall has not run yet.
+func (l *loop) syscallEnter(th *thread) {
+	if _, err := linux.GetSyscallInfo(th.tid, &l.info); err != nil || l.info.Op != unix.PTRACE_SYSCALL_INFO_SECCOMP {
+		// Killed meanwhile, or not a syscall stop after all.
+		l.resume(th, unix.PTRACE_CONT, 0)
+		return
+	}
+	th.lastSig = 0
+	c := &th.call
+	c.TID, c.PID, c.Nr, c.Args, c.Ret = th.tid, th.pid, int(l.info.Nr), l.info.Args, 0
+	c.Parent, c.ParentPID, c.CloneFlags = th.parent, th.parentPID, 0
+	th.flow = decode.FlowOf(c.Nr)
+	if th.proc != nil && !th.proc.record && th.tid == l.launch && th.flow == decode.FlowExec {
+		// The helper's execve of the command: recording starts here.
+		th.proc.record = true
+	}
+	if th.flow == decode.FlowClone {
+		c.CloneFlags = l.dec.CloneFlags(c)
+	}
+	if l.recordable(th) {
+		l.emit(l.dec.Enter(uint64(now()), c))
+	}
+	if th.flow == decode.FlowNoreturn {
+		th.inExit = true
+		l.resume(th, unix.PTRACE_CONT, 0)
+		return
+	}
+	th.inSyscall = true
+	if l.captureDone && th.flow == decode.FlowNormal {
+		// Not recording: skip the exit stop.
+		th.inSyscall = false
+		l.resume(th, unix.PTRACE_CONT, 0)
+		return
+	}
+	l.resume(th, unix.PTRACE_SYSCALL, 0)
+}
+
+// syscallExit handles a syscall-exit-stop (reached because the seccomp
+// stop was resumed with PTRACE_SYSCALL; since Linux 4.8 the seccomp stop
+// comes after the syscall-enter-stop, so no enter stop is pending).
+func (l *loop) syscallExit(th *thread) {
+	if !th.inSyscall {
+		l.resume(th, unix.PTRACE_CONT, 0)
+		return
+	}
+	th.inSyscall = false
+	if _, err := linux.GetSyscallInfo(th.tid, &l.info); err != nil || l.info.Op != unix.PTRACE_SYSCALL_INFO_EXIT {
+		l.resume(th, unix.PTRACE_CONT, 0)
+		return
+	}
+	c := &th.call
+	c.Ret = l.info.RVal()
+	if l.recordable(th) {
+		l.emit(l.dec.Exit(uint64(now()), c))
+	}
+	if th.flow == decode.FlowClone {
+		// The children of this call may start now (their res = 0
+		// exit comes after this one, as the kernel usually orders
+		// them).
+		l.releaseChildren(th)
+	}
+	l.resume(th, unix.PTRACE_CONT, 0)
+}
+
+// cloneEvent handles PTRACE_EVENT_FORK/VFORK/CLONE in the creating thread.
+func (l *loop) cloneEvent(th *thread, ev int) {
+	if linux.PtraceGetEventMsg(th.tid, &l.msg) != nil {
+		l.resume(th, unix.PTRACE_SYSCALL, 0)
+		return
+	}
+	tid := int(l.msg)
+	child := l.threads[tid]
+	if child == nil {
+		child = &thread{tid: tid}
+		l.threads[tid] = child
+	}
+	flags := th.call.CloneFlags
+	child.creator = th
+	child.call = th.call
+	if flags&decode.CloneThread != 0 {
+		child.pid = th.pid
+		child.proc = th.proc
+		th.proc.threads++
+	} else {
+		child.pid = tid
+		child.proc = &process{pid: tid, threads: 1, record: th.proc.record}
+		l.procs[tid] = child.proc
+	}
+	// The driver's ptid is the child's real parent: the creating thread,
+	// or the creator's own parent for CLONE_THREAD and CLONE_PARENT.
+	if flags&(decode.CloneThread|decode.CloneParent) != 0 {
+		child.parent, child.parentPID = th.parent, th.parentPID
+	} else {
+		child.parent, child.parentPID = th.tid, th.pid
+	}
+	child.releasable = ev == unix.PTRACE_EVENT_VFORK
+	if !th.inSyscall {
+		// The creator's exit stop will not come (not recording).
+		child.releasable = true
+	}
+	if child.releasable {
+		if child.firstStop && !child.started {
+			l.startChild(child)
+		}
+	} else {
+		th.pending = append(th.pending, child)
+	}
+	if th.inSyscall {
+		l.resume(th, unix.PTRACE_SYSCALL, 0)
+	} else {
+		l.resume(th, unix.PTRACE_CONT, 0)
+	}
+}
+
+// releaseChildren lets the children created by th's clone start.
+func (l *loop) releaseChildren(th *thread) {
+	for _, c := range th.pending {
+		c.releasable = true
+		if c.firstStop && !c.started && l.threads[c.tid] == c {
+			l.startChild(c)
+		}
+	}
+	th.pending = th.pending[:0]
+}
+
+// startChild writes a new thread's clone exit (res = 0) and lets it run.
+func (l *loop) startChild(c *thread) {
+	c.started = true
+	c.creator = nil
+	if l.recordable(c) {
+		call := c.call
+		call.TID, call.PID, call.Ret = c.tid, c.pid, 0
+		call.Parent, call.ParentPID = c.parent, c.parentPID
+		l.emit(l.dec.Exit(uint64(now()), &call))
+	}
+	if c.groupStop {
+		l.resume(c, unix.PTRACE_LISTEN, 0)
+		return
+	}
+	l.resume(c, unix.PTRACE_CONT, 0)
+}
+
+// execEvent handles PTRACE_EVENT_EXEC: th is the thread group leader's id,
+// which the exec'ing thread now has.
+func (l *loop) execEvent(th *thread) {
+	if linux.PtraceGetEventMsg(th.tid, &l.msg) == nil && int(l.msg) != th.tid {
+		// Kernel quirk: an execve from a non-leader thread kills the
+		// other threads and gives the exec'ing thread the leader's tid.
+		// The old leader's exit was reported (PTRACE_EVENT_EXIT) but
+		// its death never will be: it "reappears" as the exec'ing
+		// thread. Move the exec'ing thread's state to the leader's tid.
+		former := l.threads[int(l.msg)]
+		if former != nil {
+			if !th.exitDone {
+				l.threadExit(th, int(unix.SIGKILL))
+			}
+			delete(l.threads, former.tid)
+			if th.proc != nil {
+				th.proc.threads--
+			}
+			former.tid = th.tid
+			l.threads[th.tid] = former
+			th = former
+		}
+	}
+	l.dec.ProcessExec(th.pid)
+	if th.pid == l.launch && !l.execed {
+		l.execed = true
+		// Now the command runs: follow its children too.
+		const opts = unix.PTRACE_O_TRACESYSGOOD | unix.PTRACE_O_TRACEEXEC | unix.PTRACE_O_TRACESECCOMP |
+			unix.PTRACE_O_TRACEEXIT | unix.PTRACE_O_EXITKILL |
+			unix.PTRACE_O_TRACEFORK | unix.PTRACE_O_TRACEVFORK | unix.PTRACE_O_TRACECLONE
+		linux.Ptrace(unix.PTRACE_SETOPTIONS, th.tid, 0, opts)
+	}
+	if th.inSyscall {
+		l.resume(th, unix.PTRACE_SYSCALL, 0)
+	} else {
+		l.resume(th, unix.PTRACE_CONT, 0)
+	}
+}
+
+// eventStop handles PTRACE_EVENT_STOP: a new thread's first stop, a group
+// stop, or a notification while listening.
+func (l *loop) eventStop(th *thread, sig int) {
+	group := sig == int(unix.SIGSTOP) || sig == int(unix.SIGTSTP) || sig == int(unix.SIGTTIN) || sig == int(unix.SIGTTOU)
+	if !th.started {
+		th.firstStop = true
+		th.groupStop = group
+		if th.proc != nil && th.releasable {
+			l.startChild(th)
+		}
+		// Otherwise it waits for its creator (or to be claimed).
+		return
+	}
+	if group {
+		// Group stop: PTRACE_LISTEN keeps it stopped as job control
+		// wants, yet lets us see the SIGCONT that ends it.
+		l.resume(th, unix.PTRACE_LISTEN, 0)
+		return
+	}
+	if th.inSyscall {
+		l.resume(th, unix.PTRACE_SYSCALL, 0)
+	} else {
+		l.resume(th, unix.PTRACE_CONT, 0)
+	}
+}
+
+// signalStop handles a signal-delivery-stop: the signal is delivered
+// (injected on resume) and recorded as the driver records deliveries.
+func (l *loop) signalStop(th *thread, sig int) {
+	if l.recordable(th) && linux.PtraceGetSiginfo(th.tid, &l.si) == nil && !l.ignored(th, sig) {
+		l.emit(l.dec.SignalDeliver(uint64(now()), th.tid, senderPID(sig, &l.si), sig))
+	}
+	th.lastSig = sig
+	if th.inSyscall {
+		l.resume(th, unix.PTRACE_SYSCALL, sig)
+	} else {
+		l.resume(th, unix.PTRACE_CONT, sig)
+	}
+}
+
+// senderPID picks the sending pid out of a siginfo the way the driver does
+// for signal_deliver: for SIGKILL always, for the job-control and
+// termination signals only when sent by a process, for SIGCHLD the child,
+// for real-time signals the sender; 0 otherwise.
+func senderPID(sig int, si *linux.Siginfo) int {
+	switch {
+	case sig == int(unix.SIGKILL):
+		return int(si.Pid)
+	case sig == int(unix.SIGTERM) || sig == int(unix.SIGHUP) || sig == int(unix.SIGINT) ||
+		sig == int(unix.SIGTSTP) || sig == int(unix.SIGQUIT):
+		if si.Code <= 0 { // SI_USER, SI_QUEUE, SI_TKILL, ...
+			return int(si.Pid)
+		}
+	case sig == int(unix.SIGCHLD):
+		return int(si.Pid)
+	case sig >= 34 && sig <= 64:
+		return int(si.Pid)
+	}
+	return 0
+}
+
+// ignored reports whether an untraced process would have discarded sig
+// when it was sent (SIG_IGN, or SIG_DFL for a default-ignored signal), in
+// which case the driver sees no delivery. A traced process receives such
+// signals anyway, so the tracer checks the disposition in /proc.
+func (l *loop) ignored(th *thread, sig int) bool {
+	b := l.stbuf[:0]
+	p := strconv.AppendInt(append(b[:0], "/proc/"...), int64(th.tid), 10)
+	p = append(p, "/status"...)
+	data, err := os.ReadFile(string(p))
+	if err != nil {
+		return false
+	}
+	bit := uint64(1) << (sig - 1)
+	ign, cgt := sigMask(data, "SigIgn:"), sigMask(data, "SigCgt:")
+	if ign&bit != 0 {
+		return true
+	}
+	switch unix.Signal(sig) {
+	case unix.SIGCHLD, unix.SIGCONT, unix.SIGURG, unix.SIGWINCH:
+		return cgt&bit == 0
+	}
+	return false
+}
+
+func sigMask(status []byte, key string) uint64 {
+	i := bytes.Index(status, []byte(key))
+	if i < 0 {
+		return 0
+	}
+	v := bytes.TrimSpace(status[i+len(key):])
+	if j := bytes.IndexByte(v, '\n'); j >= 0 {
+		v = v[:j]
+	}
+	m, _ := strconv.ParseUint(string(bytes.TrimSpace(v)), 16, 64)
+	return m
+}
+
+// threadExit writes the end of a thread once: at its PTRACE_EVENT_EXIT
+// stop or, when that stop never came (SIGKILL), at its death.
+func (l *loop) threadExit(th *thread, status int) {
+	if th.exitDone {
+		return
+	}
+	th.exitDone = true
+	if !l.recordable(th) {
+		return
+	}
+	ts := uint64(now())
+	sig := status & 0x7f
+	if !th.inExit && !(sig != 0 && sig == th.lastSig) {
+		// Not its own exit call and not the fatal signal it was just
+		// given: it is being killed (SIGKILL, the group exit of another
+		// thread, an exec in another thread), and the kernel delivers a
+		// SIGKILL to it, which the driver records.
+		l.emit(l.dec.SignalDeliver(ts, th.tid, 0, int(unix.SIGKILL)))
+	}
+	l.emit(l.dec.ProcExit(ts, th.tid, th.pid, status))
+}
+
+// died handles a thread's death report.
+func (l *loop) died(th *thread, ws unix.WaitStatus) {
+	l.threadExit(th, int(ws))
+	delete(l.threads, th.tid)
+	if len(th.pending) > 0 {
+		l.releaseChildren(th)
+	}
+	if p := th.proc; p != nil {
+		p.threads--
+		if p.threads <= 0 {
+			delete(l.procs, p.pid)
+			l.dec.ProcessGone(p.pid)
+		}
+	}
+	if th.tid == l.launch {
+		if ws.Exited() {
+			l.res.ExitCode = ws.ExitStatus()
+		} else {
+			l.res.ExitCode, l.res.Signal = -1, ws.Signal()
+		}
+	}
+}

@@ -1,0 +1,300 @@
+package tracer
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"xtrace/internal/linux"
+	"xtrace/seccomp"
+)
+
+var errESRCH error = unix.ESRCH
+
+// Options configure a traced launch.
+type Options struct {
+	// Path is the executable and Args its argv (Args[0] as given).
+	Path string
+	Args []string
+	// Env is the command's environment (os.Environ() when nil).
+	Env []string
+	// Syscalls are the syscalls that stop; seccomp.Required() is always
+	// added.
+	Syscalls seccomp.Set
+	// NoNewPrivs sets PR_SET_NO_NEW_PRIVS before installing the filter.
+	// It is required without CAP_SYS_ADMIN; with it, setuid programs run
+	// without their privileges.
+	NoNewPrivs bool
+	// Snaplen caps captured I/O buffers.
+	Snaplen int
+	// Pin puts the tracer thread and the traced tree on one CPU (the one
+	// the tracer starts on), which removes the cross-CPU wake-up from
+	// every stop. The tree's CPU affinity is visible to it (nproc prints
+	// 1), so this is a trade-off the caller chooses.
+	Pin bool
+	// Spin is how many times the loop polls wait4(WNOHANG) before it
+	// blocks; 0 picks a default that depends on Pin.
+	Spin int
+	// Full receives filled batches; Free hands them back.
+	Full chan<- *Batch
+	Free <-chan *Batch
+	// FlushEvery bounds how long events may wait in a partial batch.
+	FlushEvery time.Duration
+	// MaxEvents stops recording after that many events (0 = no limit).
+	MaxEvents int64
+	// Stdin, Stdout, Stderr of the command (os.Std* when nil).
+	Stdin, Stdout, Stderr *os.File
+}
+
+// Result is how a traced run ended.
+type Result struct {
+	// ExitCode is the launched command's exit status, or -1 if it was
+	// killed by a signal (Signal then holds it).
+	ExitCode int
+	Signal   syscall.Signal
+	// Events is the number of events produced; Dropped counts events
+	// the driver would not have written (unreadable tracee memory).
+	Events, Dropped int64
+	// Stopped says why recording ended early ("" when the tree exited
+	// on its own).
+	Stopped string
+	// Killed is the number of traced threads killed at the end.
+	Killed int
+	// ExecError is the helper's message when the command could not be
+	// executed.
+	ExecError string
+}
+
+// Tracer follows one launched command. Its methods may be called from any
+// goroutine; the work happens on the tracer's own locked thread.
+type Tracer struct {
+	opts    Options
+	pid     int
+	resume  chan struct{}
+	done    chan struct{}
+	res     Result
+	err     error
+	stopReq atomic.Pointer[stopRequest]
+	// endCapture holds the reason recording should end, once set.
+	endCapture atomic.Pointer[string]
+	reply      *os.File
+}
+
+type stopRequest struct {
+	reason string
+	sig    syscall.Signal
+	record bool // keep recording while the tree winds down
+}
+
+// Launch starts the command stopped before its execve: the helper process
+// is running and seized, waiting for [Tracer.Start]. The caller may take
+// its machine snapshot in between, so the helper (the future command) is
+// in it.
+func Launch(o Options) (*Tracer, error) {
+	if o.Full == nil || o.Free == nil {
+		return nil, errors.New("tracer: Options.Full and Options.Free are required")
+	}
+	if o.FlushEvery <= 0 {
+		o.FlushEvery = 100 * time.Millisecond
+	}
+	t := &Tracer{opts: o, resume: make(chan struct{}), done: make(chan struct{})}
+	ready := make(chan error, 1)
+	go t.run(ready)
+	if err := <-ready; err != nil {
+		<-t.done
+		return nil, err
+	}
+	return t, nil
+}
+
+// PID returns the launched process' pid.
+func (t *Tracer) PID() int { return t.pid }
+
+// Start lets the command run.
+func (t *Tracer) Start() { close(t.resume) }
+
+// Wait blocks until the traced tree is gone (or the tracer failed).
+func (t *Tracer) Wait() (Result, error) {
+	<-t.done
+	return t.res, t.err
+}
+
+// Stop ends the capture: recording stops (or continues, with record),
+// the launched command gets sig (after a SIGCONT, as strace does on
+// interrupt), and whatever is left of the traced tree after a grace
+// period is killed, since a process carrying the tracer's seccomp filter
+// cannot run without it. A second Stop kills at once.
+func (t *Tracer) Stop(reason string, sig syscall.Signal, record bool) {
+	req := &stopRequest{reason: reason, sig: sig, record: record}
+	if !t.stopReq.CompareAndSwap(nil, req) {
+		// Second request: escalate.
+		t.stopReq.Store(&stopRequest{reason: reason, sig: unix.SIGKILL, record: false})
+	}
+	if t.pid > 0 {
+		// Wake the loop through the tree: the signal produces a stop.
+		unix.Kill(t.pid, unix.SIGCONT)
+		if sig != 0 {
+			unix.Kill(t.pid, sig)
+		}
+	}
+}
+
+// EndCapture stops recording (the writer has what it needs, a time limit
+// passed, or writing failed) but keeps following the tree, which goes on
+// running normally until it exits.
+func (t *Tracer) EndCapture(reason string) {
+	t.endCapture.CompareAndSwap(nil, &reason)
+}
+
+// run is the tracer goroutine: it owns the locked OS thread.
+func (t *Tracer) run(ready chan<- error) {
+	defer close(t.done)
+	runtime.LockOSThread()
+	// The thread is never unlocked: it may have been pinned to a CPU and
+	// holds the ptrace relationships; the runtime discards it when the
+	// goroutine exits.
+
+	was, err := linux.SetNoCldStop(true)
+	if err == nil && !was {
+		defer linux.SetNoCldStop(false)
+	}
+	l, err := t.launch()
+	if err != nil {
+		ready <- err
+		return
+	}
+	ready <- nil
+	<-t.resume
+	t.res, t.err = l.run()
+	if !l.execed && (t.res.ExitCode == exitCannotExec || t.res.ExitCode == exitNotFound) {
+		t.res.ExecError = t.readHelperError()
+	}
+	t.reply.Close()
+}
+
+// readHelperError returns the message the helper left on its reply pipe
+// when it could not exec the command.
+func (t *Tracer) readHelperError() string {
+	if t.reply == nil {
+		return ""
+	}
+	t.reply.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+	b, _ := io.ReadAll(t.reply)
+	if len(b) > 0 && b[0] == 'E' {
+		return string(b[1:])
+	}
+	return ""
+}
+
+// launch starts and seizes the helper.
+func (t *Tracer) launch() (*loop, error) {
+	o := &t.opts
+	set := o.Syscalls
+	req := seccomp.Required()
+	set.Union(&req)
+	prog, err := seccomp.Program(&set)
+	if err != nil {
+		return nil, err
+	}
+	cfgR, cfgW, err := os.Pipe()
+	if err != nil {
+		return nil, fmt.Errorf("tracer: creating helper pipe: %w", err)
+	}
+	repR, repW, err := os.Pipe()
+	if err != nil {
+		cfgR.Close()
+		cfgW.Close()
+		return nil, fmt.Errorf("tracer: creating helper pipe: %w", err)
+	}
+	env := o.Env
+	if env == nil {
+		env = os.Environ()
+	}
+	env = append(env[:len(env):len(env)], HelperEnv+"=1")
+	stdin, stdout, stderr := o.Stdin, o.Stdout, o.Stderr
+	if stdin == nil {
+		stdin = os.Stdin
+	}
+	if stdout == nil {
+		stdout = os.Stdout
+	}
+	if stderr == nil {
+		stderr = os.Stderr
+	}
+	cpu := -1
+	if o.Pin {
+		cpu = linux.Getcpu()
+		var set unix.CPUSet
+		set.Set(cpu)
+		if err := linux.SetAffinity(0, &set); err != nil {
+			cpu = -1
+		}
+	}
+	self, err := os.Executable()
+	if err != nil {
+		self = "/proc/self/exe"
+	}
+	proc, err := os.StartProcess(self, []string{o.Args[0]}, &os.ProcAttr{
+		Env:   env,
+		Files: []*os.File{stdin, stdout, stderr, cfgR, repW},
+	})
+	cfgR.Close()
+	repW.Close()
+	if err != nil {
+		cfgW.Close()
+		repR.Close()
+		return nil, fmt.Errorf("tracer: starting helper: %w", err)
+	}
+	pid := proc.Pid
+	proc.Release()
+	t.pid = pid
+	kill := func() {
+		unix.Kill(pid, unix.SIGKILL)
+		var ws unix.WaitStatus
+		linux.Wait4(pid, &ws, unix.WALL)
+		cfgW.Close()
+		repR.Close()
+	}
+	cfg := encodeConfig(&helperConfig{prog: prog, noNewPrivs: o.NoNewPrivs, path: o.Path, argv: o.Args})
+	if _, err := cfgW.Write(cfg); err != nil {
+		kill()
+		return nil, fmt.Errorf("tracer: configuring helper: %w", err)
+	}
+	var rb [1]byte
+	if _, err := io.ReadFull(repR, rb[:]); err != nil || rb[0] != 'R' {
+		kill()
+		return nil, fmt.Errorf("tracer: helper did not start")
+	}
+	// The helper is blocked reading fd 3. Seize it now: exec, seccomp
+	// and exit events, with EXITKILL so it never outlives us. Clone
+	// events are switched on at its exec: before, the helper is a Go
+	// program whose runtime threads must not be followed.
+	const opts = unix.PTRACE_O_TRACESYSGOOD | unix.PTRACE_O_TRACEEXEC | unix.PTRACE_O_TRACESECCOMP |
+		unix.PTRACE_O_TRACEEXIT | unix.PTRACE_O_EXITKILL
+	if err := linux.Ptrace(unix.PTRACE_SEIZE, pid, 0, opts); err != nil {
+		kill()
+		return nil, traceErr(pid, "ptrace(PTRACE_SEIZE)", err)
+	}
+	if cpu >= 0 {
+		var set unix.CPUSet
+		set.Set(cpu)
+		linux.SetAffinity(pid, &set)
+	}
+	t.reply = repR
+	l := newLoop(t, pid, cpu)
+	// Starting the command is writing the go byte; do it from Start's
+	// side by keeping cfgW open until then.
+	go func() {
+		<-t.resume
+		cfgW.Write([]byte{'G'})
+		cfgW.Close()
+	}()
+	return l, nil
+}
