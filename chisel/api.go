@@ -31,6 +31,7 @@ func (rt *runtime) install() {
 		return goja.Undefined()
 	})
 	fn(ch, "exec", rt.exec)
+	fn(ch, "aggregate", rt.aggregate)
 	must(vm.Set("chisel", ch))
 
 	sd := vm.NewObject()
@@ -118,11 +119,12 @@ func (rt *runtime) install() {
 	rt.evtObj = ev
 
 	must(vm.Set("print", rt.print))
+	must(vm.Set("write", rt.write))
 	console := vm.NewObject()
 	fn(console, "log", rt.print)
 	fn(console, "error", func(c goja.FunctionCall) goja.Value {
 		if rt.host != nil && rt.host.opts.Err != nil {
-			rt.host.opts.Err.Write(rt.line(c))
+			rt.host.opts.Err.Write(rt.line(nil, c))
 		}
 		return goja.Undefined()
 	})
@@ -141,13 +143,26 @@ func (rt *runtime) opts() *Options {
 // print writes its arguments separated by tabs and a newline, as Lua's
 // print does.
 func (rt *runtime) print(c goja.FunctionCall) goja.Value {
-	rt.out().Write(rt.line(c))
+	rt.lineBuf = rt.line(rt.lineBuf[:0], c)
+	rt.out().Write(rt.lineBuf)
 	return goja.Undefined()
 }
 
-// line renders print's arguments.
-func (rt *runtime) line(c goja.FunctionCall) []byte {
-	var b []byte
+// write writes its arguments one after the other, without separators or a
+// newline, as Lua's io.write does. It is cheaper than building a string
+// with + and printing it.
+func (rt *runtime) write(c goja.FunctionCall) goja.Value {
+	b := rt.lineBuf[:0]
+	for _, a := range c.Arguments {
+		b = appendJS(b, a)
+	}
+	rt.lineBuf = b
+	rt.out().Write(b)
+	return goja.Undefined()
+}
+
+// line appends print's arguments to b.
+func (rt *runtime) line(b []byte, c goja.FunctionCall) []byte {
 	for i, a := range c.Arguments {
 		if i > 0 {
 			b = append(b, '\t')

@@ -250,6 +250,13 @@ func (rt *runtime) tableEntries(v goja.Value) []entry {
 	if !ok {
 		rt.throwType("expected an object or a Map of numbers")
 	}
+	if a, ok := rt.aggObjs[o]; ok {
+		es := a.entries()
+		for i := range es {
+			es[i].raw = rt.vm.ToValue(es[i].val)
+		}
+		return es
+	}
 	var out []entry
 	if pairs, ok := o.Export().([][2]any); ok {
 		for _, kv := range pairs {

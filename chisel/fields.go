@@ -33,7 +33,12 @@ func (rt *runtime) requestField(c goja.FunctionCall) goja.Value {
 	if isNullish(arg) {
 		rt.throwAPI("chisel requesting nil field")
 	}
-	name := arg.String()
+	rt.fields = append(rt.fields, &fieldSlot{f: rt.lookupField(arg.String())})
+	return rt.vm.ToValue(len(rt.fields) - 1)
+}
+
+// lookupField resolves a field name or throws sysdig's error.
+func (rt *runtime) lookupField(name string) *field.Field {
 	f, err := field.Lookup(name, rt.fieldOptions())
 	if err != nil {
 		var ae *field.ArgError
@@ -42,8 +47,7 @@ func (rt *runtime) requestField(c goja.FunctionCall) goja.Value {
 		}
 		rt.throwAPI("chisel requesting nonexistent field %s", name)
 	}
-	rt.fields = append(rt.fields, &fieldSlot{f: f})
-	return rt.vm.ToValue(len(rt.fields) - 1)
+	return f
 }
 
 // fieldOptions returns the extraction options shared by the session (a

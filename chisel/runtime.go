@@ -13,15 +13,26 @@ import (
 	"xtrace/inspect"
 )
 
+// A chisel runs as the body of a function whose parameters are the host
+// API, so that its top-level variables and the API are function-scope
+// bindings (indexed) rather than globals (looked up by name on every use).
+// The wrapper starts on the script's first line: columns on that line are
+// shifted by len(wrapPrefix), which positions are corrected for.
+const (
+	wrapPrefix = "(function (module, exports, require, chisel, sysdig, evt, print, write, console) {"
+	wrapSuffix = "\n})"
+)
+
 // compile parses and compiles a chisel script, reporting syntax errors
 // with their file, line and column.
 func compile(path, text string) (*goja.Program, error) {
-	ast, err := parser.ParseFile(nil, path, text, 0)
+	ast, err := parser.ParseFile(nil, path, wrapPrefix+text+wrapSuffix, 0)
 	if err != nil {
 		var list parser.ErrorList
 		if errors.As(err, &list) && len(list) > 0 {
 			p := list[0].Position
-			return nil, &Error{File: path, Line: p.Line, Col: p.Column, Msg: list[0].Message, Syntax: true}
+			line, col := unwrapPos(p.Line, p.Column)
+			return nil, &Error{File: path, Line: line, Col: col, Msg: list[0].Message, Syntax: true}
 		}
 		return nil, &Error{File: path, Msg: err.Error(), Syntax: true}
 	}
@@ -30,11 +41,20 @@ func compile(path, text string) (*goja.Program, error) {
 		var se *goja.CompilerSyntaxError
 		if errors.As(err, &se) && se.File != nil {
 			p := se.File.Position(se.Offset)
-			return nil, &Error{File: path, Line: p.Line, Col: p.Column, Msg: se.Message, Syntax: true}
+			line, col := unwrapPos(p.Line, p.Column)
+			return nil, &Error{File: path, Line: line, Col: col, Msg: se.Message, Syntax: true}
 		}
 		return nil, &Error{File: path, Msg: err.Error(), Syntax: true}
 	}
 	return prog, nil
+}
+
+// unwrapPos maps a position in the wrapped script to the chisel file.
+func unwrapPos(line, col int) (int, int) {
+	if line == 1 && col > len(wrapPrefix) {
+		col -= len(wrapPrefix)
+	}
+	return line, col
 }
 
 // runtime is one loaded chisel script: its goja VM and everything the
@@ -57,6 +77,8 @@ type runtime struct {
 	cur *inspect.Event
 
 	fields    []*fieldSlot
+	aggs      []*aggregation
+	aggObjs   map[*goja.Object]*aggregation
 	filter    func(*inspect.Event) bool
 	formatter *formatter
 
@@ -76,6 +98,51 @@ type runtime struct {
 	// exit is set when the script asked to stop xtrace (common's
 	// parseNumericInput on bad input, as Lua's os.exit).
 	exit bool
+
+	// parked is closed to release the goroutine that keeps the VM inside
+	// a native call (see park); exited is closed when it has returned.
+	parked, exited chan struct{}
+
+	// lineBuf is print's reused output buffer.
+	lineBuf []byte
+}
+
+// parkFunc is the native function a parked VM sits in.
+const parkFunc = "__xtrace_park"
+
+// park makes every later callback a nested call: a goroutine enters a
+// native function of the VM and blocks there until unpark. goja frees its
+// value stack whenever a top-level call returns to Go, so without this
+// each onEvent would allocate a new stack; with a native frame outstanding
+// it keeps the stack and a callback costs no allocation. The VM is still
+// used by one goroutine at a time: the parked goroutine only waits.
+func (rt *runtime) park() {
+	if rt.parked != nil {
+		return
+	}
+	entered := make(chan struct{})
+	rt.parked, rt.exited = make(chan struct{}), make(chan struct{})
+	release := rt.parked
+	must(rt.vm.Set(parkFunc, func(goja.FunctionCall) goja.Value {
+		close(entered)
+		<-release
+		return goja.Undefined()
+	}))
+	go func() {
+		defer close(rt.exited)
+		rt.vm.RunString(parkFunc + "()")
+	}()
+	<-entered
+}
+
+// unpark releases the parked goroutine and waits for it to return.
+func (rt *runtime) unpark() {
+	if rt.parked == nil {
+		return
+	}
+	close(rt.parked)
+	<-rt.exited
+	rt.parked = nil
 }
 
 // APIError is a misuse of the host API reported the way sysdig reports
@@ -104,9 +171,17 @@ func (rt *runtime) load(prog *goja.Program) (exp *goja.Object, err error) {
 	module := rt.vm.NewObject()
 	exports := rt.vm.NewObject()
 	must(module.Set("exports", exports))
-	must(rt.vm.Set("module", module))
-	must(rt.vm.Set("exports", exports))
-	if _, err := rt.vm.RunProgram(prog); err != nil {
+	wrapper, err := rt.vm.RunProgram(prog)
+	if err != nil {
+		return nil, rt.wrap("", err)
+	}
+	body, ok := goja.AssertFunction(wrapper)
+	if !ok {
+		return nil, &Error{File: rt.src.path, Msg: "internal error: chisel wrapper is not a function"}
+	}
+	g := rt.vm.GlobalObject()
+	if _, err := body(goja.Undefined(), module, exports, g.Get("require"), g.Get("chisel"),
+		g.Get("sysdig"), g.Get("evt"), g.Get("print"), g.Get("write"), g.Get("console")); err != nil {
 		return nil, rt.wrap("", err)
 	}
 	o, ok := module.Get("exports").(*goja.Object)
@@ -181,10 +256,17 @@ func (rt *runtime) wrap(callback string, err error) error {
 			e.Msg = v.String()
 		}
 		var stack strings.Builder
-		for i, f := range ex.Stack() {
+		first := true
+		for _, f := range ex.Stack() {
 			p := f.Position()
-			if i == 0 && p.Line > 0 {
-				e.Line, e.Col = p.Line, p.Column
+			if f.FuncName() == parkFunc || (p.Line > 0 && p.Filename == "") {
+				// The parked frame and the script that called it.
+				continue
+			}
+			line, col := unwrapPos(p.Line, p.Column)
+			if first && p.Line > 0 {
+				e.Line, e.Col = line, col
+				first = false
 			}
 			stack.WriteString("\tat ")
 			if fn := f.FuncName(); fn != "" {
@@ -192,7 +274,7 @@ func (rt *runtime) wrap(callback string, err error) error {
 				stack.WriteString(" (")
 			}
 			if p.Line > 0 {
-				fmt.Fprintf(&stack, "%s:%d:%d", p.Filename, p.Line, p.Column)
+				fmt.Fprintf(&stack, "%s:%d:%d", p.Filename, line, col)
 			} else {
 				stack.WriteString("native")
 			}

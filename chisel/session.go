@@ -127,6 +127,11 @@ func (s *Session) Add(name, argString string) error {
 	if err != nil {
 		return err
 	}
+	return s.addSource(src, argString)
+}
+
+// addSource is Add for a script already found.
+func (s *Session) addSource(src *source, argString string) error {
 	info, err := s.reg.info(src)
 	if err != nil {
 		return err
@@ -139,6 +144,7 @@ func (s *Session) Add(name, argString string) error {
 	if err != nil {
 		return err
 	}
+	rt.park()
 	s.chisels = append(s.chisels, &Chisel{rt: rt})
 	return nil
 }
@@ -274,7 +280,16 @@ func (s *Session) End() error {
 	if s.h.werr != nil {
 		errs = append(errs, s.h.werr)
 	}
+	s.Close()
 	return errors.Join(errs...)
+}
+
+// Close releases the chisels' runtimes. End calls it; call it yourself
+// when a session is abandoned before End.
+func (s *Session) Close() {
+	for _, c := range s.chisels {
+		c.rt.unpark()
+	}
 }
 
 // event delivers e to the chisel: interval callbacks, its own filter,
@@ -287,6 +302,9 @@ func (rt *runtime) event(e *inspect.Event) error {
 	}
 	if rt.filter != nil && !rt.filter(e) {
 		return nil
+	}
+	for _, a := range rt.aggs {
+		a.add(e)
 	}
 	if rt.onEvent != nil {
 		res, err := rt.call("onEvent", rt.onEvent, rt.evtObj)

@@ -51,7 +51,7 @@ module.exports = {
       return true;
     }
     const name = evt.field(f.name) ?? "<NA>";
-    const proc = luaString(evt.field(f.procName));
+    const proc = evt.field(f.procName) ?? "nil";
     let container = "";
     if (printContainer) {
       const cname = evt.field(f.containerName);
@@ -59,9 +59,9 @@ module.exports = {
       container = color + " [" + luaString(cname) + "] [" + luaString(evt.field(f.containerID)) + "]";
     }
     if (evt.field(f.isRead)) {
-      print(terminal.red + "------ Read " + formatBytes(res) + " from " + container + " " + terminal.red + " " + name + " (" + proc + ")");
+      write(terminal.red, "------ Read ", formatBytes(res), " from ", container, " ", terminal.red, " ", name, " (", proc, ")\n");
     } else {
-      print(terminal.blue + "------ Write " + formatBytes(res) + " to " + container + " " + terminal.blue + " " + name + " (" + proc + ")");
+      write(terminal.blue, "------ Write ", formatBytes(res), " to ", container, " ", terminal.blue, " ", name, " (", proc, ")\n");
     }
     return true;
   },

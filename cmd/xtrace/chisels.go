@@ -150,9 +150,11 @@ func newChiselSink(cli *CLI, opts format.Options, out *bufio.Writer) (eventSink,
 	for _, spec := range cli.Chisels {
 		info, err := reg.Info(spec.Name)
 		if err != nil {
+			s.Close()
 			return nil, err
 		}
 		if !spec.HasArgs && info.Required() > 0 {
+			s.Close()
 			var usage strings.Builder
 			w := bufio.NewWriter(&usage)
 			writeChiselUsage(w, info)
@@ -160,6 +162,7 @@ func newChiselSink(cli *CLI, opts format.Options, out *bufio.Writer) (eventSink,
 			return nil, fmt.Errorf("missing arguments for chisel %s\n%s", spec.Name, strings.TrimRight(usage.String(), "\n"))
 		}
 		if err := s.Add(spec.Name, spec.Args); err != nil {
+			s.Close()
 			if errors.Is(err, chisel.ErrExit) {
 				out.Flush()
 				return nil, &exitError{code: 0}
