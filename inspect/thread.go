@@ -297,18 +297,13 @@ func indexNUL(b []byte) int {
 // all-zero tail as sinsp does.
 func (t *Thread) setEnv(b []byte) {
 	env := t.Env[:0:0]
-	for len(b) > 0 {
-		if b[0] == 0 {
-			zero := true
-			for _, c := range b {
-				if c != 0 {
-					zero = false
-					break
-				}
-			}
-			if zero {
-				break
-			}
+	last := len(b) - 1 // last non-zero byte
+	for last >= 0 && b[last] == 0 {
+		last--
+	}
+	for off := 0; len(b) > 0; {
+		if b[0] == 0 && off > last {
+			break
 		}
 		i := indexNUL(b)
 		env = append(env, string(b[:i]))
@@ -316,6 +311,7 @@ func (t *Thread) setEnv(b []byte) {
 			break
 		}
 		b = b[i+1:]
+		off += i + 1
 	}
 	t.Env = env
 }
