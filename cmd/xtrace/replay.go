@@ -50,7 +50,7 @@ func runReplay(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	in := inspect.New(rd.Header())
+	in := inspect.NewWithConfig(rd.Header(), inspect.Config{ResolvePorts: cli.ResolvePorts})
 	// sinsp evaluates the filter inside its state engine, so that
 	// rejected events still update (or skip) state exactly as sysdig's.
 	in.SetFilter(match)
