@@ -1,6 +1,8 @@
 package chisel
 
 import (
+	"fmt"
+	goruntime "runtime"
 	"strconv"
 
 	"github.com/dop251/goja"
@@ -11,7 +13,7 @@ import (
 func (rt *runtime) install() {
 	vm := rt.vm
 	fn := func(o *goja.Object, name string, f func(goja.FunctionCall) goja.Value) {
-		must(o.Set(name, f))
+		must(o.Set(name, rt.safe(f)))
 	}
 
 	ch := vm.NewObject()
@@ -118,8 +120,8 @@ func (rt *runtime) install() {
 	must(vm.Set("evt", ev))
 	rt.evtObj = ev
 
-	must(vm.Set("print", rt.print))
-	must(vm.Set("write", rt.write))
+	must(vm.Set("print", rt.safe(rt.print)))
+	must(vm.Set("write", rt.safe(rt.write)))
 	console := vm.NewObject()
 	fn(console, "log", rt.print)
 	fn(console, "error", func(c goja.FunctionCall) goja.Value {
@@ -129,7 +131,24 @@ func (rt *runtime) install() {
 		return goja.Undefined()
 	})
 	must(vm.Set("console", console))
-	must(vm.Set("require", rt.require))
+	must(vm.Set("require", rt.safe(rt.require)))
+}
+
+// safe wraps a host function so that a Go runtime error in it (a bug)
+// becomes a JavaScript exception the chisel may catch, instead of a Go
+// panic. JavaScript exceptions thrown by host functions pass through.
+func (rt *runtime) safe(f func(goja.FunctionCall) goja.Value) func(goja.FunctionCall) goja.Value {
+	return func(c goja.FunctionCall) goja.Value {
+		defer func() {
+			if r := recover(); r != nil {
+				if re, ok := r.(goruntime.Error); ok {
+					panic(rt.vm.NewGoError(fmt.Errorf("internal error in a host function: %v", re)))
+				}
+				panic(r)
+			}
+		}()
+		return f(c)
+	}
 }
 
 // opts returns the session options (zero options while loading metadata).

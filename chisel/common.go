@@ -38,7 +38,7 @@ func (rt *runtime) require(c goja.FunctionCall) goja.Value {
 	case "ansiterminal":
 		m = rt.terminalModule()
 	default:
-		panic(rt.vm.NewGoError(&APIError{Msg: "module " + name + " not found (built-in modules: common, ansiterminal)"}))
+		rt.throwAPI("module %s not found (built-in modules: common, ansiterminal)", name)
 	}
 	rt.modules[name] = m
 	return m
@@ -48,7 +48,7 @@ func (rt *runtime) require(c goja.FunctionCall) goja.Value {
 func (rt *runtime) commonModule() *goja.Object {
 	vm := rt.vm
 	m := vm.NewObject()
-	set := func(name string, f func(goja.FunctionCall) goja.Value) { must(m.Set(name, f)) }
+	set := func(name string, f func(goja.FunctionCall) goja.Value) { must(m.Set(name, rt.safe(f))) }
 	set("extendString", func(c goja.FunctionCall) goja.Value {
 		return byteString(vm, string(extendString(nil, goString(c.Argument(0)), int(c.Argument(1).ToInteger()))))
 	})
@@ -267,6 +267,9 @@ func (rt *runtime) tableEntries(v goja.Value) []entry {
 	}
 	for _, k := range o.Keys() {
 		val := o.Get(k)
+		if val == nil {
+			continue
+		}
 		out = append(out, entry{key: goString(rt.vm.ToValue(k)), val: val.ToFloat(), raw: val})
 	}
 	return out
@@ -307,13 +310,16 @@ const keySep = "\x01\x01"
 // valueField, valueDesc, valueUnits ("none", "bytes", "time", "timepct"),
 // topNumber and outputFormat ("normal" or "json").
 func (rt *runtime) printSortedTable(c goja.FunctionCall) goja.Value {
-	viz := c.Argument(4).ToObject(rt.vm)
-	top := int(viz.Get("topNumber").ToInteger())
+	viz, ok := c.Argument(4).(*goja.Object)
+	if !ok {
+		rt.throwType("printSortedTable: the fifth argument must be an object")
+	}
+	top := int(prop(viz, "topNumber").ToInteger())
 	es := sortEntries(rt.tableEntries(c.Argument(0)), top)
 	delta := c.Argument(3).ToFloat()
 	strs := func(key string) []string {
 		var out []string
-		if v := viz.Get(key); !isNullish(v) {
+		if v := prop(viz, key); !isNullish(v) {
 			if err := rt.vm.ExportTo(v, &out); err != nil {
 				rt.throwType("%s must be an array of strings", key)
 			}
@@ -322,10 +328,10 @@ func (rt *runtime) printSortedTable(c goja.FunctionCall) goja.Value {
 	}
 	keyDescs := strs("keyDescs")
 	units := "none"
-	if v := viz.Get("valueUnits"); !isNullish(v) {
+	if v := prop(viz, "valueUnits"); !isNullish(v) {
 		units = v.String()
 	}
-	if v := viz.Get("outputFormat"); !isNullish(v) && v.String() == "json" {
+	if v := prop(viz, "outputFormat"); !isNullish(v) && v.String() == "json" {
 		rt.printJSONTable(es, c, viz, strs("keyFields"), keyDescs)
 		return goja.Undefined()
 	}
@@ -402,6 +408,14 @@ func (rt *runtime) printJSONTable(es []entry, c goja.FunctionCall, viz *goja.Obj
 		rt.throwType("%v", err)
 	}
 	rt.out().Write(append(out, '\n'))
+}
+
+// prop returns o[key], undefined when o has no such property.
+func prop(o *goja.Object, key string) goja.Value {
+	if v := o.Get(key); v != nil {
+		return v
+	}
+	return goja.Undefined()
 }
 
 func stringProp(o *goja.Object, key string) string {

@@ -259,12 +259,12 @@ func (rt *runtime) wrap(callback string, err error) error {
 		first := true
 		for _, f := range ex.Stack() {
 			p := f.Position()
-			if f.FuncName() == parkFunc || (p.Line > 0 && p.Filename == "") {
-				// The parked frame and the script that called it.
+			if p.Line == 0 || p.Filename == "" {
+				// Host (native) frames, and the script that parked the VM.
 				continue
 			}
 			line, col := unwrapPos(p.Line, p.Column)
-			if first && p.Line > 0 {
+			if first {
 				e.Line, e.Col = line, col
 				first = false
 			}
@@ -273,11 +273,7 @@ func (rt *runtime) wrap(callback string, err error) error {
 				stack.WriteString(fn)
 				stack.WriteString(" (")
 			}
-			if p.Line > 0 {
-				fmt.Fprintf(&stack, "%s:%d:%d", p.Filename, line, col)
-			} else {
-				stack.WriteString("native")
-			}
+			fmt.Fprintf(&stack, "%s:%d:%d", p.Filename, line, col)
 			if f.FuncName() != "" {
 				stack.WriteByte(')')
 			}

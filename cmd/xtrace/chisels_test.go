@@ -1,0 +1,217 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// countByType is a user chisel: events by type, as a table.
+const countByType = `"use strict";
+const { extendString, topByValue } = require("common");
+const counts = new Map();
+let type;
+module.exports = {
+  description: "Counts events by type.",
+  shortDescription: "Events by type",
+  category: "Misc",
+  onInit() { type = chisel.requestField("evt.type"); },
+  onEvent(e) { const t = e.field(type); counts.set(t, (counts.get(t) ?? 0) + 1); },
+  onCaptureEnd() {
+    print(extendString("TYPE", 16) + "COUNT");
+    for (const [t, n] of topByValue(counts, 3)) print(extendString(t, 16) + n);
+  },
+};
+`
+
+func writeChisels(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, src := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func TestUserChiselCLI(t *testing.T) {
+	dir := writeChisels(t, map[string]string{
+		"count_by_type.js": countByType,
+		// A user chisel hides the built-in of the same name.
+		"ps.js":      `module.exports = { description: "mine", onCaptureEnd() { print("user ps"); } };`,
+		"broken.js":  "module.exports = {\n  description: 'x',\n  onEvent() { null.x; },\n};\n",
+		"syntax.js":  "module.exports = {\n  description: 'x',\n  onEvent() { let = ; },\n};\n",
+		"badfilt.js": "module.exports = { description: 'x', onInit() { chisel.setFilter('foo.bar=1'); } };",
+	})
+	capture := "../../testdata/captures/libs_curl_google.scap"
+	tests := []struct {
+		name   string
+		args   []string
+		env    string // XTRACE_CHISEL_PATH
+		code   int
+		stdout string
+		stderr string // first line of stderr
+	}{
+		{
+			name:   "chisel dir",
+			args:   []string{"--chisel-dir", dir, "-r", capture, "-c", "count_by_type"},
+			stdout: "TYPE            COUNT\nprocinfo        315\nmmap            220\nclock_gettime   188\n",
+		},
+		{
+			name:   "chisel path with filter",
+			args:   []string{"-r", capture, "-c", filepath.Join(dir, "count_by_type.js"), "proc.name=curl and evt.type=open"},
+			stdout: "TYPE            COUNT\nopen            96\n",
+		},
+		{
+			name:   "environment path",
+			env:    dir,
+			args:   []string{"-r", capture, "-c", "count_by_type", "evt.type=socket"},
+			stdout: "TYPE            COUNT\nsocket          10\n",
+		},
+		{
+			name:   "override built-in",
+			args:   []string{"--chisel-dir", dir, "-r", capture, "-c", "ps"},
+			stdout: "user ps\n",
+		},
+		{
+			name:   "exception",
+			args:   []string{"--chisel-dir", dir, "-r", capture, "-c", "broken"},
+			code:   1,
+			stderr: "chisel: " + dir + "/broken.js:3:20: onEvent (event 1): TypeError: Cannot read property 'x' of undefined",
+		},
+		{
+			name:   "syntax error",
+			args:   []string{"--chisel-dir", dir, "-r", capture, "-c", "syntax"},
+			code:   1,
+			stderr: "xtrace: chisel: " + dir + "/syntax.js:3:21: syntax error: Unexpected token ;",
+		},
+		{
+			name:   "bad filter",
+			args:   []string{"--chisel-dir", dir, "-r", capture, "-c", "badfilt"},
+			code:   1,
+			stderr: "invalid filter in chisel badfilt: filter error at position 7: filter error: unrecognized field foo.bar at pos 0",
+		},
+		{
+			name:   "unknown chisel",
+			args:   []string{"-r", capture, "-c", "nosuchchisel"},
+			code:   1,
+			stderr: "xtrace: can't open file nosuchchisel",
+		},
+		{
+			name:   "missing required argument",
+			args:   []string{"-r", capture, "-c", "spy_ip"},
+			code:   1,
+			stderr: "missing arguments for chisel spy_ip",
+		},
+		{
+			name:   "too few arguments",
+			args:   []string{"-r", capture, "-c", "fdcount_by", ""},
+			code:   1,
+			stderr: "wrong number of parameters for chisel fdcount_by, 1 required, 0 given",
+		},
+		{
+			name:   "unterminated quote",
+			args:   []string{"-r", capture, "-c", "lsof", "'abc"},
+			code:   1,
+			stderr: "corrupted parameters for chisel lsof",
+		},
+		{
+			name:   "non-numeric argument",
+			args:   []string{"-r", capture, "-c", "spy_users", "x"},
+			stdout: "Input max_depth must be a number.\n",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("XTRACE_CHISEL_PATH", tt.env)
+			t.Setenv("HOME", t.TempDir())
+			out, errOut, code := runXtrace(tt.args)
+			if code != tt.code {
+				t.Fatalf("exit status %d, want %d; stderr: %s", code, tt.code, errOut)
+			}
+			if string(out) != tt.stdout {
+				t.Errorf("stdout:\n%s\nwant:\n%s", out, tt.stdout)
+			}
+			if first := firstLine(errOut); first != tt.stderr {
+				t.Errorf("stderr first line:\n%s\nwant:\n%s", first, tt.stderr)
+			}
+		})
+	}
+}
+
+// TestChiselListAgainstSysdig compares -cl and -i with sysdig's for the
+// chisels both have.
+func TestChiselListAgainstSysdig(t *testing.T) {
+	if _, err := exec.LookPath("sysdig"); err != nil {
+		t.Skip("sysdig not installed")
+	}
+	t.Setenv("XTRACE_CHISEL_PATH", "")
+	t.Setenv("HOME", t.TempDir())
+	want, err := exec.Command("sysdig", "-cl").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _, code := runXtrace([]string{"-cl"})
+	if code != 0 {
+		t.Fatalf("-cl: exit status %d", code)
+	}
+	// Every chisel line of ours must be sysdig's (same category, same
+	// wrapping), in the same order.
+	ours := chiselEntries(string(got))
+	theirs := chiselEntries(string(want))
+	idx := map[string]int{}
+	for i, e := range theirs {
+		idx[e] = i
+	}
+	last := -1
+	for _, e := range ours {
+		i, ok := idx[e]
+		if !ok {
+			t.Errorf("-cl entry not in sysdig's list:\n%s", e)
+			continue
+		}
+		if i < last {
+			t.Errorf("-cl entry out of sysdig's order:\n%s", e)
+		}
+		last = i
+	}
+	if len(ours) < 35 {
+		t.Errorf("only %d chisels listed", len(ours))
+	}
+	for _, e := range ours {
+		name := strings.Fields(strings.SplitN(e, "\n", 2)[1])[0]
+		want, err := exec.Command("sysdig", "-i", name).Output()
+		if err != nil {
+			t.Errorf("sysdig -i %s: %v", name, err)
+			continue
+		}
+		got, _, _ := runXtrace([]string{"-i", name})
+		if string(got) != string(want) {
+			t.Errorf("-i %s:\n%s\nsysdig:\n%s", name, got, want)
+		}
+	}
+}
+
+// chiselEntries splits -cl output into "category\nname+description" entries.
+func chiselEntries(s string) []string {
+	var out []string
+	cat := ""
+	lines := strings.Split(s, "\n")
+	for i := 0; i < len(lines); i++ {
+		l := lines[i]
+		switch {
+		case strings.HasPrefix(l, "Category: "):
+			cat = l
+			i++ // dashes
+		case l == "" || strings.HasPrefix(l, "Use the -i flag"):
+		case strings.HasPrefix(l, " "):
+			out[len(out)-1] += "\n" + l
+		default:
+			out = append(out, cat+"\n"+l)
+		}
+	}
+	return out
+}
