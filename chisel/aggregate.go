@@ -111,9 +111,11 @@ func (a *aggregation) add(e *inspect.Event) {
 	}
 	if p := a.sums[string(k)]; p != nil {
 		*p += n
-	} else {
-		a.sums[string(k)] = &n
+		return
 	}
+	p := new(float64)
+	*p = n
+	a.sums[string(k)] = p
 }
 
 // entries returns the table's rows, unsorted.

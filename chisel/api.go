@@ -119,6 +119,7 @@ func (rt *runtime) install() {
 	})
 	must(vm.Set("evt", ev))
 	rt.evtObj = ev
+	rt.evtArgs = []goja.Value{ev}
 
 	must(vm.Set("print", rt.safe(rt.print)))
 	must(vm.Set("write", rt.safe(rt.write)))

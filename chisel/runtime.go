@@ -73,6 +73,8 @@ type runtime struct {
 	onSetArg, onInit, onCaptureStart, onEvent, onInterval, onCaptureEnd goja.Callable
 
 	evtObj goja.Value
+	// evtArgs is onEvent's argument list, made once.
+	evtArgs []goja.Value
 	// cur is the event being delivered (nil outside onEvent).
 	cur *inspect.Event
 

@@ -307,7 +307,7 @@ func (rt *runtime) event(e *inspect.Event) error {
 		a.add(e)
 	}
 	if rt.onEvent != nil {
-		res, err := rt.call("onEvent", rt.onEvent, rt.evtObj)
+		res, err := rt.call("onEvent", rt.onEvent, rt.evtArgs...)
 		if err != nil {
 			return err
 		}
