@@ -33,6 +33,10 @@ type FD struct {
 	UnixSource, UnixDest uint64
 
 	sock sockUnion
+	// syslogCB counts the syslog decoder's write-callback
+	// registrations; hasCallbacks is sinsp's m_callbacks != NULL.
+	syslogCB     int32
+	hasCallbacks bool
 }
 
 // FDType is sinsp's fd type (scap_fd_type).

@@ -67,6 +67,7 @@ type Inspector struct {
 	resBuf  []byte
 	// paramStr mirrors sinsp's m_paramstr_storage (see setParamStr).
 	paramStr []byte
+	syslog   syslogDecoder
 }
 
 // Config holds the settings that change how state is built.
@@ -83,6 +84,7 @@ func New(h *scap.Header) *Inspector { return NewWithConfig(h, Config{}) }
 // NewWithConfig is New with settings.
 func NewWithConfig(h *scap.Header, c Config) *Inspector {
 	in := &Inspector{
+		syslog:       syslogDecoder{priority: -1},
 		serverPorts:  map[uint16]bool{},
 		users:        map[uint32]*scap.User{},
 		groups:       map[uint32]*scap.Group{},
@@ -221,6 +223,10 @@ const (
 // Process updates the state with one event and returns its context,
 // following sinsp::next and sinsp_parser::process_event.
 func (in *Inspector) Process(sev *scap.Event) *Event {
+	if in.syslog.resetPending {
+		in.syslog.priority = -1
+		in.syslog.resetPending = false
+	}
 	typ := sev.Type
 	isContainer := typ == typeContainer || typ == typeContainerJSON || typ == typeContainerJSON2
 	consumed := false

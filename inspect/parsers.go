@@ -553,6 +553,7 @@ func parseOpenExit(in *Inspector, e *Event) {
 	fdi.Name = string(path)
 	fdi.markTracer()
 	e.FD = t.addFD(fd, &fdi)
+	syslogWatch(e.FD)
 }
 
 // addSocket creates a socket fd from socket()'s arguments.
@@ -741,6 +742,7 @@ func parseConnectExit(in *Inspector, e *Event) {
 		return
 	}
 	in.fillClientSocket(e, fd, p, 1)
+	syslogWatch(fd)
 }
 
 // fillClientSocket sets a connecting socket's tuple and name from the
@@ -904,6 +906,7 @@ func (in *Inspector) updateFDTuple(fd *FD, p []byte) bool {
 		} else {
 			fd.Name = ""
 		}
+		syslogTupleChange(fd)
 		return true
 	}
 	switch fd.Type {
@@ -917,6 +920,7 @@ func (in *Inspector) updateFDTuple(fd *FD, p []byte) bool {
 		}
 	}
 	in.ifaces.updateFD(fd)
+	syslogTupleChange(fd)
 	return true
 }
 
@@ -973,49 +977,44 @@ func parseRWExit(in *Inspector, e *Event) {
 	}
 	l := &layouts[e.Type]
 	reads := e.Info.Flags&event.ReadsFromFD != 0
-	var p []byte
-	var tupleIdx int
-	var from *Event
-	switch {
-	case reads && l.tuple >= 0:
-		tupleIdx = int(l.tuple)
-		from = e
-	case !reads && l.enterTuple >= 0:
+	tupleIdx := int(l.tuple)
+	if !reads {
 		tupleIdx = int(l.enterTuple)
-	default:
-		return
 	}
-	if fd.Name != "" && fd.IsTCP() {
-		return
-	}
-	if from != nil {
-		p = e.param(tupleIdx)
-	} else {
-		if !in.retrieveEnter(e) {
-			return
+	if tupleIdx >= 0 && (fd.Name == "" || !fd.IsTCP()) {
+		var p []byte
+		if reads {
+			p = e.param(tupleIdx)
+		} else {
+			if !in.retrieveEnter(e) {
+				return
+			}
+			p = in.enter.param(tupleIdx)
 		}
-		p = in.enter.param(tupleIdx)
-	}
-	if !in.updateFDTuple(fd, p) {
+		if in.updateFDTuple(fd, p) {
+			if fd.Type == FDIPv4Sock || fd.Type == FDIPv6Sock {
+				if fd.IsRoleNone() && e.tinfo != nil {
+					guessRole(e.tinfo, fd, reads)
+				}
+				if (reads && fd.IsRoleClient()) || (!reads && fd.IsRoleServer()) {
+					swapAddresses(fd)
+				}
+				in.scratch = sockName(in.scratch[:0], fd, in.resolvePorts)
+				in.setParamStr(in.scratch)
+				fd.Name = string(in.scratch)
+			} else if reads {
+				fd.Name = string(e.appendParamValue(in.scratch[:0], tupleIdx, true))
+			} else {
+				fd.Name = string(appendTupleParam(in.scratch[:0], p, L4Unknown, in.resolvePorts))
+			}
+		}
 		fd.sync()
-		return
 	}
-	if fd.Type == FDIPv4Sock || fd.Type == FDIPv6Sock {
-		if fd.IsRoleNone() && e.tinfo != nil {
-			guessRole(e.tinfo, fd, reads)
+	if !reads && fd.hasCallbacks {
+		for i := int32(0); i < fd.syslogCB; i++ {
+			in.syslog.onWrite(e.param(1))
 		}
-		if (reads && fd.IsRoleClient()) || (!reads && fd.IsRoleServer()) {
-			swapAddresses(fd)
-		}
-		in.scratch = sockName(in.scratch[:0], fd, in.resolvePorts)
-		in.setParamStr(in.scratch)
-		fd.Name = string(in.scratch)
-	} else if from != nil {
-		fd.Name = string(e.appendParamValue(in.scratch[:0], tupleIdx, true))
-	} else {
-		fd.Name = string(appendTupleParam(in.scratch[:0], p, L4Unknown, in.resolvePorts))
 	}
-	fd.sync()
 }
 
 func parseAcceptExit(in *Inspector, e *Event) {

@@ -24,6 +24,7 @@ func (in *Inspector) addFDFromProc(t *Thread, s *scap.FD, scratch *FD) {
 	fd.OpenFlags = 0
 	fd.Ino = s.Ino
 	fd.Name = ""
+	fd.syslogCB, fd.hasCallbacks = 0, false
 	u := &fd.sock
 	ip4 := func(b []byte) uint32 { return le32(b) }
 	switch fd.Type {
@@ -93,6 +94,7 @@ func (in *Inspector) addFDFromProc(t *Thread, s *scap.FD, scratch *FD) {
 		return
 	}
 	fd.sync()
+	syslogWatch(fd)
 	t.fdtable.add(s.Num, fd)
 }
 

@@ -46,10 +46,23 @@ type renderCtx struct {
 // maxEvtOutputLen is the cut sysdig applies to buffers without -v.
 const maxEvtOutputLen = 80
 
-// AppendInfo appends evt.info (sysdig's evt.args): "name=VALUE " or
-// "name=VALUE(RESOLVED) " for every loaded parameter, empty for generic
-// events.
+// AppendInfo appends evt.info: "syslog sev=SEV msg=MSG" for a write to
+// /dev/log the syslog decoder understood, otherwise the same as
+// [Event.AppendArgs].
 func (e *Event) AppendInfo(dst []byte, o *RenderOptions) []byte {
+	if e.syslogActive() {
+		d := &e.in.syslog
+		dst = append(dst, "syslog sev="...)
+		dst = append(dst, d.severityName()...)
+		dst = append(dst, " msg="...)
+		return append(dst, d.msg...)
+	}
+	return e.AppendArgs(dst, o)
+}
+
+// AppendArgs appends evt.args: "name=VALUE " or "name=VALUE(RESOLVED) "
+// for every loaded parameter, empty for generic events.
+func (e *Event) AppendArgs(dst []byte, o *RenderOptions) []byte {
 	if e.Info == nil || e.Type == typeGenericE || e.Type == typeGenericX {
 		return dst
 	}

@@ -41,6 +41,7 @@ var scenarios = []scenario{
 	{name: "render_A", build: buildRender, args: "-A", ro: inspect.RenderOptions{Buffer: inspect.BufASCII}},
 	{name: "procs", build: buildProcs},
 	{name: "sections", build: buildSections},
+	{name: "syslog", build: buildSyslog},
 	{name: "filter_read", build: buildRender, args: "evt.type=read",
 		match: func(e *inspect.Event) bool { return e.TypeName() == "read" }},
 	{name: "filter_proc", build: buildProcs, args: "proc.name=ls",
@@ -404,6 +405,39 @@ func buildSections(t testing.TB) []byte {
 	ev(20, "SYSCALL_GETUID_E")
 	ev(-1, "CONTAINER_JSON_E", `{"container":{"id":"dddddddddddd","name":"later","lookup_state":1}}`)
 	ev(20, "SYSCALL_GETUID_E")
+	return c.bytes(t)
+}
+
+func buildSyslog(t testing.TB) []byte {
+	h := baseHeader()
+	h.Procs = []scap.Proc{proc(100, 100, 1, "logger", "/usr/bin/logger", "/", 0)}
+	h.FDs = []scap.FDList{{TID: 100, FDs: []scap.FD{{Num: 3, Type: scap.FDUnixSock, Source: 5, Dest: 6, Name: "/dev/log"}}}}
+	c := newCapture(h)
+	ts := uint64(t0)
+	ev := func(tid int64, sym string, params ...any) {
+		ts += 1000
+		c.ev(t, ts, tid, typ(t, sym), params...)
+	}
+	ev(100, "SYSCALL_WRITE_E", 3, 20)
+	ev(100, "SYSCALL_WRITE_X", 20, []byte("<14>Jan  1 12:00:00 x"))
+	ev(100, "SYSCALL_WRITE_E", 3, 20)
+	ev(100, "SYSCALL_WRITE_X", 5, []byte("<1x>oops"))
+	ev(100, "SOCKET_SOCKET_E", 1, 1, 0)
+	ev(100, "SOCKET_SOCKET_X", 4)
+	ev(100, "SOCKET_CONNECT_E", 4, append([]byte{1}, nul("/dev/log")...))
+	ev(100, "SOCKET_CONNECT_X", 0, tupleUnix(7, 8, "/dev/log"))
+	ev(100, "SOCKET_SENDTO_E", 4, 10, nil)
+	ev(100, "SOCKET_SENDTO_X", 10, []byte("<191>hello"))
+	ev(100, "SYSCALL_CLOSE_E", 4)
+	ev(100, "SYSCALL_CLOSE_X", 0)
+	ev(100, "SOCKET_SOCKET_E", 1, 2, 0)
+	ev(100, "SOCKET_SOCKET_X", 5)
+	ev(100, "SOCKET_SENDTO_E", 5, 10, tupleUnix(9, 10, "/dev/log"))
+	ev(100, "SOCKET_SENDTO_X", 10, []byte("<8>datagram"))
+	ev(100, "SOCKET_SENDTO_E", 5, 10, tupleUnix(9, 11, "/run/other"))
+	ev(100, "SOCKET_SENDTO_X", 10, []byte("<8>elsewhere"))
+	ev(100, "SOCKET_SENDTO_E", 5, 10, tupleUnix(9, 12, "/dev/log"))
+	ev(100, "SOCKET_SENDTO_X", 10, []byte("<300>big"))
 	return c.bytes(t)
 }
 
