@@ -19,7 +19,9 @@ var readExit = func() event.Type {
 // builds to filter a thread's fds: a read exit without parameters at time
 // ts, event number 0, on thread t, whose fd (and the thread's last fd) is
 // fd. ev and sev are caller-owned scratch space. The thread's last fd is
-// restored afterwards.
+// restored afterwards (sysdig leaves it changed on some paths; nothing in
+// a replay observes the difference once a chisel has taken its
+// snapshot).
 func (in *Inspector) ProbeFD(ev *Event, sev *scap.Event, t *Thread, fd *FD, ts uint64, match func(*Event) bool) bool {
 	*sev = scap.Event{TS: ts, TID: t.TID, Type: readExit}
 	saved := t.lastFD
