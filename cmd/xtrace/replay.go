@@ -53,7 +53,13 @@ func runReplay(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
 	in := inspect.NewWithConfig(rd.Header(), inspect.Config{ResolvePorts: cli.ResolvePorts})
 	// sinsp evaluates the filter inside its state engine, so that
 	// rejected events still update (or skip) state exactly as sysdig's.
-	in.SetFilter(match)
+	// With -d the filter only decides what is displayed, after the state
+	// engine has seen every event.
+	if cli.DisplayFilter && match != nil {
+		sink = &displayFilter{inner: sink, match: match}
+	} else {
+		in.SetFilter(match)
+	}
 	section := rd.Section()
 	var readErr error
 	// -n counts the events sinsp delivers: not the filtered-out ones nor
@@ -101,8 +107,47 @@ func newSink(cli *CLI, opts format.Options, out *bufio.Writer) (eventSink, error
 	if len(cli.Chisels) > 0 {
 		return newChiselSink(cli, opts, out)
 	}
-	return newPrinter(cli, opts, out)
+	p, err := newPrinter(cli, opts, out)
+	if err != nil || !cli.Summary {
+		return p, err
+	}
+	return &summarySink{inner: p, out: out}, nil
 }
+
+// summarySink counts events per type for -S and prints the table at the
+// end, after the events.
+type summarySink struct {
+	inner eventSink
+	out   *bufio.Writer
+	sum   format.Summary
+}
+
+func (s *summarySink) Event(e *inspect.Event) error {
+	s.sum.Add(e)
+	return s.inner.Event(e)
+}
+
+func (s *summarySink) End() error {
+	if err := s.inner.End(); err != nil {
+		return err
+	}
+	return s.sum.Write(s.out)
+}
+
+// displayFilter applies the filter after state processing (-d).
+type displayFilter struct {
+	inner eventSink
+	match func(*inspect.Event) bool
+}
+
+func (d *displayFilter) Event(e *inspect.Event) error {
+	if !d.match(e) {
+		return nil
+	}
+	return d.inner.Event(e)
+}
+
+func (d *displayFilter) End() error { return d.inner.End() }
 
 // linePrinter writes one formatted line per event.
 type linePrinter struct {
