@@ -197,14 +197,25 @@ func (e *Event) threadInfoCreate() *Thread {
 // parseContainerJSON handles container JSON events: the container joins
 // the table and the event gets a placeholder thread named after it.
 func parseContainerJSON(in *Inspector, e *Event) {
-	p := e.param(0)
-	var root struct {
-		Container map[string]any `json:"container"`
-	}
-	if err := json.Unmarshal(trimNUL(p), &root); err != nil {
+	p := trimNUL(e.param(0))
+	var root any
+	if err := json.Unmarshal(p, &root); err != nil {
+		in.fail(e, "Invalid JSON encountered while parsing container info: "+string(p), err)
 		return
 	}
-	m := root.Container
+	obj, ok := root.(map[string]any)
+	var m map[string]any
+	if ok {
+		m, ok = obj["container"].(map[string]any)
+		if !ok && obj["container"] == nil {
+			ok = true
+		}
+	}
+	if !ok {
+		// jsoncpp throws when indexing a value that is not an object.
+		in.fail(e, "container info is not a JSON object: "+string(p), nil)
+		return
+	}
 	c := &Container{LookupState: 1, JSON: m}
 	c.ID, _ = jsonString(m["id"])
 	c.FullID, _ = jsonString(m["full_id"])

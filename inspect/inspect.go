@@ -25,6 +25,8 @@
 package inspect
 
 import (
+	"fmt"
+
 	"xtrace/event"
 	"xtrace/scap"
 )
@@ -68,6 +70,7 @@ type Inspector struct {
 	// paramStr mirrors sinsp's m_paramstr_storage (see setParamStr).
 	paramStr []byte
 	syslog   syslogDecoder
+	err      *StateError // set by the event that would abort sysdig
 }
 
 // Config holds the settings that change how state is built.
@@ -197,6 +200,38 @@ func (in *Inspector) NumEvents() uint64 { return in.numEvt }
 // count).
 func (in *Inspector) FirstTS() uint64 { return in.firstTS }
 
+// StateError is a capture content that makes sysdig 0.29.3 abort the
+// replay (it throws from its parsers), such as a container event whose
+// JSON does not parse.
+type StateError struct {
+	Num uint64 // evt.num of the event
+	Msg string // sysdig's message
+	Err error  // the underlying error, if any
+}
+
+func (e *StateError) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("inspect: event %d: %s: %v", e.Num, e.Msg, e.Err)
+	}
+	return fmt.Sprintf("inspect: event %d: %s", e.Num, e.Msg)
+}
+
+func (e *StateError) Unwrap() error { return e.Err }
+
+// Err returns the error that would have stopped sysdig at the last
+// processed event, or nil. A replay should stop there without showing
+// that event; the inspector itself keeps working.
+func (in *Inspector) Err() error {
+	if in.err == nil {
+		return nil
+	}
+	return in.err
+}
+
+func (in *Inspector) fail(e *Event, msg string, err error) {
+	in.err = &StateError{Num: e.Num, Msg: msg, Err: err}
+}
+
 // PrevTS returns the timestamp of the event processed before the current
 // one (0 for the first). Note that sysdig's evt.deltatime is relative to
 // the previous event the field itself was evaluated on.
@@ -267,6 +302,7 @@ func (in *Inspector) Process(sev *scap.Event) *Event {
 		in.fdsToRemove = in.fdsToRemove[:0]
 	}
 
+	in.err = nil
 	e := &in.ev
 	*e = Event{Event: sev, Num: num, Info: sev.Desc(), in: in, FDNum: -1, consumed: consumed}
 	in.processEvent(e)

@@ -82,6 +82,11 @@ func runReplay(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
 			in.Reset(rd.Header())
 		}
 		ev := in.Process(sev)
+		if err := in.Err(); err != nil {
+			// sysdig aborts on this event without showing it.
+			readErr = err
+			break
+		}
 		if !ev.Delivered() {
 			continue
 		}
