@@ -21,9 +21,9 @@ func TestBadInput(t *testing.T) {
 		// prefix: stdout must be a non-empty prefix of the intact output
 		prefix bool
 	}{
-		{"truncated-mid-event.scap", []string{"truncated-mid-event.scap", "offset 107828", "EV block", "truncated"}, true},
+		{"truncated-mid-event.scap", []string{"truncated-mid-event.scap", "offset 108964", "EV block", "truncated"}, true},
 		{"truncated-mid-event.scap.gz", []string{"truncated-mid-event.scap.gz", "truncated"}, true},
-		{"bad-event-block-length.scap", []string{"bad-event-block-length.scap", "offset 107828", "block length"}, true},
+		{"bad-event-block-length.scap", []string{"bad-event-block-length.scap", "offset 108964", "block length"}, true},
 		{"bad-proclist-length.scap", []string{"bad-proclist-length.scap", "PL block"}, false},
 		{"empty.scap", []string{"empty.scap", "empty file"}, false},
 		{"not-a-capture.scap", []string{"not-a-capture.scap", "not a scap capture"}, false},
