@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -32,6 +33,9 @@ type scenario struct {
 	args  string
 	match func(*inspect.Event) bool
 	ro    inspect.RenderOptions
+	// lsof compares the thread table at the first event with the lsof
+	// chisel's rows instead of the event lines.
+	lsof bool
 }
 
 var scenarios = []scenario{
@@ -42,6 +46,8 @@ var scenarios = []scenario{
 	{name: "procs", build: buildProcs},
 	{name: "sections", build: buildSections},
 	{name: "syslog", build: buildSyslog},
+	{name: "threads", build: buildThreads},
+	{name: "threads_lsof", build: buildThreads, args: "-c lsof", lsof: true},
 	{name: "filter_read", build: buildRender, args: "evt.type=read",
 		match: func(e *inspect.Event) bool { return e.TypeName() == "read" }},
 	{name: "filter_proc", build: buildProcs, args: "proc.name=ls",
@@ -64,8 +70,16 @@ func TestScenarios(t *testing.T) {
 			if err != nil {
 				t.Skip("no sysdig output yet: run testdata/scenarios/regen.sh")
 			}
-			got := replayBytes(t, data, s.match, s.ro)
-			g, w := trimLines(got), trimLines(want)
+			var g []string
+			w := trimLines(want)
+			if s.lsof {
+				g = lsofAtFirst(t, data)
+				w = w[1:]
+				sort.Strings(g)
+				sort.Strings(w)
+			} else {
+				g = trimLines(replayBytes(t, data, s.match, s.ro))
+			}
 			for i := 0; i < len(g) && i < len(w); i++ {
 				if g[i] != w[i] {
 					t.Fatalf("line %d:\n got: %q\nwant: %q", i+1, g[i], w[i])
@@ -76,6 +90,20 @@ func TestScenarios(t *testing.T) {
 			}
 		})
 	}
+}
+
+// lsofAtFirst returns the lsof rows of the thread table after the first
+// event.
+func lsofAtFirst(t testing.TB, data []byte) []string {
+	rd, err := scap.NewReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := inspect.New(rd.Header())
+	if sev, err := rd.Next(); err == nil {
+		in.Process(sev)
+	}
+	return lsofRows(in)
 }
 
 // replayBytes prints a capture held in memory with the default format.
@@ -438,6 +466,53 @@ func buildSyslog(t testing.TB) []byte {
 	ev(100, "SOCKET_SENDTO_X", 10, []byte("<8>elsewhere"))
 	ev(100, "SOCKET_SENDTO_E", 5, 10, tupleUnix(9, 12, "/dev/log"))
 	ev(100, "SOCKET_SENDTO_X", 10, []byte("<300>big"))
+	return c.bytes(t)
+}
+
+// buildThreads covers process-list corner cases: a thread whose main
+// thread is missing, a secondary thread without CLONE_FILES, a duplicate
+// tid, fd lists of a secondary thread and IPv6 listening ports.
+func buildThreads(t testing.TB) []byte {
+	h := baseHeader()
+	orphan := proc(501, 500, 1, "orphan", "/bin/orphan", "/o", 0)
+	orphan.Flags = 0x2001
+	own := proc(601, 600, 1, "w", "/bin/w", "/w", 0)
+	own.Flags = 0x2000
+	h.Procs = []scap.Proc{
+		proc(1, 1, 0, "init", "/sbin/init", "/", 0),
+		orphan,
+		proc(600, 600, 1, "w", "/bin/w", "/w", 0),
+		own,
+		proc(700, 700, 1, "first", "/bin/first", "/", 0),
+		proc(700, 700, 1, "second", "/bin/second", "/", 0),
+		proc(800, 800, 1, "srv", "/bin/srv", "relative/dir/", 1000),
+	}
+	h.FDs = []scap.FDList{
+		{TID: 600, FDs: []scap.FD{{Num: 3, Type: scap.FDFileV2, Name: "/w/file"}}},
+		{TID: 601, FDs: []scap.FD{{Num: 4, Type: scap.FDFileV2, Name: "/w/thread-file"}}},
+		{TID: 700, FDs: []scap.FD{{Num: 5, Type: scap.FDFileV2, Name: "/dup"}}},
+		{TID: 800, FDs: []scap.FD{
+			{Num: 6, Type: scap.FDIPv6Serv, SIP: make([]byte, 16), SPort: 7000, L4Proto: 2},
+			{Num: 7, Type: scap.FDIPv4Sock, SIP: ip4(10, 0, 0, 5), DIP: ip4(10, 0, 0, 9), SPort: 7000, DPort: 4444, L4Proto: 2},
+			{Num: 8, Type: scap.FDIPv6Sock, SIP: mapped4(10, 0, 0, 5), DIP: mapped4(10, 0, 0, 9), SPort: 7000, DPort: 5555, L4Proto: 2},
+			{Num: 9, Type: scap.FDIPv4Sock, SIP: ip4(10, 0, 0, 5), DIP: ip4(10, 0, 0, 9), SPort: 6000, DPort: 7000, L4Proto: 3},
+		}},
+	}
+	c := newCapture(h)
+	ts := uint64(t0)
+	ev := func(tid int64, sym string, params ...any) {
+		ts += 1000
+		c.ev(t, ts, tid, typ(t, sym), params...)
+	}
+	for _, x := range []struct{ tid, fd int64 }{{501, 3}, {600, 3}, {600, 4}, {601, 3}, {601, 4}, {700, 5}, {800, 6}, {800, 7}, {800, 8}, {800, 9}} {
+		ev(x.tid, "SYSCALL_FSTAT_E", x.fd)
+	}
+	ev(1, "SYSCALL_KILL_E", 500, 15)
+	ev(1, "SYSCALL_KILL_E", 700, 15)
+	ev(800, "SYSCALL_CHMOD_E")
+	ev(800, "SYSCALL_CHMOD_X", 0, "f", 0)
+	ev(501, "SYSCALL_CHMOD_E")
+	ev(501, "SYSCALL_CHMOD_X", 0, "f", 0)
 	return c.bytes(t)
 }
 

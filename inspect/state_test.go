@@ -158,6 +158,25 @@ func readGz(t testing.TB, path string) []string {
 	return strings.Split(strings.TrimRight(string(b), "\n"), "\n")
 }
 
+// lsofRows lists the thread table the way the lsof chisel prints it
+// (without the header, trailing spaces trimmed).
+func lsofRows(in *inspect.Inspector) []string {
+	var rows []string
+	in.Threads(func(th *inspect.Thread) bool {
+		user := "<NA>"
+		if u := in.User(th.UID); u != nil {
+			user = u.Name
+		}
+		th.FDs().Each(func(fd *inspect.FD) {
+			row := extend(th.Comm, 20) + extend(fmt.Sprint(th.PID), 8) + extend(fmt.Sprint(th.TID), 8) +
+				extend(user, 8) + extend(fmt.Sprint(fd.Num), 8) + extend(fd.TypeString(), 12) + printable(fd.Name)
+			rows = append(rows, strings.TrimRight(row, " "))
+		})
+		return true
+	})
+	return rows
+}
+
 func extend(s string, n int) string {
 	if len(s) < n {
 		return s + strings.Repeat(" ", n-len(s))
@@ -211,19 +230,7 @@ func TestLsofSnapshots(t *testing.T) {
 					break
 				}
 			}
-			var rows []string
-			in.Threads(func(th *inspect.Thread) bool {
-				user := "<NA>"
-				if u := in.User(th.UID); u != nil {
-					user = u.Name
-				}
-				th.FDs().Each(func(fd *inspect.FD) {
-					row := extend(th.Comm, 20) + extend(fmt.Sprint(th.PID), 8) + extend(fmt.Sprint(th.TID), 8) +
-						extend(user, 8) + extend(fmt.Sprint(fd.Num), 8) + extend(fd.TypeString(), 12) + printable(fd.Name)
-					rows = append(rows, strings.TrimRight(row, " "))
-				})
-				return true
-			})
+			rows := lsofRows(in)
 			wantb, _ := os.ReadFile(wf)
 			want := trimLines(wantb)
 			if len(want) > 0 {
