@@ -34,7 +34,7 @@ import (
 type Arg struct {
 	Name     string
 	Desc     string
-	Type     string // "string", "int", "filter", "ipv4", ...
+	Type     string // "string", "int", "filter", "ipv4", ... ("" when not declared)
 	Optional bool
 }
 

@@ -31,17 +31,39 @@ func (rt *runtime) require(c goja.FunctionCall) goja.Value {
 	if m, ok := rt.modules[name]; ok {
 		return m
 	}
-	var m *goja.Object
+	var m goja.Value
 	switch name {
 	case "common":
 		m = rt.commonModule()
 	case "ansiterminal":
 		m = rt.terminalModule()
 	default:
-		rt.throwAPI("module %s not found (built-in modules: common, ansiterminal)", name)
+		m = rt.scriptModule(name)
 	}
 	rt.modules[name] = m
 	return m
+}
+
+// scriptModule loads a JavaScript module: NAME.js from the chisel folders,
+// else lib/NAME.js among the built-ins. It runs like a chisel (same
+// globals, its own module.exports) and require returns its exports.
+func (rt *runtime) scriptModule(name string) goja.Value {
+	if rt.reg == nil || name == "" || strings.ContainsAny(name, "/\\") {
+		rt.throwAPI("module %s not found", name)
+	}
+	src, err := rt.reg.findModule(name)
+	if err != nil {
+		rt.throwAPI("module %s not found", name)
+	}
+	prog, err := rt.reg.program(src)
+	if err != nil {
+		panic(rt.vm.NewGoError(err))
+	}
+	exports, err := rt.run(prog)
+	if err != nil {
+		panic(rt.vm.NewGoError(err))
+	}
+	return exports
 }
 
 // commonModule builds require("common").

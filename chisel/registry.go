@@ -97,6 +97,23 @@ func (r *Registry) find(name string) (*source, error) {
 	return nil, &notFoundError{name}
 }
 
+// findModule locates the JavaScript module require(name) loads: NAME.js in
+// the chisel folders, else lib/NAME.js among the built-ins.
+func (r *Registry) findModule(name string) (*source, error) {
+	for _, d := range r.dirs {
+		p := filepath.Join(d, name+".js")
+		if data, err := os.ReadFile(p); err == nil {
+			return &source{name: name, path: p, text: string(data)}, nil
+		}
+	}
+	if r.builtin != nil {
+		if data, err := fs.ReadFile(r.builtin, "lib/"+name+".js"); err == nil {
+			return &source{name: name, path: builtinPrefix + "lib/" + name + ".js", text: string(data)}, nil
+		}
+	}
+	return nil, &notFoundError{name}
+}
+
 // program returns the compiled program of src, compiling it once.
 func (r *Registry) program(src *source) (*goja.Program, error) {
 	if p, ok := r.progs[src.path]; ok {
@@ -238,7 +255,7 @@ func readInfo(vm *goja.Runtime, src *source, exports *goja.Object) (*Info, error
 		if !ok {
 			return nil, bad("module.exports.args[%d] must be an object", i)
 		}
-		a := Arg{Type: "string"}
+		a := Arg{}
 		for key, dst := range map[string]*string{"name": &a.Name, "description": &a.Desc, "type": &a.Type} {
 			if v := o.Get(key); !isNullish(v) {
 				*dst = v.String()

@@ -170,6 +170,31 @@ func newRuntime(src *source, h *host, reg *Registry) *runtime {
 // load runs the script's top level and returns its module.exports.
 func (rt *runtime) load(prog *goja.Program) (exp *goja.Object, err error) {
 	defer rt.recoverPanic("", &err)
+	o, err := rt.run(prog)
+	if err != nil {
+		return nil, err
+	}
+	rt.exports = o
+	for name, dst := range map[string]*goja.Callable{
+		"onSetArg": &rt.onSetArg, "onInit": &rt.onInit, "onCaptureStart": &rt.onCaptureStart,
+		"onEvent": &rt.onEvent, "onInterval": &rt.onInterval, "onCaptureEnd": &rt.onCaptureEnd,
+	} {
+		v := o.Get(name)
+		if isNullish(v) {
+			continue
+		}
+		fn, ok := goja.AssertFunction(v)
+		if !ok {
+			return nil, &Error{File: rt.src.path, Msg: fmt.Sprintf("module.exports.%s is not a function", name)}
+		}
+		*dst = fn
+	}
+	return o, nil
+}
+
+// run runs a compiled script (a chisel or a module) and returns its
+// module.exports.
+func (rt *runtime) run(prog *goja.Program) (*goja.Object, error) {
 	module := rt.vm.NewObject()
 	exports := rt.vm.NewObject()
 	must(module.Set("exports", exports))
@@ -189,21 +214,6 @@ func (rt *runtime) load(prog *goja.Program) (exp *goja.Object, err error) {
 	o, ok := module.Get("exports").(*goja.Object)
 	if !ok {
 		return nil, &Error{File: rt.src.path, Msg: "module.exports is not an object"}
-	}
-	rt.exports = o
-	for name, dst := range map[string]*goja.Callable{
-		"onSetArg": &rt.onSetArg, "onInit": &rt.onInit, "onCaptureStart": &rt.onCaptureStart,
-		"onEvent": &rt.onEvent, "onInterval": &rt.onInterval, "onCaptureEnd": &rt.onCaptureEnd,
-	} {
-		v := o.Get(name)
-		if isNullish(v) {
-			continue
-		}
-		fn, ok := goja.AssertFunction(v)
-		if !ok {
-			return nil, &Error{File: rt.src.path, Msg: fmt.Sprintf("module.exports.%s is not a function", name)}
-		}
-		*dst = fn
 	}
 	return o, nil
 }

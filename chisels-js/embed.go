@@ -8,5 +8,5 @@ import "embed"
 // FS holds the built-in chisels (*.js at the top level) and the modules
 // they require (lib/*.js).
 //
-//go:embed *.js
+//go:embed *.js lib/*.js
 var FS embed.FS
