@@ -38,7 +38,8 @@ const (
 // Container returns the container with the given id, or nil.
 func (in *Inspector) Container(id string) *Container { return in.containers[id] }
 
-// Containers calls f for every known container.
+// Containers calls f for every known container, in no particular order,
+// until f returns false.
 func (in *Inspector) Containers(f func(*Container) bool) {
 	for _, c := range in.containers {
 		if !f(c) {

@@ -10,7 +10,7 @@ import (
 // Socket addresses live in a union shaped like sinsp's (see sockUnion);
 // SIP, DIP, SPort, DPort, L4Proto, UnixSource and UnixDest are a decoded,
 // read-only view of it that the inspector refreshes whenever a parser
-// changes the fd. Use the methods (Proto, IsServer, ...) for what sinsp's
+// changes the fd. Use the methods (Proto, IsRoleServer, ...) for what sinsp's
 // fd.* fields compute from them.
 type FD struct {
 	// Num is the descriptor number the fd was last added under.
