@@ -47,6 +47,7 @@ var scenarios = []scenario{
 	{name: "sections", build: buildSections},
 	{name: "syslog", build: buildSyslog},
 	{name: "threads", build: buildThreads},
+	{name: "legacy", build: buildLegacy},
 	{name: "threads_lsof", build: buildThreads, args: "-c lsof", lsof: true},
 	{name: "filter_read", build: buildRender, args: "evt.type=read",
 		match: func(e *inspect.Event) bool { return e.TypeName() == "read" }},
@@ -513,6 +514,75 @@ func buildThreads(t testing.TB) []byte {
 	ev(800, "SYSCALL_CHMOD_X", 0, "f", 0)
 	ev(501, "SYSCALL_CHMOD_E")
 	ev(501, "SYSCALL_CHMOD_X", 0, "f", 0)
+	return c.bytes(t)
+}
+
+// buildLegacy uses the old event versions (clone/fork/execve/openat
+// variants, accept) and the close-canceled flow.
+func buildLegacy(t testing.TB) []byte {
+	h := baseHeader()
+	thr := proc(101, 100, 1, "app", "/usr/bin/app", "/srv", 0)
+	thr.Flags = 0x2001
+	h.Procs = []scap.Proc{proc(1, 1, 0, "init", "/sbin/init", "/", 0), proc(100, 100, 1, "app", "/usr/bin/app", "/srv", 0), thr}
+	h.FDs = []scap.FDList{{TID: 100, FDs: []scap.FD{
+		{Num: 3, Type: scap.FDFileV2, Name: "/srv/a"},
+		{Num: 4, Type: scap.FDIPv4Serv, SIP: ip4(0, 0, 0, 0), SPort: 80, L4Proto: 2},
+		{Num: 5, Type: scap.FDIPv4Sock, SIP: ip4(0, 0, 0, 0), SPort: 9999, L4Proto: 3},
+	}}}
+	c := newCapture(h)
+	ts := uint64(t0)
+	ev := func(tid int64, sym string, params ...any) {
+		ts += 1000
+		c.ev(t, ts, tid, typ(t, sym), params...)
+	}
+	ev(100, "SYSCALL_OPENAT_E", -100, "old.txt", 1, 0)
+	ev(100, "SYSCALL_OPENAT_X", 6)
+	ev(100, "SYSCALL_CREAT_E", "new.txt", 0o644)
+	ev(100, "SYSCALL_CREAT_X", 7, "new.txt", 0o644, 5)
+	ev(100, "SOCKET_ACCEPT_E")
+	ev(100, "SOCKET_ACCEPT_X", 8, tuple4(ip4(10, 0, 0, 2), 5000, ip4(10, 0, 0, 1), 80), 3)
+	ev(100, "SOCKET_ACCEPT_E")
+	ev(100, "SOCKET_ACCEPT_X", 9, tupleUnix(0xa, 0xb, "/run/s"), 3)
+	ev(100, "SOCKET_RECVMSG_E", 5)
+	ev(100, "SOCKET_RECVMSG_X", 4, 4, []byte("ping"), tuple4(ip4(10, 0, 0, 3), 6000, ip4(0, 0, 0, 0), 9999))
+	ev(100, "SOCKET_SENDMSG_E", 5, 4, tuple4(ip4(0, 0, 0, 0), 9999, ip4(10, 0, 0, 3), 6000))
+	ev(100, "SOCKET_SENDMSG_X", 4, []byte("pong"))
+	// close canceled: 101 reopens fd 3 between 100's close enter and exit
+	ev(100, "SYSCALL_CLOSE_E", 3)
+	ev(101, "SYSCALL_OPEN_E", "b", 1, 0)
+	ev(101, "SYSCALL_OPEN_X", 3, "b", 1, 0, 0)
+	ev(100, "SYSCALL_CLOSE_X", 0)
+	ev(100, "SYSCALL_READ_E", 3, 1)
+	ev(100, "SYSCALL_READ_X", 1, []byte("x"))
+	ev(100, "SYSCALL_READ_E", 3, 1)
+	ev(100, "SYSCALL_READ_X", 1, []byte("y"))
+	// old process events
+	ev(100, "SYSCALL_CLONE_11_E")
+	ev(100, "SYSCALL_CLONE_11_X", 200, "/usr/bin/app", nul("a"), 100, 100, 1, "/srv", 1024, 0, 0, 0)
+	ev(200, "SYSCALL_EXECVE_8_E")
+	ev(200, "SYSCALL_EXECVE_8_X", 0, "/bin/eight", nul("x"), 200, 200, 100, "/srv", 64)
+	ev(100, "SYSCALL_FORK_E")
+	ev(100, "SYSCALL_FORK_X", 201, "/usr/bin/app", nul(), 100, 100, 1, "", 1024, 0, 0, 10, 1, 0, 0, 0, 0)
+	ev(201, "SYSCALL_EXECVE_13_E")
+	ev(201, "SYSCALL_EXECVE_13_X", 0, "thirteen", nul(), 201, 201, 100, "", 64, 0, 0, 0, 0, 0)
+	ev(100, "SYSCALL_VFORK_17_E")
+	ev(100, "SYSCALL_VFORK_17_X", 202, "/usr/bin/app", nul(), 100, 100, 1, "", 1024, 0, 0, 10, 1, 0, "vf", 0, 1000, 1000)
+	ev(202, "SYSCALL_EXECVE_14_E")
+	ev(202, "SYSCALL_EXECVE_14_X", 0, "fourteen", nul(), 202, 202, 100, "", 64, 0, 0, 0, 0, 0, nul("E=14"))
+	ev(202, "SYSCALL_EXECVE_15_E")
+	ev(202, "SYSCALL_EXECVE_15_X", 0, "fifteen", nul(), 202, 202, 100, "", 64, 0, 0, 0, 0, 0, "f15", nul("E=15"))
+	ev(202, "SYSCALL_EXECVE_17_E")
+	ev(202, "SYSCALL_EXECVE_17_X", 0, "seventeen", nul(), 202, 202, 100, "", 64, 0, 0, 0, 0, 0, "f17", nul(), nul("E=17"), 4)
+	ev(202, "SYSCALL_EXECVE_18_E", "../bin/eighteen")
+	ev(202, "SYSCALL_EXECVE_18_X", 0, "eighteen", nul(), 202, 202, 100, "", 64, 0, 0, 0, 0, 0, "f18", nul(), nul(), 4)
+	ev(100, "SYSCALL_CLONE_17_E")
+	ev(100, "SYSCALL_CLONE_17_X", 203, "/usr/bin/app", nul(), 100, 100, 1, "", 1024, 0, 0, 10, 1, 0, "thr", 0x2001|0x8000, 0, 0)
+	ev(203, "SYSCALL_READ_E", 7, 1)
+	ev(203, "SYSCALL_READ_X", 1, []byte("z"))
+	ev(1, "SYSCALL_KILL_E", 200, 0)
+	ev(1, "SYSCALL_KILL_E", 201, 0)
+	ev(1, "SYSCALL_KILL_E", 202, 0)
+	ev(1, "SYSCALL_KILL_E", 203, 0)
 	return c.bytes(t)
 }
 
