@@ -67,8 +67,9 @@ type Field struct {
 	o    *Options
 
 	// typ is the value type: def.Type, or the named parameter's type for
-	// evt.rawarg.
-	typ event.ParamType
+	// evt.rawarg; kind is its Go-level kind.
+	typ  event.ParamType
+	kind Kind
 	// argName is a parameter name (evt.arg.NAME, evt.rawarg.NAME), a
 	// cgroup subsystem (thread.cgroup.NAME) or another key.
 	argName string
@@ -180,6 +181,7 @@ func parse(s string, o *Options, exact bool) (*Field, int, error) {
 		return nil, 0, err
 	}
 	f.name = s[:n]
+	f.kind = KindOf(f.typ)
 	return f, n, nil
 }
 
@@ -389,7 +391,7 @@ func (f *Field) Extract(e *inspect.Event) (*Value, bool) {
 	if f.def.get == nil || e == nil {
 		return nil, false
 	}
-	f.val = Value{Kind: KindOf(f.typ)}
+	f.val = Value{Kind: f.kind}
 	if !f.def.get(f, e) {
 		return nil, false
 	}
@@ -469,6 +471,9 @@ func (f *Field) setIP(b []byte) bool {
 // Suggest returns the known field name closest to name (by edit distance,
 // argument ignored), or "" when none is reasonably close.
 func Suggest(name string) string {
+	if len(name) > 64 {
+		return ""
+	}
 	best, bestD := "", len(name)/2+2
 	for i := range defs {
 		d := &defs[i]

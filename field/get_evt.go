@@ -47,21 +47,47 @@ func paramInt64(e *inspect.Event, name string) (int64, bool) {
 	return e.ParamInt(i)
 }
 
-// result returns the return value of an exit event: its "res" parameter,
-// or the "fd" parameter of an exit event that creates an fd.
-func result(e *inspect.Event) (int64, string, bool) {
-	if v, ok := paramInt64(e, "res"); ok {
-		return v, "res", true
-	}
-	if e.ParamIndex("res") >= 0 {
-		return 0, "res", true
-	}
-	if flags(e)&event.CreatesFD != 0 && isExit(e) {
-		if v, ok := paramInt64(e, "fd"); ok {
-			return v, "fd", true
+// resultIndex gives, per event type, the index of the parameter holding
+// the return value: "res", or "fd" for exit events that create an fd; -1
+// when there is none.
+var resultIndex = func() (idx [event.NumTypes]int8) {
+	for t := event.Type(0); t < event.NumTypes; t++ {
+		idx[t] = -1
+		d := event.Info(t)
+		if d == nil {
+			continue
+		}
+		for i, p := range d.Params {
+			if p.Name == "res" {
+				idx[t] = int8(i)
+				break
+			}
+		}
+		if idx[t] < 0 && d.Flags&event.CreatesFD != 0 && t&1 == 1 {
+			for i, p := range d.Params {
+				if p.Name == "fd" {
+					idx[t] = int8(i)
+					break
+				}
+			}
 		}
 	}
-	return 0, "", false
+	return idx
+}()
+
+// result returns the return value of an exit event (its "res" parameter,
+// or the "fd" parameter of an exit event that creates an fd) and the
+// parameter's index; ok is false when the event has none.
+func result(e *inspect.Event) (v int64, i int, ok bool) {
+	if e.Type >= event.NumTypes {
+		return 0, -1, false
+	}
+	i = int(resultIndex[e.Type])
+	if i < 0 || i >= e.NumParams() {
+		return 0, -1, false
+	}
+	v, _ = e.ParamInt(i)
+	return v, i, true
 }
 
 // latency is sinsp's thread latency for the event: exit time minus the
@@ -170,16 +196,33 @@ func getEvtLatencyNs(f *Field, e *inspect.Event) bool {
 	return f.setUint(f.val.Uint % 1e9)
 }
 
+// getEvtLatencyQuantized is sysdig's log10 bucket of the latency scaled by
+// a screen width that is -1 outside its curses views: 1 for any non-zero
+// latency below 100 s, 0 above (the conversion of -1.0 to an unsigned
+// integer wraps).
+func getEvtLatencyQuantized(f *Field, e *inspect.Event) bool {
+	if !hasTinfo(e) || category(e)&event.CatInternal != 0 {
+		return false
+	}
+	l := latency(e)
+	switch {
+	case l == 0:
+		return false
+	case l >= 1e11:
+		return f.setUint(0)
+	}
+	return f.setUint(1)
+}
+
 func getEvtLatencyHuman(f *Field, e *inspect.Event) bool {
-	f.buf = f.buf[:0]
 	if !hasTinfo(e) {
-		// sysdig leaves its (empty) previous string.
+		// sysdig repeats the last text this field produced.
 		return f.setBuf()
 	}
 	if category(e)&event.CatInternal != 0 {
 		return false
 	}
-	f.buf = AppendDuration(f.buf, latency(e))
+	f.buf = AppendDuration(f.buf[:0], latency(e))
 	return f.setBuf()
 }
 
@@ -520,14 +563,14 @@ func getEvtBuflenNetOut(f *Field, e *inspect.Event) bool {
 }
 
 func getEvtRes(f *Field, e *inspect.Event) bool {
-	v, name, ok := result(e)
+	v, i, ok := result(e)
 	if !ok {
 		return false
 	}
 	if v >= 0 {
 		return f.setString("SUCCESS")
 	}
-	f.renderParam(e, e.ParamIndex(name))
+	f.renderParam(e, i)
 	return f.setBuf()
 }
 

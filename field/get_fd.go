@@ -63,8 +63,9 @@ func (f *Field) creatorName(e *inspect.Event) bool {
 	return true
 }
 
-// fdOrCreator is the fd of an fd field, or false when the field must
-// fall back to the creator name.
+// fdNameValue is the fd fd.name reads, nil when it must fall back to the
+// creator name: also for a failed connect, whose fd still has its old
+// name.
 func (f *Field) fdNameValue(e *inspect.Event) (*inspect.FD, bool) {
 	fd, ok := eventFD(e)
 	if !ok {
@@ -154,7 +155,7 @@ func dirOf(name string) string {
 }
 
 func getFdDirectory(f *Field, e *inspect.Event) bool {
-	fd, ok := f.fdNameValue(e)
+	fd, ok := eventFD(e)
 	if !ok {
 		return false
 	}
@@ -188,7 +189,7 @@ func baseOf(name string) string {
 }
 
 func getFdFilename(f *Field, e *inspect.Event) bool {
-	fd, ok := f.fdNameValue(e)
+	fd, ok := eventFD(e)
 	if !ok {
 		return false
 	}
@@ -250,26 +251,56 @@ func getFdSip(f *Field, e *inspect.Event) bool {
 	return false
 }
 
-// isLocal reports whether the source address of a connected socket
-// belongs to this machine (an interface of the capture's IL block), which
-// decides what is local and remote.
+// isLocal reports whether an address of a socket fd belongs to this
+// machine, as sinsp's is_ipv4addr/is_ipv6addr_in_local_machine decide it:
+// for threads in a container, the container's IPv4 address (or, when it
+// is not known, any container's); then the interfaces of the capture's IL
+// block (IPv6: same first 64 bits). IPv6 addresses are never local to a
+// container.
 func isLocal(e *inspect.Event, fd *inspect.FD, ip *[16]byte) bool {
 	in := e.Inspector()
 	if in == nil {
 		return false
 	}
 	v4 := fd.Type == inspect.FDIPv4Sock || fd.Type == inspect.FDIPv4Serv
+	if t := e.Thread; t != nil && t.ContainerID != "" {
+		if !v4 {
+			return false
+		}
+		if c := in.Container(t.ContainerID); c != nil {
+			if c.IP != 0 {
+				if containerIP(c.IP) == string(ip[:4]) {
+					return true
+				}
+			} else {
+				found := false
+				in.Containers(func(o *inspect.Container) bool {
+					found = containerIP(o.IP) == string(ip[:4])
+					return !found
+				})
+				if found {
+					return true
+				}
+			}
+		}
+	}
 	for i := range in.Interfaces {
 		a := in.Interfaces[i].Addr
 		if v4 && len(a) == 4 && string(a) == string(ip[:4]) {
 			return true
 		}
-		// IPv6: same first 64 bits, sinsp's notion of a local subnet.
 		if !v4 && len(a) == 16 && string(a[:8]) == string(ip[:8]) {
 			return true
 		}
 	}
 	return false
+}
+
+// containerIP returns a host-order IPv4 address as its 4 network-order
+// bytes, in a string for comparison.
+func containerIP(ip uint32) string {
+	b := [4]byte{byte(ip >> 24), byte(ip >> 16), byte(ip >> 8), byte(ip)}
+	return string(b[:])
 }
 
 // localRemote returns the local and remote address and port of a

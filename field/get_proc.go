@@ -490,9 +490,12 @@ func getUserLoginname(f *Field, e *inspect.Event) bool {
 	return u != nil && f.setString(u.Name)
 }
 
+// getGroupGid reproduces a sysdig quirk: group.gid is read as 64 bits
+// from the 32-bit gid, so the upper half holds the thread's child count
+// (the next member of sinsp_threadinfo).
 func getGroupGid(f *Field, e *inspect.Event) bool {
 	t, ok := thread(e)
-	return ok && f.setUint(uint64(t.GID))
+	return ok && f.setUint(uint64(t.GID)|t.NumChildren()<<32)
 }
 
 func getGroupName(f *Field, e *inspect.Event) bool {

@@ -120,10 +120,11 @@ func (n *NotExpr) Pos() int { return n.NotPos }
 // Pos returns the offset of the field name.
 func (c *Check) Pos() int { return c.FieldPos }
 
-// String parenthesises nested and/or expressions so that the text parses
-// back to the same tree.
+// String parenthesises the operands that need it (an or inside an and,
+// a right operand of the same operator) so that the text parses back to
+// the same tree.
 func (b *BinaryExpr) String() string {
-	return group(b.X) + " " + b.Op.String() + " " + group(b.Y)
+	return group(b.X, b.Op, false) + " " + b.Op.String() + " " + group(b.Y, b.Op, true)
 }
 
 func (n *NotExpr) String() string {
@@ -134,8 +135,8 @@ func (n *NotExpr) String() string {
 	return "not (" + n.X.String() + ")"
 }
 
-func group(n Node) string {
-	if _, ok := n.(*BinaryExpr); ok {
+func group(n Node, parent BoolOp, right bool) string {
+	if c, ok := n.(*BinaryExpr); ok && (c.Op == Or && parent == And || right && c.Op == parent) {
 		return "(" + n.String() + ")"
 	}
 	return n.String()

@@ -171,7 +171,13 @@ func (c *compiler) check(n *Check) evaluator {
 	}
 	switch field.KindOf(typ) {
 	case field.KindString:
-		return c.stringCheck(n, f)
+		x := c.stringCheck(n, f)
+		if def.Name == "evt.type" {
+			if t := newTypeEval(x); t != nil {
+				return t
+			}
+		}
+		return x
 	case field.KindBytes:
 		return c.bytesCheck(n, f)
 	case field.KindInt, field.KindUint, field.KindBool, field.KindFloat:
@@ -227,7 +233,7 @@ type stringEval struct {
 	paths [][]string
 }
 
-func (c *compiler) stringCheck(n *Check, f *field.Field) evaluator {
+func (c *compiler) stringCheck(n *Check, f *field.Field) *stringEval {
 	x := &stringEval{f: f, op: n.Op}
 	isType := f.Def().Name == "evt.type"
 	check := func(v Value) string {
@@ -260,6 +266,55 @@ func (c *compiler) stringCheck(n *Check, f *field.Field) evaluator {
 		x.val = check(n.Values[0])
 	}
 	return x
+}
+
+// typeEval is evt.type compared for equality with event names: a lookup
+// by event type (and by syscall code for generic events) instead of a
+// string comparison.
+type typeEval struct {
+	types [event.NumTypes]bool
+	scs   []bool
+	ne    bool
+}
+
+// newTypeEval returns the fast form of an evt.type check, or nil for
+// operators it does not cover.
+func newTypeEval(x *stringEval) *typeEval {
+	names := x.set
+	switch x.op {
+	case OpEq, OpNe:
+		names = map[string]struct{}{x.val: {}}
+	case OpIn, OpIntersects:
+	default:
+		return nil
+	}
+	t := &typeEval{ne: x.op == OpNe, scs: make([]bool, event.NumSC)}
+	for i := event.Type(0); i < event.NumTypes; i++ {
+		if d := event.Info(i); d != nil {
+			_, t.types[i] = names[d.Name]
+		}
+	}
+	for i := range t.scs {
+		_, t.scs[i] = names[event.SCName(uint16(i))]
+	}
+	return t
+}
+
+func (t *typeEval) eval(e *inspect.Event) bool {
+	var m bool
+	switch {
+	case e.Info == nil:
+		m = t.scs[0] // "<unknown>"
+	case e.Type == event.GenericE || e.Type == event.GenericX:
+		code := uint64(0)
+		if e.NumParams() > 0 {
+			code, _ = e.ParamUint(0)
+		}
+		m = code < uint64(len(t.scs)) && t.scs[code] || code >= uint64(len(t.scs)) && t.scs[0]
+	default:
+		m = t.types[e.Type]
+	}
+	return m != t.ne
 }
 
 func (x *stringEval) eval(e *inspect.Event) bool {
@@ -808,7 +863,7 @@ type ancestorEval struct {
 func (c *compiler) ancestors(n *Check, f *field.Field) evaluator {
 	x := &ancestorEval{f: f}
 	if f.Def().Name == "proc.aname" {
-		x.str = c.stringCheck(n, f).(*stringEval)
+		x.str = c.stringCheck(n, f)
 	} else {
 		x.num = c.numCheck(n, f).(*numEval)
 	}

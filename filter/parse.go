@@ -64,6 +64,11 @@ func newError(src string, off int, msg string) *SyntaxError {
 // the filter is compiled.
 func Parse(src string) (n Node, err error) {
 	p := &parser{lex: lex(src), src: src}
+	defer func() {
+		if err != nil {
+			n = nil
+		}
+	}()
 	defer p.recover(&err)
 	p.next()
 	n = p.parseExpr(1)

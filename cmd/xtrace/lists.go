@@ -1,13 +1,13 @@
 package main
 
 import (
-	"errors"
 	"io"
+
+	"xtrace/field"
 )
 
-// listFields prints the field list (-l, -lv, --list-markdown).
-//
-// TODO(field): implement.
+// listFields prints the field list: -l by class, -lv with types and
+// arguments, --list-markdown as Markdown tables.
 func listFields(cli *CLI, stdout io.Writer) error {
-	return errors.New("xtrace: -l is not implemented yet")
+	return field.WriteList(stdout, field.ListOptions{Verbose: cli.Verbose, Markdown: cli.ListMarkdown})
 }
