@@ -3,7 +3,6 @@ package inspect_test
 import (
 	"bytes"
 	"encoding/binary"
-	"fmt"
 	"testing"
 
 	"xtrace/event"
@@ -176,4 +175,3 @@ func typ(t testing.TB, symbol string) event.Type {
 	return 0
 }
 
-var _ = fmt.Sprint

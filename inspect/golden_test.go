@@ -1,7 +1,6 @@
 package inspect_test
 
 import (
-	"bytes"
 	"io"
 	"os"
 	"path/filepath"
@@ -143,4 +142,3 @@ func unfiltered(cmds, file string) bool {
 	return false
 }
 
-var _ = bytes.Equal

@@ -1,6 +1,7 @@
 package inspect
 
 import (
+	"encoding/binary"
 	"strings"
 
 	"xtrace/event"
@@ -1232,13 +1233,7 @@ func parseWaitEnter(in *Inspector, e *Event) {
 		t.lastHasData = true
 	}
 	if len(t.lastData) >= 8 {
-		putLE64(t.lastData, e.TS)
-	}
-}
-
-func putLE64(b []byte, v uint64) {
-	for i := 0; i < 8; i++ {
-		b[i] = byte(v >> (8 * i))
+		binary.LittleEndian.PutUint64(t.lastData, e.TS)
 	}
 }
 

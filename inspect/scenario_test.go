@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"testing"
 	"time"
 
@@ -586,4 +585,3 @@ func buildLegacy(t testing.TB) []byte {
 	return c.bytes(t)
 }
 
-var _ = strings.TrimSpace
