@@ -174,4 +174,3 @@ func typ(t testing.TB, symbol string) event.Type {
 	t.Fatalf("no event %s", symbol)
 	return 0
 }
-

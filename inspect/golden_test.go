@@ -141,4 +141,3 @@ func unfiltered(cmds, file string) bool {
 	}
 	return false
 }
-

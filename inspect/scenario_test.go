@@ -584,4 +584,3 @@ func buildLegacy(t testing.TB) []byte {
 	ev(1, "SYSCALL_KILL_E", 203, 0)
 	return c.bytes(t)
 }
-
