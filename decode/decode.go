@@ -28,6 +28,11 @@ const (
 	// FlowExec syscalls replace the process image; the exit event
 	// describes the new image.
 	FlowExec
+	// FlowInstant syscalls are generic and never wait: their exit event
+	// (GENERIC_X, which carries no return value) is written right after
+	// the enter event, and the tracer skips the syscall-exit stop. Only
+	// the exit's timestamp differs from what the driver records.
+	FlowInstant
 )
 
 // FlowOf returns how syscall nr is followed.

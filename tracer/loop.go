@@ -345,7 +345,15 @@ func (l *loop) syscallEnter(th *thread) {
 		c.CloneFlags = l.dec.CloneFlags(c)
 	}
 	if l.recordable(th) {
-		l.emit(l.dec.Enter(uint64(now()), c))
+		ts := uint64(now())
+		l.emit(l.dec.Enter(ts, c))
+		if th.flow == decode.FlowInstant {
+			l.emit(l.dec.Exit(ts, c))
+		}
+	}
+	if th.flow == decode.FlowInstant {
+		l.resume(th, unix.PTRACE_CONT, 0)
+		return
 	}
 	if th.flow == decode.FlowNoreturn {
 		th.inExit = true

@@ -85,6 +85,7 @@ type Tracer struct {
 	// endCapture holds the reason recording should end, once set.
 	endCapture atomic.Pointer[string]
 	reply      *os.File
+	cfgW       *os.File
 }
 
 type stopRequest struct {
@@ -118,7 +119,14 @@ func Launch(o Options) (*Tracer, error) {
 func (t *Tracer) PID() int { return t.pid }
 
 // Start lets the command run.
-func (t *Tracer) Start() { close(t.resume) }
+func (t *Tracer) Start() {
+	if t.cfgW != nil {
+		// The go byte: the helper installs the filter and execs.
+		t.cfgW.Write([]byte{'G'})
+		t.cfgW.Close()
+	}
+	close(t.resume)
+}
 
 // Wait blocks until the traced tree is gone (or the tracer failed).
 func (t *Tracer) Wait() (Result, error) {
@@ -287,14 +295,6 @@ func (t *Tracer) launch() (*loop, error) {
 		set.Set(cpu)
 		linux.SetAffinity(pid, &set)
 	}
-	t.reply = repR
-	l := newLoop(t, pid, cpu)
-	// Starting the command is writing the go byte; do it from Start's
-	// side by keeping cfgW open until then.
-	go func() {
-		<-t.resume
-		cfgW.Write([]byte{'G'})
-		cfgW.Close()
-	}()
-	return l, nil
+	t.reply, t.cfgW = repR, cfgW
+	return newLoop(t, pid, cpu), nil
 }

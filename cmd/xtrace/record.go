@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -64,6 +65,7 @@ func runRecord(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
 		NoNewPrivs: noNewPrivs,
 		Snaplen:    cli.Snaplen,
 		Pin:        pinDefault(),
+		Spin:       envInt("XTRACE_SPIN"),
 		Full:       full,
 		Free:       free,
 		MaxEvents:  cli.NumEvents,
@@ -105,16 +107,26 @@ func runRecord(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
 		}
 	}()
 
-	// Interrupts: stop as strace does (the command gets the signal).
+	// Interrupts: the command gets the signal (after a SIGCONT), as
+	// strace does on interrupt, keeps being recorded while it reacts,
+	// and what is still running after a grace period is killed. A
+	// terminal's SIGINT, SIGQUIT or SIGHUP already reached the command
+	// (it shares xtrace's foreground process group), so those are not
+	// sent a second time: programs that count interrupts see one.
 	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, unix.SIGINT, unix.SIGTERM, unix.SIGHUP)
+	signal.Notify(sigs, unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SIGQUIT)
 	defer signal.Stop(sigs)
 	var interrupted atomicSignal
+	fromTerminal := foregroundOfTerminal()
 	go func() {
 		for s := range sigs {
 			sig := s.(syscall.Signal)
 			interrupted.store(sig)
-			t.Stop("interrupted by "+unix.SignalName(sig), sig, true)
+			send := sig
+			if sig != unix.SIGTERM && fromTerminal {
+				send = 0
+			}
+			t.Stop("interrupted by "+unix.SignalName(sig), send, true)
 		}
 	}()
 	if cli.Duration > 0 {
@@ -217,6 +229,25 @@ func pinDefault() bool {
 		return false
 	}
 	return false
+}
+
+// foregroundOfTerminal reports whether xtrace (and so the command, which
+// stays in its process group) is the foreground job of a terminal, where
+// the terminal's interrupt signals reach both.
+func foregroundOfTerminal() bool {
+	tty, err := os.Open("/dev/tty")
+	if err != nil {
+		return false
+	}
+	defer tty.Close()
+	pgrp, err := unix.IoctlGetInt(int(tty.Fd()), unix.TIOCGPGRP)
+	return err == nil && pgrp == unix.Getpgrp()
+}
+
+// envInt reads a tuning knob from the environment (0 when unset).
+func envInt(name string) int {
+	n, _ := strconv.Atoi(os.Getenv(name))
+	return n
 }
 
 // atomicSignal remembers the last interrupting signal.

@@ -128,9 +128,11 @@ func generateDecode(dir string) ([]byte, error) {
 		return nil, err
 	}
 	scByName := map[string]int{}
+	generic := map[string]bool{}
 	for _, r := range scRows {
 		nr, _ := strconv.Atoi(r[0])
 		scByName[r[1]] = nr
+		generic[r[1]] = r[2] == "GENERIC"
 		if r[2] == "GENERIC" {
 			continue
 		}
@@ -157,6 +159,13 @@ func generateDecode(dir string) ([]byte, error) {
 		}
 		switch r[1] {
 		case "noreturn", "clone", "exec":
+		case "instant":
+			// The exit event is written without the exit stop, so it
+			// must not carry anything the exit would tell: only
+			// generic exits (ID) qualify.
+			if !generic[r[0]] {
+				return nil, fmt.Errorf("x86_64_flow.tsv: %s is instant but has its own events", r[0])
+			}
 		default:
 			return nil, fmt.Errorf("x86_64_flow.tsv: %s: unknown flow %q", r[0], r[1])
 		}

@@ -1,0 +1,818 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"xtrace/event"
+	"xtrace/scap"
+)
+
+// Recording tests run the real binary against real workloads and check the
+// captures with the oracles: Debian's sysdig 0.29.3 must read them and
+// print what `xtrace -r` prints, tshark must read one frame per event,
+// and the syscalls must agree with strace -f on the same recWorkload. They
+// need root (or ptrace rights over children), gcc, sysdig, tshark and
+// strace; without them they skip, unless CI=true, where a skip fails.
+
+// recRequireTool skips (or fails in CI) when a tool is missing.
+func recRequireTool(t *testing.T, names ...string) {
+	t.Helper()
+	for _, n := range names {
+		if _, err := exec.LookPath(n); err != nil {
+			recSkipOrFail(t, fmt.Sprintf("%s not installed", n))
+		}
+	}
+}
+
+func recSkipOrFail(t *testing.T, why string) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("cannot run in CI: %s", why)
+	}
+	t.Skip(why)
+}
+
+var (
+	recBuildOnce sync.Once
+	recBuiltBin  string
+	recBuildErr  error
+	recBuildDir  string
+)
+
+// recXtraceBin builds the xtrace binary once per test process.
+func recXtraceBin(t *testing.T) string {
+	t.Helper()
+	recBuildOnce.Do(func() {
+		recBuildDir, recBuildErr = os.MkdirTemp("", "xtrace-test-bin")
+		if recBuildErr != nil {
+			return
+		}
+		recBuiltBin = filepath.Join(recBuildDir, "xtrace")
+		out, err := exec.Command("go", "build", "-o", recBuiltBin, ".").CombinedOutput()
+		if err != nil {
+			recBuildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+		// Other users (the unprivileged test) must reach it.
+		os.Chmod(recBuildDir, 0o755)
+	})
+	if recBuildErr != nil {
+		t.Fatal(recBuildErr)
+	}
+	return recBuiltBin
+}
+
+// recRequireTracing skips when this process cannot ptrace its children.
+func recRequireTracing(t *testing.T) {
+	t.Helper()
+	bin := recXtraceBin(t)
+	out, err := exec.Command(bin, "-q", "-w", "/dev/null", "--", "true").CombinedOutput()
+	if err != nil {
+		recSkipOrFail(t, fmt.Sprintf("tracing not available here: %v: %s", err, out))
+	}
+}
+
+// recResult is one run of a command.
+type recResult struct {
+	stdout, stderr string
+	code           int
+}
+
+func recRun(t *testing.T, dir string, env []string, name string, args ...string) recResult {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	var so, se bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &so, &se
+	err := cmd.Run()
+	code := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			code = 128 + int(ws.Signal())
+		}
+	} else if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return recResult{so.String(), se.String(), code}
+}
+
+// recWorkload is one recorded scenario.
+type recWorkload struct {
+	name string
+	// c holds C sources compiled with gcc into the work dir (name →
+	// source); script files are written as is.
+	c      map[string]string
+	files  map[string]string
+	argv   []string
+	code   int      // expected exit status
+	failed bool     // the recWorkload has failing syscalls (evt.failed=true)
+	etc    bool     // it opens something under /etc
+	want   []string // regexps that some sysdig line must match
+	// strace: compare syscall counts and results with strace -f.
+	strace bool
+}
+
+const recFileIOC = `#include <fcntl.h>
+#include <unistd.h>
+#include <string.h>
+#include <stdio.h>
+#include <sys/uio.h>
+#include <sys/stat.h>
+int main(void) {
+	int fd = open("data.txt", O_CREAT|O_TRUNC|O_WRONLY, 0640);
+	write(fd, "hello file\n", 11);
+	struct iovec iov[2] = {{"abc", 3}, {"defgh\n", 6}};
+	writev(fd, iov, 2);
+	pwrite(fd, "XY", 2, 1);
+	close(fd);
+	fd = openat(AT_FDCWD, "data.txt", O_RDONLY);
+	char buf[64];
+	read(fd, buf, sizeof buf);
+	lseek(fd, 0, SEEK_SET);
+	char a[4], b[8];
+	struct iovec r[2] = {{a, 4}, {b, 8}};
+	readv(fd, r, 2);
+	pread(fd, buf, 5, 2);
+	close(fd);
+	open("/nonexistent/x", O_RDONLY);
+	open("/etc/hostname", O_RDONLY);
+	int d = dup(1); dup2(d, 10); close(d); close(10);
+	mkdir("dd", 0755); rmdir("dd");
+	rename("data.txt", "data2.txt"); unlink("data2.txt");
+	int p[2]; pipe(p); write(p[1], "x", 1); read(p[0], buf, 1);
+	return 3;
+}
+`
+
+const recThreadsC = `#include <pthread.h>
+#include <unistd.h>
+#include <fcntl.h>
+static void *worker(void *arg) {
+	int fd = open("/etc/hostname", O_RDONLY);
+	char b[16]; read(fd, b, sizeof b); close(fd);
+	return NULL;
+}
+int main(void) {
+	pthread_t t[4];
+	for (int i = 0; i < 4; i++) pthread_create(&t[i], NULL, worker, NULL);
+	for (int i = 0; i < 4; i++) pthread_join(t[i], NULL);
+	write(1, "done\n", 5);
+	return 0;
+}
+`
+
+const recNetC = `#define _GNU_SOURCE
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <netinet/in.h>
+#include <unistd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+int main(int argc, char **argv) {
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = {0};
+	a.sin_family = AF_INET; a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	bind(s, (struct sockaddr*)&a, sizeof a);
+	socklen_t al = sizeof a;
+	getsockname(s, (struct sockaddr*)&a, &al);
+	listen(s, 5);
+	pid_t c = fork();
+	if (c == 0) {
+		int k = socket(AF_INET, SOCK_STREAM, 0);
+		connect(k, (struct sockaddr*)&a, sizeof a);
+		send(k, "ping", 4, 0);
+		char b[8]; recv(k, b, sizeof b, 0);
+		struct msghdr m = {0}; struct iovec v = {"msg!", 4}; m.msg_iov = &v; m.msg_iovlen = 1;
+		sendmsg(k, &m, 0);
+		close(k); _exit(0);
+	}
+	struct sockaddr_in peer; socklen_t pl = sizeof peer;
+	int c2 = accept4(s, (struct sockaddr*)&peer, &pl, 0);
+	char b[8]; recvfrom(c2, b, sizeof b, 0, NULL, NULL);
+	sendto(c2, "pong", 4, 0, NULL, 0);
+	struct msghdr m = {0}; struct iovec v = {b, 8}; m.msg_iov = &v; m.msg_iovlen = 1;
+	recvmsg(c2, &m, 0);
+	int sp[2]; socketpair(AF_UNIX, SOCK_STREAM, 0, sp); write(sp[0], "u", 1);
+	int us = socket(AF_UNIX, SOCK_STREAM, 0);
+	struct sockaddr_un ua = {AF_UNIX, "/nonexistent.sock"};
+	connect(us, (struct sockaddr*)&ua, sizeof ua);
+	waitpid(c, NULL, 0);
+	shutdown(c2, SHUT_RDWR);
+	return 0;
+}
+`
+
+const recSegvC = `#include <pthread.h>
+#include <unistd.h>
+static void *w(void *a) { sleep(10); return 0; }
+int main(void) { pthread_t t; pthread_create(&t, 0, w, 0); usleep(20000); *(volatile int *)0 = 1; return 0; }
+`
+
+var recWorkloads = []recWorkload{
+	{
+		name:   "pipeline",
+		argv:   []string{"/bin/sh", "-c", "cat /etc/hostname | tr a-z A-Z | wc -c"},
+		etc:    true,
+		want:   []string{`< clone res=\d+`, `< clone res=0 `, `< pipe res=0 fd1=\d+\(<p>\) fd2=\d+\(<p>\)`, `> execve filename=/usr/bin/tr`, `procexit status=0`},
+		strace: true,
+	},
+	{
+		name:   "fileio",
+		c:      map[string]string{"fileio": recFileIOC},
+		argv:   []string{"./fileio"},
+		code:   3,
+		failed: true,
+		etc:    true,
+		want: []string{
+			`< openat fd=3\(<f>/\S+/data.txt\) dirfd=-100\(AT_FDCWD\) name=data.txt\(/\S+/data.txt\) flags=262\(O_TRUNC\|O_CREAT\|O_WRONLY\) mode=0640 dev=`,
+			`< writev res=9 data=abcdefgh\. `,
+			`< readv res=12 size=12 data=hXYlo file\.a `,
+			`< openat fd=-2\(ENOENT\) dirfd=-100\(AT_FDCWD\) name=/nonexistent/x`,
+			`< pwrite res=2 data=XY `,
+			`< rename res=0 oldpath=data.txt\(\S+\) newpath=data2.txt`,
+			`procexit status=768 ret=3 sig=0 core=0`,
+		},
+		strace: true,
+	},
+	{
+		name:   "forkexec",
+		files:  map[string]string{"script.sh": "#!/bin/sh\nfor i in 1 2 3; do /bin/true; done\n(sleep 0.05; echo child) &\nwait\nls /etc/hostname >/dev/null\nexit 0\n"},
+		argv:   []string{"/bin/sh", "./script.sh"},
+		etc:    true,
+		want:   []string{`> execve filename=/bin/true`, `< execve res=0 exe=/bin/true`, `signaldeliver spid=\d+ dpid=\d+\(sh\) sig=17\(SIGCHLD\)`},
+		strace: true,
+	},
+	{
+		name:   "threads",
+		c:      map[string]string{"threads": recThreadsC},
+		argv:   []string{"./threads"},
+		etc:    true,
+		want:   []string{`< clone3 res=0 .*flags=41990659\(CLONE_FILES\|CLONE_FS\|CLONE_PARENT_SETTID\|CLONE_SIGHAND\|CLONE_SYSVSEM\|CLONE_THREAD\|CLONE_VM\|CLONE_CHILD_CLEARTID\|CLONE_SETTLS\)`, `> exit `},
+		strace: true,
+	},
+	{
+		name:   "net",
+		c:      map[string]string{"net": recNetC},
+		argv:   []string{"./net"},
+		failed: true,
+		want: []string{
+			`< connect res=0 tuple=127.0.0.1:\d+->127.0.0.1:\d+`,
+			`< accept fd=\d+\(<4t>127.0.0.1:\d+->127.0.0.1:\d+\) tuple=127.0.0.1:\d+->127.0.0.1:\d+ queuepct=0 queuelen=0 queuemax=5`,
+			`< recvfrom res=4 data=ping tuple=NULL`,
+			`< recvmsg res=4 size=4 data=msg! tuple=NULL`,
+			`< socketpair res=0 fd1=\d+\(<u>\) fd2=\d+\(<u>\) source=[0-9A-F]+ peer=[0-9A-F]+`,
+			`< connect res=-2\(ENOENT\) tuple=0->[0-9a-f]+ /nonexistent.sock`,
+			`< shutdown res=0`,
+		},
+		strace: true,
+	},
+	{
+		name: "killed",
+		c:    map[string]string{"segv": recSegvC},
+		argv: []string{"./segv"},
+		code: 128 + 11,
+		want: []string{
+			`> signaldeliver spid=0 dpid=\d+\(segv\) sig=11\(SIGSEGV\)`,
+			`> procexit status=(11|139) ret=0 sig=11\(SIGSEGV\)`,
+			`> signaldeliver spid=0 dpid=\d+\(segv\) sig=9\(SIGKILL\)`,
+		},
+	},
+}
+
+// recPrepare writes and compiles a recWorkload's files into dir.
+func recPrepare(t *testing.T, w *recWorkload, dir string) {
+	t.Helper()
+	for name, src := range w.files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, src := range w.c {
+		cf := filepath.Join(dir, name+".c")
+		if err := os.WriteFile(cf, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out, err := exec.Command("gcc", "-O0", "-pthread", "-o", filepath.Join(dir, name), cf).CombinedOutput()
+		if err != nil {
+			t.Fatalf("gcc %s: %v\n%s", name, err, out)
+		}
+	}
+}
+
+func TestRecordWorkloads(t *testing.T) {
+	recRequireTool(t, "gcc", "sysdig", "tshark", "strace")
+	recRequireTracing(t)
+	bin := recXtraceBin(t)
+	for i := range recWorkloads {
+		w := &recWorkloads[i]
+		t.Run(w.name, func(t *testing.T) {
+			dir := t.TempDir()
+			recPrepare(t, w, dir)
+			for _, z := range []bool{false, true} {
+				capture := filepath.Join(dir, "out.scap")
+				args := []string{"-w", capture, "--"}
+				if z {
+					capture += ".z"
+					args = []string{"-zw", capture, "--"}
+				}
+				r := recRun(t, dir, nil, bin, append(args, w.argv...)...)
+				if r.code != w.code {
+					t.Fatalf("exit status %d, want %d\nstderr: %s", r.code, w.code, r.stderr)
+				}
+				st, err := os.Stat(capture)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if st.Mode().Perm() != 0o600 {
+					t.Errorf("capture mode %v, want 0600", st.Mode().Perm())
+				}
+				lines := recCheckCapture(t, bin, dir, capture)
+				if z {
+					continue
+				}
+				for _, re := range w.want {
+					if !recMatchAny(lines, re) {
+						t.Errorf("no line matches %s", re)
+					}
+				}
+				if w.failed {
+					if out := recSysdigLines(t, dir, capture, "evt.failed=true"); len(out) == 0 {
+						t.Error("evt.failed=true finds nothing")
+					}
+				}
+				if w.etc {
+					out := recSysdigLines(t, dir, capture, "fd.name contains /etc")
+					if len(out) == 0 {
+						t.Error(`fd.name contains /etc finds nothing`)
+					}
+					got := recXtraceLines(t, bin, dir, capture, "fd.name contains /etc")
+					if strings.Join(got, "\n") != strings.Join(out, "\n") {
+						t.Errorf("filter output differs from sysdig's:\n%s", recFirstDiff(out, got))
+					}
+				}
+				if w.strace {
+					recCompareStrace(t, dir, w.argv, lines)
+				}
+			}
+		})
+	}
+}
+
+func recMatchAny(lines []string, re string) bool {
+	r := regexp.MustCompile(re)
+	for _, l := range lines {
+		if r.MatchString(l) {
+			return true
+		}
+	}
+	return false
+}
+
+func recSysdigLines(t *testing.T, dir, capture string, filter ...string) []string {
+	t.Helper()
+	r := recRun(t, dir, []string{"TZ=UTC"}, "sysdig", append([]string{"-r", capture}, filter...)...)
+	if r.code != 0 {
+		t.Fatalf("sysdig -r %s: exit %d: %s", capture, r.code, r.stderr)
+	}
+	return recSplitLines(r.stdout)
+}
+
+func recXtraceLines(t *testing.T, bin, dir, capture string, filter ...string) []string {
+	t.Helper()
+	r := recRun(t, dir, []string{"TZ=UTC"}, bin, append([]string{"-r", capture}, filter...)...)
+	if r.code != 0 {
+		t.Fatalf("xtrace -r %s: exit %d: %s", capture, r.code, r.stderr)
+	}
+	return recSplitLines(r.stdout)
+}
+
+func recSplitLines(s string) []string {
+	s = strings.TrimSuffix(s, "\n")
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, "\n")
+}
+
+func recFirstDiff(want, got []string) string {
+	for i := 0; i < len(want) || i < len(got); i++ {
+		var w, g string
+		if i < len(want) {
+			w = want[i]
+		}
+		if i < len(got) {
+			g = got[i]
+		}
+		if w != g {
+			return fmt.Sprintf("line %d:\n sysdig: %q\n xtrace: %q", i+1, w, g)
+		}
+	}
+	return "(same)"
+}
+
+// recCheckCapture runs the oracles every capture must pass and returns
+// sysdig's lines.
+func recCheckCapture(t *testing.T, bin, dir, capture string) []string {
+	t.Helper()
+	want := recSysdigLines(t, dir, capture)
+	if len(want) == 0 {
+		t.Fatal("sysdig prints no events")
+	}
+	got := recXtraceLines(t, bin, dir, capture)
+	if strings.Join(want, "\n") != strings.Join(got, "\n") {
+		t.Errorf("xtrace -r and sysdig -r differ (%d vs %d lines):\n%s", len(got), len(want), recFirstDiff(want, got))
+	}
+	// tshark: one frame per event block.
+	n := recCountEvents(t, capture)
+	r := recRun(t, dir, nil, "tshark", "-r", capture, "-T", "fields", "-e", "frame.number")
+	if r.code != 0 {
+		t.Fatalf("tshark -r: exit %d: %s", r.code, r.stderr)
+	}
+	if frames := len(recSplitLines(r.stdout)); frames != n {
+		t.Errorf("tshark reads %d frames, the capture has %d events", frames, n)
+	}
+	return want
+}
+
+// recCountEvents counts the event blocks of a capture.
+func recCountEvents(t *testing.T, path string) int {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rd, err := scap.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for {
+		_, err := rd.Next()
+		if err == io.EOF {
+			return n
+		}
+		if err != nil {
+			t.Fatalf("reading %s: %v", path, err)
+		}
+		n++
+	}
+}
+
+// recStraceName maps strace's syscall names (the kernel's) to the names
+// sysdig prints: the dedicated event's name, or for generic events the
+// PPM_SC name ("<unknown>" for syscalls the routing table lacks).
+var recStraceName = func() map[string]string {
+	m := map[string]string{}
+	for _, sc := range event.Syscalls() {
+		if sc.Generic() {
+			m[sc.Name] = event.SCName(sc.SC)
+		} else {
+			m[sc.Name] = event.Info(sc.Enter).Name
+		}
+	}
+	return m
+}()
+
+var recStraceLine = regexp.MustCompile(`^(\d+) +([a-z0-9_]+)\((.*)`)
+var recStraceRet = regexp.MustCompile(`\) += (-?\d+|0x[0-9a-f]+|\?)(?: ([A-Z]+))?`)
+
+// recStraceCall is one syscall as strace printed it.
+type recStraceCall struct {
+	name, args, ret string
+}
+
+// recRunStrace records the recWorkload with strace -f and returns its calls.
+func recRunStrace(t *testing.T, dir string, argv []string) []recStraceCall {
+	t.Helper()
+	out := filepath.Join(dir, "strace.out")
+	r := recRun(t, dir, nil, "strace", append([]string{"-f", "-qq", "-s", "256", "-o", out, "--"}, argv...)...)
+	_ = r
+	f, err := os.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var calls []recStraceCall
+	unfinished := map[string]int{} // pid → index of its unfinished call
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	resumed := regexp.MustCompile(`^(\d+) +<\.\.\. ([a-z0-9_]+) resumed>(.*)`)
+	for sc.Scan() {
+		line := sc.Text()
+		if m := resumed.FindStringSubmatch(line); m != nil {
+			if i, ok := unfinished[m[1]]; ok {
+				if rm := recStraceRet.FindStringSubmatch(m[3]); rm != nil {
+					calls[i].ret = rm[1]
+					if rm[2] != "" {
+						calls[i].ret = rm[2]
+					}
+				}
+				delete(unfinished, m[1])
+			}
+			continue
+		}
+		m := recStraceLine.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		c := recStraceCall{name: m[2], args: m[3]}
+		if n, ok := recStraceName[c.name]; ok {
+			c.name = n
+		}
+		if strings.HasSuffix(line, "<unfinished ...>") {
+			unfinished[m[1]] = len(calls)
+		} else if rm := recStraceRet.FindStringSubmatch(m[3]); rm != nil {
+			c.ret = rm[1]
+			if rm[2] != "" {
+				c.ret = rm[2]
+			}
+		}
+		calls = append(calls, c)
+	}
+	return calls
+}
+
+var recSysdigEnter = regexp.MustCompile(`^\d+ \S+ \d+ \S+ \(\d+\) > (\S+) `)
+var recSysdigExitRes = regexp.MustCompile(`^\d+ \S+ \d+ \S+ \(\d+\) < (\S+) (?:res|fd)=(-?\d+)(?:\(([A-Z]+)\))?`)
+
+// recCompareStrace checks the capture against strace -f on the same
+// recWorkload: the same number of calls of every syscall, and for the calls
+// whose outcome does not depend on timing, the same results.
+func recCompareStrace(t *testing.T, dir string, argv, lines []string) {
+	t.Helper()
+	calls := recRunStrace(t, dir, argv)
+	// Counts of enter events by name (generic events carry the
+	// syscall's name; ppm_sc 0 prints "<unknown>").
+	ours := map[string]int{}
+	results := map[string][]string{}
+	for _, l := range lines {
+		if m := recSysdigEnter.FindStringSubmatch(l); m != nil {
+			ours[m[1]]++
+		}
+		if m := recSysdigExitRes.FindStringSubmatch(l); m != nil {
+			res := m[2]
+			if m[3] != "" {
+				res = m[3]
+			} else if !strings.HasPrefix(res, "-") {
+				res = "ok"
+			}
+			results[m[1]] = append(results[m[1]], res)
+		}
+	}
+	theirs := map[string]int{}
+	theirResults := map[string][]string{}
+	for _, c := range calls {
+		theirs[c.name]++
+		if c.ret == "" || c.ret == "?" {
+			continue
+		}
+		res := c.ret
+		if !regexp.MustCompile(`^[A-Z]`).MatchString(res) {
+			res = "ok"
+		}
+		theirResults[c.name] = append(theirResults[c.name], res)
+	}
+	// Syscalls whose number depends on timing or on the tracer.
+	volatile := map[string]bool{"wait4": true, "waitid": true, "futex": true, "clock_nanosleep": true,
+		"nanosleep": true, "restart_syscall": true, "rt_sigreturn": true, "<unknown>": true, "sched_yield": true,
+		"poll": true, "ppoll": true, "select": true, "pselect6": true, "epoll_wait": true, "read": true, "rt_sigprocmask": true,
+		"rt_sigaction": true, "kill": true, "tgkill": true}
+	for name, n := range theirs {
+		if volatile[name] {
+			continue
+		}
+		if ours[name] != n {
+			t.Errorf("%s: strace saw %d calls, the capture has %d", name, n, ours[name])
+		}
+	}
+	for name, n := range ours {
+		if volatile[name] || name == "procexit" || name == "signaldeliver" {
+			continue
+		}
+		if _, ok := theirs[name]; !ok {
+			t.Errorf("%s: %d calls in the capture, none in strace", name, n)
+		}
+	}
+	// Results (success or errno name) of the state-changing calls,
+	// compared as sorted lists (processes interleave differently).
+	for _, name := range []string{"openat", "open", "close", "execve", "pipe", "socket", "bind", "connect",
+		"accept", "unlink", "mkdir", "rmdir", "rename", "dup", "socketpair", "shutdown", "write", "writev", "pwrite"} {
+		a, b := append([]string(nil), results[name]...), append([]string(nil), theirResults[name]...)
+		sort.Strings(a)
+		sort.Strings(b)
+		if strings.Join(a, " ") != strings.Join(b, " ") {
+			t.Errorf("%s results differ:\ncapture: %v\nstrace:  %v", name, a, b)
+		}
+	}
+}
+
+// TestSeedScenario: a recListener outside the trace holds a TCP port; a
+// server started under xtrace -zw fails to bind it; the capture shows the
+// bind failing with EADDRINUSE, and sysdig's lsof chisel lists the outside
+// holder from the capture's fd tables.
+func TestSeedScenario(t *testing.T) {
+	recRequireTool(t, "sysdig", "tshark", "python3")
+	recRequireTracing(t)
+	bin := recXtraceBin(t)
+	dir := t.TempDir()
+	ln, err := recListenTCP()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(ln.fd)
+	// The holder is this test process itself: outside the traced tree.
+	capture := filepath.Join(dir, "out.scap.z")
+	script := fmt.Sprintf("import socket\ns = socket.socket()\ns.bind(('127.0.0.1', %d))\n", ln.port)
+	r := recRun(t, dir, nil, bin, "-zw", capture, "--", "python3", "-c", script)
+	if r.code != 1 || !strings.Contains(r.stderr, "Address already in use") {
+		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+	}
+	lines := recCheckCapture(t, bin, dir, capture)
+	if !recMatchAny(lines, fmt.Sprintf(`< bind res=-98\(EADDRINUSE\) addr=127.0.0.1:%d `, ln.port)) {
+		t.Error("no bind failing with EADDRINUSE")
+	}
+	out := recRun(t, dir, []string{"TZ=UTC"}, "sysdig", "-r", capture, "-c", "lsof", fmt.Sprintf("fd.sport=%d", ln.port))
+	pid := strconv.Itoa(os.Getpid())
+	if !regexp.MustCompile(`(?m)^\S+\s+` + pid + `\s+\d+\s+\S+\s+\d+\s+ipv4\s+127.0.0.1:` + strconv.Itoa(ln.port)).MatchString(out.stdout) {
+		t.Errorf("lsof does not list the holder (pid %s):\n%s", pid, out.stdout)
+	}
+	mine := recRun(t, dir, []string{"TZ=UTC"}, bin, "-r", capture, "-c", "lsof", fmt.Sprintf("fd.sport=%d", ln.port))
+	if mine.stdout != out.stdout {
+		t.Errorf("xtrace lsof differs from sysdig's:\n%s\nsysdig:\n%s", mine.stdout, out.stdout)
+	}
+}
+
+type recListener struct{ fd, port int }
+
+func recListenTCP() (recListener, error) {
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return recListener{}, err
+	}
+	sa := &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}
+	if err := unix.Bind(fd, sa); err != nil {
+		unix.Close(fd)
+		return recListener{}, err
+	}
+	if err := unix.Listen(fd, 5); err != nil {
+		unix.Close(fd)
+		return recListener{}, err
+	}
+	got, err := unix.Getsockname(fd)
+	if err != nil {
+		unix.Close(fd)
+		return recListener{}, err
+	}
+	return recListener{fd: fd, port: got.(*unix.SockaddrInet4).Port}, nil
+}
+
+// TestUnprivileged records a command as an ordinary user: the filter then
+// needs no_new_privs, which xtrace sets and says so.
+func TestUnprivileged(t *testing.T) {
+	recRequireTool(t, "sysdig", "tshark", "setpriv")
+	recRequireTracing(t)
+	if os.Geteuid() != 0 {
+		recSkipOrFail(t, "switching to another user needs root")
+	}
+	bin := recXtraceBin(t)
+	// A directory the user can write to, outside t.TempDir's 0700 parent.
+	dir, err := os.MkdirTemp("", "xtrace-user")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	os.Chmod(dir, 0o777)
+	capture := filepath.Join(dir, "user.scap")
+	r := recRun(t, dir, nil, "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--",
+		bin, "-w", capture, "--", "/bin/sh", "-c", "id -u; ls / >/dev/null")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	if strings.TrimSpace(r.stdout) != "65534" {
+		t.Errorf("command output %q, want 65534", r.stdout)
+	}
+	if !strings.Contains(r.stderr, "no_new_privs") {
+		t.Errorf("stderr does not mention no_new_privs: %q", r.stderr)
+	}
+	lines := recCheckCapture(t, bin, dir, capture)
+	if !recMatchAny(lines, `< execve res=0 exe=ls`) {
+		t.Error("no execve of ls")
+	}
+}
+
+// TestSetuidKeepsPrivileges: under a root tracer, a setuid-root program
+// started by an unprivileged process in the traced tree gains root, as it
+// does under strace.
+func TestSetuidKeepsPrivileges(t *testing.T) {
+	recRequireTool(t, "setpriv")
+	recRequireTracing(t)
+	if os.Geteuid() != 0 {
+		recSkipOrFail(t, "needs root")
+	}
+	bin := recXtraceBin(t)
+	dir := t.TempDir()
+	os.Chmod(dir, 0o755)
+	id := filepath.Join(dir, "id")
+	data, err := os.ReadFile("/usr/bin/id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(id, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(id, os.ModeSetuid|0o755); err != nil {
+		t.Fatal(err)
+	}
+	capture := filepath.Join(dir, "suid.scap")
+	r := recRun(t, dir, nil, bin, "-w", capture, "--", "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--", id, "-u")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	if strings.TrimSpace(r.stdout) != "0" {
+		t.Errorf("effective uid %q, want 0 (the setuid bit was not honoured)", strings.TrimSpace(r.stdout))
+	}
+}
+
+// TestCommandNotFound: a clear error and the shell's status 127.
+func TestCommandNotFound(t *testing.T) {
+	bin := recXtraceBin(t)
+	r := recRun(t, t.TempDir(), nil, bin, "-w", "/dev/null", "--", "no-such-command-xyz")
+	if r.code != 127 || !strings.Contains(r.stderr, "no-such-command-xyz: command not found") {
+		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
+	}
+}
+
+// TestInterrupt: SIGTERM to xtrace ends the capture: the command gets the
+// signal, the file is complete, one line on stderr says what happened.
+func TestInterrupt(t *testing.T) {
+	recRequireTool(t, "sysdig")
+	recRequireTracing(t)
+	bin := recXtraceBin(t)
+	dir := t.TempDir()
+	capture := filepath.Join(dir, "int.scap.z")
+	cmd := exec.Command(bin, "-zw", capture, "--", "sleep", "30")
+	var se bytes.Buffer
+	cmd.Stderr = &se
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond)
+	cmd.Process.Signal(unix.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("xtrace did not end after SIGTERM")
+	}
+	if code := cmd.ProcessState.ExitCode(); code != 128+15 {
+		t.Errorf("exit %d, want 143", code)
+	}
+	if !strings.Contains(se.String(), "interrupted by SIGTERM") {
+		t.Errorf("stderr %q", se.String())
+	}
+	lines := recSysdigLines(t, dir, capture)
+	if !recMatchAny(lines, `> signaldeliver spid=\d+\(xtrace\) dpid=\d+\(sleep\) sig=15\(SIGTERM\)`) ||
+		!recMatchAny(lines, `> procexit status=15 ret=0 sig=15\(SIGTERM\)`) {
+		t.Errorf("the capture does not end with the command's death:\n%s", strings.Join(lines[max(0, len(lines)-5):], "\n"))
+	}
+}
+
+// TestLiveOutput: without -w the events are printed as xtrace -r prints
+// the same capture.
+func TestLiveOutput(t *testing.T) {
+	recRequireTracing(t)
+	bin := recXtraceBin(t)
+	dir := t.TempDir()
+	r := recRun(t, dir, []string{"TZ=UTC"}, bin, "--", "/bin/cat", "/etc/hostname")
+	lines := recSplitLines(r.stdout)
+	if !recMatchAny(lines, `^\d+ \d\d:\d\d:\d\d\.\d{9} \d+ cat \(\d+\) < openat fd=3\(<f>/etc/hostname\)`) {
+		t.Errorf("no openat of /etc/hostname in:\n%s", r.stdout)
+	}
+	r = recRun(t, dir, []string{"TZ=UTC"}, bin, "-n", "10", "--", "/bin/true")
+	if n := len(recSplitLines(r.stdout)); n != 10 {
+		t.Errorf("-n 10 printed %d lines", n)
+	}
+}
