@@ -265,4 +265,3 @@ func SeccompSetModeFilter(prog []unix.SockFilter) error {
 	_, _, e := unix.RawSyscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, 0, uintptr(unsafe.Pointer(&fprog)))
 	return errnoErr(e)
 }
-
