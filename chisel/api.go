@@ -73,7 +73,7 @@ func (rt *runtime) install() {
 	})
 	fn(sd, "getMachineInfo", rt.machineInfo)
 	fn(sd, "getThreadTable", rt.threadTable)
-	fn(sd, "getContainerTable", func(goja.FunctionCall) goja.Value { return vm.NewArray() })
+	fn(sd, "getContainerTable", rt.containerTable)
 	fn(sd, "getFirstEventTs", func(goja.FunctionCall) goja.Value {
 		if rt.host == nil {
 			return vm.ToValue("0")
@@ -97,6 +97,12 @@ func (rt *runtime) install() {
 	fn(sd, "subtractTs", func(c goja.FunctionCall) goja.Value {
 		a, b := parseU64(c.Argument(0)), parseU64(c.Argument(1))
 		return vm.ToValue(strconv.FormatUint(a-b, 10))
+	})
+	fn(sd, "runApp", func(c goja.FunctionCall) goja.Value {
+		if rt.host != nil {
+			rt.host.nextRun = c.Argument(0).String()
+		}
+		return goja.Undefined()
 	})
 	fn(sd, "getReadProgress", func(goja.FunctionCall) goja.Value { return vm.ToValue(0) })
 	fn(sd, "log", func(goja.FunctionCall) goja.Value { return goja.Undefined() })

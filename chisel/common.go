@@ -24,8 +24,9 @@ var bufferFormats = map[string]inspect.BufferFormat{
 	"base64":     inspect.BufBase64,
 }
 
-// require returns a built-in module: "common" (string, number and table
-// helpers of sysdig's common.lua) or "ansiterminal" (colour codes).
+// require returns a module: "common" (string, number and table helpers of
+// sysdig's common.lua), "ansiterminal" (colour codes), "fs" (file output),
+// or a JavaScript module (see scriptModule).
 func (rt *runtime) require(c goja.FunctionCall) goja.Value {
 	name := strings.TrimSuffix(c.Argument(0).String(), ".js")
 	if m, ok := rt.modules[name]; ok {
@@ -37,6 +38,8 @@ func (rt *runtime) require(c goja.FunctionCall) goja.Value {
 		m = rt.commonModule()
 	case "ansiterminal":
 		m = rt.terminalModule()
+	case "fs":
+		m = rt.fsModule()
 	default:
 		m = rt.scriptModule(name)
 	}
@@ -485,6 +488,14 @@ func (rt *runtime) terminalModule() *goja.Object {
 	esc("showCursor", "?25h")
 	must(m.Set("moveTo", func(c goja.FunctionCall) goja.Value {
 		rt.out().Write([]byte("\x1b[" + c.Argument(0).String() + ";" + c.Argument(1).String() + "H"))
+		return goja.Undefined()
+	}))
+	must(m.Set("setFgCol", func(c goja.FunctionCall) goja.Value {
+		rt.out().Write([]byte("\x1b[38;5;" + c.Argument(0).String() + "m"))
+		return goja.Undefined()
+	}))
+	must(m.Set("setBgCol", func(c goja.FunctionCall) goja.Value {
+		rt.out().Write([]byte("\x1b[48;5;" + c.Argument(0).String() + "m"))
 		return goja.Undefined()
 	}))
 	must(m.Set("moveUp", func(c goja.FunctionCall) goja.Value {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"runtime/debug"
 	"strings"
 
@@ -107,6 +108,8 @@ type runtime struct {
 
 	// lineBuf is print's reused output buffer.
 	lineBuf []byte
+	// files are the files fs.open created.
+	files []*os.File
 }
 
 // parkFunc is the native function a parked VM sits in.

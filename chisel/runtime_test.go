@@ -219,7 +219,7 @@ func TestChiselErrors(t *testing.T) {
 		{
 			name: "init fails",
 			src:  "module.exports = { description: 'x', onInit() { return false; } };",
-			want: "chisel: DIR/broken.js: onInit: init() for chisel broken failed.",
+			want: "init() for chisel broken failed.",
 		},
 		{
 			name: "set arg fails",

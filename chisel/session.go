@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"xtrace/field"
@@ -57,6 +58,9 @@ type host struct {
 	firstTS, lastTS uint64
 	snaplen         int
 	werr            error
+	// nextRun is the command line a chisel asked to run after this one
+	// (sysdig.runApp), "" when none.
+	nextRun string
 }
 
 // Write writes chisel output, remembering the first error.
@@ -187,7 +191,7 @@ func (s *Session) start(src *source, info *Info, vals []string, depth int) (*run
 			return nil, err
 		}
 		if rt.execName == "" && isFalse(res) {
-			return nil, &Error{File: src.path, Callback: "onInit", Msg: fmt.Sprintf("init() for chisel %s failed.", info.Name)}
+			return nil, &APIError{Msg: fmt.Sprintf("init() for chisel %s failed.", info.Name)}
 		}
 	}
 	if rt.execName == "" {
@@ -226,7 +230,7 @@ func (s *Session) CaptureStart(in *inspect.Inspector) error {
 			return err
 		}
 		if isFalse(res) {
-			return &Error{File: rt.src.path, Callback: "onCaptureStart", Msg: fmt.Sprintf("init() for chisel %s failed.", rt.src.name)}
+			return &APIError{Msg: fmt.Sprintf("init() for chisel %s failed.", rt.src.name)}
 		}
 	}
 	return nil
@@ -284,11 +288,37 @@ func (s *Session) End() error {
 	return errors.Join(errs...)
 }
 
+// NextRun returns the arguments of the xtrace run a chisel asked for with
+// sysdig.runApp (spy_logs, spy_syslog and around save events this way),
+// split as sysdig splits them: on spaces, with double quotes grouping
+// words and removed. It is nil when no chisel asked.
+func (s *Session) NextRun() []string {
+	if s.h.nextRun == "" {
+		return nil
+	}
+	var out []string
+	var cur strings.Builder
+	quoted := false
+	for i := 0; i < len(s.h.nextRun); i++ {
+		switch c := s.h.nextRun[i]; {
+		case c == '"':
+			quoted = !quoted
+		case c == ' ' && !quoted:
+			out = append(out, cur.String())
+			cur.Reset()
+		default:
+			cur.WriteByte(c)
+		}
+	}
+	return append(out, cur.String())
+}
+
 // Close releases the chisels' runtimes. End calls it; call it yourself
 // when a session is abandoned before End.
 func (s *Session) Close() {
 	for _, c := range s.chisels {
 		c.rt.unpark()
+		c.rt.closeFiles()
 	}
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -128,6 +129,7 @@ func writeChiselUsage(w *bufio.Writer, info *chisel.Info) {
 // filter (internal events included, as in sysdig).
 type chiselSink struct {
 	s       *chisel.Session
+	out     io.Writer
 	started bool
 	ended   bool
 }
@@ -170,7 +172,7 @@ func newChiselSink(cli *CLI, opts format.Options, out *bufio.Writer) (eventSink,
 			return nil, err
 		}
 	}
-	return &chiselSink{s: s}, nil
+	return &chiselSink{s: s, out: out}, nil
 }
 
 // Event hands e to the chisels. When a chisel ends the capture
@@ -201,7 +203,10 @@ func (k *chiselSink) Event(e *inspect.Event) error {
 }
 
 // End runs the chisels' capture-end callbacks once (end of input, or
-// Ctrl-C: the replay loop stops reading and calls End).
+// Ctrl-C: the replay loop stops reading and calls End). When a chisel
+// asked for another run (sysdig.runApp: spy_logs, spy_syslog and around
+// write the events around what they found), xtrace then runs with those
+// arguments, as sysdig does.
 func (k *chiselSink) End() error {
 	if k.ended {
 		return nil
@@ -213,5 +218,15 @@ func (k *chiselSink) End() error {
 			return err
 		}
 	}
-	return k.s.End()
+	if err := k.s.End(); err != nil {
+		return err
+	}
+	if args := k.s.NextRun(); args != nil {
+		cli, err := parseArgs(args)
+		if err != nil {
+			return fmt.Errorf("xtrace: running %s: %w", strings.Join(args, " "), err)
+		}
+		return run(context.Background(), cli, k.out, os.Stderr)
+	}
+	return nil
 }
