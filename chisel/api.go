@@ -104,6 +104,8 @@ func (rt *runtime) install() {
 		}
 		return goja.Undefined()
 	})
+	fn(sd, "udpSetPeerName", rt.udpSetPeerName)
+	fn(sd, "udpSend", rt.udpSend)
 	fn(sd, "getReadProgress", func(goja.FunctionCall) goja.Value { return vm.ToValue(0) })
 	fn(sd, "log", func(goja.FunctionCall) goja.Value { return goja.Undefined() })
 	must(vm.Set("sysdig", sd))

@@ -52,10 +52,14 @@ func (rt *runtime) fsModule() *goja.Object {
 	return m
 }
 
-// closeFiles closes the files fs.open created.
+// closeFiles closes the files fs.open created and the UDP socket.
 func (rt *runtime) closeFiles() {
 	for _, f := range rt.files {
 		f.Close()
 	}
 	rt.files = nil
+	if rt.udp != nil {
+		rt.udp.Close()
+		rt.udp = nil
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"runtime/debug"
 	"strings"
@@ -110,6 +111,8 @@ type runtime struct {
 	lineBuf []byte
 	// files are the files fs.open created.
 	files []*os.File
+	// udp is the peer of sysdig.udpSend.
+	udp net.Conn
 }
 
 // parkFunc is the native function a parked VM sits in.
