@@ -223,13 +223,14 @@ func (f *Field) parseArg(s string, exact bool) (int, error) {
 		return 0, &ArgError{Name: name, Msg: "filter syntax error: " + s}
 	case ArgIndexOpt:
 		if strings.HasPrefix(rest, "[") {
+			// sysdig swallows a malformed index and then finds no field.
 			num, n, err := bracket(s, len(name))
 			if err != nil {
 				return 0, err
 			}
 			v, err := ParseInt(num, 32)
 			if err != nil {
-				return 0, &ArgError{Name: name, Msg: err.Error()}
+				return 0, fmt.Errorf("field: %q: %w", s, ErrUnknown)
 			}
 			f.argIndex = int(v)
 			return n, nil
@@ -336,7 +337,8 @@ func (f *Field) parseArg(s string, exact bool) (int, error) {
 func bracket(s string, at int) (string, int, error) {
 	end := strings.IndexByte(s[at:], ']')
 	if end < 0 {
-		return "", 0, &ArgError{Name: s[:at], Msg: "filter syntax error: " + s}
+		// sysdig's length arithmetic wraps to 0: the name is unknown.
+		return "", 0, fmt.Errorf("field: %q: %w", s, ErrUnknown)
 	}
 	return s[at+1 : at+end], at + end + 1, nil
 }

@@ -95,6 +95,8 @@ type Check struct {
 	// Values holds one value, a list for list operators, none for
 	// exists.
 	Values []Value
+	// lparen is the offset of the "(" of a list.
+	lparen int
 }
 
 // Value is one operand.

@@ -166,8 +166,8 @@ func (c *compiler) check(n *Check) evaluator {
 		return c.around(n, f)
 	}
 	typ := f.Type()
-	if n.Op == OpPMatch && field.KindOf(typ) != field.KindString {
-		c.failf(n.OpPos, "pmatch requires all charbuf arguments")
+	if n.Op == OpPMatch && typ != event.PTCharBuf {
+		c.failf(n.lparen+1, "pmatch requires all charbuf arguments")
 	}
 	switch field.KindOf(typ) {
 	case field.KindString:
@@ -404,11 +404,6 @@ type numEval struct {
 }
 
 func (c *compiler) numCheck(n *Check, f *field.Field) evaluator {
-	switch n.Op {
-	case OpEq, OpNe, OpLt, OpLe, OpGt, OpGe, OpIn, OpIntersects:
-	default:
-		c.failf(n.OpPos, "%s", unsupported(n.Op, "numeric filters"))
-	}
 	x := &numEval{f: f, op: n.Op, kind: field.KindOf(f.Type())}
 	for _, v := range n.Values {
 		switch x.kind {
@@ -431,6 +426,13 @@ func (c *compiler) numCheck(n *Check, f *field.Field) evaluator {
 			}
 			x.u = append(x.u, u)
 		}
+	}
+	// sysdig parses the values first and fails on the operator when it
+	// compares.
+	switch n.Op {
+	case OpEq, OpNe, OpLt, OpLe, OpGt, OpGe, OpIn, OpIntersects:
+	default:
+		c.failf(n.OpPos, "%s", unsupported(n.Op, "numeric filters"))
 	}
 	return x
 }
@@ -584,11 +586,6 @@ type ipEval struct {
 }
 
 func (c *compiler) ipCheck(n *Check, f *field.Field) evaluator {
-	switch n.Op {
-	case OpEq, OpNe, OpLt, OpLe, OpGt, OpGe, OpIn, OpIntersects:
-	default:
-		c.failf(n.OpPos, "%s", unsupported(n.Op, "numeric filters"))
-	}
 	x := &ipEval{f: f, op: n.Op}
 	for _, v := range n.Values {
 		ip, err := parseIP(v.Text)
@@ -596,6 +593,11 @@ func (c *compiler) ipCheck(n *Check, f *field.Field) evaluator {
 			c.valueErr(v, err.Error())
 		}
 		x.vals = append(x.vals, ip)
+	}
+	switch n.Op {
+	case OpEq, OpNe, OpLt, OpLe, OpGt, OpGe, OpIn, OpIntersects:
+	default:
+		c.failf(n.OpPos, "%s", unsupported(n.Op, "numeric filters"))
 	}
 	return x
 }
@@ -633,15 +635,21 @@ func (x *ipEval) eval(e *inspect.Event) bool {
 	return false
 }
 
-// netValue is a network operand.
+// netValue is a network operand, kept in the byte layout sysdig stores it
+// in, since sysdig reads it according to the address it is compared with:
+// an IPv4 network is 4 address bytes then 4 mask bytes; a plain IPv6
+// address (sysdig's only IPv6 form) is 16 bytes, of which an IPv6
+// address compares the first 8 and an IPv4 address reads bytes 4-8 as
+// the mask. An IPv6 CIDR ("addr/n", an xtrace extension) matches IPv6
+// addresses on its n prefix bits only.
 type netValue struct {
-	ip   ipValue
-	bits int // prefix length
+	raw    [16]byte
+	cidr6  bool
+	prefix int
 }
 
-// parseNet reads a CIDR network: IPv4 "a.b.c.d/n" as sysdig does; IPv6
-// "addr/n" (an xtrace extension) or a plain IPv6 address, which sysdig
-// matches on its first 64 bits.
+// parseNet reads a network operand: "a.b.c.d/n" for IPv4, an IPv6
+// address, or an IPv6 CIDR.
 func parseNet(s string) (netValue, error) {
 	var v netValue
 	if strings.IndexByte(s, '.') >= 0 {
@@ -661,41 +669,54 @@ func parseNet(s string) (netValue, error) {
 			return v, errors.New("invalid netmask " + mask)
 		}
 		b := a.As4()
-		v.ip.n = copy(v.ip.b[:], b[:])
-		v.bits = int(bits)
+		copy(v.raw[:4], b[:])
+		binary.BigEndian.PutUint32(v.raw[4:8], ^uint32(0)<<(32-bits))
 		return v, nil
 	}
-	if p, err := netip.ParsePrefix(s); err == nil && p.Addr().Is6() {
+	if p, err := netip.ParsePrefix(s); err == nil && p.Addr().Is6() && p.Addr().Zone() == "" {
 		b := p.Addr().As16()
-		v.ip.n = copy(v.ip.b[:], b[:])
-		v.bits = p.Bits()
+		copy(v.raw[:], b[:])
+		v.cidr6, v.prefix = true, p.Bits()
 		return v, nil
 	}
 	ip, err := parseIP(s)
 	if err != nil {
 		return v, err
 	}
-	v.ip, v.bits = ip, 64
+	v.raw = ip.b
 	return v, nil
 }
 
 // inNet reports whether address got (4 or 16 bytes) is in network n.
 func inNet(got []byte, n *netValue) bool {
-	if len(got) != n.ip.n {
-		return false
-	}
-	bits := n.bits
-	for i := 0; bits > 0; i++ {
-		m := byte(0xff)
-		if bits < 8 {
-			m = byte(0xff << (8 - bits))
-		}
-		if got[i]&m != n.ip.b[i]&m {
+	switch {
+	case n.cidr6:
+		if len(got) != 16 {
 			return false
 		}
-		bits -= 8
+		bits := n.prefix
+		for i := 0; bits > 0; i++ {
+			m := byte(0xff)
+			if bits < 8 {
+				m = byte(0xff << (8 - bits))
+			}
+			if got[i]&m != n.raw[i]&m {
+				return false
+			}
+			bits -= 8
+		}
+		return true
+	case len(got) == 4:
+		for i := 0; i < 4; i++ {
+			if got[i]&n.raw[4+i] != n.raw[i]&n.raw[4+i] {
+				return false
+			}
+		}
+		return true
+	case len(got) == 16:
+		return string(got[:8]) == string(n.raw[:8])
 	}
-	return true
+	return false
 }
 
 // netEval compares an address field with networks.
@@ -705,12 +726,7 @@ type netEval struct {
 	nets []netValue
 }
 
-func (c *compiler) parseNets(n *Check, what string) []netValue {
-	switch n.Op {
-	case OpEq, OpNe, OpIn, OpIntersects:
-	default:
-		c.failf(n.OpPos, "comparison operator not supported for %s", what)
-	}
+func (c *compiler) parseNets(n *Check, opMsg string) []netValue {
 	var nets []netValue
 	for _, v := range n.Values {
 		nv, err := parseNet(v.Text)
@@ -719,11 +735,24 @@ func (c *compiler) parseNets(n *Check, what string) []netValue {
 		}
 		nets = append(nets, nv)
 	}
+	switch n.Op {
+	case OpEq, OpNe, OpIn, OpIntersects:
+	case OpContains, OpIContains, OpStartsWith, OpEndsWith, OpGlob:
+		if opMsg == "" {
+			c.failf(n.OpPos, "%s", unsupported(n.Op, "numeric filters"))
+		}
+		c.failf(n.OpPos, "%s", opMsg)
+	default:
+		if opMsg == "" {
+			opMsg = "comparison operator not supported for ipv4 networks"
+		}
+		c.failf(n.OpPos, "%s", opMsg)
+	}
 	return nets
 }
 
 func (c *compiler) netCheck(n *Check, f *field.Field) evaluator {
-	return &netEval{f: f, op: n.Op, nets: c.parseNets(n, "ipv4 networks")}
+	return &netEval{f: f, op: n.Op, nets: c.parseNets(n, "")}
 }
 
 func (x *netEval) eval(e *inspect.Event) bool {
@@ -759,11 +788,6 @@ type fdEndpointsEval struct {
 }
 
 func (c *compiler) fdIP(n *Check, f *field.Field) evaluator {
-	switch n.Op {
-	case OpEq, OpNe, OpIn, OpIntersects:
-	default:
-		c.failf(n.OpPos, "filter error: IP filter only supports '=' and '!=' operators")
-	}
 	x := &fdEndpointsEval{f: f, kind: 'i', op: n.Op}
 	for _, v := range n.Values {
 		ip, err := parseIP(v.Text)
@@ -772,19 +796,19 @@ func (c *compiler) fdIP(n *Check, f *field.Field) evaluator {
 		}
 		x.ips = append(x.ips, ip)
 	}
+	switch n.Op {
+	case OpEq, OpNe, OpIn, OpIntersects:
+	default:
+		c.failf(n.OpPos, "filter error: IP filter only supports '=' and '!=' operators")
+	}
 	return x
 }
 
 func (c *compiler) fdNet(n *Check, f *field.Field) evaluator {
-	return &fdEndpointsEval{f: f, kind: 'n', op: n.Op, nets: c.parseNets(n, "ipv4 networks")}
+	return &fdEndpointsEval{f: f, kind: 'n', op: n.Op, nets: c.parseNets(n, "filter error: IP filter only supports '=' and '!=' operators")}
 }
 
 func (c *compiler) fdPort(n *Check, f *field.Field) evaluator {
-	switch n.Op {
-	case OpEq, OpNe, OpLt, OpLe, OpGt, OpGe, OpIn, OpIntersects:
-	default:
-		c.failf(n.OpPos, "filter error: unsupported port comparison operator")
-	}
 	x := &fdEndpointsEval{f: f, kind: 'p', op: n.Op}
 	for _, v := range n.Values {
 		p, err := parsePort(v.Text)
@@ -792,6 +816,11 @@ func (c *compiler) fdPort(n *Check, f *field.Field) evaluator {
 			c.valueErr(v, err.Error())
 		}
 		x.ports = append(x.ports, uint64(p))
+	}
+	switch n.Op {
+	case OpEq, OpNe, OpLt, OpLe, OpGt, OpGe, OpIn, OpIntersects:
+	default:
+		c.failf(n.OpPos, "filter error: unsupported port comparison operator")
 	}
 	return x
 }
@@ -939,12 +968,15 @@ type aroundEval struct {
 }
 
 func (c *compiler) around(n *Check, f *field.Field) evaluator {
-	if n.Op != OpEq {
+	if n.Op.List() {
 		c.failf(n.OpPos, "evt.around supports only '=' comparison operator")
 	}
 	d, err := field.ParseUint(n.Values[0].Text, 64)
 	if err != nil {
 		c.valueErr(n.Values[0], err.Error())
+	}
+	if n.Op != OpEq {
+		c.valueErr(n.Values[0], "evt.around supports only '=' comparison operator")
 	}
 	return aroundEval{t: f.ArgTime(), delta: d * 1000000}
 }

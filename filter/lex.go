@@ -2,6 +2,9 @@ package filter
 
 import (
 	"strings"
+
+	"xtrace/event"
+	"xtrace/field"
 )
 
 // itemType identifies the kind of a lexical item.
@@ -60,6 +63,8 @@ type lexer struct {
 	// field is the text of the last field read (for error messages that
 	// depend on its type).
 	field string
+	// lastScan is the scan position of the last value.
+	lastScan int
 }
 
 func lex(input string) *lexer {
@@ -211,7 +216,17 @@ func lexListNext(l *lexer) stateFn {
 			return lexAfter
 		}
 	}
-	return l.errorf(l.pos, "expected either ')' or ',' after a value inside the 'in' clause")
+	// sysdig looks for the next character after the value: past the end
+	// of the text when the value ran to it.
+	pos := l.lastScan + 1
+	for pos < len(l.input) && isBlank(l.input[pos]) {
+		pos++
+	}
+	msg := "expected either ')' or ',' after a value inside the 'in' clause"
+	if f, err := field.Lookup(l.field, nil); err == nil && f.Type() == event.PTCharBuf {
+		msg = "expected either ')' or ',' after a value inside the 'in/pmatch' clause"
+	}
+	return l.errorf(pos, msg)
 }
 
 // lexValue scans a value, bare or quoted, decoding escapes.
@@ -245,50 +260,67 @@ func lexValue(l *lexer) stateFn {
 			continue
 		}
 		// An escape: \\, \", \xHH; any other character keeps its
-		// backslash. A value cannot end inside one.
+		// backslash. As in sysdig, an escape cut by the end of a bare
+		// value's text is dropped, and one cut by a character that ends
+		// the value is an error there.
 		if l.pos+1 >= len(l.input) {
-			l.pos++
-			return l.escapeError(first)
+			if quoted {
+				return l.errorf(len(l.input), "filter error: unclosed quotes")
+			}
+			l.pos = len(l.input)
+			break
 		}
 		n := l.input[l.pos+1]
+		ends := func(c byte) bool {
+			if quoted {
+				return c == '"' || c == '\''
+			}
+			return isBlank(c) || c == '(' || c == ')' || (l.inList && c == ',')
+		}
 		switch {
 		case n == '\\' || n == '"':
 			b.WriteByte(n)
 			l.pos += 2
+			continue
 		case n == 'x':
 			var h byte
-			ok := false
-			if l.pos+4 <= len(l.input) {
-				h, ok = unhex(l.input[l.pos+2 : l.pos+4])
-			}
-			if !ok {
-				l.pos += 2
-				for i := 0; i < 2 && l.pos < len(l.input) && isHex(l.input[l.pos]); i++ {
-					l.pos++
+			i := l.pos + 2
+			for ; i < l.pos+4; i++ {
+				if i >= len(l.input) {
+					if quoted {
+						return l.errorf(len(l.input), "filter error: unclosed quotes")
+					}
+					l.pos = len(l.input)
+					goto done
 				}
-				return l.escapeError(first)
+				c := l.input[i]
+				if ends(c) {
+					l.pos = i
+					return l.escapeError(first)
+				}
+				if !isHex(c) {
+					l.pos = i + 1
+					return l.escapeError(first)
+				}
+				h = h<<4 | unhexDigit(c)
 			}
 			b.WriteByte(h)
 			l.pos += 4
-		case !quoted && (isBlank(n) || n == '(' || n == ')' || (l.inList && n == ',')):
+			continue
+		case !quoted && ends(n):
 			l.pos++
 			return l.escapeError(first)
-		case quoted && n == '\'':
-			// sysdig does not end the string here but keeps both
-			// characters.
-			b.WriteByte('\\')
-			b.WriteByte(n)
-			l.pos += 2
-		default:
-			b.WriteByte('\\')
-			b.WriteByte(n)
-			l.pos += 2
 		}
+		b.WriteByte('\\')
+		b.WriteByte(n)
+		l.pos += 2
 	}
+done:
 	if quoted {
 		l.pos++ // the closing quote
 	}
 	l.emit(itemValue, b.String())
+	defer func() { l.lastScan = l.item.scan }()
 	l.item.quoted = quoted
 	switch {
 	case quoted:
@@ -316,17 +348,11 @@ func isHex(c byte) bool {
 	return c >= '0' && c <= '9' || c|0x20 >= 'a' && c|0x20 <= 'f'
 }
 
-func unhex(s string) (byte, bool) {
-	if len(s) != 2 || !isHex(s[0]) || !isHex(s[1]) {
-		return 0, false
+func unhexDigit(c byte) byte {
+	if c <= '9' {
+		return c - '0'
 	}
-	v := func(c byte) byte {
-		if c <= '9' {
-			return c - '0'
-		}
-		return c | 0x20 - 'a' + 10
-	}
-	return v(s[0])<<4 | v(s[1]), true
+	return c | 0x20 - 'a' + 10
 }
 
 // lexAfter scans where a check or a parenthesised group has ended: "and",

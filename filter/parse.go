@@ -201,6 +201,10 @@ func (p *parser) parseUnary() Node {
 	case itemEOF:
 		p.failf(p.eofOffset(), "filter error: unexpected end of filter")
 	case itemRParen:
+		if strings.Trim(p.src[p.tok.pos:], ") \t\r\n") == "" {
+			// sysdig closes the group and then misses an expression.
+			p.failf(len(p.src), "filter error: unexpected end of filter")
+		}
 		p.failf(p.tok.pos, "filter error: unexpected ')' after %s", strings.TrimRight(p.src[:p.tok.pos], " \t\r\n"))
 	}
 	p.unexpected()
@@ -235,6 +239,7 @@ func (p *parser) parseCheck() Node {
 		if p.tok.typ != itemLParen {
 			p.unexpected()
 		}
+		c.lparen = p.tok.pos
 		p.next()
 		for {
 			if p.tok.typ != itemValue {
@@ -286,5 +291,24 @@ func (p *parser) unexpected() {
 	case itemNot:
 		p.failf(p.tok.pos, "unexpected 'not' after %s", p.src[:p.tok.pos])
 	}
-	p.failf(p.tok.pos, "syntax error in filter")
+	pos := p.tok.pos
+	if w := p.tok.val; p.tok.typ == itemWord && w != "" {
+		// sysdig reads "and" and "or" letter by letter and fails at the
+		// first one that does not fit.
+		kw := ""
+		switch w[0] {
+		case 'a':
+			kw = "and"
+		case 'o':
+			kw = "or"
+		}
+		if kw != "" {
+			j := 1
+			for j < len(kw) && j < len(w) && w[j] == kw[j] {
+				j++
+			}
+			pos += j
+		}
+	}
+	p.failf(pos, "syntax error in filter")
 }

@@ -84,7 +84,7 @@ func TestErrors(t *testing.T) {
 		{"unclosed quote", `proc.name="curl`, "filter error at position 15: filter error: unclosed quotes", ""},
 		{"no list", "evt.type in open", "filter error at position 12: expected '(' after 'in/intersects/pmatch' operand", ""},
 		{"unknown argument", "evt.arg.nosuchparam=1", "filter error at position 19: unknown event argument nosuchparam", ""},
-		{"pmatch on numbers", "evt.num pmatch (1)", "filter error at position 8: pmatch requires all charbuf arguments", ""},
+		{"pmatch on numbers", "evt.num pmatch (1)", "filter error at position 16: pmatch requires all charbuf arguments", ""},
 		{"two checks", "proc.name=a proc.name=b", "filter error at position 12: syntax error in filter", ""},
 		{"bad escape", `proc.name=a\ b`, `filter error at position 12: filter error: unrecognized escape sequence at a\ b`, ""},
 	}
