@@ -178,7 +178,9 @@ func formatBytes(v float64) string {
 // does: from the exact value, halves rounded away from zero (10.625 gives
 // 10.63 where C's printf gives 10.62).
 func fixed(v float64, prec int) string {
-	if math.IsInf(v, 0) || math.IsNaN(v) {
+	if math.IsInf(v, 0) || math.IsNaN(v) || prec > 20 || !nearTie(v, prec) {
+		// strconv rounds the exact value correctly; only exact halves
+		// (which it rounds to even) need the slow path.
 		return strconv.FormatFloat(v, 'f', prec, 64)
 	}
 	exact := strconv.FormatFloat(v, 'f', 1100, 64)
@@ -205,6 +207,13 @@ func fixed(v float64, prec int) string {
 		out += "." + string(digits[intLen:])
 	}
 	return out
+}
+
+// nearTie reports whether v*10^prec is within float error of a half.
+func nearTie(v float64, prec int) bool {
+	x := math.Abs(v) * math.Pow10(prec)
+	d := math.Abs(x - math.Floor(x) - 0.5)
+	return d <= 1e-9*math.Max(1, x)
 }
 
 // formatTimeInterval is common.lua's format_time_interval for a duration
