@@ -5,7 +5,9 @@
 const { formatBytes, luaString } = require("common");
 const terminal = require("ansiterminal");
 
-let f = {};
+// Field handles, and the colours once arguments are set.
+let fIsRead, fRes, fName, fProcName, fContainerName, fContainerID;
+let red, blue;
 let printContainer = false;
 
 module.exports = {
@@ -29,14 +31,14 @@ module.exports = {
   },
 
   onInit() {
-    f = {
-      isRead: chisel.requestField("evt.is_io_read"),
-      res: chisel.requestField("evt.rawarg.res"),
-      name: chisel.requestField("fd.name"),
-      procName: chisel.requestField("proc.name"),
-      containerName: chisel.requestField("container.name"),
-      containerID: chisel.requestField("container.id"),
-    };
+    fIsRead = chisel.requestField("evt.is_io_read");
+    fRes = chisel.requestField("evt.rawarg.res");
+    fName = chisel.requestField("fd.name");
+    fProcName = chisel.requestField("proc.name");
+    fContainerName = chisel.requestField("container.name");
+    fContainerID = chisel.requestField("container.id");
+    red = terminal.red;
+    blue = terminal.blue;
     printContainer = sysdig.isPrintContainerData();
     // More of the conversation when capturing live.
     sysdig.setSnaplen(2000);
@@ -46,22 +48,22 @@ module.exports = {
   },
 
   onEvent() {
-    const res = evt.field(f.res);
+    const res = evt.field(fRes);
     if (res <= 0) {
       return true;
     }
-    const name = evt.field(f.name) ?? "<NA>";
-    const proc = evt.field(f.procName) ?? "nil";
+    const name = evt.field(fName) ?? "<NA>";
+    const proc = evt.field(fProcName) ?? "nil";
     let container = "";
     if (printContainer) {
-      const cname = evt.field(f.containerName);
+      const cname = evt.field(fContainerName);
       const color = cname === "host" ? terminal.green : terminal.cyan;
-      container = color + " [" + luaString(cname) + "] [" + luaString(evt.field(f.containerID)) + "]";
+      container = color + " [" + luaString(cname) + "] [" + luaString(evt.field(fContainerID)) + "]";
     }
-    if (evt.field(f.isRead)) {
-      write(terminal.red, "------ Read ", formatBytes(res), " from ", container, " ", terminal.red, " ", name, " (", proc, ")\n");
+    if (evt.field(fIsRead)) {
+      write(red, "------ Read ", formatBytes(res), " from ", container, " ", red, " ", name, " (", proc, ")\n");
     } else {
-      write(terminal.blue, "------ Write ", formatBytes(res), " to ", container, " ", terminal.blue, " ", name, " (", proc, ")\n");
+      write(blue, "------ Write ", formatBytes(res), " to ", container, " ", blue, " ", name, " (", proc, ")\n");
     }
     return true;
   },
