@@ -148,7 +148,9 @@ func LookupPrefix(s string, o *Options) (*Field, int, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	if f.def.Flags&FilterOnly != 0 {
+	// evt.around reads its argument its own way and escapes sysdig's
+	// filter-only check: it prints, with no value.
+	if f.def.Flags&FilterOnly != 0 && f.def.Arg != ArgTime {
 		return nil, 0, &UsageError{Name: f.def.Name, Msg: s + " is filter only and cannot be used as a display field"}
 	}
 	return f, n, nil
@@ -235,17 +237,21 @@ func (f *Field) parseArg(s string, exact bool) (int, error) {
 			f.argIndex = int(v)
 			return n, nil
 		}
-		// Without an index: every ancestor in filters, the thread
-		// itself in formats.
+		// Without an index: every ancestor in filters, the process
+		// itself in formats. In a format sysdig only recognises the bare
+		// name at the very end; elsewhere the token is empty and the
+		// name stays as text after the value.
+		if !exact && rest != "" {
+			return 0, nil
+		}
 		return len(name), nil
 	case ArgEventType:
 		if !strings.HasPrefix(rest, ".") {
 			return 0, &ArgError{Name: name, Msg: "filter syntax error: " + s}
 		}
+		// sysdig compares the whole rest of the text with the event
+		// names, so in a format this only works at the very end.
 		t := rest[1:]
-		if !exact {
-			t = t[:wordLen(t)]
-		}
 		if v, err := ParseUint(t, 32); err == nil {
 			f.evt1, f.evt2 = int(v), int(event.NumTypes)
 			return len(name) + 1 + len(t), nil
@@ -256,7 +262,9 @@ func (f *Field) parseArg(s string, exact bool) (int, error) {
 				return len(name) + 1 + len(t), nil
 			}
 		}
-		// An unknown name leaves the field unmatched, as in sysdig.
+		// An unknown name leaves the field unmatched, as in sysdig: an
+		// unknown field in a filter, an empty token without value in a
+		// format.
 		return 0, nil
 	case ArgKey:
 		if !strings.HasPrefix(rest, ".") {

@@ -115,7 +115,10 @@ func TestLookupPrefix(t *testing.T) {
 		{"evt.args", "evt.args", 8},
 		{"evt.arg.name %fd.name", "evt.arg.name", 12},
 		{"evt.arg[0] %evt.arg.fd", "evt.arg[0]", 10},
-		{"evt.type.is.open %x", "evt.type.is.open", 16},
+		{"evt.type.is.open", "evt.type.is.open", 16},
+		{"evt.type.is.open %x", "", 0}, // sysdig matches the whole rest
+		{"proc.aname", "proc.aname", 10},
+		{"proc.aname %x", "", 0},
 		{"proc.aname[1] %x", "proc.aname[1]", 13},
 		{"fd.name_changed", "fd.name_changed", 15},
 		{"fd.names", "fd.name", 7},

@@ -675,8 +675,8 @@ func getEvtCountThreadinfo(f *Field, e *inspect.Event) bool {
 	return e.Type == event.ProcInfo && f.setUint(1)
 }
 
-// getEvtAround only serves filters, which compare it specially.
-func getEvtAround(f *Field, e *inspect.Event) bool { return f.setUint(f.argU64) }
+// getEvtAround has no value: filters compare evt.around specially.
+func getEvtAround(f *Field, e *inspect.Event) bool { return false }
 
 // openFlags returns the flags and mode parameters of an open-like event
 // that evt.is_open_* read (open exit, openat enter, openat2 and the new

@@ -24,7 +24,7 @@ var Classes = []Class{
 	{"container", "The container the thread runs in, from its cgroups and the capture's container events; host threads show 'host' as id and name."},
 	{"fd", "The file descriptor the event works on: number, type, name, path parts, and for sockets the endpoints, ports, protocol and role."},
 	{"syslog", "Messages written to /dev/log (not decoded by xtrace)."},
-	{"fdlist", "The fds of poll-like events (not decoded by xtrace)."},
+	{"fdlist", "The fds named by the fds argument of poll and ppoll events."},
 	{"k8s", "Kubernetes metadata (not available to xtrace)."},
 	{"mesos", "Mesos and Marathon metadata (not available to xtrace)."},
 	{"span", "sysdig tracer spans written to /dev/null (not decoded by xtrace)."},

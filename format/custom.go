@@ -31,7 +31,7 @@ type token struct {
 type Custom struct {
 	tokens []token
 	all    bool
-	buf    []byte
+	colors bool
 }
 
 // FieldOptions returns the field options printers built from o use.
@@ -135,12 +135,21 @@ func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 // and \\ escapes are applied first. Errors carry sysdig's wording
 // ("invalid formatting token foo.bar").
 func NewCustom(format string, o Options) (*Custom, error) {
-	tokens, all, err := parseFormat(Unescape(format), FieldOptions(o))
+	format = Unescape(format)
+	tokens, all, err := parseFormat(format, FieldOptions(o))
 	if err != nil {
 		return nil, err
 	}
-	return &Custom{tokens: tokens, all: all}, nil
+	return &Custom{tokens: tokens, all: all, colors: strings.IndexByte(format, 0x1b) >= 0}, nil
 }
+
+// ResetColors reports whether the format holds an escape sequence, after
+// which sysdig ends its output with ESC[00m.
+func (c *Custom) ResetColors() bool { return c.colors }
+
+// ColorReset is what sysdig prints at the end of the capture when the
+// format holds escape sequences.
+const ColorReset = "\x1b[00m"
 
 // Append appends the line for e, with its newline, to dst. ok is false
 // when the event is not printed (a field without value and no leading

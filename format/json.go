@@ -2,6 +2,7 @@ package format
 
 import (
 	"sort"
+	"strings"
 
 	"xtrace/field"
 	"xtrace/inspect"
@@ -13,8 +14,9 @@ import (
 // keys are evt.cpu, evt.dir, evt.info, evt.num, evt.outputtime (epoch
 // ns), evt.type, proc.name and thread.tid.
 type JSON struct {
-	keys []jsonKey
-	all  bool
+	keys   []jsonKey
+	all    bool
+	colors bool
 }
 
 // jsonKey is one distinct key; when a format names a field twice the last
@@ -31,11 +33,12 @@ func NewJSON(format string, o Options) (*JSON, error) {
 		format = DefaultFormat
 	}
 	o.Render.Full = true
-	tokens, all, err := parseFormat(Unescape(format), FieldOptions(o))
+	format = Unescape(format)
+	tokens, all, err := parseFormat(format, FieldOptions(o))
 	if err != nil {
 		return nil, err
 	}
-	j := &JSON{all: all}
+	j := &JSON{all: all, colors: strings.IndexByte(format, 0x1b) >= 0}
 	byName := map[string]int{}
 	for _, t := range tokens {
 		if t.f == nil {
@@ -52,6 +55,10 @@ func NewJSON(format string, o Options) (*JSON, error) {
 	sort.Slice(j.keys, func(a, b int) bool { return j.keys[a].name < j.keys[b].name })
 	return j, nil
 }
+
+// ResetColors reports whether the format holds an escape sequence (see
+// Custom.ResetColors).
+func (j *JSON) ResetColors() bool { return j.colors }
 
 // Append appends the JSON object for e and a newline to dst; ok is false
 // when the event is not printed.

@@ -27,13 +27,13 @@ func newPrinter(cli *CLI, opts format.Options, out *bufio.Writer) (eventSink, er
 		if err != nil {
 			return nil, err
 		}
-		return &formatPrinter{out: out, quiet: cli.Quiet, line: j.Append}, nil
+		return &formatPrinter{out: out, quiet: cli.Quiet, line: j.Append, reset: j.ResetColors()}, nil
 	case fmtString != "":
 		c, err := format.NewCustom(fmtString, opts)
 		if err != nil {
 			return nil, err
 		}
-		return &formatPrinter{out: out, quiet: cli.Quiet, line: c.Append}, nil
+		return &formatPrinter{out: out, quiet: cli.Quiet, line: c.Append, reset: c.ResetColors()}, nil
 	}
 	d := format.NewDefault(opts)
 	return &linePrinter{out: out, quiet: cli.Quiet, line: d.Append}, nil
@@ -45,6 +45,8 @@ type formatPrinter struct {
 	quiet bool
 	buf   []byte
 	line  func(dst []byte, e *inspect.Event) ([]byte, bool, error)
+	// reset ends the output with sysdig's colour reset.
+	reset bool
 }
 
 func (p *formatPrinter) Event(e *inspect.Event) error {
@@ -66,4 +68,11 @@ func (p *formatPrinter) Event(e *inspect.Event) error {
 	return nil
 }
 
-func (p *formatPrinter) End() error { return nil }
+func (p *formatPrinter) End() error {
+	if p.reset {
+		if _, err := p.out.WriteString(format.ColorReset); err != nil {
+			return fmt.Errorf("xtrace: writing output: %w", err)
+		}
+	}
+	return nil
+}
