@@ -1,7 +1,6 @@
 package chisel
 
 import (
-	"encoding/json"
 	"math"
 	"sort"
 	"strconv"
@@ -412,36 +411,97 @@ func (rt *runtime) printSortedTable(c goja.FunctionCall) goja.Value {
 	return goja.Undefined()
 }
 
-// printJSONTable is print_sorted_table with -j.
+// printJSONTable is print_sorted_table with -j: the table as sysdig's
+// dkjson prints it with indent on (objects one key per line, arrays inline,
+// the key order LuaJIT's tables give these keys).
 func (rt *runtime) printJSONTable(es []entry, c goja.FunctionCall, viz *goja.Object, keyFields, keyDescs []string) {
-	type col struct {
-		Name  string `json:"name"`
-		Desc  string `json:"desc"`
-		IsKey bool   `json:"is_key"`
-	}
-	data := make([][]any, 0, len(es))
-	for _, e := range es {
-		var row []any
-		for _, p := range strings.Split(e.key, keySep) {
-			row = append(row, p)
+	var b []byte
+	b = append(b, "{\n  \"ts\":"...)
+	ts := uint64(uint32(c.Argument(1).ToInteger()))*1e9 + uint64(uint32(c.Argument(2).ToInteger()))
+	b = appendJSONString(b, strconv.FormatUint(ts, 10))
+	b = append(b, ",\n  \"data\":["...)
+	for i, e := range es {
+		if i > 0 {
+			b = append(b, ',')
 		}
-		data = append(data, append(row, e.val))
+		b = append(b, '[')
+		for _, p := range strings.Split(e.key, keySep) {
+			b = appendJSONString(b, p)
+			b = append(b, ',')
+		}
+		b = append(b, luaString(e.raw)...)
+		b = append(b, ']')
 	}
-	var info []col
+	b = append(b, "],\n  \"info\":["...)
+	// Keys at 1..n, the value at 3 (overwriting a third key), as
+	// print_sorted_table builds its info list; holes are nulls.
+	type col struct {
+		name, desc string
+		key        bool
+	}
+	cols := map[int]col{}
+	n := 0
 	for i, f := range keyFields {
 		d := ""
 		if i < len(keyDescs) {
 			d = keyDescs[i]
 		}
-		info = append(info, col{f, d, true})
+		cols[i+1] = col{f, d, true}
+		n = max(n, i+1)
 	}
-	info = append(info, col{stringProp(viz, "valueField"), stringProp(viz, "valueDesc"), false})
-	ts := uint64(c.Argument(1).ToInteger())*1e9 + uint64(c.Argument(2).ToInteger())
-	out, err := json.MarshalIndent(map[string]any{"ts": strconv.FormatUint(ts, 10), "data": data, "info": info}, "", "  ")
-	if err != nil {
-		rt.throwType("%v", err)
+	cols[3] = col{stringProp(viz, "valueField"), stringProp(viz, "valueDesc"), false}
+	n = max(n, 3)
+	for i := 1; i <= n; i++ {
+		if i > 1 {
+			b = append(b, ',')
+		}
+		c, ok := cols[i]
+		if !ok {
+			b = append(b, "null"...)
+			continue
+		}
+		b = append(b, "{\n      \"name\":"...)
+		b = appendJSONString(b, c.name)
+		b = append(b, ",\n      \"desc\":"...)
+		b = appendJSONString(b, c.desc)
+		b = append(b, ",\n      \"is_key\":"...)
+		b = strconv.AppendBool(b, c.key)
+		b = append(b, "\n    }"...)
 	}
-	rt.out().Write(append(out, '\n'))
+	b = append(b, "]\n}\n"...)
+	rt.out().Write(b)
+}
+
+// appendJSONString quotes s as dkjson does: ", \\ and the usual control
+// characters get short escapes, other control characters and DEL \u00XX.
+func appendJSONString(b []byte, s string) []byte {
+	b = append(b, '"')
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '"':
+			b = append(b, `\"`...)
+		case '\\':
+			b = append(b, `\\`...)
+		case '\b':
+			b = append(b, `\b`...)
+		case '\f':
+			b = append(b, `\f`...)
+		case '\n':
+			b = append(b, `\n`...)
+		case '\r':
+			b = append(b, `\r`...)
+		case '\t':
+			b = append(b, `\t`...)
+		default:
+			if c < 0x20 || c == 0x7f {
+				b = append(b, `\u00`...)
+				b = append(b, "0123456789abcdef"[c>>4], "0123456789abcdef"[c&15])
+				continue
+			}
+			b = append(b, c)
+		}
+	}
+	return append(b, '"')
 }
 
 // prop returns o[key], undefined when o has no such property.
