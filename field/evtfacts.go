@@ -11,9 +11,15 @@ import (
 // and built from the event table's symbols (sinsp names these event types
 // in filterchecks.cpp).
 
+// typeTable marks event types.
+type typeTable [event.NumTypes]bool
+
+// has reports whether t is marked (false for types beyond the table).
+func (s *typeTable) has(t event.Type) bool { return t < event.NumTypes && s[t] }
+
 // typeSet returns a table marking the event types with the given symbols.
-func typeSet(symbols ...string) [event.NumTypes]bool {
-	var set [event.NumTypes]bool
+func typeSet(symbols ...string) *typeTable {
+	set := new(typeTable)
 	for t := event.Type(0); t < event.NumTypes; t++ {
 		d := event.Info(t)
 		if d == nil {
@@ -55,6 +61,13 @@ var connectExit = typeSet("SOCKET_CONNECT_X")
 // creatorTypeChars is fd.typechar for an event whose fd is not in the
 // table, by the enter type of the call: the kind of fd the call creates,
 // 'o' for the rest.
+func creatorTypeChar(t event.Type) byte {
+	if t >= event.NumTypes {
+		return 'o'
+	}
+	return creatorTypeChars[t]
+}
+
 var creatorTypeChars = func() [event.NumTypes]byte {
 	var out [event.NumTypes]byte
 	kinds := map[string]byte{
@@ -83,9 +96,9 @@ var creatorTypeChars = func() [event.NumTypes]byte {
 // 'f' for file-creating exits, 'n' for accept and connect exits, 'o' else.
 func creatorClass(e *inspect.Event) byte {
 	switch {
-	case nameFromDirfd[e.Type] || e.Type == openExit || creatExit[e.Type]:
+	case nameFromDirfd.has(e.Type) || e.Type == openExit || creatExit.has(e.Type):
 		return 'f'
-	case nameFromParam1[e.Type]:
+	case nameFromParam1.has(e.Type):
 		return 'n'
 	}
 	return 'o'

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -359,6 +360,65 @@ func TestWriteList(t *testing.T) {
 		}
 		if bytes.Contains(b.Bytes(), []byte("evt.outputtime")) {
 			t.Errorf("%+v: list shows the hidden evt.outputtime", o)
+		}
+	}
+}
+
+// TestEveryField extracts and renders every field for every event of every
+// capture: nothing may panic, and text and JSON agree on having a value.
+func TestEveryField(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow")
+	}
+	captures, _ := filepath.Glob("../testdata/captures/*.scap*")
+	var fields []*Field
+	for i := range defs {
+		name := defs[i].Name
+		switch defs[i].Arg {
+		case ArgParam:
+			name += ".fd"
+		case ArgRawParam:
+			name += ".res"
+		case ArgEventType:
+			name += ".open"
+		case ArgKey:
+			name += ".cpu"
+		case ArgIndex, ArgIndexOrKey, ArgIndexOrPath:
+			name += "[0]"
+		case ArgTime:
+			name += "[1]"
+		}
+		f, err := Lookup(name, &Options{Render: inspect.RenderOptions{Buffer: inspect.BufHexASCII}})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		fields = append(fields, f)
+	}
+	for _, c := range captures {
+		data, err := os.ReadFile(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd, err := scap.NewReader(bytes.NewReader(data))
+		if err != nil {
+			continue // the corrupt captures
+		}
+		in := inspect.New(rd.Header())
+		var buf []byte
+		for {
+			sev, err := rd.Next()
+			if err != nil {
+				break
+			}
+			ev := in.Process(sev)
+			for _, f := range fields {
+				_, ok, _ := f.AppendText(buf[:0], ev)
+				_, jok, _ := f.AppendJSON(buf[:0], ev)
+				if ok && !jok && KindOf(f.Type()) == KindString {
+					t.Fatalf("%s: event %d has text but no JSON", f.Name(), ev.Num)
+				}
+				f.Interface(ev)
+			}
 		}
 	}
 }

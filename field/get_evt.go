@@ -682,7 +682,7 @@ func getEvtAround(f *Field, e *inspect.Event) bool { return false }
 // that evt.is_open_* read (open exit, openat enter, openat2 and the new
 // openat exit), by parameter name.
 func openFlags(e *inspect.Event) (flags, mode uint64, ok bool) {
-	if !openLike[e.Type] {
+	if !openLike.has(e.Type) {
 		return 0, 0, false
 	}
 	fi, mi := e.ParamIndex("flags"), e.ParamIndex("mode")
@@ -723,7 +723,7 @@ func getEvtIsOpenExec(f *Field, e *inspect.Event) bool {
 	if fl, m, ok := openFlags(e); ok {
 		return f.setBool(fl&(ppmOTmpfile|ppmOCreat) != 0 && m&exec != 0)
 	}
-	if creatExit[e.Type] {
+	if creatExit.has(e.Type) {
 		if i := e.ParamIndex("mode"); i >= 0 {
 			m, _ := e.ParamUint(i)
 			return f.setBool(m&exec != 0)

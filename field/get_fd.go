@@ -48,11 +48,11 @@ func (f *Field) creatorName(e *inspect.Event) bool {
 	}
 	f.buf = f.buf[:0]
 	switch {
-	case nameFromParam1[e.Type]:
+	case nameFromParam1.has(e.Type):
 		if e.NumParams() > 1 {
 			f.renderParam(e, 1)
 		}
-	case nameFromDirfd[e.Type]:
+	case nameFromDirfd.has(e.Type):
 		i := e.ParamIndex("name")
 		if i < 0 {
 			// The old openat exit keeps its path on the enter event.
@@ -71,7 +71,7 @@ func (f *Field) fdNameValue(e *inspect.Event) (*inspect.FD, bool) {
 	if !ok {
 		return nil, false
 	}
-	if fd != nil && connectExit[e.Type] {
+	if fd != nil && connectExit.has(e.Type) {
 		if res, ok := e.ParamInt(0); ok && res < 0 {
 			fd = nil
 		}
@@ -94,7 +94,7 @@ func getFdTypechar(f *Field, e *inspect.Event) bool {
 	if !ok {
 		return false
 	}
-	c := creatorTypeChars[e.Type]
+	c := creatorTypeChar(e.Type)
 	if fd != nil {
 		c = fd.TypeChar()
 	}
@@ -194,7 +194,7 @@ func getFdFilename(f *Field, e *inspect.Event) bool {
 		return false
 	}
 	if fd == nil {
-		if !openEnter[e.Type] || !f.creatorName(e) {
+		if !openEnter.has(e.Type) || !f.creatorName(e) {
 			return false
 		}
 		return f.setString(baseOf(f.sanitize(bytesView(f.buf))))

@@ -21,9 +21,9 @@ var pollExit = typeSet("SYSCALL_POLL_X", "SYSCALL_PPOLL_X")
 func (f *Field) eachPollFD(e *inspect.Event, fn func(fd int64, fdi *inspect.FD) bool) bool {
 	i := -1
 	switch {
-	case pollEnter[e.Type]:
+	case pollEnter.has(e.Type):
 		i = 0
-	case pollExit[e.Type]:
+	case pollExit.has(e.Type):
 		i = 1
 	}
 	if i < 0 || i >= e.NumParams() || e.Thread == nil {
