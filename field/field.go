@@ -23,6 +23,7 @@ type ArgError struct {
 	Msg  string
 }
 
+// Error returns the message prefixed with the package name.
 func (e *ArgError) Error() string { return "field: " + e.Msg }
 
 // UsageError reports a field used where it cannot be (a filter-only field
@@ -32,6 +33,7 @@ type UsageError struct {
 	Msg  string
 }
 
+// Error returns the message prefixed with the package name.
 func (e *UsageError) Error() string { return "field: " + e.Msg }
 
 // RenderError is returned when a value cannot be printed, as sysdig fails
@@ -41,6 +43,7 @@ type RenderError struct {
 	Msg string
 }
 
+// Error returns sysdig's message unchanged: the CLI prints it as it is.
 func (e *RenderError) Error() string { return e.Msg }
 
 // Defs returns the field table in listing order. The slice is shared; do

@@ -64,6 +64,7 @@ const (
 	Or
 )
 
+// String returns "and" or "or".
 func (b BoolOp) String() string {
 	if b == And {
 		return "and"
@@ -129,6 +130,7 @@ func (b *BinaryExpr) String() string {
 	return group(b.X, b.Op, false) + " " + b.Op.String() + " " + group(b.Y, b.Op, true)
 }
 
+// String writes the operand in parentheses unless it is a check.
 func (n *NotExpr) String() string {
 	switch n.X.(type) {
 	case *Check:
@@ -144,6 +146,8 @@ func group(n Node, parent BoolOp, right bool) string {
 	return n.String()
 }
 
+// String writes the field, the operator and the values, quoted where
+// needed.
 func (c *Check) String() string {
 	var b strings.Builder
 	b.WriteString(c.Field)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 
 	"xtrace/filter"
@@ -20,7 +21,7 @@ func compileFilter(expr string) (func(*inspect.Event) bool, error) {
 	if err != nil {
 		var se *filter.SyntaxError
 		if errors.As(err, &se) {
-			return nil, errors.New(se.Error() + "\n" + se.Caret())
+			return nil, fmt.Errorf("%w\n%s", se, se.Caret())
 		}
 		return nil, err
 	}
