@@ -55,6 +55,11 @@ func (e *Event) FilteredOut() bool { return e.filteredOut }
 // delivered events; chisels see all of them, internal ones included.
 func (e *Event) Delivered() bool { return !e.filteredOut && !e.consumed }
 
+// Consumed reports whether the event is one of the container events sinsp
+// consumes while opening a capture section (never delivered, never
+// written again by sysdig -w).
+func (e *Event) Consumed() bool { return e.consumed }
+
 // Hidden reports whether sysdig's printer shows nothing for the event:
 // it was not delivered, or it is an internal event (procinfo, drop, ...)
 // or of an unknown type.

@@ -60,6 +60,13 @@ func runReplay(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
 	} else {
 		in.SetFilter(match)
 	}
+	var cw *captureWriter
+	if cli.Write != "" {
+		if cw, err = newCaptureWriter(cli.Write, cli.Compress, cli.FatFile, rd.Header()); err != nil {
+			return err
+		}
+		sink = discardSink{}
+	}
 	section := rd.Section()
 	var readErr error
 	// -n counts the events sinsp delivers: not the filtered-out ones nor
@@ -87,6 +94,11 @@ func runReplay(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
 			readErr = err
 			break
 		}
+		if cw != nil && !ev.Consumed() {
+			if err := cw.Write(ev); err != nil {
+				return err
+			}
+		}
 		if !ev.Delivered() {
 			continue
 		}
@@ -100,6 +112,11 @@ func runReplay(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
 	}
 	if err := sink.End(); err != nil {
 		return err
+	}
+	if cw != nil {
+		if err := cw.Close(); err != nil {
+			return err
+		}
 	}
 	if err := out.Flush(); err != nil {
 		return fmt.Errorf("xtrace: writing output: %w", err)
@@ -153,6 +170,13 @@ func (d *displayFilter) Event(e *inspect.Event) error {
 }
 
 func (d *displayFilter) End() error { return d.inner.End() }
+
+// discardSink drops events (while writing a capture, nothing is printed,
+// as in sysdig).
+type discardSink struct{}
+
+func (discardSink) Event(*inspect.Event) error { return nil }
+func (discardSink) End() error                 { return nil }
 
 // linePrinter writes one formatted line per event.
 type linePrinter struct {
