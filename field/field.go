@@ -404,7 +404,9 @@ func (f *Field) Extract(e *inspect.Event) (*Value, bool) {
 	if f.def.get == nil || e == nil {
 		return nil, false
 	}
-	f.val = Value{Kind: f.kind}
+	// The getters set the member their kind uses; the others may hold
+	// values of earlier events.
+	f.val.Kind = f.kind
 	if !f.def.get(f, e) {
 		return nil, false
 	}

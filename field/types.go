@@ -172,8 +172,9 @@ const (
 	KindFloat
 )
 
-// Value is one extracted value. Str may point into a buffer owned by the
-// handle that produced it and is valid until that handle's next call.
+// Value is one extracted value; only the member its Kind names is set.
+// Str may point into a buffer owned by the handle that produced it and is
+// valid until that handle's next call.
 type Value struct {
 	Kind  Kind
 	Int   int64
