@@ -63,6 +63,12 @@ type Call struct {
 	// them to both exit events, because clone3 keeps them in memory that
 	// may be gone by the time the child runs.
 	CloneFlags uint64
+
+	// path keeps the path the enter event read, for the exit of the same
+	// call (the kernel has read the same bytes in between).
+	path     []byte
+	pathAddr uint64
+	pathOK   bool
 }
 
 // operand names where a fetch takes a value from.
@@ -360,6 +366,9 @@ func (d *Decoder) encode(ts uint64, t event.Type, c *Call, exit bool) ([]byte, e
 
 func (d *Decoder) begin(c *Call, exit bool) {
 	d.c, d.exit = c, exit
+	if !exit {
+		c.pathOK = false
+	}
 	d.iov.state = 0
 	d.msg.state = 0
 	d.how.state = 0
@@ -461,6 +470,11 @@ func (d *Decoder) putBuf(addr uint64, n int64) error {
 func (d *Decoder) putPath(addr uint64, max int, onFault string) error {
 	if addr == 0 {
 		d.enc.String("(NULL)")
+		return nil
+	}
+	if c := d.c; d.exit && c.pathOK && c.pathAddr == addr && len(c.path) < max {
+		// The enter event read this string whole.
+		d.enc.CString(c.path)
 		return nil
 	}
 	if r := d.room(); max > r {
@@ -882,10 +896,15 @@ func (d *Decoder) putPath256(addr uint64) error {
 		d.enc.String("(NULL)")
 		return nil
 	}
+	d.scratch = s[:0]
+	c := d.c
+	if len(s) < 255 {
+		// Complete (not cut): the exit of this call may reuse it.
+		c.path, c.pathAddr, c.pathOK = append(c.path[:0], s...), addr, true
+	}
 	if len(s) > 255 {
 		s = s[:255]
 	}
-	d.scratch = s[:0]
 	d.enc.CString(s)
 	return nil
 }

@@ -37,24 +37,7 @@ func (s *sockets) close() {
 }
 
 // dup returns a copy of fd number fd of process pid, or -1.
-func (s *sockets) dup(pid, fd int) int {
-	if fd < 0 {
-		return -1
-	}
-	h := s.proc.handles(pid)
-	if h.pidfd < 0 {
-		p, err := linux.PidfdOpen(pid)
-		if err != nil {
-			return -1
-		}
-		h.pidfd = p
-	}
-	n, err := linux.PidfdGetfd(h.pidfd, fd)
-	if err != nil {
-		return -1
-	}
-	return n
-}
+func (s *sockets) dup(pid, fd int) int { return s.proc.dup(pid, fd) }
 
 // unixPeerIno asks sock_diag for the inode of the peer of the unix socket
 // with inode ino (0 when it has none).

@@ -14,11 +14,12 @@ var ErrProcessGone = errors.New("tracer: process gone")
 type TraceError struct {
 	PID int
 	Op  string // "ptrace(PTRACE_SEIZE)", "wait4", ...
-	Err error
+	Err error  // an *os.SyscallError naming Op
+
 }
 
 func (e *TraceError) Error() string {
-	return fmt.Sprintf("tracer: %s pid %d: %v", e.Op, e.PID, e.Err)
+	return fmt.Sprintf("tracer: pid %d: %v", e.PID, e.Err)
 }
 
 func (e *TraceError) Unwrap() error { return e.Err }

@@ -3,6 +3,7 @@ package tracer
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"strconv"
 	"time"
@@ -49,6 +50,8 @@ type process struct {
 	record bool
 }
 
+var debugStops = os.Getenv("XTRACE_DEBUG_STOPS") != ""
+
 // loop is the state of the stop loop; it lives on the tracer thread.
 type loop struct {
 	t       *Tracer
@@ -63,10 +66,9 @@ type loop struct {
 	si   linux.Siginfo
 	msg  uint64
 
-	batch      *Batch
-	batchStart int64
-	cpuid      uint16
-	pinned     bool
+	out    *output
+	cpuid  uint16
+	pinned bool
 
 	spin, spinMin, spinMax int
 
@@ -79,7 +81,7 @@ type loop struct {
 	stbuf       []byte
 }
 
-func newLoop(t *Tracer, pid, cpu int) *loop {
+func newLoop(t *Tracer, pid, cpu int, tree bool) *loop {
 	l := &loop{
 		t:         t,
 		dec:       decode.New(decode.Options{Snaplen: t.opts.Snaplen}),
@@ -90,7 +92,10 @@ func newLoop(t *Tracer, pid, cpu int) *loop {
 		stbuf:     make([]byte, 0, 4096),
 	}
 	if cpu >= 0 {
-		l.cpuid, l.pinned = uint16(cpu), true
+		l.pinned = true
+		if tree {
+			l.cpuid = uint16(cpu)
+		}
 	}
 	// Polling wait4 before blocking saves the sleep/wake-up of the tracer
 	// when tracer and tracee run on different CPUs. On one CPU it only
@@ -114,9 +119,7 @@ func now() int64 { return time.Now().UnixNano() }
 // run follows the tree until it is gone.
 func (l *loop) run() (Result, error) {
 	defer l.dec.Close()
-	l.batch = <-l.t.opts.Free
-	l.batch.Reset()
-	l.batchStart = now()
+	l.out = newOutput(l.t.opts.Full, l.t.opts.Free, l.t.opts.FlushEvery)
 	for len(l.threads) > 0 {
 		l.checkRequests()
 		pid, err := l.wait()
@@ -128,7 +131,6 @@ func (l *loop) run() (Result, error) {
 		}
 		if err != nil {
 			l.killTree()
-			l.flush()
 			return l.finish(), traceErr(-1, "wait4", err)
 		}
 		if pid == 0 {
@@ -136,15 +138,11 @@ func (l *loop) run() (Result, error) {
 		}
 		l.handle(pid)
 	}
-	l.flush()
 	return l.finish(), nil
 }
 
 func (l *loop) finish() Result {
-	if l.batch != nil && l.batch.Events > 0 {
-		l.t.opts.Full <- l.batch
-		l.batch = nil
-	}
+	l.out.close()
 	if l.stop != nil && l.res.Stopped == "" {
 		l.res.Stopped = l.stop.reason
 	}
@@ -171,9 +169,6 @@ func (l *loop) wait() (int, error) {
 			l.spin = l.spinMin
 		}
 	}
-	// About to sleep: hand over what was recorded so far, so a live
-	// view and the file are never behind an idle tracee.
-	l.flush()
 	if l.stop != nil {
 		// Winding down: poll, so the kill deadline is honoured.
 		for {
@@ -221,7 +216,7 @@ func (l *loop) endCapture(reason string) {
 	if l.captureDone {
 		return
 	}
-	l.flush()
+	l.out.flush()
 	l.captureDone = true
 	l.recording = false
 	if l.res.Stopped == "" {
@@ -242,6 +237,9 @@ func (l *loop) killTree() {
 
 // handle processes one wait4 report.
 func (l *loop) handle(pid int) {
+	if debugStops {
+		fmt.Fprintf(os.Stderr, "stop pid=%d ws=%#x\n", pid, uint32(l.ws))
+	}
 	ws := l.ws
 	th := l.threads[pid]
 	if th == nil {
@@ -298,27 +296,11 @@ func (l *loop) emit(raw []byte, err error) {
 		}
 		return
 	}
-	b := l.batch
-	if len(b.Data)+len(raw)+2 > cap(b.Data) {
-		l.flush()
-		b = l.batch
-	}
-	b.add(l.cpuid, raw)
+	l.out.add(l.cpuid, raw)
 	l.res.Events++
 	if max := l.t.opts.MaxEvents; max > 0 && l.res.Events >= max {
 		l.endCapture("event limit reached")
 	}
-}
-
-// flush hands the current batch to the writer and takes a free one.
-func (l *loop) flush() {
-	if l.batch == nil || l.batch.Events == 0 {
-		return
-	}
-	l.t.opts.Full <- l.batch
-	l.batch = <-l.t.opts.Free
-	l.batch.Reset()
-	l.batchStart = now()
 }
 
 func (l *loop) recordable(th *thread) bool {
@@ -494,6 +476,7 @@ func (l *loop) execEvent(th *thread) {
 				th.proc.threads--
 			}
 			former.tid = th.tid
+			former.call.TID = th.tid
 			l.threads[th.tid] = former
 			th = former
 		}

@@ -34,13 +34,17 @@ type Options struct {
 	NoNewPrivs bool
 	// Snaplen caps captured I/O buffers.
 	Snaplen int
-	// Pin puts the tracer thread and the traced tree on one CPU (the one
-	// the tracer starts on), which removes the cross-CPU wake-up from
-	// every stop. The tree's CPU affinity is visible to it (nproc prints
-	// 1), so this is a trade-off the caller chooses.
-	Pin bool
+	// PinTracer keeps the tracer thread on the CPU it starts on. The
+	// scheduler then tends to wake the stopped and resumed tracees on
+	// that CPU too, which saves the cross-CPU wake-up of most stops.
+	PinTracer bool
+	// PinTree also restricts the traced tree to that CPU: the cheapest
+	// stops, but the tree runs on one CPU and sees it (nproc prints 1),
+	// so the caller chooses. Events then carry that CPU as their cpuid
+	// (otherwise 0: where a thread last ran is not cheap to learn).
+	PinTree bool
 	// Spin is how many times the loop polls wait4(WNOHANG) before it
-	// blocks; 0 picks a default that depends on Pin.
+	// blocks; 0 picks a default (no spinning when the tracer is pinned).
 	Spin int
 	// Full receives filled batches; Free hands them back.
 	Full chan<- *Batch
@@ -237,7 +241,7 @@ func (t *Tracer) launch() (*loop, error) {
 		stderr = os.Stderr
 	}
 	cpu := -1
-	if o.Pin {
+	if o.PinTracer || o.PinTree {
 		cpu = linux.Getcpu()
 		var set unix.CPUSet
 		set.Set(cpu)
@@ -290,11 +294,11 @@ func (t *Tracer) launch() (*loop, error) {
 		kill()
 		return nil, traceErr(pid, "ptrace(PTRACE_SEIZE)", err)
 	}
-	if cpu >= 0 {
+	if cpu >= 0 && o.PinTree {
 		var set unix.CPUSet
 		set.Set(cpu)
 		linux.SetAffinity(pid, &set)
 	}
 	t.reply, t.cfgW = repR, cfgW
-	return newLoop(t, pid, cpu), nil
+	return newLoop(t, pid, cpu, o.PinTree), nil
 }

@@ -64,7 +64,8 @@ func runRecord(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
 		Syscalls:   seccomp.All(),
 		NoNewPrivs: noNewPrivs,
 		Snaplen:    cli.Snaplen,
-		Pin:        pinDefault(),
+		PinTracer:  os.Getenv("XTRACE_PIN") != "0",
+		PinTree:    os.Getenv("XTRACE_PIN") == "tree",
 		Spin:       envInt("XTRACE_SPIN"),
 		Full:       full,
 		Free:       free,
@@ -217,18 +218,6 @@ func hasCapSysAdmin() bool {
 		return false
 	}
 	return data[0].Effective&(1<<unix.CAP_SYS_ADMIN) != 0
-}
-
-// pinDefault decides whether the tracer and the tree share one CPU
-// (XTRACE_PIN=1/0 overrides).
-func pinDefault() bool {
-	switch os.Getenv("XTRACE_PIN") {
-	case "1":
-		return true
-	case "0":
-		return false
-	}
-	return false
 }
 
 // foregroundOfTerminal reports whether xtrace (and so the command, which
