@@ -382,14 +382,15 @@ func getEvtCategory(f *Field, e *inspect.Event) bool { return f.setString(catego
 func getEvtCpu(f *Field, e *inspect.Event) bool { return f.setInt(int64(int16(e.CPU))) }
 
 func getEvtArgs(f *Field, e *inspect.Event) bool {
-	f.buf = f.buf[:0]
-	if e.Type != event.GenericE && e.Type != event.GenericX {
-		f.buf = e.AppendInfo(f.buf, &f.o.Render)
-	}
+	f.buf = e.AppendArgs(f.buf[:0], &f.o.Render)
 	return f.setBuf()
 }
 
-func getEvtInfo(f *Field, e *inspect.Event) bool { return getEvtArgs(f, e) }
+// getEvtInfo is evt.args, or the decoded line of a syslog write.
+func getEvtInfo(f *Field, e *inspect.Event) bool {
+	f.buf = e.AppendInfo(f.buf[:0], &f.o.Render)
+	return f.setBuf()
+}
 
 // renderParam renders parameter i as evt.arg does: the resolved text when
 // there is one (fd name, errno name, flag names), else the value.

@@ -23,7 +23,7 @@ var Classes = []Class{
 	{"group", "The group the thread runs as, from the capture's group table."},
 	{"container", "The container the thread runs in, from its cgroups and the capture's container events; host threads show 'host' as id and name."},
 	{"fd", "The file descriptor the event works on: number, type, name, path parts, and for sockets the endpoints, ports, protocol and role."},
-	{"syslog", "Messages written to /dev/log (not decoded by xtrace)."},
+	{"syslog", "Messages an event writes to /dev/log, decoded as syslog lines (<PRI>message)."},
 	{"fdlist", "The fds named by the fds argument of poll and ppoll events."},
 	{"k8s", "Kubernetes metadata (not available to xtrace)."},
 	{"mesos", "Mesos and Marathon metadata (not available to xtrace)."},
