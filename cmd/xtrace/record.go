@@ -153,15 +153,25 @@ func runRecord(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
 	if res.ExecError != "" {
 		return &exitError{code: res.ExitCode, err: fmt.Errorf("xtrace: %s", res.ExecError)}
 	}
-	summary := describeEnd(cli, res, interrupted.load(), out)
-	if summary != "" && (!cli.Quiet || writeErr != nil || interrupted.load() != 0) {
-		fmt.Fprintln(stderr, summary)
+	if writeErr == nil {
+		summary := describeEnd(cli, res, interrupted.load())
+		if summary != "" && (!cli.Quiet || interrupted.load() != 0) {
+			fmt.Fprintln(stderr, summary)
+		}
 	}
 	switch {
 	case terr != nil:
 		return fmt.Errorf("xtrace: %w", terr)
 	case writeErr != nil:
-		return &exitError{code: 1, err: fmt.Errorf("xtrace: writing %s: %w", cli.Write, writeErr)}
+		var pe *os.PathError
+		if errors.As(writeErr, &pe) {
+			writeErr = pe.Err
+		}
+		msg := fmt.Errorf("xtrace: writing %s: %w", cli.Write, writeErr)
+		if fo, ok := out.(*fileOutput); ok {
+			msg = fmt.Errorf("xtrace: writing %s: %w; the capture keeps its first %d events (cut after the last complete block)", cli.Write, writeErr, fo.kept())
+		}
+		return &exitError{code: 1, err: msg}
 	case cerr != nil:
 		return &exitError{code: 1, err: fmt.Errorf("xtrace: %w", cerr)}
 	}
@@ -177,7 +187,7 @@ func runRecord(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
 
 // describeEnd is the one line said on stderr when the capture did not
 // simply end with the command.
-func describeEnd(cli *CLI, res tracer.Result, sig syscall.Signal, out recordOutput) string {
+func describeEnd(cli *CLI, res tracer.Result, sig syscall.Signal) string {
 	var b strings.Builder
 	switch {
 	case sig != 0:

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -47,13 +48,25 @@ type fileOutput struct {
 	sw     *scap.Writer
 	good   int64 // file size at the last point where it reads cleanly
 	off    int64
-	member time.Time
-	done   bool
-	err    error
+	member time.Time // when the current gzip member started
+	inMem  int       // uncompressed bytes in the current member
+	// events counts the event blocks written; goodEvents those before
+	// good, pending those in the open gzip member.
+	events, goodEvents, pending int64
+	done                        bool
+	err                         error
 }
 
-// memberEvery is how often a gzip member is closed.
-const memberEvery = time.Second
+// A gzip member is closed (and the file readable to that point) after
+// memberEvery or memberBytes of capture, whichever comes first.
+const (
+	memberEvery = time.Second
+	memberBytes = 256 << 10
+)
+
+// chunk is the size of the pieces a batch is written in, at block
+// boundaries, so that a full disk costs at most one piece.
+const chunk = 64 << 10
 
 func newFileOutput(name string, compress bool) (*fileOutput, error) {
 	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
@@ -83,7 +96,9 @@ func (o *fileOutput) header(h *scap.Header) error {
 	if err := o.sw.WriteHeader(h); err != nil {
 		return err
 	}
-	return o.commit(false)
+	// The header is a gzip member of its own: a capture cut short
+	// still starts with a complete one.
+	return o.commit(true)
 }
 
 func (o *fileOutput) write(b *tracer.Batch) error {
@@ -98,8 +113,9 @@ func (o *fileOutput) write(b *tracer.Batch) error {
 	return o.commit(false)
 }
 
-// commit moves the accumulated blocks to the file.
-func (o *fileOutput) commit(final bool) error {
+// commit moves the accumulated blocks to the file. closeMember forces
+// the end of the current gzip member.
+func (o *fileOutput) commit(closeMember bool) error {
 	if o.err != nil {
 		return o.err
 	}
@@ -108,30 +124,61 @@ func (o *fileOutput) commit(final bool) error {
 	}
 	data := o.acc.Bytes()
 	defer o.acc.Reset()
+	// Write in pieces that end at block boundaries.
+	for len(data) > 0 {
+		n, events := 0, int64(0)
+		for n < len(data) && n < chunk {
+			if len(data)-n < 8 {
+				n = len(data)
+				break
+			}
+			switch binary.LittleEndian.Uint32(data[n:]) {
+			case scap.BlockEVv2, scap.BlockEVFv2, scap.BlockEVv2Big, scap.BlockEVFv2Big:
+				events++
+			}
+			n += int(binary.LittleEndian.Uint32(data[n+4:]))
+		}
+		if n > len(data) {
+			n = len(data)
+		}
+		if err := o.put(data[:n], events); err != nil {
+			return err
+		}
+		data = data[n:]
+	}
 	if o.gz == nil {
-		if len(data) == 0 {
-			return nil
-		}
-		cw := countWriter{o}
-		if _, err := cw.Write(data); err != nil {
-			return o.fail(err)
-		}
-		o.good = o.off
 		return nil
 	}
-	if _, err := o.gz.Write(data); err != nil {
-		return o.fail(err)
-	}
-	if final || time.Since(o.member) >= memberEvery {
+	if closeMember || time.Since(o.member) >= memberEvery || o.inMem >= memberBytes {
 		if err := o.gz.Close(); err != nil {
 			return o.fail(err)
 		}
-		o.good = o.off
+		o.good, o.goodEvents, o.pending = o.off, o.goodEvents+o.pending, 0
 		o.gz.Reset(countWriter{o})
-		o.member = time.Now()
+		o.member, o.inMem = time.Now(), 0
 		return nil
 	}
+	// Sync the member so that the file decompresses up to here.
 	if err := o.gz.Flush(); err != nil {
+		return o.fail(err)
+	}
+	return nil
+}
+
+// put writes whole blocks holding events events.
+func (o *fileOutput) put(p []byte, events int64) error {
+	o.events += events
+	if o.gz == nil {
+		cw := countWriter{o}
+		if _, err := cw.Write(p); err != nil {
+			return o.fail(err)
+		}
+		o.good, o.goodEvents = o.off, o.events
+		return nil
+	}
+	o.inMem += len(p)
+	o.pending += events
+	if _, err := o.gz.Write(p); err != nil {
 		return o.fail(err)
 	}
 	return nil
@@ -161,13 +208,9 @@ func (o *fileOutput) finish() {
 	if o.err != nil {
 		return
 	}
-	if o.gz == nil {
-		o.commit(true)
-		return
-	}
-	if o.commit(true) == nil {
-		// commit(true) closed the member; a new, empty member was
-		// started: drop it by not closing it again.
+	if o.commit(true) == nil && o.gz != nil {
+		// commit closed the member and started a new, empty one:
+		// drop it by not closing it again.
 		o.gz = nil
 	}
 }
@@ -190,6 +233,13 @@ func (o *fileOutput) close() error {
 		return fmt.Errorf("closing %s: %w", o.name, err)
 	}
 	return nil
+}
+
+// kept returns how many events the file holds for sure.
+func (o *fileOutput) kept() int64 {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.goodEvents
 }
 
 func (o *fileOutput) abort() {

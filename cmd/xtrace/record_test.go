@@ -228,6 +228,50 @@ static void *w(void *a) { sleep(10); return 0; }
 int main(void) { pthread_t t; pthread_create(&t, 0, w, 0); usleep(20000); *(volatile int *)0 = 1; return 0; }
 `
 
+const recQuirksC = `#define _GNU_SOURCE
+#include <pthread.h>
+#include <unistd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+static void h(int s) { (void)s; }
+static void *execer(void *a) {
+	usleep(20000);
+	execl("/bin/echo", "echo", "exec-from-thread", NULL);
+	return NULL;
+}
+int main(int argc, char **argv) {
+	pid_t v = vfork();
+	if (v == 0) { execl("/bin/true", "true", NULL); _exit(127); }
+	waitpid(v, NULL, 0);
+	pid_t d = fork();
+	if (d == 0) {
+		setsid();
+		if (fork() == 0) { usleep(50000); _exit(0); }
+		_exit(0);
+	}
+	waitpid(d, NULL, 0);
+	pid_t s = fork();
+	if (s == 0) { raise(SIGSTOP); _exit(4); }
+	int st; waitpid(s, &st, WUNTRACED);
+	if (!WIFSTOPPED(st)) return 10;
+	kill(s, SIGCONT); waitpid(s, &st, 0);
+	if (WEXITSTATUS(st) != 4) return 11;
+	struct sigaction sa; memset(&sa, 0, sizeof sa); sa.sa_handler = h; sa.sa_flags = SA_RESTART;
+	sigaction(SIGUSR1, &sa, 0);
+	int p[2]; pipe(p);
+	pid_t k = fork();
+	if (k == 0) { usleep(30000); kill(getppid(), SIGUSR1); usleep(30000); write(p[1], "z", 1); _exit(0); }
+	char c; read(p[0], &c, 1);
+	waitpid(k, NULL, 0);
+	usleep(80000); /* the daemon ends */
+	pthread_t t; pthread_create(&t, 0, execer, 0);
+	pause();
+	return 12;
+}
+`
+
 var recWorkloads = []recWorkload{
 	{
 		name:   "pipeline",
@@ -285,6 +329,21 @@ var recWorkloads = []recWorkload{
 			`< shutdown res=0`,
 		},
 		strace: true,
+	},
+	{
+		name: "quirks",
+		c:    map[string]string{"quirks": recQuirksC},
+		argv: []string{"./quirks"},
+		want: []string{
+			`< vfork res=0 `, `< vfork res=\d+\(quirks\)`,
+			`< setsid res=\d+`,
+			`> signaldeliver spid=0 dpid=\d+\(quirks\) sig=19\(SIGSTOP\)`,
+			`> procexit status=1024 ret=4 `,
+			`< read res=-512\(ERESTARTSYS\)`,
+			`> signaldeliver spid=0 dpid=\d+\(quirks\) sig=10\(SIGUSR1\)`,
+			`> execve filename=/bin/echo`,
+			`< execve res=0 exe=echo args=exec-from-thread\. `,
+		},
 	},
 	{
 		name: "killed",
@@ -814,5 +873,63 @@ func TestLiveOutput(t *testing.T) {
 	r = recRun(t, dir, []string{"TZ=UTC"}, bin, "-n", "10", "--", "/bin/true")
 	if n := len(recSplitLines(r.stdout)); n != 10 {
 		t.Errorf("-n 10 printed %d lines", n)
+	}
+}
+
+// TestDiskFull: when the disk fills, recording stops with a clear error and
+// the file reads up to its last complete block; the command runs on.
+func TestDiskFull(t *testing.T) {
+	recRequireTool(t, "sysdig")
+	recRequireTracing(t)
+	bin := recXtraceBin(t)
+	dir := t.TempDir()
+	if err := unix.Mount("tmpfs", dir, "tmpfs", 0, "size=1m"); err != nil {
+		recSkipOrFail(t, fmt.Sprintf("cannot mount a small tmpfs: %v", err))
+	}
+	defer unix.Unmount(dir, 0)
+	for _, name := range []string{"full.scap", "full.scap.z"} {
+		capture := filepath.Join(dir, name)
+		flag := "-w"
+		if strings.HasSuffix(name, ".z") {
+			flag = "-zw"
+		}
+		r := recRun(t, dir, nil, bin, flag, capture, "--", "/bin/sh", "-c", "for i in $(seq 3000); do cat /etc/hostname >/dev/null; done; echo finished")
+		if r.code != 1 || !strings.Contains(r.stderr, "no space left on device") {
+			t.Fatalf("%s: exit %d, stderr %q", name, r.code, r.stderr)
+		}
+		if !strings.Contains(r.stdout, "finished") {
+			t.Errorf("%s: the command did not run to its end", name)
+		}
+		m := regexp.MustCompile(`keeps its first (\d+) events`).FindStringSubmatch(r.stderr)
+		if m == nil {
+			t.Fatalf("%s: stderr %q", name, r.stderr)
+		}
+		lines := recSysdigLines(t, dir, capture)
+		if strconv.Itoa(len(lines)) != m[1] || len(lines) == 0 {
+			t.Errorf("%s: sysdig reads %d events, xtrace says %s", name, len(lines), m[1])
+		}
+		os.Remove(capture)
+	}
+}
+
+// TestDuration: -M ends the capture after that many seconds; the command
+// goes on untroubled and xtrace waits for it.
+func TestDuration(t *testing.T) {
+	recRequireTool(t, "sysdig")
+	recRequireTracing(t)
+	bin := recXtraceBin(t)
+	dir := t.TempDir()
+	capture := filepath.Join(dir, "m.scap")
+	start := time.Now()
+	r := recRun(t, dir, nil, bin, "-M", "1", "-w", capture, "--", "/bin/sh", "-c", "cat /etc/hostname; sleep 2; echo late >/dev/null")
+	if r.code != 0 || !strings.Contains(r.stderr, "capture stopped (duration of 1s reached)") {
+		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+	}
+	if time.Since(start) < 2*time.Second {
+		t.Error("xtrace did not wait for the command")
+	}
+	lines := recSysdigLines(t, dir, capture)
+	if !recMatchAny(lines, `< openat fd=3\(<f>/etc/hostname\)`) || recMatchAny(lines, `> execve filename=/usr/bin/echo`) {
+		t.Errorf("capture does not stop at 1s:\n%s", strings.Join(lines, "\n"))
 	}
 }
