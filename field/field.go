@@ -93,6 +93,11 @@ type Field struct {
 
 	// prevTS is the previous timestamp seen by evt.deltatime and -t D.
 	prevTS uint64
+	// cpuSwitch holds the time of the last context switch seen per CPU
+	// and threadTotals the CPU time per thread (thread.exectime,
+	// thread.totexectime).
+	cpuSwitch    []uint64
+	threadTotals map[*inspect.Thread]uint64
 	// tzOff is the zone offset of evt.time and friends, in seconds.
 	tzOff int64
 }

@@ -42,6 +42,8 @@ var oracleFields = []string{
 	"fd.num", "fd.type", "fd.typechar", "fd.name", "fd.directory", "fd.filename", "fd.cip", "fd.sip", "fd.lip",
 	"fd.rip", "fd.cport", "fd.sport", "fd.lport", "fd.rport", "fd.l4proto", "fd.sockfamily", "fd.is_server",
 	"fd.uid", "fd.containername", "fd.containerdirectory", "fd.connected",
+	"evt.abspath", "evt.abspath.dst", "thread.exectime", "thread.totexectime", "thread.nametid",
+	"syslog.message", "fdlist.names", "fdlist.nums", "fdlist.cips", "fdlist.sports",
 }
 
 var oracleCaptures = []string{"libs_curl_google", "falco_cat_write", "bencer_example4_example4-1", "libs_test_ipv6_client"}
