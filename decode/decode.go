@@ -637,7 +637,14 @@ func (d *Decoder) fetch(f *fetch, p *event.Param) error {
 			if err := d.loadFdPair(a0); err != nil {
 				return err
 			}
-			v = d.proc.fdIno(d.c.PID, int(d.fdpair[f.imm]))
+			// source is the first socket, peer its peer: the second.
+			a := d.proc.fdIno(d.c.PID, int(d.fdpair[0]))
+			b := d.proc.fdIno(d.c.PID, int(d.fdpair[1]))
+			ida, idb := d.sock.unixIDs(d.c.PID, a, b)
+			v = ida
+			if f.imm == 1 {
+				v = idb
+			}
 		}
 		d.putInt(p.Type, v)
 	case kPipeino:

@@ -33,9 +33,10 @@
 //   - flags of eventfd, signalfd (mask, flags), timerfd_create (clockid,
 //     flags), inotify_init, accept4 enter: 0 (the driver writes 0).
 //   - unix socket endpoints (socketpair source/peer, unix tuples): the
-//     driver writes kernel struct addresses, which user space cannot see;
-//     decode writes the socket inode numbers instead (stable, unique,
-//     and what procfs writes in the FD list), so endpoints pair up.
+//     driver writes kernel struct addresses; user space sees them hashed
+//     in the Num column of /proc/net/unix, which decode writes (the same
+//     values procfs puts in the capture header's fd tables), or the
+//     socket's inode number when the table does not list it.
 //   - queuepct/queuelen/queuemax of accept on non-TCP sockets: 0 (the
 //     backlog is read with TCP_INFO on the listening socket).
 //   - vm_swap of brk/mmap/munmap: read from /proc/PID/status only when the

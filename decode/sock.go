@@ -1,7 +1,9 @@
 package decode
 
 import (
+	"bytes"
 	"encoding/binary"
+	"strconv"
 
 	"golang.org/x/sys/unix"
 
@@ -86,6 +88,48 @@ func (s *sockets) unixPeerIno(ino uint64) uint64 {
 		attrs = attrs[(l+3)&^3:]
 	}
 	return 0
+}
+
+// unixIDs maps the inodes of two unix sockets to their /proc/net/unix
+// Num values (the hashed kernel addresses), reading the table of pid's
+// network namespace once; an inode not found maps to itself, 0 to 0.
+func (s *sockets) unixIDs(pid int, a, b uint64) (uint64, uint64) {
+	ida, idb := a, b
+	tab := readFile(s.proc.root+"/"+strconv.Itoa(pid)+"/net/unix", s.nlb[:0])
+	s.nlb = tab[:0]
+	first := true
+	for len(tab) > 0 {
+		line := tab
+		if i := bytes.IndexByte(tab, '\n'); i >= 0 {
+			line, tab = tab[:i], tab[i+1:]
+		} else {
+			tab = nil
+		}
+		if first { // header
+			first = false
+			continue
+		}
+		// "Num: RefCount Protocol Flags Type St Inode [Path]"
+		f := bytes.Fields(line)
+		if len(f) < 7 {
+			continue
+		}
+		ino, _ := atou(f[6])
+		if ino != a && ino != b {
+			continue
+		}
+		num, err := strconv.ParseUint(string(bytes.TrimSuffix(f[0], []byte(":"))), 16, 64)
+		if err != nil {
+			continue
+		}
+		if ino == a {
+			ida = num
+		}
+		if ino == b && b != 0 {
+			idb = num
+		}
+	}
+	return ida, idb
 }
 
 // ppmFamily converts a socket family the way socket_family_to_scap does
@@ -247,12 +291,16 @@ func (d *Decoder) tuple(fd int, ua []byte, ulen int, useUser, inbound bool) {
 			*b = binary.LittleEndian.AppendUint16(*b, rport)
 		}
 	case unix.AF_UNIX:
-		// The driver writes kernel addresses of the two unix_sock
-		// structures; inode numbers identify the same endpoints.
+		// The driver writes the kernel addresses of the two unix_sock
+		// structures. User space sees them, hashed, as the Num column
+		// of /proc/net/unix, which is also what the capture header's
+		// fd tables carry; inode numbers stand in when a socket is
+		// missing from the table.
 		var self, peer uint64
 		if linux.Fstat(dup, &s.st) == nil {
-			self = s.st.Ino
-			peer = s.unixPeerIno(self)
+			selfIno := s.st.Ino
+			peerIno := s.unixPeerIno(selfIno)
+			self, peer = s.unixIDs(d.c.PID, selfIno, peerIno)
 		}
 		*b = append(*b, ppmFamily(fam))
 		if inbound {
