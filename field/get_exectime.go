@@ -45,3 +45,39 @@ func getThreadTotexectime(f *Field, e *inspect.Event) bool {
 	f.threadTotals[t] += d
 	return f.setUint(f.threadTotals[t])
 }
+
+// threadCPU is thread.cpu and friends: on procinfo events, the thread's
+// CPU time (user and/or system, in the event's ticks) used since the
+// previous procinfo event this handle saw for it, capped at 100; 0 the
+// first time. Other events have no value.
+func (f *Field) threadCPU(e *inspect.Event, user, system bool) bool {
+	t, ok := thread(e)
+	if !ok || e.Type != event.ProcInfo {
+		return false
+	}
+	var total uint64
+	if user {
+		v, _ := e.ParamUint(0)
+		total += v
+	}
+	if system {
+		v, _ := e.ParamUint(1)
+		total += v
+	}
+	if f.threadTotals == nil {
+		f.threadTotals = map[*inspect.Thread]uint64{}
+	}
+	f.val.Float = 0
+	if last := f.threadTotals[t]; last != 0 {
+		f.val.Float = float64(total - last)
+		if f.val.Float > 100 {
+			f.val.Float = 100
+		}
+	}
+	f.threadTotals[t] = total
+	return true
+}
+
+func getThreadCpu(f *Field, e *inspect.Event) bool       { return f.threadCPU(e, true, true) }
+func getThreadCpuUser(f *Field, e *inspect.Event) bool   { return f.threadCPU(e, true, false) }
+func getThreadCpuSystem(f *Field, e *inspect.Event) bool { return f.threadCPU(e, false, true) }

@@ -27,13 +27,13 @@ func newPrinter(cli *CLI, opts format.Options, out *bufio.Writer) (eventSink, er
 		if err != nil {
 			return nil, err
 		}
-		return &formatPrinter{out: out, quiet: cli.Quiet, line: j.Append, reset: j.ResetColors()}, nil
+		return &formatPrinter{out: out, quiet: cli.Quiet, line: j.Append, reset: j.ResetColors(), debug: cli.Debug}, nil
 	case fmtString != "":
 		c, err := format.NewCustom(fmtString, opts)
 		if err != nil {
 			return nil, err
 		}
-		return &formatPrinter{out: out, quiet: cli.Quiet, line: c.Append, reset: c.ResetColors()}, nil
+		return &formatPrinter{out: out, quiet: cli.Quiet, line: c.Append, reset: c.ResetColors(), debug: cli.Debug}, nil
 	}
 	d := format.NewDefault(opts)
 	return &linePrinter{out: out, quiet: cli.Quiet, line: d.Append}, nil
@@ -47,10 +47,13 @@ type formatPrinter struct {
 	line  func(dst []byte, e *inspect.Event) ([]byte, bool, error)
 	// reset ends the output with sysdig's colour reset.
 	reset bool
+	// debug prints internal events (-D).
+	debug bool
 }
 
 func (p *formatPrinter) Event(e *inspect.Event) error {
-	if p.quiet || e.Hidden() {
+	// -D shows the internal events (procinfo, ...) too.
+	if p.quiet || e.Hidden() && !(p.debug && e.Delivered() && e.Info != nil) {
 		return nil
 	}
 	var ok bool
