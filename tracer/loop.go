@@ -77,7 +77,6 @@ type loop struct {
 	stop        *stopRequest
 	killAt      time.Time
 	res         Result
-	decodeErr   error
 	stbuf       []byte
 }
 
@@ -115,6 +114,26 @@ func newLoop(t *Tracer, pid, cpu int, tree bool) *loop {
 }
 
 func now() int64 { return time.Now().UnixNano() }
+
+// safeRun is run with a last line of defence: a panic in the loop (a bug)
+// kills the traced tree, which cannot run without its tracer, and becomes
+// an error instead of taking xtrace down with a half-written capture.
+func (l *loop) safeRun() (res Result, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			l.killTree()
+			res = l.res
+			err = fmt.Errorf("tracer: internal error: %v (traced processes killed)", r)
+			if l.out != nil {
+				func() {
+					defer func() { recover() }()
+					l.out.close()
+				}()
+			}
+		}
+	}()
+	return l.run()
+}
 
 // run follows the tree until it is gone.
 func (l *loop) run() (Result, error) {
@@ -291,8 +310,11 @@ func (l *loop) emit(raw []byte, err error) {
 	if err != nil {
 		if errors.Is(err, decode.ErrDropped) {
 			l.res.Dropped++
-		} else if l.decodeErr == nil {
-			l.decodeErr = err
+		} else {
+			l.res.DecodeErrors++
+			if l.res.DecodeError == nil {
+				l.res.DecodeError = err
+			}
 		}
 		return
 	}

@@ -74,6 +74,11 @@ type Result struct {
 	// ExecError is the helper's message when the command could not be
 	// executed.
 	ExecError string
+	// DecodeErrors counts events that could not be built for another
+	// reason than the driver's own drops (a bug); DecodeError is the
+	// first one.
+	DecodeErrors int64
+	DecodeError  error
 }
 
 // Tracer follows one launched command. Its methods may be called from any
@@ -184,7 +189,7 @@ func (t *Tracer) run(ready chan<- error) {
 	}
 	ready <- nil
 	<-t.resume
-	t.res, t.err = l.run()
+	t.res, t.err = l.safeRun()
 	if !l.execed && (t.res.ExitCode == exitCannotExec || t.res.ExitCode == exitNotFound) {
 		t.res.ExecError = t.readHelperError()
 	}

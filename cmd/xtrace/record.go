@@ -153,6 +153,9 @@ func runRecord(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
 	if res.ExecError != "" {
 		return &exitError{code: res.ExitCode, err: fmt.Errorf("xtrace: %s", res.ExecError)}
 	}
+	if res.DecodeErrors > 0 {
+		fmt.Fprintf(stderr, "xtrace: %d events could not be built (first: %v)\n", res.DecodeErrors, res.DecodeError)
+	}
 	if writeErr == nil {
 		summary := describeEnd(cli, res, interrupted.load())
 		if summary != "" && (!cli.Quiet || interrupted.load() != 0) {
