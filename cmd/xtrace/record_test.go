@@ -673,6 +673,54 @@ func recCompareStrace(t *testing.T, dir string, argv, lines []string) {
 			t.Errorf("%s: %d calls in the capture, none in strace", name, n)
 		}
 	}
+	// Byte counts of data calls, exactly.
+	exact := map[string][]string{}
+	for _, l := range lines {
+		if m := recSysdigExitRes.FindStringSubmatch(l); m != nil {
+			exact[m[1]] = append(exact[m[1]], m[2])
+		}
+	}
+	theirExact := map[string][]string{}
+	for _, c := range calls {
+		if c.ret != "" && c.ret != "?" {
+			r := c.ret
+			if regexp.MustCompile(`^[A-Z]`).MatchString(r) {
+				r = "-" + strconv.Itoa(int(recErrno(r)))
+			}
+			theirExact[c.name] = append(theirExact[c.name], r)
+		}
+	}
+	for _, name := range []string{"write", "pwrite", "writev", "pread", "sendto", "recvfrom", "sendmsg", "recvmsg"} {
+		a, b := append([]string(nil), exact[name]...), append([]string(nil), theirExact[name]...)
+		sort.Strings(a)
+		sort.Strings(b)
+		if strings.Join(a, " ") != strings.Join(b, " ") {
+			t.Errorf("%s byte counts differ:\ncapture: %v\nstrace:  %v", name, a, b)
+		}
+	}
+	// openat: the same paths with the same flags (strace's names; the
+	// PPM-only O_TMPFILE and O_SYNC quirk bits and O_LARGEFILE left out).
+	var ours2, theirs2 []string
+	opRe := regexp.MustCompile(`< openat fd=\S+ dirfd=\S+ name=(\S+?)(?:\(\S+\))? flags=\d+\(([A-Z_|]+)\)`)
+	for _, l := range lines {
+		if m := opRe.FindStringSubmatch(l); m != nil {
+			ours2 = append(ours2, m[1]+" "+recFlagSet(m[2]))
+		}
+	}
+	stRe := regexp.MustCompile(`^AT_FDCWD, "([^"]*)", ([A-Z_|]+)`)
+	for _, c := range calls {
+		if c.name != "openat" {
+			continue
+		}
+		if m := stRe.FindStringSubmatch(c.args); m != nil {
+			theirs2 = append(theirs2, m[1]+" "+recFlagSet(m[2]))
+		}
+	}
+	sort.Strings(ours2)
+	sort.Strings(theirs2)
+	if strings.Join(ours2, "\n") != strings.Join(theirs2, "\n") {
+		t.Errorf("openat paths and flags differ:\ncapture:\n%s\nstrace:\n%s", strings.Join(ours2, "\n"), strings.Join(theirs2, "\n"))
+	}
 	// Results (success or errno name) of the state-changing calls,
 	// compared as sorted lists (processes interleave differently).
 	for _, name := range []string{"openat", "open", "close", "execve", "pipe", "socket", "bind", "connect",
@@ -932,4 +980,28 @@ func TestDuration(t *testing.T) {
 	if !recMatchAny(lines, `< openat fd=3\(<f>/etc/hostname\)`) || recMatchAny(lines, `> execve filename=/usr/bin/echo`) {
 		t.Errorf("capture does not stop at 1s:\n%s", strings.Join(lines, "\n"))
 	}
+}
+
+// recFlagSet normalises a |-joined flag list for comparison.
+func recFlagSet(s string) string {
+	var out []string
+	for _, f := range strings.Split(s, "|") {
+		switch f {
+		case "O_TMPFILE", "O_SYNC", "O_LARGEFILE", "O_NONE":
+			continue
+		}
+		out = append(out, f)
+	}
+	sort.Strings(out)
+	return strings.Join(out, "|")
+}
+
+// recErrno returns the number of an errno name.
+func recErrno(name string) unix.Errno {
+	for e := unix.Errno(1); e < 150; e++ {
+		if unix.ErrnoName(e) == name {
+			return e
+		}
+	}
+	return 0
 }
