@@ -31,10 +31,6 @@ type procReader struct {
 	buf     []byte
 	st      unix.Stat_t
 	hasSwap bool
-	// nsDepth is the number of pid namespaces xtrace itself is nested in
-	// (entries of its NSpid line); deeper tracees are "in a pid
-	// namespace".
-	nsDepth int
 	cg      cgroupNames
 	fs      *procfs.FS
 }
@@ -45,11 +41,6 @@ func (r *procReader) init(root string) {
 	r.buf = make([]byte, 0, 8192)
 	if b, err := os.ReadFile(root + "/swaps"); err == nil {
 		r.hasSwap = bytes.Count(b, []byte("\n")) > 1
-	}
-	if b, err := os.ReadFile(root + "/self/status"); err == nil {
-		if v, ok := statusField(b, "NSpid:"); ok {
-			r.nsDepth = len(bytes.Fields(v))
-		}
 	}
 	r.cg.init(root)
 	r.fs = procfs.NewFS(root)

@@ -44,13 +44,12 @@ type thread struct {
 // process is a thread group.
 type process struct {
 	pid     int
+	pidfd   int // for signals from other goroutines (see Tracer.Stop)
 	threads int
 	// record is false for the launch helper until its execve: what it
 	// does before is xtrace, not the command.
 	record bool
 }
-
-var debugStops = os.Getenv("XTRACE_DEBUG_STOPS") != ""
 
 // loop is the state of the stop loop; it lives on the tracer thread.
 type loop struct {
@@ -107,8 +106,11 @@ func newLoop(t *Tracer, pid, cpu int, tree bool) *loop {
 		l.spinMin, l.spinMax = t.opts.Spin, t.opts.Spin
 	}
 	l.spin = l.spinMax
-	p := &process{pid: pid, threads: 1}
-	l.procs[pid] = p
+	p := l.newProcess(pid)
+	p.record = false
+	t.sigMu.Lock()
+	t.launchFD, t.wakeFD = p.pidfd, p.pidfd
+	t.sigMu.Unlock()
 	l.threads[pid] = &thread{tid: pid, pid: pid, proc: p, started: true, parent: os.Getpid(), parentPID: os.Getpid()}
 	return l
 }
@@ -256,9 +258,6 @@ func (l *loop) killTree() {
 
 // handle processes one wait4 report.
 func (l *loop) handle(pid int) {
-	if debugStops {
-		fmt.Fprintf(os.Stderr, "stop pid=%d ws=%#x\n", pid, uint32(l.ws))
-	}
 	ws := l.ws
 	th := l.threads[pid]
 	if th == nil {
@@ -422,8 +421,8 @@ func (l *loop) cloneEvent(th *thread, ev int) {
 		th.proc.threads++
 	} else {
 		child.pid = tid
-		child.proc = &process{pid: tid, threads: 1, record: th.proc.record}
-		l.procs[tid] = child.proc
+		child.proc = l.newProcess(tid)
+		child.proc.record = th.proc.record
 	}
 	// The driver's ptid is the child's real parent: the creating thread,
 	// or the creator's own parent for CLONE_THREAD and CLONE_PARENT.
@@ -477,6 +476,90 @@ func (l *loop) startChild(c *thread) {
 		return
 	}
 	l.resume(c, unix.PTRACE_CONT, 0)
+}
+
+// newProcess registers a new thread group with one thread.
+func (l *loop) newProcess(pid int) *process {
+	p := &process{pid: pid, threads: 1, record: true, pidfd: -1}
+	if fd, err := linux.PidfdOpen(pid); err == nil {
+		p.pidfd = fd
+	}
+	l.procs[pid] = p
+	return p
+}
+
+// processGone drops a dead process' pidfd, after pointing Stop at another
+// live process if it was the one Stop would signal.
+func (l *loop) processGone(p *process) {
+	t := l.t
+	t.sigMu.Lock()
+	if t.launchFD == p.pidfd {
+		t.launchFD = -1
+	}
+	if t.wakeFD == p.pidfd {
+		t.wakeFD = -1
+		for _, q := range l.procs {
+			if q.pidfd >= 0 {
+				t.wakeFD = q.pidfd
+				break
+			}
+		}
+	}
+	t.sigMu.Unlock()
+	if p.pidfd >= 0 {
+		linux.Close(p.pidfd)
+		p.pidfd = -1
+	}
+}
+
+// claimOrphans starts new threads whose creator's clone event will never
+// come. Kernel quirk: the child of a fork is attached (and stops) as soon
+// as it exists, but a creator killed by SIGKILL before its
+// PTRACE_EVENT_FORK stop never reports it, so nothing would release the
+// child. When a process dies, such children get their identity from /proc
+// and start.
+func (l *loop) claimOrphans() {
+	for tid, th := range l.threads {
+		if th.started || th.creator != nil || th.proc != nil || !th.firstStop {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + strconv.Itoa(tid) + "/status")
+		if err != nil {
+			continue
+		}
+		tgid := int(statusInt(b, "Tgid:"))
+		ppid := int(statusInt(b, "PPid:"))
+		if p := l.procs[tgid]; p != nil && tgid != tid {
+			if _, alive := l.threads[tgid]; alive {
+				continue // its creator may still report it
+			}
+			th.pid, th.proc = tgid, p
+			p.threads++
+		} else if _, alive := l.threads[ppid]; alive {
+			continue
+		} else {
+			th.pid = tid
+			th.proc = l.newProcess(tid)
+		}
+		th.parent, th.parentPID = ppid, ppid
+		th.call = decode.Call{Nr: unix.SYS_FORK}
+		th.releasable = true
+		l.startChild(th)
+	}
+}
+
+// statusInt returns the decimal value of "Key:" in a status file.
+func statusInt(status []byte, key string) int64 {
+	i := bytes.Index(status, []byte(key))
+	if i < 0 {
+		return 0
+	}
+	v := bytes.TrimSpace(status[i+len(key):])
+	if j := bytes.IndexByte(v, '\n'); j >= 0 {
+		v = v[:j]
+	}
+	n, _ := strconv.ParseInt(string(bytes.TrimSpace(v)), 10, 64)
+	return n
 }
 
 // execEvent handles PTRACE_EVENT_EXEC: th is the thread group leader's id,
@@ -593,7 +676,7 @@ func (l *loop) ignored(th *thread, sig int) bool {
 		return false
 	}
 	bit := uint64(1) << (sig - 1)
-	ign, cgt := sigMask(data, "SigIgn:"), sigMask(data, "SigCgt:")
+	ign, cgt := statusHex(data, "SigIgn:"), statusHex(data, "SigCgt:")
 	if ign&bit != 0 {
 		return true
 	}
@@ -604,7 +687,7 @@ func (l *loop) ignored(th *thread, sig int) bool {
 	return false
 }
 
-func sigMask(status []byte, key string) uint64 {
+func statusHex(status []byte, key string) uint64 {
 	i := bytes.Index(status, []byte(key))
 	if i < 0 {
 		return 0
@@ -651,6 +734,8 @@ func (l *loop) died(th *thread, ws unix.WaitStatus) {
 		if p.threads <= 0 {
 			delete(l.procs, p.pid)
 			l.dec.ProcessGone(p.pid)
+			l.processGone(p)
+			l.claimOrphans()
 		}
 	}
 	if th.tid == l.launch {

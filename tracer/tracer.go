@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -95,6 +96,13 @@ type Tracer struct {
 	endCapture atomic.Pointer[string]
 	reply      *os.File
 	cfgW       *os.File
+
+	// sigMu guards launchFD (pidfd of the launched process while it
+	// lives) and wakeFD (pidfd of some live traced process), which Stop
+	// signals.
+	sigMu    sync.Mutex
+	launchFD int
+	wakeFD   int
 }
 
 type stopRequest struct {
@@ -114,7 +122,7 @@ func Launch(o Options) (*Tracer, error) {
 	if o.FlushEvery <= 0 {
 		o.FlushEvery = 100 * time.Millisecond
 	}
-	t := &Tracer{opts: o, resume: make(chan struct{}), done: make(chan struct{})}
+	t := &Tracer{opts: o, resume: make(chan struct{}), done: make(chan struct{}), launchFD: -1, wakeFD: -1}
 	ready := make(chan error, 1)
 	go t.run(ready)
 	if err := <-ready; err != nil {
@@ -154,12 +162,20 @@ func (t *Tracer) Stop(reason string, sig syscall.Signal, record bool) {
 		// Second request: escalate.
 		t.stopReq.Store(&stopRequest{reason: reason, sig: unix.SIGKILL, record: false})
 	}
-	if t.pid > 0 {
-		// Wake the loop through the tree: the signal produces a stop.
-		unix.Kill(t.pid, unix.SIGCONT)
+	// Signals go through pidfds the loop keeps: a pid of a process that
+	// has exited and been reaped may already belong to someone else.
+	t.sigMu.Lock()
+	defer t.sigMu.Unlock()
+	if t.launchFD >= 0 {
+		linux.PidfdSendSignal(t.launchFD, unix.SIGCONT)
 		if sig != 0 {
-			unix.Kill(t.pid, sig)
+			linux.PidfdSendSignal(t.launchFD, sig)
 		}
+	}
+	if t.wakeFD >= 0 && t.wakeFD != t.launchFD {
+		// The launched process is gone: wake the loop through another
+		// tracee (a traced process stops for any signal).
+		linux.PidfdSendSignal(t.wakeFD, unix.SIGCONT)
 	}
 }
 

@@ -265,3 +265,10 @@ func SeccompSetModeFilter(prog []unix.SockFilter) error {
 	_, _, e := unix.RawSyscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, 0, uintptr(unsafe.Pointer(&fprog)))
 	return errnoErr(e)
 }
+
+// PidfdSendSignal sends sig to the process behind pidfd; it cannot hit a
+// process that reused the pid.
+func PidfdSendSignal(pidfd int, sig unix.Signal) error {
+	_, _, e := unix.RawSyscall6(unix.SYS_PIDFD_SEND_SIGNAL, uintptr(pidfd), uintptr(sig), 0, 0, 0, 0)
+	return errnoErr(e)
+}
