@@ -181,3 +181,42 @@ func TestTraceErrorIs(t *testing.T) {
 		t.Errorf("message %q", got)
 	}
 }
+
+// TestStopAfterLaunchedExit: a daemon outlives the launched command; Stop
+// still reaches the loop (through the daemon's pidfd), and after the
+// grace period the daemon, which cannot run without its tracer, is killed.
+func TestStopAfterLaunchedExit(t *testing.T) {
+	full, free := make(chan *Batch, 4), make(chan *Batch, 4)
+	for _, b := range NewBatches(4, 1<<16) {
+		free <- b
+	}
+	go func() {
+		for b := range full {
+			free <- b
+		}
+	}()
+	defer close(full)
+	path, _ := exec.LookPath("sh")
+	tr, err := Launch(Options{Path: path, Args: []string{"sh", "-c", "(setsid sleep 30 &); exit 0"},
+		Syscalls: seccomp.All(), Full: full, Free: free, PinTracer: true})
+	if err != nil {
+		skipOrFail(t, err.Error())
+	}
+	tr.Start()
+	time.Sleep(500 * time.Millisecond)
+	start := time.Now()
+	tr.Stop("test", unix.SIGTERM, true)
+	res, err := tr.Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ExitCode != 0 {
+		t.Errorf("launched command exit %d, want 0", res.ExitCode)
+	}
+	if res.Killed != 1 {
+		t.Errorf("killed %d threads, want 1 (the daemon)", res.Killed)
+	}
+	if d := time.Since(start); d > stopGrace+2*time.Second {
+		t.Errorf("stopping took %v", d)
+	}
+}
