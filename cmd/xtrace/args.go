@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -59,7 +60,10 @@ func normalizeArgs(args []string, cli *CLI) ([]string, error) {
 				i++
 				val = args[i]
 			}
-			out = appendPrint(out, cli, val)
+			var err error
+			if out, err = appendPrint(out, cli, val); err != nil {
+				return nil, err
+			}
 			continue
 		}
 		if len(a) < 2 || a[0] != '-' || a[1] == '-' {
@@ -99,7 +103,10 @@ func normalizeArgs(args []string, cli *CLI) ([]string, error) {
 					}
 				}
 			case 'p':
-				out = appendPrint(out, cli, val)
+				var err error
+				if out, err = appendPrint(out, cli, val); err != nil {
+					return nil, err
+				}
 			default:
 				out = append(out, "-"+string(c), val)
 			}
@@ -113,22 +120,24 @@ func normalizeArgs(args []string, cli *CLI) ([]string, error) {
 }
 
 // appendPrint handles the value of -p/--print.
-func appendPrint(out []string, cli *CLI, val string) []string {
+func appendPrint(out []string, cli *CLI, val string) ([]string, error) {
 	switch val {
+	case "":
+		return nil, errors.New("empty formatting token")
 	case "c", "container":
 		cli.Preset = "container"
-		return out
+		return out, nil
 	case "k", "kubernetes":
 		cli.Preset = "kubernetes"
-		return out
+		return out, nil
 	case "m", "mesos":
 		cli.Preset = "mesos"
-		return out
+		return out, nil
 	}
 	if isPIDList(val) {
-		return append(out, "--pid", val)
+		return append(out, "--pid", val), nil
 	}
-	return append(out, "--print", val)
+	return append(out, "--print", val), nil
 }
 
 // isPIDList reports whether s is made only of digits and commas (with at

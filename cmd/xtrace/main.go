@@ -63,7 +63,7 @@ type CLI struct {
 	ChiselDirs    []string `name:"chisel-dir" placeholder:"DIR" help:"Also look for chisels in DIR (repeatable; searched before $XTRACE_CHISEL_PATH, ~/.xtrace/chisels and the built-ins)."`
 	Version       bool     `name:"version" help:"Print the version."`
 
-	Filter []string `arg:"" optional:"" name:"filter" help:"Filter expression in sysdig's filter language (words are joined with spaces)."`
+	Filter []string `arg:"" optional:"" name:"filter" help:"Filter expression in sysdig's filter language (words are joined with spaces). Unlike sysdig 0.29.3, and/or may be mixed without parentheses: not binds tighter than and, and tighter than or. Before -- it is a capture filter: only matching events are written."`
 
 	// Filled by normalizeArgs.
 	Chisels []ChiselSpec `kong:"-"`
@@ -105,7 +105,11 @@ func main() {
 
 // runMain parses args, runs xtrace and returns the exit status.
 func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	cli, err := parseArgs(args)
+	cli, err := parseArgsTo(args, stdout)
+	var done *exitError
+	if errors.As(err, &done) {
+		return done.code // --help
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "xtrace: %v\n", err)
 		return 1
@@ -125,25 +129,38 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 // parseArgs turns the command line into a CLI.
-func parseArgs(args []string) (*CLI, error) {
-	var cli CLI
-	norm, err := normalizeArgs(args, &cli)
+func parseArgs(args []string) (*CLI, error) { return parseArgsTo(args, os.Stdout) }
+
+// parseArgsTo is parseArgs with the writer for --help, which prints the
+// usage and returns an *exitError with status 0.
+func parseArgsTo(args []string, stdout io.Writer) (cli *CLI, err error) {
+	var c CLI
+	norm, err := normalizeArgs(args, &c)
 	if err != nil {
 		return nil, err
 	}
-	parser, err := kong.New(&cli,
+	parser, err := kong.New(&c,
 		kong.Name("xtrace"),
 		kong.Description("Record a command's syscalls into a sysdig scap file, and replay scap files like sysdig."),
-		kong.UsageOnError(),
-		kong.Exit(func(int) {}),
+		kong.Writers(stdout, stdout),
+		kong.Exit(func(code int) { panic(&exitError{code: code}) }),
 	)
 	if err != nil {
 		return nil, err
 	}
+	defer func() {
+		if r := recover(); r != nil {
+			ee, ok := r.(*exitError)
+			if !ok {
+				panic(r)
+			}
+			cli, err = nil, ee
+		}
+	}()
 	if _, err := parser.Parse(norm); err != nil {
 		return nil, err
 	}
-	return &cli, nil
+	return &c, nil
 }
 
 // run dispatches to the mode the flags select.
