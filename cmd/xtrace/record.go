@@ -33,9 +33,6 @@ func runRecord(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
 	if cli.PID != "" {
 		return errors.New("xtrace: attaching to running processes (-p) is not supported yet; give the command after --")
 	}
-	if len(cli.Filter) > 0 && cli.Write != "" {
-		return errors.New("xtrace: capture filters are not supported with -w yet; record everything and filter with -r")
-	}
 	path, err := lookCommand(cli.Command[0])
 	if err != nil {
 		return err
@@ -43,7 +40,18 @@ func runRecord(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
 
 	var out recordOutput
 	if cli.Write != "" {
-		out, err = newFileOutput(cli.Write, cli.Compress)
+		match, err := compileFilter(strings.Join(cli.Filter, " "))
+		if err != nil {
+			return err
+		}
+		fo, err := newFileOutput(cli.Write, cli.Compress)
+		if err != nil {
+			return err
+		}
+		out = fo
+		if match != nil {
+			out = newFilterOutput(fo, match, cli.FatFile)
+		}
 	} else {
 		out, err = newLiveOutput(cli, stdout)
 	}
@@ -171,7 +179,11 @@ func runRecord(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
 			writeErr = pe.Err
 		}
 		msg := fmt.Errorf("xtrace: writing %s: %w", cli.Write, writeErr)
-		if fo, ok := out.(*fileOutput); ok {
+		fo, ok := out.(*fileOutput)
+		if f, isf := out.(*filterOutput); isf {
+			fo, ok = f.file, true
+		}
+		if ok {
 			msg = fmt.Errorf("xtrace: writing %s: %w; the capture keeps its first %d events (cut after the last complete block)", cli.Write, writeErr, fo.kept())
 		}
 		return &exitError{code: 1, err: msg}

@@ -194,6 +194,36 @@ func (o *fileOutput) fail(err error) error {
 	return o.err
 }
 
+// writeEvent adds one event (a capture filter decides which); commitEvents
+// moves what was added to the file.
+func (o *fileOutput) writeEvent(cpu uint16, flags uint32, raw []byte) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.done {
+		return nil
+	}
+	if err := o.sw.WriteRaw(cpu, flags, raw); err != nil {
+		return o.fail(err)
+	}
+	return nil
+}
+
+func (o *fileOutput) commitEvents() error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.done {
+		return nil
+	}
+	return o.commit(false)
+}
+
+// failure returns the error that stopped the output, if any.
+func (o *fileOutput) failure() error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.err
+}
+
 func (o *fileOutput) finishEarly() {
 	o.mu.Lock()
 	defer o.mu.Unlock()

@@ -513,7 +513,8 @@ func recCheckCapture(t *testing.T, bin, dir, capture string) []string {
 	return want
 }
 
-// recCountEvents counts the event blocks of a capture.
+// recCountEvents counts the event blocks of a capture that tshark shows
+// (it skips flagged EVF blocks).
 func recCountEvents(t *testing.T, path string) int {
 	t.Helper()
 	f, err := os.Open(path)
@@ -527,14 +528,16 @@ func recCountEvents(t *testing.T, path string) int {
 	}
 	n := 0
 	for {
-		_, err := rd.Next()
+		ev, err := rd.Next()
 		if err == io.EOF {
 			return n
 		}
 		if err != nil {
 			t.Fatalf("reading %s: %v", path, err)
 		}
-		n++
+		if ev.DumpFlags == 0 {
+			n++
+		}
 	}
 }
 
@@ -1004,4 +1007,32 @@ func recErrno(name string) unix.Errno {
 		}
 	}
 	return 0
+}
+
+// TestCaptureFilter: with a filter, -w writes only the matching events;
+// with -F the state-changing ones are kept too, flagged state-only, so a
+// replay still names processes and fds.
+func TestCaptureFilter(t *testing.T) {
+	recRequireTool(t, "gcc", "sysdig", "tshark")
+	recRequireTracing(t)
+	bin := recXtraceBin(t)
+	dir := t.TempDir()
+	w := recWorkload{c: map[string]string{"fileio": recFileIOC}}
+	recPrepare(t, &w, dir)
+	capture := filepath.Join(dir, "f.scap")
+	if r := recRun(t, dir, nil, bin, "-w", capture, "evt.type=write", "--", "./fileio"); r.code != 3 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	all := recCheckCapture(t, bin, dir, capture)
+	if len(all) == 0 || len(recSysdigLines(t, dir, capture, "evt.type=write")) != len(all) {
+		t.Errorf("the capture holds events that do not match:\n%s", strings.Join(all, "\n"))
+	}
+	fat := filepath.Join(dir, "fat.scap")
+	if r := recRun(t, dir, nil, bin, "-F", "-w", fat, "evt.type=write", "--", "./fileio"); r.code != 3 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	lines := recCheckCapture(t, bin, dir, fat)
+	if len(lines) != len(all) || !recMatchAny(lines, `fileio \(\d+\) > write fd=3\(<f>/\S+/data.txt\) size=11`) {
+		t.Errorf("fat capture prints:\n%s", strings.Join(lines, "\n"))
+	}
 }
