@@ -17,7 +17,6 @@ import (
 
 	"xtrace/procfs"
 	"xtrace/scap"
-	"xtrace/seccomp"
 	"xtrace/tracer"
 )
 
@@ -69,7 +68,7 @@ func runRecord(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
 	t, err := tracer.Launch(tracer.Options{
 		Path:       path,
 		Args:       cli.Command,
-		Syscalls:   seccomp.All(),
+		Syscalls:   captureSyscalls(strings.Join(cli.Filter, " ")),
 		NoNewPrivs: noNewPrivs,
 		Snaplen:    cli.Snaplen,
 		PinTracer:  os.Getenv("XTRACE_PIN") != "0",

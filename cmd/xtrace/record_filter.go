@@ -3,11 +3,14 @@ package main
 import (
 	"errors"
 	"io"
+	"strings"
 	"sync"
 
 	"xtrace/event"
+	"xtrace/filter"
 	"xtrace/inspect"
 	"xtrace/scap"
+	"xtrace/seccomp"
 	"xtrace/tracer"
 )
 
@@ -138,4 +141,69 @@ func (o *filterOutput) close() error {
 func (o *filterOutput) abort() {
 	o.pw.CloseWithError(errors.New("aborted"))
 	o.file.abort()
+}
+
+// captureSyscalls narrows the traced syscalls to those a capture filter
+// can match: a top-level conjunct "evt.type=NAME" or "evt.type in (...)"
+// limits them to the syscalls whose events carry those names; anything
+// else keeps every syscall. The tracer adds the state-changing syscalls
+// (seccomp.Required) whatever this returns, and thread exits and signal
+// deliveries are recorded regardless, so a narrowed capture replays with
+// the same processes and fds; syscalls left out cost no stop at all.
+func captureSyscalls(expr string) seccomp.Set {
+	all := seccomp.All()
+	if strings.TrimSpace(expr) == "" {
+		return all
+	}
+	f, err := filter.Compile(expr, nil)
+	if err != nil {
+		return all
+	}
+	set, ok := syscallsOf(f.AST())
+	if !ok {
+		return all
+	}
+	return set
+}
+
+// syscallsOf returns the syscalls n can match and whether n restricts
+// them at all.
+func syscallsOf(n filter.Node) (seccomp.Set, bool) {
+	switch n := n.(type) {
+	case *filter.BinaryExpr:
+		x, xok := syscallsOf(n.X)
+		y, yok := syscallsOf(n.Y)
+		switch {
+		case n.Op == filter.And && xok && yok:
+			for i := range x {
+				x[i] &= y[i]
+			}
+			return x, true
+		case n.Op == filter.And && xok:
+			return x, true
+		case n.Op == filter.And && yok:
+			return y, true
+		case n.Op == filter.Or && xok && yok:
+			x.Union(&y)
+			return x, true
+		}
+	case *filter.Check:
+		if n.Field != "evt.type" || (n.Op != filter.OpEq && n.Op != filter.OpIn) {
+			break
+		}
+		var set seccomp.Set
+		for _, v := range n.Values {
+			for _, sc := range event.Syscalls() {
+				name := event.SCName(sc.SC)
+				if !sc.Generic() {
+					name = event.Info(sc.Enter).Name
+				}
+				if name == v.Text {
+					set.Add(sc.Nr)
+				}
+			}
+		}
+		return set, true
+	}
+	return seccomp.Set{}, false
 }
