@@ -16,7 +16,10 @@
 //	syscall-exit-stop (SIGTRAP|0x80)      PTRACE_GET_SYSCALL_INFO → return value
 //	                                      exit event; PTRACE_CONT
 //
-// and syscalls the filter allows cost nothing. Thread creation
+// and syscalls the filter allows cost nothing. Generic syscalls that never
+// wait (decode.FlowInstant: getpid, newfstatat, rt_sigprocmask, ...) cost
+// one stop: their exit event carries no return value, so it is written
+// with the enter event and the call resumes with PTRACE_CONT. Thread creation
 // (PTRACE_EVENT_FORK/VFORK/CLONE plus the child's first PTRACE_EVENT_STOP),
 // exec (PTRACE_EVENT_EXEC, including the tid change of a non-leader
 // thread), thread exit (PTRACE_EVENT_EXIT, then the wait status), signal
@@ -26,7 +29,21 @@
 // Kernel facts the loop relies on are written next to the code that
 // handles them. The loop allocates nothing per stop: threads are created
 // at clone time, registers and siginfo land in fields of the tracer, and
-// events are appended to a recycled [Batch].
+// events are appended to a recycled [Batch] under an uncontended mutex; a
+// flusher goroutine hands partial batches to the writer, so the stop path
+// never waits for a goroutine hand-off or a file write.
+//
+// # Speed
+//
+// On the reference VM a stop costs about as much as two context switches
+// (10-12 µs); a ptrace recorder cannot go below two stops for a syscall
+// whose result it records. What the loop does about the rest: one
+// PTRACE_GET_SYSCALL_INFO per stop, one process_vm_readv per buffer, fd
+// lookups on a pidfd_getfd duplicate instead of /proc, and the tracer
+// thread pinned to its CPU (Options.PinTracer), which makes the scheduler
+// wake tracer and tracees on one CPU without restricting the tracees.
+// Polling wait4(WNOHANG) before blocking (Options.Spin) only pays when the
+// two run on different CPUs, and is off when pinned.
 //
 // # Failure policy
 //
