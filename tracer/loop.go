@@ -111,7 +111,10 @@ func newLoop(t *Tracer, pid, cpu int, tree bool) *loop {
 	t.sigMu.Lock()
 	t.launchFD, t.wakeFD = p.pidfd, p.pidfd
 	t.sigMu.Unlock()
-	l.threads[pid] = &thread{tid: pid, pid: pid, proc: p, started: true, parent: os.Getpid(), parentPID: os.Getpid()}
+	l.threads[pid] = &thread{tid: pid, pid: pid, proc: p, started: true,
+		// The helper was forked by this (the tracer) thread: its real parent
+		// as the driver reports it is this thread.
+		parent: linux.Gettid(), parentPID: os.Getpid()}
 	return l
 }
 
