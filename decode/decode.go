@@ -71,6 +71,14 @@ type Call struct {
 	pathOK   bool
 }
 
+// Fork returns a copy of c for a new thread: the same syscall and
+// arguments, none of c's per-call buffers (which a copy must not share).
+func (c *Call) Fork() Call {
+	n := *c
+	n.path, n.pathAddr, n.pathOK = nil, 0, false
+	return n
+}
+
 // operand names where a fetch takes a value from.
 type operand uint8
 

@@ -417,7 +417,7 @@ func (l *loop) cloneEvent(th *thread, ev int) {
 	}
 	flags := th.call.CloneFlags
 	child.creator = th
-	child.call = th.call
+	child.call = th.call.Fork()
 	if flags&decode.CloneThread != 0 {
 		child.pid = th.pid
 		child.proc = th.proc
