@@ -240,3 +240,29 @@ func BenchmarkDecodeOpenat(b *testing.B) {
 		d.Exit(2, c)
 	}
 }
+
+// TestForkDoesNotShareBuffers: a new thread starts from a copy of its
+// creator's call; the two must not write into one path buffer.
+func TestForkDoesNotShareBuffers(t *testing.T) {
+	d := New(Options{})
+	defer d.Close()
+	long, short := cstr("/lib/x86_64-linux-gnu/libc.so.6"), cstr("/etc/hosts")
+	parent := self()
+	parent.Nr, parent.Args = unix.SYS_OPENAT, [6]uint64{uint64(0xffffff9c), ptr(long), 0}
+	if _, err := d.Enter(1, parent); err != nil {
+		t.Fatal(err)
+	}
+	child := parent.Fork()
+	child.Args[1] = ptr(short)
+	if _, err := d.Enter(2, &child); err != nil {
+		t.Fatal(err)
+	}
+	parent.Ret = -2
+	raw, err := d.Exit(3, parent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ps := params(t, raw); string(ps[2]) != "/lib/x86_64-linux-gnu/libc.so.6\x00" {
+		t.Errorf("parent's exit path %q", ps[2])
+	}
+}
