@@ -27,6 +27,12 @@ type eventSink interface {
 
 // runReplay reads a capture and prints its events.
 func runReplay(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
+	return replayFrom(ctx, cli, nil, stdout, stderr)
+}
+
+// replayFrom is runReplay reading the capture from src, or from the file
+// cli.Read names when src is nil (benchmarks replay from memory).
+func replayFrom(ctx context.Context, cli *CLI, src io.Reader, stdout, stderr io.Writer) error {
 	opts, err := printOptions(cli)
 	if err != nil {
 		return err
@@ -35,12 +41,15 @@ func runReplay(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	f, err := os.Open(cli.Read)
-	if err != nil {
-		return fmt.Errorf("xtrace: %w", err)
+	if src == nil {
+		f, err := os.Open(cli.Read)
+		if err != nil {
+			return fmt.Errorf("xtrace: %w", err)
+		}
+		defer f.Close()
+		src = f
 	}
-	defer f.Close()
-	rd, err := scap.NewReader(f)
+	rd, err := scap.NewReader(src)
 	if err != nil {
 		return fmt.Errorf("xtrace: %s: %w", cli.Read, err)
 	}
