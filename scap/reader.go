@@ -2,6 +2,7 @@ package scap
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -15,8 +16,15 @@ import (
 // Reader reads a capture block by block. Create it with NewReader, which
 // reads the first section's header; then call Next until it returns io.EOF.
 // After the first error every call returns that error.
+//
+// Blocks are read straight into one large buffer and handed out as slices
+// of it, so an event costs no copy between the file and the decoder.
 type Reader struct {
-	br      *bufio.Reader
+	src     io.Reader
+	srcErr  error  // sticky error of src
+	buf     []byte // unread input is buf[rpos:wpos]
+	rpos    int
+	wpos    int
 	off     int64 // offset of the next unread byte
 	blkOff  int64 // offset of the block being decoded
 	hdr     *Header
@@ -27,30 +35,86 @@ type Reader struct {
 	pendingTyp uint32
 	pendingLen uint32
 
-	hdrBuf [8]byte
-	buf    []byte // block body, reused
-	conv   []byte // v1 event converted to v2, reused
-	ev     Event
+	empty int // consecutive empty reads from src
+
+	conv []byte // v1 event converted to v2, reused
+	ev   Event
 }
+
+// readBufSize is the size of the read buffer: large enough that reads
+// from a file are few and most blocks are whole in it. A block larger
+// than the buffer grows it.
+const readBufSize = 256 << 10
 
 // NewReader returns a Reader for the capture in r, which may be
 // gzip-compressed (one or several concatenated members). It reads the
 // section header and the metadata blocks up to the first event.
 func NewReader(r io.Reader) (*Reader, error) {
-	br := bufio.NewReaderSize(r, 1<<16)
-	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-		zr, err := gzip.NewReader(br)
+	rd := &Reader{src: r, buf: make([]byte, readBufSize), ev: Event{params: make([]uint32, 0, 32)}}
+	rd.fill(2)
+	if rd.wpos >= 2 && rd.buf[0] == 0x1f && rd.buf[1] == 0x8b {
+		// The bytes read so far are the start of the gzip stream.
+		head := bytes.NewReader(append([]byte(nil), rd.buf[:rd.wpos]...))
+		var in io.Reader = head
+		if rd.srcErr == nil {
+			in = io.MultiReader(head, r)
+		} else if rd.srcErr != io.EOF {
+			in = io.MultiReader(head, errReader{rd.srcErr})
+		}
+		zr, err := gzip.NewReader(bufio.NewReaderSize(in, 1<<16))
 		if err != nil {
 			return nil, &FormatError{Msg: "reading gzip header", Err: err}
 		}
-		br = bufio.NewReaderSize(zr, 1<<16)
+		rd.src, rd.srcErr, rd.rpos, rd.wpos = zr, nil, 0, 0
 	}
-	rd := &Reader{br: br, ev: Event{params: make([]uint32, 0, 32)}}
 	if err := rd.readSection(true); err != nil {
 		rd.err = err
 		return nil, err
 	}
 	return rd, nil
+}
+
+// errReader returns err from every Read.
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }
+
+// fill makes at least n bytes available in buf[rpos:wpos], reading from
+// src; it returns false (with srcErr set) when the input ends or fails
+// first. The buffer grows for blocks larger than it, by at most
+// growStep at a time, so a corrupt length on a short input fails before
+// the whole length is allocated.
+func (r *Reader) fill(n int) bool {
+	const growStep = 1 << 20
+	for r.wpos-r.rpos < n {
+		if r.srcErr != nil {
+			return false
+		}
+		if len(r.buf)-r.rpos < n {
+			if r.rpos > 0 {
+				r.wpos = copy(r.buf, r.buf[r.rpos:r.wpos])
+				r.rpos = 0
+			}
+			if len(r.buf) < n && r.wpos == len(r.buf) {
+				grow := min(n-len(r.buf), max(len(r.buf), growStep))
+				r.buf = append(r.buf, make([]byte, grow)...)
+				r.buf = r.buf[:cap(r.buf)]
+			}
+		}
+		got, err := r.src.Read(r.buf[r.wpos:])
+		r.wpos += got
+		if err != nil {
+			r.srcErr = err
+		} else if got == 0 {
+			r.empty++
+			if r.empty >= 100 {
+				r.srcErr = io.ErrNoProgress
+			}
+		} else {
+			r.empty = 0
+		}
+	}
+	return true
 }
 
 // Header returns the metadata of the current section. A new section (a
@@ -157,15 +221,18 @@ func (r *Reader) blockHeader() (typ, total uint32, err error) {
 		return r.pendingTyp, r.pendingLen, nil
 	}
 	r.blkOff = r.off
-	h := r.hdrBuf[:]
-	n, err := io.ReadFull(r.br, h)
-	r.off += int64(n)
-	if n == 0 && (err == io.EOF) {
-		return 0, 0, io.EOF
+	if !r.fill(8) {
+		got := r.wpos - r.rpos
+		r.rpos = r.wpos
+		r.off += int64(got)
+		if got == 0 && r.srcErr == io.EOF {
+			return 0, 0, io.EOF
+		}
+		return 0, 0, r.readErr("", "block header", 8, got, r.srcErr)
 	}
-	if err != nil {
-		return 0, 0, r.readErr("", "block header", 8, n, err)
-	}
+	h := r.buf[r.rpos : r.rpos+8]
+	r.rpos += 8
+	r.off += 8
 	typ = binary.LittleEndian.Uint32(h)
 	total = binary.LittleEndian.Uint32(h[4:])
 	if total < 12 || total%4 != 0 {
@@ -174,35 +241,23 @@ func (r *Reader) blockHeader() (typ, total uint32, err error) {
 	return typ, total, nil
 }
 
-// readBody reads n bytes (a block body with its padding and trailer) into
-// the reusable buffer. Large requests grow the buffer step by step, so a
-// corrupt length on a short file fails before allocating it all.
+// readBody returns the next n bytes (a block body with its padding and
+// trailer), a slice of the read buffer valid until the next read.
 func (r *Reader) readBody(n int, block string) ([]byte, error) {
-	if cap(r.buf) >= n {
-		r.buf = r.buf[:n]
-		got, err := io.ReadFull(r.br, r.buf)
+	if !r.fill(n) {
+		got := r.wpos - r.rpos
+		r.rpos = r.wpos
 		r.off += int64(got)
-		if err != nil {
-			return nil, r.readErr(block, "block body", n, got, err)
+		err := r.srcErr
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
 		}
-		return r.buf, nil
+		return nil, r.readErr(block, "block body", n, got, err)
 	}
-	const step = 1 << 20
-	r.buf = r.buf[:0]
-	for len(r.buf) < n {
-		chunk := n - len(r.buf)
-		if chunk > step {
-			chunk = step
-		}
-		start := len(r.buf)
-		r.buf = append(r.buf, make([]byte, chunk)...)
-		got, err := io.ReadFull(r.br, r.buf[start:])
-		r.off += int64(got)
-		if err != nil {
-			return nil, r.readErr(block, "block body", n, start+got, err)
-		}
-	}
-	return r.buf, nil
+	body := r.buf[r.rpos : r.rpos+n : r.rpos+n]
+	r.rpos += n
+	r.off += int64(n)
+	return body, nil
 }
 
 func (r *Reader) readErr(block, what string, want, got int, err error) error {
