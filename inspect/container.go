@@ -156,7 +156,13 @@ func containerFromCgroups(cgroups []string) (string, int) {
 // noteContainer registers the container of t (from its cgroups) when the
 // table does not know it yet, as the container engines do for captures.
 func (in *Inspector) noteContainer(t *Thread) {
-	id, typ := containerFromCgroups(t.Cgroups)
+	var id string
+	var typ int
+	if t.cg != nil {
+		id, typ = t.cg.container()
+	} else {
+		id, typ = containerFromCgroups(t.Cgroups)
+	}
 	t.ContainerID = id
 	if id == "" || in.containers[id] != nil {
 		return
@@ -199,10 +205,36 @@ func (e *Event) threadInfoCreate() *Thread {
 // the table and the event gets a placeholder thread named after it.
 func parseContainerJSON(in *Inspector, e *Event) {
 	p := trimNUL(e.param(0))
+	c := in.containerJSON[string(p)]
+	if c == nil {
+		if c = decodeContainerJSON(in, e, p); c == nil {
+			return
+		}
+		if len(in.containerJSON) >= maxContainerJSONMemo {
+			clear(in.containerJSON)
+		}
+		in.containerJSON[string(p)] = c
+	}
+	if c.LookupState != 1 {
+		e.filteredOut = true
+	}
+	e.tinfo = containerThread(in, c.ID)
+	in.containers[c.ID] = c
+}
+
+// maxContainerJSONMemo bounds the number of container JSON payloads the
+// inspector remembers: a capture repeats the same few (one per container
+// per file or section), and a Container is never modified once in the
+// table, so an identical payload reuses the Container decoded from it.
+const maxContainerJSONMemo = 64
+
+// decodeContainerJSON decodes a container event's JSON, or fails the
+// event (and returns nil) as sysdig does.
+func decodeContainerJSON(in *Inspector, e *Event, p []byte) *Container {
 	var root any
 	if err := json.Unmarshal(p, &root); err != nil {
 		in.fail(e, "Invalid JSON encountered while parsing container info: "+string(p), err)
-		return
+		return nil
 	}
 	obj, ok := root.(map[string]any)
 	var m map[string]any
@@ -215,7 +247,7 @@ func parseContainerJSON(in *Inspector, e *Event) {
 	if !ok {
 		// jsoncpp throws when indexing a value that is not an object.
 		in.fail(e, "container info is not a JSON object: "+string(p), nil)
-		return
+		return nil
 	}
 	c := &Container{LookupState: 1, JSON: m}
 	c.ID, _ = jsonString(m["id"])
@@ -248,11 +280,7 @@ func parseContainerJSON(in *Inspector, e *Event) {
 	if s, ok := m["ip"].(string); ok {
 		c.IP = parseIPv4Host(s)
 	}
-	if c.LookupState != 1 {
-		e.filteredOut = true
-	}
-	e.tinfo = containerThread(in, c.ID)
-	in.containers[c.ID] = c
+	return c
 }
 
 func trimNUL(p []byte) []byte {

@@ -33,9 +33,8 @@ import (
 
 // Inspector holds the state of one capture.
 type Inspector struct {
-	threads    map[int64]*Thread
-	lastTID    int64
-	lastThread *Thread
+	threads map[int64]*Thread
+	tcache  [threadCacheSize]threadCacheEntry // see lookup
 
 	// Machine and Interfaces come from the capture header.
 	Machine    *scap.MachineInfo
@@ -47,6 +46,10 @@ type Inspector struct {
 	// list loaded so far (sinsp never clears it between sections).
 	serverPorts map[uint16]bool
 	containers  map[string]*Container
+	cgroups     map[string]*cgroupsInfo // see Thread.setCgroups
+	// containerJSON maps container event payloads to what they decoded
+	// to (see parseContainerJSON).
+	containerJSON map[string]*Container
 
 	filter       func(*Event) bool
 	resolvePorts bool
@@ -87,12 +90,14 @@ func New(h *scap.Header) *Inspector { return NewWithConfig(h, Config{}) }
 // NewWithConfig is New with settings.
 func NewWithConfig(h *scap.Header, c Config) *Inspector {
 	in := &Inspector{
-		syslog:       syslogDecoder{priority: -1},
-		serverPorts:  map[uint16]bool{},
-		users:        map[uint32]*scap.User{},
-		groups:       map[uint32]*scap.Group{},
-		containers:   map[string]*Container{},
-		resolvePorts: c.ResolvePorts,
+		syslog:        syslogDecoder{priority: -1},
+		serverPorts:   map[uint16]bool{},
+		users:         map[uint32]*scap.User{},
+		groups:        map[uint32]*scap.Group{},
+		containers:    map[string]*Container{},
+		cgroups:       map[string]*cgroupsInfo{},
+		containerJSON: map[string]*Container{},
+		resolvePorts:  c.ResolvePorts,
 	}
 	in.Reset(h)
 	return in
@@ -112,7 +117,7 @@ func (in *Inspector) SetFilter(f func(*Event) bool) { in.filter = f }
 func (in *Inspector) Reset(h *scap.Header) {
 	in.section++
 	in.threads = map[int64]*Thread{}
-	in.lastTID, in.lastThread = 0, nil
+	clear(in.tcache[:])
 	in.tidToRemove = -1
 	in.fdsToRemove = in.fdsToRemove[:0]
 	in.firstTS, in.lastTS, in.prevTS = 0, 0, 0

@@ -74,7 +74,8 @@ type Thread struct {
 	PrevEventTS uint64
 
 	in       *Inspector
-	cwd      string // meaningful on the main thread
+	cg       *cgroupsInfo // what Cgroups was parsed from, nil if unknown
+	cwd      string       // meaningful on the main thread
 	fdtable  FDTable
 	nchilds  uint64
 	mainRef  *Thread // cached main thread (sinsp's weak pointer)
@@ -319,7 +320,48 @@ func (t *Thread) setEnv(b []byte) {
 // setCgroups parses "subsys=path\0..." entries the way sinsp does. An
 // entry without '=' ends the parse.
 func (t *Thread) setCgroups(b []byte) {
-	cg := t.Cgroups[:0:0]
+	if t.in == nil {
+		t.Cgroups, t.cg = parseCgroups(b), nil
+		return
+	}
+	in := t.in
+	cg := in.cgroups[string(b)]
+	if cg == nil {
+		if len(in.cgroups) >= maxCgroupsMemo {
+			clear(in.cgroups)
+		}
+		cg = &cgroupsInfo{list: parseCgroups(b)}
+		in.cgroups[string(b)] = cg
+	}
+	t.Cgroups, t.cg = cg.list, cg
+}
+
+// cgroupsInfo is one parsed cgroups parameter, shared by the threads that
+// carry the same one (a process' threads and children nearly always do)
+// with the container found in it.
+type cgroupsInfo struct {
+	list     []string // never modified once shared
+	found    bool     // container and ctype are known
+	ctype    int
+	containr string
+}
+
+// maxCgroupsMemo bounds the number of distinct cgroups parameters the
+// inspector remembers.
+const maxCgroupsMemo = 256
+
+// container returns the container of the cgroups (see
+// containerFromCgroups), computed once.
+func (c *cgroupsInfo) container() (string, int) {
+	if !c.found {
+		c.containr, c.ctype = containerFromCgroups(c.list)
+		c.found = true
+	}
+	return c.containr, c.ctype
+}
+
+func parseCgroups(b []byte) []string {
+	var cg []string
 	for len(b) > 0 {
 		i := indexNUL(b)
 		entry := string(b[:i])
@@ -339,13 +381,16 @@ func (t *Thread) setCgroups(b []byte) {
 		case "io":
 			subsys = "blkio"
 		}
-		cg = append(cg, subsys+"="+path)
+		if len(subsys) != eq {
+			entry = subsys + "=" + path
+		}
+		cg = append(cg, entry)
 		if i == len(b) {
 			break
 		}
 		b = b[i+1:]
 	}
-	t.Cgroups = cg
+	return cg
 }
 
 // setCwd changes the process' working directory: path (plen being the
@@ -414,14 +459,34 @@ func (in *Inspector) NumThreads() int { return len(in.threads) }
 
 // lookup returns the thread with tid, or nil, without creating it.
 func (in *Inspector) lookup(tid int64) *Thread {
-	if tid == in.lastTID && in.lastThread != nil && !in.lastThread.removed {
-		return in.lastThread
+	c := &in.tcache[uint64(tid)&(threadCacheSize-1)]
+	if c.ok && c.tid == tid {
+		return c.t
 	}
 	t := in.threads[tid]
-	if t != nil {
-		in.lastTID, in.lastThread = tid, t
-	}
+	c.tid, c.t, c.ok = tid, t, true
 	return t
+}
+
+// threadCacheSize is the number of slots of the thread cache, a power of
+// two. Captures interleave hundreds of threads (procinfo events visit
+// them all, many for threads that are gone), so a single last-thread
+// cache misses most of the time; a direct-mapped cache indexed by the
+// tid's low bits spares most events the map's hashing.
+const threadCacheSize = 1024
+
+// threadCacheEntry is one slot of the thread cache: when ok, t is what
+// in.threads holds for tid (nil: no thread). Every change to in.threads
+// updates the slot of the tid it changes.
+type threadCacheEntry struct {
+	tid int64
+	t   *Thread
+	ok  bool
+}
+
+// cacheThread records that the table now holds t (nil: nothing) for tid.
+func (in *Inspector) cacheThread(tid int64, t *Thread) {
+	in.tcache[uint64(tid)&(threadCacheSize-1)] = threadCacheEntry{tid: tid, t: t, ok: true}
 }
 
 // threadRef is sinsp's get_thread_ref for a capture: the thread with tid,
@@ -460,7 +525,7 @@ func (in *Inspector) addThread(t *Thread, fromProcList bool) bool {
 		old.removed = true
 	}
 	in.threads[t.TID] = t
-	in.lastTID, in.lastThread = 0, nil
+	in.cacheThread(t.TID, t)
 	return true
 }
 
@@ -489,8 +554,8 @@ func (in *Inspector) removeThread(tid int64, force bool) {
 			m.nchilds--
 		}
 	}
-	in.lastTID, in.lastThread = 0, nil
 	delete(in.threads, tid)
+	in.cacheThread(tid, nil)
 	t.removed = true
 	if nchilds != 0 {
 		in.recreateChildDependencies()
@@ -498,7 +563,6 @@ func (in *Inspector) removeThread(tid int64, force bool) {
 }
 
 func (in *Inspector) recreateChildDependencies() {
-	in.lastTID, in.lastThread = 0, nil
 	for _, t := range in.threads {
 		t.nchilds = 0
 		t.mainRef = nil
