@@ -133,22 +133,34 @@ func (e *Event) decode(raw []byte) error {
 	if d != nil && len(d.Params) < load {
 		load = len(d.Params)
 	}
-	e.params = e.params[:0]
-	off := uint64(evtHeaderLen) + uint64(nparams)*uint64(lenSize)
-	e.params = append(e.params, uint32(off))
-	for i := 0; i < load; i++ {
-		var l uint64
-		if lenSize == 2 {
-			l = uint64(binary.LittleEndian.Uint16(raw[evtHeaderLen+2*i:]))
-		} else {
-			l = uint64(binary.LittleEndian.Uint32(raw[evtHeaderLen+4*i:]))
-		}
-		off += l
-		if off > uint64(evLen) {
-			return fmt.Errorf("param %d of %s event runs past the event's %d bytes", i, typeName(e.Type), evLen)
-		}
-		e.params = append(e.params, uint32(off))
+	if cap(e.params) <= load {
+		e.params = make([]uint32, load+1, max(load+1, 32))
 	}
+	ps := e.params[:load+1]
+	off := uint32(evtHeaderLen) + nparams*lenSize
+	ps[0] = off
+	if lenSize == 2 {
+		lens := raw[evtHeaderLen : evtHeaderLen+2*load]
+		for i := range load {
+			l := uint32(binary.LittleEndian.Uint16(lens[2*i:]))
+			if l > evLen-off {
+				return fmt.Errorf("param %d of %s event runs past the event's %d bytes", i, typeName(e.Type), evLen)
+			}
+			off += l
+			ps[i+1] = off
+		}
+	} else {
+		lens := raw[evtHeaderLen : evtHeaderLen+4*load]
+		for i := range load {
+			l := binary.LittleEndian.Uint32(lens[4*i:])
+			if l > evLen-off {
+				return fmt.Errorf("param %d of %s event runs past the event's %d bytes", i, typeName(e.Type), evLen)
+			}
+			off += l
+			ps[i+1] = off
+		}
+	}
+	e.params = ps
 	return nil
 }
 

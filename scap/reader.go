@@ -147,6 +147,12 @@ func (r *Reader) Next() (*Event, error) {
 
 func (r *Reader) next() (*Event, error) {
 	for {
+		if ev, ok, err := r.nextFast(); ok || err != nil {
+			if ev == nil && err == nil {
+				continue // an event type this version does not know
+			}
+			return ev, err
+		}
 		typ, total, err := r.blockHeader()
 		if err != nil {
 			return nil, err
@@ -176,7 +182,7 @@ func (r *Reader) next() (*Event, error) {
 		if !large && bodyLen > maxEventBlockBody {
 			return nil, r.formatErr(BlockName(typ), fmt.Sprintf("event block length %d exceeds the %d-byte limit of non-large blocks", total, maxEventBlockBody+8), nil)
 		}
-		body, err := r.readBody(int(bodyLen), BlockName(typ))
+		body, err := r.readBody(int(bodyLen), typ)
 		if err != nil {
 			return nil, err
 		}
@@ -213,6 +219,46 @@ func (r *Reader) next() (*Event, error) {
 	}
 }
 
+// nextFast decodes the next block when it is a plain or flagged v2 event
+// block that is whole in the buffer, the common case, without the
+// general path's calls; ok is false when the general path must read the
+// block. An ok result with neither event nor error is a skipped event.
+func (r *Reader) nextFast() (ev *Event, ok bool, err error) {
+	b := r.buf[r.rpos:r.wpos]
+	if r.pending || len(b) < 8 {
+		return nil, false, nil
+	}
+	typ := binary.LittleEndian.Uint32(b)
+	total := binary.LittleEndian.Uint32(b[4:])
+	// The smallest v2 event block: header, cpuid, flags, event header,
+	// trailer, rounded to 4.
+	const minTotal = (8 + 2 + 4 + evtHeaderLen + 4 + 3) &^ 3
+	if typ != BlockEVv2 && typ != BlockEVFv2 || total%4 != 0 || total < minTotal ||
+		total-8 > maxEventBlockBody || int64(total) > int64(len(b)) {
+		return nil, false, nil
+	}
+	r.blkOff = r.off
+	r.rpos += int(total)
+	r.off += int64(total)
+	body := b[8:total:total]
+	ev = &r.ev
+	ev.Offset = r.blkOff
+	ev.CPU = binary.LittleEndian.Uint16(body)
+	ev.DumpFlags = 0
+	raw := body[2:]
+	if typ == BlockEVFv2 {
+		ev.DumpFlags = binary.LittleEndian.Uint32(body[2:])
+		raw = body[6:]
+	}
+	if event.Type(binary.LittleEndian.Uint16(raw[20:])) >= event.NumTypes {
+		return nil, true, nil
+	}
+	if err := ev.decode(raw); err != nil {
+		return nil, true, r.formatErr(BlockName(typ), err.Error(), nil)
+	}
+	return ev, true, nil
+}
+
 // blockHeader returns the type and total length of the next block,
 // io.EOF at a clean end.
 func (r *Reader) blockHeader() (typ, total uint32, err error) {
@@ -243,7 +289,7 @@ func (r *Reader) blockHeader() (typ, total uint32, err error) {
 
 // readBody returns the next n bytes (a block body with its padding and
 // trailer), a slice of the read buffer valid until the next read.
-func (r *Reader) readBody(n int, block string) ([]byte, error) {
+func (r *Reader) readBody(n int, typ uint32) ([]byte, error) {
 	if !r.fill(n) {
 		got := r.wpos - r.rpos
 		r.rpos = r.wpos
@@ -252,7 +298,7 @@ func (r *Reader) readBody(n int, block string) ([]byte, error) {
 		if err == io.EOF {
 			err = io.ErrUnexpectedEOF
 		}
-		return nil, r.readErr(block, "block body", n, got, err)
+		return nil, r.readErr(BlockName(typ), "block body", n, got, err)
 	}
 	body := r.buf[r.rpos : r.rpos+n : r.rpos+n]
 	r.rpos += n
@@ -293,7 +339,7 @@ func (r *Reader) readSection(first bool) error {
 	if total < 28 {
 		return r.formatErr("SHB", fmt.Sprintf("section header length %d, want at least 28", total), nil)
 	}
-	body, err := r.readBody(int(total-8), "SHB")
+	body, err := r.readBody(int(total-8), typ)
 	if err != nil {
 		return err
 	}
@@ -328,7 +374,7 @@ func (r *Reader) readSection(first bool) error {
 			return nil
 		}
 		name := BlockName(typ)
-		body, err := r.readBody(int(total-8), name)
+		body, err := r.readBody(int(total-8), typ)
 		if err != nil {
 			return err
 		}
