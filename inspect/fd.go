@@ -300,7 +300,7 @@ func (fd *FD) setConnected() {
 
 // FDTable is a process' fd table.
 type FDTable struct {
-	fds map[int64]*FD
+	fds idTable[FD]
 }
 
 // Get returns fd num, or nil.
@@ -308,7 +308,7 @@ func (ft *FDTable) Get(num int64) *FD {
 	if ft == nil {
 		return nil
 	}
-	return ft.fds[num]
+	return ft.fds.get(num)
 }
 
 // Len returns the number of open fds.
@@ -316,7 +316,7 @@ func (ft *FDTable) Len() int {
 	if ft == nil {
 		return 0
 	}
-	return len(ft.fds)
+	return ft.fds.len()
 }
 
 // Each calls f for every fd in ascending fd order.
@@ -331,8 +331,8 @@ func (ft *FDTable) Sorted() []*FD {
 	if ft == nil {
 		return nil
 	}
-	out := make([]*FD, 0, len(ft.fds))
-	for _, fd := range ft.fds {
+	out := make([]*FD, 0, ft.fds.len())
+	for fd := range ft.fds.all {
 		out = append(out, fd)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Num < out[j].Num })
@@ -344,18 +344,15 @@ func (ft *FDTable) Sorted() []*FD {
 // existing entry is overwritten, parking it under canceledFD first when a
 // close of it is in progress.
 func (ft *FDTable) add(num int64, fdi *FD) *FD {
-	if ft.fds == nil {
-		ft.fds = make(map[int64]*FD)
-	}
-	old := ft.fds[num]
+	old := ft.fds.get(num)
 	if old == nil {
-		if len(ft.fds) >= maxFDTableSize {
+		if ft.fds.len() >= maxFDTableSize {
 			return nil
 		}
 		n := new(FD)
 		*n = *fdi
 		n.Num = num
-		ft.fds[num] = n
+		ft.fds.put(num, n)
 		return n
 	}
 	if old == fdi {
@@ -367,24 +364,24 @@ func (ft *FDTable) add(num int64, fdi *FD) *FD {
 		parked := new(FD)
 		*parked = *old
 		parked.Num = canceledFD
-		ft.fds[canceledFD] = parked
+		ft.fds.put(canceledFD, parked)
 	}
 	*old = *fdi
 	old.Num = num
 	return old
 }
 
-func (ft *FDTable) erase(num int64) { delete(ft.fds, num) }
+func (ft *FDTable) erase(num int64) { ft.fds.del(num) }
 
-func (ft *FDTable) clear() { ft.fds = nil }
+func (ft *FDTable) clear() { ft.fds = idTable[FD]{} }
 
 // clone returns a deep copy of the table.
 func (ft *FDTable) clone() FDTable {
-	out := FDTable{fds: make(map[int64]*FD, len(ft.fds))}
-	for k, v := range ft.fds {
+	var out FDTable
+	for k, v := range ft.fds.pairs {
 		n := new(FD)
 		*n = *v
-		out.fds[k] = n
+		out.fds.put(k, n)
 	}
 	return out
 }

@@ -33,8 +33,7 @@ import (
 
 // Inspector holds the state of one capture.
 type Inspector struct {
-	threads map[int64]*Thread
-	tcache  [threadCacheSize]threadCacheEntry // see lookup
+	threads idTable[Thread]
 
 	// Machine and Interfaces come from the capture header.
 	Machine    *scap.MachineInfo
@@ -116,8 +115,7 @@ func (in *Inspector) SetFilter(f func(*Event) bool) { in.filter = f }
 // and the set of server ports accumulate as they do in sinsp.
 func (in *Inspector) Reset(h *scap.Header) {
 	in.section++
-	in.threads = map[int64]*Thread{}
-	clear(in.tcache[:])
+	in.threads = idTable[Thread]{}
 	in.tidToRemove = -1
 	in.fdsToRemove = in.fdsToRemove[:0]
 	in.firstTS, in.lastTS, in.prevTS = 0, 0, 0

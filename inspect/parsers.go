@@ -329,7 +329,7 @@ func parseCloneExit(in *Inspector, e *Event) {
 		t.PID = childTID
 		if ft := pt.FDs(); ft != nil {
 			t.fdtable = ft.clone()
-			for _, fd := range t.fdtable.fds {
+			for fd := range t.fdtable.fds.all {
 				fd.Flags |= FDIsCloned
 			}
 		}
@@ -931,7 +931,7 @@ func guessRole(t *Thread, fd *FD, incoming bool) {
 	dport, sport := fd.sock.u16(v4DPort), fd.sock.u16(v4SPort)
 	bound, client := false, false
 	if ft != nil {
-		for _, o := range ft.fds {
+		for o := range ft.fds.all {
 			switch o.Type {
 			case FDIPv4Sock:
 				if o.sock.u16(v4DPort) == dport {
@@ -944,7 +944,7 @@ func guessRole(t *Thread, fd *FD, incoming bool) {
 			}
 		}
 		if bound {
-			for _, o := range ft.fds {
+			for o := range ft.fds.all {
 				if o.Type == FDIPv4Sock && o.sock.u16(v4SPort) == sport {
 					client = true
 				}

@@ -110,8 +110,8 @@ func (fd *FD) markTracer() {
 // whose local port is a listening port becomes a server socket with its
 // tuple turned remote→local, every other one a client socket.
 func (in *Inspector) fixSocketsFromProc() {
-	for _, t := range in.threads {
-		for _, fd := range t.fdtable.fds {
+	for t := range in.threads.all {
+		for fd := range t.fdtable.fds.all {
 			if fd.Type != FDIPv4Sock {
 				continue
 			}

@@ -438,13 +438,13 @@ func (t *Thread) initFromProc(p *scap.Proc) {
 // returns false. Threads created by f (for example through Main) are not
 // visited.
 func (in *Inspector) Threads(f func(*Thread) bool) {
-	tids := make([]int64, 0, len(in.threads))
-	for tid := range in.threads {
+	tids := make([]int64, 0, in.threads.len())
+	for tid := range in.threads.keys {
 		tids = append(tids, tid)
 	}
 	sort.Slice(tids, func(i, j int) bool { return tids[i] < tids[j] })
 	for _, tid := range tids {
-		t := in.threads[tid]
+		t := in.threads.get(tid)
 		if t == nil {
 			continue
 		}
@@ -455,39 +455,10 @@ func (in *Inspector) Threads(f func(*Thread) bool) {
 }
 
 // NumThreads returns the number of threads in the table.
-func (in *Inspector) NumThreads() int { return len(in.threads) }
+func (in *Inspector) NumThreads() int { return in.threads.len() }
 
 // lookup returns the thread with tid, or nil, without creating it.
-func (in *Inspector) lookup(tid int64) *Thread {
-	c := &in.tcache[uint64(tid)&(threadCacheSize-1)]
-	if c.ok && c.tid == tid {
-		return c.t
-	}
-	t := in.threads[tid]
-	c.tid, c.t, c.ok = tid, t, true
-	return t
-}
-
-// threadCacheSize is the number of slots of the thread cache, a power of
-// two. Captures interleave hundreds of threads (procinfo events visit
-// them all, many for threads that are gone), so a single last-thread
-// cache misses most of the time; a direct-mapped cache indexed by the
-// tid's low bits spares most events the map's hashing.
-const threadCacheSize = 1024
-
-// threadCacheEntry is one slot of the thread cache: when ok, t is what
-// in.threads holds for tid (nil: no thread). Every change to in.threads
-// updates the slot of the tid it changes.
-type threadCacheEntry struct {
-	tid int64
-	t   *Thread
-	ok  bool
-}
-
-// cacheThread records that the table now holds t (nil: nothing) for tid.
-func (in *Inspector) cacheThread(tid int64, t *Thread) {
-	in.tcache[uint64(tid)&(threadCacheSize-1)] = threadCacheEntry{tid: tid, t: t, ok: true}
-}
+func (in *Inspector) lookup(tid int64) *Thread { return in.threads.get(tid) }
 
 // threadRef is sinsp's get_thread_ref for a capture: the thread with tid,
 // or, when create is set and the table has room, a placeholder thread
@@ -496,7 +467,7 @@ func (in *Inspector) threadRef(tid int64, create bool) *Thread {
 	if t := in.lookup(tid); t != nil {
 		return t
 	}
-	if !create || len(in.threads) >= maxThreadTableSize {
+	if !create || in.threads.len() >= maxThreadTableSize {
 		return nil
 	}
 	t := newThread(in)
@@ -504,7 +475,7 @@ func (in *Inspector) threadRef(tid int64, create bool) *Thread {
 	t.Comm, t.Exe = "<NA>", "<NA>"
 	t.UID, t.GID = 0xffffffff, 0xffffffff
 	t.LoginUID = -1
-	for _, o := range in.threads {
+	for o := range in.threads.all {
 		if o.PID == tid {
 			t.nchilds++
 		}
@@ -515,17 +486,16 @@ func (in *Inspector) threadRef(tid int64, create bool) *Thread {
 
 // addThread puts t in the table (replacing any thread with its tid).
 func (in *Inspector) addThread(t *Thread, fromProcList bool) bool {
-	if len(in.threads) >= maxThreadTableSize {
+	if in.threads.len() >= maxThreadTableSize {
 		return false
 	}
 	if !fromProcList {
 		in.incMainChildCount(t)
 	}
-	if old := in.threads[t.TID]; old != nil && old != t {
+	if old := in.threads.get(t.TID); old != nil && old != t {
 		old.removed = true
 	}
-	in.threads[t.TID] = t
-	in.cacheThread(t.TID, t)
+	in.threads.put(t.TID, t)
 	return true
 }
 
@@ -541,7 +511,7 @@ func (in *Inspector) incMainChildCount(t *Thread) {
 // removeThread drops a thread the way sinsp's remove_thread does: a thread
 // that still has children threads stays unless force is set.
 func (in *Inspector) removeThread(tid int64, force bool) {
-	t := in.threads[tid]
+	t := in.threads.get(tid)
 	if t == nil {
 		return
 	}
@@ -554,8 +524,7 @@ func (in *Inspector) removeThread(tid int64, force bool) {
 			m.nchilds--
 		}
 	}
-	delete(in.threads, tid)
-	in.cacheThread(tid, nil)
+	in.threads.del(tid)
 	t.removed = true
 	if nchilds != 0 {
 		in.recreateChildDependencies()
@@ -563,7 +532,7 @@ func (in *Inspector) removeThread(tid int64, force bool) {
 }
 
 func (in *Inspector) recreateChildDependencies() {
-	for _, t := range in.threads {
+	for t := range in.threads.all {
 		t.nchilds = 0
 		t.mainRef = nil
 	}
@@ -573,8 +542,8 @@ func (in *Inspector) recreateChildDependencies() {
 // createChildDependencies counts each process' threads on its main
 // thread, creating missing main threads as sinsp does.
 func (in *Inspector) createChildDependencies() {
-	ts := make([]*Thread, 0, len(in.threads))
-	for _, t := range in.threads {
+	ts := make([]*Thread, 0, in.threads.len())
+	for t := range in.threads.all {
 		ts = append(ts, t)
 	}
 	sort.Slice(ts, func(i, j int) bool { return ts[i].TID < ts[j].TID })
