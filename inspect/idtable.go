@@ -15,6 +15,7 @@ type idTable[T any] struct {
 	slots []idSlot[T] // len is a power of two, or 0
 	shift uint        // 64 - log2(len(slots))
 	n     int
+	gen   uint64 // counts the changes of the key set
 }
 
 type idSlot[T any] struct {
@@ -60,6 +61,7 @@ func (m *idTable[T]) put(key int64, v *T) {
 		if s.val == nil {
 			s.key, s.val = key, v
 			m.n++
+			m.gen++
 			return
 		}
 		if s.key == key {
@@ -87,6 +89,7 @@ func (m *idTable[T]) del(key int64) {
 		i = (i + 1) & mask
 	}
 	m.n--
+	m.gen++
 	// Move back every following entry of the run that the hole now
 	// separates from its home slot.
 	for j := i; ; {

@@ -34,6 +34,10 @@ import (
 // Inspector holds the state of one capture.
 type Inspector struct {
 	threads idTable[Thread]
+	// missTID is the last tid lookup did not find, while threads.gen
+	// is still missGen.
+	missTID int64
+	missGen uint64
 
 	// Machine and Interfaces come from the capture header.
 	Machine    *scap.MachineInfo
@@ -116,6 +120,7 @@ func (in *Inspector) SetFilter(f func(*Event) bool) { in.filter = f }
 func (in *Inspector) Reset(h *scap.Header) {
 	in.section++
 	in.threads = idTable[Thread]{}
+	in.missTID, in.missGen = 0, ^uint64(0)
 	in.tidToRemove = -1
 	in.fdsToRemove = in.fdsToRemove[:0]
 	in.firstTS, in.lastTS, in.prevTS = 0, 0, 0
@@ -308,7 +313,7 @@ func (in *Inspector) Process(sev *scap.Event) *Event {
 	in.err = nil
 	e := &in.ev
 	*e = Event{Event: sev, Num: num, Info: sev.Desc(), in: in, FDNum: -1, consumed: consumed}
-	in.processEvent(e)
+	fresh := in.processEvent(e)
 
 	if !e.filteredOut {
 		if t := e.tinfo; t != nil {
@@ -323,12 +328,16 @@ func (in *Inspector) Process(sev *scap.Event) *Event {
 			}
 		}
 	}
-	e.refresh()
+	if !fresh {
+		e.refresh()
+	}
 	return e
 }
 
-// processEvent is sinsp_parser::process_event.
-func (in *Inspector) processEvent(e *Event) {
+// processEvent is sinsp_parser::process_event. It reports whether the
+// event's derived fields are still those of its last refresh (the filter
+// ran after the state changes), so that Process need not refresh again.
+func (in *Inspector) processEvent(e *Event) (fresh bool) {
 	in.resetEvent(e)
 	typ := e.Type
 	var flags event.Flags
@@ -359,7 +368,7 @@ func (in *Inspector) processEvent(e *Event) {
 					t.lastType = noEventType
 				}
 				e.filteredOut = true
-				return
+				return true
 			}
 		}
 	}
@@ -382,13 +391,15 @@ func (in *Inspector) processEvent(e *Event) {
 		e.refresh()
 		if !in.filter(e) {
 			e.filteredOut = true
-			return
+			return true
 		}
 		e.filteredOut = false
+		fresh = true
 	}
 	if e.StateOnly() {
 		e.filteredOut = true
 	}
+	return fresh
 }
 
 // resetEvent is sinsp_parser::reset: it finds (or creates) the thread,

@@ -457,8 +457,20 @@ func (in *Inspector) Threads(f func(*Thread) bool) {
 // NumThreads returns the number of threads in the table.
 func (in *Inspector) NumThreads() int { return in.threads.len() }
 
-// lookup returns the thread with tid, or nil, without creating it.
-func (in *Inspector) lookup(tid int64) *Thread { return in.threads.get(tid) }
+// lookup returns the thread with tid, or nil, without creating it. It
+// remembers the last tid it did not find, as long as no thread comes or
+// goes: events of unknown threads (procinfo for threads long gone, for
+// one) look their tid up more than once.
+func (in *Inspector) lookup(tid int64) *Thread {
+	if tid == in.missTID && in.threads.gen == in.missGen {
+		return nil
+	}
+	t := in.threads.get(tid)
+	if t == nil {
+		in.missTID, in.missGen = tid, in.threads.gen
+	}
+	return t
+}
 
 // threadRef is sinsp's get_thread_ref for a capture: the thread with tid,
 // or, when create is set and the table has room, a placeholder thread
