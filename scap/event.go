@@ -36,19 +36,27 @@ type Event struct {
 
 	// raw is the event in v2 layout: header, length array, values.
 	raw []byte
-	// fileParams is the nparams field of the event; params holds the
-	// offsets into raw of the first min(fileParams, table) values plus
-	// the end of the last one.
-	fileParams int
-	params     []uint32
+	// nparams values were loaded (the smaller of the event's nparams and
+	// the table's count); offs holds their offsets into raw and the end
+	// of the last one. An array, not a slice, so that decoding an event
+	// stores no pointer but raw.
+	nparams int
+	offs    [maxParams + 1]uint32
 }
+
+// maxParams bounds the parameters loaded per event; the event table lists
+// at most 20 per type (TestMaxParams).
+const maxParams = 32
 
 // NumParams returns how many parameters were loaded: the smaller of what
 // the file holds and what the event table lists, as sysdig does.
-func (e *Event) NumParams() int { return len(e.params) - 1 }
+func (e *Event) NumParams() int { return e.nparams }
 
 // Param returns the raw bytes of parameter i (0 <= i < NumParams).
-func (e *Event) Param(i int) []byte { return e.raw[e.params[i]:e.params[i+1]] }
+func (e *Event) Param(i int) []byte {
+	o := e.offs[:e.nparams+1]
+	return e.raw[o[i]:o[i+1]]
+}
 
 // Raw returns the whole event in v2 layout (header with nparams, the
 // length array and the values), as written in EV v2 blocks after the cpuid.
@@ -128,15 +136,14 @@ func (e *Event) decode(raw []byte) error {
 	if uint64(nparams)*uint64(lenSize) > uint64(evLen-evtHeaderLen) {
 		return fmt.Errorf("event declares %d params, more than its %d bytes hold", nparams, evLen)
 	}
-	e.fileParams = int(nparams)
 	load := int(nparams)
 	if d != nil && len(d.Params) < load {
 		load = len(d.Params)
 	}
-	if cap(e.params) <= load {
-		e.params = make([]uint32, load+1, max(load+1, 32))
+	if load > maxParams {
+		return fmt.Errorf("%s event has %d params, more than the %d supported", typeName(e.Type), load, maxParams)
 	}
-	ps := e.params[:load+1]
+	ps := e.offs[:load+1]
 	off := uint32(evtHeaderLen) + nparams*lenSize
 	ps[0] = off
 	if lenSize == 2 {
@@ -144,6 +151,7 @@ func (e *Event) decode(raw []byte) error {
 		for i := range load {
 			l := uint32(binary.LittleEndian.Uint16(lens[2*i:]))
 			if l > evLen-off {
+				e.nparams = 0
 				return fmt.Errorf("param %d of %s event runs past the event's %d bytes", i, typeName(e.Type), evLen)
 			}
 			off += l
@@ -154,15 +162,33 @@ func (e *Event) decode(raw []byte) error {
 		for i := range load {
 			l := binary.LittleEndian.Uint32(lens[4*i:])
 			if l > evLen-off {
+				e.nparams = 0
 				return fmt.Errorf("param %d of %s event runs past the event's %d bytes", i, typeName(e.Type), evLen)
 			}
 			off += l
 			ps[i+1] = off
 		}
 	}
-	e.params = ps
+	e.nparams = load
 	return nil
 }
+
+// paramLayout is what decoding needs of an event type, packed: the number
+// of parameters the table lists, and whether their lengths are 4 bytes.
+type paramLayout struct {
+	n     uint8
+	large bool
+}
+
+// paramLayouts is indexed by event type (event.NumTypes entries).
+var paramLayouts = func() (t [event.NumTypes]paramLayout) {
+	for i := range t {
+		if d := event.Info(event.Type(i)); d != nil {
+			t[i] = paramLayout{n: uint8(min(len(d.Params), 255)), large: d.Flags&event.LargePayload != 0}
+		}
+	}
+	return t
+}()
 
 func typeName(t event.Type) string {
 	if d := event.Info(t); d != nil {

@@ -22,8 +22,8 @@ import (
 type Reader struct {
 	src     io.Reader
 	srcErr  error  // sticky error of src
-	buf     []byte // unread input is buf[rpos:wpos]
-	rpos    int
+	buf     []byte // input read so far is buf[:wpos]
+	rest    []byte // the unread part of it, which ends at wpos
 	wpos    int
 	off     int64 // offset of the next unread byte
 	blkOff  int64 // offset of the block being decoded
@@ -50,7 +50,7 @@ const readBufSize = 256 << 10
 // gzip-compressed (one or several concatenated members). It reads the
 // section header and the metadata blocks up to the first event.
 func NewReader(r io.Reader) (*Reader, error) {
-	rd := &Reader{src: r, buf: make([]byte, readBufSize), ev: Event{params: make([]uint32, 0, 32)}}
+	rd := &Reader{src: r, buf: make([]byte, readBufSize)}
 	rd.fill(2)
 	if rd.wpos >= 2 && rd.buf[0] == 0x1f && rd.buf[1] == 0x8b {
 		// The bytes read so far are the start of the gzip stream.
@@ -65,7 +65,7 @@ func NewReader(r io.Reader) (*Reader, error) {
 		if err != nil {
 			return nil, &FormatError{Msg: "reading gzip header", Err: err}
 		}
-		rd.src, rd.srcErr, rd.rpos, rd.wpos = zr, nil, 0, 0
+		rd.src, rd.srcErr, rd.rest, rd.wpos = zr, nil, rd.buf[:0], 0
 	}
 	if err := rd.readSection(true); err != nil {
 		rd.err = err
@@ -79,21 +79,22 @@ type errReader struct{ err error }
 
 func (e errReader) Read([]byte) (int, error) { return 0, e.err }
 
-// fill makes at least n bytes available in buf[rpos:wpos], reading from
+// fill makes at least n bytes available in rest, reading from
 // src; it returns false (with srcErr set) when the input ends or fails
 // first. The buffer grows for blocks larger than it, by at most
 // growStep at a time, so a corrupt length on a short input fails before
 // the whole length is allocated.
 func (r *Reader) fill(n int) bool {
 	const growStep = 1 << 20
-	for r.wpos-r.rpos < n {
+	for len(r.rest) < n {
 		if r.srcErr != nil {
 			return false
 		}
-		if len(r.buf)-r.rpos < n {
-			if r.rpos > 0 {
-				r.wpos = copy(r.buf, r.buf[r.rpos:r.wpos])
-				r.rpos = 0
+		rpos := r.wpos - len(r.rest)
+		if len(r.buf)-rpos < n {
+			if rpos > 0 {
+				r.wpos = copy(r.buf, r.rest)
+				rpos = 0
 			}
 			if len(r.buf) < n && r.wpos == len(r.buf) {
 				grow := min(n-len(r.buf), max(len(r.buf), growStep))
@@ -103,6 +104,7 @@ func (r *Reader) fill(n int) bool {
 		}
 		got, err := r.src.Read(r.buf[r.wpos:])
 		r.wpos += got
+		r.rest = r.buf[rpos:r.wpos]
 		if err != nil {
 			r.srcErr = err
 		} else if got == 0 {
@@ -134,6 +136,9 @@ func (r *Reader) Offset() int64 { return r.blkOff }
 // skips them. The returned Event and its byte slices are reused by the
 // next call.
 func (r *Reader) Next() (*Event, error) {
+	if ev := r.nextFast(); ev != nil {
+		return ev, nil
+	}
 	if r.err != nil {
 		return nil, r.err
 	}
@@ -147,12 +152,6 @@ func (r *Reader) Next() (*Event, error) {
 
 func (r *Reader) next() (*Event, error) {
 	for {
-		if ev, ok, err := r.nextFast(); ok || err != nil {
-			if ev == nil && err == nil {
-				continue // an event type this version does not know
-			}
-			return ev, err
-		}
 		typ, total, err := r.blockHeader()
 		if err != nil {
 			return nil, err
@@ -219,44 +218,72 @@ func (r *Reader) next() (*Event, error) {
 	}
 }
 
-// nextFast decodes the next block when it is a plain or flagged v2 event
-// block that is whole in the buffer, the common case, without the
-// general path's calls; ok is false when the general path must read the
-// block. An ok result with neither event nor error is a skipped event.
-func (r *Reader) nextFast() (ev *Event, ok bool, err error) {
-	b := r.buf[r.rpos:r.wpos]
-	if r.pending || len(b) < 8 {
-		return nil, false, nil
+// nextFast returns the next event when it is the common case: a plain or
+// flagged v2 event block, whole in the buffer, of a known type with 2-byte
+// parameter lengths, whose lengths all check out. Otherwise it returns nil
+// having consumed nothing, and the general path (next) reads the block,
+// reporting any error.
+func (r *Reader) nextFast() *Event {
+	b := r.rest
+	// The smallest v2 event block: header, cpuid, event header, trailer,
+	// rounded to 4.
+	const minTotal = (8 + 2 + evtHeaderLen + 4 + 3) &^ 3
+	if len(b) < minTotal || r.pending || r.err != nil {
+		return nil
 	}
 	typ := binary.LittleEndian.Uint32(b)
 	total := binary.LittleEndian.Uint32(b[4:])
-	// The smallest v2 event block: header, cpuid, flags, event header,
-	// trailer, rounded to 4.
-	const minTotal = (8 + 2 + 4 + evtHeaderLen + 4 + 3) &^ 3
 	if typ != BlockEVv2 && typ != BlockEVFv2 || total%4 != 0 || total < minTotal ||
-		total-8 > maxEventBlockBody || int64(total) > int64(len(b)) {
-		return nil, false, nil
+		total > maxEventBlockBody+8 || int(total) > len(b) {
+		return nil
 	}
-	r.blkOff = r.off
-	r.rpos += int(total)
-	r.off += int64(total)
-	body := b[8:total:total]
-	ev = &r.ev
-	ev.Offset = r.blkOff
-	ev.CPU = binary.LittleEndian.Uint16(body)
-	ev.DumpFlags = 0
+	body := b[8:total]
 	raw := body[2:]
+	var flags uint32
 	if typ == BlockEVFv2 {
-		ev.DumpFlags = binary.LittleEndian.Uint32(body[2:])
+		if len(body) < 6+evtHeaderLen {
+			return nil
+		}
+		flags = binary.LittleEndian.Uint32(body[2:])
 		raw = body[6:]
 	}
-	if event.Type(binary.LittleEndian.Uint16(raw[20:])) >= event.NumTypes {
-		return nil, true, nil
+	evLen := binary.LittleEndian.Uint32(raw[16:])
+	et := event.Type(binary.LittleEndian.Uint16(raw[20:]))
+	nparams := binary.LittleEndian.Uint32(raw[22:])
+	if et >= event.NumTypes || evLen < evtHeaderLen || int(evLen) > len(raw) {
+		return nil
 	}
-	if err := ev.decode(raw); err != nil {
-		return nil, true, r.formatErr(BlockName(typ), err.Error(), nil)
+	pl := paramLayouts[et]
+	if pl.large || nparams > (evLen-evtHeaderLen)/2 {
+		return nil
 	}
-	return ev, true, nil
+	load := min(int(nparams), int(pl.n), maxParams)
+	raw = raw[:evLen]
+	ev := &r.ev
+	off := evtHeaderLen + 2*nparams
+	lens := raw[evtHeaderLen:off]
+	ps := ev.offs[:load+1]
+	ps[0] = off
+	for i := 1; i < len(ps); i++ {
+		l := uint32(lens[2*i-2]) | uint32(lens[2*i-1])<<8
+		if l > evLen-off {
+			return nil
+		}
+		off += l
+		ps[i] = off
+	}
+	ev.nparams = load
+	ev.raw = raw
+	ev.Offset = r.off
+	ev.CPU = binary.LittleEndian.Uint16(body)
+	ev.DumpFlags = flags
+	ev.TS = binary.LittleEndian.Uint64(raw)
+	ev.TID = int64(binary.LittleEndian.Uint64(raw[8:]))
+	ev.Type = et
+	r.blkOff = r.off
+	r.rest = b[total:]
+	r.off += int64(total)
+	return ev
 }
 
 // blockHeader returns the type and total length of the next block,
@@ -268,16 +295,16 @@ func (r *Reader) blockHeader() (typ, total uint32, err error) {
 	}
 	r.blkOff = r.off
 	if !r.fill(8) {
-		got := r.wpos - r.rpos
-		r.rpos = r.wpos
+		got := len(r.rest)
+		r.rest = r.rest[got:]
 		r.off += int64(got)
 		if got == 0 && r.srcErr == io.EOF {
 			return 0, 0, io.EOF
 		}
 		return 0, 0, r.readErr("", "block header", 8, got, r.srcErr)
 	}
-	h := r.buf[r.rpos : r.rpos+8]
-	r.rpos += 8
+	h := r.rest[:8]
+	r.rest = r.rest[8:]
 	r.off += 8
 	typ = binary.LittleEndian.Uint32(h)
 	total = binary.LittleEndian.Uint32(h[4:])
@@ -291,8 +318,8 @@ func (r *Reader) blockHeader() (typ, total uint32, err error) {
 // trailer), a slice of the read buffer valid until the next read.
 func (r *Reader) readBody(n int, typ uint32) ([]byte, error) {
 	if !r.fill(n) {
-		got := r.wpos - r.rpos
-		r.rpos = r.wpos
+		got := len(r.rest)
+		r.rest = r.rest[got:]
 		r.off += int64(got)
 		err := r.srcErr
 		if err == io.EOF {
@@ -300,8 +327,8 @@ func (r *Reader) readBody(n int, typ uint32) ([]byte, error) {
 		}
 		return nil, r.readErr(BlockName(typ), "block body", n, got, err)
 	}
-	body := r.buf[r.rpos : r.rpos+n : r.rpos+n]
-	r.rpos += n
+	body := r.rest[:n:n]
+	r.rest = r.rest[n:]
 	r.off += int64(n)
 	return body, nil
 }

@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/klauspost/compress/gzip"
+
+	"xtrace/event"
 )
 
 // captures returns the test captures of testdata/captures.
@@ -190,5 +192,15 @@ func TestBadInput(t *testing.T) {
 	}
 	if len(res.events) != len(full.events)-1 {
 		t.Fatalf("got %d events before the cut, want %d", len(res.events), len(full.events)-1)
+	}
+}
+
+// TestMaxParams checks that Event has room for the parameters of every
+// event type of the table.
+func TestMaxParams(t *testing.T) {
+	for i := event.Type(0); i < event.NumTypes; i++ {
+		if d := event.Info(i); d != nil && len(d.Params) > maxParams {
+			t.Errorf("%s has %d params, Event holds %d", d.Name, len(d.Params), maxParams)
+		}
 	}
 }
