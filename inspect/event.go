@@ -106,18 +106,22 @@ func (e *Event) FDInfo() (num int64, fd *FD, ok bool) {
 
 // refresh recomputes the derived fields after the parsers ran.
 func (e *Event) refresh() {
-	e.Thread = e.tinfo
-	if e.Thread == nil && e.in != nil {
-		e.Thread = e.in.lookup(e.TID)
+	t := e.tinfo
+	th := t
+	if th == nil && e.in != nil {
+		th = e.in.lookup(e.TID)
 	}
-	e.FDNum = -1
-	if e.Thread != nil {
-		e.FDNum = e.Thread.lastFD
+	e.Thread = th
+	fdNum := int64(-1)
+	if th != nil {
+		fdNum = th.lastFD
 	}
-	e.EnterTS = 0
-	if e.tinfo != nil && e.tinfo.Latency != 0 {
-		e.EnterTS = e.TS - e.tinfo.Latency
+	e.FDNum = fdNum
+	var enterTS uint64
+	if t != nil && t.Latency != 0 {
+		enterTS = e.TS - t.Latency
 	}
+	e.EnterTS = enterTS
 }
 
 // param returns parameter i, or nil when the event does not carry it.

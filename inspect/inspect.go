@@ -311,8 +311,15 @@ func (in *Inspector) Process(sev *scap.Event) *Event {
 	}
 
 	in.err = nil
+	// The other fields are set on every path: tinfo, FD, Thread and
+	// errorCode by resetEvent, filteredOut by processEvent, Thread,
+	// FDNum and EnterTS by refresh.
 	e := &in.ev
-	*e = Event{Event: sev, Num: num, Info: sev.Desc(), in: in, FDNum: -1, consumed: consumed}
+	e.Event = sev
+	e.Num = num
+	e.Info = sev.Desc()
+	e.in = in
+	e.consumed = consumed
 	fresh := in.processEvent(e)
 
 	if !e.filteredOut {
@@ -406,7 +413,7 @@ func (in *Inspector) processEvent(e *Event) (fresh bool) {
 // records enter events for pairing, computes the latency of exits and
 // finds the fd of fd-using events.
 func (in *Inspector) resetEvent(e *Event) {
-	e.tinfo, e.FD, e.errorCode = nil, nil, 0
+	e.tinfo, e.FD, e.Thread, e.errorCode = nil, nil, nil, 0
 	typ := e.Type
 	info := e.Info
 	if info == nil {
@@ -452,11 +459,9 @@ func (in *Inspector) resetEvent(e *Event) {
 			return
 		}
 	}
-	if e.NumParams() != 0 && len(info.Params) > 0 {
-		if n := info.Params[0].Name; n == "res" || n == "fd" {
-			if res := e.i64(0); res < 0 {
-				e.errorCode = -int32(res)
-			}
+	if resFirst[typ] && e.NumParams() != 0 {
+		if res := e.i64(0); res < 0 {
+			e.errorCode = -int32(res)
 		}
 	}
 	if info.Flags&event.UsesFD != 0 {

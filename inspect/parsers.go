@@ -149,6 +149,17 @@ func buildCloneExits() (cs [event.NumTypes]bool) {
 	return cs
 }
 
+// resFirst marks the event types whose first parameter is called "res"
+// or "fd": a negative value there is the errno of a failed exit.
+var resFirst = func() (rs [event.NumTypes]bool) {
+	for t := event.Type(0); t < event.NumTypes; t++ {
+		if d := event.Info(t); d != nil && len(d.Params) > 0 {
+			rs[t] = d.Params[0].Name == "res" || d.Params[0].Name == "fd"
+		}
+	}
+	return rs
+}()
+
 func buildHandlers() (hs [event.NumTypes]handler) {
 	for t := event.Type(0); t < event.NumTypes; t++ {
 		if h, ok := handlerSpec[event.Info(t).Symbol]; ok {

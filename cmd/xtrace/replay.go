@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"strings"
 
@@ -81,8 +82,13 @@ func replayFrom(ctx context.Context, cli *CLI, src io.Reader, stdout, stderr io.
 	// -n counts the events sinsp delivers: not the filtered-out ones nor
 	// the container events it consumes while opening the file, but
 	// hidden internal events do count.
-	for n, read := int64(0), 0; cli.NumEvents <= 0 || n < cli.NumEvents; read++ {
-		if read&1023 == 0 && ctx.Err() != nil {
+	limit := cli.NumEvents
+	if limit <= 0 {
+		limit = math.MaxInt64
+	}
+	unbuffered := cli.Unbuffered
+	for n, read := int64(0), uint(0); n < limit; read++ {
+		if read%1024 == 0 && ctx.Err() != nil {
 			break
 		}
 		sev, err := rd.Next()
@@ -115,7 +121,7 @@ func replayFrom(ctx context.Context, cli *CLI, src io.Reader, stdout, stderr io.
 		if err := sink.Event(ev); err != nil {
 			return err
 		}
-		if cli.Unbuffered {
+		if unbuffered {
 			out.Flush()
 		}
 	}
