@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 
 	"github.com/klauspost/compress/gzip"
 
@@ -39,6 +40,13 @@ type Reader struct {
 
 	conv []byte // v1 event converted to v2, reused
 	ev   Event
+
+	// pf reads (and inflates) the input ahead of Next on another
+	// goroutine, or is nil; chunk is its buffer rest is in, big the
+	// buffer of blocks larger than a chunk's head room.
+	pf    *prefetcher
+	chunk []byte
+	big   []byte
 }
 
 // readBufSize is the size of the read buffer: large enough that reads
@@ -65,14 +73,38 @@ func NewReader(r io.Reader) (*Reader, error) {
 		if err != nil {
 			return nil, &FormatError{Msg: "reading gzip header", Err: err}
 		}
+		// Inflating costs more than the rest of a filtered replay:
+		// it runs on a goroutine of its own. (Plain input is not
+		// read ahead that way: the read system calls cost less than
+		// handing chunks between goroutines does.)
+		rd.pf = newPrefetcher(zr)
+		runtime.AddCleanup(rd, (*prefetcher).close, rd.pf)
 		rd.src, rd.srcErr, rd.rest, rd.wpos = zr, nil, rd.buf[:0], 0
 	}
 	if err := rd.readSection(true); err != nil {
 		rd.err = err
+		rd.Close()
 		return nil, err
 	}
 	return rd, nil
 }
+
+// Close releases what the Reader holds besides memory: the goroutine that
+// reads and decompresses the input ahead of Next (it also goes away when
+// the Reader is garbage collected). It does not close the underlying
+// reader. Next returns an error after Close.
+func (r *Reader) Close() error {
+	if r.pf != nil {
+		r.pf.close()
+		r.pf = nil
+	}
+	if r.err == nil {
+		r.err = errClosed
+	}
+	return nil
+}
+
+var errClosed = errors.New("scap: reader closed")
 
 // errReader returns err from every Read.
 type errReader struct{ err error }
@@ -85,6 +117,9 @@ func (e errReader) Read([]byte) (int, error) { return 0, e.err }
 // growStep at a time, so a corrupt length on a short input fails before
 // the whole length is allocated.
 func (r *Reader) fill(n int) bool {
+	if r.pf != nil {
+		return r.fillPrefetched(n)
+	}
 	const growStep = 1 << 20
 	for len(r.rest) < n {
 		if r.srcErr != nil {

@@ -54,6 +54,7 @@ func replayFrom(ctx context.Context, cli *CLI, src io.Reader, stdout, stderr io.
 	if err != nil {
 		return fmt.Errorf("xtrace: %s: %w", cli.Read, err)
 	}
+	defer rd.Close()
 	out := bufio.NewWriterSize(stdout, 1<<16)
 	defer out.Flush()
 	sink, err := newSink(cli, opts, out)

@@ -1,0 +1,116 @@
+package scap
+
+import (
+	"io"
+	"sync"
+)
+
+// prefetchChunk and prefetchChunks size the read-ahead of prefetcher: a
+// few chunks, so that the producer stays ahead without holding much
+// memory. Each chunk has prefetchHead bytes of room in front of its data,
+// where the Reader moves the start of a block that the previous chunk
+// cut: a block no larger than that (every non-large event block) is then
+// whole in one buffer without copying the chunk.
+const (
+	prefetchChunk  = 256 << 10
+	prefetchChunks = 3
+	prefetchHead   = maxEventBlockBody + 8
+)
+
+// prefetcher reads src on a goroutine of its own, ahead of the Reader,
+// into chunks that the Reader then decodes in place: the gzip
+// decompression (often the costliest part of a replay) runs on another
+// core while the state engine works. Chunks come
+// in order; the error that ended src comes with the last bytes read
+// before it. close stops the goroutine.
+type prefetcher struct {
+	full    chan prefetched // filled chunks, in order
+	free    chan []byte     // chunks the Reader is done with
+	stop    chan struct{}
+	stopped sync.Once
+}
+
+// prefetched is one chunk: data is buf[prefetchHead:prefetchHead+n].
+type prefetched struct {
+	buf []byte
+	n   int
+	err error
+}
+
+func newPrefetcher(src io.Reader) *prefetcher {
+	p := &prefetcher{
+		full: make(chan prefetched, prefetchChunks),
+		free: make(chan []byte, prefetchChunks),
+		stop: make(chan struct{}),
+	}
+	for range prefetchChunks {
+		p.free <- make([]byte, prefetchHead+prefetchChunk)
+	}
+	go p.run(src)
+	return p
+}
+
+func (p *prefetcher) run(src io.Reader) {
+	for {
+		var b []byte
+		select {
+		case b = <-p.free:
+		case <-p.stop:
+			return
+		}
+		n, err := io.ReadFull(src, b[prefetchHead:])
+		if err == io.ErrUnexpectedEOF {
+			err = io.EOF
+		}
+		select {
+		case p.full <- prefetched{b, n, err}:
+		case <-p.stop:
+			return
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// close stops the goroutine (it may be blocked handing over a chunk
+// nobody will read).
+func (p *prefetcher) close() {
+	p.stopped.Do(func() { close(p.stop) })
+}
+
+// fillPrefetched is fill for a Reader with a prefetcher: rest moves to
+// the next chunk, its unread bytes copied in front of the chunk's data.
+func (r *Reader) fillPrefetched(n int) bool {
+	for len(r.rest) < n {
+		if r.srcErr != nil {
+			return false
+		}
+		c := <-r.pf.full
+		data := c.buf[prefetchHead : prefetchHead+c.n]
+		left := r.rest
+		old := r.chunk
+		if len(left) <= prefetchHead {
+			start := prefetchHead - len(left)
+			copy(c.buf[start:], left)
+			r.rest = c.buf[start : prefetchHead+c.n]
+			r.chunk = c.buf
+		} else {
+			// A block larger than the room in front: join the
+			// pieces in a buffer of its own, one chunk at a time
+			// (a corrupt length fails once the input ends, before
+			// it is all allocated).
+			r.big = append(append(r.big[:0], left...), data...)
+			r.rest = r.big
+			r.chunk = nil
+			r.pf.free <- c.buf
+		}
+		if old != nil {
+			r.pf.free <- old
+		}
+		if c.err != nil {
+			r.srcErr = c.err
+		}
+	}
+	return true
+}
