@@ -1013,7 +1013,9 @@ func parseRWExit(in *Inspector, e *Event) {
 				}
 				in.scratch = sockName(in.scratch[:0], fd, in.resolvePorts)
 				in.setParamStr(in.scratch)
-				fd.Name = string(in.scratch)
+				if fd.Name != string(in.scratch) {
+					fd.Name = string(in.scratch)
+				}
 			} else if reads {
 				fd.Name = string(e.appendParamValue(in.scratch[:0], tupleIdx, true))
 			} else {

@@ -69,3 +69,64 @@ func BenchmarkEncoder(b *testing.B) {
 		}
 	}
 }
+
+// repeatedEvents is an in-memory capture of inspect_502Error's header and
+// its events repeated until at least n events.
+func repeatedEvents(b *testing.B, n int) []byte {
+	b.Helper()
+	data, err := os.ReadFile("../testdata/captures/inspect_502Error.scap")
+	if err != nil {
+		b.Skip(err)
+	}
+	orig, err := readAll(b, bytes.NewReader(data))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var out bytes.Buffer
+	w := NewWriter(&out)
+	w.WriteHeader(orig.hdr[0])
+	for written := 0; written < n; {
+		for i, raw := range orig.events {
+			w.WriteRaw(orig.cpus[i], orig.flags[i], raw)
+			written++
+		}
+	}
+	w.Close()
+	return out.Bytes()
+}
+
+// BenchmarkNext is the reader's cost per event, header excluded: one op is
+// one Next. It pins the zero allocations of the event path.
+func BenchmarkNext(b *testing.B) {
+	data := repeatedEvents(b, b.N)
+	rd, err := NewReader(bytes.NewReader(data))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data) / max(b.N, 1)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		if _, err := rd.Next(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkNextGzip is BenchmarkNext on a gzip-compressed capture (the
+// inflating runs on a goroutine of its own).
+func BenchmarkNextGzip(b *testing.B) {
+	data := gzipped(repeatedEvents(b, b.N))
+	rd, err := NewReader(bytes.NewReader(data))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer rd.Close()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		if _, err := rd.Next(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,80 @@
+package format
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"testing"
+	"time"
+
+	"xtrace/inspect"
+	"xtrace/scap"
+)
+
+// processedEvents replays a capture and calls f with every event the
+// default printer shows.
+func processedEvents(tb testing.TB, name string, f func(e *inspect.Event)) {
+	tb.Helper()
+	data, err := os.ReadFile("../testdata/captures/" + name)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	rd, err := scap.NewReader(bytes.NewReader(data))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	in := inspect.New(rd.Header())
+	for {
+		sev, err := rd.Next()
+		if err == io.EOF {
+			return
+		}
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if e := in.Process(sev); !e.Hidden() {
+			f(e)
+		}
+	}
+}
+
+// TestDefaultAllocs pins the default line's rendering at zero allocations
+// for every shown event of a real capture, for each time mode.
+func TestDefaultAllocs(t *testing.T) {
+	for _, mode := range []TimeMode{TimeHuman, TimeAbsolute, TimeRelative, TimeLatency, TimeDelta} {
+		d := NewDefault(Options{Time: mode, Loc: time.UTC})
+		buf := make([]byte, 0, 64<<10)
+		worst := 0.0
+		processedEvents(t, "inspect_502Error.scap", func(e *inspect.Event) {
+			buf = d.Append(buf[:0], e) // warm the buffers up first
+			if n := testing.AllocsPerRun(1, func() { buf = d.Append(buf[:0], e) }); n > worst {
+				worst = n
+			}
+		})
+		if worst != 0 {
+			t.Errorf("time mode %c: %v allocations per line, want 0", mode, worst)
+		}
+	}
+}
+
+// BenchmarkDefault renders the default line of a real capture's shown
+// events; one op is one line. Each event is rendered 8 times in a row
+// (the inspector reuses its Event, so lines are rendered while it is
+// current), which keeps the replay's own cost a small part of an op.
+func BenchmarkDefault(b *testing.B) {
+	const reps = 8
+	d := NewDefault(Options{Loc: time.UTC})
+	buf := make([]byte, 0, 64<<10)
+	lines := 0
+	b.ReportAllocs()
+	for lines < b.N {
+		processedEvents(b, "inspect_502Error.scap", func(e *inspect.Event) {
+			for range reps {
+				if lines < b.N {
+					buf = d.Append(buf[:0], e)
+					lines++
+				}
+			}
+		})
+	}
+}
