@@ -7,8 +7,8 @@ import (
 	"strconv"
 
 	"xtrace/event"
-	"xtrace/internal/stdsort"
 	"xtrace/inspect"
+	"xtrace/internal/stdsort"
 )
 
 // Summary counts events per direction and type for -S. Generic events are
