@@ -3,7 +3,6 @@
 package format
 
 import (
-	"strconv"
 	"time"
 
 	"xtrace/inspect"
@@ -53,15 +52,15 @@ func NewDefault(o Options) *Default {
 
 // Append appends the line for e (with its final newline) to dst.
 func (d *Default) Append(dst []byte, e *inspect.Event) []byte {
-	dst = strconv.AppendUint(dst, e.Num, 10)
+	dst = appendUint(dst, e.Num)
 	dst = append(dst, ' ')
 	dst = d.appendTime(dst, e)
 	dst = append(dst, ' ')
-	dst = strconv.AppendUint(dst, uint64(e.CPU), 10)
+	dst = appendUint(dst, uint64(e.CPU))
 	dst = append(dst, ' ')
 	dst = append(dst, e.ProcName()...)
 	dst = append(dst, " ("...)
-	dst = strconv.AppendInt(dst, e.TID, 10)
+	dst = appendInt(dst, e.TID)
 	dst = append(dst, ") "...)
 	if e.Info != nil {
 		dst = append(dst, e.Info.Dir.String()...)
@@ -73,13 +72,57 @@ func (d *Default) Append(dst []byte, e *inspect.Event) []byte {
 	return append(dst, '\n')
 }
 
+// digitPairs holds "00" to "99".
+const digitPairs = "00010203040506070809" +
+	"10111213141516171819" +
+	"20212223242526272829" +
+	"30313233343536373839" +
+	"40414243444546474849" +
+	"50515253545556575859" +
+	"60616263646566676869" +
+	"70717273747576777879" +
+	"80818283848586878889" +
+	"90919293949596979899"
+
+// appendUint is strconv.AppendUint(dst, v, 10) without its layers: the
+// default line has three numbers.
+func appendUint(dst []byte, v uint64) []byte {
+	if v < 10 {
+		return append(dst, byte('0'+v))
+	}
+	var b [20]byte
+	i := len(b)
+	for v >= 100 {
+		q := v / 100
+		r := v - q*100
+		i -= 2
+		b[i], b[i+1] = digitPairs[2*r], digitPairs[2*r+1]
+		v = q
+	}
+	if v >= 10 {
+		i -= 2
+		b[i], b[i+1] = digitPairs[2*v], digitPairs[2*v+1]
+	} else {
+		i--
+		b[i] = byte('0' + v)
+	}
+	return append(dst, b[i:]...)
+}
+
+func appendInt(dst []byte, v int64) []byte {
+	if v < 0 {
+		return appendUint(append(dst, '-'), uint64(-v))
+	}
+	return appendUint(dst, uint64(v))
+}
+
 func (d *Default) appendTime(dst []byte, e *inspect.Event) []byte {
 	ts := e.TS
 	switch d.opts.Time {
 	case TimeAbsolute:
-		dst = strconv.AppendUint(dst, ts/1e9, 10)
+		dst = appendUint(dst, ts/1e9)
 		dst = append(dst, '.')
-		return strconv.AppendUint(dst, ts%1e9, 10)
+		return appendUint(dst, ts%1e9)
 	case TimeRelative:
 		return appendSecNs(dst, ts-e.Inspector().FirstTS())
 	case TimeLatency:
@@ -100,18 +143,26 @@ func (d *Default) appendTime(dst []byte, e *inspect.Event) []byte {
 
 // appendSecNs appends ns as S.nnnnnnnnn.
 func appendSecNs(dst []byte, ns uint64) []byte {
-	dst = strconv.AppendUint(dst, ns/1e9, 10)
+	dst = appendUint(dst, ns/1e9)
 	dst = append(dst, '.')
 	return appendPad9(dst, ns%1e9)
 }
 
+// appendPad9 appends v (below 1e9) as 9 digits.
 func appendPad9(dst []byte, v uint64) []byte {
 	var b [9]byte
-	for i := 8; i >= 0; i-- {
-		b[i] = byte('0' + v%10)
-		v /= 10
-	}
+	putPad9(&b, v)
 	return append(dst, b[:]...)
+}
+
+func putPad9(b *[9]byte, v uint64) {
+	b[8] = byte('0' + v%10)
+	v /= 10
+	for i := 6; i >= 0; i -= 2 {
+		r := v % 100
+		v /= 100
+		b[i], b[i+1] = digitPairs[2*r], digitPairs[2*r+1]
+	}
 }
 
 // clock converts timestamps to local wall-clock time, caching the zone
@@ -137,11 +188,15 @@ func (c *clock) appendHMS(dst []byte, ts uint64, frac bool) []byte {
 	}
 	local := sec + c.offset
 	day := ((local % 86400) + 86400) % 86400
-	h, m, s := day/3600, (day/60)%60, day%60
-	dst = append(dst, byte('0'+h/10), byte('0'+h%10), ':', byte('0'+m/10), byte('0'+m%10), ':', byte('0'+s/10), byte('0'+s%10))
-	if frac {
-		dst = append(dst, '.')
-		dst = appendPad9(dst, ts%1e9)
+	h, m, sc := day/3600, (day/60)%60, day%60
+	var b [18]byte // HH:MM:SS.nnnnnnnnn
+	b[0], b[1], b[2] = digitPairs[2*h], digitPairs[2*h+1], ':'
+	b[3], b[4], b[5] = digitPairs[2*m], digitPairs[2*m+1], ':'
+	b[6], b[7] = digitPairs[2*sc], digitPairs[2*sc+1]
+	if !frac {
+		return append(dst, b[:8]...)
 	}
-	return dst
+	b[8] = '.'
+	putPad9((*[9]byte)(b[9:]), ts%1e9)
+	return append(dst, b[:]...)
 }

@@ -2,8 +2,10 @@ package format
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"testing"
 	"time"
 
@@ -76,5 +78,23 @@ func BenchmarkDefault(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+func TestAppendNumbers(t *testing.T) {
+	vals := []uint64{0, 1, 9, 10, 11, 99, 100, 101, 999, 1000, 123456789, 999999999, 1e9, 1<<63 - 1, 1 << 63, 1<<64 - 1}
+	for i := uint64(1); i < 1<<62; i *= 7 {
+		vals = append(vals, i, i-1, i+1)
+	}
+	for _, v := range vals {
+		if got, want := string(appendUint(nil, v)), strconv.FormatUint(v, 10); got != want {
+			t.Errorf("appendUint(%d) = %s", v, got)
+		}
+		if got, want := string(appendInt(nil, int64(v))), strconv.FormatInt(int64(v), 10); got != want {
+			t.Errorf("appendInt(%d) = %s, want %s", int64(v), got, want)
+		}
+		if got, want := string(appendPad9(nil, v%1e9)), fmt.Sprintf("%09d", v%1e9); got != want {
+			t.Errorf("appendPad9(%d) = %s, want %s", v%1e9, got, want)
+		}
 	}
 }

@@ -74,11 +74,27 @@ func (e *Event) AppendArgs(dst []byte, o *RenderOptions) []byte {
 	if e.in != nil {
 		res = e.in.resBuf[:0]
 	}
-	n := e.NumParams()
-	for i := 0; i < n && i < len(e.Info.Params); i++ {
-		dst = append(dst, e.Info.Params[i].Name...)
+	// The values stay in dst; the last one goes to the inspector's
+	// parameter string (see setParamStr) once, at the end.
+	last, lastEnd := -1, -1
+	params := e.Info.Params
+	n := min(e.NumParams(), len(params))
+	for i := range n {
+		dst = append(dst, params[i].Name...)
 		dst = append(dst, '=')
-		dst, res = e.appendParam(dst, res[:0], i, rc)
+		start := len(dst)
+		var stale bool
+		dst, res, stale = e.renderParam(dst, res[:0], i, rc)
+		if e.in != nil {
+			if stale {
+				if last >= 0 {
+					dst = append(dst[:start], dst[last:lastEnd]...)
+				} else {
+					dst = append(dst[:start], e.in.paramStr...)
+				}
+			}
+			last, lastEnd = start, start+indexNUL(dst[start:])
+		}
 		if len(res) > 0 {
 			dst = append(dst, '(')
 			dst = append(dst, res...)
@@ -87,6 +103,9 @@ func (e *Event) AppendArgs(dst []byte, o *RenderOptions) []byte {
 		dst = append(dst, ' ')
 	}
 	if e.in != nil {
+		if last >= 0 {
+			e.in.setParamStr(dst[last:lastEnd])
+		}
 		e.in.resBuf = res
 	}
 	return dst
