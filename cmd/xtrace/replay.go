@@ -198,7 +198,6 @@ func (discardSink) End() error                 { return nil }
 type linePrinter struct {
 	out   *bufio.Writer
 	quiet bool
-	buf   []byte
 	line  func(dst []byte, e *inspect.Event) []byte
 }
 
@@ -206,8 +205,15 @@ func (p *linePrinter) Event(e *inspect.Event) error {
 	if p.quiet || e.Hidden() {
 		return nil
 	}
-	p.buf = p.line(p.buf[:0], e)
-	if _, err := p.out.Write(p.buf); err != nil {
+	// The line is rendered straight into the output buffer's free
+	// space when it fits (Write then has nothing to move).
+	if p.out.Available() < 4096 {
+		if err := p.out.Flush(); err != nil {
+			return fmt.Errorf("xtrace: writing output: %w", err)
+		}
+	}
+	line := p.line(p.out.AvailableBuffer(), e)
+	if _, err := p.out.Write(line); err != nil {
 		return fmt.Errorf("xtrace: writing output: %w", err)
 	}
 	return nil
