@@ -261,31 +261,35 @@ func (r *Reader) next() (*Event, error) {
 func (r *Reader) nextFast() *Event {
 	b := r.rest
 	// The smallest v2 event block: header, cpuid, event header, trailer,
-	// rounded to 4.
+	// rounded to 4. The fixed-size views below (h, eh) let the header
+	// fields be read without a bounds check each.
 	const minTotal = (8 + 2 + evtHeaderLen + 4 + 3) &^ 3
 	if len(b) < minTotal || r.pending || r.err != nil {
 		return nil
 	}
-	typ := binary.LittleEndian.Uint32(b)
-	total := binary.LittleEndian.Uint32(b[4:])
-	if typ != BlockEVv2 && typ != BlockEVFv2 || total%4 != 0 || total < minTotal ||
-		total > maxEventBlockBody+8 || int(total) > len(b) {
-		return nil
+	h := (*[minTotal]byte)(b)
+	typ := binary.LittleEndian.Uint32(h[0:4])
+	total := binary.LittleEndian.Uint32(h[4:8])
+	if typ|1 != BlockEVFv2 || total%4 != 0 || total < minTotal || total > maxEventBlockBody+8 || int(total) > len(b) {
+		return nil // not a plain or flagged v2 event block whole in b
 	}
-	body := b[8:total]
-	raw := body[2:]
 	var flags uint32
+	var eh *[evtHeaderLen]byte
+	hoff := uint32(8 + 2)
 	if typ == BlockEVFv2 {
-		if len(body) < 6+evtHeaderLen {
+		if total < minTotal+4 {
 			return nil
 		}
-		flags = binary.LittleEndian.Uint32(body[2:])
-		raw = body[6:]
+		flags = binary.LittleEndian.Uint32(h[10:14])
+		hoff = 8 + 2 + 4
+		eh = (*[evtHeaderLen]byte)(h[14:])
+	} else {
+		eh = (*[evtHeaderLen]byte)(h[10:])
 	}
-	evLen := binary.LittleEndian.Uint32(raw[16:])
-	et := event.Type(binary.LittleEndian.Uint16(raw[20:]))
-	nparams := binary.LittleEndian.Uint32(raw[22:])
-	if et >= event.NumTypes || evLen < evtHeaderLen || int(evLen) > len(raw) {
+	evLen := binary.LittleEndian.Uint32(eh[16:20])
+	et := event.Type(binary.LittleEndian.Uint16(eh[20:22]))
+	nparams := binary.LittleEndian.Uint32(eh[22:26])
+	if et >= event.NumTypes || evLen < evtHeaderLen || evLen > total-hoff {
 		return nil
 	}
 	pl := paramLayouts[et]
@@ -293,7 +297,7 @@ func (r *Reader) nextFast() *Event {
 		return nil
 	}
 	load := min(int(nparams), int(pl.n), maxParams)
-	raw = raw[:evLen]
+	raw := b[hoff : hoff+evLen]
 	ev := &r.ev
 	off := evtHeaderLen + 2*nparams
 	lens := raw[evtHeaderLen:off]
@@ -310,10 +314,10 @@ func (r *Reader) nextFast() *Event {
 	ev.nparams = load
 	ev.raw = raw
 	ev.Offset = r.off
-	ev.CPU = binary.LittleEndian.Uint16(body)
+	ev.CPU = binary.LittleEndian.Uint16(h[8:10])
 	ev.DumpFlags = flags
-	ev.TS = binary.LittleEndian.Uint64(raw)
-	ev.TID = int64(binary.LittleEndian.Uint64(raw[8:]))
+	ev.TS = binary.LittleEndian.Uint64(eh[0:8])
+	ev.TID = int64(binary.LittleEndian.Uint64(eh[8:16]))
 	ev.Type = et
 	r.blkOff = r.off
 	r.rest = b[total:]
