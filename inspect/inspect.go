@@ -70,6 +70,9 @@ type Inspector struct {
 	tidToRemove     int64
 	tidOfFDToRemove int64
 	fdsToRemove     []int64
+	// prologue is set while Process must take slowPrologue: at the start
+	// of a section and when a removal is pending.
+	prologue bool
 
 	scratch []byte
 	resBuf  []byte
@@ -125,6 +128,7 @@ func (in *Inspector) Reset(h *scap.Header) {
 	in.fdsToRemove = in.fdsToRemove[:0]
 	in.firstTS, in.lastTS, in.prevTS = 0, 0, 0
 	in.opening = true
+	in.prologue = true
 	in.openNum = 0
 	in.ifaces = netInterfaces{}
 	in.Machine, in.Interfaces = nil, nil
@@ -271,46 +275,19 @@ func (in *Inspector) Process(sev *scap.Event) *Event {
 		in.syslog.resetPending = false
 	}
 	typ := sev.Type
-	isContainer := typ == typeContainer || typ == typeContainerJSON || typ == typeContainerJSON2
 	consumed := false
-	if in.opening {
-		if isContainer {
-			consumed = true
-		} else {
-			in.opening = false
-		}
-	}
-	if in.firstTS == 0 && typ != typeContainerJSON && typ != typeContainerJSON2 {
-		in.firstTS = sev.TS
-	}
 	var num uint64
-	if consumed && in.section > 1 {
-		// restart_capture numbers these from 1 and then restores the
-		// running count.
-		in.openNum++
-		num = in.openNum
+	if in.prologue {
+		consumed, num = in.slowPrologue(sev)
 	} else {
 		in.numEvt++
 		num = in.numEvt
 	}
 	in.prevTS, in.lastTS = in.lastTS, sev.TS
 
-	// Delayed removals, so that the event that caused them could still
-	// see the thread or fd.
-	if in.tidToRemove != -1 {
-		in.removeThread(in.tidToRemove, false)
-		in.tidToRemove = -1
+	if in.err != nil {
+		in.err = nil
 	}
-	if len(in.fdsToRemove) > 0 {
-		if t := in.threadRef(in.tidOfFDToRemove, true); t != nil {
-			for _, fd := range in.fdsToRemove {
-				t.removeFD(fd)
-			}
-		}
-		in.fdsToRemove = in.fdsToRemove[:0]
-	}
-
-	in.err = nil
 	// The other fields are set on every path: tinfo, FD, Thread and
 	// errorCode by resetEvent, filteredOut by processEvent, Thread,
 	// FDNum and EnterTS by refresh.
@@ -339,6 +316,50 @@ func (in *Inspector) Process(sev *scap.Event) *Event {
 		e.refresh()
 	}
 	return e
+}
+
+// slowPrologue is the start of Process while in.prologue is set: at the
+// start of a section (container events, first timestamp) and when
+// removals are pending. It returns whether the event is consumed and its
+// number, and clears in.prologue when none of that remains.
+func (in *Inspector) slowPrologue(sev *scap.Event) (consumed bool, num uint64) {
+	typ := sev.Type
+	isContainer := typ == typeContainer || typ == typeContainerJSON || typ == typeContainerJSON2
+	if in.opening {
+		if isContainer {
+			consumed = true
+		} else {
+			in.opening = false
+		}
+	}
+	if in.firstTS == 0 && typ != typeContainerJSON && typ != typeContainerJSON2 {
+		in.firstTS = sev.TS
+	}
+	if consumed && in.section > 1 {
+		// restart_capture numbers these from 1 and then restores the
+		// running count.
+		in.openNum++
+		num = in.openNum
+	} else {
+		in.numEvt++
+		num = in.numEvt
+	}
+	// Delayed removals, so that the event that caused them could still
+	// see the thread or fd.
+	if in.tidToRemove != -1 {
+		in.removeThread(in.tidToRemove, false)
+		in.tidToRemove = -1
+	}
+	if len(in.fdsToRemove) > 0 {
+		if t := in.threadRef(in.tidOfFDToRemove, true); t != nil {
+			for _, fd := range in.fdsToRemove {
+				t.removeFD(fd)
+			}
+		}
+		in.fdsToRemove = in.fdsToRemove[:0]
+	}
+	in.prologue = in.opening || in.firstTS == 0
+	return consumed, num
 }
 
 // processEvent is sinsp_parser::process_event. It reports whether the
@@ -486,6 +507,7 @@ func (in *Inspector) eraseFD(t *Thread, num int64, fdi *FD) {
 	}
 	in.tidOfFDToRemove = t.TID
 	in.fdsToRemove = append(in.fdsToRemove, num)
+	in.prologue = true
 }
 
 // storeEvent copies an enter event into its thread so that the exit's

@@ -1308,6 +1308,7 @@ func parseThreadExit(in *Inspector, e *Event) {
 	if t := e.tinfo; t != nil {
 		t.Flags |= clClosed
 		in.tidToRemove = e.TID
+		in.prologue = true
 	}
 }
 
