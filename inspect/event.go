@@ -108,8 +108,10 @@ func (e *Event) FDInfo() (num int64, fd *FD, ok bool) {
 func (e *Event) refresh() {
 	t := e.tinfo
 	th := t
-	if th == nil && e.in != nil {
-		th = e.in.lookup(e.TID)
+	if in := e.in; th == nil && in != nil && (e.TID != in.missTID || in.threads.gen != in.missGen) {
+		// (lookup's own miss check, without the call: events of
+		// unknown threads come here right after a lookup failed.)
+		th = in.lookup(e.TID)
 	}
 	e.Thread = th
 	fdNum := int64(-1)

@@ -442,7 +442,7 @@ func (in *Inspector) resetEvent(e *Event) {
 	}
 	if info.Flags&event.SkipParseReset != 0 {
 		if typ == typeProcInfo {
-			e.tinfo = in.threadRef(e.TID, false)
+			e.tinfo = in.lookup(e.TID)
 		}
 		return
 	}
@@ -450,11 +450,15 @@ func (in *Inspector) resetEvent(e *Event) {
 	if typ == typeContainerJSON || typ == typeContainerJSON2 {
 		return
 	}
-	e.tinfo = in.threadRef(e.TID, queryOS)
-	if typ == typeSwitch6 || e.tinfo == nil {
+	// threadRef, without a call level for the common case.
+	t := in.lookup(e.TID)
+	if t == nil && queryOS {
+		t = in.placeholderThread(e.TID)
+	}
+	e.tinfo = t
+	if typ == typeSwitch6 || t == nil {
 		return
 	}
-	t := e.tinfo
 	if queryOS {
 		t.Flags |= clActive
 	}

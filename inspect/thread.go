@@ -479,10 +479,16 @@ func (in *Inspector) lookup(tid int64) *Thread {
 // or, when create is set and the table has room, a placeholder thread
 // with comm "<NA>" added on the fly.
 func (in *Inspector) threadRef(tid int64, create bool) *Thread {
-	if t := in.lookup(tid); t != nil {
+	if t := in.lookup(tid); t != nil || !create {
 		return t
 	}
-	if !create || in.threads.len() >= maxThreadTableSize {
+	return in.placeholderThread(tid)
+}
+
+// placeholderThread adds the "<NA>" thread threadRef creates, or returns
+// nil when the table is full.
+func (in *Inspector) placeholderThread(tid int64) *Thread {
+	if in.threads.len() >= maxThreadTableSize {
 		return nil
 	}
 	t := newThread(in)
