@@ -1,7 +1,8 @@
 // Package tracer runs a command under a ptrace + seccomp-bpf supervisor
-// and turns every syscall, thread exit and signal delivery of its process
-// tree into sysdig events (built by package decode), handed over in
-// batches to a writer goroutine.
+// ([Launch]), or attaches to running processes ([Attach]), and turns every
+// syscall, thread exit and signal delivery of the process trees into
+// sysdig events (built by package decode), handed over in batches to a
+// writer goroutine.
 //
 // # The stop loop
 //
@@ -45,11 +46,21 @@
 // Polling wait4(WNOHANG) before blocking (Options.Spin) only pays when the
 // two run on different CPUs, and is off when pinned.
 //
+// # Attached processes
+//
+// An attached process carries no seccomp filter, so that it can be given
+// back exactly as it was: its syscalls stop at entry and exit
+// (PTRACE_SYSCALL), as under strace -p, whatever the capture filter. See
+// attach.go for how threads are seized, held for the snapshot, resumed,
+// and detached (with their pending signal, group stops kept).
+//
 // # Failure policy
 //
 // A tracer error never leaves a tracee stopped: the launched tree carries
 // PTRACE_O_EXITKILL (a tracee of a vanished tracer would otherwise get
 // ENOSYS from every filtered syscall, as SECCOMP_RET_TRACE without a
 // tracer fails the call), and on a fatal error the tracer kills the tree
-// it launched and reports the error.
+// it launched and reports the error. Attached processes are never killed:
+// they have no PTRACE_O_EXITKILL, and when the tracer thread ends, even on
+// an internal error, the kernel detaches them.
 package tracer

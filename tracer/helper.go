@@ -137,6 +137,10 @@ const (
 // RunHelper is the launch helper's main; it never returns. The program
 // calls it from an init function when HelperEnv is set.
 func RunHelper() {
+	if os.Getenv(HelperEnv) == helperWake {
+		// A wake-up child (see Tracer.wake): its exit is the message.
+		os.Exit(0)
+	}
 	cfgFile := os.NewFile(helperCfgFD, "config")
 	reply := os.NewFile(helperReplyFD, "reply")
 	fail := func(code int, msg string) {

@@ -49,6 +49,9 @@ type process struct {
 	// record is false for the launch helper until its execve: what it
 	// does before is xtrace, not the command.
 	record bool
+	// attached processes (and what they create) carry no seccomp
+	// filter: every syscall stops at entry and exit (PTRACE_SYSCALL).
+	attached bool
 }
 
 // loop is the state of the stop loop; it lives on the tracer thread.
@@ -77,15 +80,40 @@ type loop struct {
 	killAt      time.Time
 	res         Result
 	stbuf       []byte
+
+	// Attached captures (see attach.go): held keeps the first stops
+	// until Start; detaching gives the threads back; detached lists
+	// the thread ids given back or gone.
+	attach     bool
+	held       map[int]held
+	wantDetach bool
+	detaching  bool
+	detachAt   time.Time
+	detached   map[int]bool
 }
 
 func newLoop(t *Tracer, pid, cpu int, tree bool) *loop {
+	l := newLoopBase(t, cpu, tree)
+	l.launch = pid
+	p := l.newProcess(pid)
+	p.record = false
+	t.sigMu.Lock()
+	t.launchFD, t.wakeFD = p.pidfd, p.pidfd
+	t.sigMu.Unlock()
+	l.threads[pid] = &thread{tid: pid, pid: pid, proc: p, started: true,
+		// The helper was forked by this (the tracer) thread: its real parent
+		// as the driver reports it is this thread.
+		parent: linux.Gettid(), parentPID: os.Getpid()}
+	return l
+}
+
+// newLoopBase returns a loop with no tracee yet.
+func newLoopBase(t *Tracer, cpu int, tree bool) *loop {
 	l := &loop{
 		t:         t,
 		dec:       decode.New(decode.Options{Snaplen: t.opts.Snaplen}),
 		threads:   map[int]*thread{},
 		procs:     map[int]*process{},
-		launch:    pid,
 		recording: true,
 		stbuf:     make([]byte, 0, 4096),
 	}
@@ -106,15 +134,6 @@ func newLoop(t *Tracer, pid, cpu int, tree bool) *loop {
 		l.spinMin, l.spinMax = t.opts.Spin, t.opts.Spin
 	}
 	l.spin = l.spinMax
-	p := l.newProcess(pid)
-	p.record = false
-	t.sigMu.Lock()
-	t.launchFD, t.wakeFD = p.pidfd, p.pidfd
-	t.sigMu.Unlock()
-	l.threads[pid] = &thread{tid: pid, pid: pid, proc: p, started: true,
-		// The helper was forked by this (the tracer) thread: its real parent
-		// as the driver reports it is this thread.
-		parent: linux.Gettid(), parentPID: os.Getpid()}
 	return l
 }
 
@@ -129,6 +148,10 @@ func (l *loop) safeRun() (res Result, err error) {
 			l.killTree()
 			res = l.res
 			err = fmt.Errorf("tracer: internal error: %v (traced processes killed)", r)
+			if l.attach {
+				// The kernel detaches them when this thread ends.
+				err = fmt.Errorf("tracer: internal error: %v (attached processes left to the kernel to detach)", r)
+			}
 			if l.out != nil {
 				func() {
 					defer func() { recover() }()
@@ -143,9 +166,19 @@ func (l *loop) safeRun() (res Result, err error) {
 // run follows the tree until it is gone.
 func (l *loop) run() (Result, error) {
 	defer l.dec.Close()
-	l.out = newOutput(l.t.opts.Full, l.t.opts.Free, l.t.opts.FlushEvery)
+	if l.out == nil {
+		l.out = newOutput(l.t.opts.Full, l.t.opts.Free, l.t.opts.FlushEvery)
+	}
 	for len(l.threads) > 0 {
 		l.checkRequests()
+		if len(l.threads) == 0 {
+			break
+		}
+		if l.detaching && time.Since(l.detachAt) > detachGrace {
+			// Threads that do not stop (uninterruptible sleep) are
+			// detached by the kernel when this thread ends.
+			break
+		}
 		pid, err := l.wait()
 		if err == unix.EINTR {
 			continue
@@ -158,6 +191,10 @@ func (l *loop) run() (Result, error) {
 			return l.finish(), traceErr(-1, "wait4", err)
 		}
 		if pid == 0 {
+			continue
+		}
+		if l.detaching {
+			l.detachStop(pid)
 			continue
 		}
 		l.handle(pid)
@@ -193,7 +230,7 @@ func (l *loop) wait() (int, error) {
 			l.spin = l.spinMin
 		}
 	}
-	if l.stop != nil {
+	if l.stop != nil || l.detaching {
 		// Winding down: poll, so the kill deadline is honoured.
 		for {
 			pid, err := linux.Wait4NoHang(-1, &l.ws, unix.WALL)
@@ -210,6 +247,16 @@ func (l *loop) wait() (int, error) {
 // checkRequests applies Stop and EndCapture requests and the kill
 // deadline.
 func (l *loop) checkRequests() {
+	if l.attach {
+		// An attached capture ends by giving the threads back.
+		if l.wantDetach || l.t.endCapture.Load() != nil || l.t.stopReq.Load() != nil {
+			if r := l.t.stopReq.Load(); r != nil && l.stop == nil {
+				l.stop = r
+			}
+			l.beginDetach()
+		}
+		return
+	}
 	if l.t.endCapture.Load() != nil && !l.captureDone {
 		l.endCapture(*l.t.endCapture.Load())
 	}
@@ -231,6 +278,9 @@ func (l *loop) checkRequests() {
 	}
 }
 
+// detachGrace is how long detaching waits for the threads to stop.
+const detachGrace = 5 * time.Second
+
 // stopGrace is how long an interrupted command may take to exit before
 // the rest of the traced tree is killed.
 const stopGrace = 3 * time.Second
@@ -246,12 +296,20 @@ func (l *loop) endCapture(reason string) {
 	if l.res.Stopped == "" {
 		l.res.Stopped = reason
 	}
+	if l.attach {
+		// Detach at the top of the loop, once the current stop is
+		// dealt with.
+		l.wantDetach = true
+	}
 }
 
 // killTree kills every traced process. Used at the end of an interrupted
 // capture and on tracer errors: a tracee cannot be left behind, since its
 // seccomp filter would fail its syscalls without a tracer.
 func (l *loop) killTree() {
+	if l.attach {
+		return // never: they were running before us
+	}
 	for pid := range l.procs {
 		if unix.Kill(pid, unix.SIGKILL) == nil {
 			l.res.Killed += l.procs[pid].threads
@@ -262,6 +320,7 @@ func (l *loop) killTree() {
 // handle processes one wait4 report.
 func (l *loop) handle(pid int) {
 	ws := l.ws
+	l.res.Stops++
 	th := l.threads[pid]
 	if th == nil {
 		if !ws.Stopped() {
@@ -282,7 +341,7 @@ func (l *loop) handle(pid int) {
 	ev := int(ws) >> 16
 	switch {
 	case sig == int(unix.SIGTRAP)|0x80:
-		l.syscallExit(th)
+		l.syscallStop(th)
 	case ev == unix.PTRACE_EVENT_SECCOMP:
 		l.syscallEnter(th)
 	case ev == unix.PTRACE_EVENT_FORK || ev == unix.PTRACE_EVENT_VFORK || ev == unix.PTRACE_EVENT_CLONE:
@@ -303,7 +362,12 @@ func (l *loop) handle(pid int) {
 
 // resume restarts a stopped thread. ESRCH means it was killed meanwhile
 // (SIGKILL does not wait for the tracer); wait4 reports its death next.
+// Threads of attached processes have no seccomp filter to stop them at
+// the next syscall: they always resume with PTRACE_SYSCALL.
 func (l *loop) resume(th *thread, req int, sig int) {
+	if req == unix.PTRACE_CONT && th.proc != nil && th.proc.attached {
+		req = unix.PTRACE_SYSCALL
+	}
 	linux.Ptrace(req, th.tid, 0, uintptr(sig))
 }
 
@@ -331,6 +395,31 @@ func (l *loop) recordable(th *thread) bool {
 	return l.recording && th.proc != nil && th.proc.record
 }
 
+// syscallStop handles a SIGTRAP|0x80 stop: a syscall-exit-stop, or for
+// attached processes (no seccomp filter) also a syscall-enter-stop.
+func (l *loop) syscallStop(th *thread) {
+	if th.proc == nil || !th.proc.attached {
+		l.syscallExit(th)
+		return
+	}
+	if _, err := linux.GetSyscallInfo(th.tid, &l.info); err != nil {
+		l.resume(th, unix.PTRACE_CONT, 0)
+		return
+	}
+	switch l.info.Op {
+	case unix.PTRACE_SYSCALL_INFO_ENTRY:
+		l.syscallEntered(th)
+	case unix.PTRACE_SYSCALL_INFO_EXIT:
+		if !th.inSyscall {
+			l.syscallExitNoEnter(th)
+			return
+		}
+		l.syscallExited(th)
+	default:
+		l.resume(th, unix.PTRACE_CONT, 0)
+	}
+}
+
 // syscallEnter handles a seccomp stop: the syscall has not run yet.
 func (l *loop) syscallEnter(th *thread) {
 	if _, err := linux.GetSyscallInfo(th.tid, &l.info); err != nil || l.info.Op != unix.PTRACE_SYSCALL_INFO_SECCOMP {
@@ -338,11 +427,22 @@ func (l *loop) syscallEnter(th *thread) {
 		l.resume(th, unix.PTRACE_CONT, 0)
 		return
 	}
+	l.syscallEntered(th)
+}
+
+// syscallEntered records the entry of the syscall in l.info (a seccomp
+// stop, or a syscall-enter-stop of an attached thread: both carry the
+// number and the arguments at the same place).
+func (l *loop) syscallEntered(th *thread) {
 	th.lastSig = 0
 	c := &th.call
 	c.TID, c.PID, c.Nr, c.Args, c.Ret = th.tid, th.pid, int(l.info.Nr), l.info.Args, 0
 	c.Parent, c.ParentPID, c.CloneFlags = th.parent, th.parentPID, 0
 	th.flow = decode.FlowOf(c.Nr)
+	if th.flow == decode.FlowInstant && th.proc != nil && th.proc.attached {
+		// Its exit stop comes anyway: write the exit there.
+		th.flow = decode.FlowNormal
+	}
 	if th.proc != nil && !th.proc.record && th.tid == l.launch && th.flow == decode.FlowExec {
 		// The helper's execve of the command: recording starts here.
 		th.proc.record = true
@@ -384,11 +484,18 @@ func (l *loop) syscallExit(th *thread) {
 		l.resume(th, unix.PTRACE_CONT, 0)
 		return
 	}
-	th.inSyscall = false
 	if _, err := linux.GetSyscallInfo(th.tid, &l.info); err != nil || l.info.Op != unix.PTRACE_SYSCALL_INFO_EXIT {
+		th.inSyscall = false
 		l.resume(th, unix.PTRACE_CONT, 0)
 		return
 	}
+	l.syscallExited(th)
+}
+
+// syscallExited records the exit of the syscall th entered (return value
+// in l.info).
+func (l *loop) syscallExited(th *thread) {
+	th.inSyscall = false
 	c := &th.call
 	c.Ret = l.info.RVal()
 	if l.recordable(th) {
@@ -483,7 +590,7 @@ func (l *loop) startChild(c *thread) {
 
 // newProcess registers a new thread group with one thread.
 func (l *loop) newProcess(pid int) *process {
-	p := &process{pid: pid, threads: 1, record: true, pidfd: -1}
+	p := &process{pid: pid, threads: 1, record: true, pidfd: -1, attached: l.attach}
 	if fd, err := linux.PidfdOpen(pid); err == nil {
 		p.pidfd = fd
 	}

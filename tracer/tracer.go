@@ -1,6 +1,7 @@
 package tracer
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -56,6 +57,10 @@ type Options struct {
 	MaxEvents int64
 	// Stdin, Stdout, Stderr of the command (os.Std* when nil).
 	Stdin, Stdout, Stderr *os.File
+	// Context, when set, interrupts Attach while it waits for the
+	// threads to stop (a thread in uninterruptible sleep stops only
+	// when its syscall ends).
+	Context context.Context
 }
 
 // Result is how a traced run ended.
@@ -64,6 +69,9 @@ type Result struct {
 	// killed by a signal (Signal then holds it).
 	ExitCode int
 	Signal   syscall.Signal
+	// Stops counts the ptrace stops handled (a measure of the
+	// tracing cost: syscalls outside Options.Syscalls cost none).
+	Stops int64
 	// Events is the number of events produced; Dropped counts events
 	// the driver would not have written (unreadable tracee memory).
 	Events, Dropped int64
@@ -72,6 +80,9 @@ type Result struct {
 	Stopped string
 	// Killed is the number of traced threads killed at the end.
 	Killed int
+	// Detached is the number of threads of attached processes given
+	// back at the end (those still running then).
+	Detached int
 	// ExecError is the helper's message when the command could not be
 	// executed.
 	ExecError string
@@ -103,6 +114,11 @@ type Tracer struct {
 	sigMu    sync.Mutex
 	launchFD int
 	wakeFD   int
+
+	// attach lists the pids given to Attach; attachedTIDs the threads
+	// attached at start, per process.
+	attach       []int
+	attachedTIDs map[int][]int
 }
 
 type stopRequest struct {
@@ -156,7 +172,15 @@ func (t *Tracer) Wait() (Result, error) {
 // interrupt), and whatever is left of the traced tree after a grace
 // period is killed, since a process carrying the tracer's seccomp filter
 // cannot run without it. A second Stop kills at once.
+//
+// For attached processes Stop detaches from them instead: sig and record
+// are ignored (nothing is signalled, nothing killed).
 func (t *Tracer) Stop(reason string, sig syscall.Signal, record bool) {
+	if t.attach != nil {
+		t.stopReq.CompareAndSwap(nil, &stopRequest{reason: reason})
+		t.wake()
+		return
+	}
 	req := &stopRequest{reason: reason, sig: sig, record: record}
 	if !t.stopReq.CompareAndSwap(nil, req) {
 		// Second request: escalate.
@@ -181,9 +205,11 @@ func (t *Tracer) Stop(reason string, sig syscall.Signal, record bool) {
 
 // EndCapture stops recording (the writer has what it needs, a time limit
 // passed, or writing failed) but keeps following the tree, which goes on
-// running normally until it exits.
+// running normally until it exits. Attached processes are detached.
 func (t *Tracer) EndCapture(reason string) {
-	t.endCapture.CompareAndSwap(nil, &reason)
+	if t.endCapture.CompareAndSwap(nil, &reason) && t.attach != nil {
+		t.wake()
+	}
 }
 
 // run is the tracer goroutine: it owns the locked OS thread.
@@ -198,18 +224,29 @@ func (t *Tracer) run(ready chan<- error) {
 	if err == nil && !was {
 		defer linux.SetNoCldStop(false)
 	}
-	l, err := t.launch()
+	var l *loop
+	if t.attach != nil {
+		l, err = t.attachAll()
+	} else {
+		l, err = t.launch()
+	}
 	if err != nil {
 		ready <- err
 		return
 	}
 	ready <- nil
 	<-t.resume
+	if l.attach {
+		l.out = newOutput(t.opts.Full, t.opts.Free, t.opts.FlushEvery)
+		l.startAttached()
+	}
 	t.res, t.err = l.safeRun()
-	if !l.execed && (t.res.ExitCode == exitCannotExec || t.res.ExitCode == exitNotFound) {
+	if !l.attach && !l.execed && (t.res.ExitCode == exitCannotExec || t.res.ExitCode == exitNotFound) {
 		t.res.ExecError = t.readHelperError()
 	}
-	t.reply.Close()
+	if t.reply != nil {
+		t.reply.Close()
+	}
 }
 
 // readHelperError returns the message the helper left on its reply pipe

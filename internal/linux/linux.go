@@ -272,3 +272,8 @@ func PidfdSendSignal(pidfd int, sig unix.Signal) error {
 	_, _, e := unix.RawSyscall6(unix.SYS_PIDFD_SEND_SIGNAL, uintptr(pidfd), uintptr(sig), 0, 0, 0, 0)
 	return errnoErr(e)
 }
+
+// PtraceGetRegs reads the general registers of a stopped tracee.
+func PtraceGetRegs(pid int, regs *unix.PtraceRegs) error {
+	return Ptrace(unix.PTRACE_GETREGS, pid, 0, uintptr(unsafe.Pointer(regs)))
+}
