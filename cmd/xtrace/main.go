@@ -28,9 +28,9 @@ type CLI struct {
 	Write    string `short:"w" name:"write" aliases:"writefile" placeholder:"FILE" help:"Write events to a scap capture (created 0600)."`
 	Compress bool   `short:"z" name:"compress" help:"With -w: gzip the capture, as sysdig -z does."`
 
-	NumEvents int64  `short:"n" name:"numevents" placeholder:"N" help:"Stop after N events (hidden events count too, as in sysdig)."`
+	NumEvents int64  `short:"n" name:"numevents" placeholder:"N" help:"Stop after N events (hidden events count too, as in sysdig). Recording with a filter counts the events that match it; attached processes are then detached."`
 	Snaplen   int    `short:"s" name:"snaplen" default:"80" placeholder:"LEN" help:"Bytes of each I/O buffer to capture."`
-	Duration  int    `short:"M" name:"duration" placeholder:"SECS" help:"Stop after SECS seconds."`
+	Duration  int    `short:"M" name:"duration" placeholder:"SECS" help:"Stop after SECS seconds of capture: a launched command runs on (xtrace waits for it, recording nothing more), attached processes are detached. With -r -w: stop writing at the first event SECS seconds after the first one."`
 	TimeType  string `short:"t" name:"timetype" placeholder:"h|a|r|d|D" help:"Time column: h human (default), a absolute, r relative to the first event, d enter-exit delta, D delta from the previous printed event."`
 
 	ASCII    bool   `short:"A" name:"print-ascii" help:"Print data buffers as ASCII text (printable bytes and newlines)."`
@@ -38,8 +38,8 @@ type CLI struct {
 	HexASCII bool   `short:"X" name:"print-hex-ascii" help:"Print data buffers as hex and ASCII."`
 	Base64   bool   `short:"b" name:"print-base64" help:"Print data buffers as base64."`
 	JSON     bool   `short:"j" name:"json" help:"Print events as JSON objects, one per line."`
-	Print    string `short:"p" name:"print" placeholder:"FORMAT" help:"Output format, e.g. \"%evt.num %proc.name %fd.name\" (a leading * prints events with missing fields as <NA>). -p with digits and commas only attaches to those PIDs instead. -pc/-pk/-pm pick the container, k8s and mesos presets."`
-	PID      string `name:"pid" placeholder:"PID[,PID...]" help:"Attach to running processes (every thread) and record them."`
+	Print    string `short:"p" name:"print" placeholder:"FORMAT" help:"Output format, e.g. \"%evt.num %proc.name %fd.name\" (a leading * prints events with missing fields as <NA>). -p with digits and commas only attaches to those PIDs instead (see --pid). -pc/-pk/-pm pick the container, k8s and mesos presets."`
+	PID      string `name:"pid" placeholder:"PID[,PID...]" help:"Attach to running processes and record every thread of each, and the threads and processes they create, until Ctrl-C, SIGTERM, -n, -M or their exit; then detach, leaving them running as they were (pending signals delivered, stopped ones stopped). Attached processes get no seccomp filter: every syscall stops twice, as under strace -p, and a capture filter only decides what is written. Needs ptrace rights over them (root or CAP_SYS_PTRACE, the same user, kernel.yama.ptrace_scope)."`
 
 	Verbose       bool     `short:"v" name:"verbose" help:"Print buffers and long strings in full; statistics on stderr at the end."`
 	Quiet         bool     `short:"q" name:"quiet" help:"Do not print events (with -w, or with -S)."`
@@ -49,12 +49,12 @@ type CLI struct {
 	Unbuffered    bool     `name:"unbuffered" help:"Flush output after every event."`
 	Debug         bool     `short:"D" name:"debug" help:"Also show internal events."`
 	ExcludeUsers  bool     `short:"E" name:"exclude-users" help:"Do not write the user and group tables."`
-	FatFile       bool     `short:"F" name:"fatfile" help:"With -w and a filter: also write state-changing events that do not match, flagged state-only."`
-	EventLimit    int64    `short:"e" name:"event-limit" placeholder:"N" help:"With -w: start a new file every N events."`
-	FileSize      int      `short:"C" name:"file-size" placeholder:"MB" help:"With -w: start a new file when the current one exceeds MB million bytes."`
-	Seconds       int      `short:"G" name:"seconds" placeholder:"SECS" help:"With -w: start a new file every SECS seconds."`
-	Limit         int      `short:"W" name:"limit" placeholder:"N" help:"With -C or -G: keep at most N files."`
-	Progress      bool     `short:"P" name:"progress" help:"Show progress on stderr."`
+	FatFile       bool     `short:"F" name:"fatfile" help:"With -r, -w and a filter: also write state-changing events that do not match, flagged state-only (readers update their state but show nothing). Recording with a capture filter always does this, so that processes and fds keep their names."`
+	EventLimit    int64    `short:"e" name:"event-limit" placeholder:"N" help:"With -w: start a new file every N events (as in sysdig the first one gets N-1); files are named FILE0, FILE1, ..."`
+	FileSize      int      `short:"C" name:"file-size" placeholder:"MB" help:"With -w: start a new file when the current one exceeds MB million bytes (compressed bytes with -z); files are named FILE0, FILE1, ..., the number zero-padded to the digits of -W."`
+	Seconds       int      `short:"G" name:"seconds" placeholder:"SECS" help:"With -w: start a new file every SECS seconds; a % in FILE makes it a strftime pattern of the rotation time (-w 'cap-%H%M%S.scap'), otherwise files are named FILE0, FILE1, ... Every rotated file is a complete capture with its own header (recording: the processes and fds as the capture knows them at that point)."`
+	Limit         int      `short:"W" name:"limit" placeholder:"N" help:"With -C, -G or -e: keep at most N files, reusing the names from the first (with -G and strftime names the oldest file is removed)."`
+	Progress      bool     `short:"P" name:"progress" help:"Show the progress line (events, bytes, elapsed time, updated in place) on stderr even when it is not a terminal. When writing a file to a terminal it is shown anyway; -q hides it."`
 	List          bool     `short:"l" name:"list" help:"List the fields usable in filters and formats (-lv for details)."`
 	ListMarkdown  bool     `name:"list-markdown" help:"List fields as Markdown."`
 	ListEvents    bool     `short:"L" name:"list-events" help:"List the event types."`
@@ -141,7 +141,12 @@ func parseArgsTo(args []string, stdout io.Writer) (cli *CLI, err error) {
 	}
 	parser, err := kong.New(&c,
 		kong.Name("xtrace"),
-		kong.Description("Record a command's syscalls into a sysdig scap file, and replay scap files like sysdig."),
+		kong.Description("Record a command's syscalls into a sysdig scap file, and replay scap files like sysdig.\n\n"+
+			"Record with xtrace -w FILE [FILTER] -- COMMAND [ARGS...], or attach with xtrace -w FILE -p PID; without -w the events are printed. "+
+			"A launched command runs under a seccomp filter that stops only the syscalls the capture needs (a capture filter's evt.type and evt.failed=true terms narrow them). "+
+			"Without CAP_SYS_ADMIN (an ordinary user) the filter requires no_new_privs, which xtrace then sets: setuid and file-capability programs in the command run without their privileges (xtrace says so unless -q). "+
+			"Environment: XTRACE_PIN=0 lets the tracer thread move between CPUs (by default it stays on the CPU it starts on, which makes most stops cheaper); "+
+			"XTRACE_PIN=tree also keeps the launched command on that CPU (cheapest stops, but the command sees one CPU)."),
 		kong.Writers(stdout, stdout),
 		kong.Exit(func(code int) { panic(&exitError{code: code}) }),
 	)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"sort"
 	"strconv"
 	"strings"
 	"syscall"
@@ -15,6 +16,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"xtrace/capture"
 	"xtrace/procfs"
 	"xtrace/scap"
 	"xtrace/tracer"
@@ -26,36 +28,75 @@ const (
 	exitCannotExec = 126
 )
 
-// runRecord records a command (cli.Command) into a capture file (-w, -zw)
-// or prints its events live in the default format.
+// runRecord records a command (cli.Command) or attaches to running
+// processes (cli.PID) and writes a capture file (-w, -zw; rotated with -C,
+// -G, -W, -e) or prints the events live in the default format.
 func runRecord(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
+	var pids []int
 	if cli.PID != "" {
-		return errors.New("xtrace: attaching to running processes (-p) is not supported yet; give the command after --")
+		if len(cli.Command) > 0 {
+			return errors.New("xtrace: give either -p PID to attach or a command after --, not both")
+		}
+		var err error
+		if pids, err = parsePIDs(cli.PID); err != nil {
+			return err
+		}
 	}
-	path, err := lookCommand(cli.Command[0])
-	if err != nil {
+	if err := checkLimits(cli); err != nil {
 		return err
+	}
+	var path string
+	if pids == nil {
+		var err error
+		if path, err = lookCommand(cli.Command[0]); err != nil {
+			return err
+		}
 	}
 
-	var out recordOutput
+	filterExpr := strings.Join(cli.Filter, " ")
+	var (
+		out     recordOutput
+		file    *fileOutput
+		limiter interface{ setOnLimit(func()) }
+	)
 	if cli.Write != "" {
-		match, err := compileFilter(strings.Join(cli.Filter, " "))
+		match, err := compileFilter(filterExpr)
 		if err != nil {
 			return err
 		}
-		fo, err := newFileOutput(cli.Write, cli.Compress)
-		if err != nil {
+		if file, err = newFileOutput(cli); err != nil {
 			return err
 		}
-		out = fo
-		if match != nil {
-			out = newFilterOutput(fo, match, cli.FatFile)
+		out = file
+		if match != nil || rotationOf(cli).Active() {
+			// A filter needs the state engine; so does a rotation,
+			// for the headers of the files after the first.
+			var limit int64
+			if match != nil {
+				limit = cli.NumEvents
+			}
+			fo := newFilterOutput(file, match, true, limit)
+			file.nextHeader = fo.stateHeader
+			out = fo
+			if match != nil {
+				limiter = fo
+			}
 		}
 	} else {
-		out, err = newLiveOutput(cli, stdout)
+		lo, err := newLiveOutput(cli, stdout)
+		if err != nil {
+			return err
+		}
+		out = lo
+		if filterExpr != "" {
+			limiter = lo
+		}
 	}
-	if err != nil {
-		return err
+	// -n: the tracer counts events when all of them are written; with a
+	// filter the output counts those that pass it.
+	maxEvents := cli.NumEvents
+	if limiter != nil {
+		maxEvents = 0
 	}
 
 	const nbatches = 8
@@ -64,31 +105,74 @@ func runRecord(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
 	for _, b := range tracer.NewBatches(nbatches, 1<<20) {
 		free <- b
 	}
-	noNewPrivs := !hasCapSysAdmin()
-	t, err := tracer.Launch(tracer.Options{
-		Path:       path,
-		Args:       cli.Command,
-		Syscalls:   captureSyscalls(strings.Join(cli.Filter, " ")),
-		NoNewPrivs: noNewPrivs,
-		Snaplen:    cli.Snaplen,
-		PinTracer:  os.Getenv("XTRACE_PIN") != "0",
-		PinTree:    os.Getenv("XTRACE_PIN") == "tree",
-		Spin:       envInt("XTRACE_SPIN"),
-		Full:       full,
-		Free:       free,
-		MaxEvents:  cli.NumEvents,
-	})
+	opts := tracer.Options{
+		Path:      path,
+		Args:      cli.Command,
+		Syscalls:  captureSyscalls(filterExpr),
+		Snaplen:   cli.Snaplen,
+		PinTracer: os.Getenv("XTRACE_PIN") != "0",
+		PinTree:   os.Getenv("XTRACE_PIN") == "tree",
+		Spin:      envInt("XTRACE_SPIN"),
+		Full:      full,
+		Free:      free,
+		MaxEvents: maxEvents,
+		Context:   ctx,
+	}
+	var (
+		t   *tracer.Tracer
+		err error
+	)
+	// The header: the machine as it is when recording starts. For a
+	// launched command the machine-wide part is read while the helper
+	// starts (they take about as long), and the helper's own entries
+	// once it waits for its go; attached threads are read stopped.
+	snapOpts := procfs.SnapshotOptions{ExcludeUsers: cli.ExcludeUsers}
+	type snapshot struct {
+		h   *scap.Header
+		err error
+	}
+	snap := make(chan snapshot, 1)
+	if pids == nil {
+		go func() {
+			h, err := procfs.Snapshot(snapOpts)
+			snap <- snapshot{h, err}
+		}()
+	}
+	noNewPrivs := false
+	if pids != nil {
+		t, err = tracer.Attach(opts, pids)
+	} else {
+		noNewPrivs = !hasCapSysAdmin()
+		opts.NoNewPrivs = noNewPrivs
+		t, err = tracer.Launch(opts)
+	}
 	if err != nil {
 		out.abort()
+		var ae *tracer.AttachError
+		if errors.As(err, &ae) {
+			return fmt.Errorf("xtrace: attach: pid %d: %s", ae.PID, ae.Msg)
+		}
 		return fmt.Errorf("xtrace: %w", err)
+	}
+	if limiter != nil {
+		limiter.setOnLimit(func() { t.EndCapture("event limit reached") })
 	}
 	if noNewPrivs && !cli.Quiet {
 		fmt.Fprintln(stderr, "xtrace: running without CAP_SYS_ADMIN: the command runs with no_new_privs, so setuid programs in it do not gain privileges")
 	}
 
-	// The header: the machine as it is now, the launched helper included
-	// (its execve event turns it into the command).
-	hdr, err := procfs.Snapshot(procfs.SnapshotOptions{ExcludeUsers: cli.ExcludeUsers})
+	var hdr *scap.Header
+	if pids == nil {
+		r := <-snap
+		hdr, err = r.h, r.err
+		if err == nil {
+			// The helper, whose execve event turns it into the
+			// command.
+			err = addProcess(hdr, t.PID())
+		}
+	} else {
+		hdr, err = procfs.Snapshot(snapOpts)
+	}
 	if err != nil {
 		hdr = &scap.Header{}
 		fmt.Fprintf(stderr, "xtrace: reading /proc for the capture header: %v (writing a minimal header)\n", err)
@@ -96,6 +180,7 @@ func runRecord(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
 	werr := make(chan error, 1)
 	if err := out.header(hdr); err != nil {
 		werr <- err
+		t.EndCapture("write error")
 	}
 
 	// Writer: batches in, blocks out, off the tracer's thread.
@@ -115,12 +200,13 @@ func runRecord(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
 		}
 	}()
 
-	// Interrupts: the command gets the signal (after a SIGCONT), as
-	// strace does on interrupt, keeps being recorded while it reacts,
-	// and what is still running after a grace period is killed. A
-	// terminal's SIGINT, SIGQUIT or SIGHUP already reached the command
+	// Interrupts. A launched command gets the signal (after a SIGCONT),
+	// as strace does on interrupt, keeps being recorded while it
+	// reacts, and what is still running after a grace period is killed.
+	// A terminal's SIGINT, SIGQUIT or SIGHUP already reached the command
 	// (it shares xtrace's foreground process group), so those are not
 	// sent a second time: programs that count interrupts see one.
+	// Attached processes get nothing: xtrace detaches from them.
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SIGQUIT)
 	defer signal.Stop(sigs)
@@ -137,6 +223,11 @@ func runRecord(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
 			t.Stop("interrupted by "+unix.SignalName(sig), send, true)
 		}
 	}()
+	if pids != nil && ctx.Err() != nil {
+		// Interrupted while the threads were held for the snapshot.
+		interrupted.store(unix.SIGINT)
+		t.Stop("interrupted", 0, false)
+	}
 	if cli.Duration > 0 {
 		timer := time.AfterFunc(time.Duration(cli.Duration)*time.Second, func() {
 			t.EndCapture(fmt.Sprintf("duration of %ds reached", cli.Duration))
@@ -144,13 +235,20 @@ func runRecord(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
 		})
 		defer timer.Stop()
 	}
-	_ = ctx // interrupts come through sigs, which also sees what ctx sees
+
+	var progress *capture.Progress
+	if file != nil && showProgress(cli, stderr) {
+		progress = capture.StartProgress(stderr, file.stats)
+	}
 
 	t.Start()
 	res, terr := t.Wait()
 	close(full)
 	<-writerDone
 	cerr := out.close()
+	if progress != nil {
+		progress.Stop()
+	}
 
 	var writeErr error
 	select {
@@ -164,9 +262,12 @@ func runRecord(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "xtrace: %d events could not be built (first: %v)\n", res.DecodeErrors, res.DecodeError)
 	}
 	if writeErr == nil {
-		summary := describeEnd(cli, res, interrupted.load())
+		summary := describeEnd(cli, res, interrupted.load(), file, t)
 		if summary != "" && (!cli.Quiet || interrupted.load() != 0) {
 			fmt.Fprintln(stderr, summary)
+		}
+		if file != nil && file.w.HeaderError() != nil {
+			fmt.Fprintf(stderr, "xtrace: reading /proc for a rotated file's header: %v (that file repeats the previous header)\n", file.w.HeaderError())
 		}
 	}
 	switch {
@@ -178,16 +279,16 @@ func runRecord(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
 			writeErr = pe.Err
 		}
 		msg := fmt.Errorf("xtrace: writing %s: %w", cli.Write, writeErr)
-		fo, ok := out.(*fileOutput)
-		if f, isf := out.(*filterOutput); isf {
-			fo, ok = f.file, true
-		}
-		if ok {
-			msg = fmt.Errorf("xtrace: writing %s: %w; the capture keeps its first %d events (cut after the last complete block)", cli.Write, writeErr, fo.kept())
+		if file != nil {
+			n, name := file.kept()
+			msg = fmt.Errorf("xtrace: writing %s: %w; the capture keeps its first %d events (cut after the last complete block)", name, writeErr, n)
 		}
 		return &exitError{code: 1, err: msg}
 	case cerr != nil:
 		return &exitError{code: 1, err: fmt.Errorf("xtrace: %w", cerr)}
+	}
+	if pids != nil {
+		return nil // attached processes run on: their status is not ours
 	}
 	code := res.ExitCode
 	if code < 0 {
@@ -199,9 +300,97 @@ func runRecord(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
 	return nil
 }
 
+// addProcess puts process pid into h as a snapshot lists it (its threads
+// in the PL, its fds in the main thread's FDL), replacing what h had of it.
+func addProcess(h *scap.Header, pid int) error {
+	old := map[uint64]bool{}
+	var procs []scap.Proc
+	for _, p := range h.Procs {
+		if p.PID == int64(pid) {
+			old[uint64(p.TID)] = true
+		} else {
+			procs = append(procs, p)
+		}
+	}
+	var fds []scap.FDList
+	for _, l := range h.FDs {
+		if !old[l.TID] {
+			fds = append(fds, l)
+		}
+	}
+	fs := procfs.NewFS("")
+	ents, err := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/task")
+	if err != nil {
+		return fmt.Errorf("reading process %d: %w", pid, err)
+	}
+	tids := []int{pid}
+	for _, e := range ents {
+		if tid, err := strconv.Atoi(e.Name()); err == nil && tid != pid {
+			tids = append(tids, tid)
+		}
+	}
+	for _, tid := range tids {
+		var p scap.Proc
+		if err := fs.Proc(pid, tid, &p); err != nil {
+			if tid == pid {
+				return err
+			}
+			continue
+		}
+		l := scap.FDList{TID: uint64(tid)}
+		if tid == pid {
+			if l.FDs, err = fs.FDs(pid, nil); err != nil {
+				return err
+			}
+		}
+		procs = append(procs, p)
+		fds = append(fds, l)
+	}
+	h.Procs, h.FDs = procs, fds
+	return nil
+}
+
+// parsePIDs reads -p's comma-separated pid list.
+func parsePIDs(s string) ([]int, error) {
+	var pids []int
+	for _, f := range strings.Split(s, ",") {
+		if f == "" {
+			continue
+		}
+		n, err := strconv.Atoi(f)
+		if err != nil || n <= 0 {
+			return nil, fmt.Errorf("xtrace: -p: %q is not a process id", f)
+		}
+		pids = append(pids, n)
+	}
+	if len(pids) == 0 {
+		return nil, errors.New("xtrace: -p: no process id given")
+	}
+	return pids, nil
+}
+
+// showProgress says whether the progress line is drawn: on a terminal
+// (or with -P), never with -q.
+func showProgress(cli *CLI, stderr io.Writer) bool {
+	if cli.Quiet {
+		return false
+	}
+	return cli.Progress || isTerminal(stderr)
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
+	return err == nil
+}
+
 // describeEnd is the one line said on stderr when the capture did not
 // simply end with the command.
-func describeEnd(cli *CLI, res tracer.Result, sig syscall.Signal) string {
+func describeEnd(cli *CLI, res tracer.Result, sig syscall.Signal, file *fileOutput, t *tracer.Tracer) string {
 	var b strings.Builder
 	switch {
 	case sig != 0:
@@ -211,11 +400,41 @@ func describeEnd(cli *CLI, res tracer.Result, sig syscall.Signal) string {
 	default:
 		return ""
 	}
-	if cli.Write != "" {
-		fmt.Fprintf(&b, " written to %s", cli.Write)
+	if file != nil {
+		names := file.w.Names()
+		if len(names) > 1 {
+			fmt.Fprintf(&b, " written to %d files, %s to %s", len(names), names[0], names[len(names)-1])
+		} else {
+			fmt.Fprintf(&b, " written to %s", names[0])
+		}
+	}
+	if res.Detached > 0 {
+		fmt.Fprintf(&b, "; detached from %d threads of %s, which run on", res.Detached, pidList(t))
 	}
 	if res.Killed > 0 {
 		fmt.Fprintf(&b, "; killed %d traced threads still running (a process carrying the tracer's seccomp filter cannot run without it)", res.Killed)
+	}
+	return b.String()
+}
+
+// pidList names the attached processes.
+func pidList(t *tracer.Tracer) string {
+	var pids []int
+	for pid := range t.Attached() {
+		pids = append(pids, pid)
+	}
+	sort.Ints(pids)
+	var b strings.Builder
+	if len(pids) == 1 {
+		b.WriteString("process ")
+	} else {
+		b.WriteString("processes ")
+	}
+	for i, p := range pids {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(strconv.Itoa(p))
 	}
 	return b.String()
 }

@@ -17,10 +17,22 @@ import (
 // filterOutput applies a capture filter before writing, as `sysdig -w FILE
 // FILTER` does: the recorded stream runs through the same state engine
 // and filter as a replay (the batches are written as a capture into a
-// pipe that a scap.Reader reads back), and only matching events reach the
-// file. With -F (fat file) an event that does not match but modifies
-// state (EF_MODIFIES_STATE) is kept, flagged state-only, so that a replay
-// still knows the processes and fds behind the events kept.
+// pipe that a scap.Reader reads back), and only matching events are
+// written as events. An event that does not match but modifies state
+// (EF_MODIFIES_STATE: clone, execve, open, close, socket, chdir,
+// procexit, ...) is kept flagged state-only, as sysdig -F does: sysdig and
+// tshark do not show it, but a replay still knows the processes and fds
+// behind the events shown. (sysdig without -F drops them, and its replay
+// then names the processes started during the capture <NA>; a recorder
+// has no reason to.)
+//
+// Without a filter (match nil) every event is written; a rotated
+// recording goes through here for the state engine, whose view at the
+// rotation point becomes the next file's header (headerFromState).
+//
+// -n counts the matching events written (sysdig counts the events that
+// pass its filter): once limit of them are in the file the rest is
+// dropped and onLimit ends the capture.
 type filterOutput struct {
 	file  *fileOutput
 	pw    *io.PipeWriter
@@ -30,14 +42,24 @@ type filterOutput struct {
 	mu    sync.Mutex
 	done  chan error
 	fin   bool
+
+	limit   int64
+	onLimit func() // set before recording starts
+
+	// The state engine and the first header, owned by the filter
+	// goroutine (stateHeader runs there, from a rotation).
+	in   *inspect.Inspector
+	base *scap.Header
 }
 
-func newFilterOutput(file *fileOutput, match func(*inspect.Event) bool, fat bool) *filterOutput {
+func newFilterOutput(file *fileOutput, match func(*inspect.Event) bool, fat bool, limit int64) *filterOutput {
 	pr, pw := io.Pipe()
-	o := &filterOutput{file: file, pw: pw, sw: scap.NewWriter(pw), match: match, fat: fat, done: make(chan error, 1)}
+	o := &filterOutput{file: file, pw: pw, sw: scap.NewWriter(pw), match: match, fat: fat, done: make(chan error, 1), limit: limit}
 	go func() { o.done <- o.filter(pr) }()
 	return o
 }
+
+func (o *filterOutput) setOnLimit(f func()) { o.onLimit = f }
 
 // filter reads the recorded stream back and writes what passes.
 func (o *filterOutput) filter(r *io.PipeReader) error {
@@ -51,7 +73,9 @@ func (o *filterOutput) filter(r *io.PipeReader) error {
 		return err
 	}
 	in := inspect.New(rd.Header())
+	o.in = in
 	n := 0
+	var matched int64
 	for {
 		sev, err := rd.Next()
 		if err == io.EOF {
@@ -61,9 +85,16 @@ func (o *filterOutput) filter(r *io.PipeReader) error {
 			r.CloseWithError(err)
 			return err
 		}
+		if o.limit > 0 && matched >= o.limit {
+			continue // drain what the tracer still sends
+		}
 		ev := in.Process(sev)
 		var flags uint32
-		if !o.match(ev) {
+		last := false
+		if o.match == nil || o.match(ev) {
+			matched++
+			last = o.limit > 0 && matched >= o.limit
+		} else {
 			if !o.fat || ev.Info == nil || ev.Info.Flags&event.ModifiesState == 0 {
 				continue
 			}
@@ -73,16 +104,26 @@ func (o *filterOutput) filter(r *io.PipeReader) error {
 			r.CloseWithError(err)
 			return err
 		}
-		if n++; n%4096 == 0 {
+		if n++; n%4096 == 0 || last {
 			if err := o.file.commitEvents(); err != nil {
 				r.CloseWithError(err)
 				return err
 			}
 		}
+		if last && o.onLimit != nil {
+			o.onLimit()
+		}
 	}
 }
 
+// stateHeader returns the header of a rotated file: the state engine's
+// view right now (see headerFromState).
+func (o *filterOutput) stateHeader() (*scap.Header, error) {
+	return headerFromState(o.in, o.base), nil
+}
+
 func (o *filterOutput) header(h *scap.Header) error {
+	o.base = h
 	if err := o.file.header(h); err != nil {
 		return err
 	}
@@ -166,6 +207,32 @@ func captureSyscalls(expr string) seccomp.Set {
 	return set
 }
 
+// failingSyscalls returns the syscalls whose events evt.failed=true can
+// match: sinsp's evt.failed is true for an event with a negative "res"
+// parameter, or the exit of an fd-creating call with a negative "fd".
+// Generic syscalls (GENERIC_X carries no return value) and the others
+// never fail in sysdig's eyes, so they need no stop.
+func failingSyscalls() seccomp.Set {
+	var set seccomp.Set
+	for _, sc := range event.Syscalls() {
+		if sc.Generic() {
+			continue
+		}
+		for _, t := range []event.Type{sc.Enter, sc.Exit} {
+			d := event.Info(t)
+			if d == nil {
+				continue
+			}
+			for _, p := range d.Params {
+				if p.Name == "res" || (p.Name == "fd" && d.Dir == event.Exit && d.Flags&event.CreatesFD != 0) {
+					set.Add(sc.Nr)
+				}
+			}
+		}
+	}
+	return set
+}
+
 // syscallsOf returns the syscalls n can match and whether n restricts
 // them at all.
 func syscallsOf(n filter.Node) (seccomp.Set, bool) {
@@ -188,6 +255,10 @@ func syscallsOf(n filter.Node) (seccomp.Set, bool) {
 			return x, true
 		}
 	case *filter.Check:
+		if n.Field == "evt.failed" && n.Op == filter.OpEq && len(n.Values) == 1 &&
+			(n.Values[0].Text == "true" || n.Values[0].Text == "1") {
+			return failingSyscalls(), true
+		}
 		if n.Field != "evt.type" || (n.Op != filter.OpEq && n.Op != filter.OpIn) {
 			break
 		}

@@ -2,19 +2,15 @@ package main
 
 import (
 	"bufio"
-	"bytes"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/klauspost/compress/gzip"
-
+	"xtrace/capture"
 	"xtrace/inspect"
 	"xtrace/scap"
 	"xtrace/tracer"
@@ -33,72 +29,54 @@ type recordOutput interface {
 	abort()
 }
 
-// fileOutput writes a capture file. Every batch reaches the file as whole
-// blocks in one write, so a killed xtrace leaves a file that reads up to
-// its last batch; with -z the gzip member is synced after each batch and
-// closed (a new one started) every second, so the file decompresses
-// cleanly up to the last closed member. On a failed write the file is
-// cut back to that point.
+// fileOutput writes the capture file, or the series of files of -C, -G,
+// -W and -e, through a capture.Writer: every batch reaches the file as
+// whole blocks, so a killed xtrace leaves a file that reads up to its last
+// batch; with -z the gzip member is synced after each batch and closed
+// every second (see capture.File). On a failed write the file is cut back
+// to its last clean point. A rotated file starts with the header
+// nextHeader returns (the state engine's view, see headerFromState).
 type fileOutput struct {
-	mu     sync.Mutex
-	name   string
-	f      *os.File
-	gz     *gzip.Writer
-	acc    bytes.Buffer
-	sw     *scap.Writer
-	good   int64 // file size at the last point where it reads cleanly
-	off    int64
-	member time.Time // when the current gzip member started
-	inMem  int       // uncompressed bytes in the current member
-	// events counts the event blocks written; goodEvents those before
-	// good, pending those in the open gzip member.
-	events, goodEvents, pending int64
-	done                        bool
-	err                         error
+	mu         sync.Mutex
+	w          *capture.Writer
+	done       bool
+	err        error
+	nextHeader func() (*scap.Header, error)
 }
 
-// A gzip member is closed (and the file readable to that point) after
-// memberEvery or memberBytes of capture, whichever comes first.
-const (
-	memberEvery = time.Second
-	memberBytes = 256 << 10
-)
-
-// chunk is the size of the pieces a batch is written in, at block
-// boundaries, so that a full disk costs at most one piece.
-const chunk = 64 << 10
-
-func newFileOutput(name string, compress bool) (*fileOutput, error) {
-	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+func newFileOutput(cli *CLI) (*fileOutput, error) {
+	o := &fileOutput{}
+	w, err := capture.Open(capture.Options{
+		Path:     cli.Write,
+		Compress: cli.Compress,
+		Members:  true,
+		Rotation: rotationOf(cli),
+		Live:     true,
+		NextHeader: func() (*scap.Header, error) {
+			if o.nextHeader == nil {
+				return nil, nil // the previous header again
+			}
+			return o.nextHeader()
+		},
+	})
 	if err != nil {
 		return nil, fmt.Errorf("xtrace: %w", err)
 	}
-	o := &fileOutput{name: name, f: f, member: time.Now()}
-	if compress {
-		o.gz = gzip.NewWriter(countWriter{o})
-	}
-	o.sw = scap.NewWriter(&o.acc)
+	o.w = w
 	return o, nil
-}
-
-// countWriter counts the compressed bytes reaching the file.
-type countWriter struct{ o *fileOutput }
-
-func (c countWriter) Write(p []byte) (int, error) {
-	n, err := c.o.f.Write(p)
-	c.o.off += int64(n)
-	return n, err
 }
 
 func (o *fileOutput) header(h *scap.Header) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if err := o.sw.WriteHeader(h); err != nil {
-		return err
+	return o.fail(o.w.Start(h))
+}
+
+func (o *fileOutput) fail(err error) error {
+	if err != nil && o.err == nil {
+		o.err = err
 	}
-	// The header is a gzip member of its own: a capture cut short
-	// still starts with a complete one.
-	return o.commit(true)
+	return err
 }
 
 func (o *fileOutput) write(b *tracer.Batch) error {
@@ -107,91 +85,13 @@ func (o *fileOutput) write(b *tracer.Batch) error {
 	if o.done {
 		return nil
 	}
-	if err := b.Each(func(cpu uint16, raw []byte) error { return o.sw.WriteRaw(cpu, 0, raw) }); err != nil {
-		return o.fail(err)
-	}
-	return o.commit(false)
-}
-
-// commit moves the accumulated blocks to the file. closeMember forces
-// the end of the current gzip member.
-func (o *fileOutput) commit(closeMember bool) error {
 	if o.err != nil {
 		return o.err
 	}
-	if err := o.sw.Flush(); err != nil {
+	if err := b.Each(func(cpu uint16, raw []byte) error { return o.w.Write(cpu, 0, raw) }); err != nil {
 		return o.fail(err)
 	}
-	data := o.acc.Bytes()
-	defer o.acc.Reset()
-	// Write in pieces that end at block boundaries.
-	for len(data) > 0 {
-		n, events := 0, int64(0)
-		for n < len(data) && n < chunk {
-			if len(data)-n < 8 {
-				n = len(data)
-				break
-			}
-			switch binary.LittleEndian.Uint32(data[n:]) {
-			case scap.BlockEVv2, scap.BlockEVFv2, scap.BlockEVv2Big, scap.BlockEVFv2Big:
-				events++
-			}
-			n += int(binary.LittleEndian.Uint32(data[n+4:]))
-		}
-		if n > len(data) {
-			n = len(data)
-		}
-		if err := o.put(data[:n], events); err != nil {
-			return err
-		}
-		data = data[n:]
-	}
-	if o.gz == nil {
-		return nil
-	}
-	if closeMember || time.Since(o.member) >= memberEvery || o.inMem >= memberBytes {
-		if err := o.gz.Close(); err != nil {
-			return o.fail(err)
-		}
-		o.good, o.goodEvents, o.pending = o.off, o.goodEvents+o.pending, 0
-		o.gz.Reset(countWriter{o})
-		o.member, o.inMem = time.Now(), 0
-		return nil
-	}
-	// Sync the member so that the file decompresses up to here.
-	if err := o.gz.Flush(); err != nil {
-		return o.fail(err)
-	}
-	return nil
-}
-
-// put writes whole blocks holding events events.
-func (o *fileOutput) put(p []byte, events int64) error {
-	o.events += events
-	if o.gz == nil {
-		cw := countWriter{o}
-		if _, err := cw.Write(p); err != nil {
-			return o.fail(err)
-		}
-		o.good, o.goodEvents = o.off, o.events
-		return nil
-	}
-	o.inMem += len(p)
-	o.pending += events
-	if _, err := o.gz.Write(p); err != nil {
-		return o.fail(err)
-	}
-	return nil
-}
-
-// fail remembers a write error and cuts the file back to its last clean
-// point, so it stays readable.
-func (o *fileOutput) fail(err error) error {
-	if o.err == nil {
-		o.err = err
-		o.f.Truncate(o.good)
-	}
-	return o.err
+	return o.fail(o.w.Commit())
 }
 
 // writeEvent adds one event (a capture filter decides which); commitEvents
@@ -202,19 +102,19 @@ func (o *fileOutput) writeEvent(cpu uint16, flags uint32, raw []byte) error {
 	if o.done {
 		return nil
 	}
-	if err := o.sw.WriteRaw(cpu, flags, raw); err != nil {
-		return o.fail(err)
+	if o.err != nil {
+		return o.err
 	}
-	return nil
+	return o.fail(o.w.Write(cpu, flags, raw))
 }
 
 func (o *fileOutput) commitEvents() error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if o.done {
-		return nil
+	if o.done || o.err != nil {
+		return o.err
 	}
-	return o.commit(false)
+	return o.fail(o.w.Commit())
 }
 
 // failure returns the error that stopped the output, if any.
@@ -235,13 +135,8 @@ func (o *fileOutput) finish() {
 		return
 	}
 	o.done = true
-	if o.err != nil {
-		return
-	}
-	if o.commit(true) == nil && o.gz != nil {
-		// commit closed the member and started a new, empty one:
-		// drop it by not closing it again.
-		o.gz = nil
+	if o.err == nil {
+		o.fail(o.w.Finish())
 	}
 }
 
@@ -255,39 +150,45 @@ func (o *fileOutput) close() error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.finish()
-	err := o.f.Close()
+	err := o.w.Close()
 	if o.err != nil {
 		return o.err
 	}
-	if err != nil {
-		return fmt.Errorf("closing %s: %w", o.name, err)
-	}
-	return nil
+	return err
 }
 
-// kept returns how many events the file holds for sure.
-func (o *fileOutput) kept() int64 {
+// kept returns how many events the current file holds for sure, and its
+// name.
+func (o *fileOutput) kept() (int64, string) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	return o.goodEvents
+	f := o.w.File()
+	return f.Kept(), f.Name()
 }
 
-func (o *fileOutput) abort() {
-	o.f.Close()
-	os.Remove(o.name)
-}
+// stats returns the running totals for the progress line.
+func (o *fileOutput) stats() capture.Stats { return o.w.Stats() }
+
+func (o *fileOutput) abort() { o.w.Abort() }
 
 // liveOutput prints events as they are recorded, through the replay
 // pipeline: the batches are written as a capture into a pipe that a
 // scap.Reader reads back, so the lines are exactly those `xtrace -r` would
 // print for the same file.
+//
+// With a filter, -n counts the events printed (as sysdig counts those
+// that pass its filter); onLimit then ends the capture.
 type liveOutput struct {
-	pw   *io.PipeWriter
-	sw   *scap.Writer
-	done chan error
-	mu   sync.Mutex
-	fin  bool
+	pw      *io.PipeWriter
+	sw      *scap.Writer
+	done    chan error
+	mu      sync.Mutex
+	fin     bool
+	limit   int64
+	onLimit func() // set before recording starts
 }
+
+func (o *liveOutput) setOnLimit(f func()) { o.onLimit = f }
 
 func newLiveOutput(cli *CLI, stdout io.Writer) (*liveOutput, error) {
 	opts, err := printOptions(cli)
@@ -305,8 +206,9 @@ func newLiveOutput(cli *CLI, stdout io.Writer) (*liveOutput, error) {
 	if err != nil {
 		return nil, err
 	}
+	o.limit = cli.NumEvents
 	go func() {
-		o.done <- printLive(pr, sink, match, out, cli.Unbuffered)
+		o.done <- o.printLive(pr, sink, match, out, cli.Unbuffered)
 	}()
 	return o, nil
 }
@@ -317,7 +219,7 @@ type lockedWriter struct {
 	w  *bufio.Writer
 }
 
-func printLive(r *io.PipeReader, sink eventSink, match func(*inspect.Event) bool, out *lockedWriter, unbuffered bool) error {
+func (o *liveOutput) printLive(r *io.PipeReader, sink eventSink, match func(*inspect.Event) bool, out *lockedWriter, unbuffered bool) error {
 	defer r.Close()
 	stop := make(chan struct{})
 	defer close(stop)
@@ -343,6 +245,7 @@ func printLive(r *io.PipeReader, sink eventSink, match func(*inspect.Event) bool
 		return err
 	}
 	in := inspect.New(rd.Header())
+	var printed int64
 	for {
 		sev, err := rd.Next()
 		if err == io.EOF {
@@ -350,6 +253,9 @@ func printLive(r *io.PipeReader, sink eventSink, match func(*inspect.Event) bool
 		}
 		if err != nil {
 			return err
+		}
+		if o.limit > 0 && printed >= o.limit {
+			continue // drain what the tracer still sends
 		}
 		ev := in.Process(sev)
 		if ev.Hidden() || (match != nil && !match(ev)) {
@@ -363,6 +269,9 @@ func printLive(r *io.PipeReader, sink eventSink, match func(*inspect.Event) bool
 		out.mu.Unlock()
 		if err != nil {
 			return err
+		}
+		if printed++; o.limit > 0 && printed >= o.limit && o.onLimit != nil {
+			o.onLimit()
 		}
 	}
 	out.mu.Lock()

@@ -1009,9 +1009,10 @@ func recErrno(name string) unix.Errno {
 	return 0
 }
 
-// TestCaptureFilter: with a filter, -w writes only the matching events;
-// with -F the state-changing ones are kept too, flagged state-only, so a
-// replay still names processes and fds.
+// TestCaptureFilter: with a filter, -w writes only the matching events as
+// events; the state-changing ones are kept too, flagged state-only (as
+// sysdig -F keeps them; a recording always does), so a replay still names
+// processes and fds.
 func TestCaptureFilter(t *testing.T) {
 	recRequireTool(t, "gcc", "sysdig", "tshark")
 	recRequireTracing(t)
