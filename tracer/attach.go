@@ -134,6 +134,7 @@ func (t *Tracer) attachAll() (*loop, error) {
 	l := newLoopBase(t, cpu, false)
 	l.attach = true
 	l.held = map[int]held{}
+	l.asked = map[int]bool{}
 	seen := map[int]bool{}
 	var firstErr error
 	for _, pid := range t.attach {
@@ -146,6 +147,7 @@ func (t *Tracer) attachAll() (*loop, error) {
 			continue
 		}
 		seen[tgid] = true
+		l.asked[tgid] = true
 		if err := l.seizeProcess(pid, tgid); err != nil {
 			firstErr = err
 			break
@@ -246,17 +248,6 @@ func (l *loop) seizeProcess(pid, tgid int) error {
 		return &AttachError{PID: pid, Msg: "no such process", Err: unix.ESRCH}
 	}
 	return nil
-}
-
-// procThreads lists the threads registered for p.
-func (l *loop) procThreads(p *process) []*thread {
-	var out []*thread
-	for _, th := range l.threads {
-		if th.proc == p {
-			out = append(out, th)
-		}
-	}
-	return out
 }
 
 // taskIDs lists the threads of process tgid.
@@ -383,7 +374,9 @@ func (l *loop) waitInitialStops() error {
 				if p.threads <= 0 {
 					delete(l.procs, p.pid)
 					l.processGone(p)
-					return &AttachError{PID: l.askedPID(p.pid), Msg: "the process exited while being attached", Err: unix.ESRCH}
+					if l.asked[p.pid] {
+						return &AttachError{PID: l.askedPID(p.pid), Msg: "the process exited while being attached", Err: unix.ESRCH}
+					}
 				}
 			}
 			continue
@@ -393,8 +386,8 @@ func (l *loop) waitInitialStops() error {
 		}
 		if th == nil {
 			// A thread created by a seized one, before its
-			// creator's event: registered there, or below.
-			th = l.attachBorn(pid)
+			// creator's event: registered there, or here.
+			l.attachBorn(pid)
 		}
 		h := held{ws: ws}
 		ev := int(ws) >> 16
@@ -426,13 +419,13 @@ func (l *loop) waitInitialStops() error {
 			continue
 		}
 		l.held[pid] = h
-		_ = th
 	}
 }
 
-// checkExiting reports a process all of whose threads first stopped on
-// their way out (PTRACE_EVENT_EXIT: killed, or exiting, while being
-// attached) as gone.
+// checkExiting reports a process asked for all of whose threads first
+// stopped on their way out (PTRACE_EVENT_EXIT: killed, or exiting, while
+// being attached) as gone. (A child that one of them created meanwhile
+// may end as it likes.)
 func (l *loop) checkExiting() error {
 	exiting := map[*process]int{}
 	for tid, h := range l.held {
@@ -441,7 +434,7 @@ func (l *loop) checkExiting() error {
 		}
 	}
 	for p, n := range exiting {
-		if n >= p.threads {
+		if n >= p.threads && l.asked[p.pid] {
 			return &AttachError{PID: l.askedPID(p.pid), Msg: "the process exited while being attached", Err: unix.ESRCH}
 		}
 	}

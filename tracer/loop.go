@@ -85,6 +85,7 @@ type loop struct {
 	// until Start; detaching gives the threads back; detached lists
 	// the thread ids given back or gone.
 	attach     bool
+	asked      map[int]bool // the processes given to Attach
 	held       map[int]held
 	wantDetach bool
 	detaching  bool

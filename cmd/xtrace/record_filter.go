@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 
+	"golang.org/x/sys/unix"
+
 	"xtrace/event"
 	"xtrace/filter"
 	"xtrace/inspect"
@@ -215,7 +217,9 @@ func captureSyscalls(expr string) seccomp.Set {
 func failingSyscalls() seccomp.Set {
 	var set seccomp.Set
 	for _, sc := range event.Syscalls() {
-		if sc.Generic() {
+		// brk returns the (old) break on failure, never a negative
+		// value.
+		if sc.Generic() || sc.Nr == unix.SYS_BRK {
 			continue
 		}
 		for _, t := range []event.Type{sc.Enter, sc.Exit} {
