@@ -656,3 +656,103 @@ func TestAttachMidSyscall(t *testing.T) {
 		t.Errorf("target exit status %d, want 7", code)
 	}
 }
+
+// attSignalsC counts the real-time signals it receives (they queue, so
+// none may be lost) while it reads and writes, and writes the count to
+// "count" when the file "stop" appears.
+const attSignalsC = `#include <signal.h>
+#include <unistd.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+static volatile sig_atomic_t n;
+static void h(int s) { (void)s; n++; }
+int main(void) {
+	struct sigaction sa; memset(&sa, 0, sizeof sa); sa.sa_handler = h; sa.sa_flags = SA_RESTART;
+	sigaction(SIGRTMIN, &sa, 0);
+	char b[16];
+	while (access("stop", F_OK) != 0) {
+		int fd = open("/etc/hostname", O_RDONLY); read(fd, b, sizeof b); close(fd);
+		usleep(200);
+	}
+	FILE *f = fopen("count", "w"); fprintf(f, "%d\n", (int)n); fclose(f);
+	return 7;
+}
+`
+
+// TestAttachSignals: signals that arrive while xtrace attaches, records
+// and detaches are all delivered: 300 queued real-time signals sent
+// during repeated attach/detach cycles all reach the program's handler.
+func TestAttachSignals(t *testing.T) {
+	recRequireTool(t, "gcc")
+	recRequireTracing(t)
+	bin := recXtraceBin(t)
+	dir := t.TempDir()
+	w := recWorkload{c: map[string]string{"sigs": attSignalsC}}
+	recPrepare(t, &w, dir)
+	target := attStart(t, dir, "./sigs")
+	time.Sleep(20 * time.Millisecond)
+	const sent = 300
+	sigrtmin := unix.Signal(34) // glibc's SIGRTMIN
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; i < sent; i++ {
+			unix.Kill(target.pid(), sigrtmin)
+			time.Sleep(2 * time.Millisecond)
+		}
+	}()
+	cycles := 0
+	for running := true; running; cycles++ {
+		select {
+		case <-done:
+			running = false
+		default:
+		}
+		r := recRun(t, dir, nil, bin, "-q", "-n", "40", "-w", filepath.Join(dir, "s.scap"), "-p", strconv.Itoa(target.pid()))
+		if r.code != 0 {
+			t.Fatalf("exit %d: %s", r.code, r.stderr)
+		}
+	}
+	attCheckFree(t, target.pid())
+	if code := target.finish(t); code != 7 {
+		t.Errorf("target exit status %d, want 7", code)
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, "count"))
+	if got := strings.TrimSpace(string(b)); got != strconv.Itoa(sent) {
+		t.Errorf("the program got %s signals of %d (over %d attach cycles)", got, sent, cycles)
+	}
+}
+
+// TestAttachTargetExits: when the attached process exits, so does xtrace,
+// with a complete capture that ends with the exit.
+func TestAttachTargetExits(t *testing.T) {
+	recRequireTool(t, "gcc", "sysdig", "tshark")
+	recRequireTracing(t)
+	bin := recXtraceBin(t)
+	dir := t.TempDir()
+	w := recWorkload{c: map[string]string{"loop": attLoopC}}
+	recPrepare(t, &w, dir)
+	target := attStart(t, dir, "./loop", "1")
+	target.waitLines(t, 5)
+	capture := filepath.Join(dir, "exit.scap")
+	x, stderr, done := attXtrace(t, bin, dir, "-p", strconv.Itoa(target.pid()), "-w", capture)
+	for deadline := time.Now().Add(5 * time.Second); tracerOf(target.pid()) == 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("xtrace did not attach")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if code := target.finish(t); code != 7 {
+		t.Errorf("target exit status %d, want 7", code)
+	}
+	attWait(t, done, "xtrace after its target exited")
+	if code := x.ProcessState.ExitCode(); code != 0 || stderr.Len() != 0 {
+		t.Fatalf("xtrace exit %d: %q", code, stderr)
+	}
+	lines := recCheckCapture(t, bin, dir, capture)
+	if !regexp.MustCompile(`loop \(\d+\) > procexit status=1792 ret=7 sig=0`).MatchString(lines[len(lines)-1]) {
+		t.Errorf("the capture ends with %q", lines[len(lines)-1])
+	}
+}
