@@ -78,8 +78,6 @@ func replayFrom(ctx context.Context, cli *CLI, src io.Reader, stdout, stderr io.
 		}
 		sink = discardSink{}
 	}
-	section := rd.Section()
-	var readErr error
 	// -n counts the events sinsp delivers: not the filtered-out ones nor
 	// the container events it consumes while opening the file, but
 	// hidden internal events do count.
@@ -87,44 +85,12 @@ func replayFrom(ctx context.Context, cli *CLI, src io.Reader, stdout, stderr io.
 	if limit <= 0 {
 		limit = math.MaxInt64
 	}
-	unbuffered := cli.Unbuffered
-	for n, read := int64(0), uint(0); n < limit; read++ {
-		if read%1024 == 0 && ctx.Err() != nil {
-			break
-		}
-		sev, err := rd.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			readErr = fmt.Errorf("xtrace: %s: %w", cli.Read, err)
-			break
-		}
-		if rd.Section() != section {
-			section = rd.Section()
-			in.Reset(rd.Header())
-		}
-		ev := in.Process(sev)
-		if err := in.Err(); err != nil {
-			// sysdig aborts on this event without showing it.
-			readErr = err
-			break
-		}
-		if cw != nil && !ev.Consumed() {
-			if err := cw.Write(ev); err != nil {
-				return err
-			}
-		}
-		if !ev.Delivered() {
-			continue
-		}
-		n++
-		if err := sink.Event(ev); err != nil {
-			return err
-		}
-		if unbuffered {
-			out.Flush()
-		}
+	readErr, err := replayLoop(ctx, rd, in, sink, cw, out, limit, cli.Unbuffered)
+	if err != nil {
+		return err
+	}
+	if readErr != nil && !errors.As(readErr, new(*inspect.StateError)) {
+		readErr = fmt.Errorf("xtrace: %s: %w", cli.Read, readErr)
 	}
 	if err := sink.End(); err != nil {
 		return err
@@ -138,6 +104,52 @@ func replayFrom(ctx context.Context, cli *CLI, src io.Reader, stdout, stderr io.
 		return fmt.Errorf("xtrace: writing output: %w", err)
 	}
 	return readErr
+}
+
+// replayLoop hands the events of rd, processed by in, to the sink (and the
+// capture writer) until the end of the capture, limit delivered events,
+// an interrupt or an error. readErr is the error that ended the capture
+// (a read error, or the inspector's StateError); err is a failure of the
+// consumers.
+func replayLoop(ctx context.Context, rd *scap.Reader, in *inspect.Inspector, sink eventSink, cw *captureWriter, out *bufio.Writer, limit int64, unbuffered bool) (readErr, err error) {
+	section := rd.Section()
+	for n, read := int64(0), uint(0); n < limit; read++ {
+		if read%1024 == 0 && ctx.Err() != nil {
+			return nil, nil
+		}
+		sev, err := rd.Next()
+		if err != nil {
+			if err == io.EOF {
+				return nil, nil
+			}
+			return err, nil
+		}
+		if rd.Section() != section {
+			section = rd.Section()
+			in.Reset(rd.Header())
+		}
+		ev := in.Process(sev)
+		if err := in.Err(); err != nil {
+			// sysdig aborts on this event without showing it.
+			return err, nil
+		}
+		if cw != nil && !ev.Consumed() {
+			if err := cw.Write(ev); err != nil {
+				return nil, err
+			}
+		}
+		if !ev.Delivered() {
+			continue
+		}
+		n++
+		if err := sink.Event(ev); err != nil {
+			return nil, err
+		}
+		if unbuffered {
+			out.Flush()
+		}
+	}
+	return nil, nil
 }
 
 // newSink picks what consumes the filtered events.
