@@ -73,7 +73,7 @@ func replayFrom(ctx context.Context, cli *CLI, src io.Reader, stdout, stderr io.
 	}
 	var cw *captureWriter
 	if cli.Write != "" {
-		if cw, err = newCaptureWriter(cli.Write, cli.Compress, cli.FatFile, rd.Header()); err != nil {
+		if cw, err = newCaptureWriter(cli, rd.Header()); err != nil {
 			return err
 		}
 		sink = discardSink{}
@@ -85,7 +85,10 @@ func replayFrom(ctx context.Context, cli *CLI, src io.Reader, stdout, stderr io.
 	if limit <= 0 {
 		limit = math.MaxInt64
 	}
-	readErr, err := replayLoop(ctx, rd, in, sink, cw, out, limit, cli.Unbuffered)
+	readErr, err := replayLoop(ctx, rd, in, sink, cw, out, loopLimits{
+		events:   limit,
+		duration: uint64(cli.Duration) * 1e9,
+	}, cli.Unbuffered)
 	if err != nil {
 		return err
 	}
@@ -106,14 +109,25 @@ func replayFrom(ctx context.Context, cli *CLI, src io.Reader, stdout, stderr io.
 	return readErr
 }
 
+// loopLimits end a replay early, as sysdig's main loop does.
+type loopLimits struct {
+	// events is -n: the number of delivered events.
+	events int64
+	// duration is -M in ns: the loop ends at the first delivered event
+	// that comes duration or more after the first delivered one; that
+	// event is not shown (a capture writer has already written it, as
+	// sinsp dumps events before sysdig's loop sees them).
+	duration uint64
+}
+
 // replayLoop hands the events of rd, processed by in, to the sink (and the
-// capture writer) until the end of the capture, limit delivered events,
-// an interrupt or an error. readErr is the error that ended the capture
-// (a read error, or the inspector's StateError); err is a failure of the
-// consumers.
-func replayLoop(ctx context.Context, rd *scap.Reader, in *inspect.Inspector, sink eventSink, cw *captureWriter, out *bufio.Writer, limit int64, unbuffered bool) (readErr, err error) {
+// capture writer) until the end of the capture, a limit, an interrupt or
+// an error. readErr is the error that ended the capture (a read error, or
+// the inspector's StateError); err is a failure of the consumers.
+func replayLoop(ctx context.Context, rd *scap.Reader, in *inspect.Inspector, sink eventSink, cw *captureWriter, out *bufio.Writer, lim loopLimits, unbuffered bool) (readErr, err error) {
 	section := rd.Section()
-	for n, read := int64(0), uint(0); n < limit; read++ {
+	var start uint64
+	for n, read := int64(0), uint(0); n < lim.events; read++ {
 		if read%1024 == 0 && ctx.Err() != nil {
 			return nil, nil
 		}
@@ -140,6 +154,11 @@ func replayLoop(ctx context.Context, rd *scap.Reader, in *inspect.Inspector, sin
 		}
 		if !ev.Delivered() {
 			continue
+		}
+		if start == 0 {
+			start = ev.TS
+		} else if lim.duration > 0 && ev.TS-start >= lim.duration {
+			return nil, nil
 		}
 		n++
 		if err := sink.Event(ev); err != nil {

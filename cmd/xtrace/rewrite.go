@@ -20,47 +20,28 @@ import (
 // With -C, -G, -W or -e the output rotates as sysdig rotates it when
 // reading a file: the same names (see capture.Cycle), and every file starts
 // with the input's header (sysdig writes the process table it read from
-// the input, which events never update, into each file it opens). With -M
-// the writing stops after the first delivered event that comes SECS or
-// more after the first delivered one (that event is still written, as
-// sysdig's state engine has already dumped it when its main loop stops).
+// the input, which events never update, into each file it opens). -M is
+// applied by the replay loop.
 type captureWriter struct {
-	name    string
-	w       *capture.Writer
-	fatFile bool
-
-	duration uint64 // -M, in ns
-	start    uint64 // time of the first delivered event
-	stopped  bool
+	w        *capture.Writer
+	fatFile  bool
 	n        int
 	progress *capture.Progress
 }
 
-// rewriteSettings carries the options of -r IN -w OUT that the replay
-// loop's call to newCaptureWriter does not pass; CLI.AfterApply sets them
-// from the parsed command line.
-var rewriteSettings struct {
-	rotation capture.Rotation
-	duration int
-	progress bool
-}
-
-// AfterApply is kong's hook after parsing: it keeps what the capture
-// writer of a rewrite needs.
+// AfterApply is kong's hook after parsing: it checks the limit and
+// rotation flags of a rewrite.
 func (c *CLI) AfterApply() error {
-	rewriteSettings.rotation = rotationOf(c)
-	rewriteSettings.duration = c.Duration
-	rewriteSettings.progress = !c.Quiet && (c.Progress || isTerminal(os.Stderr))
 	if c.Read != "" && c.Write != "" {
 		return checkLimits(c)
 	}
 	return nil
 }
 
-// newCaptureWriter creates path (mode 0600; the first of a rotated series)
-// and writes the header h.
-func newCaptureWriter(path string, compress, fatFile bool, h *scap.Header) (*captureWriter, error) {
-	w, err := capture.Open(capture.Options{Path: path, Compress: compress, Rotation: rewriteSettings.rotation})
+// newCaptureWriter creates cli.Write (mode 0600; the first of a rotated
+// series, with -z gzipped) and writes the header h.
+func newCaptureWriter(cli *CLI, h *scap.Header) (*captureWriter, error) {
+	w, err := capture.Open(capture.Options{Path: cli.Write, Compress: cli.Compress, Rotation: rotationOf(cli)})
 	if err != nil {
 		return nil, fmt.Errorf("xtrace: %w", err)
 	}
@@ -68,8 +49,8 @@ func newCaptureWriter(path string, compress, fatFile bool, h *scap.Header) (*cap
 		w.Abort()
 		return nil, fmt.Errorf("xtrace: %w", err)
 	}
-	cw := &captureWriter{name: path, w: w, fatFile: fatFile, duration: uint64(rewriteSettings.duration) * 1e9}
-	if rewriteSettings.progress {
+	cw := &captureWriter{w: w, fatFile: cli.FatFile}
+	if !cli.Quiet && (cli.Progress || isTerminal(os.Stderr)) {
 		cw.progress = capture.StartProgress(os.Stderr, w.Stats)
 	}
 	return cw, nil
@@ -77,9 +58,6 @@ func newCaptureWriter(path string, compress, fatFile bool, h *scap.Header) (*cap
 
 // Write considers one processed event.
 func (cw *captureWriter) Write(e *inspect.Event) error {
-	if cw.stopped {
-		return nil
-	}
 	flags := e.DumpFlags
 	write := true
 	if e.FilteredOut() {
@@ -99,13 +77,6 @@ func (cw *captureWriter) Write(e *inspect.Event) error {
 			if err := cw.w.Commit(); err != nil {
 				return fmt.Errorf("xtrace: writing %s: %w", cw.w.File().Name(), err)
 			}
-		}
-	}
-	if e.Delivered() {
-		if cw.start == 0 {
-			cw.start = e.TS
-		} else if cw.duration > 0 && e.TS-cw.start >= cw.duration {
-			cw.stopped = true
 		}
 	}
 	return nil
