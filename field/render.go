@@ -109,7 +109,8 @@ func (f *Field) AppendJSON(dst []byte, e *inspect.Event) (out []byte, ok bool, e
 		if e == nil {
 			return dst, false, nil
 		}
-		return strconv.AppendUint(dst, e.TS, 10), true, nil
+		// sysdig stores the timestamp in a signed JSON integer.
+		return strconv.AppendInt(dst, int64(e.TS), 10), true, nil
 	case "evt.rawtime.ns", "evt.reltime", "evt.reltime.ns", "evt.latency.ns", "evt.deltatime.ns":
 		v, ok := f.Extract(e)
 		if !ok {

@@ -60,8 +60,22 @@ func run(in, out string, n int64, gz bool) error {
 	if len(evs) == 0 {
 		return fmt.Errorf("%s has no events", in)
 	}
-	first := binary.LittleEndian.Uint64(evs[0].raw)
-	last := binary.LittleEndian.Uint64(evs[len(evs)-1].raw)
+	// The span of one round ignores events stamped 0 (the container
+	// events at the start of some captures), which would stretch it to
+	// decades and push later rounds past 2^63 ns.
+	var first, last uint64
+	for _, e := range evs {
+		ts := binary.LittleEndian.Uint64(e.raw)
+		if ts == 0 {
+			continue
+		}
+		if first == 0 || ts < first {
+			first = ts
+		}
+		if ts > last {
+			last = ts
+		}
+	}
 	span := last - first + 1_000_000
 
 	o, err := os.OpenFile(out, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
