@@ -5,7 +5,7 @@
 #   scripts/bench-record.sh [-n RUNS] [-w "WORKLOADS"] [-a ROUNDS] [-o DIR] [-F] [-A]
 #
 #   -n RUNS      timed runs per workload and mode (default 5, medians)
-#   -w LIST      workloads of shared/bench/workloads/run (default: all)
+#   -w LIST      workloads of bench/workloads/run (default: all)
 #   -a ROUNDS    pipe rounds (2 syscalls each) of the attach benchmark
 #                (default 40000)
 #   -o DIR       keep the TSV samples and tables in DIR
@@ -38,8 +38,7 @@ set -euo pipefail
 export LC_ALL=C
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
-baselines=${BENCH_BASELINES:-$root/../shared/bench/run-baselines}
-[[ -x $baselines ]] || baselines=/work/shared/bench/run-baselines
+baselines=${BENCH_BASELINES:-$root/bench/run-baselines}
 export BENCH_BUILD=${BENCH_BUILD:-/tmp/xtrace-bench}
 runs=5
 workloads=""

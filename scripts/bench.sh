@@ -5,7 +5,7 @@
 #      real one (events/s, peak RSS), for the default output, filters, -j
 #      and chisels;
 #   2. record: added µs per syscall of `xtrace -w` vs `strace -f` (and the
-#      seccomp-bpf subset modes) on ../shared/bench workloads, via its
+#      seccomp-bpf subset modes) on bench/ workloads (copied from shared/bench), via its
 #      run-baselines script.
 #
 # Environment: BENCH_SCALE (percent, default 100) shrinks everything for a
@@ -136,7 +136,7 @@ if [ "${BENCH_RSS_GB:-0}" = 1 ]; then
 fi
 
 # Recording overhead against strace, through the shared baseline script.
-baselines=$here/../shared/bench/run-baselines
+baselines=$here/bench/run-baselines
 if [ -x "$baselines" ] && command -v strace >/dev/null; then
 	export BENCH_BUILD=$work/build BENCH_SCALE=$scale
 	wl=${BENCH_WORKLOADS:-getppid pipe files procs threads net git tar}
@@ -150,11 +150,44 @@ if [ -x "$baselines" ] && command -v strace >/dev/null; then
 		-x "xtrace-z=$xtrace -q -zw $work/rec.scap.z --" \
 		>"$work/record.md" 2>"$work/record.err"; then
 		cat "$work/record.md" >>"$report"
+		# Ratios of xtrace's added cost per syscall to strace's (targets:
+		# <= 0.25 x strace -f with every syscall recorded).
+		awk -F'|' '
+			/^## Added cost per syscall/ { on = 1; next }
+			on && /^\| workload/ { for (i = 2; i < NF; i++) { gsub(/ /, "", $i); col[$i] = i }; next }
+			on && /^\|---/ { next }
+			on && /^\|/ {
+				w = $2; gsub(/ /, "", w)
+				s = $(col["strace"]) + 0; s1 = $(col["strace-1cpu"]) + 0
+				x = $(col["xtrace"]) + 0; xz = $(col["xtrace-z"]) + 0
+				rows = rows sprintf("| %s | %.1f | %.1f | %.1f (%.2fx) | %.1f (%.2fx) |\n", w, s, s1, x, (s > 0 ? x / s : 0), xz, (s > 0 ? xz / s : 0))
+				next
+			}
+			on && !/^\|/ && rows != "" { on = 0 }
+			END {
+				print "### xtrace vs strace -f: added us per syscall (ratio to strace -f; target <= 0.25x)"
+				print ""
+				print "| workload | strace -f | strace on 1 CPU | xtrace -w | xtrace -zw |"
+				print "|---|---:|---:|---:|---:|"
+				printf "%s", rows
+				print ""
+			}' "$work/record.md" >>"$report"
 	else
 		echo "(recording benchmark failed: $(tail -n 3 "$work/record.err"))" >>"$report"
 	fi
+	# Capture-filter subset vs strace --seccomp-bpf, and attach vs strace -p.
+	{
+	echo
+	echo "## Record: capture filter and attach"
+	echo
+	} >>"$report"
+	if "$here/scripts/bench-record.sh" -n "$runs" -w "$wl" >"$work/subset.md" 2>"$work/subset.err"; then
+		cat "$work/subset.md" >>"$report"
+	else
+		echo "(capture-filter benchmark failed: $(tail -n 3 "$work/subset.err"))" >>"$report"
+	fi
 else
-	echo "(recording benchmark skipped: ../shared/bench/run-baselines or strace missing)" >>"$report"
+	echo "(recording benchmark skipped: strace missing)" >>"$report"
 fi
 
 cat "$report"
