@@ -14,14 +14,20 @@ section "replay a real sysdig capture: failed syscalls of curl"
 echo "\$ xtrace -r testdata/captures/libs_curl_google.scap \"proc.name=curl and evt.failed=true\" | head"
 "$xtrace" -r "$here/testdata/captures/libs_curl_google.scap" "proc.name=curl and evt.failed=true" | head -n 10
 
-if "$xtrace" -zw "$tmp/demo.scap.z" -- sh -c 'cat /etc/hostname > /dev/null; ls /nonexistent 2>/dev/null; echo hello > '"$tmp"'/out.txt' 2>"$tmp/rec.err"; then
-	section "recorded: sh -c 'cat /etc/hostname; ls /nonexistent; echo hello > out.txt'"
-	echo "\$ xtrace -r demo.scap.z \"evt.failed=true\""
-	"$xtrace" -r "$tmp/demo.scap.z" "evt.failed=true" | head -n 10
-	section "who wrote what: -A -c echo_fds \"fd.name contains out.txt\""
-	"$xtrace" -r "$tmp/demo.scap.z" -A -c echo_fds "fd.name contains out.txt" || true
+if "$xtrace" -zw "$tmp/demo.scap.z" -- sh -c 'cat /etc/hostname > /dev/null; cat /nonexistent 2>/dev/null; echo hello > '"$tmp"'/out.txt' 2>"$tmp/rec.err"; then
+	section "recorded: sh -c 'cat /etc/hostname; cat /nonexistent; echo hello > out.txt'"
+	echo "\$ xtrace -r demo.scap.z \"evt.failed=true and evt.arg.name contains nonexistent\""
+	"$xtrace" -r "$tmp/demo.scap.z" "evt.failed=true and evt.arg.name contains nonexistent" | tail -n 5
+	section "who wrote what: -A -c echo_fds '' \"fd.name contains out.txt\""
+	"$xtrace" -r "$tmp/demo.scap.z" -A -c echo_fds '' "fd.name contains out.txt"
+	section "the same capture read by Debian's sysdig"
+	if command -v sysdig >/dev/null; then
+		sysdig -r "$tmp/demo.scap.z" "evt.failed=true and evt.arg.name contains nonexistent" | tail -n 5
+	else
+		echo "(sysdig is not installed)"
+	fi
 	section "top system calls of the recording"
-	"$xtrace" -r "$tmp/demo.scap.z" -c topscalls || true
+	"$xtrace" -r "$tmp/demo.scap.z" -c topscalls | head -n 12
 else
 	section "recording skipped"
 	cat "$tmp/rec.err"
