@@ -322,13 +322,13 @@ func getEvtOutputtime(f *Field, e *inspect.Event) bool {
 }
 
 func getEvtDir(f *Field, e *inspect.Event) bool {
-	if isExit(e) {
+	if EvtIsExit(e) {
 		return f.setString("<")
 	}
 	return f.setString(">")
 }
 
-func getEvtType(f *Field, e *inspect.Event) bool { return f.setString(e.TypeName()) }
+func getEvtType(f *Field, e *inspect.Event) bool { return f.setString(EvtType(e)) }
 
 func getEvtTypeIs(f *Field, e *inspect.Event) bool {
 	t := int(e.Type)
@@ -576,14 +576,11 @@ func getEvtRes(f *Field, e *inspect.Event) bool {
 }
 
 func getEvtRawres(f *Field, e *inspect.Event) bool {
-	v, _, ok := result(e)
+	v, ok := EvtRawres(e)
 	return ok && f.setInt(v)
 }
 
-func getEvtFailed(f *Field, e *inspect.Event) bool {
-	v, _, ok := result(e)
-	return f.setBool(ok && v < 0)
-}
+func getEvtFailed(f *Field, e *inspect.Event) bool { return f.setBool(EvtFailed(e)) }
 
 func getEvtIsIo(f *Field, e *inspect.Event) bool {
 	return f.setBool(flags(e)&(event.ReadsFromFD|event.WritesToFD) != 0)

@@ -85,8 +85,8 @@ func getFdNum(f *Field, e *inspect.Event) bool {
 }
 
 func getFdType(f *Field, e *inspect.Event) bool {
-	fd, ok := eventFD(e)
-	return ok && fd != nil && f.setString(fd.Type.String())
+	s, ok := FdType(e)
+	return ok && f.setString(s)
 }
 
 func getFdTypechar(f *Field, e *inspect.Event) bool {
@@ -103,14 +103,8 @@ func getFdTypechar(f *Field, e *inspect.Event) bool {
 }
 
 func getFdName(f *Field, e *inspect.Event) bool {
-	fd, ok := f.fdNameValue(e)
-	if !ok {
-		return false
-	}
-	if fd == nil {
-		return f.creatorName(e) && f.setString(f.sanitize(bytesView(f.buf)))
-	}
-	return f.setString(f.sanitize(fd.Name))
+	s, ok := f.FdName(e)
+	return ok && f.setString(s)
 }
 
 // sanitize drops the bytes outside 0x20-0x7e from fd names in output, as

@@ -24,8 +24,8 @@ func mainThread(t *inspect.Thread) *inspect.Thread {
 }
 
 func getProcPid(f *Field, e *inspect.Event) bool {
-	t, ok := thread(e)
-	return ok && f.setInt(t.PID)
+	v, ok := ProcPID(e)
+	return ok && f.setInt(v)
 }
 
 func getProcExe(f *Field, e *inspect.Event) bool {
@@ -34,8 +34,8 @@ func getProcExe(f *Field, e *inspect.Event) bool {
 }
 
 func getProcName(f *Field, e *inspect.Event) bool {
-	t, ok := thread(e)
-	return ok && f.setString(t.Comm)
+	s, ok := ProcName(e)
+	return ok && f.setString(s)
 }
 
 // appendJoined appends ss joined with sep.

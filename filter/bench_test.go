@@ -108,7 +108,7 @@ func BenchmarkReplay(b *testing.B) {
 					b.Fatal(err)
 				}
 				in := inspect.New(rd.Header())
-				in.SetFilter(f.Match)
+				in.SetFilter(f.Func())
 				for {
 					sev, err := rd.Next()
 					if err == io.EOF {
@@ -149,7 +149,7 @@ func BenchmarkReplayFile(b *testing.B) {
 			b.Fatal(err)
 		}
 		in := inspect.New(rd.Header())
-		in.SetFilter(f.Match)
+		in.SetFilter(f.Func())
 		for {
 			sev, err := rd.Next()
 			if err != nil {

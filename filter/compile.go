@@ -20,13 +20,23 @@ import (
 // plain fields. A Filter keeps per-field state (evt.deltatime) and is not
 // safe for concurrent use.
 type Filter struct {
-	src  string
-	ast  Node
-	root evaluator
+	src string
+	ast Node
+	fn  predicate
 }
 
+// predicate is a compiled node: the filter compiles to a tree of closures,
+// and comparisons of the common fields and operators to closures that
+// read the event directly (see fast.go).
+type predicate = func(e *inspect.Event) bool
+
 // Match reports whether event e passes the filter.
-func (f *Filter) Match(e *inspect.Event) bool { return f.root.eval(e) }
+func (f *Filter) Match(e *inspect.Event) bool { return f.fn(e) }
+
+// Func returns the compiled predicate itself: Match without the method
+// call, for callers that evaluate the filter once per event (the
+// inspector's filter hook). It is as stateful as the Filter.
+func (f *Filter) Func() func(*inspect.Event) bool { return f.fn }
 
 // String returns the filter text it was compiled from.
 func (f *Filter) String() string { return f.src }
@@ -44,20 +54,22 @@ func Compile(src string, o *field.Options) (flt *Filter, err error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &compiler{src: src, o: o}
-	defer c.recover(&err)
-	root := c.compile(n)
-	return &Filter{src: src, ast: n, root: root}, nil
+	return compile(src, n, o, false)
 }
 
-// evaluator is one compiled node.
-type evaluator interface {
-	eval(e *inspect.Event) bool
+// compile compiles the parsed filter n; general leaves out the
+// specialised comparisons of fast.go (tests compare the two forms).
+func compile(src string, n Node, o *field.Options, general bool) (flt *Filter, err error) {
+	c := &compiler{src: src, o: o, general: general}
+	defer c.recover(&err)
+	fn := c.compile(n)
+	return &Filter{src: src, ast: n, fn: fn}, nil
 }
 
 type compiler struct {
-	src string
-	o   *field.Options
+	src     string
+	o       *field.Options
+	general bool
 }
 
 func (c *compiler) failf(off int, format string, args ...any) {
@@ -79,11 +91,11 @@ func (c *compiler) recover(errp *error) {
 	panic(r)
 }
 
-func (c *compiler) compile(n Node) evaluator {
+func (c *compiler) compile(n Node) predicate {
 	switch n := n.(type) {
 	case *BinaryExpr:
 		// Flatten chains of one operator.
-		var xs []evaluator
+		var xs []predicate
 		var walk func(Node)
 		walk = func(m Node) {
 			if b, ok := m.(*BinaryExpr); ok && b.Op == n.Op {
@@ -95,42 +107,62 @@ func (c *compiler) compile(n Node) evaluator {
 		}
 		walk(n)
 		if n.Op == And {
-			return andEval(xs)
+			return andPred(xs)
 		}
-		return orEval(xs)
+		return orPred(xs)
 	case *NotExpr:
-		return notEval{c.compile(n.X)}
+		x := c.compile(n.X)
+		return func(e *inspect.Event) bool { return !x(e) }
 	case *Check:
 		return c.check(n)
 	}
 	panic(fmt.Errorf("filter: unknown node %T", n))
 }
 
-type andEval []evaluator
-
-func (a andEval) eval(e *inspect.Event) bool {
-	for _, x := range a {
-		if !x.eval(e) {
-			return false
-		}
+// andPred is true when every one of xs is, evaluated in order until one
+// is not.
+func andPred(xs []predicate) predicate {
+	switch len(xs) {
+	case 1:
+		return xs[0]
+	case 2:
+		a, b := xs[0], xs[1]
+		return func(e *inspect.Event) bool { return a(e) && b(e) }
+	case 3:
+		a, b, c := xs[0], xs[1], xs[2]
+		return func(e *inspect.Event) bool { return a(e) && b(e) && c(e) }
 	}
-	return true
+	return func(e *inspect.Event) bool {
+		for _, x := range xs {
+			if !x(e) {
+				return false
+			}
+		}
+		return true
+	}
 }
 
-type orEval []evaluator
-
-func (o orEval) eval(e *inspect.Event) bool {
-	for _, x := range o {
-		if x.eval(e) {
-			return true
-		}
+// orPred is true when one of xs is, evaluated in order until one is.
+func orPred(xs []predicate) predicate {
+	switch len(xs) {
+	case 1:
+		return xs[0]
+	case 2:
+		a, b := xs[0], xs[1]
+		return func(e *inspect.Event) bool { return a(e) || b(e) }
+	case 3:
+		a, b, c := xs[0], xs[1], xs[2]
+		return func(e *inspect.Event) bool { return a(e) || b(e) || c(e) }
 	}
-	return false
+	return func(e *inspect.Event) bool {
+		for _, x := range xs {
+			if x(e) {
+				return true
+			}
+		}
+		return false
+	}
 }
-
-type notEval struct{ x evaluator }
-
-func (n notEval) eval(e *inspect.Event) bool { return !n.x.eval(e) }
 
 // valueErr reports an invalid value at sysdig's position for it.
 func (c *compiler) valueErr(v Value, msg string) {
@@ -138,7 +170,7 @@ func (c *compiler) valueErr(v Value, msg string) {
 }
 
 // check compiles one comparison.
-func (c *compiler) check(n *Check) evaluator {
+func (c *compiler) check(n *Check) predicate {
 	f, err := field.Lookup(n.Field, c.o)
 	if err != nil {
 		var ae *field.ArgError
@@ -172,51 +204,45 @@ func (c *compiler) check(n *Check) evaluator {
 	switch field.KindOf(typ) {
 	case field.KindString:
 		x := c.stringCheck(n, f)
-		if def.Name == "evt.type" {
-			if t := newTypeEval(x); t != nil {
-				return t
-			}
+		if c.general {
+			return x.eval
 		}
-		return x
+		return stringPred(x)
 	case field.KindBytes:
-		return c.bytesCheck(n, f)
+		return c.bytesCheck(n, f).eval
 	case field.KindInt, field.KindUint, field.KindBool, field.KindFloat:
-		return c.numCheck(n, f)
+		x := c.numCheck(n, f)
+		if c.general {
+			return x.eval
+		}
+		return numPred(x)
 	case field.KindIP:
 		if typ == event.PTIPNet || typ == event.PTIPv4Net || typ == event.PTIPv6Net {
-			return c.netCheck(n, f)
+			return c.netCheck(n, f).eval
 		}
-		return c.ipCheck(n, f)
+		return c.ipCheck(n, f).eval
 	}
 	c.failf(n.OpPos, "wrong parameter type %d", typ)
 	return nil
 }
 
-// existsEval is true when the field has a value.
-type existsEval struct{ f *field.Field }
-
-func (x existsEval) eval(e *inspect.Event) bool {
-	_, ok := x.f.Extract(e)
-	return ok
-}
-
-func (c *compiler) exists(n *Check, f *field.Field) evaluator {
+// exists is true when the field has a value.
+func (c *compiler) exists(n *Check, f *field.Field) predicate {
 	switch f.Def().Name {
 	case "fd.ip", "fd.net", "fd.port", "fd.proto":
-		return fdEndpointsEval{f: f, kind: 'x'}
+		return (&fdEndpointsEval{f: f, kind: 'x'}).eval
 	case "proc.aname", "proc.apid":
 		if f.ArgIndex() < 0 {
-			return ancestorEval{f: f, exists: true}
+			return (&ancestorEval{f: f, exists: true}).eval
 		}
 	case "evt.around":
-		return trueEval{}
+		return constPred(true)
 	}
-	return existsEval{f}
+	return func(e *inspect.Event) bool {
+		_, ok := f.Extract(e)
+		return ok
+	}
 }
-
-type trueEval struct{}
-
-func (trueEval) eval(*inspect.Event) bool { return true }
 
 // unsupported is the message sysdig gives for an operator a value type
 // does not have.
@@ -268,55 +294,6 @@ func (c *compiler) stringCheck(n *Check, f *field.Field) *stringEval {
 	return x
 }
 
-// typeEval is evt.type compared for equality with event names: a lookup
-// by event type (and by syscall code for generic events) instead of a
-// string comparison.
-type typeEval struct {
-	types [event.NumTypes]bool
-	scs   []bool
-	ne    bool
-}
-
-// newTypeEval returns the fast form of an evt.type check, or nil for
-// operators it does not cover.
-func newTypeEval(x *stringEval) *typeEval {
-	names := x.set
-	switch x.op {
-	case OpEq, OpNe:
-		names = map[string]struct{}{x.val: {}}
-	case OpIn, OpIntersects:
-	default:
-		return nil
-	}
-	t := &typeEval{ne: x.op == OpNe, scs: make([]bool, event.NumSC)}
-	for i := event.Type(0); i < event.NumTypes; i++ {
-		if d := event.Info(i); d != nil {
-			_, t.types[i] = names[d.Name]
-		}
-	}
-	for i := range t.scs {
-		_, t.scs[i] = names[event.SCName(uint16(i))]
-	}
-	return t
-}
-
-func (t *typeEval) eval(e *inspect.Event) bool {
-	var m bool
-	switch {
-	case e.Info == nil:
-		m = t.scs[0] // "<unknown>"
-	case e.Type == event.GenericE || e.Type == event.GenericX:
-		code := uint64(0)
-		if e.NumParams() > 0 {
-			code, _ = e.ParamUint(0)
-		}
-		m = code < uint64(len(t.scs)) && t.scs[code] || code >= uint64(len(t.scs)) && t.scs[0]
-	default:
-		m = t.types[e.Type]
-	}
-	return m != t.ne
-}
-
 func (x *stringEval) eval(e *inspect.Event) bool {
 	v, ok := x.f.Extract(e)
 	return ok && x.match(v.Str)
@@ -346,7 +323,7 @@ type bytesEval struct {
 	set map[string]struct{}
 }
 
-func (c *compiler) bytesCheck(n *Check, f *field.Field) evaluator {
+func (c *compiler) bytesCheck(n *Check, f *field.Field) *bytesEval {
 	x := &bytesEval{f: f, op: n.Op}
 	switch n.Op {
 	case OpIn, OpIntersects:
@@ -403,7 +380,7 @@ type numEval struct {
 	fl   []float64
 }
 
-func (c *compiler) numCheck(n *Check, f *field.Field) evaluator {
+func (c *compiler) numCheck(n *Check, f *field.Field) *numEval {
 	x := &numEval{f: f, op: n.Op, kind: field.KindOf(f.Type())}
 	for _, v := range n.Values {
 		switch x.kind {
@@ -585,7 +562,7 @@ type ipEval struct {
 	vals []ipValue
 }
 
-func (c *compiler) ipCheck(n *Check, f *field.Field) evaluator {
+func (c *compiler) ipCheck(n *Check, f *field.Field) *ipEval {
 	x := &ipEval{f: f, op: n.Op}
 	for _, v := range n.Values {
 		ip, err := parseIP(v.Text)
@@ -751,7 +728,7 @@ func (c *compiler) parseNets(n *Check, opMsg string) []netValue {
 	return nets
 }
 
-func (c *compiler) netCheck(n *Check, f *field.Field) evaluator {
+func (c *compiler) netCheck(n *Check, f *field.Field) *netEval {
 	return &netEval{f: f, op: n.Op, nets: c.parseNets(n, "")}
 }
 
@@ -787,7 +764,7 @@ type fdEndpointsEval struct {
 	ports []uint64
 }
 
-func (c *compiler) fdIP(n *Check, f *field.Field) evaluator {
+func (c *compiler) fdIP(n *Check, f *field.Field) predicate {
 	x := &fdEndpointsEval{f: f, kind: 'i', op: n.Op}
 	for _, v := range n.Values {
 		ip, err := parseIP(v.Text)
@@ -801,14 +778,14 @@ func (c *compiler) fdIP(n *Check, f *field.Field) evaluator {
 	default:
 		c.failf(n.OpPos, "filter error: IP filter only supports '=' and '!=' operators")
 	}
-	return x
+	return x.eval
 }
 
-func (c *compiler) fdNet(n *Check, f *field.Field) evaluator {
-	return &fdEndpointsEval{f: f, kind: 'n', op: n.Op, nets: c.parseNets(n, "filter error: IP filter only supports '=' and '!=' operators")}
+func (c *compiler) fdNet(n *Check, f *field.Field) predicate {
+	return (&fdEndpointsEval{f: f, kind: 'n', op: n.Op, nets: c.parseNets(n, "filter error: IP filter only supports '=' and '!=' operators")}).eval
 }
 
-func (c *compiler) fdPort(n *Check, f *field.Field) evaluator {
+func (c *compiler) fdPort(n *Check, f *field.Field) predicate {
 	x := &fdEndpointsEval{f: f, kind: 'p', op: n.Op}
 	for _, v := range n.Values {
 		p, err := parsePort(v.Text)
@@ -822,10 +799,10 @@ func (c *compiler) fdPort(n *Check, f *field.Field) evaluator {
 	default:
 		c.failf(n.OpPos, "filter error: unsupported port comparison operator")
 	}
-	return x
+	return x.eval
 }
 
-func (x fdEndpointsEval) eval(e *inspect.Event) bool {
+func (x *fdEndpointsEval) eval(e *inspect.Event) bool {
 	_, fd, ok := e.FDInfo()
 	if !ok || fd == nil {
 		return false
@@ -889,17 +866,17 @@ type ancestorEval struct {
 	num    *numEval
 }
 
-func (c *compiler) ancestors(n *Check, f *field.Field) evaluator {
+func (c *compiler) ancestors(n *Check, f *field.Field) predicate {
 	x := &ancestorEval{f: f}
 	if f.Def().Name == "proc.aname" {
 		x.str = c.stringCheck(n, f)
 	} else {
-		x.num = c.numCheck(n, f).(*numEval)
+		x.num = c.numCheck(n, f)
 	}
-	return x
+	return x.eval
 }
 
-func (x ancestorEval) eval(e *inspect.Event) bool {
+func (x *ancestorEval) eval(e *inspect.Event) bool {
 	found := false
 	field.EachAncestor(e, func(t *inspect.Thread) bool {
 		switch {
@@ -967,7 +944,7 @@ type aroundEval struct {
 	t, delta uint64
 }
 
-func (c *compiler) around(n *Check, f *field.Field) evaluator {
+func (c *compiler) around(n *Check, f *field.Field) predicate {
 	if n.Op.List() {
 		c.failf(n.OpPos, "evt.around supports only '=' comparison operator")
 	}
@@ -978,9 +955,9 @@ func (c *compiler) around(n *Check, f *field.Field) evaluator {
 	if n.Op != OpEq {
 		c.valueErr(n.Values[0], "evt.around supports only '=' comparison operator")
 	}
-	return aroundEval{t: f.ArgTime(), delta: d * 1000000}
+	return (&aroundEval{t: f.ArgTime(), delta: d * 1000000}).eval
 }
 
-func (x aroundEval) eval(e *inspect.Event) bool {
+func (x *aroundEval) eval(e *inspect.Event) bool {
 	return x.t >= e.TS-x.delta && x.t <= e.TS+x.delta
 }

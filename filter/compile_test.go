@@ -25,7 +25,7 @@ func countMatches(t testing.TB, path string, f *Filter) int {
 		t.Fatal(err)
 	}
 	in := inspect.New(rd.Header())
-	in.SetFilter(f.Match)
+	in.SetFilter(f.Func())
 	n := 0
 	for {
 		sev, err := rd.Next()

@@ -25,5 +25,5 @@ func compileFilter(expr string) (func(*inspect.Event) bool, error) {
 		}
 		return nil, err
 	}
-	return f.Match, nil
+	return f.Func(), nil
 }
