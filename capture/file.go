@@ -51,6 +51,12 @@ const (
 	memberBytes = 256 << 10
 )
 
+// gzipLevel is the compression level of -z files. sysdig writes with
+// zlib's default (6); klauspost's level 6 gives files about 3% larger than
+// zlib's, its level 8 about 1% smaller at about zlib-6 speed (measured on
+// a 1 M event capture: 9.89 MB at 6, 9.51 MB at 8, sysdig 9.64 MB).
+const gzipLevel = 8
+
 // chunk is the size of the pieces a commit writes, at block boundaries.
 const chunk = 64 << 10
 
@@ -63,7 +69,7 @@ func Create(name string, compress, members bool) (*File, error) {
 	}
 	c := &File{name: name, f: f, members: members, member: time.Now()}
 	if compress {
-		c.gz = gzip.NewWriter(countWriter{c})
+		c.gz, _ = gzip.NewWriterLevel(countWriter{c}, gzipLevel) // the level is valid
 	}
 	c.sw = scap.NewWriter(&c.acc)
 	return c, nil

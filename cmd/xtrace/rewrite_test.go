@@ -2,8 +2,10 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 
@@ -58,5 +60,43 @@ func TestRewrite(t *testing.T) {
 				t.Fatalf("wrote %d bytes that differ from sysdig's %d", len(got), len(want))
 			}
 		})
+	}
+}
+
+// TestGzipNotLarger: `-r IN -w OUT -z` files are no larger than sysdig's
+// for the same capture: the bundled one sysdig wrote, and, with sysdig
+// installed, every capture it reads.
+func TestGzipNotLarger(t *testing.T) {
+	const dir = "../../testdata/captures/"
+	type pair struct{ in, sysdigZ string }
+	pairs := []pair{{dir + "libs_single_ipv6_conn.scap", dir + "sysdig0293_rewrite_single_ipv6_conn.scap.z"}}
+	tmp := t.TempDir()
+	if sysdig, err := exec.LookPath("sysdig"); err == nil {
+		caps, _ := filepath.Glob(dir + "*.scap")
+		for i, in := range caps {
+			out := filepath.Join(tmp, fmt.Sprintf("sysdig%d.scap.z", i))
+			if exec.Command(sysdig, "-r", in, "-w", out, "-z").Run() == nil {
+				pairs = append(pairs, pair{in, out})
+			}
+		}
+	} else if os.Getenv("CI") == "true" {
+		t.Fatal("sysdig is not installed (make test installs it)")
+	}
+	for i, p := range pairs {
+		out := filepath.Join(tmp, fmt.Sprintf("xtrace%d.scap.z", i))
+		if _, stderr, code := runXtrace([]string{"-r", p.in, "-w", out, "-z"}); code != 0 {
+			t.Fatalf("%s: exit %d: %s", p.in, code, stderr)
+		}
+		ours, err := os.Stat(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		theirs, err := os.Stat(p.sysdigZ)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ours.Size() > theirs.Size() {
+			t.Errorf("%s: -z wrote %d bytes, sysdig %d", filepath.Base(p.in), ours.Size(), theirs.Size())
+		}
 	}
 }
