@@ -11,19 +11,29 @@
 #   -o DIR       keep the TSV samples and tables in DIR
 #   -F           only the capture-filter part;  -A  only the attach part
 #
-# Part 1, capture filter: run-baselines times the workloads natively, under
-# `strace -f --seccomp-bpf -e trace=%file,%network,%process` (its
-# strace-sbpf-sub mode) and under xtrace recording to a file with
+# Part 1, capture filter: run-baselines times the workloads natively,
+# under xtrace recording to a file with
 #
 #   xtrace-filter   the filter "evt.type in (open, openat, connect) or
 #                   evt.failed=true" (evt.failed can match any syscall whose
 #                   exit carries a result: read, write, close, ... all stop)
-#   xtrace-types    "evt.type in (open, openat, connect)": only the
-#                   evt.type part (state-changing syscalls stop anyway)
+#   xtrace-types    "evt.type in (open, openat, connect)"
 #   xtrace-all      no filter (every syscall recorded)
 #
-# and prints the added cost per syscall of each mode and its ratio to
-# strace-sbpf-sub's (target: <= 1.0).
+# and under strace told to trace the same syscalls:
+#
+#   strace-types        --seccomp-bpf -e trace=open,openat,connect: the
+#                       subset the filter names
+#   strace-types-stops  --seccomp-bpf -e trace=<what xtrace-types stops on>:
+#                       that subset plus the syscalls that change thread and
+#                       fd state, which xtrace keeps traced so that names in
+#                       the capture stay right (xtrace --traced-syscalls)
+#   strace-filter-stops --seccomp-bpf -e trace=<what xtrace-filter stops on>
+#   strace-sbpf-sub     run-baselines' --seccomp-bpf %file,%network,%process
+#
+# and prints the added cost per syscall of each xtrace mode and its ratio
+# to the strace mode with the same stops, and to the narrower subset
+# (target: <= 1.0).
 #
 # Part 2, attach: a program waits until a tracer attaches, then times
 # ROUNDS write+read rounds on a pipe; natively, under `strace -p PID -o
@@ -71,18 +81,25 @@ cap=${BENCH_TMPDIR:-/dev/shm}
 if ((part1)); then
 	filter="evt.type in (open, openat, connect) or evt.failed=true"
 	types="evt.type in (open, openat, connect)"
+	st="strace -f -qq --seccomp-bpf -o /dev/null -e trace="
 	args=(-n "$runs" -m "strace-sbpf-sub" -o "$out/filter.tsv"
+		-x "strace-types=${st}open,openat,connect"
+		-x "strace-types-stops=${st}$("$xt" --traced-syscalls "$types")"
+		-x "strace-filter-stops=${st}$("$xt" --traced-syscalls "$filter")"
 		-x "xtrace-filter=$xt -q -w $cap/bench-f.scap $filter --"
 		-x "xtrace-types=$xt -q -w $cap/bench-t.scap $types --"
 		-x "xtrace-all=$xt -q -w $cap/bench-a.scap --")
 	[[ -n $workloads ]] && args+=(-w "$workloads")
-	"$baselines" "${args[@]}" | tee "$out/filter.md"
+	"$baselines" "${args[@]}" | sed 's/trace=[a-z0-9_,]\{200,\}/trace=<xtrace --traced-syscalls FILTER>/g' | tee "$out/filter.md"
 	rm -f "$cap"/bench-[fta].scap
 	echo
-	echo "## Added cost per syscall relative to strace-sbpf-sub (<= 1.0 is the target)"
+	echo "## Capture filter: added cost per syscall, xtrace against strace with the same stops (<= 1.0 is the target)"
 	echo
-	echo "| workload | syscalls | strace-sbpf-sub us | xtrace-filter | xtrace-types | xtrace-all |"
-	echo "|---|---:|---:|---:|---:|---:|"
+	echo "xtrace-types against strace-types-stops (same stops) and strace-types (the named subset only);"
+	echo "xtrace-filter against strace-filter-stops (same stops); xtrace-all for scale."
+	echo
+	echo "| workload | syscalls | xtrace-types | vs same stops | vs subset | xtrace-filter | vs same stops | xtrace-all |"
+	echo "|---|---:|---:|---:|---:|---:|---:|---:|"
 	awk -F'\t' 'NR > 1 {
 		k = $1 SUBSEP $2; n[k]++; v[k, n[k]] = $4; sc[$1] = $5
 		if (!($1 in seen)) { seen[$1] = 1; order[++nw] = $1 }
@@ -94,17 +111,15 @@ if ((part1)); then
 		return c % 2 ? a[(c + 1) / 2] : (a[c / 2] + a[c / 2 + 1]) / 2
 	}
 	function added(w, m) { return (med(w SUBSEP m) - med(w SUBSEP "native")) / sc[w] / 1000 }
+	# ratio X S: "x/s" with the strace figure, or a note when strace adds ~0.
+	function ratio(x, s) { return s > 0.05 ? sprintf("x%.2f (%.2f us)", x / s, s) : sprintf("strace ~0 (%.2f us)", s) }
 	END {
 		for (i = 1; i <= nw; i++) {
-			w = order[i]; s = added(w, "strace-sbpf-sub")
-			line = sprintf("| %s | %d | %.2f |", w, sc[w], s)
-			split("xtrace-filter xtrace-types xtrace-all", ms, " ")
-			for (j = 1; j <= 3; j++) {
-				x = added(w, ms[j])
-				if (s > 0.05) line = line sprintf(" %.2f us (x%.2f) |", x, x / s)
-				else line = line sprintf(" %.2f us (strace adds ~0) |", x)
-			}
-			print line
+			w = order[i]
+			t = added(w, "xtrace-types"); f = added(w, "xtrace-filter")
+			printf "| %s | %d | %.2f us | %s | %s | %.2f us | %s | %.2f us |\n", w, sc[w],
+				t, ratio(t, added(w, "strace-types-stops")), ratio(t, added(w, "strace-types")),
+				f, ratio(f, added(w, "strace-filter-stops")), added(w, "xtrace-all")
 		}
 	}' "$out/filter.tsv" | tee "$out/ratios.md"
 	echo

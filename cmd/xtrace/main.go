@@ -41,27 +41,28 @@ type CLI struct {
 	Print    string `short:"p" name:"print" placeholder:"FORMAT" help:"Output format, e.g. \"%evt.num %proc.name %fd.name\" (a leading * prints events with missing fields as <NA>). -p with digits and commas only attaches to those PIDs instead (see --pid). -pc/-pk/-pm pick the container, k8s and mesos presets."`
 	PID      string `name:"pid" placeholder:"PID[,PID...]" help:"Attach to running processes and record every thread of each, and the threads and processes they create, until Ctrl-C, SIGTERM, -n, -M or their exit; then detach, leaving them running as they were (pending signals delivered, stopped ones stopped). Attached processes get no seccomp filter: every syscall stops twice, as under strace -p, and a capture filter only decides what is written. Needs ptrace rights over them (root or CAP_SYS_PTRACE, the same user, kernel.yama.ptrace_scope)."`
 
-	Verbose       bool     `short:"v" name:"verbose" help:"Print buffers and long strings in full; statistics on stderr at the end."`
-	Quiet         bool     `short:"q" name:"quiet" help:"Do not print events (with -w, or with -S)."`
-	Summary       bool     `short:"S" name:"summary" help:"Print event counts per type at the end."`
-	DisplayFilter bool     `short:"d" name:"displayflt" help:"Apply the filter after the state engine has processed the event."`
-	ResolvePorts  bool     `short:"R" name:"resolve-ports" help:"Resolve port numbers to service names."`
-	Unbuffered    bool     `name:"unbuffered" help:"Flush output after every event."`
-	Debug         bool     `short:"D" name:"debug" help:"Also show internal events."`
-	ExcludeUsers  bool     `short:"E" name:"exclude-users" help:"Do not write the user and group tables."`
-	FatFile       bool     `short:"F" name:"fatfile" help:"With -r, -w and a filter: also write state-changing events that do not match, flagged state-only (readers update their state but show nothing). Recording with a capture filter always does this, so that processes and fds keep their names."`
-	EventLimit    int64    `short:"e" name:"event-limit" placeholder:"N" help:"With -w: start a new file every N events (as in sysdig the first one gets N-1); files are named FILE0, FILE1, ..."`
-	FileSize      int      `short:"C" name:"file-size" placeholder:"MB" help:"With -w: start a new file when the current one exceeds MB million bytes (compressed bytes with -z); files are named FILE0, FILE1, ..., the number zero-padded to the digits of -W."`
-	Seconds       int      `short:"G" name:"seconds" placeholder:"SECS" help:"With -w: start a new file every SECS seconds; a % in FILE makes it a strftime pattern of the rotation time (-w 'cap-%H%M%S.scap'), otherwise files are named FILE0, FILE1, ... Every rotated file is a complete capture with its own header (recording: the processes and fds as the capture knows them at that point)."`
-	Limit         int      `short:"W" name:"limit" placeholder:"N" help:"With -C, -G or -e: keep at most N files, reusing the names from the first (with -G and strftime names the oldest file is removed)."`
-	Progress      bool     `short:"P" name:"progress" help:"Show the progress line (events, bytes, elapsed time, updated in place) on stderr even when it is not a terminal. When writing a file to a terminal it is shown anyway; -q hides it."`
-	List          bool     `short:"l" name:"list" help:"List the fields usable in filters and formats (-lv for details)."`
-	ListMarkdown  bool     `name:"list-markdown" help:"List fields as Markdown."`
-	ListEvents    bool     `short:"L" name:"list-events" help:"List the event types."`
-	ListChisels   bool     `name:"list-chisels" help:"List chisels (also -cl)."`
-	ChiselInfo    string   `short:"i" name:"chisel-info" placeholder:"NAME" help:"Describe a chisel and its arguments."`
-	ChiselDirs    []string `name:"chisel-dir" placeholder:"DIR" help:"Also look for chisels in DIR (repeatable; searched before $XTRACE_CHISEL_PATH, ~/.xtrace/chisels and the built-ins)."`
-	Version       bool     `name:"version" help:"Print the version."`
+	Verbose        bool     `short:"v" name:"verbose" help:"Print buffers and long strings in full; statistics on stderr at the end."`
+	Quiet          bool     `short:"q" name:"quiet" help:"Do not print events (with -w, or with -S)."`
+	Summary        bool     `short:"S" name:"summary" help:"Print event counts per type at the end."`
+	DisplayFilter  bool     `short:"d" name:"displayflt" help:"Apply the filter after the state engine has processed the event."`
+	ResolvePorts   bool     `short:"R" name:"resolve-ports" help:"Resolve port numbers to service names."`
+	Unbuffered     bool     `name:"unbuffered" help:"Flush output after every event."`
+	Debug          bool     `short:"D" name:"debug" help:"Also show internal events."`
+	ExcludeUsers   bool     `short:"E" name:"exclude-users" help:"Do not write the user and group tables."`
+	FatFile        bool     `short:"F" name:"fatfile" help:"With -r, -w and a filter: also write state-changing events that do not match, flagged state-only (readers update their state but show nothing). Recording with a capture filter always does this, so that processes and fds keep their names."`
+	EventLimit     int64    `short:"e" name:"event-limit" placeholder:"N" help:"With -w: start a new file every N events (as in sysdig the first one gets N-1); files are named FILE0, FILE1, ..."`
+	FileSize       int      `short:"C" name:"file-size" placeholder:"MB" help:"With -w: start a new file when the current one exceeds MB million bytes (compressed bytes with -z); files are named FILE0, FILE1, ..., the number zero-padded to the digits of -W."`
+	Seconds        int      `short:"G" name:"seconds" placeholder:"SECS" help:"With -w: start a new file every SECS seconds; a % in FILE makes it a strftime pattern of the rotation time (-w 'cap-%H%M%S.scap'), otherwise files are named FILE0, FILE1, ... Every rotated file is a complete capture with its own header (recording: the processes and fds as the capture knows them at that point)."`
+	Limit          int      `short:"W" name:"limit" placeholder:"N" help:"With -C, -G or -e: keep at most N files, reusing the names from the first (with -G and strftime names the oldest file is removed)."`
+	Progress       bool     `short:"P" name:"progress" help:"Show the progress line (events, bytes, elapsed time, updated in place) on stderr even when it is not a terminal. When writing a file to a terminal it is shown anyway; -q hides it."`
+	List           bool     `short:"l" name:"list" help:"List the fields usable in filters and formats (-lv for details)."`
+	ListMarkdown   bool     `name:"list-markdown" help:"List fields as Markdown."`
+	ListEvents     bool     `short:"L" name:"list-events" help:"List the event types."`
+	ListChisels    bool     `name:"list-chisels" help:"List chisels (also -cl)."`
+	ChiselInfo     string   `short:"i" name:"chisel-info" placeholder:"NAME" help:"Describe a chisel and its arguments."`
+	ChiselDirs     []string `name:"chisel-dir" placeholder:"DIR" help:"Also look for chisels in DIR (repeatable; searched before $XTRACE_CHISEL_PATH, ~/.xtrace/chisels and the built-ins)."`
+	Version        bool     `name:"version" help:"Print the version."`
+	TracedSyscalls bool     `name:"traced-syscalls" help:"Print the syscalls a launched command stops on with the given capture filter (those it can match, plus those that change thread and fd state), comma-separated as strace's -e trace= takes them, and exit. Every other syscall runs without a stop."`
 
 	Filter []string `arg:"" optional:"" name:"filter" help:"Filter expression in sysdig's filter language (words are joined with spaces). Unlike sysdig 0.29.3, and/or may be mixed without parentheses: not binds tighter than and, and tighter than or. Before -- it is a capture filter: only matching events are written."`
 
@@ -182,6 +183,8 @@ func run(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
 		return listFields(cli, stdout)
 	case cli.ListEvents:
 		return listEvents(cli, stdout)
+	case cli.TracedSyscalls:
+		return listTracedSyscalls(cli, stdout)
 	case cli.Read != "":
 		return runReplay(ctx, cli, stdout, stderr)
 	case len(cli.Command) > 0 || cli.PID != "":

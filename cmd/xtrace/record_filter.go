@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"sync"
@@ -281,4 +282,27 @@ func syscallsOf(n filter.Node) (seccomp.Set, bool) {
 		return set, true
 	}
 	return seccomp.Set{}, false
+}
+
+// listTracedSyscalls prints the names of the syscalls the seccomp program
+// of a launched command traces for the capture filter, in syscall number
+// order, comma-separated.
+func listTracedSyscalls(cli *CLI, stdout io.Writer) error {
+	expr := strings.Join(cli.Filter, " ")
+	if expr != "" {
+		if _, err := compileFilter(expr); err != nil {
+			return err
+		}
+	}
+	set := captureSyscalls(expr)
+	req := seccomp.Required()
+	set.Union(&req)
+	var names []string
+	for _, sc := range event.Syscalls() {
+		if set.Has(sc.Nr) {
+			names = append(names, sc.Name)
+		}
+	}
+	_, err := fmt.Fprintln(stdout, strings.Join(names, ","))
+	return err
 }

@@ -144,3 +144,31 @@ int main(int argc, char **argv) { int n = atoi(argv[1]); for (int i = 0; i < n; 
 		}
 	}
 }
+
+// TestTracedSyscallsList: --traced-syscalls prints what the seccomp
+// program of a launched command traces for the filter, in strace's -e
+// trace= syntax: the named types plus the state-changing syscalls, and
+// nothing the filter cannot match.
+func TestTracedSyscallsList(t *testing.T) {
+	stdout, stderr, code := runXtrace([]string{"--traced-syscalls", "evt.type in (open, connect)"})
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	got := map[string]bool{}
+	for _, name := range strings.Split(strings.TrimSpace(string(stdout)), ",") {
+		got[name] = true
+	}
+	for _, name := range []string{"open", "connect", "close", "execve", "clone", "exit_group", "dup2"} {
+		if !got[name] {
+			t.Errorf("%s missing from %q", name, stdout)
+		}
+	}
+	for _, name := range []string{"getppid", "read", "write", "mmap"} {
+		if got[name] {
+			t.Errorf("%s listed in %q", name, stdout)
+		}
+	}
+	if _, _, code := runXtrace([]string{"--traced-syscalls", "evt.type=nosuchcall"}); code == 0 {
+		t.Error("an invalid filter exits 0")
+	}
+}
