@@ -40,11 +40,13 @@
 // (10-12 µs); a ptrace recorder cannot go below two stops for a syscall
 // whose result it records. What the loop does about the rest: one
 // PTRACE_GET_SYSCALL_INFO per stop, one process_vm_readv per buffer, fd
-// lookups on a pidfd_getfd duplicate instead of /proc, and the tracer
-// thread pinned to its CPU (Options.PinTracer), which makes the scheduler
-// wake tracer and tracees on one CPU without restricting the tracees.
-// Polling wait4(WNOHANG) before blocking (Options.Spin) only pays when the
-// two run on different CPUs, and is off when pinned.
+// lookups on a pidfd_getfd duplicate instead of /proc, the tracer thread
+// pinned to its CPU (Options.PinTracer, after the command is forked, so
+// the command keeps every CPU), and wait4(WNOHANG) polled a few hundred
+// times before blocking (Options.Spin), which saves the tracer's sleep and
+// wake-up when a tracee stops on the other CPU. Options.PinTree puts the
+// whole tree on the tracer's CPU instead (polling off): the cheapest stops,
+// at the price of one CPU for a multi-threaded command.
 //
 // # Attached processes
 //

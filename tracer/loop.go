@@ -68,9 +68,8 @@ type loop struct {
 	si   linux.Siginfo
 	msg  uint64
 
-	out    *output
-	cpuid  uint16
-	pinned bool
+	out   *output
+	cpuid uint16
 
 	spin, spinMin, spinMax int
 
@@ -118,17 +117,15 @@ func newLoopBase(t *Tracer, cpu int, tree bool) *loop {
 		recording: true,
 		stbuf:     make([]byte, 0, 4096),
 	}
-	if cpu >= 0 {
-		l.pinned = true
-		if tree {
-			l.cpuid = uint16(cpu)
-		}
+	if cpu >= 0 && tree {
+		l.cpuid = uint16(cpu)
 	}
 	// Polling wait4 before blocking saves the sleep/wake-up of the tracer
-	// when tracer and tracee run on different CPUs. On one CPU it only
-	// delays the tracee, so it is off there.
+	// when tracer and tracee run on different CPUs, which they may unless
+	// the tree is pinned with the tracer. On one CPU it only delays the
+	// tracee, so it is off there.
 	l.spinMin, l.spinMax = 4, 200
-	if l.pinned {
+	if tree && cpu >= 0 {
 		l.spinMin, l.spinMax = 0, 0
 	}
 	if t.opts.Spin > 0 {

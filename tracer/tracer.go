@@ -36,9 +36,8 @@ type Options struct {
 	NoNewPrivs bool
 	// Snaplen caps captured I/O buffers.
 	Snaplen int
-	// PinTracer keeps the tracer thread on the CPU it starts on. The
-	// scheduler then tends to wake the stopped and resumed tracees on
-	// that CPU too, which saves the cross-CPU wake-up of most stops.
+	// PinTracer keeps the tracer thread on the CPU it starts on (the
+	// launched command is forked before, and keeps every CPU).
 	PinTracer bool
 	// PinTree also restricts the traced tree to that CPU: the cheapest
 	// stops, but the tree runs on one CPU and sees it (nproc prints 1),
@@ -46,7 +45,8 @@ type Options struct {
 	// (otherwise 0: where a thread last ran is not cheap to learn).
 	PinTree bool
 	// Spin is how many times the loop polls wait4(WNOHANG) before it
-	// blocks; 0 picks a default (no spinning when the tracer is pinned).
+	// blocks; 0 picks a default (adaptive, 4 to 200; none when
+	// PinTree puts the tree on the tracer's CPU).
 	Spin int
 	// Full receives filled batches; Free hands them back.
 	Full chan<- *Batch
@@ -298,14 +298,22 @@ func (t *Tracer) launch() (*loop, error) {
 	if stderr == nil {
 		stderr = os.Stderr
 	}
+	// The tracer thread is pinned to the CPU it runs on. A forked child
+	// inherits the forking thread's affinity, so without PinTree the pin
+	// comes after the helper starts: the command keeps every CPU.
 	cpu := -1
-	if o.PinTracer || o.PinTree {
-		cpu = linux.Getcpu()
-		var set unix.CPUSet
-		set.Set(cpu)
-		if err := linux.SetAffinity(0, &set); err != nil {
-			cpu = -1
+	pin := func() {
+		if o.PinTracer || o.PinTree {
+			cpu = linux.Getcpu()
+			var set unix.CPUSet
+			set.Set(cpu)
+			if err := linux.SetAffinity(0, &set); err != nil {
+				cpu = -1
+			}
 		}
+	}
+	if o.PinTree {
+		pin()
 	}
 	self, err := os.Executable()
 	if err != nil {
@@ -325,6 +333,9 @@ func (t *Tracer) launch() (*loop, error) {
 	pid := proc.Pid
 	proc.Release()
 	t.pid = pid
+	if !o.PinTree {
+		pin()
+	}
 	kill := func() {
 		unix.Kill(pid, unix.SIGKILL)
 		var ws unix.WaitStatus

@@ -1065,3 +1065,38 @@ func TestCaptureSyscalls(t *testing.T) {
 		}
 	}
 }
+
+// TestCommandKeepsCPUs: the tracer thread is pinned to its CPU, the
+// launched command is not (a multi-threaded command keeps every CPU xtrace
+// may use); XTRACE_PIN=tree pins it too.
+func TestCommandKeepsCPUs(t *testing.T) {
+	recRequireTracing(t)
+	bin := recXtraceBin(t)
+	dir := t.TempDir()
+	var own unix.CPUSet
+	if err := unix.SchedGetaffinity(0, &own); err != nil {
+		t.Fatal(err)
+	}
+	allowed := func(env []string) int {
+		r := recRun(t, dir, env, bin, "-q", "-w", filepath.Join(dir, "a.scap"), "--", "/bin/grep", "Cpus_allowed_list", "/proc/self/status")
+		if r.code != 0 {
+			t.Fatalf("exit %d: %s", r.code, r.stderr)
+		}
+		n := 0
+		for _, part := range strings.Split(strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(r.stdout), "Cpus_allowed_list:")), ",") {
+			var lo, hi int
+			if c, _ := fmt.Sscanf(part, "%d-%d", &lo, &hi); c == 2 {
+				n += hi - lo + 1
+			} else if c == 1 {
+				n++
+			}
+		}
+		return n
+	}
+	if got := allowed(nil); got != own.Count() {
+		t.Errorf("the command may use %d CPUs, xtrace %d", got, own.Count())
+	}
+	if got := allowed([]string{"XTRACE_PIN=tree"}); got != 1 {
+		t.Errorf("XTRACE_PIN=tree: the command may use %d CPUs, want 1", got)
+	}
+}
