@@ -773,6 +773,57 @@ func TestSeedScenario(t *testing.T) {
 	}
 }
 
+// TestServiceApache2 is the seed scenario with the real service, where
+// apache2 is installed (make test does not install it): with port 80 held
+// by this test process, `xtrace -zw out.scap.z -- service apache2 start`
+// records apache2 failing to bind, and lsof on the capture, xtrace's and
+// sysdig's, names this process as the holder.
+func TestServiceApache2(t *testing.T) {
+	if _, err := os.Stat("/usr/sbin/apache2"); err != nil {
+		t.Skip("apache2 is not installed")
+	}
+	recRequireTool(t, "sysdig", "service")
+	recRequireTracing(t)
+	if os.Getuid() != 0 {
+		t.Skip("needs root for port 80")
+	}
+	bin := recXtraceBin(t)
+	dir := t.TempDir()
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fd)
+	if err := unix.Bind(fd, &unix.SockaddrInet4{Port: 80}); err != nil {
+		t.Skipf("port 80 is in use: %v", err)
+	}
+	if err := unix.Listen(fd, 5); err != nil {
+		t.Fatal(err)
+	}
+	// Should the service start after all, xtrace follows it until it
+	// ends: stop it.
+	stop := time.AfterFunc(60*time.Second, func() { exec.Command("service", "apache2", "stop").Run() })
+	defer stop.Stop()
+	defer exec.Command("service", "apache2", "stop").Run()
+	capture := filepath.Join(dir, "out.scap.z")
+	r := recRun(t, dir, nil, bin, "-zw", capture, "--", "service", "apache2", "start")
+	if !strings.Contains(r.stdout+r.stderr, "Address already in use") {
+		t.Fatalf("exit %d, output %q %q", r.code, r.stdout, r.stderr)
+	}
+	failed := recRun(t, dir, []string{"TZ=UTC"}, bin, "-r", capture, "proc.name=apache2 and evt.failed=true")
+	if !recMatchAny(recSplitLines(failed.stdout), `apache2 \(\d+\) < bind res=-98\(EADDRINUSE\) addr=\S+:80 `) {
+		t.Errorf("no failed bind of apache2 in:\n%s", failed.stdout)
+	}
+	pid := strconv.Itoa(os.Getpid())
+	holder := regexp.MustCompile(`(?m)^\S+\s+` + pid + `\s+\d+\s+\S+\s+\d+\s+ipv4\s+0.0.0.0:80$`)
+	for _, tool := range []string{bin, "sysdig"} {
+		out := recRun(t, dir, []string{"TZ=UTC"}, tool, "-r", capture, "-c", "lsof", "fd.sport=80")
+		if !holder.MatchString(out.stdout) {
+			t.Errorf("%s lsof does not list the holder (pid %s):\n%s", filepath.Base(tool), pid, out.stdout)
+		}
+	}
+}
+
 type recListener struct{ fd, port int }
 
 func recListenTCP() (recListener, error) {
