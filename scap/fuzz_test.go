@@ -68,7 +68,10 @@ func FuzzReader(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		orig, err := readAll(t, bytes.NewReader(data))
-		if err != nil || len(orig.hdr) != 1 {
+		// A section whose only event blocks were skipped (unknown event
+		// types) has nothing the writer could write back: a section
+		// without events does not read, as in sysdig.
+		if err != nil || len(orig.hdr) != 1 || len(orig.events) == 0 {
 			return
 		}
 		var out bytes.Buffer
