@@ -8,6 +8,7 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
+	"sync/atomic"
 
 	"github.com/dop251/goja"
 	"github.com/dop251/goja/parser"
@@ -67,6 +68,10 @@ type runtime struct {
 	src  *source
 	reg  *Registry
 	host *host // nil while only metadata is read
+
+	// calls counts callback entries and returns: odd while a callback
+	// runs. The only field another goroutine reads (Session.WatchHung).
+	calls atomic.Uint64
 
 	exports *goja.Object
 	modules map[string]goja.Value
@@ -234,6 +239,8 @@ func must(err error) {
 
 // call runs one callback of the script, turning exceptions into *Error.
 func (rt *runtime) call(name string, fn goja.Callable, args ...goja.Value) (v goja.Value, err error) {
+	rt.calls.Add(1)
+	defer rt.calls.Add(1)
 	defer rt.recoverPanic(name, &err)
 	v, err = fn(rt.exports, args...)
 	if err != nil {
@@ -302,7 +309,11 @@ func (rt *runtime) wrap(callback string, err error) error {
 	}
 	var ie *goja.InterruptedError
 	if errors.As(err, &ie) {
-		return &Error{File: rt.src.path, Callback: callback, Event: rt.eventNum(), Msg: "interrupted"}
+		msg := "interrupted"
+		if s, ok := ie.Value().(string); ok {
+			msg = s
+		}
+		return &Error{File: rt.src.path, Callback: callback, Event: rt.eventNum(), Msg: msg}
 	}
 	return &Error{File: rt.src.path, Callback: callback, Event: rt.eventNum(), Msg: err.Error()}
 }

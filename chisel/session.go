@@ -1,10 +1,12 @@
 package chisel
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
 
 	"xtrace/field"
@@ -88,6 +90,7 @@ func (h *host) diag(msg string) {
 type Session struct {
 	reg     *Registry
 	h       *host
+	mu      sync.Mutex // guards chisels against WatchHung
 	chisels []*Chisel
 	ended   bool
 }
@@ -149,7 +152,9 @@ func (s *Session) addSource(src *source, argString string) error {
 		return err
 	}
 	rt.park()
+	s.mu.Lock()
 	s.chisels = append(s.chisels, &Chisel{rt: rt})
+	s.mu.Unlock()
 	return nil
 }
 
@@ -236,6 +241,53 @@ func (s *Session) CaptureStart(in *inspect.Inspector) error {
 	return nil
 }
 
+// WatchHung guards against a chisel that never returns: once ctx is done
+// (Ctrl-C), a callback that is still the same running call grace later is
+// interrupted, and fails with an error naming the chisel, the callback and
+// the event, so that xtrace ends instead of hanging. Callbacks that return
+// in time are left alone, so an interrupted replay still ends normally
+// with the capture-end output. Call the returned stop before End: the
+// capture-end callbacks are not watched (a second Ctrl-C ends xtrace).
+// WatchHung is the one Session method that runs on another goroutine.
+func (s *Session) WatchHung(ctx context.Context, grace time.Duration) (stop func()) {
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-ctx.Done():
+		case <-done:
+			return
+		}
+		s.mu.Lock()
+		rts := make([]*runtime, len(s.chisels))
+		for i, c := range s.chisels {
+			rts[i] = c.rt
+		}
+		s.mu.Unlock()
+		seen := make([]uint64, len(rts))
+		for i, rt := range rts {
+			seen[i] = rt.calls.Load()
+		}
+		t := time.NewTicker(grace)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+			for i, rt := range rts {
+				n := rt.calls.Load()
+				if n == seen[i] && n%2 == 1 {
+					rt.vm.Interrupt(fmt.Sprintf("interrupted: still running %v after Ctrl-C", grace))
+				}
+				seen[i] = n
+			}
+		}
+	}()
+	var once sync.Once
+	return func() { once.Do(func() { close(done) }) }
+}
+
 // Event hands one event to every chisel. It reports stop when a chisel
 // called sysdig.endCapture(): the caller stops reading and calls End.
 func (s *Session) Event(e *inspect.Event) (stop bool, err error) {
@@ -271,6 +323,9 @@ func (s *Session) End() error {
 		if rt.onCaptureEnd == nil {
 			continue
 		}
+		// An interrupt that found no callback running would stop this
+		// one at once.
+		rt.vm.ClearInterrupt()
 		_, err := rt.call("onCaptureEnd", rt.onCaptureEnd,
 			rt.vm.ToValue(sec), rt.vm.ToValue(nsec), rt.vm.ToValue(delta))
 		var ae *APIError

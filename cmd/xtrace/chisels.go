@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"xtrace/chisel"
 	"xtrace/format"
@@ -128,15 +129,20 @@ func writeChiselUsage(w *bufio.Writer, info *chisel.Info) {
 // chiselSink runs the -c chisels on the events that pass the command-line
 // filter (internal events included, as in sysdig).
 type chiselSink struct {
-	s       *chisel.Session
-	out     io.Writer
-	started bool
-	ended   bool
+	s         *chisel.Session
+	out       io.Writer
+	stopWatch func()
+	started   bool
+	ended     bool
 }
+
+// hungChiselGrace is how long after Ctrl-C a chisel callback may go on
+// running before it is interrupted.
+const hungChiselGrace = time.Second
 
 // newChiselSink loads the chisels given with -c, in order, and gives them
 // their arguments.
-func newChiselSink(cli *CLI, opts format.Options, out *bufio.Writer) (eventSink, error) {
+func newChiselSink(ctx context.Context, cli *CLI, opts format.Options, out *bufio.Writer) (eventSink, error) {
 	reg := chisel.NewRegistry(cli.ChiselDirs)
 	s := chisel.NewSession(reg, chisel.Options{
 		Out:            out,
@@ -172,7 +178,7 @@ func newChiselSink(cli *CLI, opts format.Options, out *bufio.Writer) (eventSink,
 			return nil, err
 		}
 	}
-	return &chiselSink{s: s, out: out}, nil
+	return &chiselSink{s: s, out: out, stopWatch: s.WatchHung(ctx, hungChiselGrace)}, nil
 }
 
 // Event hands e to the chisels. When a chisel ends the capture
@@ -212,6 +218,7 @@ func (k *chiselSink) End() error {
 		return nil
 	}
 	k.ended = true
+	k.stopWatch()
 	if !k.started {
 		k.started = true
 		if err := k.s.CaptureStart(nil); err != nil {

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // countByType is a user chisel: events by type, as a table.
@@ -227,5 +228,43 @@ func TestChiselInterrupt(t *testing.T) {
 	want := "# Calls             Syscall             \n" + strings.Repeat("-", 80) + "\n"
 	if out.String() != want {
 		t.Errorf("output %q, want the empty table", out.String())
+	}
+}
+
+// TestHungChiselInterrupted: a chisel whose onEvent never returns does not
+// hang xtrace: a second after Ctrl-C the callback is interrupted, the
+// capture-end callbacks still run, and xtrace fails with one line naming
+// the chisel, the callback and the event.
+func TestHungChiselInterrupted(t *testing.T) {
+	dir := t.TempDir()
+	script := `module.exports = {
+  description: "never returns", shortDescription: "never returns", category: "Misc", args: [],
+  onEvent() { while (true) {} },
+  onCaptureEnd() { print("capture end ran"); },
+};
+`
+	if err := os.WriteFile(filepath.Join(dir, "spin.js"), []byte(script), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(200*time.Millisecond, cancel)
+	done := make(chan struct{})
+	var out, errOut bytes.Buffer
+	var code int
+	go func() {
+		defer close(done)
+		code = runMain(ctx, []string{"--chisel-dir", dir, "-r", "../../testdata/captures/libs_curl_google.scap", "-c", "spin"}, &out, &errOut)
+	}()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("xtrace still runs 20 s after the interrupt")
+	}
+	if code == 0 || !strings.Contains(errOut.String(), "spin.js") || !strings.Contains(errOut.String(), "onEvent (event 1)") ||
+		!strings.Contains(errOut.String(), "interrupted") {
+		t.Errorf("exit %d, stderr %q", code, errOut.String())
+	}
+	if !strings.Contains(out.String(), "capture end ran") {
+		t.Errorf("capture end did not run: stdout %q", out.String())
 	}
 }

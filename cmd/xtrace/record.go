@@ -83,7 +83,7 @@ func runRecord(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
 			}
 		}
 	} else {
-		lo, err := newLiveOutput(cli, stdout)
+		lo, err := newLiveOutput(ctx, cli, stdout)
 		if err != nil {
 			return err
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -190,7 +191,7 @@ type liveOutput struct {
 
 func (o *liveOutput) setOnLimit(f func()) { o.onLimit = f }
 
-func newLiveOutput(cli *CLI, stdout io.Writer) (*liveOutput, error) {
+func newLiveOutput(ctx context.Context, cli *CLI, stdout io.Writer) (*liveOutput, error) {
 	opts, err := printOptions(cli)
 	if err != nil {
 		return nil, err
@@ -202,7 +203,7 @@ func newLiveOutput(cli *CLI, stdout io.Writer) (*liveOutput, error) {
 	pr, pw := io.Pipe()
 	o := &liveOutput{pw: pw, sw: scap.NewWriter(pw), done: make(chan error, 1)}
 	out := &lockedWriter{w: bufio.NewWriterSize(stdout, 1<<16)}
-	sink, err := newSink(cli, opts, out.w)
+	sink, err := newSink(ctx, cli, opts, out.w)
 	if err != nil {
 		return nil, err
 	}

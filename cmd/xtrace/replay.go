@@ -57,7 +57,7 @@ func replayFrom(ctx context.Context, cli *CLI, src io.Reader, stdout, stderr io.
 	defer rd.Close()
 	out := bufio.NewWriterSize(stdout, 1<<16)
 	defer out.Flush()
-	sink, err := newSink(cli, opts, out)
+	sink, err := newSink(ctx, cli, opts, out)
 	if err != nil {
 		return err
 	}
@@ -172,9 +172,9 @@ func replayLoop(ctx context.Context, rd *scap.Reader, in *inspect.Inspector, sin
 }
 
 // newSink picks what consumes the filtered events.
-func newSink(cli *CLI, opts format.Options, out *bufio.Writer) (eventSink, error) {
+func newSink(ctx context.Context, cli *CLI, opts format.Options, out *bufio.Writer) (eventSink, error) {
 	if len(cli.Chisels) > 0 {
-		return newChiselSink(cli, opts, out)
+		return newChiselSink(ctx, cli, opts, out)
 	}
 	p, err := newPrinter(cli, opts, out)
 	if err != nil || !cli.Summary {
