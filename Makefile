@@ -7,7 +7,7 @@ PKGS    := ./...
 FUZZTIME ?= 20s
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: all build test demo bench bench-smoke fuzz lint deps generate check-generated clean
+.PHONY: all build test demo bench bench-smoke fuzz pgo lint deps generate check-generated clean
 
 all: build
 
@@ -42,6 +42,9 @@ bench-smoke: deps build
 
 fuzz:
 	@GO=$(GO) FUZZTIME=$(FUZZTIME) scripts/fuzz.sh
+
+pgo:
+	scripts/pgo.sh
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
