@@ -656,18 +656,36 @@ func (l *loop) claimOrphans() {
 	}
 }
 
-// statusInt returns the decimal value of "Key:" in a status file.
-func statusInt(status []byte, key string) int64 {
+// statusField returns the value of "Key:" in a status file, blanks
+// trimmed; nil when the key is absent.
+func statusField(status []byte, key string) []byte {
 	i := bytes.Index(status, []byte(key))
 	if i < 0 {
-		return 0
+		return nil
 	}
-	v := bytes.TrimSpace(status[i+len(key):])
+	v := status[i+len(key):]
 	if j := bytes.IndexByte(v, '\n'); j >= 0 {
 		v = v[:j]
 	}
-	n, _ := strconv.ParseInt(string(bytes.TrimSpace(v)), 10, 64)
+	return bytes.TrimSpace(v)
+}
+
+// statusInt returns the decimal value of "Key:" in a status file (the
+// first column of multi-column keys such as Uid:), 0 when absent.
+func statusInt(status []byte, key string) int64 {
+	v := statusField(status, key)
+	if j := bytes.IndexAny(v, " \t"); j >= 0 {
+		v = v[:j]
+	}
+	n, _ := strconv.ParseInt(string(v), 10, 64)
 	return n
+}
+
+// statusHex returns the hexadecimal value of "Key:" (a signal mask), 0
+// when absent.
+func statusHex(status []byte, key string) uint64 {
+	m, _ := strconv.ParseUint(string(statusField(status, key)), 16, 64)
+	return m
 }
 
 // execEvent handles PTRACE_EVENT_EXEC: th is the thread group leader's id,
@@ -793,19 +811,6 @@ func (l *loop) ignored(th *thread, sig int) bool {
 		return cgt&bit == 0
 	}
 	return false
-}
-
-func statusHex(status []byte, key string) uint64 {
-	i := bytes.Index(status, []byte(key))
-	if i < 0 {
-		return 0
-	}
-	v := bytes.TrimSpace(status[i+len(key):])
-	if j := bytes.IndexByte(v, '\n'); j >= 0 {
-		v = v[:j]
-	}
-	m, _ := strconv.ParseUint(string(bytes.TrimSpace(v)), 16, 64)
-	return m
 }
 
 // threadExit writes the end of a thread once: at its PTRACE_EVENT_EXIT
