@@ -101,6 +101,14 @@ func Required() Set {
 	return s
 }
 
+// Traced returns what a filter made for the syscalls in set traces: set
+// plus [Required], which always stop.
+func Traced(set Set) Set {
+	req := Required()
+	set.Union(&req)
+	return set
+}
+
 // Program returns the filter that returns RetTrace for the syscalls in set
 // and RetAllow for every other syscall, other architecture or x32 call.
 func Program(set *Set) ([]unix.SockFilter, error) {

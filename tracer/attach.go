@@ -84,18 +84,8 @@ func Attach(o Options, pids []int) (*Tracer, error) {
 	if len(pids) == 0 {
 		return nil, errors.New("tracer: no process to attach to")
 	}
-	if o.FlushEvery <= 0 {
-		o.FlushEvery = 100 * time.Millisecond
-	}
 	o.PinTree = false // never restrict an attached process
-	t := &Tracer{opts: o, attach: pids, resume: make(chan struct{}), done: make(chan struct{}), launchFD: -1, wakeFD: -1}
-	ready := make(chan error, 1)
-	go t.run(ready)
-	if err := <-ready; err != nil {
-		<-t.done
-		return nil, err
-	}
-	return t, nil
+	return start(o, pids)
 }
 
 // Attached returns the threads attached at start, per process.

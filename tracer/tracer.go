@@ -135,10 +135,16 @@ func Launch(o Options) (*Tracer, error) {
 	if o.Full == nil || o.Free == nil {
 		return nil, errors.New("tracer: Options.Full and Options.Free are required")
 	}
+	return start(o, nil)
+}
+
+// start runs the tracer thread, which launches the command (attach nil)
+// or attaches to the pids, and returns once it is ready or has failed.
+func start(o Options, attach []int) (*Tracer, error) {
 	if o.FlushEvery <= 0 {
 		o.FlushEvery = 100 * time.Millisecond
 	}
-	t := &Tracer{opts: o, resume: make(chan struct{}), done: make(chan struct{}), launchFD: -1, wakeFD: -1}
+	t := &Tracer{opts: o, attach: attach, resume: make(chan struct{}), done: make(chan struct{}), launchFD: -1, wakeFD: -1}
 	ready := make(chan error, 1)
 	go t.run(ready)
 	if err := <-ready; err != nil {
@@ -266,9 +272,7 @@ func (t *Tracer) readHelperError() string {
 // launch starts and seizes the helper.
 func (t *Tracer) launch() (*loop, error) {
 	o := &t.opts
-	set := o.Syscalls
-	req := seccomp.Required()
-	set.Union(&req)
+	set := seccomp.Traced(o.Syscalls)
 	prog, err := seccomp.Program(&set)
 	if err != nil {
 		return nil, err

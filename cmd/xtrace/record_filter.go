@@ -294,9 +294,7 @@ func listTracedSyscalls(cli *CLI, stdout io.Writer) error {
 			return err
 		}
 	}
-	set := captureSyscalls(expr)
-	req := seccomp.Required()
-	set.Union(&req)
+	set := seccomp.Traced(captureSyscalls(expr))
 	var names []string
 	for _, sc := range event.Syscalls() {
 		if set.Has(sc.Nr) {
