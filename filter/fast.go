@@ -47,70 +47,45 @@ func flagPred(onFalse, onTrue bool, get, negated predicate) predicate {
 
 // stringPred compiles a comparison of a text field.
 func stringPred(x *stringEval) predicate {
-	f := x.f
-	h := f.Hot()
-	switch h {
+	switch x.f.Hot() {
 	case field.HotEvtType:
 		if t := typePred(x); t != nil {
 			return t
 		}
+		return textPred(x, func(e *inspect.Event) (string, bool) { return field.EvtType(e), true })
 	case field.HotEvtDir:
 		return flagPred(x.match(">"), x.match("<"), field.EvtIsExit, isEnter)
-	case field.HotNone:
-		return x.eval
-	}
-	// The closures call the getter directly: one call per event for the
-	// common operators, the general match for the others.
-	val := x.val
-	switch h {
 	case field.HotFdName:
-		switch x.op {
-		case OpEq:
-			return func(e *inspect.Event) bool {
-				s, ok := f.FdName(e)
-				return ok && s == val
-			}
-		case OpContains:
-			return func(e *inspect.Event) bool {
-				s, ok := f.FdName(e)
-				return ok && strings.Contains(s, val)
-			}
-		}
-		return func(e *inspect.Event) bool {
-			s, ok := f.FdName(e)
-			return ok && x.match(s)
-		}
+		return textPred(x, x.f.FdName)
 	case field.HotProcName:
-		switch x.op {
-		case OpEq:
-			return func(e *inspect.Event) bool {
-				s, ok := field.ProcName(e)
-				return ok && s == val
-			}
-		case OpContains:
-			return func(e *inspect.Event) bool {
-				s, ok := field.ProcName(e)
-				return ok && strings.Contains(s, val)
-			}
-		}
-		return func(e *inspect.Event) bool {
-			s, ok := field.ProcName(e)
-			return ok && x.match(s)
-		}
+		return textPred(x, field.ProcName)
 	case field.HotFdType:
-		if x.op == OpEq {
-			return func(e *inspect.Event) bool {
-				s, ok := field.FdType(e)
-				return ok && s == val
-			}
-		}
+		return textPred(x, field.FdType)
+	}
+	return x.eval
+}
+
+// textPred is the comparison x with the field's values given by its
+// direct getter: one call per event, the common operators without the
+// general match's switch.
+func textPred(x *stringEval, get func(*inspect.Event) (string, bool)) predicate {
+	val := x.val
+	switch x.op {
+	case OpEq:
 		return func(e *inspect.Event) bool {
-			s, ok := field.FdType(e)
-			return ok && x.match(s)
+			s, ok := get(e)
+			return ok && s == val
+		}
+	case OpContains:
+		return func(e *inspect.Event) bool {
+			s, ok := get(e)
+			return ok && strings.Contains(s, val)
 		}
 	}
-	// evt.type with an operator typePred does not cover.
-	return func(e *inspect.Event) bool { return x.match(field.EvtType(e)) }
+	return func(e *inspect.Event) bool {
+		s, ok := get(e)
+		return ok && x.match(s)
+	}
 }
 
 // typePred compiles evt.type compared for equality with event names: a
