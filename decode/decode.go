@@ -28,11 +28,6 @@ const (
 	// FlowExec syscalls replace the process image; the exit event
 	// describes the new image.
 	FlowExec
-	// FlowInstant syscalls are generic and never wait: their exit event
-	// (GENERIC_X, which carries no return value) is written right after
-	// the enter event, and the tracer skips the syscall-exit stop. Only
-	// the exit's timestamp differs from what the driver records.
-	FlowInstant
 )
 
 // FlowOf returns how syscall nr is followed.
@@ -112,6 +107,7 @@ const (
 	kBuf                       // bytes at op0, length op1, cut to the snaplen
 	kBufret                    // bytes at op0, length = res when res > 0
 	kDeref32                   // u32 at op0; fault drops
+	kDeref32z                  // int at op0; NULL or fault -> 0
 	kIovsize                   // total iov_len of an iovec array
 	kIovdata                   // gathered iovec data (write side)
 	kIovsizeret                // total iov_len, at most res
@@ -317,10 +313,13 @@ type sigInfo struct {
 	sig        uint8
 }
 
-// syscallEvents returns the event pair and PPM_SC code of syscall nr.
+// syscallEvents returns the event pair and PPM_SC code of syscall nr: its
+// own events, or xtrace's extended pair for a syscall that sysdig records
+// as generic (written on disk as generic events, see encode).
 func syscallEvents(nr int) (enter, exit event.Type, sc uint16) {
 	if s := event.SyscallByNr(nr); s != nil {
-		return s.Enter, s.Exit, s.SC
+		enter, exit = s.Events()
+		return enter, exit, s.SC
 	}
 	return event.GenericE, event.GenericX, 0
 }
@@ -364,6 +363,13 @@ func (d *Decoder) encode(ts uint64, t event.Type, c *Call, exit bool) ([]byte, e
 	row := fetchTable[t]
 	d.begin(c, exit)
 	d.enc.Begin(ts, int64(c.TID), t)
+	if desc.Extended() {
+		// The generic prefix (event.WirePrefix params): what sysdig
+		// 0.29.3 reads of the event.
+		_, _, sc := syscallEvents(c.Nr)
+		d.enc.U16(sc)
+		d.enc.U16(uint16(c.Nr))
+	}
 	for i := range row {
 		if err := d.fetch(&row[i], &desc.Params[i]); err != nil {
 			return nil, err
@@ -547,6 +553,12 @@ func (d *Decoder) fetch(f *fetch, p *event.Param) error {
 			return ErrDropped
 		}
 		d.putInt(p.Type, uint64(binary.LittleEndian.Uint32(b[:])))
+	case kDeref32z:
+		var b [4]byte
+		if a0 != 0 && d.mem.readFull(d.c.PID, a0, b[:]) != nil {
+			b = [4]byte{}
+		}
+		d.putInt(p.Type, uint64(int64(int32(binary.LittleEndian.Uint32(b[:])))))
 	case kIovsize, kIovsizeret:
 		size, err := d.iovSize(a0, a1, f.kind == kIovsizeret)
 		if err != nil {

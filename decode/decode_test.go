@@ -193,7 +193,18 @@ func TestEveryEventEncodes(t *testing.T) {
 				continue
 			}
 			typ, ps := params(t, raw)
-			if want := len(event.Info(typ).Params); len(ps) != want {
+			et, xt, _ := syscallEvents(nr)
+			desc := event.Info([]event.Type{et, xt}[i])
+			if typ != desc.Wire {
+				t.Errorf("nr %d: written as type %d, want %d", nr, typ, desc.Wire)
+			}
+			want := len(desc.Params)
+			if desc.Extended() {
+				// The generic prefix, then the extended params (or the
+				// empty marker of an enter without params).
+				want += event.WirePrefix + max(0, 1-len(desc.Params))*(1-i)
+			}
+			if len(ps) != want {
 				t.Errorf("nr %d: %d params, want %d", nr, len(ps), want)
 			}
 		}

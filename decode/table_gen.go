@@ -1029,144 +1029,2125 @@ var fetchTable = [...][]fetch{
 		{kind: kProc, op: [4]operand{opNone, opNone, opNone, opNone}, imm: int32(fVtid)},         // vtid
 		{kind: kProc, op: [4]operand{opNone, opNone, opNone, opNone}, imm: int32(fVpid)},         // vpid
 	},
+	336: { // XT_RT_SIGACTION_E
+	},
+	337: { // XT_RT_SIGACTION_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // sig
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // act
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // oact
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},   // sigsetsize
+	},
+	338: { // XT_RT_SIGPROCMASK_E
+	},
+	339: { // XT_RT_SIGPROCMASK_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},   // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},     // how
+		{kind: kSigmask, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0}, // set
+		{kind: kSigmask, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0}, // oset
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},     // sigsetsize
+	},
+	340: { // XT_RT_SIGRETURN_E
+	},
+	341: { // XT_RT_SIGRETURN_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+	},
+	342: { // XT_SCHED_YIELD_E
+	},
+	343: { // XT_SCHED_YIELD_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+	},
+	344: { // XT_MREMAP_E
+	},
+	345: { // XT_MREMAP_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // addr
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // old_len
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // new_len
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},   // flags
+		{kind: kArg, op: [4]operand{opA4, opNone, opNone, opNone}, imm: 0},   // new_addr
+	},
+	346: { // XT_MSYNC_E
+	},
+	347: { // XT_MSYNC_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // start
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // len
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // flags
+	},
+	348: { // XT_MINCORE_E
+	},
+	349: { // XT_MINCORE_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // start
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // len
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // vec
+	},
+	350: { // XT_MADVISE_E
+	},
+	351: { // XT_MADVISE_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // start
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // len
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // behavior
+	},
+	352: { // XT_SHMGET_E
+	},
+	353: { // XT_SHMGET_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // key
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // size
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // flag
+	},
+	354: { // XT_SHMAT_E
+	},
+	355: { // XT_SHMAT_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // shmid
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // shmaddr
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // shmflg
+	},
+	356: { // XT_SHMCTL_E
+	},
+	357: { // XT_SHMCTL_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // shmid
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // cmd
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // buf
+	},
+	358: { // XT_PAUSE_E
+	},
+	359: { // XT_PAUSE_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+	},
+	360: { // XT_GETITIMER_E
+	},
+	361: { // XT_GETITIMER_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // which
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // value
+	},
+	362: { // XT_ALARM_E
+	},
+	363: { // XT_ALARM_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // seconds
+	},
+	364: { // XT_SETITIMER_E
+	},
+	365: { // XT_SETITIMER_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // which
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // value
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // ovalue
+	},
+	366: { // XT_GETPID_E
+	},
+	367: { // XT_GETPID_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+	},
+	368: { // XT_EXIT_E
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // status
+	},
+	369: { // XT_EXIT_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+	},
+	370: { // XT_WAIT4_E
+	},
+	371: { // XT_WAIT4_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},    // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},    // pid
+		{kind: kDeref32z, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0}, // status
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},      // options
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},      // rusage
+	},
+	372: { // XT_UNAME_E
+	},
+	373: { // XT_UNAME_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // name
+	},
+	374: { // XT_SHMDT_E
+	},
+	375: { // XT_SHMDT_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // shmaddr
+	},
+	376: { // XT_MSGGET_E
+	},
+	377: { // XT_MSGGET_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // key
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // msgflg
+	},
+	378: { // XT_MSGSND_E
+	},
+	379: { // XT_MSGSND_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // msqid
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // msgp
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // msgsz
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},   // msgflg
+	},
+	380: { // XT_MSGRCV_E
+	},
+	381: { // XT_MSGRCV_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // msqid
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // msgp
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // msgsz
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},   // msgtyp
+		{kind: kArg, op: [4]operand{opA4, opNone, opNone, opNone}, imm: 0},   // msgflg
+	},
+	382: { // XT_MSGCTL_E
+	},
+	383: { // XT_MSGCTL_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // msqid
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // cmd
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // buf
+	},
+	384: { // XT_FSYNC_E
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // fd
+	},
+	385: { // XT_FSYNC_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // fd
+	},
+	386: { // XT_FDATASYNC_E
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // fd
+	},
+	387: { // XT_FDATASYNC_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // fd
+	},
+	388: { // XT_TRUNCATE_E
+	},
+	389: { // XT_TRUNCATE_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},  // res
+		{kind: kPathna, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // path
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},    // length
+	},
+	390: { // XT_FTRUNCATE_E
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // fd
+	},
+	391: { // XT_FTRUNCATE_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // fd
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // length
+	},
+	392: { // XT_READLINK_E
+	},
+	393: { // XT_READLINK_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},  // res
+		{kind: kPathna, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // path
+		{kind: kBufret, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0}, // buf
+		{kind: kInt32, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},  // bufsiz
+	},
+	394: { // XT_CHOWN_E
+	},
+	395: { // XT_CHOWN_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},  // res
+		{kind: kPathna, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // path
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},    // user
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},    // group
+	},
+	396: { // XT_FCHOWN_E
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // fd
+	},
+	397: { // XT_FCHOWN_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // fd
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // user
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // group
+	},
+	398: { // XT_LCHOWN_E
+	},
+	399: { // XT_LCHOWN_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},  // res
+		{kind: kPathna, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // path
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},    // user
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},    // group
+	},
+	400: { // XT_UMASK_E
+	},
+	401: { // XT_UMASK_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},     // res
+		{kind: kChmodmode, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // mask
+	},
+	402: { // XT_GETTIMEOFDAY_E
+	},
+	403: { // XT_GETTIMEOFDAY_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // tv
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // tz
+	},
+	404: { // XT_GETRUSAGE_E
+	},
+	405: { // XT_GETRUSAGE_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // who
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // ru
+	},
+	406: { // XT_SYSINFO_E
+	},
+	407: { // XT_SYSINFO_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // info
+	},
+	408: { // XT_TIMES_E
+	},
+	409: { // XT_TIMES_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // tbuf
+	},
+	410: { // XT_SYSLOG_E
+	},
+	411: { // XT_SYSLOG_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // type
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // buf
+		{kind: kInt32, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0}, // len
+	},
+	412: { // XT_GETPPID_E
+	},
+	413: { // XT_GETPPID_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+	},
+	414: { // XT_GETPGRP_E
+	},
+	415: { // XT_GETPGRP_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+	},
+	416: { // XT_SETREUID_E
+	},
+	417: { // XT_SETREUID_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // ruid
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // euid
+	},
+	418: { // XT_SETREGID_E
+	},
+	419: { // XT_SETREGID_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // rgid
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // egid
+	},
+	420: { // XT_GETGROUPS_E
+	},
+	421: { // XT_GETGROUPS_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // gidsetsize
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // grouplist
+	},
+	422: { // XT_SETGROUPS_E
+	},
+	423: { // XT_SETGROUPS_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // gidsetsize
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // grouplist
+	},
+	424: { // XT_GETPGID_E
+	},
+	425: { // XT_GETPGID_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // pid
+	},
+	426: { // XT_SETFSUID_E
+	},
+	427: { // XT_SETFSUID_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // uid
+	},
+	428: { // XT_SETFSGID_E
+	},
+	429: { // XT_SETFSGID_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // gid
+	},
+	430: { // XT_GETSID_E
+	},
+	431: { // XT_GETSID_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // pid
+	},
+	432: { // XT_CAPGET_E
+	},
+	433: { // XT_CAPGET_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // header
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // dataptr
+	},
+	434: { // XT_CAPSET_E
+	},
+	435: { // XT_CAPSET_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // header
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // data
+	},
+	436: { // XT_RT_SIGPENDING_E
+	},
+	437: { // XT_RT_SIGPENDING_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},   // res
+		{kind: kSigmask, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // set
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},     // sigsetsize
+	},
+	438: { // XT_RT_SIGTIMEDWAIT_E
+	},
+	439: { // XT_RT_SIGTIMEDWAIT_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},    // res
+		{kind: kSigmask, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},  // uthese
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},      // uinfo
+		{kind: kTimespec, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0}, // uts
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},      // sigsetsize
+	},
+	440: { // XT_RT_SIGQUEUEINFO_E
+	},
+	441: { // XT_RT_SIGQUEUEINFO_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // pid
+		{kind: kInt32, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0}, // sig
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // uinfo
+	},
+	442: { // XT_RT_SIGSUSPEND_E
+	},
+	443: { // XT_RT_SIGSUSPEND_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},   // res
+		{kind: kSigmask, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // unewset
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},     // sigsetsize
+	},
+	444: { // XT_SIGALTSTACK_E
+	},
+	445: { // XT_SIGALTSTACK_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // uss
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // uoss
+	},
+	446: { // XT_UTIME_E
+	},
+	447: { // XT_UTIME_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},  // res
+		{kind: kPathna, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // path
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},    // times
+	},
+	448: { // XT_MKNOD_E
+	},
+	449: { // XT_MKNOD_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},  // res
+		{kind: kPathna, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // path
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},    // mode
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},    // dev
+	},
+	450: { // XT_USELIB_E
+	},
+	451: { // XT_USELIB_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // a0
+	},
+	452: { // XT_PERSONALITY_E
+	},
+	453: { // XT_PERSONALITY_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // personality
+	},
+	454: { // XT_USTAT_E
+	},
+	455: { // XT_USTAT_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // dev
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // ubuf
+	},
+	456: { // XT_STATFS_E
+	},
+	457: { // XT_STATFS_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},  // res
+		{kind: kPathna, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // path
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},    // buf
+	},
+	458: { // XT_FSTATFS_E
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // fd
+	},
+	459: { // XT_FSTATFS_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // fd
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // buf
+	},
+	460: { // XT_SYSFS_E
+	},
+	461: { // XT_SYSFS_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // option
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // arg1
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // arg2
+	},
+	462: { // XT_GETPRIORITY_E
+	},
+	463: { // XT_GETPRIORITY_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // which
+		{kind: kInt32, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0}, // who
+	},
+	464: { // XT_SETPRIORITY_E
+	},
+	465: { // XT_SETPRIORITY_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // which
+		{kind: kInt32, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0}, // who
+		{kind: kInt32, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0}, // niceval
+	},
+	466: { // XT_SCHED_SETPARAM_E
+	},
+	467: { // XT_SCHED_SETPARAM_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // pid
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // param
+	},
+	468: { // XT_SCHED_GETPARAM_E
+	},
+	469: { // XT_SCHED_GETPARAM_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // pid
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // param
+	},
+	470: { // XT_SCHED_SETSCHEDULER_E
+	},
+	471: { // XT_SCHED_SETSCHEDULER_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // pid
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // policy
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // param
+	},
+	472: { // XT_SCHED_GETSCHEDULER_E
+	},
+	473: { // XT_SCHED_GETSCHEDULER_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // pid
+	},
+	474: { // XT_SCHED_GET_PRIORITY_MAX_E
+	},
+	475: { // XT_SCHED_GET_PRIORITY_MAX_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // policy
+	},
+	476: { // XT_SCHED_GET_PRIORITY_MIN_E
+	},
+	477: { // XT_SCHED_GET_PRIORITY_MIN_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // policy
+	},
+	478: { // XT_SCHED_RR_GET_INTERVAL_E
+	},
+	479: { // XT_SCHED_RR_GET_INTERVAL_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},    // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},    // pid
+		{kind: kTimespec, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0}, // interval
+	},
+	480: { // XT_MLOCK_E
+	},
+	481: { // XT_MLOCK_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // start
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // len
+	},
+	482: { // XT_MUNLOCK_E
+	},
+	483: { // XT_MUNLOCK_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // start
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // len
+	},
+	484: { // XT_MLOCKALL_E
+	},
+	485: { // XT_MLOCKALL_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // flags
+	},
+	486: { // XT_MUNLOCKALL_E
+	},
+	487: { // XT_MUNLOCKALL_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+	},
+	488: { // XT_VHANGUP_E
+	},
+	489: { // XT_VHANGUP_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+	},
+	490: { // XT_MODIFY_LDT_E
+	},
+	491: { // XT_MODIFY_LDT_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // func
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // ptr
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // bytecount
+	},
+	492: { // XT_PIVOT_ROOT_E
+	},
+	493: { // XT_PIVOT_ROOT_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},  // res
+		{kind: kPathna, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // new_root
+		{kind: kPathna, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0}, // put_old
+	},
+	494: { // XT__SYSCTL_E
+	},
+	495: { // XT__SYSCTL_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // a0
+	},
+	496: { // XT_PRCTL_E
+	},
+	497: { // XT_PRCTL_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // option
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // arg2
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // arg3
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},   // arg4
+		{kind: kArg, op: [4]operand{opA4, opNone, opNone, opNone}, imm: 0},   // arg5
+	},
+	498: { // XT_ARCH_PRCTL_E
+	},
+	499: { // XT_ARCH_PRCTL_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // option
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // arg2
+	},
+	500: { // XT_ADJTIMEX_E
+	},
+	501: { // XT_ADJTIMEX_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // txc_p
+	},
+	502: { // XT_SYNC_E
+	},
+	503: { // XT_SYNC_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+	},
+	504: { // XT_ACCT_E
+	},
+	505: { // XT_ACCT_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},  // res
+		{kind: kPathna, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // path
+	},
+	506: { // XT_SETTIMEOFDAY_E
+	},
+	507: { // XT_SETTIMEOFDAY_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // tv
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // tz
+	},
+	508: { // XT_SWAPON_E
+	},
+	509: { // XT_SWAPON_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},  // res
+		{kind: kPathna, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // path
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},    // swap_flags
+	},
+	510: { // XT_SWAPOFF_E
+	},
+	511: { // XT_SWAPOFF_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},  // res
+		{kind: kPathna, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // path
+	},
+	512: { // XT_REBOOT_E
+	},
+	513: { // XT_REBOOT_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // magic1
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // magic2
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // cmd
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},   // arg
+	},
+	514: { // XT_SETHOSTNAME_E
+	},
+	515: { // XT_SETHOSTNAME_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kBuf, op: [4]operand{opA0, opA1, opNone, opNone}, imm: 0},     // name
+		{kind: kInt32, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0}, // len
+	},
+	516: { // XT_SETDOMAINNAME_E
+	},
+	517: { // XT_SETDOMAINNAME_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kBuf, op: [4]operand{opA0, opA1, opNone, opNone}, imm: 0},     // name
+		{kind: kInt32, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0}, // len
+	},
+	518: { // XT_IOPL_E
+	},
+	519: { // XT_IOPL_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // level
+	},
+	520: { // XT_IOPERM_E
+	},
+	521: { // XT_IOPERM_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // from
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // num
+		{kind: kInt32, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0}, // on
+	},
+	522: { // XT_CREATE_MODULE_E
+	},
+	523: { // XT_CREATE_MODULE_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // a0
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // a1
+	},
+	524: { // XT_INIT_MODULE_E
+	},
+	525: { // XT_INIT_MODULE_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},  // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},    // umod
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},    // len
+		{kind: kPathna, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0}, // uargs
+	},
+	526: { // XT_DELETE_MODULE_E
+	},
+	527: { // XT_DELETE_MODULE_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},  // res
+		{kind: kPathna, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // name
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},    // flags
+	},
+	528: { // XT_GET_KERNEL_SYMS_E
+	},
+	529: { // XT_GET_KERNEL_SYMS_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // a0
+	},
+	530: { // XT_QUERY_MODULE_E
+	},
+	531: { // XT_QUERY_MODULE_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // a0
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // a1
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // a2
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},   // a3
+		{kind: kArg, op: [4]operand{opA4, opNone, opNone, opNone}, imm: 0},   // a4
+	},
+	532: { // XT_NFSSERVCTL_E
+	},
+	533: { // XT_NFSSERVCTL_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // a0
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // a1
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // a2
+	},
+	534: { // XT_GETPMSG_E
+	},
+	535: { // XT_GETPMSG_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // a0
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // a1
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // a2
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},   // a3
+		{kind: kArg, op: [4]operand{opA4, opNone, opNone, opNone}, imm: 0},   // a4
+	},
+	536: { // XT_PUTPMSG_E
+	},
+	537: { // XT_PUTPMSG_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // a0
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // a1
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // a2
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},   // a3
+		{kind: kArg, op: [4]operand{opA4, opNone, opNone, opNone}, imm: 0},   // a4
+	},
+	538: { // XT_AFS_SYSCALL_E
+	},
+	539: { // XT_AFS_SYSCALL_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+	},
+	540: { // XT_TUXCALL_E
+	},
+	541: { // XT_TUXCALL_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+	},
+	542: { // XT_SECURITY_E
+	},
+	543: { // XT_SECURITY_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+	},
+	544: { // XT_GETTID_E
+	},
+	545: { // XT_GETTID_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+	},
+	546: { // XT_READAHEAD_E
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // fd
+	},
+	547: { // XT_READAHEAD_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // fd
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // offset
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // count
+	},
+	548: { // XT_SETXATTR_E
+	},
+	549: { // XT_SETXATTR_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},  // res
+		{kind: kPathna, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // path
+		{kind: kPathna, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0}, // name
+		{kind: kBuf, op: [4]operand{opA2, opA3, opNone, opNone}, imm: 0},      // value
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},    // size
+		{kind: kArg, op: [4]operand{opA4, opNone, opNone, opNone}, imm: 0},    // flags
+	},
+	550: { // XT_LSETXATTR_E
+	},
+	551: { // XT_LSETXATTR_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},  // res
+		{kind: kPathna, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // path
+		{kind: kPathna, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0}, // name
+		{kind: kBuf, op: [4]operand{opA2, opA3, opNone, opNone}, imm: 0},      // value
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},    // size
+		{kind: kArg, op: [4]operand{opA4, opNone, opNone, opNone}, imm: 0},    // flags
+	},
+	552: { // XT_FSETXATTR_E
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // fd
+	},
+	553: { // XT_FSETXATTR_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},  // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},  // fd
+		{kind: kPathna, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0}, // name
+		{kind: kBuf, op: [4]operand{opA2, opA3, opNone, opNone}, imm: 0},      // value
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},    // size
+		{kind: kArg, op: [4]operand{opA4, opNone, opNone, opNone}, imm: 0},    // flags
+	},
+	554: { // XT_GETXATTR_E
+	},
+	555: { // XT_GETXATTR_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},  // res
+		{kind: kPathna, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // path
+		{kind: kPathna, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0}, // name
+		{kind: kBufret, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0}, // value
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},    // size
+	},
+	556: { // XT_LGETXATTR_E
+	},
+	557: { // XT_LGETXATTR_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},  // res
+		{kind: kPathna, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // path
+		{kind: kPathna, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0}, // name
+		{kind: kBufret, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0}, // value
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},    // size
+	},
+	558: { // XT_FGETXATTR_E
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // fd
+	},
+	559: { // XT_FGETXATTR_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},  // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},  // fd
+		{kind: kPathna, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0}, // name
+		{kind: kBufret, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0}, // value
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},    // size
+	},
+	560: { // XT_LISTXATTR_E
+	},
+	561: { // XT_LISTXATTR_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},  // res
+		{kind: kPathna, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // path
+		{kind: kBufret, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0}, // list
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},    // size
+	},
+	562: { // XT_LLISTXATTR_E
+	},
+	563: { // XT_LLISTXATTR_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},  // res
+		{kind: kPathna, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // path
+		{kind: kBufret, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0}, // list
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},    // size
+	},
+	564: { // XT_FLISTXATTR_E
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // fd
+	},
+	565: { // XT_FLISTXATTR_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},  // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},  // fd
+		{kind: kBufret, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0}, // list
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},    // size
+	},
+	566: { // XT_REMOVEXATTR_E
+	},
+	567: { // XT_REMOVEXATTR_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},  // res
+		{kind: kPathna, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // path
+		{kind: kPathna, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0}, // name
+	},
+	568: { // XT_LREMOVEXATTR_E
+	},
+	569: { // XT_LREMOVEXATTR_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},  // res
+		{kind: kPathna, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // path
+		{kind: kPathna, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0}, // name
+	},
+	570: { // XT_FREMOVEXATTR_E
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // fd
+	},
+	571: { // XT_FREMOVEXATTR_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},  // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},  // fd
+		{kind: kPathna, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0}, // name
+	},
+	572: { // XT_TIME_E
+	},
+	573: { // XT_TIME_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // tloc
+	},
+	574: { // XT_SCHED_SETAFFINITY_E
+	},
+	575: { // XT_SCHED_SETAFFINITY_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // pid
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // len
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // user_mask_ptr
+	},
+	576: { // XT_SCHED_GETAFFINITY_E
+	},
+	577: { // XT_SCHED_GETAFFINITY_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // pid
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // len
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // user_mask_ptr
+	},
+	578: { // XT_SET_THREAD_AREA_E
+	},
+	579: { // XT_SET_THREAD_AREA_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // a0
+	},
+	580: { // XT_IO_SETUP_E
+	},
+	581: { // XT_IO_SETUP_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // nr_reqs
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // ctx
+	},
+	582: { // XT_IO_DESTROY_E
+	},
+	583: { // XT_IO_DESTROY_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // ctx
+	},
+	584: { // XT_IO_GETEVENTS_E
+	},
+	585: { // XT_IO_GETEVENTS_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},    // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},      // ctx_id
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},      // min_nr
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},      // nr
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},      // events
+		{kind: kTimespec, op: [4]operand{opA4, opNone, opNone, opNone}, imm: 0}, // timeout
+	},
+	586: { // XT_IO_SUBMIT_E
+	},
+	587: { // XT_IO_SUBMIT_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // ctx_id
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // nr
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // iocbpp
+	},
+	588: { // XT_IO_CANCEL_E
+	},
+	589: { // XT_IO_CANCEL_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // ctx_id
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // iocb
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // result
+	},
+	590: { // XT_GET_THREAD_AREA_E
+	},
+	591: { // XT_GET_THREAD_AREA_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // a0
+	},
+	592: { // XT_LOOKUP_DCOOKIE_E
+	},
+	593: { // XT_LOOKUP_DCOOKIE_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // a0
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // a1
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // a2
+	},
+	594: { // XT_EPOLL_CREATE_E
+	},
+	595: { // XT_EPOLL_CREATE_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // fd
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // size
+	},
+	596: { // XT_EPOLL_CTL_OLD_E
+	},
+	597: { // XT_EPOLL_CTL_OLD_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // a0
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // a1
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // a2
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},   // a3
+	},
+	598: { // XT_EPOLL_WAIT_OLD_E
+	},
+	599: { // XT_EPOLL_WAIT_OLD_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // a0
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // a1
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // a2
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},   // a3
+	},
+	600: { // XT_REMAP_FILE_PAGES_E
+	},
+	601: { // XT_REMAP_FILE_PAGES_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},     // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},       // start
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},       // size
+		{kind: kProtflags, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0}, // prot
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},       // pgoff
+		{kind: kArg, op: [4]operand{opA4, opNone, opNone, opNone}, imm: 0},       // flags
+	},
+	602: { // XT_SET_TID_ADDRESS_E
+	},
+	603: { // XT_SET_TID_ADDRESS_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // tidptr
+	},
+	604: { // XT_RESTART_SYSCALL_E
+	},
+	605: { // XT_RESTART_SYSCALL_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+	},
+	606: { // XT_SEMTIMEDOP_E
+	},
+	607: { // XT_SEMTIMEDOP_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},    // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},    // semid
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},      // sops
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},      // nsops
+		{kind: kTimespec, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0}, // timeout
+	},
+	608: { // XT_FADVISE64_E
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // fd
+	},
+	609: { // XT_FADVISE64_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // fd
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // offset
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // len
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},   // advice
+	},
+	610: { // XT_TIMER_CREATE_E
+	},
+	611: { // XT_TIMER_CREATE_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},    // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},      // which_clock
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},      // timer_event_spec
+		{kind: kDeref32z, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0}, // created_timer_id
+	},
+	612: { // XT_TIMER_SETTIME_E
+	},
+	613: { // XT_TIMER_SETTIME_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // timer_id
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // flags
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // new_setting
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},   // old_setting
+	},
+	614: { // XT_TIMER_GETTIME_E
+	},
+	615: { // XT_TIMER_GETTIME_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // timer_id
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // setting
+	},
+	616: { // XT_TIMER_GETOVERRUN_E
+	},
+	617: { // XT_TIMER_GETOVERRUN_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // timer_id
+	},
+	618: { // XT_TIMER_DELETE_E
+	},
+	619: { // XT_TIMER_DELETE_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // timer_id
+	},
+	620: { // XT_CLOCK_SETTIME_E
+	},
+	621: { // XT_CLOCK_SETTIME_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},    // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},      // which_clock
+		{kind: kTimespec, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0}, // tp
+	},
+	622: { // XT_CLOCK_GETTIME_E
+	},
+	623: { // XT_CLOCK_GETTIME_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},    // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},      // which_clock
+		{kind: kTimespec, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0}, // tp
+	},
+	624: { // XT_CLOCK_GETRES_E
+	},
+	625: { // XT_CLOCK_GETRES_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},    // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},      // which_clock
+		{kind: kTimespec, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0}, // tp
+	},
+	626: { // XT_CLOCK_NANOSLEEP_E
+	},
+	627: { // XT_CLOCK_NANOSLEEP_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},    // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},      // which_clock
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},      // flags
+		{kind: kTimespec, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0}, // rqtp
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},      // rmtp
+	},
+	628: { // XT_EXIT_GROUP_E
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // status
+	},
+	629: { // XT_EXIT_GROUP_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+	},
+	630: { // XT_EPOLL_CTL_E
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // fd
+	},
+	631: { // XT_EPOLL_CTL_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // epfd
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // op
+		{kind: kInt32, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0}, // fd
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},   // event
+	},
+	632: { // XT_UTIMES_E
+	},
+	633: { // XT_UTIMES_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},  // res
+		{kind: kPathna, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // path
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},    // utimes
+	},
+	634: { // XT_VSERVER_E
+	},
+	635: { // XT_VSERVER_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+	},
+	636: { // XT_MBIND_E
+	},
+	637: { // XT_MBIND_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // start
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // len
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // mode
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},   // nmask
+		{kind: kArg, op: [4]operand{opA4, opNone, opNone, opNone}, imm: 0},   // maxnode
+		{kind: kArg, op: [4]operand{opA5, opNone, opNone, opNone}, imm: 0},   // flags
+	},
+	638: { // XT_SET_MEMPOLICY_E
+	},
+	639: { // XT_SET_MEMPOLICY_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // mode
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // nmask
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // maxnode
+	},
+	640: { // XT_GET_MEMPOLICY_E
+	},
+	641: { // XT_GET_MEMPOLICY_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},    // res
+		{kind: kDeref32z, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // policy
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},      // nmask
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},      // maxnode
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},      // addr
+		{kind: kArg, op: [4]operand{opA4, opNone, opNone, opNone}, imm: 0},      // flags
+	},
+	642: { // XT_MQ_OPEN_E
+	},
+	643: { // XT_MQ_OPEN_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},     // fd
+		{kind: kPathna, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},    // name
+		{kind: kOpenflags, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0}, // oflag
+		{kind: kChmodmode, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0}, // mode
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},       // attr
+	},
+	644: { // XT_MQ_UNLINK_E
+	},
+	645: { // XT_MQ_UNLINK_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},  // res
+		{kind: kPathna, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // name
+	},
+	646: { // XT_MQ_TIMEDSEND_E
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // fd
+	},
+	647: { // XT_MQ_TIMEDSEND_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},    // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},    // fd
+		{kind: kBuf, op: [4]operand{opA1, opA2, opNone, opNone}, imm: 0},        // msg_ptr
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},      // msg_len
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},      // msg_prio
+		{kind: kTimespec, op: [4]operand{opA4, opNone, opNone, opNone}, imm: 0}, // abs_timeout
+	},
+	648: { // XT_MQ_TIMEDRECEIVE_E
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // fd
+	},
+	649: { // XT_MQ_TIMEDRECEIVE_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},    // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},    // fd
+		{kind: kBufret, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // msg_ptr
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},      // msg_len
+		{kind: kDeref32z, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0}, // msg_prio
+		{kind: kTimespec, op: [4]operand{opA4, opNone, opNone, opNone}, imm: 0}, // abs_timeout
+	},
+	650: { // XT_MQ_NOTIFY_E
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // fd
+	},
+	651: { // XT_MQ_NOTIFY_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // fd
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // notification
+	},
+	652: { // XT_MQ_GETSETATTR_E
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // fd
+	},
+	653: { // XT_MQ_GETSETATTR_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // fd
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // mqstat
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // omqstat
+	},
+	654: { // XT_KEXEC_LOAD_E
+	},
+	655: { // XT_KEXEC_LOAD_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // entry
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // nr_segments
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // segments
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},   // flags
+	},
+	656: { // XT_WAITID_E
+	},
+	657: { // XT_WAITID_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // which
+		{kind: kInt32, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0}, // pid
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // infop
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},   // options
+		{kind: kArg, op: [4]operand{opA4, opNone, opNone, opNone}, imm: 0},   // ru
+	},
+	658: { // XT_ADD_KEY_E
+	},
+	659: { // XT_ADD_KEY_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},  // res
+		{kind: kPathna, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // type
+		{kind: kPathna, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0}, // description
+		{kind: kBuf, op: [4]operand{opA2, opA3, opNone, opNone}, imm: 0},      // payload
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},    // plen
+		{kind: kArg, op: [4]operand{opA4, opNone, opNone, opNone}, imm: 0},    // destringid
+	},
+	660: { // XT_REQUEST_KEY_E
+	},
+	661: { // XT_REQUEST_KEY_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},  // res
+		{kind: kPathna, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // type
+		{kind: kPathna, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0}, // description
+		{kind: kPathna, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0}, // callout_info
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},    // destringid
+	},
+	662: { // XT_KEYCTL_E
+	},
+	663: { // XT_KEYCTL_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // cmd
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // arg2
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // arg3
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},   // arg4
+		{kind: kArg, op: [4]operand{opA4, opNone, opNone, opNone}, imm: 0},   // arg5
+	},
+	664: { // XT_IOPRIO_SET_E
+	},
+	665: { // XT_IOPRIO_SET_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // which
+		{kind: kInt32, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0}, // who
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // ioprio
+	},
+	666: { // XT_IOPRIO_GET_E
+	},
+	667: { // XT_IOPRIO_GET_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // which
+		{kind: kInt32, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0}, // who
+	},
+	668: { // XT_INOTIFY_ADD_WATCH_E
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // fd
+	},
+	669: { // XT_INOTIFY_ADD_WATCH_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},  // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},  // fd
+		{kind: kPathna, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0}, // path
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},    // mask
+	},
+	670: { // XT_INOTIFY_RM_WATCH_E
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // fd
+	},
+	671: { // XT_INOTIFY_RM_WATCH_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // fd
+		{kind: kInt32, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0}, // wd
+	},
+	672: { // XT_MIGRATE_PAGES_E
+	},
+	673: { // XT_MIGRATE_PAGES_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // pid
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // maxnode
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // from
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},   // to
+	},
+	674: { // XT_MKNODAT_E
+	},
+	675: { // XT_MKNODAT_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},  // res
+		{kind: kDirfd, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},  // dirfd
+		{kind: kPathna, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0}, // path
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},    // mode
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},    // dev
+	},
+	676: { // XT_FCHOWNAT_E
+	},
+	677: { // XT_FCHOWNAT_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},  // res
+		{kind: kDirfd, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},  // dirfd
+		{kind: kPathna, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0}, // path
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},    // user
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},    // group
+		{kind: kArg, op: [4]operand{opA4, opNone, opNone, opNone}, imm: 0},    // flags
+	},
+	678: { // XT_FUTIMESAT_E
+	},
+	679: { // XT_FUTIMESAT_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},  // res
+		{kind: kDirfd, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},  // dirfd
+		{kind: kPathna, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0}, // path
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},    // utimes
+	},
+	680: { // XT_NEWFSTATAT_E
+	},
+	681: { // XT_NEWFSTATAT_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},  // res
+		{kind: kDirfd, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},  // dirfd
+		{kind: kPathna, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0}, // path
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},    // statbuf
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},    // flags
+	},
+	682: { // XT_READLINKAT_E
+	},
+	683: { // XT_READLINKAT_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},  // res
+		{kind: kDirfd, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},  // dirfd
+		{kind: kPathna, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0}, // path
+		{kind: kBufret, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0}, // buf
+		{kind: kInt32, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},  // bufsiz
+	},
+	684: { // XT_FACCESSAT_E
+	},
+	685: { // XT_FACCESSAT_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},      // res
+		{kind: kDirfd, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},      // dirfd
+		{kind: kPathna, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},     // path
+		{kind: kAccessmode, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0}, // mode
+	},
+	686: { // XT_PSELECT6_E
+	},
+	687: { // XT_PSELECT6_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},    // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},    // n
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},      // inp
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},      // outp
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},      // exp
+		{kind: kTimespec, op: [4]operand{opA4, opNone, opNone, opNone}, imm: 0}, // tsp
+		{kind: kArg, op: [4]operand{opA5, opNone, opNone, opNone}, imm: 0},      // sig
+	},
+	688: { // XT_SET_ROBUST_LIST_E
+	},
+	689: { // XT_SET_ROBUST_LIST_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // head
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // len
+	},
+	690: { // XT_GET_ROBUST_LIST_E
+	},
+	691: { // XT_GET_ROBUST_LIST_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // pid
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // head_ptr
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // len_ptr
+	},
+	692: { // XT_TEE_E
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // fd
+	},
+	693: { // XT_TEE_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // fd_in
+		{kind: kInt32, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0}, // fd_out
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // len
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},   // flags
+	},
+	694: { // XT_SYNC_FILE_RANGE_E
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // fd
+	},
+	695: { // XT_SYNC_FILE_RANGE_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // fd
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // offset
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // nbytes
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},   // flags
+	},
+	696: { // XT_VMSPLICE_E
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // fd
+	},
+	697: { // XT_VMSPLICE_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // fd
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // iov
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // nr_segs
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},   // flags
+	},
+	698: { // XT_MOVE_PAGES_E
+	},
+	699: { // XT_MOVE_PAGES_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // pid
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // nr_pages
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // pages
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},   // nodes
+		{kind: kArg, op: [4]operand{opA4, opNone, opNone, opNone}, imm: 0},   // status
+		{kind: kArg, op: [4]operand{opA5, opNone, opNone, opNone}, imm: 0},   // flags
+	},
+	700: { // XT_UTIMENSAT_E
+	},
+	701: { // XT_UTIMENSAT_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},  // res
+		{kind: kDirfd, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},  // dirfd
+		{kind: kPathna, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0}, // path
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},    // utimes
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},    // flags
+	},
+	702: { // XT_EPOLL_PWAIT_E
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // fd
+	},
+	703: { // XT_EPOLL_PWAIT_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},   // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // fd
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},     // events
+		{kind: kInt32, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // maxevents
+		{kind: kInt32, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},   // timeout
+		{kind: kSigmask, op: [4]operand{opA4, opNone, opNone, opNone}, imm: 0}, // sigmask
+		{kind: kArg, op: [4]operand{opA5, opNone, opNone, opNone}, imm: 0},     // sigsetsize
+	},
+	704: { // XT_FALLOCATE_E
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // fd
+	},
+	705: { // XT_FALLOCATE_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // fd
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // mode
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // offset
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},   // len
+	},
+	706: { // XT_TIMERFD_SETTIME_E
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // fd
+	},
+	707: { // XT_TIMERFD_SETTIME_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // fd
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // flags
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // utmr
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},   // otmr
+	},
+	708: { // XT_TIMERFD_GETTIME_E
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // fd
+	},
+	709: { // XT_TIMERFD_GETTIME_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // fd
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // otmr
+	},
+	710: { // XT_EPOLL_CREATE1_E
+	},
+	711: { // XT_EPOLL_CREATE1_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // fd
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // flags
+	},
+	712: { // XT_RT_TGSIGQUEUEINFO_E
+	},
+	713: { // XT_RT_TGSIGQUEUEINFO_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // tgid
+		{kind: kInt32, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0}, // pid
+		{kind: kInt32, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0}, // sig
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},   // uinfo
+	},
+	714: { // XT_PERF_EVENT_OPEN_E
+	},
+	715: { // XT_PERF_EVENT_OPEN_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // fd
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // attr
+		{kind: kInt32, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0}, // pid
+		{kind: kInt32, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0}, // cpu
+		{kind: kInt32, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0}, // group_fd
+		{kind: kArg, op: [4]operand{opA4, opNone, opNone, opNone}, imm: 0},   // flags
+	},
+	716: { // XT_FANOTIFY_INIT_E
+	},
+	717: { // XT_FANOTIFY_INIT_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},     // fd
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},       // flags
+		{kind: kOpenflags, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0}, // event_f_flags
+	},
+	718: { // XT_FANOTIFY_MARK_E
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // fd
+	},
+	719: { // XT_FANOTIFY_MARK_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},  // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},  // fd
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},    // flags
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},    // mask
+		{kind: kDirfd, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},  // dirfd
+		{kind: kPathna, op: [4]operand{opA4, opNone, opNone, opNone}, imm: 0}, // path
+	},
+	720: { // XT_NAME_TO_HANDLE_AT_E
+	},
+	721: { // XT_NAME_TO_HANDLE_AT_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},  // res
+		{kind: kDirfd, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},  // dirfd
+		{kind: kPathna, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0}, // path
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},    // handle
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},    // mnt_id
+		{kind: kArg, op: [4]operand{opA4, opNone, opNone, opNone}, imm: 0},    // flags
+	},
+	722: { // XT_OPEN_BY_HANDLE_AT_E
+	},
+	723: { // XT_OPEN_BY_HANDLE_AT_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},     // fd
+		{kind: kDirfd, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},     // dirfd
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},       // handle
+		{kind: kOpenflags, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0}, // flags
+	},
+	724: { // XT_CLOCK_ADJTIME_E
+	},
+	725: { // XT_CLOCK_ADJTIME_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // which_clock
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // tx
+	},
+	726: { // XT_SYNCFS_E
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // fd
+	},
+	727: { // XT_SYNCFS_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // fd
+	},
+	728: { // XT_GETCPU_E
+	},
+	729: { // XT_GETCPU_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},    // res
+		{kind: kDeref32z, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // cpu
+		{kind: kDeref32z, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0}, // node
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},      // cache
+	},
+	730: { // XT_PROCESS_VM_READV_E
+	},
+	731: { // XT_PROCESS_VM_READV_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},    // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},    // pid
+		{kind: kIovdataret, op: [4]operand{opA1, opA2, opNone, opNone}, imm: 0}, // lvec
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},      // liovcnt
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},      // rvec
+		{kind: kArg, op: [4]operand{opA4, opNone, opNone, opNone}, imm: 0},      // riovcnt
+		{kind: kArg, op: [4]operand{opA5, opNone, opNone, opNone}, imm: 0},      // flags
+	},
+	732: { // XT_PROCESS_VM_WRITEV_E
+	},
+	733: { // XT_PROCESS_VM_WRITEV_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // pid
+		{kind: kIovdata, op: [4]operand{opA1, opA2, opNone, opNone}, imm: 0}, // lvec
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // liovcnt
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},   // rvec
+		{kind: kArg, op: [4]operand{opA4, opNone, opNone, opNone}, imm: 0},   // riovcnt
+		{kind: kArg, op: [4]operand{opA5, opNone, opNone, opNone}, imm: 0},   // flags
+	},
+	734: { // XT_KCMP_E
+	},
+	735: { // XT_KCMP_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // pid1
+		{kind: kInt32, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0}, // pid2
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // type
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},   // idx1
+		{kind: kArg, op: [4]operand{opA4, opNone, opNone, opNone}, imm: 0},   // idx2
+	},
+	736: { // XT_FINIT_MODULE_E
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // fd
+	},
+	737: { // XT_FINIT_MODULE_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},  // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},  // fd
+		{kind: kPathna, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0}, // uargs
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},    // flags
+	},
+	738: { // XT_SCHED_SETATTR_E
+	},
+	739: { // XT_SCHED_SETATTR_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // pid
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // attr
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // flags
+	},
+	740: { // XT_SCHED_GETATTR_E
+	},
+	741: { // XT_SCHED_GETATTR_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // pid
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // attr
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // size
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},   // flags
+	},
+	742: { // XT_GETRANDOM_E
+	},
+	743: { // XT_GETRANDOM_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},  // res
+		{kind: kBufret, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // buf
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},    // count
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},    // flags
+	},
+	744: { // XT_MEMFD_CREATE_E
+	},
+	745: { // XT_MEMFD_CREATE_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},  // fd
+		{kind: kPathna, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // name
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},    // flags
+	},
+	746: { // XT_KEXEC_FILE_LOAD_E
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // fd
+	},
+	747: { // XT_KEXEC_FILE_LOAD_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},  // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},  // kernel_fd
+		{kind: kInt32, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},  // initrd_fd
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},    // cmdline_len
+		{kind: kPathna, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0}, // cmdline
+		{kind: kArg, op: [4]operand{opA4, opNone, opNone, opNone}, imm: 0},    // flags
+	},
+	748: { // XT_MEMBARRIER_E
+	},
+	749: { // XT_MEMBARRIER_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // cmd
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // flags
+		{kind: kInt32, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0}, // cpu_id
+	},
+	750: { // XT_MLOCK2_E
+	},
+	751: { // XT_MLOCK2_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // start
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // len
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // flags
+	},
+	752: { // XT_PREADV2_E
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // fd
+	},
+	753: { // XT_PREADV2_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},    // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},    // fd
+		{kind: kIovdataret, op: [4]operand{opA1, opA2, opNone, opNone}, imm: 0}, // vec
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},      // vlen
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},      // pos_l
+		{kind: kArg, op: [4]operand{opA4, opNone, opNone, opNone}, imm: 0},      // pos_h
+		{kind: kArg, op: [4]operand{opA5, opNone, opNone, opNone}, imm: 0},      // flags
+	},
+	754: { // XT_PWRITEV2_E
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // fd
+	},
+	755: { // XT_PWRITEV2_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // fd
+		{kind: kIovdata, op: [4]operand{opA1, opA2, opNone, opNone}, imm: 0}, // vec
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // vlen
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},   // pos_l
+		{kind: kArg, op: [4]operand{opA4, opNone, opNone, opNone}, imm: 0},   // pos_h
+		{kind: kArg, op: [4]operand{opA5, opNone, opNone, opNone}, imm: 0},   // flags
+	},
+	756: { // XT_PKEY_MPROTECT_E
+	},
+	757: { // XT_PKEY_MPROTECT_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},     // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},       // start
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},       // len
+		{kind: kProtflags, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0}, // prot
+		{kind: kInt32, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},     // pkey
+	},
+	758: { // XT_PKEY_ALLOC_E
+	},
+	759: { // XT_PKEY_ALLOC_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // flags
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // init_val
+	},
+	760: { // XT_PKEY_FREE_E
+	},
+	761: { // XT_PKEY_FREE_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // pkey
+	},
+	762: { // XT_STATX_E
+	},
+	763: { // XT_STATX_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},  // res
+		{kind: kDirfd, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},  // dirfd
+		{kind: kPathna, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0}, // path
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},    // flags
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},    // mask
+		{kind: kArg, op: [4]operand{opA4, opNone, opNone, opNone}, imm: 0},    // buffer
+	},
+	764: { // XT_IO_PGETEVENTS_E
+	},
+	765: { // XT_IO_PGETEVENTS_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},    // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},      // ctx_id
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},      // min_nr
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},      // nr
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},      // events
+		{kind: kTimespec, op: [4]operand{opA4, opNone, opNone, opNone}, imm: 0}, // timeout
+		{kind: kArg, op: [4]operand{opA5, opNone, opNone, opNone}, imm: 0},      // sig
+	},
+	766: { // XT_RSEQ_E
+	},
+	767: { // XT_RSEQ_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // rseq
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // rseq_len
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // flags
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},   // sig
+	},
+	768: { // XT_URETPROBE_E
+	},
+	769: { // XT_URETPROBE_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+	},
+	770: { // XT_UPROBE_E
+	},
+	771: { // XT_UPROBE_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+	},
+	772: { // XT_PIDFD_SEND_SIGNAL_E
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // fd
+	},
+	773: { // XT_PIDFD_SEND_SIGNAL_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // fd
+		{kind: kInt32, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0}, // sig
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // info
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},   // flags
+	},
+	774: { // XT_IO_URING_SETUP_E
+	},
+	775: { // XT_IO_URING_SETUP_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // fd
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // entries
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // p
+	},
+	776: { // XT_IO_URING_ENTER_E
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // fd
+	},
+	777: { // XT_IO_URING_ENTER_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // fd
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // to_submit
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // min_complete
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},   // flags
+		{kind: kArg, op: [4]operand{opA4, opNone, opNone, opNone}, imm: 0},   // argp
+		{kind: kArg, op: [4]operand{opA5, opNone, opNone, opNone}, imm: 0},   // argsz
+	},
+	778: { // XT_IO_URING_REGISTER_E
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // fd
+	},
+	779: { // XT_IO_URING_REGISTER_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // fd
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // op
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // arg
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},   // nr_args
+	},
+	780: { // XT_OPEN_TREE_E
+	},
+	781: { // XT_OPEN_TREE_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},  // fd
+		{kind: kDirfd, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},  // dirfd
+		{kind: kPathna, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0}, // path
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},    // flags
+	},
+	782: { // XT_MOVE_MOUNT_E
+	},
+	783: { // XT_MOVE_MOUNT_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},  // res
+		{kind: kDirfd, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},  // from_dirfd
+		{kind: kPathna, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0}, // from_path
+		{kind: kDirfd, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},  // to_dirfd
+		{kind: kPathna, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0}, // to_path
+		{kind: kArg, op: [4]operand{opA4, opNone, opNone, opNone}, imm: 0},    // ms_flags
+	},
+	784: { // XT_FSOPEN_E
+	},
+	785: { // XT_FSOPEN_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},  // fd
+		{kind: kPathna, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // fs_name
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},    // flags
+	},
+	786: { // XT_FSCONFIG_E
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // fd
+	},
+	787: { // XT_FSCONFIG_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},  // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},  // fd
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},    // cmd
+		{kind: kPathna, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0}, // key
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},    // value
+		{kind: kInt32, op: [4]operand{opA4, opNone, opNone, opNone}, imm: 0},  // aux
+	},
+	788: { // XT_FSMOUNT_E
+	},
+	789: { // XT_FSMOUNT_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // fd
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // fs_fd
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // flags
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // ms_flags
+	},
+	790: { // XT_FSPICK_E
+	},
+	791: { // XT_FSPICK_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},  // fd
+		{kind: kDirfd, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},  // dirfd
+		{kind: kPathna, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0}, // path
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},    // flags
+	},
+	792: { // XT_PIDFD_OPEN_E
+	},
+	793: { // XT_PIDFD_OPEN_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // fd
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // pid
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // flags
+	},
+	794: { // XT_CLOSE_RANGE_E
+	},
+	795: { // XT_CLOSE_RANGE_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // fd
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // max_fd
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // flags
+	},
+	796: { // XT_PIDFD_GETFD_E
+	},
+	797: { // XT_PIDFD_GETFD_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // fd
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // pidfd
+		{kind: kInt32, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0}, // targetfd
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // flags
+	},
+	798: { // XT_FACCESSAT2_E
+	},
+	799: { // XT_FACCESSAT2_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},      // res
+		{kind: kDirfd, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},      // dirfd
+		{kind: kPathna, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},     // path
+		{kind: kAccessmode, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0}, // mode
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},        // flags
+	},
+	800: { // XT_PROCESS_MADVISE_E
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // fd
+	},
+	801: { // XT_PROCESS_MADVISE_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // fd
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // vec
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // vlen
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},   // behavior
+		{kind: kArg, op: [4]operand{opA4, opNone, opNone, opNone}, imm: 0},   // flags
+	},
+	802: { // XT_EPOLL_PWAIT2_E
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // fd
+	},
+	803: { // XT_EPOLL_PWAIT2_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},    // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},    // fd
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},      // events
+		{kind: kInt32, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},    // maxevents
+		{kind: kTimespec, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0}, // timeout
+		{kind: kSigmask, op: [4]operand{opA4, opNone, opNone, opNone}, imm: 0},  // sigmask
+		{kind: kArg, op: [4]operand{opA5, opNone, opNone, opNone}, imm: 0},      // sigsetsize
+	},
+	804: { // XT_MOUNT_SETATTR_E
+	},
+	805: { // XT_MOUNT_SETATTR_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},  // res
+		{kind: kDirfd, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},  // dirfd
+		{kind: kPathna, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0}, // path
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},    // flags
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},    // uattr
+		{kind: kArg, op: [4]operand{opA4, opNone, opNone, opNone}, imm: 0},    // usize
+	},
+	806: { // XT_QUOTACTL_FD_E
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // fd
+	},
+	807: { // XT_QUOTACTL_FD_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // fd
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // cmd
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // id
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},   // addr
+	},
+	808: { // XT_LANDLOCK_CREATE_RULESET_E
+	},
+	809: { // XT_LANDLOCK_CREATE_RULESET_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // fd
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // attr
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // size
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // flags
+	},
+	810: { // XT_LANDLOCK_ADD_RULE_E
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // fd
+	},
+	811: { // XT_LANDLOCK_ADD_RULE_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // fd
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // rule_type
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // rule_attr
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},   // flags
+	},
+	812: { // XT_LANDLOCK_RESTRICT_SELF_E
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // fd
+	},
+	813: { // XT_LANDLOCK_RESTRICT_SELF_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // fd
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // flags
+	},
+	814: { // XT_MEMFD_SECRET_E
+	},
+	815: { // XT_MEMFD_SECRET_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // fd
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // flags
+	},
+	816: { // XT_PROCESS_MRELEASE_E
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // fd
+	},
+	817: { // XT_PROCESS_MRELEASE_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // fd
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // flags
+	},
+	818: { // XT_FUTEX_WAITV_E
+	},
+	819: { // XT_FUTEX_WAITV_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},    // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},      // waiters
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},      // nr_futexes
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},      // flags
+		{kind: kTimespec, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0}, // timeout
+		{kind: kArg, op: [4]operand{opA4, opNone, opNone, opNone}, imm: 0},      // clockid
+	},
+	820: { // XT_SET_MEMPOLICY_HOME_NODE_E
+	},
+	821: { // XT_SET_MEMPOLICY_HOME_NODE_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // start
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // len
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // home_node
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},   // flags
+	},
+	822: { // XT_CACHESTAT_E
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // fd
+	},
+	823: { // XT_CACHESTAT_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kInt32, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0}, // fd
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // cstat_range
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // cstat
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},   // flags
+	},
+	824: { // XT_FCHMODAT2_E
+	},
+	825: { // XT_FCHMODAT2_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},     // res
+		{kind: kDirfd, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},     // dirfd
+		{kind: kPathna, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},    // path
+		{kind: kChmodmode, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0}, // mode
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},       // flags
+	},
+	826: { // XT_MAP_SHADOW_STACK_E
+	},
+	827: { // XT_MAP_SHADOW_STACK_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // addr
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // size
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // flags
+	},
+	828: { // XT_FUTEX_WAKE_E
+	},
+	829: { // XT_FUTEX_WAKE_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // uaddr
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // mask
+		{kind: kInt32, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0}, // nr
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},   // flags
+	},
+	830: { // XT_FUTEX_WAIT_E
+	},
+	831: { // XT_FUTEX_WAIT_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},    // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},      // uaddr
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},      // val
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},      // mask
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},      // flags
+		{kind: kTimespec, op: [4]operand{opA4, opNone, opNone, opNone}, imm: 0}, // timeout
+		{kind: kArg, op: [4]operand{opA5, opNone, opNone, opNone}, imm: 0},      // clockid
+	},
+	832: { // XT_FUTEX_REQUEUE_E
+	},
+	833: { // XT_FUTEX_REQUEUE_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // waiters
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // flags
+		{kind: kInt32, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0}, // nr_wake
+		{kind: kInt32, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0}, // nr_requeue
+	},
+	834: { // XT_STATMOUNT_E
+	},
+	835: { // XT_STATMOUNT_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // req
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // buf
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // bufsize
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},   // flags
+	},
+	836: { // XT_LISTMOUNT_E
+	},
+	837: { // XT_LISTMOUNT_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // req
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // mnt_ids
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // nr_mnt_ids
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},   // flags
+	},
+	838: { // XT_LSM_GET_SELF_ATTR_E
+	},
+	839: { // XT_LSM_GET_SELF_ATTR_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},    // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},      // attr
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},      // ctx
+		{kind: kDeref32z, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0}, // size
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},      // flags
+	},
+	840: { // XT_LSM_SET_SELF_ATTR_E
+	},
+	841: { // XT_LSM_SET_SELF_ATTR_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // attr
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // ctx
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // size
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},   // flags
+	},
+	842: { // XT_LSM_LIST_MODULES_E
+	},
+	843: { // XT_LSM_LIST_MODULES_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},    // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},      // ids
+		{kind: kDeref32z, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0}, // size
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},      // flags
+	},
+	844: { // XT_MSEAL_E
+	},
+	845: { // XT_MSEAL_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0}, // res
+		{kind: kArg, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},   // start
+		{kind: kArg, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},   // len
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},   // flags
+	},
+	846: { // XT_SETXATTRAT_E
+	},
+	847: { // XT_SETXATTRAT_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},  // res
+		{kind: kDirfd, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},  // dirfd
+		{kind: kPathna, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0}, // path
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},    // at_flags
+		{kind: kPathna, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0}, // name
+		{kind: kArg, op: [4]operand{opA4, opNone, opNone, opNone}, imm: 0},    // args
+		{kind: kArg, op: [4]operand{opA5, opNone, opNone, opNone}, imm: 0},    // size
+	},
+	848: { // XT_GETXATTRAT_E
+	},
+	849: { // XT_GETXATTRAT_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},  // res
+		{kind: kDirfd, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},  // dirfd
+		{kind: kPathna, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0}, // path
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},    // at_flags
+		{kind: kPathna, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0}, // name
+		{kind: kArg, op: [4]operand{opA4, opNone, opNone, opNone}, imm: 0},    // args
+		{kind: kArg, op: [4]operand{opA5, opNone, opNone, opNone}, imm: 0},    // size
+	},
+	850: { // XT_LISTXATTRAT_E
+	},
+	851: { // XT_LISTXATTRAT_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},  // res
+		{kind: kDirfd, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},  // dirfd
+		{kind: kPathna, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0}, // path
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},    // at_flags
+		{kind: kBufret, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0}, // list
+		{kind: kArg, op: [4]operand{opA4, opNone, opNone, opNone}, imm: 0},    // size
+	},
+	852: { // XT_REMOVEXATTRAT_E
+	},
+	853: { // XT_REMOVEXATTRAT_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},  // res
+		{kind: kDirfd, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},  // dirfd
+		{kind: kPathna, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0}, // path
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},    // at_flags
+		{kind: kPathna, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0}, // name
+	},
+	854: { // XT_OPEN_TREE_ATTR_E
+	},
+	855: { // XT_OPEN_TREE_ATTR_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},  // fd
+		{kind: kDirfd, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},  // dirfd
+		{kind: kPathna, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0}, // path
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},    // flags
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},    // uattr
+		{kind: kArg, op: [4]operand{opA4, opNone, opNone, opNone}, imm: 0},    // usize
+	},
+	856: { // XT_FILE_GETATTR_E
+	},
+	857: { // XT_FILE_GETATTR_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},  // res
+		{kind: kDirfd, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},  // dirfd
+		{kind: kPathna, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0}, // path
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},    // attr
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},    // usize
+		{kind: kArg, op: [4]operand{opA4, opNone, opNone, opNone}, imm: 0},    // at_flags
+	},
+	858: { // XT_FILE_SETATTR_E
+	},
+	859: { // XT_FILE_SETATTR_X
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},  // res
+		{kind: kDirfd, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},  // dirfd
+		{kind: kPathna, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0}, // path
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},    // attr
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},    // usize
+		{kind: kArg, op: [4]operand{opA4, opNone, opNone, opNone}, imm: 0},    // at_flags
+	},
 }
 
 // syscallFlow marks the syscalls the tracer follows specially.
 var syscallFlow = [numSyscalls]Flow{
-	13:  FlowInstant,
-	14:  FlowInstant,
-	24:  FlowInstant,
-	25:  FlowInstant,
-	27:  FlowInstant,
-	28:  FlowInstant,
-	29:  FlowInstant,
-	30:  FlowInstant,
-	31:  FlowInstant,
-	36:  FlowInstant,
-	37:  FlowInstant,
-	38:  FlowInstant,
-	39:  FlowInstant,
 	56:  FlowClone,
 	57:  FlowClone,
 	58:  FlowClone,
 	59:  FlowExec,
 	60:  FlowNoreturn,
-	63:  FlowInstant,
-	67:  FlowInstant,
-	68:  FlowInstant,
-	71:  FlowInstant,
-	76:  FlowInstant,
-	77:  FlowInstant,
-	89:  FlowInstant,
-	92:  FlowInstant,
-	93:  FlowInstant,
-	94:  FlowInstant,
-	95:  FlowInstant,
-	96:  FlowInstant,
-	98:  FlowInstant,
-	99:  FlowInstant,
-	100: FlowInstant,
-	110: FlowInstant,
-	111: FlowInstant,
-	113: FlowInstant,
-	114: FlowInstant,
-	115: FlowInstant,
-	116: FlowInstant,
-	121: FlowInstant,
-	122: FlowInstant,
-	123: FlowInstant,
-	124: FlowInstant,
-	125: FlowInstant,
-	126: FlowInstant,
-	127: FlowInstant,
-	129: FlowInstant,
-	131: FlowInstant,
-	132: FlowInstant,
-	133: FlowInstant,
-	135: FlowInstant,
-	137: FlowInstant,
-	138: FlowInstant,
-	140: FlowInstant,
-	141: FlowInstant,
-	142: FlowInstant,
-	143: FlowInstant,
-	144: FlowInstant,
-	145: FlowInstant,
-	146: FlowInstant,
-	147: FlowInstant,
-	148: FlowInstant,
-	149: FlowInstant,
-	150: FlowInstant,
-	151: FlowInstant,
-	152: FlowInstant,
-	157: FlowInstant,
-	158: FlowInstant,
-	186: FlowInstant,
-	188: FlowInstant,
-	189: FlowInstant,
-	190: FlowInstant,
-	191: FlowInstant,
-	192: FlowInstant,
-	193: FlowInstant,
-	194: FlowInstant,
-	195: FlowInstant,
-	196: FlowInstant,
-	197: FlowInstant,
-	198: FlowInstant,
-	199: FlowInstant,
-	201: FlowInstant,
-	203: FlowInstant,
-	204: FlowInstant,
-	205: FlowInstant,
-	211: FlowInstant,
-	213: FlowInstant,
-	218: FlowInstant,
-	221: FlowInstant,
-	222: FlowInstant,
-	223: FlowInstant,
-	224: FlowInstant,
-	225: FlowInstant,
-	226: FlowInstant,
-	228: FlowInstant,
-	229: FlowInstant,
 	231: FlowNoreturn,
-	233: FlowInstant,
-	235: FlowInstant,
-	251: FlowInstant,
-	252: FlowInstant,
-	254: FlowInstant,
-	255: FlowInstant,
-	259: FlowInstant,
-	260: FlowInstant,
-	261: FlowInstant,
-	262: FlowInstant,
-	267: FlowInstant,
-	269: FlowInstant,
-	273: FlowInstant,
-	274: FlowInstant,
-	280: FlowInstant,
-	285: FlowInstant,
-	286: FlowInstant,
-	287: FlowInstant,
-	291: FlowInstant,
-	309: FlowInstant,
-	312: FlowInstant,
-	314: FlowInstant,
-	315: FlowInstant,
-	318: FlowInstant,
-	319: FlowInstant,
 	322: FlowExec,
-	324: FlowInstant,
-	325: FlowInstant,
-	329: FlowInstant,
-	330: FlowInstant,
-	331: FlowInstant,
-	332: FlowInstant,
-	334: FlowInstant,
-	434: FlowInstant,
 	435: FlowClone,
-	436: FlowInstant,
-	438: FlowInstant,
-	439: FlowInstant,
-	440: FlowInstant,
 }

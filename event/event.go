@@ -15,9 +15,24 @@ package event
 // numbers exit events (a few event kinds use only the enter number).
 type Type uint16
 
-// NumTypes is the number of event types sysdig 0.29.3 knows; types at or
-// above it are skipped by readers.
+// NumTypes is the number of event types xtrace knows: sysdig 0.29.3's
+// [SysdigTypes] followed by xtrace's own pairs for the syscalls sysdig
+// records only as generic events (event/tables/xtrace_events.tsv).
 const NumTypes Type = numTypes
+
+// SysdigTypes is the number of event types sysdig 0.29.3 knows. A capture
+// holds only these: a block of a higher type is skipped by readers, as
+// sysdig skips it. xtrace's own types ([Desc.Extended]) are written on
+// disk as generic events with extra parameters and take their own type
+// only in memory (see [ExtendedType]).
+const SysdigTypes Type = numSysdigTypes
+
+// WirePrefix is the number of generic parameters (ID, nativeID) that come
+// before an extended event's own parameters on disk, in both directions:
+// GENERIC_E is ID, nativeID, enter params...; GENERIC_X is ID, nativeID,
+// exit params... (sysdig 0.29.3 reads ID of GENERIC_X and ignores the
+// rest).
+const WirePrefix = 2
 
 // Well-known event types that code refers to by name. Their parameters are
 // described by the table like every other type.
@@ -147,6 +162,10 @@ const (
 	FormatDec                    // signed decimal
 	FormatHex                    // upper-case hex without 0x
 	FormatOct                    // %#o
+	// FormatEnum marks a FLAGS or MODE parameter of xtrace's own events
+	// whose table lists enumerated values: the value's name is the entry
+	// equal to it, not a walk over bits. Printed in decimal.
+	FormatEnum
 )
 
 // Param describes one parameter of an event type.
@@ -178,10 +197,32 @@ type Desc struct {
 	Category Category
 	Flags    Flags
 	Params   []Param
+	// Wire is the type written on disk: the type itself for sysdig's
+	// types, GenericE or GenericX for xtrace's extended types.
+	Wire Type
+	// Nr is the native syscall number of an extended type, -1 otherwise.
+	Nr int16
+
+	// Parser is the state parser of the type (event_facts.tsv).
+	Parser Parser
+	// Facts are the type's yes/no facts (event_facts.tsv).
+	Facts Fact
+	// FDKind is the fd.typechar of the fd a call creates, on its enter
+	// type ('f', '4', 'p', ...; 0 when the call creates none). An exit's
+	// ParserNewFD creates an fd of its enter's kind.
+	FDKind byte
+	// AbsPath gives the indexes of the dirfd and path parameters that
+	// evt.abspath (AbsPath[0]) and evt.abspath.dst (AbsPath[1]) resolve,
+	// NoParam when the type has none.
+	AbsPath [2][2]int8
 }
 
-// Info returns the description of event type t, or nil when sysdig 0.29.3
-// does not know the type.
+// Extended reports whether d is one of xtrace's own types (written as a
+// generic event with extra parameters).
+func (d *Desc) Extended() bool { return d.Wire != d.Type }
+
+// Info returns the description of event type t, or nil when neither
+// sysdig 0.29.3 nor xtrace knows the type.
 func Info(t Type) *Desc {
 	if t >= NumTypes {
 		return nil
@@ -224,10 +265,36 @@ type Syscall struct {
 	// SC is the PPM_SC code written in the ID param of generic events
 	// (0 when sysdig's routing table has no entry: it prints <unknown>).
 	SC uint16
+	// XEnter and XExit are xtrace's extended pair of a generic syscall
+	// (0 for syscalls with events of their own).
+	XEnter, XExit Type
 }
 
-// Generic reports whether the syscall is recorded with the generic events.
+// Generic reports whether sysdig 0.29.3 records the syscall with the
+// generic events.
 func (s *Syscall) Generic() bool { return s.Enter == GenericE }
+
+// Events returns the event pair xtrace records the syscall with: its own
+// pair, or the extended pair of a generic syscall.
+func (s *Syscall) Events() (enter, exit Type) {
+	if s.Generic() && s.XEnter != 0 {
+		return s.XEnter, s.XExit
+	}
+	return s.Enter, s.Exit
+}
+
+// ExtendedType returns the extended type of syscall nr in direction dir,
+// or false when nr has events of its own in sysdig's table (or none).
+func ExtendedType(nr int, dir Dir) (Type, bool) {
+	s := SyscallByNr(nr)
+	if s == nil || !s.Generic() || s.XEnter == 0 {
+		return 0, false
+	}
+	if dir == Exit {
+		return s.XExit, true
+	}
+	return s.XEnter, true
+}
 
 // SyscallByNr returns the x86_64 syscall with native number nr, or nil.
 func SyscallByNr(nr int) *Syscall {
@@ -277,7 +344,7 @@ func SignalName(sig int) string {
 }
 
 // TypesByName returns every event type whose printed name is name (both
-// directions, all versions), in table order.
+// directions, all versions, xtrace's extended types too), in table order.
 func TypesByName(name string) []Type {
 	var out []Type
 	for i := range events {

@@ -502,6 +502,811 @@ var ftExecveatFlags = &FlagTable{Name: "execveat_flags", Entries: []FlagEntry{
 	{"AT_SYMLINK_NOFOLLOW", 0x2},
 }}
 
+var ftXtAtFlags = &FlagTable{Name: "xt_at_flags", Entries: []FlagEntry{
+	{"AT_SYMLINK_NOFOLLOW", 0x100},
+	{"AT_REMOVEDIR", 0x200},
+	{"AT_SYMLINK_FOLLOW", 0x400},
+	{"AT_NO_AUTOMOUNT", 0x800},
+	{"AT_EMPTY_PATH", 0x1000},
+	{"AT_STATX_FORCE_SYNC", 0x2000},
+	{"AT_STATX_DONT_SYNC", 0x4000},
+	{"AT_RECURSIVE", 0x8000},
+}}
+
+var ftXtFaccessatFlags = &FlagTable{Name: "xt_faccessat_flags", Entries: []FlagEntry{
+	{"AT_SYMLINK_NOFOLLOW", 0x100},
+	{"AT_EACCESS", 0x200},
+	{"AT_EMPTY_PATH", 0x1000},
+}}
+
+var ftXtNameToHandleFlags = &FlagTable{Name: "xt_name_to_handle_flags", Entries: []FlagEntry{
+	{"AT_HANDLE_MNT_ID_UNIQUE", 0x1},
+	{"AT_HANDLE_CONNECTABLE", 0x2},
+	{"AT_HANDLE_FID", 0x200},
+	{"AT_SYMLINK_FOLLOW", 0x400},
+	{"AT_EMPTY_PATH", 0x1000},
+}}
+
+var ftXtStatxMask = &FlagTable{Name: "xt_statx_mask", Entries: []FlagEntry{
+	{"STATX_TYPE", 0x1},
+	{"STATX_MODE", 0x2},
+	{"STATX_NLINK", 0x4},
+	{"STATX_UID", 0x8},
+	{"STATX_GID", 0x10},
+	{"STATX_ATIME", 0x20},
+	{"STATX_MTIME", 0x40},
+	{"STATX_CTIME", 0x80},
+	{"STATX_INO", 0x100},
+	{"STATX_SIZE", 0x200},
+	{"STATX_BLOCKS", 0x400},
+	{"STATX_BTIME", 0x800},
+	{"STATX_MNT_ID", 0x1000},
+	{"STATX_DIOALIGN", 0x2000},
+	{"STATX_MNT_ID_UNIQUE", 0x4000},
+	{"STATX_SUBVOL", 0x8000},
+	{"STATX_WRITE_ATOMIC", 0x10000},
+	{"STATX_DIO_READ_ALIGN", 0x20000},
+}}
+
+var ftXtPrctlOptions = &FlagTable{Name: "xt_prctl_options", Entries: []FlagEntry{
+	{"PR_SET_PDEATHSIG", 0x1},
+	{"PR_GET_PDEATHSIG", 0x2},
+	{"PR_GET_DUMPABLE", 0x3},
+	{"PR_SET_DUMPABLE", 0x4},
+	{"PR_GET_UNALIGN", 0x5},
+	{"PR_SET_UNALIGN", 0x6},
+	{"PR_GET_KEEPCAPS", 0x7},
+	{"PR_SET_KEEPCAPS", 0x8},
+	{"PR_GET_FPEMU", 0x9},
+	{"PR_SET_FPEMU", 0xa},
+	{"PR_GET_FPEXC", 0xb},
+	{"PR_SET_FPEXC", 0xc},
+	{"PR_GET_TIMING", 0xd},
+	{"PR_SET_TIMING", 0xe},
+	{"PR_SET_NAME", 0xf},
+	{"PR_GET_NAME", 0x10},
+	{"PR_GET_ENDIAN", 0x13},
+	{"PR_SET_ENDIAN", 0x14},
+	{"PR_GET_SECCOMP", 0x15},
+	{"PR_SET_SECCOMP", 0x16},
+	{"PR_CAPBSET_READ", 0x17},
+	{"PR_CAPBSET_DROP", 0x18},
+	{"PR_GET_TSC", 0x19},
+	{"PR_SET_TSC", 0x1a},
+	{"PR_GET_SECUREBITS", 0x1b},
+	{"PR_SET_SECUREBITS", 0x1c},
+	{"PR_SET_TIMERSLACK", 0x1d},
+	{"PR_GET_TIMERSLACK", 0x1e},
+	{"PR_TASK_PERF_EVENTS_DISABLE", 0x1f},
+	{"PR_TASK_PERF_EVENTS_ENABLE", 0x20},
+	{"PR_MCE_KILL", 0x21},
+	{"PR_MCE_KILL_GET", 0x22},
+	{"PR_SET_MM", 0x23},
+	{"PR_SET_CHILD_SUBREAPER", 0x24},
+	{"PR_GET_CHILD_SUBREAPER", 0x25},
+	{"PR_SET_NO_NEW_PRIVS", 0x26},
+	{"PR_GET_NO_NEW_PRIVS", 0x27},
+	{"PR_GET_TID_ADDRESS", 0x28},
+	{"PR_SET_THP_DISABLE", 0x29},
+	{"PR_GET_THP_DISABLE", 0x2a},
+	{"PR_MPX_ENABLE_MANAGEMENT", 0x2b},
+	{"PR_MPX_DISABLE_MANAGEMENT", 0x2c},
+	{"PR_SET_FP_MODE", 0x2d},
+	{"PR_GET_FP_MODE", 0x2e},
+	{"PR_CAP_AMBIENT", 0x2f},
+	{"PR_SVE_SET_VL", 0x32},
+	{"PR_SVE_GET_VL", 0x33},
+	{"PR_GET_SPECULATION_CTRL", 0x34},
+	{"PR_SET_SPECULATION_CTRL", 0x35},
+	{"PR_PAC_RESET_KEYS", 0x36},
+	{"PR_SET_TAGGED_ADDR_CTRL", 0x37},
+	{"PR_GET_TAGGED_ADDR_CTRL", 0x38},
+	{"PR_SET_IO_FLUSHER", 0x39},
+	{"PR_GET_IO_FLUSHER", 0x3a},
+	{"PR_SET_SYSCALL_USER_DISPATCH", 0x3b},
+	{"PR_PAC_SET_ENABLED_KEYS", 0x3c},
+	{"PR_PAC_GET_ENABLED_KEYS", 0x3d},
+	{"PR_SCHED_CORE", 0x3e},
+	{"PR_SME_SET_VL", 0x3f},
+	{"PR_SME_GET_VL", 0x40},
+	{"PR_SET_MDWE", 0x41},
+	{"PR_GET_MDWE", 0x42},
+	{"PR_SET_MEMORY_MERGE", 0x43},
+	{"PR_GET_MEMORY_MERGE", 0x44},
+	{"PR_RISCV_V_SET_CONTROL", 0x45},
+	{"PR_RISCV_V_GET_CONTROL", 0x46},
+	{"PR_RISCV_SET_ICACHE_FLUSH_CTX", 0x47},
+	{"PR_PPC_GET_DEXCR", 0x48},
+	{"PR_PPC_SET_DEXCR", 0x49},
+	{"PR_GET_SHADOW_STACK_STATUS", 0x4a},
+	{"PR_SET_SHADOW_STACK_STATUS", 0x4b},
+	{"PR_LOCK_SHADOW_STACK_STATUS", 0x4c},
+	{"PR_TIMER_CREATE_RESTORE_IDS", 0x4d},
+	{"PR_FUTEX_HASH", 0x4e},
+	{"PR_GET_AUXV", 0x41555856},
+	{"PR_SET_VMA", 0x53564d41},
+	{"PR_SET_PTRACER", 0x59616d61},
+}}
+
+var ftXtArchPrctlCodes = &FlagTable{Name: "xt_arch_prctl_codes", Entries: []FlagEntry{
+	{"ARCH_SET_GS", 0x1001},
+	{"ARCH_SET_FS", 0x1002},
+	{"ARCH_GET_FS", 0x1003},
+	{"ARCH_GET_GS", 0x1004},
+	{"ARCH_GET_CPUID", 0x1011},
+	{"ARCH_SET_CPUID", 0x1012},
+	{"ARCH_GET_XCOMP_SUPP", 0x1021},
+	{"ARCH_GET_XCOMP_PERM", 0x1022},
+	{"ARCH_REQ_XCOMP_PERM", 0x1023},
+	{"ARCH_GET_XCOMP_GUEST_PERM", 0x1024},
+	{"ARCH_REQ_XCOMP_GUEST_PERM", 0x1025},
+	{"ARCH_MAP_VDSO_X32", 0x2001},
+	{"ARCH_MAP_VDSO_32", 0x2002},
+	{"ARCH_MAP_VDSO_64", 0x2003},
+	{"ARCH_GET_UNTAG_MASK", 0x4001},
+	{"ARCH_ENABLE_TAGGED_ADDR", 0x4002},
+	{"ARCH_GET_MAX_TAG_BITS", 0x4003},
+	{"ARCH_FORCE_TAGGED_SVA", 0x4004},
+	{"ARCH_SHSTK_ENABLE", 0x5001},
+	{"ARCH_SHSTK_DISABLE", 0x5002},
+	{"ARCH_SHSTK_LOCK", 0x5003},
+	{"ARCH_SHSTK_UNLOCK", 0x5004},
+	{"ARCH_SHSTK_STATUS", 0x5005},
+}}
+
+var ftXtMadviseAdvice = &FlagTable{Name: "xt_madvise_advice", Entries: []FlagEntry{
+	{"MADV_NORMAL", 0x0},
+	{"MADV_RANDOM", 0x1},
+	{"MADV_SEQUENTIAL", 0x2},
+	{"MADV_WILLNEED", 0x3},
+	{"MADV_DONTNEED", 0x4},
+	{"MADV_FREE", 0x8},
+	{"MADV_REMOVE", 0x9},
+	{"MADV_DONTFORK", 0xa},
+	{"MADV_DOFORK", 0xb},
+	{"MADV_MERGEABLE", 0xc},
+	{"MADV_UNMERGEABLE", 0xd},
+	{"MADV_HUGEPAGE", 0xe},
+	{"MADV_NOHUGEPAGE", 0xf},
+	{"MADV_DONTDUMP", 0x10},
+	{"MADV_DODUMP", 0x11},
+	{"MADV_WIPEONFORK", 0x12},
+	{"MADV_KEEPONFORK", 0x13},
+	{"MADV_COLD", 0x14},
+	{"MADV_PAGEOUT", 0x15},
+	{"MADV_POPULATE_READ", 0x16},
+	{"MADV_POPULATE_WRITE", 0x17},
+	{"MADV_DONTNEED_LOCKED", 0x18},
+	{"MADV_COLLAPSE", 0x19},
+	{"MADV_HWPOISON", 0x64},
+	{"MADV_SOFT_OFFLINE", 0x65},
+	{"MADV_GUARD_INSTALL", 0x66},
+	{"MADV_GUARD_REMOVE", 0x67},
+}}
+
+var ftXtFadviseAdvice = &FlagTable{Name: "xt_fadvise_advice", Entries: []FlagEntry{
+	{"POSIX_FADV_NORMAL", 0x0},
+	{"POSIX_FADV_RANDOM", 0x1},
+	{"POSIX_FADV_SEQUENTIAL", 0x2},
+	{"POSIX_FADV_WILLNEED", 0x3},
+	{"POSIX_FADV_DONTNEED", 0x4},
+	{"POSIX_FADV_NOREUSE", 0x5},
+}}
+
+var ftXtClockIds = &FlagTable{Name: "xt_clock_ids", Entries: []FlagEntry{
+	{"CLOCK_REALTIME", 0x0},
+	{"CLOCK_MONOTONIC", 0x1},
+	{"CLOCK_PROCESS_CPUTIME_ID", 0x2},
+	{"CLOCK_THREAD_CPUTIME_ID", 0x3},
+	{"CLOCK_MONOTONIC_RAW", 0x4},
+	{"CLOCK_REALTIME_COARSE", 0x5},
+	{"CLOCK_MONOTONIC_COARSE", 0x6},
+	{"CLOCK_BOOTTIME", 0x7},
+	{"CLOCK_REALTIME_ALARM", 0x8},
+	{"CLOCK_BOOTTIME_ALARM", 0x9},
+	{"CLOCK_SGI_CYCLE", 0xa},
+	{"CLOCK_TAI", 0xb},
+}}
+
+var ftXtTimerFlags = &FlagTable{Name: "xt_timer_flags", Entries: []FlagEntry{
+	{"TIMER_ABSTIME", 0x1},
+}}
+
+var ftXtTimerfdFlags = &FlagTable{Name: "xt_timerfd_flags", Entries: []FlagEntry{
+	{"TFD_TIMER_ABSTIME", 0x1},
+	{"TFD_TIMER_CANCEL_ON_SET", 0x2},
+}}
+
+var ftXtWaitOptions = &FlagTable{Name: "xt_wait_options", Entries: []FlagEntry{
+	{"WNOHANG", 0x1},
+	{"WUNTRACED", 0x2},
+	{"WCONTINUED", 0x8},
+	{"__WNOTHREAD", 0x20000000},
+	{"__WALL", 0x40000000},
+	{"__WCLONE", 0x80000000},
+}}
+
+var ftXtWaitidOptions = &FlagTable{Name: "xt_waitid_options", Entries: []FlagEntry{
+	{"WNOHANG", 0x1},
+	{"WSTOPPED", 0x2},
+	{"WEXITED", 0x4},
+	{"WCONTINUED", 0x8},
+	{"WNOWAIT", 0x1000000},
+	{"__WNOTHREAD", 0x20000000},
+	{"__WALL", 0x40000000},
+	{"__WCLONE", 0x80000000},
+}}
+
+var ftXtIdtype = &FlagTable{Name: "xt_idtype", Entries: []FlagEntry{
+	{"P_ALL", 0x0},
+	{"P_PID", 0x1},
+	{"P_PGID", 0x2},
+	{"P_PIDFD", 0x3},
+}}
+
+var ftXtXattrFlags = &FlagTable{Name: "xt_xattr_flags", Entries: []FlagEntry{
+	{"XATTR_CREATE", 0x1},
+	{"XATTR_REPLACE", 0x2},
+}}
+
+var ftXtMremapFlags = &FlagTable{Name: "xt_mremap_flags", Entries: []FlagEntry{
+	{"MREMAP_MAYMOVE", 0x1},
+	{"MREMAP_FIXED", 0x2},
+	{"MREMAP_DONTUNMAP", 0x4},
+}}
+
+var ftXtRemapFilePagesFlags = &FlagTable{Name: "xt_remap_file_pages_flags", Entries: []FlagEntry{
+	{"MAP_NONBLOCK", 0x10000},
+}}
+
+var ftXtMsyncFlags = &FlagTable{Name: "xt_msync_flags", Entries: []FlagEntry{
+	{"MS_ASYNC", 0x1},
+	{"MS_INVALIDATE", 0x2},
+	{"MS_SYNC", 0x4},
+}}
+
+var ftXtMlockallFlags = &FlagTable{Name: "xt_mlockall_flags", Entries: []FlagEntry{
+	{"MCL_CURRENT", 0x1},
+	{"MCL_FUTURE", 0x2},
+	{"MCL_ONFAULT", 0x4},
+}}
+
+var ftXtMlock2Flags = &FlagTable{Name: "xt_mlock2_flags", Entries: []FlagEntry{
+	{"MLOCK_ONFAULT", 0x1},
+}}
+
+var ftXtMemfdFlags = &FlagTable{Name: "xt_memfd_flags", Entries: []FlagEntry{
+	{"MFD_CLOEXEC", 0x1},
+	{"MFD_ALLOW_SEALING", 0x2},
+	{"MFD_HUGETLB", 0x4},
+	{"MFD_NOEXEC_SEAL", 0x8},
+	{"MFD_EXEC", 0x10},
+}}
+
+var ftXtCloexecFlags = &FlagTable{Name: "xt_cloexec_flags", Entries: []FlagEntry{
+	{"O_CLOEXEC", 0x80000},
+}}
+
+var ftXtCloseRangeFlags = &FlagTable{Name: "xt_close_range_flags", Entries: []FlagEntry{
+	{"CLOSE_RANGE_UNSHARE", 0x2},
+	{"CLOSE_RANGE_CLOEXEC", 0x4},
+}}
+
+var ftXtEpollCtlOps = &FlagTable{Name: "xt_epoll_ctl_ops", Entries: []FlagEntry{
+	{"EPOLL_CTL_ADD", 0x1},
+	{"EPOLL_CTL_DEL", 0x2},
+	{"EPOLL_CTL_MOD", 0x3},
+}}
+
+var ftXtEpollFlags = &FlagTable{Name: "xt_epoll_flags", Entries: []FlagEntry{
+	{"EPOLL_CLOEXEC", 0x80000},
+}}
+
+var ftXtRseqFlags = &FlagTable{Name: "xt_rseq_flags", Entries: []FlagEntry{
+	{"RSEQ_FLAG_UNREGISTER", 0x1},
+}}
+
+var ftXtSigprocmaskHow = &FlagTable{Name: "xt_sigprocmask_how", Entries: []FlagEntry{
+	{"SIG_BLOCK", 0x0},
+	{"SIG_UNBLOCK", 0x1},
+	{"SIG_SETMASK", 0x2},
+}}
+
+var ftXtItimerWhich = &FlagTable{Name: "xt_itimer_which", Entries: []FlagEntry{
+	{"ITIMER_REAL", 0x0},
+	{"ITIMER_VIRTUAL", 0x1},
+	{"ITIMER_PROF", 0x2},
+}}
+
+var ftXtPriorityWhich = &FlagTable{Name: "xt_priority_which", Entries: []FlagEntry{
+	{"PRIO_PROCESS", 0x0},
+	{"PRIO_PGRP", 0x1},
+	{"PRIO_USER", 0x2},
+}}
+
+var ftXtRusageWho = &FlagTable{Name: "xt_rusage_who", Entries: []FlagEntry{
+	{"RUSAGE_SELF", 0x0},
+	{"RUSAGE_THREAD", 0x1},
+	{"RUSAGE_CHILDREN", 0xffffffff},
+}}
+
+var ftXtSchedPolicies = &FlagTable{Name: "xt_sched_policies", Entries: []FlagEntry{
+	{"SCHED_NORMAL", 0x0},
+	{"SCHED_FIFO", 0x1},
+	{"SCHED_RR", 0x2},
+	{"SCHED_BATCH", 0x3},
+	{"SCHED_IDLE", 0x5},
+	{"SCHED_DEADLINE", 0x6},
+	{"SCHED_EXT", 0x7},
+}}
+
+var ftXtKeyctlOps = &FlagTable{Name: "xt_keyctl_ops", Entries: []FlagEntry{
+	{"KEYCTL_GET_KEYRING_ID", 0x0},
+	{"KEYCTL_JOIN_SESSION_KEYRING", 0x1},
+	{"KEYCTL_UPDATE", 0x2},
+	{"KEYCTL_REVOKE", 0x3},
+	{"KEYCTL_CHOWN", 0x4},
+	{"KEYCTL_SETPERM", 0x5},
+	{"KEYCTL_DESCRIBE", 0x6},
+	{"KEYCTL_CLEAR", 0x7},
+	{"KEYCTL_LINK", 0x8},
+	{"KEYCTL_UNLINK", 0x9},
+	{"KEYCTL_SEARCH", 0xa},
+	{"KEYCTL_READ", 0xb},
+	{"KEYCTL_INSTANTIATE", 0xc},
+	{"KEYCTL_NEGATE", 0xd},
+	{"KEYCTL_SET_REQKEY_KEYRING", 0xe},
+	{"KEYCTL_SET_TIMEOUT", 0xf},
+	{"KEYCTL_ASSUME_AUTHORITY", 0x10},
+	{"KEYCTL_GET_SECURITY", 0x11},
+	{"KEYCTL_SESSION_TO_PARENT", 0x12},
+	{"KEYCTL_REJECT", 0x13},
+	{"KEYCTL_INSTANTIATE_IOV", 0x14},
+	{"KEYCTL_INVALIDATE", 0x15},
+	{"KEYCTL_GET_PERSISTENT", 0x16},
+	{"KEYCTL_DH_COMPUTE", 0x17},
+	{"KEYCTL_PKEY_QUERY", 0x18},
+	{"KEYCTL_PKEY_ENCRYPT", 0x19},
+	{"KEYCTL_PKEY_DECRYPT", 0x1a},
+	{"KEYCTL_PKEY_SIGN", 0x1b},
+	{"KEYCTL_PKEY_VERIFY", 0x1c},
+	{"KEYCTL_RESTRICT_KEYRING", 0x1d},
+	{"KEYCTL_MOVE", 0x1e},
+	{"KEYCTL_CAPABILITIES", 0x1f},
+	{"KEYCTL_WATCH_KEY", 0x20},
+}}
+
+var ftXtKeySpec = &FlagTable{Name: "xt_key_spec", Entries: []FlagEntry{
+	{"KEY_SPEC_REQUESTOR_KEYRING", 0xfffffff8},
+	{"KEY_SPEC_REQKEY_AUTH_KEY", 0xfffffff9},
+	{"KEY_SPEC_GROUP_KEYRING", 0xfffffffa},
+	{"KEY_SPEC_USER_SESSION_KEYRING", 0xfffffffb},
+	{"KEY_SPEC_USER_KEYRING", 0xfffffffc},
+	{"KEY_SPEC_SESSION_KEYRING", 0xfffffffd},
+	{"KEY_SPEC_PROCESS_KEYRING", 0xfffffffe},
+	{"KEY_SPEC_THREAD_KEYRING", 0xffffffff},
+}}
+
+var ftXtIoprioWhich = &FlagTable{Name: "xt_ioprio_which", Entries: []FlagEntry{
+	{"IOPRIO_WHO_PROCESS", 0x1},
+	{"IOPRIO_WHO_PGRP", 0x2},
+	{"IOPRIO_WHO_USER", 0x3},
+}}
+
+var ftXtRebootMagic = &FlagTable{Name: "xt_reboot_magic", Entries: []FlagEntry{
+	{"LINUX_REBOOT_MAGIC1", 0xfee1dead},
+	{"LINUX_REBOOT_MAGIC2", 0x28121969},
+	{"LINUX_REBOOT_MAGIC2A", 0x5121996},
+	{"LINUX_REBOOT_MAGIC2B", 0x16041998},
+	{"LINUX_REBOOT_MAGIC2C", 0x20112000},
+}}
+
+var ftXtRebootCmds = &FlagTable{Name: "xt_reboot_cmds", Entries: []FlagEntry{
+	{"LINUX_REBOOT_CMD_CAD_OFF", 0x0},
+	{"LINUX_REBOOT_CMD_RESTART", 0x1234567},
+	{"LINUX_REBOOT_CMD_HALT", 0xcdef0123},
+	{"LINUX_REBOOT_CMD_CAD_ON", 0x89abcdef},
+	{"LINUX_REBOOT_CMD_POWER_OFF", 0x4321fedc},
+	{"LINUX_REBOOT_CMD_RESTART2", 0xa1b2c3d4},
+	{"LINUX_REBOOT_CMD_SW_SUSPEND", 0xd000fce2},
+	{"LINUX_REBOOT_CMD_KEXEC", 0x45584543},
+}}
+
+var ftXtSyslogActions = &FlagTable{Name: "xt_syslog_actions", Entries: []FlagEntry{
+	{"SYSLOG_ACTION_CLOSE", 0x0},
+	{"SYSLOG_ACTION_OPEN", 0x1},
+	{"SYSLOG_ACTION_READ", 0x2},
+	{"SYSLOG_ACTION_READ_ALL", 0x3},
+	{"SYSLOG_ACTION_READ_CLEAR", 0x4},
+	{"SYSLOG_ACTION_CLEAR", 0x5},
+	{"SYSLOG_ACTION_CONSOLE_OFF", 0x6},
+	{"SYSLOG_ACTION_CONSOLE_ON", 0x7},
+	{"SYSLOG_ACTION_CONSOLE_LEVEL", 0x8},
+	{"SYSLOG_ACTION_SIZE_UNREAD", 0x9},
+	{"SYSLOG_ACTION_SIZE_BUFFER", 0xa},
+}}
+
+var ftXtShmgetFlags = &FlagTable{Name: "xt_shmget_flags", Entries: []FlagEntry{
+	{"IPC_CREAT", 0x200},
+	{"IPC_EXCL", 0x400},
+	{"SHM_HUGETLB", 0x800},
+	{"SHM_NORESERVE", 0x1000},
+}}
+
+var ftXtIpcgetFlags = &FlagTable{Name: "xt_ipcget_flags", Entries: []FlagEntry{
+	{"IPC_CREAT", 0x200},
+	{"IPC_EXCL", 0x400},
+}}
+
+var ftXtShmatFlags = &FlagTable{Name: "xt_shmat_flags", Entries: []FlagEntry{
+	{"SHM_RDONLY", 0x1000},
+	{"SHM_RND", 0x2000},
+	{"SHM_REMAP", 0x4000},
+	{"SHM_EXEC", 0x8000},
+}}
+
+var ftXtMsgFlags = &FlagTable{Name: "xt_msg_flags", Entries: []FlagEntry{
+	{"IPC_NOWAIT", 0x800},
+	{"MSG_NOERROR", 0x1000},
+	{"MSG_EXCEPT", 0x2000},
+	{"MSG_COPY", 0x4000},
+}}
+
+var ftXtShmctlCmds = &FlagTable{Name: "xt_shmctl_cmds", Entries: []FlagEntry{
+	{"IPC_RMID", 0x0},
+	{"IPC_SET", 0x1},
+	{"IPC_STAT", 0x2},
+	{"IPC_INFO", 0x3},
+	{"SHM_LOCK", 0xb},
+	{"SHM_UNLOCK", 0xc},
+	{"SHM_STAT", 0xd},
+	{"SHM_INFO", 0xe},
+	{"SHM_STAT_ANY", 0xf},
+}}
+
+var ftXtMsgctlCmds = &FlagTable{Name: "xt_msgctl_cmds", Entries: []FlagEntry{
+	{"IPC_RMID", 0x0},
+	{"IPC_SET", 0x1},
+	{"IPC_STAT", 0x2},
+	{"IPC_INFO", 0x3},
+	{"MSG_STAT", 0xb},
+	{"MSG_INFO", 0xc},
+	{"MSG_STAT_ANY", 0xd},
+}}
+
+var ftXtMountAttrFlags = &FlagTable{Name: "xt_mount_attr_flags", Entries: []FlagEntry{
+	{"MOUNT_ATTR_RDONLY", 0x1},
+	{"MOUNT_ATTR_NOSUID", 0x2},
+	{"MOUNT_ATTR_NODEV", 0x4},
+	{"MOUNT_ATTR_NOEXEC", 0x8},
+	{"MOUNT_ATTR_NOATIME", 0x10},
+	{"MOUNT_ATTR_STRICTATIME", 0x20},
+	{"MOUNT_ATTR_NODIRATIME", 0x80},
+	{"MOUNT_ATTR_IDMAP", 0x100000},
+	{"MOUNT_ATTR_NOSYMFOLLOW", 0x200000},
+}}
+
+var ftXtFsconfigCmds = &FlagTable{Name: "xt_fsconfig_cmds", Entries: []FlagEntry{
+	{"FSCONFIG_SET_FLAG", 0x0},
+	{"FSCONFIG_SET_STRING", 0x1},
+	{"FSCONFIG_SET_BINARY", 0x2},
+	{"FSCONFIG_SET_PATH", 0x3},
+	{"FSCONFIG_SET_PATH_EMPTY", 0x4},
+	{"FSCONFIG_SET_FD", 0x5},
+	{"FSCONFIG_CMD_CREATE", 0x6},
+	{"FSCONFIG_CMD_RECONFIGURE", 0x7},
+	{"FSCONFIG_CMD_CREATE_EXCL", 0x8},
+}}
+
+var ftXtFsopenFlags = &FlagTable{Name: "xt_fsopen_flags", Entries: []FlagEntry{
+	{"FSOPEN_CLOEXEC", 0x1},
+}}
+
+var ftXtFsmountFlags = &FlagTable{Name: "xt_fsmount_flags", Entries: []FlagEntry{
+	{"FSMOUNT_CLOEXEC", 0x1},
+}}
+
+var ftXtFspickFlags = &FlagTable{Name: "xt_fspick_flags", Entries: []FlagEntry{
+	{"FSPICK_CLOEXEC", 0x1},
+	{"FSPICK_SYMLINK_NOFOLLOW", 0x2},
+	{"FSPICK_NO_AUTOMOUNT", 0x4},
+	{"FSPICK_EMPTY_PATH", 0x8},
+}}
+
+var ftXtMoveMountFlags = &FlagTable{Name: "xt_move_mount_flags", Entries: []FlagEntry{
+	{"MOVE_MOUNT_F_SYMLINKS", 0x1},
+	{"MOVE_MOUNT_F_AUTOMOUNTS", 0x2},
+	{"MOVE_MOUNT_F_EMPTY_PATH", 0x4},
+	{"MOVE_MOUNT_T_SYMLINKS", 0x10},
+	{"MOVE_MOUNT_T_AUTOMOUNTS", 0x20},
+	{"MOVE_MOUNT_T_EMPTY_PATH", 0x40},
+	{"MOVE_MOUNT_SET_GROUP", 0x100},
+	{"MOVE_MOUNT_BENEATH", 0x200},
+}}
+
+var ftXtOpenTreeFlags = &FlagTable{Name: "xt_open_tree_flags", Entries: []FlagEntry{
+	{"OPEN_TREE_CLONE", 0x1},
+	{"AT_SYMLINK_NOFOLLOW", 0x100},
+	{"AT_NO_AUTOMOUNT", 0x800},
+	{"AT_EMPTY_PATH", 0x1000},
+	{"AT_RECURSIVE", 0x8000},
+	{"OPEN_TREE_CLOEXEC", 0x80000},
+}}
+
+var ftXtListmountFlags = &FlagTable{Name: "xt_listmount_flags", Entries: []FlagEntry{
+	{"LISTMOUNT_REVERSE", 0x1},
+}}
+
+var ftXtPidfdFlags = &FlagTable{Name: "xt_pidfd_flags", Entries: []FlagEntry{
+	{"PIDFD_THREAD", 0x80},
+	{"PIDFD_NONBLOCK", 0x800},
+}}
+
+var ftXtPidfdSignalFlags = &FlagTable{Name: "xt_pidfd_signal_flags", Entries: []FlagEntry{
+	{"PIDFD_SIGNAL_THREAD", 0x1},
+	{"PIDFD_SIGNAL_THREAD_GROUP", 0x2},
+	{"PIDFD_SIGNAL_PROCESS_GROUP", 0x4},
+}}
+
+var ftXtMembarrierCmds = &FlagTable{Name: "xt_membarrier_cmds", Entries: []FlagEntry{
+	{"MEMBARRIER_CMD_QUERY", 0x0},
+	{"MEMBARRIER_CMD_GLOBAL", 0x1},
+	{"MEMBARRIER_CMD_GLOBAL_EXPEDITED", 0x2},
+	{"MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED", 0x4},
+	{"MEMBARRIER_CMD_PRIVATE_EXPEDITED", 0x8},
+	{"MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED", 0x10},
+	{"MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE", 0x20},
+	{"MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE", 0x40},
+	{"MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ", 0x80},
+	{"MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ", 0x100},
+	{"MEMBARRIER_CMD_GET_REGISTRATIONS", 0x200},
+}}
+
+var ftXtMembarrierFlags = &FlagTable{Name: "xt_membarrier_flags", Entries: []FlagEntry{
+	{"MEMBARRIER_CMD_FLAG_CPU", 0x1},
+}}
+
+var ftXtGetrandomFlags = &FlagTable{Name: "xt_getrandom_flags", Entries: []FlagEntry{
+	{"GRND_NONBLOCK", 0x1},
+	{"GRND_RANDOM", 0x2},
+	{"GRND_INSECURE", 0x4},
+}}
+
+var ftXtFanotifyInitFlags = &FlagTable{Name: "xt_fanotify_init_flags", Entries: []FlagEntry{
+	{"FAN_CLOEXEC", 0x1},
+	{"FAN_NONBLOCK", 0x2},
+	{"FAN_CLASS_CONTENT", 0x4},
+	{"FAN_CLASS_PRE_CONTENT", 0x8},
+	{"FAN_UNLIMITED_QUEUE", 0x10},
+	{"FAN_UNLIMITED_MARKS", 0x20},
+	{"FAN_ENABLE_AUDIT", 0x40},
+	{"FAN_REPORT_PIDFD", 0x80},
+	{"FAN_REPORT_TID", 0x100},
+	{"FAN_REPORT_FID", 0x200},
+	{"FAN_REPORT_DIR_FID", 0x400},
+	{"FAN_REPORT_NAME", 0x800},
+	{"FAN_REPORT_TARGET_FID", 0x1000},
+	{"FAN_REPORT_FD_ERROR", 0x2000},
+	{"FAN_REPORT_MNT", 0x4000},
+}}
+
+var ftXtFanotifyMarkFlags = &FlagTable{Name: "xt_fanotify_mark_flags", Entries: []FlagEntry{
+	{"FAN_MARK_ADD", 0x1},
+	{"FAN_MARK_REMOVE", 0x2},
+	{"FAN_MARK_DONT_FOLLOW", 0x4},
+	{"FAN_MARK_ONLYDIR", 0x8},
+	{"FAN_MARK_MOUNT", 0x10},
+	{"FAN_MARK_IGNORED_MASK", 0x20},
+	{"FAN_MARK_IGNORED_SURV_MODIFY", 0x40},
+	{"FAN_MARK_FLUSH", 0x80},
+	{"FAN_MARK_FILESYSTEM", 0x100},
+	{"FAN_MARK_EVICTABLE", 0x200},
+	{"FAN_MARK_IGNORE", 0x400},
+}}
+
+var ftXtFanotifyEvents = &FlagTable{Name: "xt_fanotify_events", Entries: []FlagEntry{
+	{"FAN_ACCESS", 0x1},
+	{"FAN_MODIFY", 0x2},
+	{"FAN_ATTRIB", 0x4},
+	{"FAN_CLOSE_WRITE", 0x8},
+	{"FAN_CLOSE_NOWRITE", 0x10},
+	{"FAN_OPEN", 0x20},
+	{"FAN_MOVED_FROM", 0x40},
+	{"FAN_MOVED_TO", 0x80},
+	{"FAN_CREATE", 0x100},
+	{"FAN_DELETE", 0x200},
+	{"FAN_DELETE_SELF", 0x400},
+	{"FAN_MOVE_SELF", 0x800},
+	{"FAN_OPEN_EXEC", 0x1000},
+	{"FAN_Q_OVERFLOW", 0x4000},
+	{"FAN_FS_ERROR", 0x8000},
+	{"FAN_OPEN_PERM", 0x10000},
+	{"FAN_ACCESS_PERM", 0x20000},
+	{"FAN_OPEN_EXEC_PERM", 0x40000},
+	{"FAN_PRE_ACCESS", 0x100000},
+	{"FAN_MNT_ATTACH", 0x1000000},
+	{"FAN_MNT_DETACH", 0x2000000},
+	{"FAN_EVENT_ON_CHILD", 0x8000000},
+	{"FAN_RENAME", 0x10000000},
+	{"FAN_ONDIR", 0x40000000},
+}}
+
+var ftXtInotifyMask = &FlagTable{Name: "xt_inotify_mask", Entries: []FlagEntry{
+	{"IN_ACCESS", 0x1},
+	{"IN_MODIFY", 0x2},
+	{"IN_ATTRIB", 0x4},
+	{"IN_CLOSE_WRITE", 0x8},
+	{"IN_CLOSE_NOWRITE", 0x10},
+	{"IN_OPEN", 0x20},
+	{"IN_MOVED_FROM", 0x40},
+	{"IN_MOVED_TO", 0x80},
+	{"IN_CREATE", 0x100},
+	{"IN_DELETE", 0x200},
+	{"IN_DELETE_SELF", 0x400},
+	{"IN_MOVE_SELF", 0x800},
+	{"IN_UNMOUNT", 0x2000},
+	{"IN_Q_OVERFLOW", 0x4000},
+	{"IN_IGNORED", 0x8000},
+	{"IN_ONLYDIR", 0x1000000},
+	{"IN_DONT_FOLLOW", 0x2000000},
+	{"IN_EXCL_UNLINK", 0x4000000},
+	{"IN_MASK_CREATE", 0x10000000},
+	{"IN_MASK_ADD", 0x20000000},
+	{"IN_ISDIR", 0x40000000},
+	{"IN_ONESHOT", 0x80000000},
+}}
+
+var ftXtPerfFlags = &FlagTable{Name: "xt_perf_flags", Entries: []FlagEntry{
+	{"PERF_FLAG_FD_NO_GROUP", 0x1},
+	{"PERF_FLAG_FD_OUTPUT", 0x2},
+	{"PERF_FLAG_PID_CGROUP", 0x4},
+	{"PERF_FLAG_FD_CLOEXEC", 0x8},
+}}
+
+var ftXtFallocateMode = &FlagTable{Name: "xt_fallocate_mode", Entries: []FlagEntry{
+	{"FALLOC_FL_KEEP_SIZE", 0x1},
+	{"FALLOC_FL_PUNCH_HOLE", 0x2},
+	{"FALLOC_FL_NO_HIDE_STALE", 0x4},
+	{"FALLOC_FL_COLLAPSE_RANGE", 0x8},
+	{"FALLOC_FL_ZERO_RANGE", 0x10},
+	{"FALLOC_FL_INSERT_RANGE", 0x20},
+	{"FALLOC_FL_UNSHARE_RANGE", 0x40},
+	{"FALLOC_FL_WRITE_ZEROES", 0x80},
+}}
+
+var ftXtSyncFileRangeFlags = &FlagTable{Name: "xt_sync_file_range_flags", Entries: []FlagEntry{
+	{"SYNC_FILE_RANGE_WAIT_BEFORE", 0x1},
+	{"SYNC_FILE_RANGE_WRITE", 0x2},
+	{"SYNC_FILE_RANGE_WAIT_AFTER", 0x4},
+}}
+
+var ftXtRwfFlags = &FlagTable{Name: "xt_rwf_flags", Entries: []FlagEntry{
+	{"RWF_HIPRI", 0x1},
+	{"RWF_DSYNC", 0x2},
+	{"RWF_SYNC", 0x4},
+	{"RWF_NOWAIT", 0x8},
+	{"RWF_APPEND", 0x10},
+	{"RWF_NOAPPEND", 0x20},
+	{"RWF_ATOMIC", 0x40},
+	{"RWF_DONTCACHE", 0x80},
+}}
+
+var ftXtKcmpTypes = &FlagTable{Name: "xt_kcmp_types", Entries: []FlagEntry{
+	{"KCMP_FILE", 0x0},
+	{"KCMP_VM", 0x1},
+	{"KCMP_FILES", 0x2},
+	{"KCMP_FS", 0x3},
+	{"KCMP_SIGHAND", 0x4},
+	{"KCMP_IO", 0x5},
+	{"KCMP_SYSVSEM", 0x6},
+	{"KCMP_EPOLL_TFD", 0x7},
+}}
+
+var ftXtFinitModuleFlags = &FlagTable{Name: "xt_finit_module_flags", Entries: []FlagEntry{
+	{"MODULE_INIT_IGNORE_MODVERSIONS", 0x1},
+	{"MODULE_INIT_IGNORE_VERMAGIC", 0x2},
+	{"MODULE_INIT_COMPRESSED_FILE", 0x4},
+}}
+
+var ftXtDeleteModuleFlags = &FlagTable{Name: "xt_delete_module_flags", Entries: []FlagEntry{
+	{"O_TRUNC", 0x200},
+	{"O_NONBLOCK", 0x800},
+}}
+
+var ftXtSwapFlags = &FlagTable{Name: "xt_swap_flags", Entries: []FlagEntry{
+	{"SWAP_FLAG_PREFER", 0x8000},
+	{"SWAP_FLAG_DISCARD", 0x10000},
+	{"SWAP_FLAG_DISCARD_ONCE", 0x20000},
+	{"SWAP_FLAG_DISCARD_PAGES", 0x40000},
+}}
+
+var ftXtMempolicyModes = &FlagTable{Name: "xt_mempolicy_modes", Entries: []FlagEntry{
+	{"MPOL_DEFAULT", 0x0},
+	{"MPOL_PREFERRED", 0x1},
+	{"MPOL_BIND", 0x2},
+	{"MPOL_INTERLEAVE", 0x3},
+	{"MPOL_LOCAL", 0x4},
+	{"MPOL_PREFERRED_MANY", 0x5},
+	{"MPOL_WEIGHTED_INTERLEAVE", 0x6},
+}}
+
+var ftXtMbindFlags = &FlagTable{Name: "xt_mbind_flags", Entries: []FlagEntry{
+	{"MPOL_MF_STRICT", 0x1},
+	{"MPOL_MF_MOVE", 0x2},
+	{"MPOL_MF_MOVE_ALL", 0x4},
+}}
+
+var ftXtGetMempolicyFlags = &FlagTable{Name: "xt_get_mempolicy_flags", Entries: []FlagEntry{
+	{"MPOL_F_NODE", 0x1},
+	{"MPOL_F_ADDR", 0x2},
+	{"MPOL_F_MEMS_ALLOWED", 0x4},
+}}
+
+var ftXtPkeyRights = &FlagTable{Name: "xt_pkey_rights", Entries: []FlagEntry{
+	{"PKEY_DISABLE_ACCESS", 0x1},
+	{"PKEY_DISABLE_WRITE", 0x2},
+}}
+
+var ftXtIoUringEnterFlags = &FlagTable{Name: "xt_io_uring_enter_flags", Entries: []FlagEntry{
+	{"IORING_ENTER_GETEVENTS", 0x1},
+	{"IORING_ENTER_SQ_WAKEUP", 0x2},
+	{"IORING_ENTER_SQ_WAIT", 0x4},
+	{"IORING_ENTER_EXT_ARG", 0x8},
+	{"IORING_ENTER_REGISTERED_RING", 0x10},
+	{"IORING_ENTER_ABS_TIMER", 0x20},
+	{"IORING_ENTER_EXT_ARG_REG", 0x40},
+	{"IORING_ENTER_NO_IOWAIT", 0x80},
+}}
+
+var ftXtLandlockCreateFlags = &FlagTable{Name: "xt_landlock_create_flags", Entries: []FlagEntry{
+	{"LANDLOCK_CREATE_RULESET_VERSION", 0x1},
+	{"LANDLOCK_CREATE_RULESET_ERRATA", 0x2},
+}}
+
+var ftXtLandlockRuleTypes = &FlagTable{Name: "xt_landlock_rule_types", Entries: []FlagEntry{
+	{"LANDLOCK_RULE_PATH_BENEATH", 0x1},
+	{"LANDLOCK_RULE_NET_PORT", 0x2},
+}}
+
+var ftXtLandlockRestrictFlags = &FlagTable{Name: "xt_landlock_restrict_flags", Entries: []FlagEntry{
+	{"LANDLOCK_RESTRICT_SELF_LOG_SAME_EXEC_OFF", 0x1},
+	{"LANDLOCK_RESTRICT_SELF_LOG_NEW_EXEC_ON", 0x2},
+	{"LANDLOCK_RESTRICT_SELF_LOG_SUBDOMAINS_OFF", 0x4},
+}}
+
+var ftXtKexecFileFlags = &FlagTable{Name: "xt_kexec_file_flags", Entries: []FlagEntry{
+	{"KEXEC_FILE_UNLOAD", 0x1},
+	{"KEXEC_FILE_ON_CRASH", 0x2},
+	{"KEXEC_FILE_NO_INITRAMFS", 0x4},
+	{"KEXEC_FILE_DEBUG", 0x8},
+}}
+
+var ftXtFutex2Flags = &FlagTable{Name: "xt_futex2_flags", Entries: []FlagEntry{
+	{"FUTEX2_SIZE_U16", 0x1},
+	{"FUTEX2_SIZE_U32", 0x2},
+	{"FUTEX2_NUMA", 0x4},
+	{"FUTEX2_MPOL", 0x8},
+	{"FUTEX2_PRIVATE", 0x80},
+}}
+
+var ftXtShadowStackFlags = &FlagTable{Name: "xt_shadow_stack_flags", Entries: []FlagEntry{
+	{"SHADOW_STACK_SET_TOKEN", 0x1},
+	{"SHADOW_STACK_SET_MARKER", 0x2},
+}}
+
+var ftXtLsmAttrs = &FlagTable{Name: "xt_lsm_attrs", Entries: []FlagEntry{
+	{"LSM_ATTR_CURRENT", 0x64},
+	{"LSM_ATTR_EXEC", 0x65},
+	{"LSM_ATTR_FSCREATE", 0x66},
+	{"LSM_ATTR_KEYCREATE", 0x67},
+	{"LSM_ATTR_PREV", 0x68},
+	{"LSM_ATTR_SOCKCREATE", 0x69},
+}}
+
+var ftXtLsmFlags = &FlagTable{Name: "xt_lsm_flags", Entries: []FlagEntry{
+	{"LSM_FLAG_SINGLE", 0x1},
+}}
+
 var flagTables = []*FlagTable{
 	ftSocketFamilies,
 	ftFileFlags,
@@ -537,64 +1342,147 @@ var flagTables = []*FlagTable{
 	ftOpenat2Flags,
 	ftExecveFlags,
 	ftExecveatFlags,
+	ftXtAtFlags,
+	ftXtFaccessatFlags,
+	ftXtNameToHandleFlags,
+	ftXtStatxMask,
+	ftXtPrctlOptions,
+	ftXtArchPrctlCodes,
+	ftXtMadviseAdvice,
+	ftXtFadviseAdvice,
+	ftXtClockIds,
+	ftXtTimerFlags,
+	ftXtTimerfdFlags,
+	ftXtWaitOptions,
+	ftXtWaitidOptions,
+	ftXtIdtype,
+	ftXtXattrFlags,
+	ftXtMremapFlags,
+	ftXtRemapFilePagesFlags,
+	ftXtMsyncFlags,
+	ftXtMlockallFlags,
+	ftXtMlock2Flags,
+	ftXtMemfdFlags,
+	ftXtCloexecFlags,
+	ftXtCloseRangeFlags,
+	ftXtEpollCtlOps,
+	ftXtEpollFlags,
+	ftXtRseqFlags,
+	ftXtSigprocmaskHow,
+	ftXtItimerWhich,
+	ftXtPriorityWhich,
+	ftXtRusageWho,
+	ftXtSchedPolicies,
+	ftXtKeyctlOps,
+	ftXtKeySpec,
+	ftXtIoprioWhich,
+	ftXtRebootMagic,
+	ftXtRebootCmds,
+	ftXtSyslogActions,
+	ftXtShmgetFlags,
+	ftXtIpcgetFlags,
+	ftXtShmatFlags,
+	ftXtMsgFlags,
+	ftXtShmctlCmds,
+	ftXtMsgctlCmds,
+	ftXtMountAttrFlags,
+	ftXtFsconfigCmds,
+	ftXtFsopenFlags,
+	ftXtFsmountFlags,
+	ftXtFspickFlags,
+	ftXtMoveMountFlags,
+	ftXtOpenTreeFlags,
+	ftXtListmountFlags,
+	ftXtPidfdFlags,
+	ftXtPidfdSignalFlags,
+	ftXtMembarrierCmds,
+	ftXtMembarrierFlags,
+	ftXtGetrandomFlags,
+	ftXtFanotifyInitFlags,
+	ftXtFanotifyMarkFlags,
+	ftXtFanotifyEvents,
+	ftXtInotifyMask,
+	ftXtPerfFlags,
+	ftXtFallocateMode,
+	ftXtSyncFileRangeFlags,
+	ftXtRwfFlags,
+	ftXtKcmpTypes,
+	ftXtFinitModuleFlags,
+	ftXtDeleteModuleFlags,
+	ftXtSwapFlags,
+	ftXtMempolicyModes,
+	ftXtMbindFlags,
+	ftXtGetMempolicyFlags,
+	ftXtPkeyRights,
+	ftXtIoUringEnterFlags,
+	ftXtLandlockCreateFlags,
+	ftXtLandlockRuleTypes,
+	ftXtLandlockRestrictFlags,
+	ftXtKexecFileFlags,
+	ftXtFutex2Flags,
+	ftXtShadowStackFlags,
+	ftXtLsmAttrs,
+	ftXtLsmFlags,
 }
 
 var dynSockoptDynamicParam = []DynParam{{PTByteBuf, FormatHex}, {PTErrno, FormatDec}, {PTUint32, FormatDec}, {PTUint64, FormatDec}, {PTRelTime, FormatDec}}
 var dynPtraceDynamicParam = []DynParam{{PTUint64, FormatHex}, {PTSigType, FormatDec}}
 var dynBpfDynamicParam = []DynParam{{PTFD, FormatDec}, {PTErrno, FormatDec}}
 
-const numTypes = 336
+const numSysdigTypes = 336
+
+const numTypes = 860
 
 var events = [numTypes]Desc{
-	{Type: 0, Symbol: "GENERIC_E", Name: "syscall", Dir: Enter, Category: CatOther, Flags: 0, Params: []Param{
+	{Type: 0, Symbol: "GENERIC_E", Name: "syscall", Dir: Enter, Category: CatOther, Flags: 0, Wire: 0, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "ID", Type: PTSyscallID, Format: FormatDec, DirFD: -1},
 		{Name: "nativeID", Type: PTUint16, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 1, Symbol: "GENERIC_X", Name: "syscall", Dir: Exit, Category: CatOther, Flags: 0, Params: []Param{
+	{Type: 1, Symbol: "GENERIC_X", Name: "syscall", Dir: Exit, Category: CatOther, Flags: 0, Wire: 1, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "ID", Type: PTSyscallID, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 2, Symbol: "SYSCALL_OPEN_E", Name: "open", Dir: Enter, Category: CatFile, Flags: CreatesFD | ModifiesState, Params: []Param{
+	{Type: 2, Symbol: "SYSCALL_OPEN_E", Name: "open", Dir: Enter, Category: CatFile, Flags: CreatesFD | ModifiesState, Wire: 2, Nr: -1, Parser: ParserNone, Facts: FactStore | FactOpenEnter, FDKind: 'f', AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "name", Type: PTFSPath, Format: FormatNA, DirFD: -1},
 		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftFileFlags},
 		{Name: "mode", Type: PTUint32, Format: FormatOct, DirFD: -1},
 	}},
-	{Type: 3, Symbol: "SYSCALL_OPEN_X", Name: "open", Dir: Exit, Category: CatFile, Flags: CreatesFD | ModifiesState, Params: []Param{
+	{Type: 3, Symbol: "SYSCALL_OPEN_X", Name: "open", Dir: Exit, Category: CatFile, Flags: CreatesFD | ModifiesState, Wire: 3, Nr: -1, Parser: ParserOpenExit, Facts: FactOpenLike | FactNameFromParam1 | FactOpenExit, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "name", Type: PTFSPath, Format: FormatNA, DirFD: -1},
 		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftFileFlags},
 		{Name: "mode", Type: PTUint32, Format: FormatOct, DirFD: -1},
 		{Name: "dev", Type: PTUint32, Format: FormatHex, DirFD: -1},
 	}},
-	{Type: 4, Symbol: "SYSCALL_CLOSE_E", Name: "close", Dir: Enter, Category: CatIOOther, Flags: DestroysFD | UsesFD | ModifiesState | DropSimpleCons, Params: []Param{
+	{Type: 4, Symbol: "SYSCALL_CLOSE_E", Name: "close", Dir: Enter, Category: CatIOOther, Flags: DestroysFD | UsesFD | ModifiesState | DropSimpleCons, Wire: 4, Nr: -1, Parser: ParserCloseEnter, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 5, Symbol: "SYSCALL_CLOSE_X", Name: "close", Dir: Exit, Category: CatIOOther, Flags: DestroysFD | UsesFD | ModifiesState | DropSimpleCons, Params: []Param{
+	{Type: 5, Symbol: "SYSCALL_CLOSE_X", Name: "close", Dir: Exit, Category: CatIOOther, Flags: DestroysFD | UsesFD | ModifiesState | DropSimpleCons, Wire: 5, Nr: -1, Parser: ParserCloseExit, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 6, Symbol: "SYSCALL_READ_E", Name: "read", Dir: Enter, Category: CatIORead, Flags: UsesFD | ReadsFromFD | DropSimpleCons, Params: []Param{
+	{Type: 6, Symbol: "SYSCALL_READ_E", Name: "read", Dir: Enter, Category: CatIORead, Flags: UsesFD | ReadsFromFD | DropSimpleCons, Wire: 6, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "size", Type: PTUint32, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 7, Symbol: "SYSCALL_READ_X", Name: "read", Dir: Exit, Category: CatIORead, Flags: UsesFD | ReadsFromFD | DropSimpleCons, Params: []Param{
-		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
-		{Name: "data", Type: PTByteBuf, Format: FormatNA, DirFD: -1},
-	}},
-	{Type: 8, Symbol: "SYSCALL_WRITE_E", Name: "write", Dir: Enter, Category: CatIOWrite, Flags: UsesFD | WritesToFD | DropSimpleCons, Params: []Param{
-		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
-		{Name: "size", Type: PTUint32, Format: FormatDec, DirFD: -1},
-	}},
-	{Type: 9, Symbol: "SYSCALL_WRITE_X", Name: "write", Dir: Exit, Category: CatIOWrite, Flags: UsesFD | WritesToFD | DropSimpleCons, Params: []Param{
+	{Type: 7, Symbol: "SYSCALL_READ_X", Name: "read", Dir: Exit, Category: CatIORead, Flags: UsesFD | ReadsFromFD | DropSimpleCons, Wire: 7, Nr: -1, Parser: ParserRWExit, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "data", Type: PTByteBuf, Format: FormatNA, DirFD: -1},
 	}},
-	{Type: 10, Symbol: "SYSCALL_BRK_1_E", Name: "brk", Dir: Enter, Category: CatMemory, Flags: OldVersion, Params: []Param{
+	{Type: 8, Symbol: "SYSCALL_WRITE_E", Name: "write", Dir: Enter, Category: CatIOWrite, Flags: UsesFD | WritesToFD | DropSimpleCons, Wire: 8, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "size", Type: PTUint32, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 11, Symbol: "SYSCALL_BRK_1_X", Name: "brk", Dir: Exit, Category: CatMemory, Flags: OldVersion, Params: []Param{
+	{Type: 9, Symbol: "SYSCALL_WRITE_X", Name: "write", Dir: Exit, Category: CatIOWrite, Flags: UsesFD | WritesToFD | DropSimpleCons, Wire: 9, Nr: -1, Parser: ParserRWExit, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "data", Type: PTByteBuf, Format: FormatNA, DirFD: -1},
+	}},
+	{Type: 10, Symbol: "SYSCALL_BRK_1_E", Name: "brk", Dir: Enter, Category: CatMemory, Flags: OldVersion, Wire: 10, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "size", Type: PTUint32, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 11, Symbol: "SYSCALL_BRK_1_X", Name: "brk", Dir: Exit, Category: CatMemory, Flags: OldVersion, Wire: 11, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTUint64, Format: FormatHex, DirFD: -1},
 	}},
-	{Type: 12, Symbol: "SYSCALL_EXECVE_8_E", Name: "execve", Dir: Enter, Category: CatProcess, Flags: ModifiesState | OldVersion},
-	{Type: 13, Symbol: "SYSCALL_EXECVE_8_X", Name: "execve", Dir: Exit, Category: CatProcess, Flags: ModifiesState | OldVersion, Params: []Param{
+	{Type: 12, Symbol: "SYSCALL_EXECVE_8_E", Name: "execve", Dir: Enter, Category: CatProcess, Flags: ModifiesState | OldVersion, Wire: 12, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 13, Symbol: "SYSCALL_EXECVE_8_X", Name: "execve", Dir: Exit, Category: CatProcess, Flags: ModifiesState | OldVersion, Wire: 13, Nr: -1, Parser: ParserExecveExit, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "exe", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
 		{Name: "args", Type: PTByteBuf, Format: FormatNA, DirFD: -1},
@@ -604,8 +1492,8 @@ var events = [numTypes]Desc{
 		{Name: "cwd", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
 		{Name: "fdlimit", Type: PTUint64, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 14, Symbol: "SYSCALL_CLONE_11_E", Name: "clone", Dir: Enter, Category: CatProcess, Flags: ModifiesState | OldVersion},
-	{Type: 15, Symbol: "SYSCALL_CLONE_11_X", Name: "clone", Dir: Exit, Category: CatProcess, Flags: ModifiesState | OldVersion, Params: []Param{
+	{Type: 14, Symbol: "SYSCALL_CLONE_11_E", Name: "clone", Dir: Enter, Category: CatProcess, Flags: ModifiesState | OldVersion, Wire: 14, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 15, Symbol: "SYSCALL_CLONE_11_X", Name: "clone", Dir: Exit, Category: CatProcess, Flags: ModifiesState | OldVersion, Wire: 15, Nr: -1, Parser: ParserCloneExit, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTPID, Format: FormatDec, DirFD: -1},
 		{Name: "exe", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
 		{Name: "args", Type: PTByteBuf, Format: FormatNA, DirFD: -1},
@@ -618,103 +1506,103 @@ var events = [numTypes]Desc{
 		{Name: "uid", Type: PTUint32, Format: FormatDec, DirFD: -1},
 		{Name: "gid", Type: PTUint32, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 16, Symbol: "PROCEXIT_E", Name: "procexit", Dir: Enter, Category: CatProcess, Flags: ModifiesState | OldVersion},
-	{Type: 17, Symbol: "PROCEXIT_X", Name: "NA1", Dir: Exit, Category: CatProcess, Flags: Unused},
-	{Type: 18, Symbol: "SOCKET_SOCKET_E", Name: "socket", Dir: Enter, Category: CatNet, Flags: CreatesFD | ModifiesState, Params: []Param{
+	{Type: 16, Symbol: "PROCEXIT_E", Name: "procexit", Dir: Enter, Category: CatProcess, Flags: ModifiesState | OldVersion, Wire: 16, Nr: -1, Parser: ParserThreadExit, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 17, Symbol: "PROCEXIT_X", Name: "NA1", Dir: Exit, Category: CatProcess, Flags: Unused, Wire: 17, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 18, Symbol: "SOCKET_SOCKET_E", Name: "socket", Dir: Enter, Category: CatNet, Flags: CreatesFD | ModifiesState, Wire: 18, Nr: -1, Parser: ParserNone, Facts: FactStore, FDKind: '4', AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "domain", Type: PTFlags32, Format: FormatDec, DirFD: -1, Table: ftSocketFamilies},
 		{Name: "type", Type: PTUint32, Format: FormatDec, DirFD: -1},
 		{Name: "proto", Type: PTUint32, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 19, Symbol: "SOCKET_SOCKET_X", Name: "socket", Dir: Exit, Category: CatNet, Flags: CreatesFD | ModifiesState, Params: []Param{
+	{Type: 19, Symbol: "SOCKET_SOCKET_X", Name: "socket", Dir: Exit, Category: CatNet, Flags: CreatesFD | ModifiesState, Wire: 19, Nr: -1, Parser: ParserSocketExit, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 20, Symbol: "SOCKET_BIND_E", Name: "bind", Dir: Enter, Category: CatNet, Flags: UsesFD | ModifiesState, Params: []Param{
+	{Type: 20, Symbol: "SOCKET_BIND_E", Name: "bind", Dir: Enter, Category: CatNet, Flags: UsesFD | ModifiesState, Wire: 20, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 21, Symbol: "SOCKET_BIND_X", Name: "bind", Dir: Exit, Category: CatNet, Flags: UsesFD | ModifiesState, Params: []Param{
+	{Type: 21, Symbol: "SOCKET_BIND_X", Name: "bind", Dir: Exit, Category: CatNet, Flags: UsesFD | ModifiesState, Wire: 21, Nr: -1, Parser: ParserBindExit, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "addr", Type: PTSockAddr, Format: FormatNA, DirFD: -1},
 	}},
-	{Type: 22, Symbol: "SOCKET_CONNECT_E", Name: "connect", Dir: Enter, Category: CatNet, Flags: UsesFD | ModifiesState, Params: []Param{
+	{Type: 22, Symbol: "SOCKET_CONNECT_E", Name: "connect", Dir: Enter, Category: CatNet, Flags: UsesFD | ModifiesState, Wire: 22, Nr: -1, Parser: ParserConnectEnter, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "addr", Type: PTSockAddr, Format: FormatNA, DirFD: -1},
 	}},
-	{Type: 23, Symbol: "SOCKET_CONNECT_X", Name: "connect", Dir: Exit, Category: CatNet, Flags: UsesFD | ModifiesState, Params: []Param{
+	{Type: 23, Symbol: "SOCKET_CONNECT_X", Name: "connect", Dir: Exit, Category: CatNet, Flags: UsesFD | ModifiesState, Wire: 23, Nr: -1, Parser: ParserConnectExit, Facts: FactNameFromParam1 | FactConnectExit, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "tuple", Type: PTSockTuple, Format: FormatNA, DirFD: -1},
 	}},
-	{Type: 24, Symbol: "SOCKET_LISTEN_E", Name: "listen", Dir: Enter, Category: CatNet, Flags: UsesFD, Params: []Param{
+	{Type: 24, Symbol: "SOCKET_LISTEN_E", Name: "listen", Dir: Enter, Category: CatNet, Flags: UsesFD, Wire: 24, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "backlog", Type: PTUint32, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 25, Symbol: "SOCKET_LISTEN_X", Name: "listen", Dir: Exit, Category: CatNet, Flags: UsesFD, Params: []Param{
+	{Type: 25, Symbol: "SOCKET_LISTEN_X", Name: "listen", Dir: Exit, Category: CatNet, Flags: UsesFD, Wire: 25, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 26, Symbol: "SOCKET_ACCEPT_E", Name: "accept", Dir: Enter, Category: CatNet, Flags: CreatesFD | ModifiesState | OldVersion},
-	{Type: 27, Symbol: "SOCKET_ACCEPT_X", Name: "accept", Dir: Exit, Category: CatNet, Flags: CreatesFD | ModifiesState | OldVersion, Params: []Param{
+	{Type: 26, Symbol: "SOCKET_ACCEPT_E", Name: "accept", Dir: Enter, Category: CatNet, Flags: CreatesFD | ModifiesState | OldVersion, Wire: 26, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: '4', AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 27, Symbol: "SOCKET_ACCEPT_X", Name: "accept", Dir: Exit, Category: CatNet, Flags: CreatesFD | ModifiesState | OldVersion, Wire: 27, Nr: -1, Parser: ParserAcceptExit, Facts: FactNameFromParam1, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "tuple", Type: PTSockTuple, Format: FormatNA, DirFD: -1},
 		{Name: "queuepct", Type: PTUint8, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 28, Symbol: "SOCKET_SEND_E", Name: "send", Dir: Enter, Category: CatIOWrite, Flags: UsesFD | WritesToFD | DropSimpleCons, Params: []Param{
+	{Type: 28, Symbol: "SOCKET_SEND_E", Name: "send", Dir: Enter, Category: CatIOWrite, Flags: UsesFD | WritesToFD | DropSimpleCons, Wire: 28, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "size", Type: PTUint32, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 29, Symbol: "SOCKET_SEND_X", Name: "send", Dir: Exit, Category: CatIOWrite, Flags: UsesFD | WritesToFD | DropSimpleCons, Params: []Param{
+	{Type: 29, Symbol: "SOCKET_SEND_X", Name: "send", Dir: Exit, Category: CatIOWrite, Flags: UsesFD | WritesToFD | DropSimpleCons, Wire: 29, Nr: -1, Parser: ParserRWExit, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "data", Type: PTByteBuf, Format: FormatNA, DirFD: -1},
 	}},
-	{Type: 30, Symbol: "SOCKET_SENDTO_E", Name: "sendto", Dir: Enter, Category: CatIOWrite, Flags: UsesFD | WritesToFD | ModifiesState, Params: []Param{
+	{Type: 30, Symbol: "SOCKET_SENDTO_E", Name: "sendto", Dir: Enter, Category: CatIOWrite, Flags: UsesFD | WritesToFD | ModifiesState, Wire: 30, Nr: -1, Parser: ParserNone, Facts: FactStore | FactInferSendto, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "size", Type: PTUint32, Format: FormatDec, DirFD: -1},
 		{Name: "tuple", Type: PTSockTuple, Format: FormatNA, DirFD: -1},
 	}},
-	{Type: 31, Symbol: "SOCKET_SENDTO_X", Name: "sendto", Dir: Exit, Category: CatIOWrite, Flags: UsesFD | WritesToFD | ModifiesState, Params: []Param{
+	{Type: 31, Symbol: "SOCKET_SENDTO_X", Name: "sendto", Dir: Exit, Category: CatIOWrite, Flags: UsesFD | WritesToFD | ModifiesState, Wire: 31, Nr: -1, Parser: ParserRWExit, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "data", Type: PTByteBuf, Format: FormatNA, DirFD: -1},
 	}},
-	{Type: 32, Symbol: "SOCKET_RECV_E", Name: "recv", Dir: Enter, Category: CatIORead, Flags: UsesFD | ReadsFromFD | DropSimpleCons, Params: []Param{
+	{Type: 32, Symbol: "SOCKET_RECV_E", Name: "recv", Dir: Enter, Category: CatIORead, Flags: UsesFD | ReadsFromFD | DropSimpleCons, Wire: 32, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "size", Type: PTUint32, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 33, Symbol: "SOCKET_RECV_X", Name: "recv", Dir: Exit, Category: CatIORead, Flags: UsesFD | ReadsFromFD | DropSimpleCons, Params: []Param{
+	{Type: 33, Symbol: "SOCKET_RECV_X", Name: "recv", Dir: Exit, Category: CatIORead, Flags: UsesFD | ReadsFromFD | DropSimpleCons, Wire: 33, Nr: -1, Parser: ParserRWExit, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "data", Type: PTByteBuf, Format: FormatNA, DirFD: -1},
 	}},
-	{Type: 34, Symbol: "SOCKET_RECVFROM_E", Name: "recvfrom", Dir: Enter, Category: CatIORead, Flags: UsesFD | ReadsFromFD | ModifiesState, Params: []Param{
+	{Type: 34, Symbol: "SOCKET_RECVFROM_E", Name: "recvfrom", Dir: Enter, Category: CatIORead, Flags: UsesFD | ReadsFromFD | ModifiesState, Wire: 34, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "size", Type: PTUint32, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 35, Symbol: "SOCKET_RECVFROM_X", Name: "recvfrom", Dir: Exit, Category: CatIORead, Flags: UsesFD | ReadsFromFD | ModifiesState, Params: []Param{
+	{Type: 35, Symbol: "SOCKET_RECVFROM_X", Name: "recvfrom", Dir: Exit, Category: CatIORead, Flags: UsesFD | ReadsFromFD | ModifiesState, Wire: 35, Nr: -1, Parser: ParserRWExit, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "data", Type: PTByteBuf, Format: FormatNA, DirFD: -1},
 		{Name: "tuple", Type: PTSockTuple, Format: FormatNA, DirFD: -1},
 	}},
-	{Type: 36, Symbol: "SOCKET_SHUTDOWN_E", Name: "shutdown", Dir: Enter, Category: CatNet, Flags: UsesFD | ModifiesState | DropSimpleCons, Params: []Param{
+	{Type: 36, Symbol: "SOCKET_SHUTDOWN_E", Name: "shutdown", Dir: Enter, Category: CatNet, Flags: UsesFD | ModifiesState | DropSimpleCons, Wire: 36, Nr: -1, Parser: ParserNone, Facts: FactStore, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "how", Type: PTFlags8, Format: FormatHex, DirFD: -1, Table: ftShutdownHow},
 	}},
-	{Type: 37, Symbol: "SOCKET_SHUTDOWN_X", Name: "shutdown", Dir: Exit, Category: CatNet, Flags: UsesFD | ModifiesState | DropSimpleCons, Params: []Param{
+	{Type: 37, Symbol: "SOCKET_SHUTDOWN_X", Name: "shutdown", Dir: Exit, Category: CatNet, Flags: UsesFD | ModifiesState | DropSimpleCons, Wire: 37, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 38, Symbol: "SOCKET_GETSOCKNAME_E", Name: "getsockname", Dir: Enter, Category: CatNet, Flags: DropSimpleCons},
-	{Type: 39, Symbol: "SOCKET_GETSOCKNAME_X", Name: "getsockname", Dir: Exit, Category: CatNet, Flags: DropSimpleCons},
-	{Type: 40, Symbol: "SOCKET_GETPEERNAME_E", Name: "getpeername", Dir: Enter, Category: CatNet, Flags: DropSimpleCons},
-	{Type: 41, Symbol: "SOCKET_GETPEERNAME_X", Name: "getpeername", Dir: Exit, Category: CatNet, Flags: DropSimpleCons},
-	{Type: 42, Symbol: "SOCKET_SOCKETPAIR_E", Name: "socketpair", Dir: Enter, Category: CatIPC, Flags: CreatesFD | ModifiesState, Params: []Param{
+	{Type: 38, Symbol: "SOCKET_GETSOCKNAME_E", Name: "getsockname", Dir: Enter, Category: CatNet, Flags: DropSimpleCons, Wire: 38, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 39, Symbol: "SOCKET_GETSOCKNAME_X", Name: "getsockname", Dir: Exit, Category: CatNet, Flags: DropSimpleCons, Wire: 39, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 40, Symbol: "SOCKET_GETPEERNAME_E", Name: "getpeername", Dir: Enter, Category: CatNet, Flags: DropSimpleCons, Wire: 40, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 41, Symbol: "SOCKET_GETPEERNAME_X", Name: "getpeername", Dir: Exit, Category: CatNet, Flags: DropSimpleCons, Wire: 41, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 42, Symbol: "SOCKET_SOCKETPAIR_E", Name: "socketpair", Dir: Enter, Category: CatIPC, Flags: CreatesFD | ModifiesState, Wire: 42, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "domain", Type: PTFlags32, Format: FormatDec, DirFD: -1, Table: ftSocketFamilies},
 		{Name: "type", Type: PTUint32, Format: FormatDec, DirFD: -1},
 		{Name: "proto", Type: PTUint32, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 43, Symbol: "SOCKET_SOCKETPAIR_X", Name: "socketpair", Dir: Exit, Category: CatIPC, Flags: CreatesFD | ModifiesState, Params: []Param{
+	{Type: 43, Symbol: "SOCKET_SOCKETPAIR_X", Name: "socketpair", Dir: Exit, Category: CatIPC, Flags: CreatesFD | ModifiesState, Wire: 43, Nr: -1, Parser: ParserSocketpairExit, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "fd1", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "fd2", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "source", Type: PTUint64, Format: FormatHex, DirFD: -1},
 		{Name: "peer", Type: PTUint64, Format: FormatHex, DirFD: -1},
 	}},
-	{Type: 44, Symbol: "SOCKET_SETSOCKOPT_E", Name: "setsockopt", Dir: Enter, Category: CatNet, Flags: 0},
-	{Type: 45, Symbol: "SOCKET_SETSOCKOPT_X", Name: "setsockopt", Dir: Exit, Category: CatNet, Flags: UsesFD, Params: []Param{
+	{Type: 44, Symbol: "SOCKET_SETSOCKOPT_E", Name: "setsockopt", Dir: Enter, Category: CatNet, Flags: 0, Wire: 44, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 45, Symbol: "SOCKET_SETSOCKOPT_X", Name: "setsockopt", Dir: Exit, Category: CatNet, Flags: UsesFD, Wire: 45, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "level", Type: PTFlags8, Format: FormatDec, DirFD: -1, Table: ftSockoptLevels},
@@ -722,8 +1610,8 @@ var events = [numTypes]Desc{
 		{Name: "val", Type: PTDyn, Format: FormatDec, DirFD: -1, Dyn: dynSockoptDynamicParam},
 		{Name: "optlen", Type: PTUint32, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 46, Symbol: "SOCKET_GETSOCKOPT_E", Name: "getsockopt", Dir: Enter, Category: CatNet, Flags: ModifiesState | DropSimpleCons},
-	{Type: 47, Symbol: "SOCKET_GETSOCKOPT_X", Name: "getsockopt", Dir: Exit, Category: CatNet, Flags: UsesFD | ModifiesState | DropSimpleCons, Params: []Param{
+	{Type: 46, Symbol: "SOCKET_GETSOCKOPT_E", Name: "getsockopt", Dir: Enter, Category: CatNet, Flags: ModifiesState | DropSimpleCons, Wire: 46, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 47, Symbol: "SOCKET_GETSOCKOPT_X", Name: "getsockopt", Dir: Exit, Category: CatNet, Flags: UsesFD | ModifiesState | DropSimpleCons, Wire: 47, Nr: -1, Parser: ParserGetsockoptExit, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "level", Type: PTFlags8, Format: FormatDec, DirFD: -1, Table: ftSockoptLevels},
@@ -731,364 +1619,364 @@ var events = [numTypes]Desc{
 		{Name: "val", Type: PTDyn, Format: FormatDec, DirFD: -1, Dyn: dynSockoptDynamicParam},
 		{Name: "optlen", Type: PTUint32, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 48, Symbol: "SOCKET_SENDMSG_E", Name: "sendmsg", Dir: Enter, Category: CatIOWrite, Flags: UsesFD | WritesToFD | ModifiesState, Params: []Param{
+	{Type: 48, Symbol: "SOCKET_SENDMSG_E", Name: "sendmsg", Dir: Enter, Category: CatIOWrite, Flags: UsesFD | WritesToFD | ModifiesState, Wire: 48, Nr: -1, Parser: ParserNone, Facts: FactStore, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "size", Type: PTUint32, Format: FormatDec, DirFD: -1},
 		{Name: "tuple", Type: PTSockTuple, Format: FormatNA, DirFD: -1},
 	}},
-	{Type: 49, Symbol: "SOCKET_SENDMSG_X", Name: "sendmsg", Dir: Exit, Category: CatIOWrite, Flags: UsesFD | WritesToFD | ModifiesState, Params: []Param{
+	{Type: 49, Symbol: "SOCKET_SENDMSG_X", Name: "sendmsg", Dir: Exit, Category: CatIOWrite, Flags: UsesFD | WritesToFD | ModifiesState, Wire: 49, Nr: -1, Parser: ParserRWExit, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "data", Type: PTByteBuf, Format: FormatNA, DirFD: -1},
 	}},
-	{Type: 50, Symbol: "SOCKET_SENDMMSG_E", Name: "sendmmsg", Dir: Enter, Category: CatIOWrite, Flags: DropSimpleCons},
-	{Type: 51, Symbol: "SOCKET_SENDMMSG_X", Name: "sendmmsg", Dir: Exit, Category: CatIOWrite, Flags: DropSimpleCons},
-	{Type: 52, Symbol: "SOCKET_RECVMSG_E", Name: "recvmsg", Dir: Enter, Category: CatIORead, Flags: UsesFD | ReadsFromFD | ModifiesState, Params: []Param{
+	{Type: 50, Symbol: "SOCKET_SENDMMSG_E", Name: "sendmmsg", Dir: Enter, Category: CatIOWrite, Flags: DropSimpleCons, Wire: 50, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 51, Symbol: "SOCKET_SENDMMSG_X", Name: "sendmmsg", Dir: Exit, Category: CatIOWrite, Flags: DropSimpleCons, Wire: 51, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 52, Symbol: "SOCKET_RECVMSG_E", Name: "recvmsg", Dir: Enter, Category: CatIORead, Flags: UsesFD | ReadsFromFD | ModifiesState, Wire: 52, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 53, Symbol: "SOCKET_RECVMSG_X", Name: "recvmsg", Dir: Exit, Category: CatIORead, Flags: UsesFD | ReadsFromFD | ModifiesState, Params: []Param{
+	{Type: 53, Symbol: "SOCKET_RECVMSG_X", Name: "recvmsg", Dir: Exit, Category: CatIORead, Flags: UsesFD | ReadsFromFD | ModifiesState, Wire: 53, Nr: -1, Parser: ParserRWExit, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "size", Type: PTUint32, Format: FormatDec, DirFD: -1},
 		{Name: "data", Type: PTByteBuf, Format: FormatNA, DirFD: -1},
 		{Name: "tuple", Type: PTSockTuple, Format: FormatNA, DirFD: -1},
 	}},
-	{Type: 54, Symbol: "SOCKET_RECVMMSG_E", Name: "recvmmsg", Dir: Enter, Category: CatIORead, Flags: DropSimpleCons},
-	{Type: 55, Symbol: "SOCKET_RECVMMSG_X", Name: "recvmmsg", Dir: Exit, Category: CatIORead, Flags: DropSimpleCons},
-	{Type: 56, Symbol: "SOCKET_ACCEPT4_E", Name: "accept", Dir: Enter, Category: CatNet, Flags: CreatesFD | ModifiesState | OldVersion, Params: []Param{
+	{Type: 54, Symbol: "SOCKET_RECVMMSG_E", Name: "recvmmsg", Dir: Enter, Category: CatIORead, Flags: DropSimpleCons, Wire: 54, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 55, Symbol: "SOCKET_RECVMMSG_X", Name: "recvmmsg", Dir: Exit, Category: CatIORead, Flags: DropSimpleCons, Wire: 55, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 56, Symbol: "SOCKET_ACCEPT4_E", Name: "accept", Dir: Enter, Category: CatNet, Flags: CreatesFD | ModifiesState | OldVersion, Wire: 56, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: '4', AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "flags", Type: PTInt32, Format: FormatHex, DirFD: -1},
 	}},
-	{Type: 57, Symbol: "SOCKET_ACCEPT4_X", Name: "accept", Dir: Exit, Category: CatNet, Flags: CreatesFD | ModifiesState | OldVersion, Params: []Param{
+	{Type: 57, Symbol: "SOCKET_ACCEPT4_X", Name: "accept", Dir: Exit, Category: CatNet, Flags: CreatesFD | ModifiesState | OldVersion, Wire: 57, Nr: -1, Parser: ParserAcceptExit, Facts: FactNameFromParam1, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "tuple", Type: PTSockTuple, Format: FormatNA, DirFD: -1},
 		{Name: "queuepct", Type: PTUint8, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 58, Symbol: "SYSCALL_CREAT_E", Name: "creat", Dir: Enter, Category: CatFile, Flags: CreatesFD | ModifiesState, Params: []Param{
+	{Type: 58, Symbol: "SYSCALL_CREAT_E", Name: "creat", Dir: Enter, Category: CatFile, Flags: CreatesFD | ModifiesState, Wire: 58, Nr: -1, Parser: ParserNone, Facts: FactStore | FactOpenEnter, FDKind: 'f', AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "name", Type: PTFSPath, Format: FormatNA, DirFD: -1},
 		{Name: "mode", Type: PTUint32, Format: FormatOct, DirFD: -1},
 	}},
-	{Type: 59, Symbol: "SYSCALL_CREAT_X", Name: "creat", Dir: Exit, Category: CatFile, Flags: CreatesFD | ModifiesState, Params: []Param{
+	{Type: 59, Symbol: "SYSCALL_CREAT_X", Name: "creat", Dir: Exit, Category: CatFile, Flags: CreatesFD | ModifiesState, Wire: 59, Nr: -1, Parser: ParserOpenExit, Facts: FactCreatExit | FactNameFromParam1, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "name", Type: PTFSPath, Format: FormatNA, DirFD: -1},
 		{Name: "mode", Type: PTUint32, Format: FormatOct, DirFD: -1},
 		{Name: "dev", Type: PTUint32, Format: FormatHex, DirFD: -1},
 	}},
-	{Type: 60, Symbol: "SYSCALL_PIPE_E", Name: "pipe", Dir: Enter, Category: CatIPC, Flags: CreatesFD | ModifiesState},
-	{Type: 61, Symbol: "SYSCALL_PIPE_X", Name: "pipe", Dir: Exit, Category: CatIPC, Flags: CreatesFD | ModifiesState, Params: []Param{
+	{Type: 60, Symbol: "SYSCALL_PIPE_E", Name: "pipe", Dir: Enter, Category: CatIPC, Flags: CreatesFD | ModifiesState, Wire: 60, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 'p', AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 61, Symbol: "SYSCALL_PIPE_X", Name: "pipe", Dir: Exit, Category: CatIPC, Flags: CreatesFD | ModifiesState, Wire: 61, Nr: -1, Parser: ParserPipeExit, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "fd1", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "fd2", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "ino", Type: PTUint64, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 62, Symbol: "SYSCALL_EVENTFD_E", Name: "eventfd", Dir: Enter, Category: CatIPC, Flags: CreatesFD | ModifiesState | DropSimpleCons, Params: []Param{
+	{Type: 62, Symbol: "SYSCALL_EVENTFD_E", Name: "eventfd", Dir: Enter, Category: CatIPC, Flags: CreatesFD | ModifiesState | DropSimpleCons, Wire: 62, Nr: -1, Parser: ParserNone, Facts: FactStore, FDKind: 'e', AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "initval", Type: PTUint64, Format: FormatDec, DirFD: -1},
 		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1},
 	}},
-	{Type: 63, Symbol: "SYSCALL_EVENTFD_X", Name: "eventfd", Dir: Exit, Category: CatIPC, Flags: CreatesFD | ModifiesState | DropSimpleCons, Params: []Param{
+	{Type: 63, Symbol: "SYSCALL_EVENTFD_X", Name: "eventfd", Dir: Exit, Category: CatIPC, Flags: CreatesFD | ModifiesState | DropSimpleCons, Wire: 63, Nr: -1, Parser: ParserNewFD, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTFD, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 64, Symbol: "SYSCALL_FUTEX_E", Name: "futex", Dir: Enter, Category: CatIPC, Flags: DropSimpleCons, Params: []Param{
+	{Type: 64, Symbol: "SYSCALL_FUTEX_E", Name: "futex", Dir: Enter, Category: CatIPC, Flags: DropSimpleCons, Wire: 64, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "addr", Type: PTUint64, Format: FormatHex, DirFD: -1},
 		{Name: "op", Type: PTFlags16, Format: FormatHex, DirFD: -1, Table: ftFutexOperations},
 		{Name: "val", Type: PTUint64, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 65, Symbol: "SYSCALL_FUTEX_X", Name: "futex", Dir: Exit, Category: CatIPC, Flags: DropSimpleCons, Params: []Param{
+	{Type: 65, Symbol: "SYSCALL_FUTEX_X", Name: "futex", Dir: Exit, Category: CatIPC, Flags: DropSimpleCons, Wire: 65, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 66, Symbol: "SYSCALL_STAT_E", Name: "stat", Dir: Enter, Category: CatFile, Flags: DropSimpleCons},
-	{Type: 67, Symbol: "SYSCALL_STAT_X", Name: "stat", Dir: Exit, Category: CatFile, Flags: DropSimpleCons, Params: []Param{
-		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
-		{Name: "path", Type: PTFSPath, Format: FormatNA, DirFD: -1},
-	}},
-	{Type: 68, Symbol: "SYSCALL_LSTAT_E", Name: "lstat", Dir: Enter, Category: CatFile, Flags: DropSimpleCons},
-	{Type: 69, Symbol: "SYSCALL_LSTAT_X", Name: "lstat", Dir: Exit, Category: CatFile, Flags: DropSimpleCons, Params: []Param{
+	{Type: 66, Symbol: "SYSCALL_STAT_E", Name: "stat", Dir: Enter, Category: CatFile, Flags: DropSimpleCons, Wire: 66, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 67, Symbol: "SYSCALL_STAT_X", Name: "stat", Dir: Exit, Category: CatFile, Flags: DropSimpleCons, Wire: 67, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "path", Type: PTFSPath, Format: FormatNA, DirFD: -1},
 	}},
-	{Type: 70, Symbol: "SYSCALL_FSTAT_E", Name: "fstat", Dir: Enter, Category: CatFile, Flags: UsesFD | DropSimpleCons, Params: []Param{
+	{Type: 68, Symbol: "SYSCALL_LSTAT_E", Name: "lstat", Dir: Enter, Category: CatFile, Flags: DropSimpleCons, Wire: 68, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 69, Symbol: "SYSCALL_LSTAT_X", Name: "lstat", Dir: Exit, Category: CatFile, Flags: DropSimpleCons, Wire: 69, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "path", Type: PTFSPath, Format: FormatNA, DirFD: -1},
+	}},
+	{Type: 70, Symbol: "SYSCALL_FSTAT_E", Name: "fstat", Dir: Enter, Category: CatFile, Flags: UsesFD | DropSimpleCons, Wire: 70, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "fd", Type: PTFD, Format: FormatNA, DirFD: -1},
 	}},
-	{Type: 71, Symbol: "SYSCALL_FSTAT_X", Name: "fstat", Dir: Exit, Category: CatFile, Flags: UsesFD | DropSimpleCons, Params: []Param{
+	{Type: 71, Symbol: "SYSCALL_FSTAT_X", Name: "fstat", Dir: Exit, Category: CatFile, Flags: UsesFD | DropSimpleCons, Wire: 71, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 72, Symbol: "SYSCALL_STAT64_E", Name: "stat64", Dir: Enter, Category: CatFile, Flags: DropSimpleCons},
-	{Type: 73, Symbol: "SYSCALL_STAT64_X", Name: "stat64", Dir: Exit, Category: CatFile, Flags: DropSimpleCons, Params: []Param{
-		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
-		{Name: "path", Type: PTFSPath, Format: FormatNA, DirFD: -1},
-	}},
-	{Type: 74, Symbol: "SYSCALL_LSTAT64_E", Name: "lstat64", Dir: Enter, Category: CatFile, Flags: DropSimpleCons},
-	{Type: 75, Symbol: "SYSCALL_LSTAT64_X", Name: "lstat64", Dir: Exit, Category: CatFile, Flags: DropSimpleCons, Params: []Param{
+	{Type: 72, Symbol: "SYSCALL_STAT64_E", Name: "stat64", Dir: Enter, Category: CatFile, Flags: DropSimpleCons, Wire: 72, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 73, Symbol: "SYSCALL_STAT64_X", Name: "stat64", Dir: Exit, Category: CatFile, Flags: DropSimpleCons, Wire: 73, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "path", Type: PTFSPath, Format: FormatNA, DirFD: -1},
 	}},
-	{Type: 76, Symbol: "SYSCALL_FSTAT64_E", Name: "fstat64", Dir: Enter, Category: CatFile, Flags: UsesFD | DropSimpleCons, Params: []Param{
+	{Type: 74, Symbol: "SYSCALL_LSTAT64_E", Name: "lstat64", Dir: Enter, Category: CatFile, Flags: DropSimpleCons, Wire: 74, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 75, Symbol: "SYSCALL_LSTAT64_X", Name: "lstat64", Dir: Exit, Category: CatFile, Flags: DropSimpleCons, Wire: 75, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "path", Type: PTFSPath, Format: FormatNA, DirFD: -1},
+	}},
+	{Type: 76, Symbol: "SYSCALL_FSTAT64_E", Name: "fstat64", Dir: Enter, Category: CatFile, Flags: UsesFD | DropSimpleCons, Wire: 76, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "fd", Type: PTFD, Format: FormatNA, DirFD: -1},
 	}},
-	{Type: 77, Symbol: "SYSCALL_FSTAT64_X", Name: "fstat64", Dir: Exit, Category: CatFile, Flags: UsesFD | DropSimpleCons, Params: []Param{
+	{Type: 77, Symbol: "SYSCALL_FSTAT64_X", Name: "fstat64", Dir: Exit, Category: CatFile, Flags: UsesFD | DropSimpleCons, Wire: 77, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 78, Symbol: "SYSCALL_EPOLLWAIT_E", Name: "epoll_wait", Dir: Enter, Category: CatWait, Flags: Waits | DropSimpleCons, Params: []Param{
+	{Type: 78, Symbol: "SYSCALL_EPOLLWAIT_E", Name: "epoll_wait", Dir: Enter, Category: CatWait, Flags: Waits | DropSimpleCons, Wire: 78, Nr: -1, Parser: ParserWaitEnter, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "maxevents", Type: PTErrno, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 79, Symbol: "SYSCALL_EPOLLWAIT_X", Name: "epoll_wait", Dir: Exit, Category: CatWait, Flags: Waits | DropSimpleCons, Params: []Param{
+	{Type: 79, Symbol: "SYSCALL_EPOLLWAIT_X", Name: "epoll_wait", Dir: Exit, Category: CatWait, Flags: Waits | DropSimpleCons, Wire: 79, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 80, Symbol: "SYSCALL_POLL_E", Name: "poll", Dir: Enter, Category: CatWait, Flags: Waits | DropSimpleCons, Params: []Param{
+	{Type: 80, Symbol: "SYSCALL_POLL_E", Name: "poll", Dir: Enter, Category: CatWait, Flags: Waits | DropSimpleCons, Wire: 80, Nr: -1, Parser: ParserWaitEnter, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "fds", Type: PTFDList, Format: FormatDec, DirFD: -1},
 		{Name: "timeout", Type: PTInt64, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 81, Symbol: "SYSCALL_POLL_X", Name: "poll", Dir: Exit, Category: CatWait, Flags: Waits | DropSimpleCons, Params: []Param{
+	{Type: 81, Symbol: "SYSCALL_POLL_X", Name: "poll", Dir: Exit, Category: CatWait, Flags: Waits | DropSimpleCons, Wire: 81, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "fds", Type: PTFDList, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 82, Symbol: "SYSCALL_SELECT_E", Name: "select", Dir: Enter, Category: CatWait, Flags: Waits | DropSimpleCons},
-	{Type: 83, Symbol: "SYSCALL_SELECT_X", Name: "select", Dir: Exit, Category: CatWait, Flags: Waits | DropSimpleCons, Params: []Param{
+	{Type: 82, Symbol: "SYSCALL_SELECT_E", Name: "select", Dir: Enter, Category: CatWait, Flags: Waits | DropSimpleCons, Wire: 82, Nr: -1, Parser: ParserWaitEnter, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 83, Symbol: "SYSCALL_SELECT_X", Name: "select", Dir: Exit, Category: CatWait, Flags: Waits | DropSimpleCons, Wire: 83, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 84, Symbol: "SYSCALL_NEWSELECT_E", Name: "select", Dir: Enter, Category: CatWait, Flags: Waits | DropSimpleCons},
-	{Type: 85, Symbol: "SYSCALL_NEWSELECT_X", Name: "select", Dir: Exit, Category: CatWait, Flags: Waits | DropSimpleCons, Params: []Param{
+	{Type: 84, Symbol: "SYSCALL_NEWSELECT_E", Name: "select", Dir: Enter, Category: CatWait, Flags: Waits | DropSimpleCons, Wire: 84, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 85, Symbol: "SYSCALL_NEWSELECT_X", Name: "select", Dir: Exit, Category: CatWait, Flags: Waits | DropSimpleCons, Wire: 85, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 86, Symbol: "SYSCALL_LSEEK_E", Name: "lseek", Dir: Enter, Category: CatFile, Flags: UsesFD | DropSimpleCons, Params: []Param{
+	{Type: 86, Symbol: "SYSCALL_LSEEK_E", Name: "lseek", Dir: Enter, Category: CatFile, Flags: UsesFD | DropSimpleCons, Wire: 86, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "offset", Type: PTUint64, Format: FormatDec, DirFD: -1},
 		{Name: "whence", Type: PTFlags8, Format: FormatDec, DirFD: -1, Table: ftLseekWhence},
 	}},
-	{Type: 87, Symbol: "SYSCALL_LSEEK_X", Name: "lseek", Dir: Exit, Category: CatFile, Flags: UsesFD | DropSimpleCons, Params: []Param{
+	{Type: 87, Symbol: "SYSCALL_LSEEK_X", Name: "lseek", Dir: Exit, Category: CatFile, Flags: UsesFD | DropSimpleCons, Wire: 87, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 88, Symbol: "SYSCALL_LLSEEK_E", Name: "llseek", Dir: Enter, Category: CatFile, Flags: UsesFD | DropSimpleCons, Params: []Param{
+	{Type: 88, Symbol: "SYSCALL_LLSEEK_E", Name: "llseek", Dir: Enter, Category: CatFile, Flags: UsesFD | DropSimpleCons, Wire: 88, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "offset", Type: PTUint64, Format: FormatDec, DirFD: -1},
 		{Name: "whence", Type: PTFlags8, Format: FormatDec, DirFD: -1, Table: ftLseekWhence},
 	}},
-	{Type: 89, Symbol: "SYSCALL_LLSEEK_X", Name: "llseek", Dir: Exit, Category: CatFile, Flags: UsesFD | DropSimpleCons, Params: []Param{
+	{Type: 89, Symbol: "SYSCALL_LLSEEK_X", Name: "llseek", Dir: Exit, Category: CatFile, Flags: UsesFD | DropSimpleCons, Wire: 89, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 90, Symbol: "SYSCALL_IOCTL_2_E", Name: "ioctl", Dir: Enter, Category: CatIOOther, Flags: UsesFD | OldVersion, Params: []Param{
+	{Type: 90, Symbol: "SYSCALL_IOCTL_2_E", Name: "ioctl", Dir: Enter, Category: CatIOOther, Flags: UsesFD | OldVersion, Wire: 90, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "request", Type: PTUint64, Format: FormatHex, DirFD: -1},
 	}},
-	{Type: 91, Symbol: "SYSCALL_IOCTL_2_X", Name: "ioctl", Dir: Exit, Category: CatIOOther, Flags: UsesFD | OldVersion, Params: []Param{
+	{Type: 91, Symbol: "SYSCALL_IOCTL_2_X", Name: "ioctl", Dir: Exit, Category: CatIOOther, Flags: UsesFD | OldVersion, Wire: 91, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 92, Symbol: "SYSCALL_GETCWD_E", Name: "getcwd", Dir: Enter, Category: CatFile, Flags: DropSimpleCons},
-	{Type: 93, Symbol: "SYSCALL_GETCWD_X", Name: "getcwd", Dir: Exit, Category: CatFile, Flags: DropSimpleCons, Params: []Param{
-		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
-		{Name: "path", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
-	}},
-	{Type: 94, Symbol: "SYSCALL_CHDIR_E", Name: "chdir", Dir: Enter, Category: CatFile, Flags: ModifiesState},
-	{Type: 95, Symbol: "SYSCALL_CHDIR_X", Name: "chdir", Dir: Exit, Category: CatFile, Flags: ModifiesState, Params: []Param{
+	{Type: 92, Symbol: "SYSCALL_GETCWD_E", Name: "getcwd", Dir: Enter, Category: CatFile, Flags: DropSimpleCons, Wire: 92, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 93, Symbol: "SYSCALL_GETCWD_X", Name: "getcwd", Dir: Exit, Category: CatFile, Flags: DropSimpleCons, Wire: 93, Nr: -1, Parser: ParserChdirExit, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "path", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
 	}},
-	{Type: 96, Symbol: "SYSCALL_FCHDIR_E", Name: "fchdir", Dir: Enter, Category: CatFile, Flags: UsesFD | ModifiesState, Params: []Param{
+	{Type: 94, Symbol: "SYSCALL_CHDIR_E", Name: "chdir", Dir: Enter, Category: CatFile, Flags: ModifiesState, Wire: 94, Nr: -1, Parser: ParserNone, Facts: FactStore, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 95, Symbol: "SYSCALL_CHDIR_X", Name: "chdir", Dir: Exit, Category: CatFile, Flags: ModifiesState, Wire: 95, Nr: -1, Parser: ParserChdirExit, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "path", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
+	}},
+	{Type: 96, Symbol: "SYSCALL_FCHDIR_E", Name: "fchdir", Dir: Enter, Category: CatFile, Flags: UsesFD | ModifiesState, Wire: 96, Nr: -1, Parser: ParserNone, Facts: FactStore, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "fd", Type: PTFD, Format: FormatNA, DirFD: -1},
 	}},
-	{Type: 97, Symbol: "SYSCALL_FCHDIR_X", Name: "fchdir", Dir: Exit, Category: CatFile, Flags: UsesFD | ModifiesState, Params: []Param{
+	{Type: 97, Symbol: "SYSCALL_FCHDIR_X", Name: "fchdir", Dir: Exit, Category: CatFile, Flags: UsesFD | ModifiesState, Wire: 97, Nr: -1, Parser: ParserFchdirExit, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 98, Symbol: "SYSCALL_MKDIR_E", Name: "mkdir", Dir: Enter, Category: CatFile, Flags: 0, Params: []Param{
+	{Type: 98, Symbol: "SYSCALL_MKDIR_E", Name: "mkdir", Dir: Enter, Category: CatFile, Flags: 0, Wire: 98, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "path", Type: PTFSPath, Format: FormatNA, DirFD: -1},
 		{Name: "mode", Type: PTUint32, Format: FormatHex, DirFD: -1},
 	}},
-	{Type: 99, Symbol: "SYSCALL_MKDIR_X", Name: "mkdir", Dir: Exit, Category: CatFile, Flags: 0, Params: []Param{
+	{Type: 99, Symbol: "SYSCALL_MKDIR_X", Name: "mkdir", Dir: Exit, Category: CatFile, Flags: 0, Wire: 99, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 100, Symbol: "SYSCALL_RMDIR_E", Name: "rmdir", Dir: Enter, Category: CatFile, Flags: 0, Params: []Param{
+	{Type: 100, Symbol: "SYSCALL_RMDIR_E", Name: "rmdir", Dir: Enter, Category: CatFile, Flags: 0, Wire: 100, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "path", Type: PTFSPath, Format: FormatNA, DirFD: -1},
 	}},
-	{Type: 101, Symbol: "SYSCALL_RMDIR_X", Name: "rmdir", Dir: Exit, Category: CatFile, Flags: 0, Params: []Param{
+	{Type: 101, Symbol: "SYSCALL_RMDIR_X", Name: "rmdir", Dir: Exit, Category: CatFile, Flags: 0, Wire: 101, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 102, Symbol: "SYSCALL_OPENAT_E", Name: "openat", Dir: Enter, Category: CatFile, Flags: CreatesFD | ModifiesState | OldVersion, Params: []Param{
+	{Type: 102, Symbol: "SYSCALL_OPENAT_E", Name: "openat", Dir: Enter, Category: CatFile, Flags: CreatesFD | ModifiesState | OldVersion, Wire: 102, Nr: -1, Parser: ParserNone, Facts: FactStore | FactOpenLike | FactOpenEnter, FDKind: 'f', AbsPath: [2][2]int8{{0, 1}, {0, 1}}, Params: []Param{
 		{Name: "dirfd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "name", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
 		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftFileFlags},
 		{Name: "mode", Type: PTUint32, Format: FormatOct, DirFD: -1},
 	}},
-	{Type: 103, Symbol: "SYSCALL_OPENAT_X", Name: "openat", Dir: Exit, Category: CatFile, Flags: CreatesFD | ModifiesState | OldVersion, Params: []Param{
+	{Type: 103, Symbol: "SYSCALL_OPENAT_X", Name: "openat", Dir: Exit, Category: CatFile, Flags: CreatesFD | ModifiesState | OldVersion, Wire: 103, Nr: -1, Parser: ParserOpenExit, Facts: FactNameFromDirfd, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 104, Symbol: "SYSCALL_LINK_E", Name: "link", Dir: Enter, Category: CatFile, Flags: OldVersion, Params: []Param{
+	{Type: 104, Symbol: "SYSCALL_LINK_E", Name: "link", Dir: Enter, Category: CatFile, Flags: OldVersion, Wire: 104, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "oldpath", Type: PTFSPath, Format: FormatNA, DirFD: -1},
 		{Name: "newpath", Type: PTFSPath, Format: FormatNA, DirFD: -1},
 	}},
-	{Type: 105, Symbol: "SYSCALL_LINK_X", Name: "link", Dir: Exit, Category: CatFile, Flags: OldVersion, Params: []Param{
+	{Type: 105, Symbol: "SYSCALL_LINK_X", Name: "link", Dir: Exit, Category: CatFile, Flags: OldVersion, Wire: 105, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 106, Symbol: "SYSCALL_LINKAT_E", Name: "linkat", Dir: Enter, Category: CatFile, Flags: OldVersion, Params: []Param{
+	{Type: 106, Symbol: "SYSCALL_LINKAT_E", Name: "linkat", Dir: Enter, Category: CatFile, Flags: OldVersion, Wire: 106, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{0, 1}, {2, 3}}, Params: []Param{
 		{Name: "olddir", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "oldpath", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
 		{Name: "newdir", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "newpath", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
 	}},
-	{Type: 107, Symbol: "SYSCALL_LINKAT_X", Name: "linkat", Dir: Exit, Category: CatFile, Flags: OldVersion, Params: []Param{
+	{Type: 107, Symbol: "SYSCALL_LINKAT_X", Name: "linkat", Dir: Exit, Category: CatFile, Flags: OldVersion, Wire: 107, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 108, Symbol: "SYSCALL_UNLINK_E", Name: "unlink", Dir: Enter, Category: CatFile, Flags: OldVersion, Params: []Param{
+	{Type: 108, Symbol: "SYSCALL_UNLINK_E", Name: "unlink", Dir: Enter, Category: CatFile, Flags: OldVersion, Wire: 108, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "path", Type: PTFSPath, Format: FormatNA, DirFD: -1},
 	}},
-	{Type: 109, Symbol: "SYSCALL_UNLINK_X", Name: "unlink", Dir: Exit, Category: CatFile, Flags: OldVersion, Params: []Param{
+	{Type: 109, Symbol: "SYSCALL_UNLINK_X", Name: "unlink", Dir: Exit, Category: CatFile, Flags: OldVersion, Wire: 109, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 110, Symbol: "SYSCALL_UNLINKAT_E", Name: "unlinkat", Dir: Enter, Category: CatFile, Flags: OldVersion, Params: []Param{
+	{Type: 110, Symbol: "SYSCALL_UNLINKAT_E", Name: "unlinkat", Dir: Enter, Category: CatFile, Flags: OldVersion, Wire: 110, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{0, 1}, {0, 1}}, Params: []Param{
 		{Name: "dirfd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "name", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
 	}},
-	{Type: 111, Symbol: "SYSCALL_UNLINKAT_X", Name: "unlinkat", Dir: Exit, Category: CatFile, Flags: OldVersion, Params: []Param{
+	{Type: 111, Symbol: "SYSCALL_UNLINKAT_X", Name: "unlinkat", Dir: Exit, Category: CatFile, Flags: OldVersion, Wire: 111, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 112, Symbol: "SYSCALL_PREAD_E", Name: "pread", Dir: Enter, Category: CatIORead, Flags: UsesFD | ReadsFromFD | DropSimpleCons, Params: []Param{
+	{Type: 112, Symbol: "SYSCALL_PREAD_E", Name: "pread", Dir: Enter, Category: CatIORead, Flags: UsesFD | ReadsFromFD | DropSimpleCons, Wire: 112, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "size", Type: PTUint32, Format: FormatDec, DirFD: -1},
 		{Name: "pos", Type: PTUint64, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 113, Symbol: "SYSCALL_PREAD_X", Name: "pread", Dir: Exit, Category: CatIORead, Flags: UsesFD | ReadsFromFD | DropSimpleCons, Params: []Param{
+	{Type: 113, Symbol: "SYSCALL_PREAD_X", Name: "pread", Dir: Exit, Category: CatIORead, Flags: UsesFD | ReadsFromFD | DropSimpleCons, Wire: 113, Nr: -1, Parser: ParserRWExit, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "data", Type: PTByteBuf, Format: FormatNA, DirFD: -1},
 	}},
-	{Type: 114, Symbol: "SYSCALL_PWRITE_E", Name: "pwrite", Dir: Enter, Category: CatIOWrite, Flags: UsesFD | WritesToFD | DropSimpleCons, Params: []Param{
+	{Type: 114, Symbol: "SYSCALL_PWRITE_E", Name: "pwrite", Dir: Enter, Category: CatIOWrite, Flags: UsesFD | WritesToFD | DropSimpleCons, Wire: 114, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "size", Type: PTUint32, Format: FormatDec, DirFD: -1},
 		{Name: "pos", Type: PTUint64, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 115, Symbol: "SYSCALL_PWRITE_X", Name: "pwrite", Dir: Exit, Category: CatIOWrite, Flags: UsesFD | WritesToFD | DropSimpleCons, Params: []Param{
+	{Type: 115, Symbol: "SYSCALL_PWRITE_X", Name: "pwrite", Dir: Exit, Category: CatIOWrite, Flags: UsesFD | WritesToFD | DropSimpleCons, Wire: 115, Nr: -1, Parser: ParserRWExit, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "data", Type: PTByteBuf, Format: FormatNA, DirFD: -1},
 	}},
-	{Type: 116, Symbol: "SYSCALL_READV_E", Name: "readv", Dir: Enter, Category: CatIORead, Flags: UsesFD | ReadsFromFD | DropSimpleCons, Params: []Param{
+	{Type: 116, Symbol: "SYSCALL_READV_E", Name: "readv", Dir: Enter, Category: CatIORead, Flags: UsesFD | ReadsFromFD | DropSimpleCons, Wire: 116, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 117, Symbol: "SYSCALL_READV_X", Name: "readv", Dir: Exit, Category: CatIORead, Flags: UsesFD | ReadsFromFD | DropSimpleCons, Params: []Param{
+	{Type: 117, Symbol: "SYSCALL_READV_X", Name: "readv", Dir: Exit, Category: CatIORead, Flags: UsesFD | ReadsFromFD | DropSimpleCons, Wire: 117, Nr: -1, Parser: ParserRWExit, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "size", Type: PTUint32, Format: FormatDec, DirFD: -1},
 		{Name: "data", Type: PTByteBuf, Format: FormatNA, DirFD: -1},
 	}},
-	{Type: 118, Symbol: "SYSCALL_WRITEV_E", Name: "writev", Dir: Enter, Category: CatIOWrite, Flags: UsesFD | WritesToFD | DropSimpleCons, Params: []Param{
+	{Type: 118, Symbol: "SYSCALL_WRITEV_E", Name: "writev", Dir: Enter, Category: CatIOWrite, Flags: UsesFD | WritesToFD | DropSimpleCons, Wire: 118, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "size", Type: PTUint32, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 119, Symbol: "SYSCALL_WRITEV_X", Name: "writev", Dir: Exit, Category: CatIOWrite, Flags: UsesFD | WritesToFD | DropSimpleCons, Params: []Param{
+	{Type: 119, Symbol: "SYSCALL_WRITEV_X", Name: "writev", Dir: Exit, Category: CatIOWrite, Flags: UsesFD | WritesToFD | DropSimpleCons, Wire: 119, Nr: -1, Parser: ParserRWExit, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "data", Type: PTByteBuf, Format: FormatNA, DirFD: -1},
 	}},
-	{Type: 120, Symbol: "SYSCALL_PREADV_E", Name: "preadv", Dir: Enter, Category: CatIORead, Flags: UsesFD | ReadsFromFD | DropSimpleCons, Params: []Param{
+	{Type: 120, Symbol: "SYSCALL_PREADV_E", Name: "preadv", Dir: Enter, Category: CatIORead, Flags: UsesFD | ReadsFromFD | DropSimpleCons, Wire: 120, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "pos", Type: PTUint64, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 121, Symbol: "SYSCALL_PREADV_X", Name: "preadv", Dir: Exit, Category: CatIORead, Flags: UsesFD | ReadsFromFD | DropSimpleCons, Params: []Param{
+	{Type: 121, Symbol: "SYSCALL_PREADV_X", Name: "preadv", Dir: Exit, Category: CatIORead, Flags: UsesFD | ReadsFromFD | DropSimpleCons, Wire: 121, Nr: -1, Parser: ParserRWExit, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "size", Type: PTUint32, Format: FormatDec, DirFD: -1},
 		{Name: "data", Type: PTByteBuf, Format: FormatNA, DirFD: -1},
 	}},
-	{Type: 122, Symbol: "SYSCALL_PWRITEV_E", Name: "pwritev", Dir: Enter, Category: CatIOWrite, Flags: UsesFD | WritesToFD | DropSimpleCons, Params: []Param{
+	{Type: 122, Symbol: "SYSCALL_PWRITEV_E", Name: "pwritev", Dir: Enter, Category: CatIOWrite, Flags: UsesFD | WritesToFD | DropSimpleCons, Wire: 122, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "size", Type: PTUint32, Format: FormatDec, DirFD: -1},
 		{Name: "pos", Type: PTUint64, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 123, Symbol: "SYSCALL_PWRITEV_X", Name: "pwritev", Dir: Exit, Category: CatIOWrite, Flags: UsesFD | WritesToFD | DropSimpleCons, Params: []Param{
+	{Type: 123, Symbol: "SYSCALL_PWRITEV_X", Name: "pwritev", Dir: Exit, Category: CatIOWrite, Flags: UsesFD | WritesToFD | DropSimpleCons, Wire: 123, Nr: -1, Parser: ParserRWExit, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "data", Type: PTByteBuf, Format: FormatNA, DirFD: -1},
 	}},
-	{Type: 124, Symbol: "SYSCALL_DUP_E", Name: "dup", Dir: Enter, Category: CatIOOther, Flags: CreatesFD | UsesFD | ModifiesState, Params: []Param{
+	{Type: 124, Symbol: "SYSCALL_DUP_E", Name: "dup", Dir: Enter, Category: CatIOOther, Flags: CreatesFD | UsesFD | ModifiesState, Wire: 124, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 125, Symbol: "SYSCALL_DUP_X", Name: "dup", Dir: Exit, Category: CatIOOther, Flags: CreatesFD | UsesFD | ModifiesState, Params: []Param{
+	{Type: 125, Symbol: "SYSCALL_DUP_X", Name: "dup", Dir: Exit, Category: CatIOOther, Flags: CreatesFD | UsesFD | ModifiesState, Wire: 125, Nr: -1, Parser: ParserDupExit, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTFD, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 126, Symbol: "SYSCALL_SIGNALFD_E", Name: "signalfd", Dir: Enter, Category: CatSignal, Flags: CreatesFD | ModifiesState, Params: []Param{
+	{Type: 126, Symbol: "SYSCALL_SIGNALFD_E", Name: "signalfd", Dir: Enter, Category: CatSignal, Flags: CreatesFD | ModifiesState, Wire: 126, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 's', AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "mask", Type: PTUint32, Format: FormatHex, DirFD: -1},
 		{Name: "flags", Type: PTFlags8, Format: FormatHex, DirFD: -1},
 	}},
-	{Type: 127, Symbol: "SYSCALL_SIGNALFD_X", Name: "signalfd", Dir: Exit, Category: CatSignal, Flags: CreatesFD | ModifiesState, Params: []Param{
+	{Type: 127, Symbol: "SYSCALL_SIGNALFD_X", Name: "signalfd", Dir: Exit, Category: CatSignal, Flags: CreatesFD | ModifiesState, Wire: 127, Nr: -1, Parser: ParserNewFD, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTFD, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 128, Symbol: "SYSCALL_KILL_E", Name: "kill", Dir: Enter, Category: CatSignal, Flags: 0, Params: []Param{
+	{Type: 128, Symbol: "SYSCALL_KILL_E", Name: "kill", Dir: Enter, Category: CatSignal, Flags: 0, Wire: 128, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "pid", Type: PTPID, Format: FormatDec, DirFD: -1},
 		{Name: "sig", Type: PTSigType, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 129, Symbol: "SYSCALL_KILL_X", Name: "kill", Dir: Exit, Category: CatSignal, Flags: 0, Params: []Param{
+	{Type: 129, Symbol: "SYSCALL_KILL_X", Name: "kill", Dir: Exit, Category: CatSignal, Flags: 0, Wire: 129, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 130, Symbol: "SYSCALL_TKILL_E", Name: "tkill", Dir: Enter, Category: CatSignal, Flags: 0, Params: []Param{
+	{Type: 130, Symbol: "SYSCALL_TKILL_E", Name: "tkill", Dir: Enter, Category: CatSignal, Flags: 0, Wire: 130, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "tid", Type: PTPID, Format: FormatDec, DirFD: -1},
 		{Name: "sig", Type: PTSigType, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 131, Symbol: "SYSCALL_TKILL_X", Name: "tkill", Dir: Exit, Category: CatSignal, Flags: 0, Params: []Param{
+	{Type: 131, Symbol: "SYSCALL_TKILL_X", Name: "tkill", Dir: Exit, Category: CatSignal, Flags: 0, Wire: 131, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 132, Symbol: "SYSCALL_TGKILL_E", Name: "tgkill", Dir: Enter, Category: CatSignal, Flags: 0, Params: []Param{
+	{Type: 132, Symbol: "SYSCALL_TGKILL_E", Name: "tgkill", Dir: Enter, Category: CatSignal, Flags: 0, Wire: 132, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "pid", Type: PTPID, Format: FormatDec, DirFD: -1},
 		{Name: "tid", Type: PTPID, Format: FormatDec, DirFD: -1},
 		{Name: "sig", Type: PTSigType, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 133, Symbol: "SYSCALL_TGKILL_X", Name: "tgkill", Dir: Exit, Category: CatSignal, Flags: 0, Params: []Param{
+	{Type: 133, Symbol: "SYSCALL_TGKILL_X", Name: "tgkill", Dir: Exit, Category: CatSignal, Flags: 0, Wire: 133, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 134, Symbol: "SYSCALL_NANOSLEEP_E", Name: "nanosleep", Dir: Enter, Category: CatSleep, Flags: Waits | DropSimpleCons, Params: []Param{
+	{Type: 134, Symbol: "SYSCALL_NANOSLEEP_E", Name: "nanosleep", Dir: Enter, Category: CatSleep, Flags: Waits | DropSimpleCons, Wire: 134, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "interval", Type: PTRelTime, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 135, Symbol: "SYSCALL_NANOSLEEP_X", Name: "nanosleep", Dir: Exit, Category: CatSleep, Flags: Waits | DropSimpleCons, Params: []Param{
+	{Type: 135, Symbol: "SYSCALL_NANOSLEEP_X", Name: "nanosleep", Dir: Exit, Category: CatSleep, Flags: Waits | DropSimpleCons, Wire: 135, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 136, Symbol: "SYSCALL_TIMERFD_CREATE_E", Name: "timerfd_create", Dir: Enter, Category: CatTime, Flags: CreatesFD | ModifiesState | DropSimpleCons, Params: []Param{
+	{Type: 136, Symbol: "SYSCALL_TIMERFD_CREATE_E", Name: "timerfd_create", Dir: Enter, Category: CatTime, Flags: CreatesFD | ModifiesState | DropSimpleCons, Wire: 136, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 't', AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "clockid", Type: PTUint8, Format: FormatDec, DirFD: -1},
 		{Name: "flags", Type: PTFlags8, Format: FormatHex, DirFD: -1},
 	}},
-	{Type: 137, Symbol: "SYSCALL_TIMERFD_CREATE_X", Name: "timerfd_create", Dir: Exit, Category: CatTime, Flags: CreatesFD | ModifiesState | DropSimpleCons, Params: []Param{
+	{Type: 137, Symbol: "SYSCALL_TIMERFD_CREATE_X", Name: "timerfd_create", Dir: Exit, Category: CatTime, Flags: CreatesFD | ModifiesState | DropSimpleCons, Wire: 137, Nr: -1, Parser: ParserNewFD, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTFD, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 138, Symbol: "SYSCALL_INOTIFY_INIT_E", Name: "inotify_init", Dir: Enter, Category: CatIPC, Flags: CreatesFD | ModifiesState, Params: []Param{
+	{Type: 138, Symbol: "SYSCALL_INOTIFY_INIT_E", Name: "inotify_init", Dir: Enter, Category: CatIPC, Flags: CreatesFD | ModifiesState, Wire: 138, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 'i', AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "flags", Type: PTFlags8, Format: FormatHex, DirFD: -1},
 	}},
-	{Type: 139, Symbol: "SYSCALL_INOTIFY_INIT_X", Name: "inotify_init", Dir: Exit, Category: CatIPC, Flags: CreatesFD | ModifiesState, Params: []Param{
+	{Type: 139, Symbol: "SYSCALL_INOTIFY_INIT_X", Name: "inotify_init", Dir: Exit, Category: CatIPC, Flags: CreatesFD | ModifiesState, Wire: 139, Nr: -1, Parser: ParserNewFD, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTFD, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 140, Symbol: "SYSCALL_GETRLIMIT_E", Name: "getrlimit", Dir: Enter, Category: CatProcess, Flags: DropSimpleCons, Params: []Param{
+	{Type: 140, Symbol: "SYSCALL_GETRLIMIT_E", Name: "getrlimit", Dir: Enter, Category: CatProcess, Flags: DropSimpleCons, Wire: 140, Nr: -1, Parser: ParserNone, Facts: FactStore, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "resource", Type: PTFlags8, Format: FormatDec, DirFD: -1, Table: ftRlimitResources},
 	}},
-	{Type: 141, Symbol: "SYSCALL_GETRLIMIT_X", Name: "getrlimit", Dir: Exit, Category: CatProcess, Flags: DropSimpleCons, Params: []Param{
+	{Type: 141, Symbol: "SYSCALL_GETRLIMIT_X", Name: "getrlimit", Dir: Exit, Category: CatProcess, Flags: DropSimpleCons, Wire: 141, Nr: -1, Parser: ParserRlimitExit, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "cur", Type: PTInt64, Format: FormatDec, DirFD: -1},
 		{Name: "max", Type: PTInt64, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 142, Symbol: "SYSCALL_SETRLIMIT_E", Name: "setrlimit", Dir: Enter, Category: CatProcess, Flags: DropSimpleCons, Params: []Param{
+	{Type: 142, Symbol: "SYSCALL_SETRLIMIT_E", Name: "setrlimit", Dir: Enter, Category: CatProcess, Flags: DropSimpleCons, Wire: 142, Nr: -1, Parser: ParserNone, Facts: FactStore, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "resource", Type: PTFlags8, Format: FormatDec, DirFD: -1, Table: ftRlimitResources},
 	}},
-	{Type: 143, Symbol: "SYSCALL_SETRLIMIT_X", Name: "setrlimit", Dir: Exit, Category: CatProcess, Flags: DropSimpleCons, Params: []Param{
+	{Type: 143, Symbol: "SYSCALL_SETRLIMIT_X", Name: "setrlimit", Dir: Exit, Category: CatProcess, Flags: DropSimpleCons, Wire: 143, Nr: -1, Parser: ParserRlimitExit, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "cur", Type: PTInt64, Format: FormatDec, DirFD: -1},
 		{Name: "max", Type: PTInt64, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 144, Symbol: "SYSCALL_PRLIMIT_E", Name: "prlimit", Dir: Enter, Category: CatProcess, Flags: 0, Params: []Param{
+	{Type: 144, Symbol: "SYSCALL_PRLIMIT_E", Name: "prlimit", Dir: Enter, Category: CatProcess, Flags: 0, Wire: 144, Nr: -1, Parser: ParserNone, Facts: FactStore, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "pid", Type: PTPID, Format: FormatDec, DirFD: -1},
 		{Name: "resource", Type: PTFlags8, Format: FormatDec, DirFD: -1, Table: ftRlimitResources},
 	}},
-	{Type: 145, Symbol: "SYSCALL_PRLIMIT_X", Name: "prlimit", Dir: Exit, Category: CatProcess, Flags: 0, Params: []Param{
+	{Type: 145, Symbol: "SYSCALL_PRLIMIT_X", Name: "prlimit", Dir: Exit, Category: CatProcess, Flags: 0, Wire: 145, Nr: -1, Parser: ParserPrlimitExit, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "newcur", Type: PTInt64, Format: FormatDec, DirFD: -1},
 		{Name: "newmax", Type: PTInt64, Format: FormatDec, DirFD: -1},
 		{Name: "oldcur", Type: PTInt64, Format: FormatDec, DirFD: -1},
 		{Name: "oldmax", Type: PTInt64, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 146, Symbol: "SCHEDSWITCH_1_E", Name: "switch", Dir: Enter, Category: CatScheduler, Flags: SkipParseReset | OldVersion | DropSimpleCons, Params: []Param{
+	{Type: 146, Symbol: "SCHEDSWITCH_1_E", Name: "switch", Dir: Enter, Category: CatScheduler, Flags: SkipParseReset | OldVersion | DropSimpleCons, Wire: 146, Nr: -1, Parser: ParserContextSwitch, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "next", Type: PTPID, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 147, Symbol: "SCHEDSWITCH_1_X", Name: "NA2", Dir: Exit, Category: CatScheduler, Flags: Unused | SkipParseReset | OldVersion},
-	{Type: 148, Symbol: "DROP_E", Name: "drop", Dir: Enter, Category: CatInternal, Flags: SkipParseReset, Params: []Param{
+	{Type: 147, Symbol: "SCHEDSWITCH_1_X", Name: "NA2", Dir: Exit, Category: CatScheduler, Flags: Unused | SkipParseReset | OldVersion, Wire: 147, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 148, Symbol: "DROP_E", Name: "drop", Dir: Enter, Category: CatInternal, Flags: SkipParseReset, Wire: 148, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "ratio", Type: PTUint32, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 149, Symbol: "DROP_X", Name: "drop", Dir: Exit, Category: CatInternal, Flags: SkipParseReset, Params: []Param{
+	{Type: 149, Symbol: "DROP_X", Name: "drop", Dir: Exit, Category: CatInternal, Flags: SkipParseReset, Wire: 149, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "ratio", Type: PTUint32, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 150, Symbol: "SYSCALL_FCNTL_E", Name: "fcntl", Dir: Enter, Category: CatIOOther, Flags: UsesFD | ModifiesState | DropSimpleCons, Params: []Param{
+	{Type: 150, Symbol: "SYSCALL_FCNTL_E", Name: "fcntl", Dir: Enter, Category: CatIOOther, Flags: UsesFD | ModifiesState | DropSimpleCons, Wire: 150, Nr: -1, Parser: ParserFcntlEnter, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "cmd", Type: PTFlags8, Format: FormatDec, DirFD: -1, Table: ftFcntlCommands},
 	}},
-	{Type: 151, Symbol: "SYSCALL_FCNTL_X", Name: "fcntl", Dir: Exit, Category: CatIOOther, Flags: UsesFD | ModifiesState | DropSimpleCons, Params: []Param{
+	{Type: 151, Symbol: "SYSCALL_FCNTL_X", Name: "fcntl", Dir: Exit, Category: CatIOOther, Flags: UsesFD | ModifiesState | DropSimpleCons, Wire: 151, Nr: -1, Parser: ParserFcntlExit, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTFD, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 152, Symbol: "SCHEDSWITCH_6_E", Name: "switch", Dir: Enter, Category: CatScheduler, Flags: DropSimpleCons, Params: []Param{
+	{Type: 152, Symbol: "SCHEDSWITCH_6_E", Name: "switch", Dir: Enter, Category: CatScheduler, Flags: DropSimpleCons, Wire: 152, Nr: -1, Parser: ParserContextSwitch, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "next", Type: PTPID, Format: FormatDec, DirFD: -1},
 		{Name: "pgft_maj", Type: PTUint64, Format: FormatDec, DirFD: -1},
 		{Name: "pgft_min", Type: PTUint64, Format: FormatDec, DirFD: -1},
@@ -1096,9 +1984,9 @@ var events = [numTypes]Desc{
 		{Name: "vm_rss", Type: PTUint32, Format: FormatDec, DirFD: -1},
 		{Name: "vm_swap", Type: PTUint32, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 153, Symbol: "SCHEDSWITCH_6_X", Name: "NA2", Dir: Exit, Category: CatScheduler, Flags: Unused},
-	{Type: 154, Symbol: "SYSCALL_EXECVE_13_E", Name: "execve", Dir: Enter, Category: CatProcess, Flags: ModifiesState | OldVersion},
-	{Type: 155, Symbol: "SYSCALL_EXECVE_13_X", Name: "execve", Dir: Exit, Category: CatProcess, Flags: ModifiesState | OldVersion, Params: []Param{
+	{Type: 153, Symbol: "SCHEDSWITCH_6_X", Name: "NA2", Dir: Exit, Category: CatScheduler, Flags: Unused, Wire: 153, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 154, Symbol: "SYSCALL_EXECVE_13_E", Name: "execve", Dir: Enter, Category: CatProcess, Flags: ModifiesState | OldVersion, Wire: 154, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 155, Symbol: "SYSCALL_EXECVE_13_X", Name: "execve", Dir: Exit, Category: CatProcess, Flags: ModifiesState | OldVersion, Wire: 155, Nr: -1, Parser: ParserExecveExit, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "exe", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
 		{Name: "args", Type: PTByteBuf, Format: FormatNA, DirFD: -1},
@@ -1113,8 +2001,8 @@ var events = [numTypes]Desc{
 		{Name: "vm_rss", Type: PTUint32, Format: FormatDec, DirFD: -1},
 		{Name: "vm_swap", Type: PTUint32, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 156, Symbol: "SYSCALL_CLONE_16_E", Name: "clone", Dir: Enter, Category: CatProcess, Flags: ModifiesState | OldVersion},
-	{Type: 157, Symbol: "SYSCALL_CLONE_16_X", Name: "clone", Dir: Exit, Category: CatProcess, Flags: ModifiesState | OldVersion, Params: []Param{
+	{Type: 156, Symbol: "SYSCALL_CLONE_16_E", Name: "clone", Dir: Enter, Category: CatProcess, Flags: ModifiesState | OldVersion, Wire: 156, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 157, Symbol: "SYSCALL_CLONE_16_X", Name: "clone", Dir: Exit, Category: CatProcess, Flags: ModifiesState | OldVersion, Wire: 157, Nr: -1, Parser: ParserCloneExit, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTPID, Format: FormatDec, DirFD: -1},
 		{Name: "exe", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
 		{Name: "args", Type: PTByteBuf, Format: FormatNA, DirFD: -1},
@@ -1132,16 +2020,16 @@ var events = [numTypes]Desc{
 		{Name: "uid", Type: PTUint32, Format: FormatDec, DirFD: -1},
 		{Name: "gid", Type: PTUint32, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 158, Symbol: "SYSCALL_BRK_4_E", Name: "brk", Dir: Enter, Category: CatMemory, Flags: DropSimpleCons, Params: []Param{
+	{Type: 158, Symbol: "SYSCALL_BRK_4_E", Name: "brk", Dir: Enter, Category: CatMemory, Flags: DropSimpleCons, Wire: 158, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "addr", Type: PTUint64, Format: FormatHex, DirFD: -1},
 	}},
-	{Type: 159, Symbol: "SYSCALL_BRK_4_X", Name: "brk", Dir: Exit, Category: CatMemory, Flags: DropSimpleCons, Params: []Param{
+	{Type: 159, Symbol: "SYSCALL_BRK_4_X", Name: "brk", Dir: Exit, Category: CatMemory, Flags: DropSimpleCons, Wire: 159, Nr: -1, Parser: ParserMemExit, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTUint64, Format: FormatHex, DirFD: -1},
 		{Name: "vm_size", Type: PTUint32, Format: FormatDec, DirFD: -1},
 		{Name: "vm_rss", Type: PTUint32, Format: FormatDec, DirFD: -1},
 		{Name: "vm_swap", Type: PTUint32, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 160, Symbol: "SYSCALL_MMAP_E", Name: "mmap", Dir: Enter, Category: CatMemory, Flags: DropSimpleCons, Params: []Param{
+	{Type: 160, Symbol: "SYSCALL_MMAP_E", Name: "mmap", Dir: Enter, Category: CatMemory, Flags: DropSimpleCons, Wire: 160, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "addr", Type: PTUint64, Format: FormatHex, DirFD: -1},
 		{Name: "length", Type: PTUint64, Format: FormatDec, DirFD: -1},
 		{Name: "prot", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftProtFlags},
@@ -1149,13 +2037,13 @@ var events = [numTypes]Desc{
 		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "offset", Type: PTUint64, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 161, Symbol: "SYSCALL_MMAP_X", Name: "mmap", Dir: Exit, Category: CatMemory, Flags: DropSimpleCons, Params: []Param{
+	{Type: 161, Symbol: "SYSCALL_MMAP_X", Name: "mmap", Dir: Exit, Category: CatMemory, Flags: DropSimpleCons, Wire: 161, Nr: -1, Parser: ParserMemExit, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTUint64, Format: FormatHex, DirFD: -1},
 		{Name: "vm_size", Type: PTUint32, Format: FormatDec, DirFD: -1},
 		{Name: "vm_rss", Type: PTUint32, Format: FormatDec, DirFD: -1},
 		{Name: "vm_swap", Type: PTUint32, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 162, Symbol: "SYSCALL_MMAP2_E", Name: "mmap2", Dir: Enter, Category: CatMemory, Flags: DropSimpleCons, Params: []Param{
+	{Type: 162, Symbol: "SYSCALL_MMAP2_E", Name: "mmap2", Dir: Enter, Category: CatMemory, Flags: DropSimpleCons, Wire: 162, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "addr", Type: PTUint64, Format: FormatHex, DirFD: -1},
 		{Name: "length", Type: PTUint64, Format: FormatDec, DirFD: -1},
 		{Name: "prot", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftProtFlags},
@@ -1163,50 +2051,50 @@ var events = [numTypes]Desc{
 		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "pgoffset", Type: PTUint64, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 163, Symbol: "SYSCALL_MMAP2_X", Name: "mmap2", Dir: Exit, Category: CatMemory, Flags: DropSimpleCons, Params: []Param{
+	{Type: 163, Symbol: "SYSCALL_MMAP2_X", Name: "mmap2", Dir: Exit, Category: CatMemory, Flags: DropSimpleCons, Wire: 163, Nr: -1, Parser: ParserMemExit, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTUint64, Format: FormatHex, DirFD: -1},
 		{Name: "vm_size", Type: PTUint32, Format: FormatDec, DirFD: -1},
 		{Name: "vm_rss", Type: PTUint32, Format: FormatDec, DirFD: -1},
 		{Name: "vm_swap", Type: PTUint32, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 164, Symbol: "SYSCALL_MUNMAP_E", Name: "munmap", Dir: Enter, Category: CatMemory, Flags: DropSimpleCons, Params: []Param{
+	{Type: 164, Symbol: "SYSCALL_MUNMAP_E", Name: "munmap", Dir: Enter, Category: CatMemory, Flags: DropSimpleCons, Wire: 164, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "addr", Type: PTUint64, Format: FormatHex, DirFD: -1},
 		{Name: "length", Type: PTUint64, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 165, Symbol: "SYSCALL_MUNMAP_X", Name: "munmap", Dir: Exit, Category: CatMemory, Flags: DropSimpleCons, Params: []Param{
+	{Type: 165, Symbol: "SYSCALL_MUNMAP_X", Name: "munmap", Dir: Exit, Category: CatMemory, Flags: DropSimpleCons, Wire: 165, Nr: -1, Parser: ParserMemExit, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "vm_size", Type: PTUint32, Format: FormatDec, DirFD: -1},
 		{Name: "vm_rss", Type: PTUint32, Format: FormatDec, DirFD: -1},
 		{Name: "vm_swap", Type: PTUint32, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 166, Symbol: "SYSCALL_SPLICE_E", Name: "splice", Dir: Enter, Category: CatIOOther, Flags: UsesFD | DropSimpleCons, Params: []Param{
+	{Type: 166, Symbol: "SYSCALL_SPLICE_E", Name: "splice", Dir: Enter, Category: CatIOOther, Flags: UsesFD | DropSimpleCons, Wire: 166, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "fd_in", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "fd_out", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "size", Type: PTUint64, Format: FormatDec, DirFD: -1},
 		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftSpliceFlags},
 	}},
-	{Type: 167, Symbol: "SYSCALL_SPLICE_X", Name: "splice", Dir: Exit, Category: CatIOOther, Flags: UsesFD | DropSimpleCons, Params: []Param{
+	{Type: 167, Symbol: "SYSCALL_SPLICE_X", Name: "splice", Dir: Exit, Category: CatIOOther, Flags: UsesFD | DropSimpleCons, Wire: 167, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 168, Symbol: "SYSCALL_PTRACE_E", Name: "ptrace", Dir: Enter, Category: CatProcess, Flags: 0, Params: []Param{
+	{Type: 168, Symbol: "SYSCALL_PTRACE_E", Name: "ptrace", Dir: Enter, Category: CatProcess, Flags: 0, Wire: 168, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "request", Type: PTFlags16, Format: FormatDec, DirFD: -1, Table: ftPtraceRequests},
 		{Name: "pid", Type: PTPID, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 169, Symbol: "SYSCALL_PTRACE_X", Name: "ptrace", Dir: Exit, Category: CatProcess, Flags: 0, Params: []Param{
+	{Type: 169, Symbol: "SYSCALL_PTRACE_X", Name: "ptrace", Dir: Exit, Category: CatProcess, Flags: 0, Wire: 169, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "addr", Type: PTDyn, Format: FormatHex, DirFD: -1, Dyn: dynPtraceDynamicParam},
 		{Name: "data", Type: PTDyn, Format: FormatHex, DirFD: -1, Dyn: dynPtraceDynamicParam},
 	}},
-	{Type: 170, Symbol: "SYSCALL_IOCTL_3_E", Name: "ioctl", Dir: Enter, Category: CatIOOther, Flags: UsesFD, Params: []Param{
+	{Type: 170, Symbol: "SYSCALL_IOCTL_3_E", Name: "ioctl", Dir: Enter, Category: CatIOOther, Flags: UsesFD, Wire: 170, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "request", Type: PTUint64, Format: FormatHex, DirFD: -1},
 		{Name: "argument", Type: PTUint64, Format: FormatHex, DirFD: -1},
 	}},
-	{Type: 171, Symbol: "SYSCALL_IOCTL_3_X", Name: "ioctl", Dir: Exit, Category: CatIOOther, Flags: UsesFD, Params: []Param{
+	{Type: 171, Symbol: "SYSCALL_IOCTL_3_X", Name: "ioctl", Dir: Exit, Category: CatIOOther, Flags: UsesFD, Wire: 171, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 172, Symbol: "SYSCALL_EXECVE_14_E", Name: "execve", Dir: Enter, Category: CatProcess, Flags: ModifiesState | OldVersion},
-	{Type: 173, Symbol: "SYSCALL_EXECVE_14_X", Name: "execve", Dir: Exit, Category: CatProcess, Flags: ModifiesState | OldVersion, Params: []Param{
+	{Type: 172, Symbol: "SYSCALL_EXECVE_14_E", Name: "execve", Dir: Enter, Category: CatProcess, Flags: ModifiesState | OldVersion, Wire: 172, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 173, Symbol: "SYSCALL_EXECVE_14_X", Name: "execve", Dir: Exit, Category: CatProcess, Flags: ModifiesState | OldVersion, Wire: 173, Nr: -1, Parser: ParserExecveExit, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "exe", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
 		{Name: "args", Type: PTByteBuf, Format: FormatNA, DirFD: -1},
@@ -1222,35 +2110,35 @@ var events = [numTypes]Desc{
 		{Name: "vm_swap", Type: PTUint32, Format: FormatDec, DirFD: -1},
 		{Name: "env", Type: PTByteBuf, Format: FormatNA, DirFD: -1},
 	}},
-	{Type: 174, Symbol: "SYSCALL_RENAME_E", Name: "rename", Dir: Enter, Category: CatFile, Flags: 0},
-	{Type: 175, Symbol: "SYSCALL_RENAME_X", Name: "rename", Dir: Exit, Category: CatFile, Flags: 0, Params: []Param{
+	{Type: 174, Symbol: "SYSCALL_RENAME_E", Name: "rename", Dir: Enter, Category: CatFile, Flags: 0, Wire: 174, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 175, Symbol: "SYSCALL_RENAME_X", Name: "rename", Dir: Exit, Category: CatFile, Flags: 0, Wire: 175, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "oldpath", Type: PTFSPath, Format: FormatNA, DirFD: -1},
 		{Name: "newpath", Type: PTFSPath, Format: FormatNA, DirFD: -1},
 	}},
-	{Type: 176, Symbol: "SYSCALL_RENAMEAT_E", Name: "renameat", Dir: Enter, Category: CatFile, Flags: 0},
-	{Type: 177, Symbol: "SYSCALL_RENAMEAT_X", Name: "renameat", Dir: Exit, Category: CatFile, Flags: 0, Params: []Param{
+	{Type: 176, Symbol: "SYSCALL_RENAMEAT_E", Name: "renameat", Dir: Enter, Category: CatFile, Flags: 0, Wire: 176, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 177, Symbol: "SYSCALL_RENAMEAT_X", Name: "renameat", Dir: Exit, Category: CatFile, Flags: 0, Wire: 177, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{1, 2}, {3, 4}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "olddirfd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "oldpath", Type: PTFSRelPath, Format: FormatNA, DirFD: 1},
 		{Name: "newdirfd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "newpath", Type: PTFSRelPath, Format: FormatNA, DirFD: 3},
 	}},
-	{Type: 178, Symbol: "SYSCALL_SYMLINK_E", Name: "symlink", Dir: Enter, Category: CatFile, Flags: 0},
-	{Type: 179, Symbol: "SYSCALL_SYMLINK_X", Name: "symlink", Dir: Exit, Category: CatFile, Flags: 0, Params: []Param{
+	{Type: 178, Symbol: "SYSCALL_SYMLINK_E", Name: "symlink", Dir: Enter, Category: CatFile, Flags: 0, Wire: 178, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 179, Symbol: "SYSCALL_SYMLINK_X", Name: "symlink", Dir: Exit, Category: CatFile, Flags: 0, Wire: 179, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "target", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
 		{Name: "linkpath", Type: PTFSPath, Format: FormatNA, DirFD: -1},
 	}},
-	{Type: 180, Symbol: "SYSCALL_SYMLINKAT_E", Name: "symlinkat", Dir: Enter, Category: CatFile, Flags: 0},
-	{Type: 181, Symbol: "SYSCALL_SYMLINKAT_X", Name: "symlinkat", Dir: Exit, Category: CatFile, Flags: 0, Params: []Param{
+	{Type: 180, Symbol: "SYSCALL_SYMLINKAT_E", Name: "symlinkat", Dir: Enter, Category: CatFile, Flags: 0, Wire: 180, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 181, Symbol: "SYSCALL_SYMLINKAT_X", Name: "symlinkat", Dir: Exit, Category: CatFile, Flags: 0, Wire: 181, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{2, 3}, {2, 3}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "target", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
 		{Name: "linkdirfd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "linkpath", Type: PTFSRelPath, Format: FormatNA, DirFD: 2},
 	}},
-	{Type: 182, Symbol: "SYSCALL_FORK_E", Name: "fork", Dir: Enter, Category: CatProcess, Flags: ModifiesState | OldVersion},
-	{Type: 183, Symbol: "SYSCALL_FORK_X", Name: "fork", Dir: Exit, Category: CatProcess, Flags: ModifiesState | OldVersion, Params: []Param{
+	{Type: 182, Symbol: "SYSCALL_FORK_E", Name: "fork", Dir: Enter, Category: CatProcess, Flags: ModifiesState | OldVersion, Wire: 182, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 183, Symbol: "SYSCALL_FORK_X", Name: "fork", Dir: Exit, Category: CatProcess, Flags: ModifiesState | OldVersion, Wire: 183, Nr: -1, Parser: ParserCloneExit, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTPID, Format: FormatDec, DirFD: -1},
 		{Name: "exe", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
 		{Name: "args", Type: PTByteBuf, Format: FormatNA, DirFD: -1},
@@ -1268,8 +2156,8 @@ var events = [numTypes]Desc{
 		{Name: "uid", Type: PTUint32, Format: FormatDec, DirFD: -1},
 		{Name: "gid", Type: PTUint32, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 184, Symbol: "SYSCALL_VFORK_E", Name: "vfork", Dir: Enter, Category: CatProcess, Flags: ModifiesState | OldVersion},
-	{Type: 185, Symbol: "SYSCALL_VFORK_X", Name: "vfork", Dir: Exit, Category: CatProcess, Flags: ModifiesState | OldVersion, Params: []Param{
+	{Type: 184, Symbol: "SYSCALL_VFORK_E", Name: "vfork", Dir: Enter, Category: CatProcess, Flags: ModifiesState | OldVersion, Wire: 184, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 185, Symbol: "SYSCALL_VFORK_X", Name: "vfork", Dir: Exit, Category: CatProcess, Flags: ModifiesState | OldVersion, Wire: 185, Nr: -1, Parser: ParserCloneExit, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTPID, Format: FormatDec, DirFD: -1},
 		{Name: "exe", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
 		{Name: "args", Type: PTByteBuf, Format: FormatNA, DirFD: -1},
@@ -1287,30 +2175,30 @@ var events = [numTypes]Desc{
 		{Name: "uid", Type: PTUint32, Format: FormatDec, DirFD: -1},
 		{Name: "gid", Type: PTUint32, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 186, Symbol: "PROCEXIT_1_E", Name: "procexit", Dir: Enter, Category: CatProcess, Flags: ModifiesState, Params: []Param{
+	{Type: 186, Symbol: "PROCEXIT_1_E", Name: "procexit", Dir: Enter, Category: CatProcess, Flags: ModifiesState, Wire: 186, Nr: -1, Parser: ParserThreadExit, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "status", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "ret", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "sig", Type: PTSigType, Format: FormatDec, DirFD: -1},
 		{Name: "core", Type: PTUint8, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 187, Symbol: "PROCEXIT_1_X", Name: "NA1", Dir: Exit, Category: CatProcess, Flags: Unused},
-	{Type: 188, Symbol: "SYSCALL_SENDFILE_E", Name: "sendfile", Dir: Enter, Category: CatIOWrite, Flags: UsesFD | DropSimpleCons, Params: []Param{
+	{Type: 187, Symbol: "PROCEXIT_1_X", Name: "NA1", Dir: Exit, Category: CatProcess, Flags: Unused, Wire: 187, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 188, Symbol: "SYSCALL_SENDFILE_E", Name: "sendfile", Dir: Enter, Category: CatIOWrite, Flags: UsesFD | DropSimpleCons, Wire: 188, Nr: -1, Parser: ParserNone, Facts: FactStore, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "out_fd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "in_fd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "offset", Type: PTUint64, Format: FormatDec, DirFD: -1},
 		{Name: "size", Type: PTUint64, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 189, Symbol: "SYSCALL_SENDFILE_X", Name: "sendfile", Dir: Exit, Category: CatIOWrite, Flags: UsesFD | DropSimpleCons, Params: []Param{
+	{Type: 189, Symbol: "SYSCALL_SENDFILE_X", Name: "sendfile", Dir: Exit, Category: CatIOWrite, Flags: UsesFD | DropSimpleCons, Wire: 189, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "offset", Type: PTUint64, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 190, Symbol: "SYSCALL_QUOTACTL_E", Name: "quotactl", Dir: Enter, Category: CatUser, Flags: 0, Params: []Param{
+	{Type: 190, Symbol: "SYSCALL_QUOTACTL_E", Name: "quotactl", Dir: Enter, Category: CatUser, Flags: 0, Wire: 190, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "cmd", Type: PTFlags16, Format: FormatDec, DirFD: -1, Table: ftQuotactlCmds},
 		{Name: "type", Type: PTFlags8, Format: FormatDec, DirFD: -1, Table: ftQuotactlTypes},
 		{Name: "id", Type: PTUint32, Format: FormatDec, DirFD: -1},
 		{Name: "quota_fmt", Type: PTFlags8, Format: FormatDec, DirFD: -1, Table: ftQuotactlQuotaFmts},
 	}},
-	{Type: 191, Symbol: "SYSCALL_QUOTACTL_X", Name: "quotactl", Dir: Exit, Category: CatUser, Flags: 0, Params: []Param{
+	{Type: 191, Symbol: "SYSCALL_QUOTACTL_X", Name: "quotactl", Dir: Exit, Category: CatUser, Flags: 0, Wire: 191, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "special", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
 		{Name: "quotafilepath", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
@@ -1326,71 +2214,71 @@ var events = [numTypes]Desc{
 		{Name: "dqi_flags", Type: PTFlags8, Format: FormatDec, DirFD: -1, Table: ftQuotactlDqiFlags},
 		{Name: "quota_fmt_out", Type: PTFlags8, Format: FormatDec, DirFD: -1, Table: ftQuotactlQuotaFmts},
 	}},
-	{Type: 192, Symbol: "SYSCALL_SETRESUID_E", Name: "setresuid", Dir: Enter, Category: CatUser, Flags: ModifiesState, Params: []Param{
+	{Type: 192, Symbol: "SYSCALL_SETRESUID_E", Name: "setresuid", Dir: Enter, Category: CatUser, Flags: ModifiesState, Wire: 192, Nr: -1, Parser: ParserNone, Facts: FactStore, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "ruid", Type: PTUID, Format: FormatDec, DirFD: -1},
 		{Name: "euid", Type: PTUID, Format: FormatDec, DirFD: -1},
 		{Name: "suid", Type: PTUID, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 193, Symbol: "SYSCALL_SETRESUID_X", Name: "setresuid", Dir: Exit, Category: CatUser, Flags: ModifiesState, Params: []Param{
+	{Type: 193, Symbol: "SYSCALL_SETRESUID_X", Name: "setresuid", Dir: Exit, Category: CatUser, Flags: ModifiesState, Wire: 193, Nr: -1, Parser: ParserSetresuidExit, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 194, Symbol: "SYSCALL_SETRESGID_E", Name: "setresgid", Dir: Enter, Category: CatUser, Flags: ModifiesState, Params: []Param{
+	{Type: 194, Symbol: "SYSCALL_SETRESGID_E", Name: "setresgid", Dir: Enter, Category: CatUser, Flags: ModifiesState, Wire: 194, Nr: -1, Parser: ParserNone, Facts: FactStore, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "rgid", Type: PTGID, Format: FormatDec, DirFD: -1},
 		{Name: "egid", Type: PTGID, Format: FormatDec, DirFD: -1},
 		{Name: "sgid", Type: PTGID, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 195, Symbol: "SYSCALL_SETRESGID_X", Name: "setresgid", Dir: Exit, Category: CatUser, Flags: ModifiesState, Params: []Param{
+	{Type: 195, Symbol: "SYSCALL_SETRESGID_X", Name: "setresgid", Dir: Exit, Category: CatUser, Flags: ModifiesState, Wire: 195, Nr: -1, Parser: ParserSetresgidExit, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 196, Symbol: "SYSDIGEVENT_E", Name: "sysdigevent", Dir: Enter, Category: CatInternal, Flags: SkipParseReset, Params: []Param{
+	{Type: 196, Symbol: "SYSDIGEVENT_E", Name: "sysdigevent", Dir: Enter, Category: CatInternal, Flags: SkipParseReset, Wire: 196, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "event_type", Type: PTUint32, Format: FormatDec, DirFD: -1},
 		{Name: "event_data", Type: PTUint64, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 197, Symbol: "SYSDIGEVENT_X", Name: "sysdigevent", Dir: Exit, Category: CatInternal, Flags: Unused},
-	{Type: 198, Symbol: "SYSCALL_SETUID_E", Name: "setuid", Dir: Enter, Category: CatUser, Flags: ModifiesState, Params: []Param{
+	{Type: 197, Symbol: "SYSDIGEVENT_X", Name: "sysdigevent", Dir: Exit, Category: CatInternal, Flags: Unused, Wire: 197, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 198, Symbol: "SYSCALL_SETUID_E", Name: "setuid", Dir: Enter, Category: CatUser, Flags: ModifiesState, Wire: 198, Nr: -1, Parser: ParserNone, Facts: FactStore, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "uid", Type: PTUID, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 199, Symbol: "SYSCALL_SETUID_X", Name: "setuid", Dir: Exit, Category: CatUser, Flags: ModifiesState, Params: []Param{
+	{Type: 199, Symbol: "SYSCALL_SETUID_X", Name: "setuid", Dir: Exit, Category: CatUser, Flags: ModifiesState, Wire: 199, Nr: -1, Parser: ParserSetuidExit, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 200, Symbol: "SYSCALL_SETGID_E", Name: "setgid", Dir: Enter, Category: CatUser, Flags: ModifiesState, Params: []Param{
+	{Type: 200, Symbol: "SYSCALL_SETGID_E", Name: "setgid", Dir: Enter, Category: CatUser, Flags: ModifiesState, Wire: 200, Nr: -1, Parser: ParserNone, Facts: FactStore, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "gid", Type: PTGID, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 201, Symbol: "SYSCALL_SETGID_X", Name: "setgid", Dir: Exit, Category: CatUser, Flags: ModifiesState, Params: []Param{
+	{Type: 201, Symbol: "SYSCALL_SETGID_X", Name: "setgid", Dir: Exit, Category: CatUser, Flags: ModifiesState, Wire: 201, Nr: -1, Parser: ParserSetgidExit, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 202, Symbol: "SYSCALL_GETUID_E", Name: "getuid", Dir: Enter, Category: CatUser, Flags: DropSimpleCons},
-	{Type: 203, Symbol: "SYSCALL_GETUID_X", Name: "getuid", Dir: Exit, Category: CatUser, Flags: DropSimpleCons, Params: []Param{
+	{Type: 202, Symbol: "SYSCALL_GETUID_E", Name: "getuid", Dir: Enter, Category: CatUser, Flags: DropSimpleCons, Wire: 202, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 203, Symbol: "SYSCALL_GETUID_X", Name: "getuid", Dir: Exit, Category: CatUser, Flags: DropSimpleCons, Wire: 203, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "uid", Type: PTUID, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 204, Symbol: "SYSCALL_GETEUID_E", Name: "geteuid", Dir: Enter, Category: CatUser, Flags: DropSimpleCons},
-	{Type: 205, Symbol: "SYSCALL_GETEUID_X", Name: "geteuid", Dir: Exit, Category: CatUser, Flags: DropSimpleCons, Params: []Param{
+	{Type: 204, Symbol: "SYSCALL_GETEUID_E", Name: "geteuid", Dir: Enter, Category: CatUser, Flags: DropSimpleCons, Wire: 204, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 205, Symbol: "SYSCALL_GETEUID_X", Name: "geteuid", Dir: Exit, Category: CatUser, Flags: DropSimpleCons, Wire: 205, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "euid", Type: PTUID, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 206, Symbol: "SYSCALL_GETGID_E", Name: "getgid", Dir: Enter, Category: CatUser, Flags: DropSimpleCons},
-	{Type: 207, Symbol: "SYSCALL_GETGID_X", Name: "getgid", Dir: Exit, Category: CatUser, Flags: DropSimpleCons, Params: []Param{
+	{Type: 206, Symbol: "SYSCALL_GETGID_E", Name: "getgid", Dir: Enter, Category: CatUser, Flags: DropSimpleCons, Wire: 206, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 207, Symbol: "SYSCALL_GETGID_X", Name: "getgid", Dir: Exit, Category: CatUser, Flags: DropSimpleCons, Wire: 207, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "gid", Type: PTGID, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 208, Symbol: "SYSCALL_GETEGID_E", Name: "getegid", Dir: Enter, Category: CatUser, Flags: DropSimpleCons},
-	{Type: 209, Symbol: "SYSCALL_GETEGID_X", Name: "getegid", Dir: Exit, Category: CatUser, Flags: DropSimpleCons, Params: []Param{
+	{Type: 208, Symbol: "SYSCALL_GETEGID_E", Name: "getegid", Dir: Enter, Category: CatUser, Flags: DropSimpleCons, Wire: 208, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 209, Symbol: "SYSCALL_GETEGID_X", Name: "getegid", Dir: Exit, Category: CatUser, Flags: DropSimpleCons, Wire: 209, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "egid", Type: PTGID, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 210, Symbol: "SYSCALL_GETRESUID_E", Name: "getresuid", Dir: Enter, Category: CatUser, Flags: DropSimpleCons},
-	{Type: 211, Symbol: "SYSCALL_GETRESUID_X", Name: "getresuid", Dir: Exit, Category: CatUser, Flags: DropSimpleCons, Params: []Param{
+	{Type: 210, Symbol: "SYSCALL_GETRESUID_E", Name: "getresuid", Dir: Enter, Category: CatUser, Flags: DropSimpleCons, Wire: 210, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 211, Symbol: "SYSCALL_GETRESUID_X", Name: "getresuid", Dir: Exit, Category: CatUser, Flags: DropSimpleCons, Wire: 211, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "ruid", Type: PTUID, Format: FormatDec, DirFD: -1},
 		{Name: "euid", Type: PTUID, Format: FormatDec, DirFD: -1},
 		{Name: "suid", Type: PTUID, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 212, Symbol: "SYSCALL_GETRESGID_E", Name: "getresgid", Dir: Enter, Category: CatUser, Flags: DropSimpleCons},
-	{Type: 213, Symbol: "SYSCALL_GETRESGID_X", Name: "getresgid", Dir: Exit, Category: CatUser, Flags: DropSimpleCons, Params: []Param{
+	{Type: 212, Symbol: "SYSCALL_GETRESGID_E", Name: "getresgid", Dir: Enter, Category: CatUser, Flags: DropSimpleCons, Wire: 212, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 213, Symbol: "SYSCALL_GETRESGID_X", Name: "getresgid", Dir: Exit, Category: CatUser, Flags: DropSimpleCons, Wire: 213, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "rgid", Type: PTGID, Format: FormatDec, DirFD: -1},
 		{Name: "egid", Type: PTGID, Format: FormatDec, DirFD: -1},
 		{Name: "sgid", Type: PTGID, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 214, Symbol: "SYSCALL_EXECVE_15_E", Name: "execve", Dir: Enter, Category: CatProcess, Flags: ModifiesState | OldVersion},
-	{Type: 215, Symbol: "SYSCALL_EXECVE_15_X", Name: "execve", Dir: Exit, Category: CatProcess, Flags: ModifiesState | OldVersion, Params: []Param{
+	{Type: 214, Symbol: "SYSCALL_EXECVE_15_E", Name: "execve", Dir: Enter, Category: CatProcess, Flags: ModifiesState | OldVersion, Wire: 214, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 215, Symbol: "SYSCALL_EXECVE_15_X", Name: "execve", Dir: Exit, Category: CatProcess, Flags: ModifiesState | OldVersion, Wire: 215, Nr: -1, Parser: ParserExecveExit, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "exe", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
 		{Name: "args", Type: PTByteBuf, Format: FormatNA, DirFD: -1},
@@ -1407,8 +2295,8 @@ var events = [numTypes]Desc{
 		{Name: "comm", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
 		{Name: "env", Type: PTByteBuf, Format: FormatNA, DirFD: -1},
 	}},
-	{Type: 216, Symbol: "SYSCALL_CLONE_17_E", Name: "clone", Dir: Enter, Category: CatProcess, Flags: ModifiesState | OldVersion},
-	{Type: 217, Symbol: "SYSCALL_CLONE_17_X", Name: "clone", Dir: Exit, Category: CatProcess, Flags: ModifiesState | OldVersion, Params: []Param{
+	{Type: 216, Symbol: "SYSCALL_CLONE_17_E", Name: "clone", Dir: Enter, Category: CatProcess, Flags: ModifiesState | OldVersion, Wire: 216, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 217, Symbol: "SYSCALL_CLONE_17_X", Name: "clone", Dir: Exit, Category: CatProcess, Flags: ModifiesState | OldVersion, Wire: 217, Nr: -1, Parser: ParserCloneExit, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTPID, Format: FormatDec, DirFD: -1},
 		{Name: "exe", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
 		{Name: "args", Type: PTByteBuf, Format: FormatNA, DirFD: -1},
@@ -1427,8 +2315,8 @@ var events = [numTypes]Desc{
 		{Name: "uid", Type: PTUint32, Format: FormatDec, DirFD: -1},
 		{Name: "gid", Type: PTUint32, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 218, Symbol: "SYSCALL_FORK_17_E", Name: "fork", Dir: Enter, Category: CatProcess, Flags: ModifiesState | OldVersion},
-	{Type: 219, Symbol: "SYSCALL_FORK_17_X", Name: "fork", Dir: Exit, Category: CatProcess, Flags: ModifiesState | OldVersion, Params: []Param{
+	{Type: 218, Symbol: "SYSCALL_FORK_17_E", Name: "fork", Dir: Enter, Category: CatProcess, Flags: ModifiesState | OldVersion, Wire: 218, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 219, Symbol: "SYSCALL_FORK_17_X", Name: "fork", Dir: Exit, Category: CatProcess, Flags: ModifiesState | OldVersion, Wire: 219, Nr: -1, Parser: ParserCloneExit, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTPID, Format: FormatDec, DirFD: -1},
 		{Name: "exe", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
 		{Name: "args", Type: PTByteBuf, Format: FormatNA, DirFD: -1},
@@ -1447,8 +2335,8 @@ var events = [numTypes]Desc{
 		{Name: "uid", Type: PTUint32, Format: FormatDec, DirFD: -1},
 		{Name: "gid", Type: PTUint32, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 220, Symbol: "SYSCALL_VFORK_17_E", Name: "vfork", Dir: Enter, Category: CatProcess, Flags: ModifiesState | OldVersion},
-	{Type: 221, Symbol: "SYSCALL_VFORK_17_X", Name: "vfork", Dir: Exit, Category: CatProcess, Flags: ModifiesState | OldVersion, Params: []Param{
+	{Type: 220, Symbol: "SYSCALL_VFORK_17_E", Name: "vfork", Dir: Enter, Category: CatProcess, Flags: ModifiesState | OldVersion, Wire: 220, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 221, Symbol: "SYSCALL_VFORK_17_X", Name: "vfork", Dir: Exit, Category: CatProcess, Flags: ModifiesState | OldVersion, Wire: 221, Nr: -1, Parser: ParserCloneExit, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTPID, Format: FormatDec, DirFD: -1},
 		{Name: "exe", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
 		{Name: "args", Type: PTByteBuf, Format: FormatNA, DirFD: -1},
@@ -1467,31 +2355,8 @@ var events = [numTypes]Desc{
 		{Name: "uid", Type: PTUint32, Format: FormatDec, DirFD: -1},
 		{Name: "gid", Type: PTUint32, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 222, Symbol: "SYSCALL_CLONE_20_E", Name: "clone", Dir: Enter, Category: CatProcess, Flags: ModifiesState},
-	{Type: 223, Symbol: "SYSCALL_CLONE_20_X", Name: "clone", Dir: Exit, Category: CatProcess, Flags: ModifiesState, Params: []Param{
-		{Name: "res", Type: PTPID, Format: FormatDec, DirFD: -1},
-		{Name: "exe", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
-		{Name: "args", Type: PTByteBuf, Format: FormatNA, DirFD: -1},
-		{Name: "tid", Type: PTPID, Format: FormatDec, DirFD: -1},
-		{Name: "pid", Type: PTPID, Format: FormatDec, DirFD: -1},
-		{Name: "ptid", Type: PTPID, Format: FormatDec, DirFD: -1},
-		{Name: "cwd", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
-		{Name: "fdlimit", Type: PTInt64, Format: FormatDec, DirFD: -1},
-		{Name: "pgft_maj", Type: PTUint64, Format: FormatDec, DirFD: -1},
-		{Name: "pgft_min", Type: PTUint64, Format: FormatDec, DirFD: -1},
-		{Name: "vm_size", Type: PTUint32, Format: FormatDec, DirFD: -1},
-		{Name: "vm_rss", Type: PTUint32, Format: FormatDec, DirFD: -1},
-		{Name: "vm_swap", Type: PTUint32, Format: FormatDec, DirFD: -1},
-		{Name: "comm", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
-		{Name: "cgroups", Type: PTByteBuf, Format: FormatNA, DirFD: -1},
-		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftCloneFlags},
-		{Name: "uid", Type: PTUint32, Format: FormatDec, DirFD: -1},
-		{Name: "gid", Type: PTUint32, Format: FormatDec, DirFD: -1},
-		{Name: "vtid", Type: PTPID, Format: FormatDec, DirFD: -1},
-		{Name: "vpid", Type: PTPID, Format: FormatDec, DirFD: -1},
-	}},
-	{Type: 224, Symbol: "SYSCALL_FORK_20_E", Name: "fork", Dir: Enter, Category: CatProcess, Flags: ModifiesState},
-	{Type: 225, Symbol: "SYSCALL_FORK_20_X", Name: "fork", Dir: Exit, Category: CatProcess, Flags: ModifiesState, Params: []Param{
+	{Type: 222, Symbol: "SYSCALL_CLONE_20_E", Name: "clone", Dir: Enter, Category: CatProcess, Flags: ModifiesState, Wire: 222, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 223, Symbol: "SYSCALL_CLONE_20_X", Name: "clone", Dir: Exit, Category: CatProcess, Flags: ModifiesState, Wire: 223, Nr: -1, Parser: ParserCloneExit, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTPID, Format: FormatDec, DirFD: -1},
 		{Name: "exe", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
 		{Name: "args", Type: PTByteBuf, Format: FormatNA, DirFD: -1},
@@ -1513,8 +2378,8 @@ var events = [numTypes]Desc{
 		{Name: "vtid", Type: PTPID, Format: FormatDec, DirFD: -1},
 		{Name: "vpid", Type: PTPID, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 226, Symbol: "SYSCALL_VFORK_20_E", Name: "vfork", Dir: Enter, Category: CatProcess, Flags: ModifiesState},
-	{Type: 227, Symbol: "SYSCALL_VFORK_20_X", Name: "vfork", Dir: Exit, Category: CatProcess, Flags: ModifiesState, Params: []Param{
+	{Type: 224, Symbol: "SYSCALL_FORK_20_E", Name: "fork", Dir: Enter, Category: CatProcess, Flags: ModifiesState, Wire: 224, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 225, Symbol: "SYSCALL_FORK_20_X", Name: "fork", Dir: Exit, Category: CatProcess, Flags: ModifiesState, Wire: 225, Nr: -1, Parser: ParserCloneExit, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTPID, Format: FormatDec, DirFD: -1},
 		{Name: "exe", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
 		{Name: "args", Type: PTByteBuf, Format: FormatNA, DirFD: -1},
@@ -1536,15 +2401,38 @@ var events = [numTypes]Desc{
 		{Name: "vtid", Type: PTPID, Format: FormatDec, DirFD: -1},
 		{Name: "vpid", Type: PTPID, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 228, Symbol: "CONTAINER_E", Name: "container", Dir: Enter, Category: CatInternal, Flags: ModifiesState | SkipParseReset | OldVersion, Params: []Param{
+	{Type: 226, Symbol: "SYSCALL_VFORK_20_E", Name: "vfork", Dir: Enter, Category: CatProcess, Flags: ModifiesState, Wire: 226, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 227, Symbol: "SYSCALL_VFORK_20_X", Name: "vfork", Dir: Exit, Category: CatProcess, Flags: ModifiesState, Wire: 227, Nr: -1, Parser: ParserCloneExit, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTPID, Format: FormatDec, DirFD: -1},
+		{Name: "exe", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
+		{Name: "args", Type: PTByteBuf, Format: FormatNA, DirFD: -1},
+		{Name: "tid", Type: PTPID, Format: FormatDec, DirFD: -1},
+		{Name: "pid", Type: PTPID, Format: FormatDec, DirFD: -1},
+		{Name: "ptid", Type: PTPID, Format: FormatDec, DirFD: -1},
+		{Name: "cwd", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
+		{Name: "fdlimit", Type: PTInt64, Format: FormatDec, DirFD: -1},
+		{Name: "pgft_maj", Type: PTUint64, Format: FormatDec, DirFD: -1},
+		{Name: "pgft_min", Type: PTUint64, Format: FormatDec, DirFD: -1},
+		{Name: "vm_size", Type: PTUint32, Format: FormatDec, DirFD: -1},
+		{Name: "vm_rss", Type: PTUint32, Format: FormatDec, DirFD: -1},
+		{Name: "vm_swap", Type: PTUint32, Format: FormatDec, DirFD: -1},
+		{Name: "comm", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
+		{Name: "cgroups", Type: PTByteBuf, Format: FormatNA, DirFD: -1},
+		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftCloneFlags},
+		{Name: "uid", Type: PTUint32, Format: FormatDec, DirFD: -1},
+		{Name: "gid", Type: PTUint32, Format: FormatDec, DirFD: -1},
+		{Name: "vtid", Type: PTPID, Format: FormatDec, DirFD: -1},
+		{Name: "vpid", Type: PTPID, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 228, Symbol: "CONTAINER_E", Name: "container", Dir: Enter, Category: CatInternal, Flags: ModifiesState | SkipParseReset | OldVersion, Wire: 228, Nr: -1, Parser: ParserContainer, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "id", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
 		{Name: "type", Type: PTUint32, Format: FormatDec, DirFD: -1},
 		{Name: "name", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
 		{Name: "image", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
 	}},
-	{Type: 229, Symbol: "CONTAINER_X", Name: "container", Dir: Exit, Category: CatInternal, Flags: Unused | OldVersion},
-	{Type: 230, Symbol: "SYSCALL_EXECVE_16_E", Name: "execve", Dir: Enter, Category: CatProcess, Flags: ModifiesState},
-	{Type: 231, Symbol: "SYSCALL_EXECVE_16_X", Name: "execve", Dir: Exit, Category: CatProcess, Flags: ModifiesState, Params: []Param{
+	{Type: 229, Symbol: "CONTAINER_X", Name: "container", Dir: Exit, Category: CatInternal, Flags: Unused | OldVersion, Wire: 229, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 230, Symbol: "SYSCALL_EXECVE_16_E", Name: "execve", Dir: Enter, Category: CatProcess, Flags: ModifiesState, Wire: 230, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 231, Symbol: "SYSCALL_EXECVE_16_X", Name: "execve", Dir: Exit, Category: CatProcess, Flags: ModifiesState, Wire: 231, Nr: -1, Parser: ParserExecveExit, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "exe", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
 		{Name: "args", Type: PTByteBuf, Format: FormatNA, DirFD: -1},
@@ -1562,70 +2450,70 @@ var events = [numTypes]Desc{
 		{Name: "cgroups", Type: PTByteBuf, Format: FormatNA, DirFD: -1},
 		{Name: "env", Type: PTByteBuf, Format: FormatNA, DirFD: -1},
 	}},
-	{Type: 232, Symbol: "SIGNALDELIVER_E", Name: "signaldeliver", Dir: Enter, Category: CatSignal, Flags: DropSimpleCons, Params: []Param{
+	{Type: 232, Symbol: "SIGNALDELIVER_E", Name: "signaldeliver", Dir: Enter, Category: CatSignal, Flags: DropSimpleCons, Wire: 232, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "spid", Type: PTPID, Format: FormatDec, DirFD: -1},
 		{Name: "dpid", Type: PTPID, Format: FormatDec, DirFD: -1},
 		{Name: "sig", Type: PTSigType, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 233, Symbol: "SIGNALDELIVER_X", Name: "signaldeliver", Dir: Exit, Category: CatSignal, Flags: Unused},
-	{Type: 234, Symbol: "PROCINFO_E", Name: "procinfo", Dir: Enter, Category: CatInternal, Flags: SkipParseReset | DropSimpleCons, Params: []Param{
+	{Type: 233, Symbol: "SIGNALDELIVER_X", Name: "signaldeliver", Dir: Exit, Category: CatSignal, Flags: Unused, Wire: 233, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 234, Symbol: "PROCINFO_E", Name: "procinfo", Dir: Enter, Category: CatInternal, Flags: SkipParseReset | DropSimpleCons, Wire: 234, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "cpu_usr", Type: PTUint64, Format: FormatDec, DirFD: -1},
 		{Name: "cpu_sys", Type: PTUint64, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 235, Symbol: "PROCINFO_X", Name: "NA2", Dir: Exit, Category: CatInternal, Flags: Unused},
-	{Type: 236, Symbol: "SYSCALL_GETDENTS_E", Name: "getdents", Dir: Enter, Category: CatFile, Flags: UsesFD | DropSimpleCons, Params: []Param{
+	{Type: 235, Symbol: "PROCINFO_X", Name: "NA2", Dir: Exit, Category: CatInternal, Flags: Unused, Wire: 235, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 236, Symbol: "SYSCALL_GETDENTS_E", Name: "getdents", Dir: Enter, Category: CatFile, Flags: UsesFD | DropSimpleCons, Wire: 236, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "fd", Type: PTFD, Format: FormatNA, DirFD: -1},
 	}},
-	{Type: 237, Symbol: "SYSCALL_GETDENTS_X", Name: "getdents", Dir: Exit, Category: CatFile, Flags: UsesFD | DropSimpleCons, Params: []Param{
+	{Type: 237, Symbol: "SYSCALL_GETDENTS_X", Name: "getdents", Dir: Exit, Category: CatFile, Flags: UsesFD | DropSimpleCons, Wire: 237, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 238, Symbol: "SYSCALL_GETDENTS64_E", Name: "getdents64", Dir: Enter, Category: CatFile, Flags: UsesFD | DropSimpleCons, Params: []Param{
+	{Type: 238, Symbol: "SYSCALL_GETDENTS64_E", Name: "getdents64", Dir: Enter, Category: CatFile, Flags: UsesFD | DropSimpleCons, Wire: 238, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "fd", Type: PTFD, Format: FormatNA, DirFD: -1},
 	}},
-	{Type: 239, Symbol: "SYSCALL_GETDENTS64_X", Name: "getdents64", Dir: Exit, Category: CatFile, Flags: UsesFD | DropSimpleCons, Params: []Param{
+	{Type: 239, Symbol: "SYSCALL_GETDENTS64_X", Name: "getdents64", Dir: Exit, Category: CatFile, Flags: UsesFD | DropSimpleCons, Wire: 239, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 240, Symbol: "SYSCALL_SETNS_E", Name: "setns", Dir: Enter, Category: CatProcess, Flags: UsesFD, Params: []Param{
+	{Type: 240, Symbol: "SYSCALL_SETNS_E", Name: "setns", Dir: Enter, Category: CatProcess, Flags: UsesFD, Wire: 240, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "fd", Type: PTFD, Format: FormatNA, DirFD: -1},
 		{Name: "nstype", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftCloneFlags},
 	}},
-	{Type: 241, Symbol: "SYSCALL_SETNS_X", Name: "setns", Dir: Exit, Category: CatProcess, Flags: UsesFD, Params: []Param{
+	{Type: 241, Symbol: "SYSCALL_SETNS_X", Name: "setns", Dir: Exit, Category: CatProcess, Flags: UsesFD, Wire: 241, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 242, Symbol: "SYSCALL_FLOCK_E", Name: "flock", Dir: Enter, Category: CatFile, Flags: UsesFD, Params: []Param{
+	{Type: 242, Symbol: "SYSCALL_FLOCK_E", Name: "flock", Dir: Enter, Category: CatFile, Flags: UsesFD, Wire: 242, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "fd", Type: PTFD, Format: FormatNA, DirFD: -1},
 		{Name: "operation", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftFlockFlags},
 	}},
-	{Type: 243, Symbol: "SYSCALL_FLOCK_X", Name: "flock", Dir: Exit, Category: CatFile, Flags: UsesFD, Params: []Param{
+	{Type: 243, Symbol: "SYSCALL_FLOCK_X", Name: "flock", Dir: Exit, Category: CatFile, Flags: UsesFD, Wire: 243, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 244, Symbol: "CPU_HOTPLUG_E", Name: "cpu_hotplug", Dir: Enter, Category: CatSystem, Flags: ModifiesState | SkipParseReset, Params: []Param{
+	{Type: 244, Symbol: "CPU_HOTPLUG_E", Name: "cpu_hotplug", Dir: Enter, Category: CatSystem, Flags: ModifiesState | SkipParseReset, Wire: 244, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "cpu", Type: PTUint32, Format: FormatDec, DirFD: -1},
 		{Name: "action", Type: PTUint32, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 245, Symbol: "CPU_HOTPLUG_X", Name: "NA2", Dir: Exit, Category: CatSystem, Flags: Unused},
-	{Type: 246, Symbol: "SOCKET_ACCEPT_5_E", Name: "accept", Dir: Enter, Category: CatNet, Flags: CreatesFD | ModifiesState},
-	{Type: 247, Symbol: "SOCKET_ACCEPT_5_X", Name: "accept", Dir: Exit, Category: CatNet, Flags: CreatesFD | ModifiesState, Params: []Param{
+	{Type: 245, Symbol: "CPU_HOTPLUG_X", Name: "NA2", Dir: Exit, Category: CatSystem, Flags: Unused, Wire: 245, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 246, Symbol: "SOCKET_ACCEPT_5_E", Name: "accept", Dir: Enter, Category: CatNet, Flags: CreatesFD | ModifiesState, Wire: 246, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: '4', AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 247, Symbol: "SOCKET_ACCEPT_5_X", Name: "accept", Dir: Exit, Category: CatNet, Flags: CreatesFD | ModifiesState, Wire: 247, Nr: -1, Parser: ParserAcceptExit, Facts: FactNameFromParam1, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "tuple", Type: PTSockTuple, Format: FormatNA, DirFD: -1},
 		{Name: "queuepct", Type: PTUint8, Format: FormatDec, DirFD: -1},
 		{Name: "queuelen", Type: PTUint32, Format: FormatDec, DirFD: -1},
 		{Name: "queuemax", Type: PTUint32, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 248, Symbol: "SOCKET_ACCEPT4_5_E", Name: "accept", Dir: Enter, Category: CatNet, Flags: CreatesFD | ModifiesState, Params: []Param{
+	{Type: 248, Symbol: "SOCKET_ACCEPT4_5_E", Name: "accept", Dir: Enter, Category: CatNet, Flags: CreatesFD | ModifiesState, Wire: 248, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: '4', AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "flags", Type: PTInt32, Format: FormatHex, DirFD: -1},
 	}},
-	{Type: 249, Symbol: "SOCKET_ACCEPT4_5_X", Name: "accept", Dir: Exit, Category: CatNet, Flags: CreatesFD | ModifiesState, Params: []Param{
+	{Type: 249, Symbol: "SOCKET_ACCEPT4_5_X", Name: "accept", Dir: Exit, Category: CatNet, Flags: CreatesFD | ModifiesState, Wire: 249, Nr: -1, Parser: ParserAcceptExit, Facts: FactNameFromParam1, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "tuple", Type: PTSockTuple, Format: FormatNA, DirFD: -1},
 		{Name: "queuepct", Type: PTUint8, Format: FormatDec, DirFD: -1},
 		{Name: "queuelen", Type: PTUint32, Format: FormatDec, DirFD: -1},
 		{Name: "queuemax", Type: PTUint32, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 250, Symbol: "SYSCALL_SEMOP_E", Name: "semop", Dir: Enter, Category: CatProcess, Flags: DropSimpleCons, Params: []Param{
+	{Type: 250, Symbol: "SYSCALL_SEMOP_E", Name: "semop", Dir: Enter, Category: CatProcess, Flags: DropSimpleCons, Wire: 250, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "semid", Type: PTInt32, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 251, Symbol: "SYSCALL_SEMOP_X", Name: "semop", Dir: Exit, Category: CatProcess, Flags: DropSimpleCons, Params: []Param{
+	{Type: 251, Symbol: "SYSCALL_SEMOP_X", Name: "semop", Dir: Exit, Category: CatProcess, Flags: DropSimpleCons, Wire: 251, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "nsops", Type: PTUint32, Format: FormatDec, DirFD: -1},
 		{Name: "sem_num_0", Type: PTUint16, Format: FormatDec, DirFD: -1},
@@ -1635,105 +2523,105 @@ var events = [numTypes]Desc{
 		{Name: "sem_op_1", Type: PTInt16, Format: FormatDec, DirFD: -1},
 		{Name: "sem_flg_1", Type: PTFlags16, Format: FormatHex, DirFD: -1, Table: ftSemopFlags},
 	}},
-	{Type: 252, Symbol: "SYSCALL_SEMCTL_E", Name: "semctl", Dir: Enter, Category: CatProcess, Flags: DropSimpleCons, Params: []Param{
+	{Type: 252, Symbol: "SYSCALL_SEMCTL_E", Name: "semctl", Dir: Enter, Category: CatProcess, Flags: DropSimpleCons, Wire: 252, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "semid", Type: PTInt32, Format: FormatDec, DirFD: -1},
 		{Name: "semnum", Type: PTInt32, Format: FormatDec, DirFD: -1},
 		{Name: "cmd", Type: PTFlags16, Format: FormatHex, DirFD: -1, Table: ftSemctlCommands},
 		{Name: "val", Type: PTInt32, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 253, Symbol: "SYSCALL_SEMCTL_X", Name: "semctl", Dir: Exit, Category: CatProcess, Flags: DropSimpleCons, Params: []Param{
+	{Type: 253, Symbol: "SYSCALL_SEMCTL_X", Name: "semctl", Dir: Exit, Category: CatProcess, Flags: DropSimpleCons, Wire: 253, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 254, Symbol: "SYSCALL_PPOLL_E", Name: "ppoll", Dir: Enter, Category: CatWait, Flags: Waits | DropSimpleCons, Params: []Param{
+	{Type: 254, Symbol: "SYSCALL_PPOLL_E", Name: "ppoll", Dir: Enter, Category: CatWait, Flags: Waits | DropSimpleCons, Wire: 254, Nr: -1, Parser: ParserWaitEnter, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "fds", Type: PTFDList, Format: FormatDec, DirFD: -1},
 		{Name: "timeout", Type: PTRelTime, Format: FormatDec, DirFD: -1},
 		{Name: "sigmask", Type: PTSigSet, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 255, Symbol: "SYSCALL_PPOLL_X", Name: "ppoll", Dir: Exit, Category: CatWait, Flags: Waits | DropSimpleCons, Params: []Param{
+	{Type: 255, Symbol: "SYSCALL_PPOLL_X", Name: "ppoll", Dir: Exit, Category: CatWait, Flags: Waits | DropSimpleCons, Wire: 255, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "fds", Type: PTFDList, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 256, Symbol: "SYSCALL_MOUNT_E", Name: "mount", Dir: Enter, Category: CatFile, Flags: ModifiesState, Params: []Param{
+	{Type: 256, Symbol: "SYSCALL_MOUNT_E", Name: "mount", Dir: Enter, Category: CatFile, Flags: ModifiesState, Wire: 256, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftMountFlags},
 	}},
-	{Type: 257, Symbol: "SYSCALL_MOUNT_X", Name: "mount", Dir: Exit, Category: CatFile, Flags: ModifiesState, Params: []Param{
+	{Type: 257, Symbol: "SYSCALL_MOUNT_X", Name: "mount", Dir: Exit, Category: CatFile, Flags: ModifiesState, Wire: 257, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "dev", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
 		{Name: "dir", Type: PTFSPath, Format: FormatNA, DirFD: -1},
 		{Name: "type", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
 	}},
-	{Type: 258, Symbol: "SYSCALL_UMOUNT_E", Name: "umount", Dir: Enter, Category: CatFile, Flags: ModifiesState, Params: []Param{
+	{Type: 258, Symbol: "SYSCALL_UMOUNT_E", Name: "umount", Dir: Enter, Category: CatFile, Flags: ModifiesState, Wire: 258, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftUmountFlags},
 	}},
-	{Type: 259, Symbol: "SYSCALL_UMOUNT_X", Name: "umount", Dir: Exit, Category: CatFile, Flags: ModifiesState, Params: []Param{
+	{Type: 259, Symbol: "SYSCALL_UMOUNT_X", Name: "umount", Dir: Exit, Category: CatFile, Flags: ModifiesState, Wire: 259, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "name", Type: PTFSPath, Format: FormatNA, DirFD: -1},
 	}},
-	{Type: 260, Symbol: "K8S_E", Name: "k8s", Dir: Enter, Category: CatInternal, Flags: ModifiesState | SkipParseReset, Params: []Param{
+	{Type: 260, Symbol: "K8S_E", Name: "k8s", Dir: Enter, Category: CatInternal, Flags: ModifiesState | SkipParseReset, Wire: 260, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "json", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
 	}},
-	{Type: 261, Symbol: "K8S_X", Name: "NA3", Dir: Exit, Category: CatSystem, Flags: Unused},
-	{Type: 262, Symbol: "SYSCALL_SEMGET_E", Name: "semget", Dir: Enter, Category: CatProcess, Flags: DropSimpleCons, Params: []Param{
+	{Type: 261, Symbol: "K8S_X", Name: "NA3", Dir: Exit, Category: CatSystem, Flags: Unused, Wire: 261, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 262, Symbol: "SYSCALL_SEMGET_E", Name: "semget", Dir: Enter, Category: CatProcess, Flags: DropSimpleCons, Wire: 262, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "key", Type: PTInt32, Format: FormatHex, DirFD: -1},
 		{Name: "nsems", Type: PTInt32, Format: FormatDec, DirFD: -1},
 		{Name: "semflg", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftSemgetFlags},
 	}},
-	{Type: 263, Symbol: "SYSCALL_SEMGET_X", Name: "semget", Dir: Exit, Category: CatProcess, Flags: DropSimpleCons, Params: []Param{
+	{Type: 263, Symbol: "SYSCALL_SEMGET_X", Name: "semget", Dir: Exit, Category: CatProcess, Flags: DropSimpleCons, Wire: 263, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 264, Symbol: "SYSCALL_ACCESS_E", Name: "access", Dir: Enter, Category: CatFile, Flags: DropSimpleCons, Params: []Param{
+	{Type: 264, Symbol: "SYSCALL_ACCESS_E", Name: "access", Dir: Enter, Category: CatFile, Flags: DropSimpleCons, Wire: 264, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "mode", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftAccessFlags},
 	}},
-	{Type: 265, Symbol: "SYSCALL_ACCESS_X", Name: "access", Dir: Exit, Category: CatFile, Flags: DropSimpleCons, Params: []Param{
+	{Type: 265, Symbol: "SYSCALL_ACCESS_X", Name: "access", Dir: Exit, Category: CatFile, Flags: DropSimpleCons, Wire: 265, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "name", Type: PTFSPath, Format: FormatNA, DirFD: -1},
 	}},
-	{Type: 266, Symbol: "SYSCALL_CHROOT_E", Name: "chroot", Dir: Enter, Category: CatProcess, Flags: ModifiesState},
-	{Type: 267, Symbol: "SYSCALL_CHROOT_X", Name: "chroot", Dir: Exit, Category: CatProcess, Flags: ModifiesState, Params: []Param{
+	{Type: 266, Symbol: "SYSCALL_CHROOT_E", Name: "chroot", Dir: Enter, Category: CatProcess, Flags: ModifiesState, Wire: 266, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 267, Symbol: "SYSCALL_CHROOT_X", Name: "chroot", Dir: Exit, Category: CatProcess, Flags: ModifiesState, Wire: 267, Nr: -1, Parser: ParserChrootExit, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "path", Type: PTFSPath, Format: FormatNA, DirFD: -1},
 	}},
-	{Type: 268, Symbol: "TRACER_E", Name: "tracer", Dir: Enter, Category: CatOther, Flags: 0, Params: []Param{
+	{Type: 268, Symbol: "TRACER_E", Name: "tracer", Dir: Enter, Category: CatOther, Flags: 0, Wire: 268, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "id", Type: PTInt64, Format: FormatDec, DirFD: -1},
 		{Name: "tags", Type: PTCharBufArray, Format: FormatNA, DirFD: -1},
 		{Name: "args", Type: PTCharBufPairArray, Format: FormatNA, DirFD: -1},
 	}},
-	{Type: 269, Symbol: "TRACER_X", Name: "tracer", Dir: Exit, Category: CatOther, Flags: 0, Params: []Param{
+	{Type: 269, Symbol: "TRACER_X", Name: "tracer", Dir: Exit, Category: CatOther, Flags: 0, Wire: 269, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "id", Type: PTInt64, Format: FormatDec, DirFD: -1},
 		{Name: "tags", Type: PTCharBufArray, Format: FormatNA, DirFD: -1},
 		{Name: "args", Type: PTCharBufPairArray, Format: FormatNA, DirFD: -1},
 	}},
-	{Type: 270, Symbol: "MESOS_E", Name: "mesos", Dir: Enter, Category: CatInternal, Flags: ModifiesState | SkipParseReset, Params: []Param{
+	{Type: 270, Symbol: "MESOS_E", Name: "mesos", Dir: Enter, Category: CatInternal, Flags: ModifiesState | SkipParseReset, Wire: 270, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "json", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
 	}},
-	{Type: 271, Symbol: "MESOS_X", Name: "NA4", Dir: Exit, Category: CatSystem, Flags: Unused},
-	{Type: 272, Symbol: "CONTAINER_JSON_E", Name: "container", Dir: Enter, Category: CatProcess, Flags: ModifiesState, Params: []Param{
+	{Type: 271, Symbol: "MESOS_X", Name: "NA4", Dir: Exit, Category: CatSystem, Flags: Unused, Wire: 271, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 272, Symbol: "CONTAINER_JSON_E", Name: "container", Dir: Enter, Category: CatProcess, Flags: ModifiesState, Wire: 272, Nr: -1, Parser: ParserContainerJSON, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "json", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
 	}},
-	{Type: 273, Symbol: "CONTAINER_JSON_X", Name: "container", Dir: Exit, Category: CatProcess, Flags: Unused},
-	{Type: 274, Symbol: "SYSCALL_SETSID_E", Name: "setsid", Dir: Enter, Category: CatProcess, Flags: ModifiesState},
-	{Type: 275, Symbol: "SYSCALL_SETSID_X", Name: "setsid", Dir: Exit, Category: CatProcess, Flags: ModifiesState, Params: []Param{
+	{Type: 273, Symbol: "CONTAINER_JSON_X", Name: "container", Dir: Exit, Category: CatProcess, Flags: Unused, Wire: 273, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 274, Symbol: "SYSCALL_SETSID_E", Name: "setsid", Dir: Enter, Category: CatProcess, Flags: ModifiesState, Wire: 274, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 275, Symbol: "SYSCALL_SETSID_X", Name: "setsid", Dir: Exit, Category: CatProcess, Flags: ModifiesState, Wire: 275, Nr: -1, Parser: ParserSetsidExit, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTPID, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 276, Symbol: "SYSCALL_MKDIR_2_E", Name: "mkdir", Dir: Enter, Category: CatFile, Flags: 0, Params: []Param{
+	{Type: 276, Symbol: "SYSCALL_MKDIR_2_E", Name: "mkdir", Dir: Enter, Category: CatFile, Flags: 0, Wire: 276, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "mode", Type: PTUint32, Format: FormatHex, DirFD: -1},
 	}},
-	{Type: 277, Symbol: "SYSCALL_MKDIR_2_X", Name: "mkdir", Dir: Exit, Category: CatFile, Flags: 0, Params: []Param{
+	{Type: 277, Symbol: "SYSCALL_MKDIR_2_X", Name: "mkdir", Dir: Exit, Category: CatFile, Flags: 0, Wire: 277, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "path", Type: PTFSPath, Format: FormatNA, DirFD: -1},
 	}},
-	{Type: 278, Symbol: "SYSCALL_RMDIR_2_E", Name: "rmdir", Dir: Enter, Category: CatFile, Flags: 0},
-	{Type: 279, Symbol: "SYSCALL_RMDIR_2_X", Name: "rmdir", Dir: Exit, Category: CatFile, Flags: 0, Params: []Param{
+	{Type: 278, Symbol: "SYSCALL_RMDIR_2_E", Name: "rmdir", Dir: Enter, Category: CatFile, Flags: 0, Wire: 278, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 279, Symbol: "SYSCALL_RMDIR_2_X", Name: "rmdir", Dir: Exit, Category: CatFile, Flags: 0, Wire: 279, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "path", Type: PTFSPath, Format: FormatNA, DirFD: -1},
 	}},
-	{Type: 280, Symbol: "NOTIFICATION_E", Name: "notification", Dir: Enter, Category: CatOther, Flags: SkipParseReset, Params: []Param{
+	{Type: 280, Symbol: "NOTIFICATION_E", Name: "notification", Dir: Enter, Category: CatOther, Flags: SkipParseReset, Wire: 280, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "id", Type: PTCharBuf, Format: FormatDec, DirFD: -1},
 		{Name: "desc", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
 	}},
-	{Type: 281, Symbol: "NOTIFICATION_X", Name: "NA4", Dir: Exit, Category: CatSystem, Flags: Unused},
-	{Type: 282, Symbol: "SYSCALL_EXECVE_17_E", Name: "execve", Dir: Enter, Category: CatProcess, Flags: ModifiesState | OldVersion},
-	{Type: 283, Symbol: "SYSCALL_EXECVE_17_X", Name: "execve", Dir: Exit, Category: CatProcess, Flags: ModifiesState | OldVersion, Params: []Param{
+	{Type: 281, Symbol: "NOTIFICATION_X", Name: "NA4", Dir: Exit, Category: CatSystem, Flags: Unused, Wire: 281, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 282, Symbol: "SYSCALL_EXECVE_17_E", Name: "execve", Dir: Enter, Category: CatProcess, Flags: ModifiesState | OldVersion, Wire: 282, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 283, Symbol: "SYSCALL_EXECVE_17_X", Name: "execve", Dir: Exit, Category: CatProcess, Flags: ModifiesState | OldVersion, Wire: 283, Nr: -1, Parser: ParserExecveExit, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "exe", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
 		{Name: "args", Type: PTByteBuf, Format: FormatNA, DirFD: -1},
@@ -1752,23 +2640,23 @@ var events = [numTypes]Desc{
 		{Name: "env", Type: PTByteBuf, Format: FormatNA, DirFD: -1},
 		{Name: "tty", Type: PTInt32, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 284, Symbol: "SYSCALL_UNSHARE_E", Name: "unshare", Dir: Enter, Category: CatProcess, Flags: 0, Params: []Param{
+	{Type: 284, Symbol: "SYSCALL_UNSHARE_E", Name: "unshare", Dir: Enter, Category: CatProcess, Flags: 0, Wire: 284, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftCloneFlags},
 	}},
-	{Type: 285, Symbol: "SYSCALL_UNSHARE_X", Name: "unshare", Dir: Exit, Category: CatProcess, Flags: 0, Params: []Param{
+	{Type: 285, Symbol: "SYSCALL_UNSHARE_X", Name: "unshare", Dir: Exit, Category: CatProcess, Flags: 0, Wire: 285, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 286, Symbol: "INFRASTRUCTURE_EVENT_E", Name: "infra", Dir: Enter, Category: CatInternal, Flags: SkipParseReset, Params: []Param{
+	{Type: 286, Symbol: "INFRASTRUCTURE_EVENT_E", Name: "infra", Dir: Enter, Category: CatInternal, Flags: SkipParseReset, Wire: 286, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "source", Type: PTCharBuf, Format: FormatDec, DirFD: -1},
 		{Name: "name", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
 		{Name: "description", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
 		{Name: "scope", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
 	}},
-	{Type: 287, Symbol: "INFRASTRUCTURE_EVENT_X", Name: "NA4", Dir: Exit, Category: CatSystem, Flags: Unused},
-	{Type: 288, Symbol: "SYSCALL_EXECVE_18_E", Name: "execve", Dir: Enter, Category: CatProcess, Flags: ModifiesState | OldVersion, Params: []Param{
+	{Type: 287, Symbol: "INFRASTRUCTURE_EVENT_X", Name: "NA4", Dir: Exit, Category: CatSystem, Flags: Unused, Wire: 287, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 288, Symbol: "SYSCALL_EXECVE_18_E", Name: "execve", Dir: Enter, Category: CatProcess, Flags: ModifiesState | OldVersion, Wire: 288, Nr: -1, Parser: ParserNone, Facts: FactStore, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "filename", Type: PTFSPath, Format: FormatNA, DirFD: -1},
 	}},
-	{Type: 289, Symbol: "SYSCALL_EXECVE_18_X", Name: "execve", Dir: Exit, Category: CatProcess, Flags: ModifiesState | OldVersion, Params: []Param{
+	{Type: 289, Symbol: "SYSCALL_EXECVE_18_X", Name: "execve", Dir: Exit, Category: CatProcess, Flags: ModifiesState | OldVersion, Wire: 289, Nr: -1, Parser: ParserExecveExit, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "exe", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
 		{Name: "args", Type: PTByteBuf, Format: FormatNA, DirFD: -1},
@@ -1787,16 +2675,16 @@ var events = [numTypes]Desc{
 		{Name: "env", Type: PTByteBuf, Format: FormatNA, DirFD: -1},
 		{Name: "tty", Type: PTInt32, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 290, Symbol: "PAGE_FAULT_E", Name: "page_fault", Dir: Enter, Category: CatOther, Flags: SkipParseReset | DropSimpleCons, Params: []Param{
+	{Type: 290, Symbol: "PAGE_FAULT_E", Name: "page_fault", Dir: Enter, Category: CatOther, Flags: SkipParseReset | DropSimpleCons, Wire: 290, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "addr", Type: PTUint64, Format: FormatHex, DirFD: -1},
 		{Name: "ip", Type: PTUint64, Format: FormatHex, DirFD: -1},
 		{Name: "error", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftPfFlags},
 	}},
-	{Type: 291, Symbol: "PAGE_FAULT_X", Name: "NA5", Dir: Exit, Category: CatOther, Flags: Unused},
-	{Type: 292, Symbol: "SYSCALL_EXECVE_19_E", Name: "execve", Dir: Enter, Category: CatProcess, Flags: ModifiesState, Params: []Param{
+	{Type: 291, Symbol: "PAGE_FAULT_X", Name: "NA5", Dir: Exit, Category: CatOther, Flags: Unused, Wire: 291, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 292, Symbol: "SYSCALL_EXECVE_19_E", Name: "execve", Dir: Enter, Category: CatProcess, Flags: ModifiesState, Wire: 292, Nr: -1, Parser: ParserNone, Facts: FactStore, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "filename", Type: PTFSPath, Format: FormatNA, DirFD: -1},
 	}},
-	{Type: 293, Symbol: "SYSCALL_EXECVE_19_X", Name: "execve", Dir: Exit, Category: CatProcess, Flags: ModifiesState, Params: []Param{
+	{Type: 293, Symbol: "SYSCALL_EXECVE_19_X", Name: "execve", Dir: Exit, Category: CatProcess, Flags: ModifiesState, Wire: 293, Nr: -1, Parser: ParserExecveExit, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "exe", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
 		{Name: "args", Type: PTByteBuf, Format: FormatNA, DirFD: -1},
@@ -1818,51 +2706,51 @@ var events = [numTypes]Desc{
 		{Name: "loginuid", Type: PTInt32, Format: FormatDec, DirFD: -1},
 		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftExecveFlags},
 	}},
-	{Type: 294, Symbol: "SYSCALL_SETPGID_E", Name: "setpgid", Dir: Enter, Category: CatProcess, Flags: ModifiesState, Params: []Param{
+	{Type: 294, Symbol: "SYSCALL_SETPGID_E", Name: "setpgid", Dir: Enter, Category: CatProcess, Flags: ModifiesState, Wire: 294, Nr: -1, Parser: ParserNone, Facts: FactStore, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "pid", Type: PTPID, Format: FormatDec, DirFD: -1},
 		{Name: "pgid", Type: PTPID, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 295, Symbol: "SYSCALL_SETPGID_X", Name: "setpgid", Dir: Exit, Category: CatProcess, Flags: ModifiesState, Params: []Param{
+	{Type: 295, Symbol: "SYSCALL_SETPGID_X", Name: "setpgid", Dir: Exit, Category: CatProcess, Flags: ModifiesState, Wire: 295, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTPID, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 296, Symbol: "SYSCALL_BPF_E", Name: "bpf", Dir: Enter, Category: CatOther, Flags: CreatesFD, Params: []Param{
+	{Type: 296, Symbol: "SYSCALL_BPF_E", Name: "bpf", Dir: Enter, Category: CatOther, Flags: CreatesFD, Wire: 296, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "cmd", Type: PTInt64, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 297, Symbol: "SYSCALL_BPF_X", Name: "bpf", Dir: Exit, Category: CatOther, Flags: CreatesFD, Params: []Param{
+	{Type: 297, Symbol: "SYSCALL_BPF_X", Name: "bpf", Dir: Exit, Category: CatOther, Flags: CreatesFD, Wire: 297, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res_or_fd", Type: PTDyn, Format: FormatDec, DirFD: -1, Dyn: dynBpfDynamicParam},
 	}},
-	{Type: 298, Symbol: "SYSCALL_SECCOMP_E", Name: "seccomp", Dir: Enter, Category: CatOther, Flags: 0, Params: []Param{
+	{Type: 298, Symbol: "SYSCALL_SECCOMP_E", Name: "seccomp", Dir: Enter, Category: CatOther, Flags: 0, Wire: 298, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "op", Type: PTUint64, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 299, Symbol: "SYSCALL_SECCOMP_X", Name: "seccomp", Dir: Exit, Category: CatOther, Flags: 0, Params: []Param{
+	{Type: 299, Symbol: "SYSCALL_SECCOMP_X", Name: "seccomp", Dir: Exit, Category: CatOther, Flags: 0, Wire: 299, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 300, Symbol: "SYSCALL_UNLINK_2_E", Name: "unlink", Dir: Enter, Category: CatFile, Flags: 0},
-	{Type: 301, Symbol: "SYSCALL_UNLINK_2_X", Name: "unlink", Dir: Exit, Category: CatFile, Flags: 0, Params: []Param{
+	{Type: 300, Symbol: "SYSCALL_UNLINK_2_E", Name: "unlink", Dir: Enter, Category: CatFile, Flags: 0, Wire: 300, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 301, Symbol: "SYSCALL_UNLINK_2_X", Name: "unlink", Dir: Exit, Category: CatFile, Flags: 0, Wire: 301, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "path", Type: PTFSPath, Format: FormatNA, DirFD: -1},
 	}},
-	{Type: 302, Symbol: "SYSCALL_UNLINKAT_2_E", Name: "unlinkat", Dir: Enter, Category: CatFile, Flags: 0},
-	{Type: 303, Symbol: "SYSCALL_UNLINKAT_2_X", Name: "unlinkat", Dir: Exit, Category: CatFile, Flags: 0, Params: []Param{
+	{Type: 302, Symbol: "SYSCALL_UNLINKAT_2_E", Name: "unlinkat", Dir: Enter, Category: CatFile, Flags: 0, Wire: 302, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 303, Symbol: "SYSCALL_UNLINKAT_2_X", Name: "unlinkat", Dir: Exit, Category: CatFile, Flags: 0, Wire: 303, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{1, 2}, {1, 2}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "dirfd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "name", Type: PTFSRelPath, Format: FormatNA, DirFD: 1},
 		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftUnlinkatFlags},
 	}},
-	{Type: 304, Symbol: "SYSCALL_MKDIRAT_E", Name: "mkdirat", Dir: Enter, Category: CatFile, Flags: 0},
-	{Type: 305, Symbol: "SYSCALL_MKDIRAT_X", Name: "mkdirat", Dir: Exit, Category: CatFile, Flags: 0, Params: []Param{
+	{Type: 304, Symbol: "SYSCALL_MKDIRAT_E", Name: "mkdirat", Dir: Enter, Category: CatFile, Flags: 0, Wire: 304, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 305, Symbol: "SYSCALL_MKDIRAT_X", Name: "mkdirat", Dir: Exit, Category: CatFile, Flags: 0, Wire: 305, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{1, 2}, {1, 2}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "dirfd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "path", Type: PTFSRelPath, Format: FormatNA, DirFD: 1},
 		{Name: "mode", Type: PTUint32, Format: FormatHex, DirFD: -1},
 	}},
-	{Type: 306, Symbol: "SYSCALL_OPENAT_2_E", Name: "openat", Dir: Enter, Category: CatFile, Flags: CreatesFD | ModifiesState, Params: []Param{
+	{Type: 306, Symbol: "SYSCALL_OPENAT_2_E", Name: "openat", Dir: Enter, Category: CatFile, Flags: CreatesFD | ModifiesState, Wire: 306, Nr: -1, Parser: ParserNone, Facts: FactStore | FactOpenEnter, FDKind: 'f', AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "dirfd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "name", Type: PTFSRelPath, Format: FormatNA, DirFD: 0},
 		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftFileFlags},
 		{Name: "mode", Type: PTUint32, Format: FormatOct, DirFD: -1},
 	}},
-	{Type: 307, Symbol: "SYSCALL_OPENAT_2_X", Name: "openat", Dir: Exit, Category: CatFile, Flags: CreatesFD | ModifiesState, Params: []Param{
+	{Type: 307, Symbol: "SYSCALL_OPENAT_2_X", Name: "openat", Dir: Exit, Category: CatFile, Flags: CreatesFD | ModifiesState, Wire: 307, Nr: -1, Parser: ParserOpenExit, Facts: FactOpenLike | FactNameFromDirfd, FDKind: 0, AbsPath: [2][2]int8{{1, 2}, {1, 2}}, Params: []Param{
 		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "dirfd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "name", Type: PTFSRelPath, Format: FormatNA, DirFD: 1},
@@ -1870,14 +2758,14 @@ var events = [numTypes]Desc{
 		{Name: "mode", Type: PTUint32, Format: FormatOct, DirFD: -1},
 		{Name: "dev", Type: PTUint32, Format: FormatHex, DirFD: -1},
 	}},
-	{Type: 308, Symbol: "SYSCALL_LINK_2_E", Name: "link", Dir: Enter, Category: CatFile, Flags: 0},
-	{Type: 309, Symbol: "SYSCALL_LINK_2_X", Name: "link", Dir: Exit, Category: CatFile, Flags: 0, Params: []Param{
+	{Type: 308, Symbol: "SYSCALL_LINK_2_E", Name: "link", Dir: Enter, Category: CatFile, Flags: 0, Wire: 308, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 309, Symbol: "SYSCALL_LINK_2_X", Name: "link", Dir: Exit, Category: CatFile, Flags: 0, Wire: 309, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "oldpath", Type: PTFSPath, Format: FormatNA, DirFD: -1},
 		{Name: "newpath", Type: PTFSPath, Format: FormatNA, DirFD: -1},
 	}},
-	{Type: 310, Symbol: "SYSCALL_LINKAT_2_E", Name: "linkat", Dir: Enter, Category: CatFile, Flags: 0},
-	{Type: 311, Symbol: "SYSCALL_LINKAT_2_X", Name: "linkat", Dir: Exit, Category: CatFile, Flags: 0, Params: []Param{
+	{Type: 310, Symbol: "SYSCALL_LINKAT_2_E", Name: "linkat", Dir: Enter, Category: CatFile, Flags: 0, Wire: 310, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 311, Symbol: "SYSCALL_LINKAT_2_X", Name: "linkat", Dir: Exit, Category: CatFile, Flags: 0, Wire: 311, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{1, 2}, {3, 4}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "olddir", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "oldpath", Type: PTFSRelPath, Format: FormatNA, DirFD: 1},
@@ -1885,27 +2773,27 @@ var events = [numTypes]Desc{
 		{Name: "newpath", Type: PTFSRelPath, Format: FormatNA, DirFD: 3},
 		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftLinkatFlags},
 	}},
-	{Type: 312, Symbol: "SYSCALL_FCHMODAT_E", Name: "fchmodat", Dir: Enter, Category: CatFile, Flags: 0},
-	{Type: 313, Symbol: "SYSCALL_FCHMODAT_X", Name: "fchmodat", Dir: Exit, Category: CatFile, Flags: 0, Params: []Param{
+	{Type: 312, Symbol: "SYSCALL_FCHMODAT_E", Name: "fchmodat", Dir: Enter, Category: CatFile, Flags: 0, Wire: 312, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 313, Symbol: "SYSCALL_FCHMODAT_X", Name: "fchmodat", Dir: Exit, Category: CatFile, Flags: 0, Wire: 313, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{1, 2}, {1, 2}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "dirfd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "filename", Type: PTFSRelPath, Format: FormatNA, DirFD: 1},
 		{Name: "mode", Type: PTMode, Format: FormatOct, DirFD: -1, Table: ftChmodMode},
 	}},
-	{Type: 314, Symbol: "SYSCALL_CHMOD_E", Name: "chmod", Dir: Enter, Category: CatFile, Flags: 0},
-	{Type: 315, Symbol: "SYSCALL_CHMOD_X", Name: "chmod", Dir: Exit, Category: CatFile, Flags: 0, Params: []Param{
+	{Type: 314, Symbol: "SYSCALL_CHMOD_E", Name: "chmod", Dir: Enter, Category: CatFile, Flags: 0, Wire: 314, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 315, Symbol: "SYSCALL_CHMOD_X", Name: "chmod", Dir: Exit, Category: CatFile, Flags: 0, Wire: 315, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "filename", Type: PTFSPath, Format: FormatNA, DirFD: -1},
 		{Name: "mode", Type: PTMode, Format: FormatOct, DirFD: -1, Table: ftChmodMode},
 	}},
-	{Type: 316, Symbol: "SYSCALL_FCHMOD_E", Name: "fchmod", Dir: Enter, Category: CatFile, Flags: 0},
-	{Type: 317, Symbol: "SYSCALL_FCHMOD_X", Name: "fchmod", Dir: Exit, Category: CatFile, Flags: 0, Params: []Param{
+	{Type: 316, Symbol: "SYSCALL_FCHMOD_E", Name: "fchmod", Dir: Enter, Category: CatFile, Flags: 0, Wire: 316, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 317, Symbol: "SYSCALL_FCHMOD_X", Name: "fchmod", Dir: Exit, Category: CatFile, Flags: 0, Wire: 317, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "mode", Type: PTMode, Format: FormatOct, DirFD: -1, Table: ftChmodMode},
 	}},
-	{Type: 318, Symbol: "SYSCALL_RENAMEAT2_E", Name: "renameat2", Dir: Enter, Category: CatFile, Flags: 0},
-	{Type: 319, Symbol: "SYSCALL_RENAMEAT2_X", Name: "renameat2", Dir: Exit, Category: CatFile, Flags: 0, Params: []Param{
+	{Type: 318, Symbol: "SYSCALL_RENAMEAT2_E", Name: "renameat2", Dir: Enter, Category: CatFile, Flags: 0, Wire: 318, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 319, Symbol: "SYSCALL_RENAMEAT2_X", Name: "renameat2", Dir: Exit, Category: CatFile, Flags: 0, Wire: 319, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{1, 2}, {3, 4}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "olddirfd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "oldpath", Type: PTFSRelPath, Format: FormatNA, DirFD: 1},
@@ -1913,28 +2801,28 @@ var events = [numTypes]Desc{
 		{Name: "newpath", Type: PTFSRelPath, Format: FormatNA, DirFD: 3},
 		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftRenameat2Flags},
 	}},
-	{Type: 320, Symbol: "SYSCALL_USERFAULTFD_E", Name: "userfaultfd", Dir: Enter, Category: CatFile, Flags: CreatesFD | ModifiesState},
-	{Type: 321, Symbol: "SYSCALL_USERFAULTFD_X", Name: "userfaultfd", Dir: Exit, Category: CatFile, Flags: CreatesFD | ModifiesState, Params: []Param{
+	{Type: 320, Symbol: "SYSCALL_USERFAULTFD_E", Name: "userfaultfd", Dir: Enter, Category: CatFile, Flags: CreatesFD | ModifiesState, Wire: 320, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 321, Symbol: "SYSCALL_USERFAULTFD_X", Name: "userfaultfd", Dir: Exit, Category: CatFile, Flags: CreatesFD | ModifiesState, Wire: 321, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftFileFlags},
 	}},
-	{Type: 322, Symbol: "PLUGINEVENT_E", Name: "pluginevent", Dir: Enter, Category: CatOther, Flags: LargePayload, Params: []Param{
+	{Type: 322, Symbol: "PLUGINEVENT_E", Name: "pluginevent", Dir: Enter, Category: CatOther, Flags: LargePayload, Wire: 322, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "plugin ID", Type: PTUint32, Format: FormatDec, DirFD: -1},
 		{Name: "event_data", Type: PTByteBuf, Format: FormatNA, DirFD: -1},
 	}},
-	{Type: 323, Symbol: "PLUGINEVENT_X", Name: "pluginevent", Dir: Exit, Category: CatOther, Flags: Unused},
-	{Type: 324, Symbol: "CONTAINER_JSON_2_E", Name: "container", Dir: Enter, Category: CatProcess, Flags: ModifiesState | LargePayload, Params: []Param{
+	{Type: 323, Symbol: "PLUGINEVENT_X", Name: "pluginevent", Dir: Exit, Category: CatOther, Flags: Unused, Wire: 323, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 324, Symbol: "CONTAINER_JSON_2_E", Name: "container", Dir: Enter, Category: CatProcess, Flags: ModifiesState | LargePayload, Wire: 324, Nr: -1, Parser: ParserContainerJSON, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "json", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
 	}},
-	{Type: 325, Symbol: "CONTAINER_JSON_2_X", Name: "container", Dir: Exit, Category: CatProcess, Flags: Unused},
-	{Type: 326, Symbol: "SYSCALL_OPENAT2_E", Name: "openat2", Dir: Enter, Category: CatFile, Flags: CreatesFD | ModifiesState, Params: []Param{
+	{Type: 325, Symbol: "CONTAINER_JSON_2_X", Name: "container", Dir: Exit, Category: CatProcess, Flags: Unused, Wire: 325, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 326, Symbol: "SYSCALL_OPENAT2_E", Name: "openat2", Dir: Enter, Category: CatFile, Flags: CreatesFD | ModifiesState, Wire: 326, Nr: -1, Parser: ParserNone, Facts: FactStore | FactOpenEnter, FDKind: 'f', AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "dirfd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "name", Type: PTFSRelPath, Format: FormatNA, DirFD: 1},
 		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftFileFlags},
 		{Name: "mode", Type: PTUint32, Format: FormatOct, DirFD: -1},
 		{Name: "resolve", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftOpenat2Flags},
 	}},
-	{Type: 327, Symbol: "SYSCALL_OPENAT2_X", Name: "openat2", Dir: Exit, Category: CatFile, Flags: CreatesFD | ModifiesState, Params: []Param{
+	{Type: 327, Symbol: "SYSCALL_OPENAT2_X", Name: "openat2", Dir: Exit, Category: CatFile, Flags: CreatesFD | ModifiesState, Wire: 327, Nr: -1, Parser: ParserOpenExit, Facts: FactOpenLike | FactNameFromDirfd, FDKind: 0, AbsPath: [2][2]int8{{1, 2}, {1, 2}}, Params: []Param{
 		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "dirfd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "name", Type: PTFSRelPath, Format: FormatNA, DirFD: 1},
@@ -1942,20 +2830,20 @@ var events = [numTypes]Desc{
 		{Name: "mode", Type: PTUint32, Format: FormatOct, DirFD: -1},
 		{Name: "resolve", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftOpenat2Flags},
 	}},
-	{Type: 328, Symbol: "SYSCALL_MPROTECT_E", Name: "mprotect", Dir: Enter, Category: CatMemory, Flags: DropSimpleCons, Params: []Param{
+	{Type: 328, Symbol: "SYSCALL_MPROTECT_E", Name: "mprotect", Dir: Enter, Category: CatMemory, Flags: DropSimpleCons, Wire: 328, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "addr", Type: PTUint64, Format: FormatHex, DirFD: -1},
 		{Name: "length", Type: PTUint64, Format: FormatDec, DirFD: -1},
 		{Name: "prot", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftProtFlags},
 	}},
-	{Type: 329, Symbol: "SYSCALL_MPROTECT_X", Name: "mprotect", Dir: Exit, Category: CatMemory, Flags: DropSimpleCons, Params: []Param{
+	{Type: 329, Symbol: "SYSCALL_MPROTECT_X", Name: "mprotect", Dir: Exit, Category: CatMemory, Flags: DropSimpleCons, Wire: 329, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 330, Symbol: "SYSCALL_EXECVEAT_E", Name: "execveat", Dir: Enter, Category: CatProcess, Flags: ModifiesState, Params: []Param{
+	{Type: 330, Symbol: "SYSCALL_EXECVEAT_E", Name: "execveat", Dir: Enter, Category: CatProcess, Flags: ModifiesState, Wire: 330, Nr: -1, Parser: ParserNone, Facts: FactStore, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "dirfd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "pathname", Type: PTFSRelPath, Format: FormatNA, DirFD: 0},
 		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftExecveatFlags},
 	}},
-	{Type: 331, Symbol: "SYSCALL_EXECVEAT_X", Name: "execveat", Dir: Exit, Category: CatProcess, Flags: ModifiesState, Params: []Param{
+	{Type: 331, Symbol: "SYSCALL_EXECVEAT_X", Name: "execveat", Dir: Exit, Category: CatProcess, Flags: ModifiesState, Wire: 331, Nr: -1, Parser: ParserExecveExit, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "exe", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
 		{Name: "args", Type: PTByteBuf, Format: FormatNA, DirFD: -1},
@@ -1977,18 +2865,18 @@ var events = [numTypes]Desc{
 		{Name: "loginuid", Type: PTInt32, Format: FormatDec, DirFD: -1},
 		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftExecveFlags},
 	}},
-	{Type: 332, Symbol: "SYSCALL_COPY_FILE_RANGE_E", Name: "copy_file_range", Dir: Enter, Category: CatFile, Flags: UsesFD | ReadsFromFD | WritesToFD, Params: []Param{
+	{Type: 332, Symbol: "SYSCALL_COPY_FILE_RANGE_E", Name: "copy_file_range", Dir: Enter, Category: CatFile, Flags: UsesFD | ReadsFromFD | WritesToFD, Wire: 332, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "fdin", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "offin", Type: PTUint64, Format: FormatDec, DirFD: -1},
 		{Name: "len", Type: PTUint64, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 333, Symbol: "SYSCALL_COPY_FILE_RANGE_X", Name: "copy_file_range", Dir: Exit, Category: CatFile, Flags: UsesFD | ReadsFromFD | WritesToFD, Params: []Param{
+	{Type: 333, Symbol: "SYSCALL_COPY_FILE_RANGE_X", Name: "copy_file_range", Dir: Exit, Category: CatFile, Flags: UsesFD | ReadsFromFD | WritesToFD, Wire: 333, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "fdout", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "offout", Type: PTUint64, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 334, Symbol: "SYSCALL_CLONE3_E", Name: "clone3", Dir: Enter, Category: CatProcess, Flags: ModifiesState},
-	{Type: 335, Symbol: "SYSCALL_CLONE3_X", Name: "clone3", Dir: Exit, Category: CatProcess, Flags: ModifiesState, Params: []Param{
+	{Type: 334, Symbol: "SYSCALL_CLONE3_E", Name: "clone3", Dir: Enter, Category: CatProcess, Flags: ModifiesState, Wire: 334, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 335, Symbol: "SYSCALL_CLONE3_X", Name: "clone3", Dir: Exit, Category: CatProcess, Flags: ModifiesState, Wire: 335, Nr: -1, Parser: ParserCloneExit, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTPID, Format: FormatDec, DirFD: -1},
 		{Name: "exe", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
 		{Name: "args", Type: PTByteBuf, Format: FormatNA, DirFD: -1},
@@ -2010,374 +2898,2286 @@ var events = [numTypes]Desc{
 		{Name: "vtid", Type: PTPID, Format: FormatDec, DirFD: -1},
 		{Name: "vpid", Type: PTPID, Format: FormatDec, DirFD: -1},
 	}},
+	{Type: 336, Symbol: "XT_RT_SIGACTION_E", Name: "rt_sigaction", Dir: Enter, Category: CatSignal, Flags: 0, Wire: 0, Nr: 13, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 337, Symbol: "XT_RT_SIGACTION_X", Name: "rt_sigaction", Dir: Exit, Category: CatSignal, Flags: 0, Wire: 1, Nr: 13, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "sig", Type: PTSigType, Format: FormatDec, DirFD: -1},
+		{Name: "act", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "oact", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "sigsetsize", Type: PTUint64, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 338, Symbol: "XT_RT_SIGPROCMASK_E", Name: "rt_sigprocmask", Dir: Enter, Category: CatSignal, Flags: 0, Wire: 0, Nr: 14, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 339, Symbol: "XT_RT_SIGPROCMASK_X", Name: "rt_sigprocmask", Dir: Exit, Category: CatSignal, Flags: 0, Wire: 1, Nr: 14, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "how", Type: PTFlags32, Format: FormatEnum, DirFD: -1, Table: ftXtSigprocmaskHow},
+		{Name: "set", Type: PTSigSet, Format: FormatDec, DirFD: -1},
+		{Name: "oset", Type: PTSigSet, Format: FormatDec, DirFD: -1},
+		{Name: "sigsetsize", Type: PTUint64, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 340, Symbol: "XT_RT_SIGRETURN_E", Name: "rt_sigreturn", Dir: Enter, Category: CatSignal, Flags: 0, Wire: 0, Nr: 15, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 341, Symbol: "XT_RT_SIGRETURN_X", Name: "rt_sigreturn", Dir: Exit, Category: CatSignal, Flags: 0, Wire: 1, Nr: 15, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 342, Symbol: "XT_SCHED_YIELD_E", Name: "sched_yield", Dir: Enter, Category: CatSleep, Flags: 0, Wire: 0, Nr: 24, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 343, Symbol: "XT_SCHED_YIELD_X", Name: "sched_yield", Dir: Exit, Category: CatSleep, Flags: 0, Wire: 1, Nr: 24, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 344, Symbol: "XT_MREMAP_E", Name: "mremap", Dir: Enter, Category: CatFile, Flags: 0, Wire: 0, Nr: 25, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 345, Symbol: "XT_MREMAP_X", Name: "mremap", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 25, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "addr", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "old_len", Type: PTUint64, Format: FormatDec, DirFD: -1},
+		{Name: "new_len", Type: PTUint64, Format: FormatDec, DirFD: -1},
+		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtMremapFlags},
+		{Name: "new_addr", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 346, Symbol: "XT_MSYNC_E", Name: "msync", Dir: Enter, Category: CatIOOther, Flags: 0, Wire: 0, Nr: 26, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 347, Symbol: "XT_MSYNC_X", Name: "msync", Dir: Exit, Category: CatIOOther, Flags: 0, Wire: 1, Nr: 26, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "start", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "len", Type: PTUint64, Format: FormatDec, DirFD: -1},
+		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtMsyncFlags},
+	}},
+	{Type: 348, Symbol: "XT_MINCORE_E", Name: "mincore", Dir: Enter, Category: CatMemory, Flags: 0, Wire: 0, Nr: 27, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 349, Symbol: "XT_MINCORE_X", Name: "mincore", Dir: Exit, Category: CatMemory, Flags: 0, Wire: 1, Nr: 27, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "start", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "len", Type: PTUint64, Format: FormatDec, DirFD: -1},
+		{Name: "vec", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 350, Symbol: "XT_MADVISE_E", Name: "madvise", Dir: Enter, Category: CatMemory, Flags: 0, Wire: 0, Nr: 28, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 351, Symbol: "XT_MADVISE_X", Name: "madvise", Dir: Exit, Category: CatMemory, Flags: 0, Wire: 1, Nr: 28, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "start", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "len", Type: PTUint64, Format: FormatDec, DirFD: -1},
+		{Name: "behavior", Type: PTFlags32, Format: FormatEnum, DirFD: -1, Table: ftXtMadviseAdvice},
+	}},
+	{Type: 352, Symbol: "XT_SHMGET_E", Name: "shmget", Dir: Enter, Category: CatIPC, Flags: 0, Wire: 0, Nr: 29, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 353, Symbol: "XT_SHMGET_X", Name: "shmget", Dir: Exit, Category: CatIPC, Flags: 0, Wire: 1, Nr: 29, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "key", Type: PTInt32, Format: FormatHex, DirFD: -1},
+		{Name: "size", Type: PTUint64, Format: FormatDec, DirFD: -1},
+		{Name: "flag", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtShmgetFlags},
+	}},
+	{Type: 354, Symbol: "XT_SHMAT_E", Name: "shmat", Dir: Enter, Category: CatIPC, Flags: 0, Wire: 0, Nr: 30, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 355, Symbol: "XT_SHMAT_X", Name: "shmat", Dir: Exit, Category: CatIPC, Flags: 0, Wire: 1, Nr: 30, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "shmid", Type: PTInt32, Format: FormatDec, DirFD: -1},
+		{Name: "shmaddr", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "shmflg", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtShmatFlags},
+	}},
+	{Type: 356, Symbol: "XT_SHMCTL_E", Name: "shmctl", Dir: Enter, Category: CatIPC, Flags: 0, Wire: 0, Nr: 31, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 357, Symbol: "XT_SHMCTL_X", Name: "shmctl", Dir: Exit, Category: CatIPC, Flags: 0, Wire: 1, Nr: 31, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "shmid", Type: PTInt32, Format: FormatDec, DirFD: -1},
+		{Name: "cmd", Type: PTFlags32, Format: FormatEnum, DirFD: -1, Table: ftXtShmctlCmds},
+		{Name: "buf", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 358, Symbol: "XT_PAUSE_E", Name: "pause", Dir: Enter, Category: CatWait, Flags: Waits, Wire: 0, Nr: 34, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 359, Symbol: "XT_PAUSE_X", Name: "pause", Dir: Exit, Category: CatWait, Flags: Waits, Wire: 1, Nr: 34, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 360, Symbol: "XT_GETITIMER_E", Name: "getitimer", Dir: Enter, Category: CatTime, Flags: 0, Wire: 0, Nr: 36, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 361, Symbol: "XT_GETITIMER_X", Name: "getitimer", Dir: Exit, Category: CatTime, Flags: 0, Wire: 1, Nr: 36, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "which", Type: PTFlags32, Format: FormatEnum, DirFD: -1, Table: ftXtItimerWhich},
+		{Name: "value", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 362, Symbol: "XT_ALARM_E", Name: "alarm", Dir: Enter, Category: CatTime, Flags: 0, Wire: 0, Nr: 37, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 363, Symbol: "XT_ALARM_X", Name: "alarm", Dir: Exit, Category: CatTime, Flags: 0, Wire: 1, Nr: 37, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "seconds", Type: PTUint32, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 364, Symbol: "XT_SETITIMER_E", Name: "setitimer", Dir: Enter, Category: CatTime, Flags: 0, Wire: 0, Nr: 38, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 365, Symbol: "XT_SETITIMER_X", Name: "setitimer", Dir: Exit, Category: CatTime, Flags: 0, Wire: 1, Nr: 38, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "which", Type: PTFlags32, Format: FormatEnum, DirFD: -1, Table: ftXtItimerWhich},
+		{Name: "value", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "ovalue", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 366, Symbol: "XT_GETPID_E", Name: "getpid", Dir: Enter, Category: CatProcess, Flags: 0, Wire: 0, Nr: 39, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 367, Symbol: "XT_GETPID_X", Name: "getpid", Dir: Exit, Category: CatProcess, Flags: 0, Wire: 1, Nr: 39, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 368, Symbol: "XT_EXIT_E", Name: "exit", Dir: Enter, Category: CatProcess, Flags: 0, Wire: 0, Nr: 60, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "status", Type: PTInt32, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 369, Symbol: "XT_EXIT_X", Name: "exit", Dir: Exit, Category: CatProcess, Flags: 0, Wire: 1, Nr: 60, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 370, Symbol: "XT_WAIT4_E", Name: "wait4", Dir: Enter, Category: CatWait, Flags: Waits, Wire: 0, Nr: 61, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 371, Symbol: "XT_WAIT4_X", Name: "wait4", Dir: Exit, Category: CatWait, Flags: Waits, Wire: 1, Nr: 61, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "pid", Type: PTPID, Format: FormatDec, DirFD: -1},
+		{Name: "status", Type: PTInt32, Format: FormatHex, DirFD: -1},
+		{Name: "options", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtWaitOptions},
+		{Name: "rusage", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 372, Symbol: "XT_UNAME_E", Name: "uname", Dir: Enter, Category: CatSystem, Flags: 0, Wire: 0, Nr: 63, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 373, Symbol: "XT_UNAME_X", Name: "uname", Dir: Exit, Category: CatSystem, Flags: 0, Wire: 1, Nr: 63, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "name", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 374, Symbol: "XT_SHMDT_E", Name: "shmdt", Dir: Enter, Category: CatIPC, Flags: 0, Wire: 0, Nr: 67, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 375, Symbol: "XT_SHMDT_X", Name: "shmdt", Dir: Exit, Category: CatIPC, Flags: 0, Wire: 1, Nr: 67, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "shmaddr", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 376, Symbol: "XT_MSGGET_E", Name: "msgget", Dir: Enter, Category: CatIPC, Flags: 0, Wire: 0, Nr: 68, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 377, Symbol: "XT_MSGGET_X", Name: "msgget", Dir: Exit, Category: CatIPC, Flags: 0, Wire: 1, Nr: 68, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "key", Type: PTInt32, Format: FormatHex, DirFD: -1},
+		{Name: "msgflg", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtIpcgetFlags},
+	}},
+	{Type: 378, Symbol: "XT_MSGSND_E", Name: "msgsnd", Dir: Enter, Category: CatIPC, Flags: 0, Wire: 0, Nr: 69, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 379, Symbol: "XT_MSGSND_X", Name: "msgsnd", Dir: Exit, Category: CatIPC, Flags: 0, Wire: 1, Nr: 69, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "msqid", Type: PTInt32, Format: FormatDec, DirFD: -1},
+		{Name: "msgp", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "msgsz", Type: PTUint64, Format: FormatDec, DirFD: -1},
+		{Name: "msgflg", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtMsgFlags},
+	}},
+	{Type: 380, Symbol: "XT_MSGRCV_E", Name: "msgrcv", Dir: Enter, Category: CatIPC, Flags: Waits, Wire: 0, Nr: 70, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 381, Symbol: "XT_MSGRCV_X", Name: "msgrcv", Dir: Exit, Category: CatIPC, Flags: Waits, Wire: 1, Nr: 70, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "msqid", Type: PTInt32, Format: FormatDec, DirFD: -1},
+		{Name: "msgp", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "msgsz", Type: PTUint64, Format: FormatDec, DirFD: -1},
+		{Name: "msgtyp", Type: PTInt64, Format: FormatDec, DirFD: -1},
+		{Name: "msgflg", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtMsgFlags},
+	}},
+	{Type: 382, Symbol: "XT_MSGCTL_E", Name: "msgctl", Dir: Enter, Category: CatIPC, Flags: 0, Wire: 0, Nr: 71, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 383, Symbol: "XT_MSGCTL_X", Name: "msgctl", Dir: Exit, Category: CatIPC, Flags: 0, Wire: 1, Nr: 71, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "msqid", Type: PTInt32, Format: FormatDec, DirFD: -1},
+		{Name: "cmd", Type: PTFlags32, Format: FormatEnum, DirFD: -1, Table: ftXtMsgctlCmds},
+		{Name: "buf", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 384, Symbol: "XT_FSYNC_E", Name: "fsync", Dir: Enter, Category: CatIOOther, Flags: UsesFD, Wire: 0, Nr: 74, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 385, Symbol: "XT_FSYNC_X", Name: "fsync", Dir: Exit, Category: CatIOOther, Flags: UsesFD, Wire: 1, Nr: 74, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 386, Symbol: "XT_FDATASYNC_E", Name: "fdatasync", Dir: Enter, Category: CatIOOther, Flags: UsesFD, Wire: 0, Nr: 75, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 387, Symbol: "XT_FDATASYNC_X", Name: "fdatasync", Dir: Exit, Category: CatIOOther, Flags: UsesFD, Wire: 1, Nr: 75, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 388, Symbol: "XT_TRUNCATE_E", Name: "truncate", Dir: Enter, Category: CatFile, Flags: 0, Wire: 0, Nr: 76, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 389, Symbol: "XT_TRUNCATE_X", Name: "truncate", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 76, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "path", Type: PTFSPath, Format: FormatNA, DirFD: -1},
+		{Name: "length", Type: PTInt64, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 390, Symbol: "XT_FTRUNCATE_E", Name: "ftruncate", Dir: Enter, Category: CatFile, Flags: UsesFD, Wire: 0, Nr: 77, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 391, Symbol: "XT_FTRUNCATE_X", Name: "ftruncate", Dir: Exit, Category: CatFile, Flags: UsesFD, Wire: 1, Nr: 77, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "length", Type: PTInt64, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 392, Symbol: "XT_READLINK_E", Name: "readlink", Dir: Enter, Category: CatFile, Flags: 0, Wire: 0, Nr: 89, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 393, Symbol: "XT_READLINK_X", Name: "readlink", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 89, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "path", Type: PTFSPath, Format: FormatNA, DirFD: -1},
+		{Name: "buf", Type: PTByteBuf, Format: FormatNA, DirFD: -1},
+		{Name: "bufsiz", Type: PTInt32, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 394, Symbol: "XT_CHOWN_E", Name: "chown", Dir: Enter, Category: CatFile, Flags: 0, Wire: 0, Nr: 92, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 395, Symbol: "XT_CHOWN_X", Name: "chown", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 92, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "path", Type: PTFSPath, Format: FormatNA, DirFD: -1},
+		{Name: "user", Type: PTUID, Format: FormatDec, DirFD: -1},
+		{Name: "group", Type: PTGID, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 396, Symbol: "XT_FCHOWN_E", Name: "fchown", Dir: Enter, Category: CatFile, Flags: UsesFD, Wire: 0, Nr: 93, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 397, Symbol: "XT_FCHOWN_X", Name: "fchown", Dir: Exit, Category: CatFile, Flags: UsesFD, Wire: 1, Nr: 93, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "user", Type: PTUID, Format: FormatDec, DirFD: -1},
+		{Name: "group", Type: PTGID, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 398, Symbol: "XT_LCHOWN_E", Name: "lchown", Dir: Enter, Category: CatFile, Flags: 0, Wire: 0, Nr: 94, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 399, Symbol: "XT_LCHOWN_X", Name: "lchown", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 94, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "path", Type: PTFSPath, Format: FormatNA, DirFD: -1},
+		{Name: "user", Type: PTUID, Format: FormatDec, DirFD: -1},
+		{Name: "group", Type: PTGID, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 400, Symbol: "XT_UMASK_E", Name: "umask", Dir: Enter, Category: CatProcess, Flags: 0, Wire: 0, Nr: 95, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 401, Symbol: "XT_UMASK_X", Name: "umask", Dir: Exit, Category: CatProcess, Flags: 0, Wire: 1, Nr: 95, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "mask", Type: PTMode, Format: FormatOct, DirFD: -1, Table: ftChmodMode},
+	}},
+	{Type: 402, Symbol: "XT_GETTIMEOFDAY_E", Name: "gettimeofday", Dir: Enter, Category: CatTime, Flags: 0, Wire: 0, Nr: 96, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 403, Symbol: "XT_GETTIMEOFDAY_X", Name: "gettimeofday", Dir: Exit, Category: CatTime, Flags: 0, Wire: 1, Nr: 96, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "tv", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "tz", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 404, Symbol: "XT_GETRUSAGE_E", Name: "getrusage", Dir: Enter, Category: CatProcess, Flags: 0, Wire: 0, Nr: 98, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 405, Symbol: "XT_GETRUSAGE_X", Name: "getrusage", Dir: Exit, Category: CatProcess, Flags: 0, Wire: 1, Nr: 98, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "who", Type: PTFlags32, Format: FormatEnum, DirFD: -1, Table: ftXtRusageWho},
+		{Name: "ru", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 406, Symbol: "XT_SYSINFO_E", Name: "sysinfo", Dir: Enter, Category: CatSystem, Flags: 0, Wire: 0, Nr: 99, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 407, Symbol: "XT_SYSINFO_X", Name: "sysinfo", Dir: Exit, Category: CatSystem, Flags: 0, Wire: 1, Nr: 99, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "info", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 408, Symbol: "XT_TIMES_E", Name: "times", Dir: Enter, Category: CatTime, Flags: 0, Wire: 0, Nr: 100, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 409, Symbol: "XT_TIMES_X", Name: "times", Dir: Exit, Category: CatTime, Flags: 0, Wire: 1, Nr: 100, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "tbuf", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 410, Symbol: "XT_SYSLOG_E", Name: "syslog", Dir: Enter, Category: CatSystem, Flags: 0, Wire: 0, Nr: 103, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 411, Symbol: "XT_SYSLOG_X", Name: "syslog", Dir: Exit, Category: CatSystem, Flags: 0, Wire: 1, Nr: 103, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "type", Type: PTFlags32, Format: FormatEnum, DirFD: -1, Table: ftXtSyslogActions},
+		{Name: "buf", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "len", Type: PTInt32, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 412, Symbol: "XT_GETPPID_E", Name: "getppid", Dir: Enter, Category: CatProcess, Flags: 0, Wire: 0, Nr: 110, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 413, Symbol: "XT_GETPPID_X", Name: "getppid", Dir: Exit, Category: CatProcess, Flags: 0, Wire: 1, Nr: 110, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 414, Symbol: "XT_GETPGRP_E", Name: "getpgrp", Dir: Enter, Category: CatProcess, Flags: 0, Wire: 0, Nr: 111, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 415, Symbol: "XT_GETPGRP_X", Name: "getpgrp", Dir: Exit, Category: CatProcess, Flags: 0, Wire: 1, Nr: 111, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 416, Symbol: "XT_SETREUID_E", Name: "setreuid", Dir: Enter, Category: CatUser, Flags: 0, Wire: 0, Nr: 113, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 417, Symbol: "XT_SETREUID_X", Name: "setreuid", Dir: Exit, Category: CatUser, Flags: 0, Wire: 1, Nr: 113, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "ruid", Type: PTUID, Format: FormatDec, DirFD: -1},
+		{Name: "euid", Type: PTUID, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 418, Symbol: "XT_SETREGID_E", Name: "setregid", Dir: Enter, Category: CatUser, Flags: 0, Wire: 0, Nr: 114, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 419, Symbol: "XT_SETREGID_X", Name: "setregid", Dir: Exit, Category: CatUser, Flags: 0, Wire: 1, Nr: 114, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "rgid", Type: PTGID, Format: FormatDec, DirFD: -1},
+		{Name: "egid", Type: PTGID, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 420, Symbol: "XT_GETGROUPS_E", Name: "getgroups", Dir: Enter, Category: CatUser, Flags: 0, Wire: 0, Nr: 115, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 421, Symbol: "XT_GETGROUPS_X", Name: "getgroups", Dir: Exit, Category: CatUser, Flags: 0, Wire: 1, Nr: 115, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "gidsetsize", Type: PTInt32, Format: FormatDec, DirFD: -1},
+		{Name: "grouplist", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 422, Symbol: "XT_SETGROUPS_E", Name: "setgroups", Dir: Enter, Category: CatUser, Flags: 0, Wire: 0, Nr: 116, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 423, Symbol: "XT_SETGROUPS_X", Name: "setgroups", Dir: Exit, Category: CatUser, Flags: 0, Wire: 1, Nr: 116, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "gidsetsize", Type: PTInt32, Format: FormatDec, DirFD: -1},
+		{Name: "grouplist", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 424, Symbol: "XT_GETPGID_E", Name: "getpgid", Dir: Enter, Category: CatProcess, Flags: 0, Wire: 0, Nr: 121, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 425, Symbol: "XT_GETPGID_X", Name: "getpgid", Dir: Exit, Category: CatProcess, Flags: 0, Wire: 1, Nr: 121, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "pid", Type: PTPID, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 426, Symbol: "XT_SETFSUID_E", Name: "setfsuid", Dir: Enter, Category: CatUser, Flags: 0, Wire: 0, Nr: 122, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 427, Symbol: "XT_SETFSUID_X", Name: "setfsuid", Dir: Exit, Category: CatUser, Flags: 0, Wire: 1, Nr: 122, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "uid", Type: PTUID, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 428, Symbol: "XT_SETFSGID_E", Name: "setfsgid", Dir: Enter, Category: CatUser, Flags: 0, Wire: 0, Nr: 123, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 429, Symbol: "XT_SETFSGID_X", Name: "setfsgid", Dir: Exit, Category: CatUser, Flags: 0, Wire: 1, Nr: 123, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "gid", Type: PTGID, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 430, Symbol: "XT_GETSID_E", Name: "getsid", Dir: Enter, Category: CatProcess, Flags: 0, Wire: 0, Nr: 124, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 431, Symbol: "XT_GETSID_X", Name: "getsid", Dir: Exit, Category: CatProcess, Flags: 0, Wire: 1, Nr: 124, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "pid", Type: PTPID, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 432, Symbol: "XT_CAPGET_E", Name: "capget", Dir: Enter, Category: CatProcess, Flags: 0, Wire: 0, Nr: 125, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 433, Symbol: "XT_CAPGET_X", Name: "capget", Dir: Exit, Category: CatProcess, Flags: 0, Wire: 1, Nr: 125, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "header", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "dataptr", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 434, Symbol: "XT_CAPSET_E", Name: "capset", Dir: Enter, Category: CatProcess, Flags: 0, Wire: 0, Nr: 126, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 435, Symbol: "XT_CAPSET_X", Name: "capset", Dir: Exit, Category: CatProcess, Flags: 0, Wire: 1, Nr: 126, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "header", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "data", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 436, Symbol: "XT_RT_SIGPENDING_E", Name: "rt_sigpending", Dir: Enter, Category: CatSignal, Flags: 0, Wire: 0, Nr: 127, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 437, Symbol: "XT_RT_SIGPENDING_X", Name: "rt_sigpending", Dir: Exit, Category: CatSignal, Flags: 0, Wire: 1, Nr: 127, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "set", Type: PTSigSet, Format: FormatDec, DirFD: -1},
+		{Name: "sigsetsize", Type: PTUint64, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 438, Symbol: "XT_RT_SIGTIMEDWAIT_E", Name: "rt_sigtimedwait", Dir: Enter, Category: CatSignal, Flags: Waits, Wire: 0, Nr: 128, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 439, Symbol: "XT_RT_SIGTIMEDWAIT_X", Name: "rt_sigtimedwait", Dir: Exit, Category: CatSignal, Flags: Waits, Wire: 1, Nr: 128, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "uthese", Type: PTSigSet, Format: FormatDec, DirFD: -1},
+		{Name: "uinfo", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "uts", Type: PTRelTime, Format: FormatDec, DirFD: -1},
+		{Name: "sigsetsize", Type: PTUint64, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 440, Symbol: "XT_RT_SIGQUEUEINFO_E", Name: "rt_sigqueueinfo", Dir: Enter, Category: CatSignal, Flags: 0, Wire: 0, Nr: 129, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 441, Symbol: "XT_RT_SIGQUEUEINFO_X", Name: "rt_sigqueueinfo", Dir: Exit, Category: CatSignal, Flags: 0, Wire: 1, Nr: 129, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "pid", Type: PTPID, Format: FormatDec, DirFD: -1},
+		{Name: "sig", Type: PTSigType, Format: FormatDec, DirFD: -1},
+		{Name: "uinfo", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 442, Symbol: "XT_RT_SIGSUSPEND_E", Name: "rt_sigsuspend", Dir: Enter, Category: CatSignal, Flags: Waits, Wire: 0, Nr: 130, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 443, Symbol: "XT_RT_SIGSUSPEND_X", Name: "rt_sigsuspend", Dir: Exit, Category: CatSignal, Flags: Waits, Wire: 1, Nr: 130, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "unewset", Type: PTSigSet, Format: FormatDec, DirFD: -1},
+		{Name: "sigsetsize", Type: PTUint64, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 444, Symbol: "XT_SIGALTSTACK_E", Name: "sigaltstack", Dir: Enter, Category: CatIOOther, Flags: 0, Wire: 0, Nr: 131, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 445, Symbol: "XT_SIGALTSTACK_X", Name: "sigaltstack", Dir: Exit, Category: CatIOOther, Flags: 0, Wire: 1, Nr: 131, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "uss", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "uoss", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 446, Symbol: "XT_UTIME_E", Name: "utime", Dir: Enter, Category: CatTime, Flags: 0, Wire: 0, Nr: 132, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 447, Symbol: "XT_UTIME_X", Name: "utime", Dir: Exit, Category: CatTime, Flags: 0, Wire: 1, Nr: 132, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "path", Type: PTFSPath, Format: FormatNA, DirFD: -1},
+		{Name: "times", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 448, Symbol: "XT_MKNOD_E", Name: "mknod", Dir: Enter, Category: CatFile, Flags: 0, Wire: 0, Nr: 133, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 449, Symbol: "XT_MKNOD_X", Name: "mknod", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 133, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "path", Type: PTFSPath, Format: FormatNA, DirFD: -1},
+		{Name: "mode", Type: PTUint32, Format: FormatOct, DirFD: -1},
+		{Name: "dev", Type: PTUint32, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 450, Symbol: "XT_USELIB_E", Name: "uselib", Dir: Enter, Category: CatProcess, Flags: 0, Wire: 0, Nr: 134, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 451, Symbol: "XT_USELIB_X", Name: "uselib", Dir: Exit, Category: CatProcess, Flags: 0, Wire: 1, Nr: 134, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "a0", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 452, Symbol: "XT_PERSONALITY_E", Name: "personality", Dir: Enter, Category: CatProcess, Flags: 0, Wire: 0, Nr: 135, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 453, Symbol: "XT_PERSONALITY_X", Name: "personality", Dir: Exit, Category: CatProcess, Flags: 0, Wire: 1, Nr: 135, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "personality", Type: PTUint32, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 454, Symbol: "XT_USTAT_E", Name: "ustat", Dir: Enter, Category: CatFile, Flags: 0, Wire: 0, Nr: 136, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 455, Symbol: "XT_USTAT_X", Name: "ustat", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 136, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "dev", Type: PTUint32, Format: FormatHex, DirFD: -1},
+		{Name: "ubuf", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 456, Symbol: "XT_STATFS_E", Name: "statfs", Dir: Enter, Category: CatFile, Flags: 0, Wire: 0, Nr: 137, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 457, Symbol: "XT_STATFS_X", Name: "statfs", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 137, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "path", Type: PTFSPath, Format: FormatNA, DirFD: -1},
+		{Name: "buf", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 458, Symbol: "XT_FSTATFS_E", Name: "fstatfs", Dir: Enter, Category: CatFile, Flags: UsesFD, Wire: 0, Nr: 138, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 459, Symbol: "XT_FSTATFS_X", Name: "fstatfs", Dir: Exit, Category: CatFile, Flags: UsesFD, Wire: 1, Nr: 138, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "buf", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 460, Symbol: "XT_SYSFS_E", Name: "sysfs", Dir: Enter, Category: CatSystem, Flags: 0, Wire: 0, Nr: 139, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 461, Symbol: "XT_SYSFS_X", Name: "sysfs", Dir: Exit, Category: CatSystem, Flags: 0, Wire: 1, Nr: 139, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "option", Type: PTInt32, Format: FormatDec, DirFD: -1},
+		{Name: "arg1", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "arg2", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 462, Symbol: "XT_GETPRIORITY_E", Name: "getpriority", Dir: Enter, Category: CatProcess, Flags: 0, Wire: 0, Nr: 140, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 463, Symbol: "XT_GETPRIORITY_X", Name: "getpriority", Dir: Exit, Category: CatProcess, Flags: 0, Wire: 1, Nr: 140, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "which", Type: PTFlags32, Format: FormatEnum, DirFD: -1, Table: ftXtPriorityWhich},
+		{Name: "who", Type: PTInt32, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 464, Symbol: "XT_SETPRIORITY_E", Name: "setpriority", Dir: Enter, Category: CatProcess, Flags: 0, Wire: 0, Nr: 141, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 465, Symbol: "XT_SETPRIORITY_X", Name: "setpriority", Dir: Exit, Category: CatProcess, Flags: 0, Wire: 1, Nr: 141, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "which", Type: PTFlags32, Format: FormatEnum, DirFD: -1, Table: ftXtPriorityWhich},
+		{Name: "who", Type: PTInt32, Format: FormatDec, DirFD: -1},
+		{Name: "niceval", Type: PTInt32, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 466, Symbol: "XT_SCHED_SETPARAM_E", Name: "sched_setparam", Dir: Enter, Category: CatProcess, Flags: 0, Wire: 0, Nr: 142, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 467, Symbol: "XT_SCHED_SETPARAM_X", Name: "sched_setparam", Dir: Exit, Category: CatProcess, Flags: 0, Wire: 1, Nr: 142, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "pid", Type: PTPID, Format: FormatDec, DirFD: -1},
+		{Name: "param", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 468, Symbol: "XT_SCHED_GETPARAM_E", Name: "sched_getparam", Dir: Enter, Category: CatProcess, Flags: 0, Wire: 0, Nr: 143, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 469, Symbol: "XT_SCHED_GETPARAM_X", Name: "sched_getparam", Dir: Exit, Category: CatProcess, Flags: 0, Wire: 1, Nr: 143, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "pid", Type: PTPID, Format: FormatDec, DirFD: -1},
+		{Name: "param", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 470, Symbol: "XT_SCHED_SETSCHEDULER_E", Name: "sched_setscheduler", Dir: Enter, Category: CatProcess, Flags: 0, Wire: 0, Nr: 144, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 471, Symbol: "XT_SCHED_SETSCHEDULER_X", Name: "sched_setscheduler", Dir: Exit, Category: CatProcess, Flags: 0, Wire: 1, Nr: 144, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "pid", Type: PTPID, Format: FormatDec, DirFD: -1},
+		{Name: "policy", Type: PTFlags32, Format: FormatEnum, DirFD: -1, Table: ftXtSchedPolicies},
+		{Name: "param", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 472, Symbol: "XT_SCHED_GETSCHEDULER_E", Name: "sched_getscheduler", Dir: Enter, Category: CatProcess, Flags: 0, Wire: 0, Nr: 145, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 473, Symbol: "XT_SCHED_GETSCHEDULER_X", Name: "sched_getscheduler", Dir: Exit, Category: CatProcess, Flags: 0, Wire: 1, Nr: 145, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "pid", Type: PTPID, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 474, Symbol: "XT_SCHED_GET_PRIORITY_MAX_E", Name: "sched_get_priority_max", Dir: Enter, Category: CatProcess, Flags: 0, Wire: 0, Nr: 146, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 475, Symbol: "XT_SCHED_GET_PRIORITY_MAX_X", Name: "sched_get_priority_max", Dir: Exit, Category: CatProcess, Flags: 0, Wire: 1, Nr: 146, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "policy", Type: PTFlags32, Format: FormatEnum, DirFD: -1, Table: ftXtSchedPolicies},
+	}},
+	{Type: 476, Symbol: "XT_SCHED_GET_PRIORITY_MIN_E", Name: "sched_get_priority_min", Dir: Enter, Category: CatProcess, Flags: 0, Wire: 0, Nr: 147, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 477, Symbol: "XT_SCHED_GET_PRIORITY_MIN_X", Name: "sched_get_priority_min", Dir: Exit, Category: CatProcess, Flags: 0, Wire: 1, Nr: 147, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "policy", Type: PTFlags32, Format: FormatEnum, DirFD: -1, Table: ftXtSchedPolicies},
+	}},
+	{Type: 478, Symbol: "XT_SCHED_RR_GET_INTERVAL_E", Name: "sched_rr_get_interval", Dir: Enter, Category: CatProcess, Flags: 0, Wire: 0, Nr: 148, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 479, Symbol: "XT_SCHED_RR_GET_INTERVAL_X", Name: "sched_rr_get_interval", Dir: Exit, Category: CatProcess, Flags: 0, Wire: 1, Nr: 148, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "pid", Type: PTPID, Format: FormatDec, DirFD: -1},
+		{Name: "interval", Type: PTRelTime, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 480, Symbol: "XT_MLOCK_E", Name: "mlock", Dir: Enter, Category: CatMemory, Flags: 0, Wire: 0, Nr: 149, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 481, Symbol: "XT_MLOCK_X", Name: "mlock", Dir: Exit, Category: CatMemory, Flags: 0, Wire: 1, Nr: 149, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "start", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "len", Type: PTUint64, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 482, Symbol: "XT_MUNLOCK_E", Name: "munlock", Dir: Enter, Category: CatMemory, Flags: 0, Wire: 0, Nr: 150, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 483, Symbol: "XT_MUNLOCK_X", Name: "munlock", Dir: Exit, Category: CatMemory, Flags: 0, Wire: 1, Nr: 150, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "start", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "len", Type: PTUint64, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 484, Symbol: "XT_MLOCKALL_E", Name: "mlockall", Dir: Enter, Category: CatMemory, Flags: 0, Wire: 0, Nr: 151, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 485, Symbol: "XT_MLOCKALL_X", Name: "mlockall", Dir: Exit, Category: CatMemory, Flags: 0, Wire: 1, Nr: 151, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtMlockallFlags},
+	}},
+	{Type: 486, Symbol: "XT_MUNLOCKALL_E", Name: "munlockall", Dir: Enter, Category: CatMemory, Flags: 0, Wire: 0, Nr: 152, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 487, Symbol: "XT_MUNLOCKALL_X", Name: "munlockall", Dir: Exit, Category: CatMemory, Flags: 0, Wire: 1, Nr: 152, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 488, Symbol: "XT_VHANGUP_E", Name: "vhangup", Dir: Enter, Category: CatOther, Flags: 0, Wire: 0, Nr: 153, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 489, Symbol: "XT_VHANGUP_X", Name: "vhangup", Dir: Exit, Category: CatOther, Flags: 0, Wire: 1, Nr: 153, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 490, Symbol: "XT_MODIFY_LDT_E", Name: "modify_ldt", Dir: Enter, Category: CatProcess, Flags: 0, Wire: 0, Nr: 154, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 491, Symbol: "XT_MODIFY_LDT_X", Name: "modify_ldt", Dir: Exit, Category: CatProcess, Flags: 0, Wire: 1, Nr: 154, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "func", Type: PTInt32, Format: FormatDec, DirFD: -1},
+		{Name: "ptr", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "bytecount", Type: PTUint64, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 492, Symbol: "XT_PIVOT_ROOT_E", Name: "pivot_root", Dir: Enter, Category: CatProcess, Flags: 0, Wire: 0, Nr: 155, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 493, Symbol: "XT_PIVOT_ROOT_X", Name: "pivot_root", Dir: Exit, Category: CatProcess, Flags: 0, Wire: 1, Nr: 155, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "new_root", Type: PTFSPath, Format: FormatNA, DirFD: -1},
+		{Name: "put_old", Type: PTFSPath, Format: FormatNA, DirFD: -1},
+	}},
+	{Type: 494, Symbol: "XT__SYSCTL_E", Name: "_sysctl", Dir: Enter, Category: CatSystem, Flags: 0, Wire: 0, Nr: 156, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 495, Symbol: "XT__SYSCTL_X", Name: "_sysctl", Dir: Exit, Category: CatSystem, Flags: 0, Wire: 1, Nr: 156, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "a0", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 496, Symbol: "XT_PRCTL_E", Name: "prctl", Dir: Enter, Category: CatProcess, Flags: 0, Wire: 0, Nr: 157, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 497, Symbol: "XT_PRCTL_X", Name: "prctl", Dir: Exit, Category: CatProcess, Flags: 0, Wire: 1, Nr: 157, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "option", Type: PTFlags32, Format: FormatEnum, DirFD: -1, Table: ftXtPrctlOptions},
+		{Name: "arg2", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "arg3", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "arg4", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "arg5", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 498, Symbol: "XT_ARCH_PRCTL_E", Name: "arch_prctl", Dir: Enter, Category: CatProcess, Flags: 0, Wire: 0, Nr: 158, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 499, Symbol: "XT_ARCH_PRCTL_X", Name: "arch_prctl", Dir: Exit, Category: CatProcess, Flags: 0, Wire: 1, Nr: 158, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "option", Type: PTFlags32, Format: FormatEnum, DirFD: -1, Table: ftXtArchPrctlCodes},
+		{Name: "arg2", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 500, Symbol: "XT_ADJTIMEX_E", Name: "adjtimex", Dir: Enter, Category: CatSystem, Flags: 0, Wire: 0, Nr: 159, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 501, Symbol: "XT_ADJTIMEX_X", Name: "adjtimex", Dir: Exit, Category: CatSystem, Flags: 0, Wire: 1, Nr: 159, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "txc_p", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 502, Symbol: "XT_SYNC_E", Name: "sync", Dir: Enter, Category: CatIOOther, Flags: 0, Wire: 0, Nr: 162, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 503, Symbol: "XT_SYNC_X", Name: "sync", Dir: Exit, Category: CatIOOther, Flags: 0, Wire: 1, Nr: 162, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 504, Symbol: "XT_ACCT_E", Name: "acct", Dir: Enter, Category: CatProcess, Flags: 0, Wire: 0, Nr: 163, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 505, Symbol: "XT_ACCT_X", Name: "acct", Dir: Exit, Category: CatProcess, Flags: 0, Wire: 1, Nr: 163, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "path", Type: PTFSPath, Format: FormatNA, DirFD: -1},
+	}},
+	{Type: 506, Symbol: "XT_SETTIMEOFDAY_E", Name: "settimeofday", Dir: Enter, Category: CatTime, Flags: 0, Wire: 0, Nr: 164, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 507, Symbol: "XT_SETTIMEOFDAY_X", Name: "settimeofday", Dir: Exit, Category: CatTime, Flags: 0, Wire: 1, Nr: 164, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "tv", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "tz", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 508, Symbol: "XT_SWAPON_E", Name: "swapon", Dir: Enter, Category: CatProcess, Flags: 0, Wire: 0, Nr: 167, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 509, Symbol: "XT_SWAPON_X", Name: "swapon", Dir: Exit, Category: CatProcess, Flags: 0, Wire: 1, Nr: 167, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "path", Type: PTFSPath, Format: FormatNA, DirFD: -1},
+		{Name: "swap_flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtSwapFlags},
+	}},
+	{Type: 510, Symbol: "XT_SWAPOFF_E", Name: "swapoff", Dir: Enter, Category: CatSystem, Flags: 0, Wire: 0, Nr: 168, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 511, Symbol: "XT_SWAPOFF_X", Name: "swapoff", Dir: Exit, Category: CatSystem, Flags: 0, Wire: 1, Nr: 168, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "path", Type: PTFSPath, Format: FormatNA, DirFD: -1},
+	}},
+	{Type: 512, Symbol: "XT_REBOOT_E", Name: "reboot", Dir: Enter, Category: CatSystem, Flags: 0, Wire: 0, Nr: 169, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 513, Symbol: "XT_REBOOT_X", Name: "reboot", Dir: Exit, Category: CatSystem, Flags: 0, Wire: 1, Nr: 169, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "magic1", Type: PTFlags32, Format: FormatEnum, DirFD: -1, Table: ftXtRebootMagic},
+		{Name: "magic2", Type: PTFlags32, Format: FormatEnum, DirFD: -1, Table: ftXtRebootMagic},
+		{Name: "cmd", Type: PTFlags32, Format: FormatEnum, DirFD: -1, Table: ftXtRebootCmds},
+		{Name: "arg", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 514, Symbol: "XT_SETHOSTNAME_E", Name: "sethostname", Dir: Enter, Category: CatSystem, Flags: 0, Wire: 0, Nr: 170, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 515, Symbol: "XT_SETHOSTNAME_X", Name: "sethostname", Dir: Exit, Category: CatSystem, Flags: 0, Wire: 1, Nr: 170, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "name", Type: PTByteBuf, Format: FormatNA, DirFD: -1},
+		{Name: "len", Type: PTInt32, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 516, Symbol: "XT_SETDOMAINNAME_E", Name: "setdomainname", Dir: Enter, Category: CatSystem, Flags: 0, Wire: 0, Nr: 171, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 517, Symbol: "XT_SETDOMAINNAME_X", Name: "setdomainname", Dir: Exit, Category: CatSystem, Flags: 0, Wire: 1, Nr: 171, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "name", Type: PTByteBuf, Format: FormatNA, DirFD: -1},
+		{Name: "len", Type: PTInt32, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 518, Symbol: "XT_IOPL_E", Name: "iopl", Dir: Enter, Category: CatSystem, Flags: 0, Wire: 0, Nr: 172, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 519, Symbol: "XT_IOPL_X", Name: "iopl", Dir: Exit, Category: CatSystem, Flags: 0, Wire: 1, Nr: 172, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "level", Type: PTUint32, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 520, Symbol: "XT_IOPERM_E", Name: "ioperm", Dir: Enter, Category: CatSystem, Flags: 0, Wire: 0, Nr: 173, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 521, Symbol: "XT_IOPERM_X", Name: "ioperm", Dir: Exit, Category: CatSystem, Flags: 0, Wire: 1, Nr: 173, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "from", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "num", Type: PTUint64, Format: FormatDec, DirFD: -1},
+		{Name: "on", Type: PTInt32, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 522, Symbol: "XT_CREATE_MODULE_E", Name: "create_module", Dir: Enter, Category: CatSystem, Flags: 0, Wire: 0, Nr: 174, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 523, Symbol: "XT_CREATE_MODULE_X", Name: "create_module", Dir: Exit, Category: CatSystem, Flags: 0, Wire: 1, Nr: 174, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "a0", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "a1", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 524, Symbol: "XT_INIT_MODULE_E", Name: "init_module", Dir: Enter, Category: CatSystem, Flags: 0, Wire: 0, Nr: 175, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 525, Symbol: "XT_INIT_MODULE_X", Name: "init_module", Dir: Exit, Category: CatSystem, Flags: 0, Wire: 1, Nr: 175, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "umod", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "len", Type: PTUint64, Format: FormatDec, DirFD: -1},
+		{Name: "uargs", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
+	}},
+	{Type: 526, Symbol: "XT_DELETE_MODULE_E", Name: "delete_module", Dir: Enter, Category: CatSystem, Flags: 0, Wire: 0, Nr: 176, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 527, Symbol: "XT_DELETE_MODULE_X", Name: "delete_module", Dir: Exit, Category: CatSystem, Flags: 0, Wire: 1, Nr: 176, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "name", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
+		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtDeleteModuleFlags},
+	}},
+	{Type: 528, Symbol: "XT_GET_KERNEL_SYMS_E", Name: "get_kernel_syms", Dir: Enter, Category: CatSystem, Flags: 0, Wire: 0, Nr: 177, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 529, Symbol: "XT_GET_KERNEL_SYMS_X", Name: "get_kernel_syms", Dir: Exit, Category: CatSystem, Flags: 0, Wire: 1, Nr: 177, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "a0", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 530, Symbol: "XT_QUERY_MODULE_E", Name: "query_module", Dir: Enter, Category: CatSystem, Flags: 0, Wire: 0, Nr: 178, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 531, Symbol: "XT_QUERY_MODULE_X", Name: "query_module", Dir: Exit, Category: CatSystem, Flags: 0, Wire: 1, Nr: 178, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "a0", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "a1", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "a2", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "a3", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "a4", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 532, Symbol: "XT_NFSSERVCTL_E", Name: "nfsservctl", Dir: Enter, Category: CatOther, Flags: 0, Wire: 0, Nr: 180, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 533, Symbol: "XT_NFSSERVCTL_X", Name: "nfsservctl", Dir: Exit, Category: CatOther, Flags: 0, Wire: 1, Nr: 180, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "a0", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "a1", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "a2", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 534, Symbol: "XT_GETPMSG_E", Name: "getpmsg", Dir: Enter, Category: CatOther, Flags: 0, Wire: 0, Nr: 181, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 535, Symbol: "XT_GETPMSG_X", Name: "getpmsg", Dir: Exit, Category: CatOther, Flags: 0, Wire: 1, Nr: 181, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "a0", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "a1", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "a2", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "a3", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "a4", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 536, Symbol: "XT_PUTPMSG_E", Name: "putpmsg", Dir: Enter, Category: CatOther, Flags: 0, Wire: 0, Nr: 182, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 537, Symbol: "XT_PUTPMSG_X", Name: "putpmsg", Dir: Exit, Category: CatOther, Flags: 0, Wire: 1, Nr: 182, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "a0", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "a1", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "a2", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "a3", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "a4", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 538, Symbol: "XT_AFS_SYSCALL_E", Name: "afs_syscall", Dir: Enter, Category: CatOther, Flags: 0, Wire: 0, Nr: 183, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 539, Symbol: "XT_AFS_SYSCALL_X", Name: "afs_syscall", Dir: Exit, Category: CatOther, Flags: 0, Wire: 1, Nr: 183, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 540, Symbol: "XT_TUXCALL_E", Name: "tuxcall", Dir: Enter, Category: CatOther, Flags: 0, Wire: 0, Nr: 184, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 541, Symbol: "XT_TUXCALL_X", Name: "tuxcall", Dir: Exit, Category: CatOther, Flags: 0, Wire: 1, Nr: 184, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 542, Symbol: "XT_SECURITY_E", Name: "security", Dir: Enter, Category: CatOther, Flags: 0, Wire: 0, Nr: 185, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 543, Symbol: "XT_SECURITY_X", Name: "security", Dir: Exit, Category: CatOther, Flags: 0, Wire: 1, Nr: 185, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 544, Symbol: "XT_GETTID_E", Name: "gettid", Dir: Enter, Category: CatProcess, Flags: 0, Wire: 0, Nr: 186, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 545, Symbol: "XT_GETTID_X", Name: "gettid", Dir: Exit, Category: CatProcess, Flags: 0, Wire: 1, Nr: 186, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 546, Symbol: "XT_READAHEAD_E", Name: "readahead", Dir: Enter, Category: CatIOOther, Flags: UsesFD, Wire: 0, Nr: 187, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 547, Symbol: "XT_READAHEAD_X", Name: "readahead", Dir: Exit, Category: CatIOOther, Flags: UsesFD, Wire: 1, Nr: 187, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "offset", Type: PTInt64, Format: FormatDec, DirFD: -1},
+		{Name: "count", Type: PTUint64, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 548, Symbol: "XT_SETXATTR_E", Name: "setxattr", Dir: Enter, Category: CatFile, Flags: 0, Wire: 0, Nr: 188, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 549, Symbol: "XT_SETXATTR_X", Name: "setxattr", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 188, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "path", Type: PTFSPath, Format: FormatNA, DirFD: -1},
+		{Name: "name", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
+		{Name: "value", Type: PTByteBuf, Format: FormatNA, DirFD: -1},
+		{Name: "size", Type: PTUint64, Format: FormatDec, DirFD: -1},
+		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtXattrFlags},
+	}},
+	{Type: 550, Symbol: "XT_LSETXATTR_E", Name: "lsetxattr", Dir: Enter, Category: CatFile, Flags: 0, Wire: 0, Nr: 189, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 551, Symbol: "XT_LSETXATTR_X", Name: "lsetxattr", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 189, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "path", Type: PTFSPath, Format: FormatNA, DirFD: -1},
+		{Name: "name", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
+		{Name: "value", Type: PTByteBuf, Format: FormatNA, DirFD: -1},
+		{Name: "size", Type: PTUint64, Format: FormatDec, DirFD: -1},
+		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtXattrFlags},
+	}},
+	{Type: 552, Symbol: "XT_FSETXATTR_E", Name: "fsetxattr", Dir: Enter, Category: CatFile, Flags: UsesFD, Wire: 0, Nr: 190, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 553, Symbol: "XT_FSETXATTR_X", Name: "fsetxattr", Dir: Exit, Category: CatFile, Flags: UsesFD, Wire: 1, Nr: 190, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "name", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
+		{Name: "value", Type: PTByteBuf, Format: FormatNA, DirFD: -1},
+		{Name: "size", Type: PTUint64, Format: FormatDec, DirFD: -1},
+		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtXattrFlags},
+	}},
+	{Type: 554, Symbol: "XT_GETXATTR_E", Name: "getxattr", Dir: Enter, Category: CatFile, Flags: 0, Wire: 0, Nr: 191, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 555, Symbol: "XT_GETXATTR_X", Name: "getxattr", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 191, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "path", Type: PTFSPath, Format: FormatNA, DirFD: -1},
+		{Name: "name", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
+		{Name: "value", Type: PTByteBuf, Format: FormatNA, DirFD: -1},
+		{Name: "size", Type: PTUint64, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 556, Symbol: "XT_LGETXATTR_E", Name: "lgetxattr", Dir: Enter, Category: CatFile, Flags: 0, Wire: 0, Nr: 192, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 557, Symbol: "XT_LGETXATTR_X", Name: "lgetxattr", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 192, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "path", Type: PTFSPath, Format: FormatNA, DirFD: -1},
+		{Name: "name", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
+		{Name: "value", Type: PTByteBuf, Format: FormatNA, DirFD: -1},
+		{Name: "size", Type: PTUint64, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 558, Symbol: "XT_FGETXATTR_E", Name: "fgetxattr", Dir: Enter, Category: CatFile, Flags: UsesFD, Wire: 0, Nr: 193, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 559, Symbol: "XT_FGETXATTR_X", Name: "fgetxattr", Dir: Exit, Category: CatFile, Flags: UsesFD, Wire: 1, Nr: 193, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "name", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
+		{Name: "value", Type: PTByteBuf, Format: FormatNA, DirFD: -1},
+		{Name: "size", Type: PTUint64, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 560, Symbol: "XT_LISTXATTR_E", Name: "listxattr", Dir: Enter, Category: CatFile, Flags: 0, Wire: 0, Nr: 194, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 561, Symbol: "XT_LISTXATTR_X", Name: "listxattr", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 194, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "path", Type: PTFSPath, Format: FormatNA, DirFD: -1},
+		{Name: "list", Type: PTByteBuf, Format: FormatNA, DirFD: -1},
+		{Name: "size", Type: PTUint64, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 562, Symbol: "XT_LLISTXATTR_E", Name: "llistxattr", Dir: Enter, Category: CatFile, Flags: 0, Wire: 0, Nr: 195, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 563, Symbol: "XT_LLISTXATTR_X", Name: "llistxattr", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 195, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "path", Type: PTFSPath, Format: FormatNA, DirFD: -1},
+		{Name: "list", Type: PTByteBuf, Format: FormatNA, DirFD: -1},
+		{Name: "size", Type: PTUint64, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 564, Symbol: "XT_FLISTXATTR_E", Name: "flistxattr", Dir: Enter, Category: CatFile, Flags: UsesFD, Wire: 0, Nr: 196, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 565, Symbol: "XT_FLISTXATTR_X", Name: "flistxattr", Dir: Exit, Category: CatFile, Flags: UsesFD, Wire: 1, Nr: 196, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "list", Type: PTByteBuf, Format: FormatNA, DirFD: -1},
+		{Name: "size", Type: PTUint64, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 566, Symbol: "XT_REMOVEXATTR_E", Name: "removexattr", Dir: Enter, Category: CatFile, Flags: 0, Wire: 0, Nr: 197, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 567, Symbol: "XT_REMOVEXATTR_X", Name: "removexattr", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 197, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "path", Type: PTFSPath, Format: FormatNA, DirFD: -1},
+		{Name: "name", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
+	}},
+	{Type: 568, Symbol: "XT_LREMOVEXATTR_E", Name: "lremovexattr", Dir: Enter, Category: CatFile, Flags: 0, Wire: 0, Nr: 198, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 569, Symbol: "XT_LREMOVEXATTR_X", Name: "lremovexattr", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 198, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "path", Type: PTFSPath, Format: FormatNA, DirFD: -1},
+		{Name: "name", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
+	}},
+	{Type: 570, Symbol: "XT_FREMOVEXATTR_E", Name: "fremovexattr", Dir: Enter, Category: CatFile, Flags: UsesFD, Wire: 0, Nr: 199, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 571, Symbol: "XT_FREMOVEXATTR_X", Name: "fremovexattr", Dir: Exit, Category: CatFile, Flags: UsesFD, Wire: 1, Nr: 199, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "name", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
+	}},
+	{Type: 572, Symbol: "XT_TIME_E", Name: "time", Dir: Enter, Category: CatTime, Flags: 0, Wire: 0, Nr: 201, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 573, Symbol: "XT_TIME_X", Name: "time", Dir: Exit, Category: CatTime, Flags: 0, Wire: 1, Nr: 201, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "tloc", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 574, Symbol: "XT_SCHED_SETAFFINITY_E", Name: "sched_setaffinity", Dir: Enter, Category: CatProcess, Flags: 0, Wire: 0, Nr: 203, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 575, Symbol: "XT_SCHED_SETAFFINITY_X", Name: "sched_setaffinity", Dir: Exit, Category: CatProcess, Flags: 0, Wire: 1, Nr: 203, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "pid", Type: PTPID, Format: FormatDec, DirFD: -1},
+		{Name: "len", Type: PTUint32, Format: FormatDec, DirFD: -1},
+		{Name: "user_mask_ptr", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 576, Symbol: "XT_SCHED_GETAFFINITY_E", Name: "sched_getaffinity", Dir: Enter, Category: CatProcess, Flags: 0, Wire: 0, Nr: 204, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 577, Symbol: "XT_SCHED_GETAFFINITY_X", Name: "sched_getaffinity", Dir: Exit, Category: CatProcess, Flags: 0, Wire: 1, Nr: 204, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "pid", Type: PTPID, Format: FormatDec, DirFD: -1},
+		{Name: "len", Type: PTUint32, Format: FormatDec, DirFD: -1},
+		{Name: "user_mask_ptr", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 578, Symbol: "XT_SET_THREAD_AREA_E", Name: "set_thread_area", Dir: Enter, Category: CatProcess, Flags: 0, Wire: 0, Nr: 205, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 579, Symbol: "XT_SET_THREAD_AREA_X", Name: "set_thread_area", Dir: Exit, Category: CatProcess, Flags: 0, Wire: 1, Nr: 205, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "a0", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 580, Symbol: "XT_IO_SETUP_E", Name: "io_setup", Dir: Enter, Category: CatIOOther, Flags: 0, Wire: 0, Nr: 206, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 581, Symbol: "XT_IO_SETUP_X", Name: "io_setup", Dir: Exit, Category: CatIOOther, Flags: 0, Wire: 1, Nr: 206, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "nr_reqs", Type: PTUint32, Format: FormatDec, DirFD: -1},
+		{Name: "ctx", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 582, Symbol: "XT_IO_DESTROY_E", Name: "io_destroy", Dir: Enter, Category: CatIOOther, Flags: 0, Wire: 0, Nr: 207, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 583, Symbol: "XT_IO_DESTROY_X", Name: "io_destroy", Dir: Exit, Category: CatIOOther, Flags: 0, Wire: 1, Nr: 207, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "ctx", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 584, Symbol: "XT_IO_GETEVENTS_E", Name: "io_getevents", Dir: Enter, Category: CatIOOther, Flags: Waits, Wire: 0, Nr: 208, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 585, Symbol: "XT_IO_GETEVENTS_X", Name: "io_getevents", Dir: Exit, Category: CatIOOther, Flags: Waits, Wire: 1, Nr: 208, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "ctx_id", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "min_nr", Type: PTInt64, Format: FormatDec, DirFD: -1},
+		{Name: "nr", Type: PTInt64, Format: FormatDec, DirFD: -1},
+		{Name: "events", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "timeout", Type: PTRelTime, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 586, Symbol: "XT_IO_SUBMIT_E", Name: "io_submit", Dir: Enter, Category: CatIOOther, Flags: 0, Wire: 0, Nr: 209, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 587, Symbol: "XT_IO_SUBMIT_X", Name: "io_submit", Dir: Exit, Category: CatIOOther, Flags: 0, Wire: 1, Nr: 209, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "ctx_id", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "nr", Type: PTInt64, Format: FormatDec, DirFD: -1},
+		{Name: "iocbpp", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 588, Symbol: "XT_IO_CANCEL_E", Name: "io_cancel", Dir: Enter, Category: CatIOOther, Flags: 0, Wire: 0, Nr: 210, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 589, Symbol: "XT_IO_CANCEL_X", Name: "io_cancel", Dir: Exit, Category: CatIOOther, Flags: 0, Wire: 1, Nr: 210, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "ctx_id", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "iocb", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "result", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 590, Symbol: "XT_GET_THREAD_AREA_E", Name: "get_thread_area", Dir: Enter, Category: CatProcess, Flags: 0, Wire: 0, Nr: 211, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 591, Symbol: "XT_GET_THREAD_AREA_X", Name: "get_thread_area", Dir: Exit, Category: CatProcess, Flags: 0, Wire: 1, Nr: 211, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "a0", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 592, Symbol: "XT_LOOKUP_DCOOKIE_E", Name: "lookup_dcookie", Dir: Enter, Category: CatOther, Flags: 0, Wire: 0, Nr: 212, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 593, Symbol: "XT_LOOKUP_DCOOKIE_X", Name: "lookup_dcookie", Dir: Exit, Category: CatOther, Flags: 0, Wire: 1, Nr: 212, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "a0", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "a1", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "a2", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 594, Symbol: "XT_EPOLL_CREATE_E", Name: "epoll_create", Dir: Enter, Category: CatWait, Flags: CreatesFD, Wire: 0, Nr: 213, Parser: ParserNone, Facts: 0, FDKind: 'l', AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 595, Symbol: "XT_EPOLL_CREATE_X", Name: "epoll_create", Dir: Exit, Category: CatWait, Flags: CreatesFD, Wire: 1, Nr: 213, Parser: ParserNewFD, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "size", Type: PTInt32, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 596, Symbol: "XT_EPOLL_CTL_OLD_E", Name: "epoll_ctl_old", Dir: Enter, Category: CatWait, Flags: 0, Wire: 0, Nr: 214, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 597, Symbol: "XT_EPOLL_CTL_OLD_X", Name: "epoll_ctl_old", Dir: Exit, Category: CatWait, Flags: 0, Wire: 1, Nr: 214, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "a0", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "a1", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "a2", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "a3", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 598, Symbol: "XT_EPOLL_WAIT_OLD_E", Name: "epoll_wait_old", Dir: Enter, Category: CatWait, Flags: 0, Wire: 0, Nr: 215, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 599, Symbol: "XT_EPOLL_WAIT_OLD_X", Name: "epoll_wait_old", Dir: Exit, Category: CatWait, Flags: 0, Wire: 1, Nr: 215, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "a0", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "a1", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "a2", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "a3", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 600, Symbol: "XT_REMAP_FILE_PAGES_E", Name: "remap_file_pages", Dir: Enter, Category: CatFile, Flags: 0, Wire: 0, Nr: 216, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 601, Symbol: "XT_REMAP_FILE_PAGES_X", Name: "remap_file_pages", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 216, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "start", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "size", Type: PTUint64, Format: FormatDec, DirFD: -1},
+		{Name: "prot", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftProtFlags},
+		{Name: "pgoff", Type: PTUint64, Format: FormatDec, DirFD: -1},
+		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtRemapFilePagesFlags},
+	}},
+	{Type: 602, Symbol: "XT_SET_TID_ADDRESS_E", Name: "set_tid_address", Dir: Enter, Category: CatProcess, Flags: 0, Wire: 0, Nr: 218, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 603, Symbol: "XT_SET_TID_ADDRESS_X", Name: "set_tid_address", Dir: Exit, Category: CatProcess, Flags: 0, Wire: 1, Nr: 218, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "tidptr", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 604, Symbol: "XT_RESTART_SYSCALL_E", Name: "restart_syscall", Dir: Enter, Category: CatSystem, Flags: 0, Wire: 0, Nr: 219, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 605, Symbol: "XT_RESTART_SYSCALL_X", Name: "restart_syscall", Dir: Exit, Category: CatSystem, Flags: 0, Wire: 1, Nr: 219, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 606, Symbol: "XT_SEMTIMEDOP_E", Name: "semtimedop", Dir: Enter, Category: CatIPC, Flags: Waits, Wire: 0, Nr: 220, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 607, Symbol: "XT_SEMTIMEDOP_X", Name: "semtimedop", Dir: Exit, Category: CatIPC, Flags: Waits, Wire: 1, Nr: 220, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "semid", Type: PTInt32, Format: FormatDec, DirFD: -1},
+		{Name: "sops", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "nsops", Type: PTUint32, Format: FormatDec, DirFD: -1},
+		{Name: "timeout", Type: PTRelTime, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 608, Symbol: "XT_FADVISE64_E", Name: "fadvise64", Dir: Enter, Category: CatIOOther, Flags: UsesFD, Wire: 0, Nr: 221, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 609, Symbol: "XT_FADVISE64_X", Name: "fadvise64", Dir: Exit, Category: CatIOOther, Flags: UsesFD, Wire: 1, Nr: 221, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "offset", Type: PTInt64, Format: FormatDec, DirFD: -1},
+		{Name: "len", Type: PTUint64, Format: FormatDec, DirFD: -1},
+		{Name: "advice", Type: PTFlags32, Format: FormatEnum, DirFD: -1, Table: ftXtFadviseAdvice},
+	}},
+	{Type: 610, Symbol: "XT_TIMER_CREATE_E", Name: "timer_create", Dir: Enter, Category: CatTime, Flags: 0, Wire: 0, Nr: 222, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 611, Symbol: "XT_TIMER_CREATE_X", Name: "timer_create", Dir: Exit, Category: CatTime, Flags: 0, Wire: 1, Nr: 222, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "which_clock", Type: PTFlags32, Format: FormatEnum, DirFD: -1, Table: ftXtClockIds},
+		{Name: "timer_event_spec", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "created_timer_id", Type: PTInt32, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 612, Symbol: "XT_TIMER_SETTIME_E", Name: "timer_settime", Dir: Enter, Category: CatTime, Flags: 0, Wire: 0, Nr: 223, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 613, Symbol: "XT_TIMER_SETTIME_X", Name: "timer_settime", Dir: Exit, Category: CatTime, Flags: 0, Wire: 1, Nr: 223, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "timer_id", Type: PTInt32, Format: FormatDec, DirFD: -1},
+		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtTimerFlags},
+		{Name: "new_setting", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "old_setting", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 614, Symbol: "XT_TIMER_GETTIME_E", Name: "timer_gettime", Dir: Enter, Category: CatTime, Flags: 0, Wire: 0, Nr: 224, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 615, Symbol: "XT_TIMER_GETTIME_X", Name: "timer_gettime", Dir: Exit, Category: CatTime, Flags: 0, Wire: 1, Nr: 224, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "timer_id", Type: PTInt32, Format: FormatDec, DirFD: -1},
+		{Name: "setting", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 616, Symbol: "XT_TIMER_GETOVERRUN_E", Name: "timer_getoverrun", Dir: Enter, Category: CatTime, Flags: 0, Wire: 0, Nr: 225, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 617, Symbol: "XT_TIMER_GETOVERRUN_X", Name: "timer_getoverrun", Dir: Exit, Category: CatTime, Flags: 0, Wire: 1, Nr: 225, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "timer_id", Type: PTInt32, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 618, Symbol: "XT_TIMER_DELETE_E", Name: "timer_delete", Dir: Enter, Category: CatTime, Flags: 0, Wire: 0, Nr: 226, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 619, Symbol: "XT_TIMER_DELETE_X", Name: "timer_delete", Dir: Exit, Category: CatTime, Flags: 0, Wire: 1, Nr: 226, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "timer_id", Type: PTInt32, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 620, Symbol: "XT_CLOCK_SETTIME_E", Name: "clock_settime", Dir: Enter, Category: CatTime, Flags: 0, Wire: 0, Nr: 227, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 621, Symbol: "XT_CLOCK_SETTIME_X", Name: "clock_settime", Dir: Exit, Category: CatTime, Flags: 0, Wire: 1, Nr: 227, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "which_clock", Type: PTFlags32, Format: FormatEnum, DirFD: -1, Table: ftXtClockIds},
+		{Name: "tp", Type: PTRelTime, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 622, Symbol: "XT_CLOCK_GETTIME_E", Name: "clock_gettime", Dir: Enter, Category: CatTime, Flags: 0, Wire: 0, Nr: 228, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 623, Symbol: "XT_CLOCK_GETTIME_X", Name: "clock_gettime", Dir: Exit, Category: CatTime, Flags: 0, Wire: 1, Nr: 228, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "which_clock", Type: PTFlags32, Format: FormatEnum, DirFD: -1, Table: ftXtClockIds},
+		{Name: "tp", Type: PTRelTime, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 624, Symbol: "XT_CLOCK_GETRES_E", Name: "clock_getres", Dir: Enter, Category: CatTime, Flags: 0, Wire: 0, Nr: 229, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 625, Symbol: "XT_CLOCK_GETRES_X", Name: "clock_getres", Dir: Exit, Category: CatTime, Flags: 0, Wire: 1, Nr: 229, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "which_clock", Type: PTFlags32, Format: FormatEnum, DirFD: -1, Table: ftXtClockIds},
+		{Name: "tp", Type: PTRelTime, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 626, Symbol: "XT_CLOCK_NANOSLEEP_E", Name: "clock_nanosleep", Dir: Enter, Category: CatSleep, Flags: Waits, Wire: 0, Nr: 230, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 627, Symbol: "XT_CLOCK_NANOSLEEP_X", Name: "clock_nanosleep", Dir: Exit, Category: CatSleep, Flags: Waits, Wire: 1, Nr: 230, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "which_clock", Type: PTFlags32, Format: FormatEnum, DirFD: -1, Table: ftXtClockIds},
+		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtTimerFlags},
+		{Name: "rqtp", Type: PTRelTime, Format: FormatDec, DirFD: -1},
+		{Name: "rmtp", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 628, Symbol: "XT_EXIT_GROUP_E", Name: "exit_group", Dir: Enter, Category: CatIOOther, Flags: 0, Wire: 0, Nr: 231, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "status", Type: PTInt32, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 629, Symbol: "XT_EXIT_GROUP_X", Name: "exit_group", Dir: Exit, Category: CatIOOther, Flags: 0, Wire: 1, Nr: 231, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 630, Symbol: "XT_EPOLL_CTL_E", Name: "epoll_ctl", Dir: Enter, Category: CatWait, Flags: UsesFD, Wire: 0, Nr: 233, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 631, Symbol: "XT_EPOLL_CTL_X", Name: "epoll_ctl", Dir: Exit, Category: CatWait, Flags: UsesFD, Wire: 1, Nr: 233, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "epfd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "op", Type: PTFlags32, Format: FormatEnum, DirFD: -1, Table: ftXtEpollCtlOps},
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "event", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 632, Symbol: "XT_UTIMES_E", Name: "utimes", Dir: Enter, Category: CatFile, Flags: 0, Wire: 0, Nr: 235, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 633, Symbol: "XT_UTIMES_X", Name: "utimes", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 235, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "path", Type: PTFSPath, Format: FormatNA, DirFD: -1},
+		{Name: "utimes", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 634, Symbol: "XT_VSERVER_E", Name: "vserver", Dir: Enter, Category: CatOther, Flags: 0, Wire: 0, Nr: 236, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 635, Symbol: "XT_VSERVER_X", Name: "vserver", Dir: Exit, Category: CatOther, Flags: 0, Wire: 1, Nr: 236, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 636, Symbol: "XT_MBIND_E", Name: "mbind", Dir: Enter, Category: CatMemory, Flags: 0, Wire: 0, Nr: 237, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 637, Symbol: "XT_MBIND_X", Name: "mbind", Dir: Exit, Category: CatMemory, Flags: 0, Wire: 1, Nr: 237, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "start", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "len", Type: PTUint64, Format: FormatDec, DirFD: -1},
+		{Name: "mode", Type: PTFlags32, Format: FormatEnum, DirFD: -1, Table: ftXtMempolicyModes},
+		{Name: "nmask", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "maxnode", Type: PTUint64, Format: FormatDec, DirFD: -1},
+		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtMbindFlags},
+	}},
+	{Type: 638, Symbol: "XT_SET_MEMPOLICY_E", Name: "set_mempolicy", Dir: Enter, Category: CatMemory, Flags: 0, Wire: 0, Nr: 238, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 639, Symbol: "XT_SET_MEMPOLICY_X", Name: "set_mempolicy", Dir: Exit, Category: CatMemory, Flags: 0, Wire: 1, Nr: 238, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "mode", Type: PTFlags32, Format: FormatEnum, DirFD: -1, Table: ftXtMempolicyModes},
+		{Name: "nmask", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "maxnode", Type: PTUint64, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 640, Symbol: "XT_GET_MEMPOLICY_E", Name: "get_mempolicy", Dir: Enter, Category: CatMemory, Flags: 0, Wire: 0, Nr: 239, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 641, Symbol: "XT_GET_MEMPOLICY_X", Name: "get_mempolicy", Dir: Exit, Category: CatMemory, Flags: 0, Wire: 1, Nr: 239, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "policy", Type: PTInt32, Format: FormatDec, DirFD: -1},
+		{Name: "nmask", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "maxnode", Type: PTUint64, Format: FormatDec, DirFD: -1},
+		{Name: "addr", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtGetMempolicyFlags},
+	}},
+	{Type: 642, Symbol: "XT_MQ_OPEN_E", Name: "mq_open", Dir: Enter, Category: CatIPC, Flags: CreatesFD, Wire: 0, Nr: 240, Parser: ParserNone, Facts: 0, FDKind: 'X', AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 643, Symbol: "XT_MQ_OPEN_X", Name: "mq_open", Dir: Exit, Category: CatIPC, Flags: CreatesFD, Wire: 1, Nr: 240, Parser: ParserNewFD, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "name", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
+		{Name: "oflag", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftFileFlags},
+		{Name: "mode", Type: PTMode, Format: FormatOct, DirFD: -1, Table: ftChmodMode},
+		{Name: "attr", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 644, Symbol: "XT_MQ_UNLINK_E", Name: "mq_unlink", Dir: Enter, Category: CatIPC, Flags: 0, Wire: 0, Nr: 241, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 645, Symbol: "XT_MQ_UNLINK_X", Name: "mq_unlink", Dir: Exit, Category: CatIPC, Flags: 0, Wire: 1, Nr: 241, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "name", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
+	}},
+	{Type: 646, Symbol: "XT_MQ_TIMEDSEND_E", Name: "mq_timedsend", Dir: Enter, Category: CatIPC, Flags: UsesFD, Wire: 0, Nr: 242, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 647, Symbol: "XT_MQ_TIMEDSEND_X", Name: "mq_timedsend", Dir: Exit, Category: CatIPC, Flags: UsesFD, Wire: 1, Nr: 242, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "msg_ptr", Type: PTByteBuf, Format: FormatNA, DirFD: -1},
+		{Name: "msg_len", Type: PTUint64, Format: FormatDec, DirFD: -1},
+		{Name: "msg_prio", Type: PTUint32, Format: FormatDec, DirFD: -1},
+		{Name: "abs_timeout", Type: PTRelTime, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 648, Symbol: "XT_MQ_TIMEDRECEIVE_E", Name: "mq_timedreceive", Dir: Enter, Category: CatIPC, Flags: UsesFD | Waits, Wire: 0, Nr: 243, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 649, Symbol: "XT_MQ_TIMEDRECEIVE_X", Name: "mq_timedreceive", Dir: Exit, Category: CatIPC, Flags: UsesFD | Waits, Wire: 1, Nr: 243, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "msg_ptr", Type: PTByteBuf, Format: FormatNA, DirFD: -1},
+		{Name: "msg_len", Type: PTUint64, Format: FormatDec, DirFD: -1},
+		{Name: "msg_prio", Type: PTUint32, Format: FormatDec, DirFD: -1},
+		{Name: "abs_timeout", Type: PTRelTime, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 650, Symbol: "XT_MQ_NOTIFY_E", Name: "mq_notify", Dir: Enter, Category: CatIPC, Flags: UsesFD, Wire: 0, Nr: 244, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 651, Symbol: "XT_MQ_NOTIFY_X", Name: "mq_notify", Dir: Exit, Category: CatIPC, Flags: UsesFD, Wire: 1, Nr: 244, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "notification", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 652, Symbol: "XT_MQ_GETSETATTR_E", Name: "mq_getsetattr", Dir: Enter, Category: CatIPC, Flags: UsesFD, Wire: 0, Nr: 245, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 653, Symbol: "XT_MQ_GETSETATTR_X", Name: "mq_getsetattr", Dir: Exit, Category: CatIPC, Flags: UsesFD, Wire: 1, Nr: 245, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "mqstat", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "omqstat", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 654, Symbol: "XT_KEXEC_LOAD_E", Name: "kexec_load", Dir: Enter, Category: CatSystem, Flags: 0, Wire: 0, Nr: 246, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 655, Symbol: "XT_KEXEC_LOAD_X", Name: "kexec_load", Dir: Exit, Category: CatSystem, Flags: 0, Wire: 1, Nr: 246, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "entry", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "nr_segments", Type: PTUint64, Format: FormatDec, DirFD: -1},
+		{Name: "segments", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "flags", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 656, Symbol: "XT_WAITID_E", Name: "waitid", Dir: Enter, Category: CatWait, Flags: Waits, Wire: 0, Nr: 247, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 657, Symbol: "XT_WAITID_X", Name: "waitid", Dir: Exit, Category: CatWait, Flags: Waits, Wire: 1, Nr: 247, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "which", Type: PTFlags32, Format: FormatEnum, DirFD: -1, Table: ftXtIdtype},
+		{Name: "pid", Type: PTPID, Format: FormatDec, DirFD: -1},
+		{Name: "infop", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "options", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtWaitidOptions},
+		{Name: "ru", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 658, Symbol: "XT_ADD_KEY_E", Name: "add_key", Dir: Enter, Category: CatSystem, Flags: 0, Wire: 0, Nr: 248, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 659, Symbol: "XT_ADD_KEY_X", Name: "add_key", Dir: Exit, Category: CatSystem, Flags: 0, Wire: 1, Nr: 248, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "type", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
+		{Name: "description", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
+		{Name: "payload", Type: PTByteBuf, Format: FormatNA, DirFD: -1},
+		{Name: "plen", Type: PTUint64, Format: FormatDec, DirFD: -1},
+		{Name: "destringid", Type: PTFlags32, Format: FormatEnum, DirFD: -1, Table: ftXtKeySpec},
+	}},
+	{Type: 660, Symbol: "XT_REQUEST_KEY_E", Name: "request_key", Dir: Enter, Category: CatSystem, Flags: 0, Wire: 0, Nr: 249, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 661, Symbol: "XT_REQUEST_KEY_X", Name: "request_key", Dir: Exit, Category: CatSystem, Flags: 0, Wire: 1, Nr: 249, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "type", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
+		{Name: "description", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
+		{Name: "callout_info", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
+		{Name: "destringid", Type: PTFlags32, Format: FormatEnum, DirFD: -1, Table: ftXtKeySpec},
+	}},
+	{Type: 662, Symbol: "XT_KEYCTL_E", Name: "keyctl", Dir: Enter, Category: CatSystem, Flags: 0, Wire: 0, Nr: 250, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 663, Symbol: "XT_KEYCTL_X", Name: "keyctl", Dir: Exit, Category: CatSystem, Flags: 0, Wire: 1, Nr: 250, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "cmd", Type: PTFlags32, Format: FormatEnum, DirFD: -1, Table: ftXtKeyctlOps},
+		{Name: "arg2", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "arg3", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "arg4", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "arg5", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 664, Symbol: "XT_IOPRIO_SET_E", Name: "ioprio_set", Dir: Enter, Category: CatProcess, Flags: 0, Wire: 0, Nr: 251, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 665, Symbol: "XT_IOPRIO_SET_X", Name: "ioprio_set", Dir: Exit, Category: CatProcess, Flags: 0, Wire: 1, Nr: 251, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "which", Type: PTFlags32, Format: FormatEnum, DirFD: -1, Table: ftXtIoprioWhich},
+		{Name: "who", Type: PTInt32, Format: FormatDec, DirFD: -1},
+		{Name: "ioprio", Type: PTUint32, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 666, Symbol: "XT_IOPRIO_GET_E", Name: "ioprio_get", Dir: Enter, Category: CatProcess, Flags: 0, Wire: 0, Nr: 252, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 667, Symbol: "XT_IOPRIO_GET_X", Name: "ioprio_get", Dir: Exit, Category: CatProcess, Flags: 0, Wire: 1, Nr: 252, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "which", Type: PTFlags32, Format: FormatEnum, DirFD: -1, Table: ftXtIoprioWhich},
+		{Name: "who", Type: PTInt32, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 668, Symbol: "XT_INOTIFY_ADD_WATCH_E", Name: "inotify_add_watch", Dir: Enter, Category: CatIPC, Flags: UsesFD, Wire: 0, Nr: 254, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 669, Symbol: "XT_INOTIFY_ADD_WATCH_X", Name: "inotify_add_watch", Dir: Exit, Category: CatIPC, Flags: UsesFD, Wire: 1, Nr: 254, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "path", Type: PTFSPath, Format: FormatNA, DirFD: -1},
+		{Name: "mask", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtInotifyMask},
+	}},
+	{Type: 670, Symbol: "XT_INOTIFY_RM_WATCH_E", Name: "inotify_rm_watch", Dir: Enter, Category: CatIPC, Flags: UsesFD, Wire: 0, Nr: 255, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 671, Symbol: "XT_INOTIFY_RM_WATCH_X", Name: "inotify_rm_watch", Dir: Exit, Category: CatIPC, Flags: UsesFD, Wire: 1, Nr: 255, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "wd", Type: PTInt32, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 672, Symbol: "XT_MIGRATE_PAGES_E", Name: "migrate_pages", Dir: Enter, Category: CatMemory, Flags: 0, Wire: 0, Nr: 256, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 673, Symbol: "XT_MIGRATE_PAGES_X", Name: "migrate_pages", Dir: Exit, Category: CatMemory, Flags: 0, Wire: 1, Nr: 256, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "pid", Type: PTPID, Format: FormatDec, DirFD: -1},
+		{Name: "maxnode", Type: PTUint64, Format: FormatDec, DirFD: -1},
+		{Name: "from", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "to", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 674, Symbol: "XT_MKNODAT_E", Name: "mknodat", Dir: Enter, Category: CatFile, Flags: 0, Wire: 0, Nr: 259, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 675, Symbol: "XT_MKNODAT_X", Name: "mknodat", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 259, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "dirfd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "path", Type: PTFSRelPath, Format: FormatNA, DirFD: 1},
+		{Name: "mode", Type: PTUint32, Format: FormatOct, DirFD: -1},
+		{Name: "dev", Type: PTUint32, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 676, Symbol: "XT_FCHOWNAT_E", Name: "fchownat", Dir: Enter, Category: CatFile, Flags: 0, Wire: 0, Nr: 260, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 677, Symbol: "XT_FCHOWNAT_X", Name: "fchownat", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 260, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "dirfd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "path", Type: PTFSRelPath, Format: FormatNA, DirFD: 1},
+		{Name: "user", Type: PTUID, Format: FormatDec, DirFD: -1},
+		{Name: "group", Type: PTGID, Format: FormatDec, DirFD: -1},
+		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtAtFlags},
+	}},
+	{Type: 678, Symbol: "XT_FUTIMESAT_E", Name: "futimesat", Dir: Enter, Category: CatFile, Flags: 0, Wire: 0, Nr: 261, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 679, Symbol: "XT_FUTIMESAT_X", Name: "futimesat", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 261, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "dirfd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "path", Type: PTFSRelPath, Format: FormatNA, DirFD: 1},
+		{Name: "utimes", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 680, Symbol: "XT_NEWFSTATAT_E", Name: "newfstatat", Dir: Enter, Category: CatIOOther, Flags: 0, Wire: 0, Nr: 262, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 681, Symbol: "XT_NEWFSTATAT_X", Name: "newfstatat", Dir: Exit, Category: CatIOOther, Flags: 0, Wire: 1, Nr: 262, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "dirfd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "path", Type: PTFSRelPath, Format: FormatNA, DirFD: 1},
+		{Name: "statbuf", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtAtFlags},
+	}},
+	{Type: 682, Symbol: "XT_READLINKAT_E", Name: "readlinkat", Dir: Enter, Category: CatFile, Flags: 0, Wire: 0, Nr: 267, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 683, Symbol: "XT_READLINKAT_X", Name: "readlinkat", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 267, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "dirfd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "path", Type: PTFSRelPath, Format: FormatNA, DirFD: 1},
+		{Name: "buf", Type: PTByteBuf, Format: FormatNA, DirFD: -1},
+		{Name: "bufsiz", Type: PTInt32, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 684, Symbol: "XT_FACCESSAT_E", Name: "faccessat", Dir: Enter, Category: CatFile, Flags: 0, Wire: 0, Nr: 269, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 685, Symbol: "XT_FACCESSAT_X", Name: "faccessat", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 269, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "dirfd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "path", Type: PTFSRelPath, Format: FormatNA, DirFD: 1},
+		{Name: "mode", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftAccessFlags},
+	}},
+	{Type: 686, Symbol: "XT_PSELECT6_E", Name: "pselect6", Dir: Enter, Category: CatWait, Flags: Waits, Wire: 0, Nr: 270, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 687, Symbol: "XT_PSELECT6_X", Name: "pselect6", Dir: Exit, Category: CatWait, Flags: Waits, Wire: 1, Nr: 270, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "n", Type: PTInt32, Format: FormatDec, DirFD: -1},
+		{Name: "inp", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "outp", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "exp", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "tsp", Type: PTRelTime, Format: FormatDec, DirFD: -1},
+		{Name: "sig", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 688, Symbol: "XT_SET_ROBUST_LIST_E", Name: "set_robust_list", Dir: Enter, Category: CatProcess, Flags: 0, Wire: 0, Nr: 273, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 689, Symbol: "XT_SET_ROBUST_LIST_X", Name: "set_robust_list", Dir: Exit, Category: CatProcess, Flags: 0, Wire: 1, Nr: 273, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "head", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "len", Type: PTUint64, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 690, Symbol: "XT_GET_ROBUST_LIST_E", Name: "get_robust_list", Dir: Enter, Category: CatProcess, Flags: 0, Wire: 0, Nr: 274, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 691, Symbol: "XT_GET_ROBUST_LIST_X", Name: "get_robust_list", Dir: Exit, Category: CatProcess, Flags: 0, Wire: 1, Nr: 274, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "pid", Type: PTPID, Format: FormatDec, DirFD: -1},
+		{Name: "head_ptr", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "len_ptr", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 692, Symbol: "XT_TEE_E", Name: "tee", Dir: Enter, Category: CatIPC, Flags: UsesFD, Wire: 0, Nr: 276, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 693, Symbol: "XT_TEE_X", Name: "tee", Dir: Exit, Category: CatIPC, Flags: UsesFD, Wire: 1, Nr: 276, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "fd_in", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "fd_out", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "len", Type: PTUint64, Format: FormatDec, DirFD: -1},
+		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftSpliceFlags},
+	}},
+	{Type: 694, Symbol: "XT_SYNC_FILE_RANGE_E", Name: "sync_file_range", Dir: Enter, Category: CatIOOther, Flags: UsesFD, Wire: 0, Nr: 277, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 695, Symbol: "XT_SYNC_FILE_RANGE_X", Name: "sync_file_range", Dir: Exit, Category: CatIOOther, Flags: UsesFD, Wire: 1, Nr: 277, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "offset", Type: PTInt64, Format: FormatDec, DirFD: -1},
+		{Name: "nbytes", Type: PTInt64, Format: FormatDec, DirFD: -1},
+		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtSyncFileRangeFlags},
+	}},
+	{Type: 696, Symbol: "XT_VMSPLICE_E", Name: "vmsplice", Dir: Enter, Category: CatIPC, Flags: UsesFD, Wire: 0, Nr: 278, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 697, Symbol: "XT_VMSPLICE_X", Name: "vmsplice", Dir: Exit, Category: CatIPC, Flags: UsesFD, Wire: 1, Nr: 278, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "iov", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "nr_segs", Type: PTUint64, Format: FormatDec, DirFD: -1},
+		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftSpliceFlags},
+	}},
+	{Type: 698, Symbol: "XT_MOVE_PAGES_E", Name: "move_pages", Dir: Enter, Category: CatMemory, Flags: 0, Wire: 0, Nr: 279, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 699, Symbol: "XT_MOVE_PAGES_X", Name: "move_pages", Dir: Exit, Category: CatMemory, Flags: 0, Wire: 1, Nr: 279, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "pid", Type: PTPID, Format: FormatDec, DirFD: -1},
+		{Name: "nr_pages", Type: PTUint64, Format: FormatDec, DirFD: -1},
+		{Name: "pages", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "nodes", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "status", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtMbindFlags},
+	}},
+	{Type: 700, Symbol: "XT_UTIMENSAT_E", Name: "utimensat", Dir: Enter, Category: CatFile, Flags: 0, Wire: 0, Nr: 280, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 701, Symbol: "XT_UTIMENSAT_X", Name: "utimensat", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 280, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "dirfd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "path", Type: PTFSRelPath, Format: FormatNA, DirFD: 1},
+		{Name: "utimes", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtAtFlags},
+	}},
+	{Type: 702, Symbol: "XT_EPOLL_PWAIT_E", Name: "epoll_pwait", Dir: Enter, Category: CatWait, Flags: UsesFD | Waits, Wire: 0, Nr: 281, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 703, Symbol: "XT_EPOLL_PWAIT_X", Name: "epoll_pwait", Dir: Exit, Category: CatWait, Flags: UsesFD | Waits, Wire: 1, Nr: 281, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "events", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "maxevents", Type: PTInt32, Format: FormatDec, DirFD: -1},
+		{Name: "timeout", Type: PTInt32, Format: FormatDec, DirFD: -1},
+		{Name: "sigmask", Type: PTSigSet, Format: FormatDec, DirFD: -1},
+		{Name: "sigsetsize", Type: PTUint64, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 704, Symbol: "XT_FALLOCATE_E", Name: "fallocate", Dir: Enter, Category: CatIOOther, Flags: UsesFD, Wire: 0, Nr: 285, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 705, Symbol: "XT_FALLOCATE_X", Name: "fallocate", Dir: Exit, Category: CatIOOther, Flags: UsesFD, Wire: 1, Nr: 285, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "mode", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtFallocateMode},
+		{Name: "offset", Type: PTInt64, Format: FormatDec, DirFD: -1},
+		{Name: "len", Type: PTInt64, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 706, Symbol: "XT_TIMERFD_SETTIME_E", Name: "timerfd_settime", Dir: Enter, Category: CatTime, Flags: UsesFD, Wire: 0, Nr: 286, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 707, Symbol: "XT_TIMERFD_SETTIME_X", Name: "timerfd_settime", Dir: Exit, Category: CatTime, Flags: UsesFD, Wire: 1, Nr: 286, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtTimerfdFlags},
+		{Name: "utmr", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "otmr", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 708, Symbol: "XT_TIMERFD_GETTIME_E", Name: "timerfd_gettime", Dir: Enter, Category: CatTime, Flags: UsesFD, Wire: 0, Nr: 287, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 709, Symbol: "XT_TIMERFD_GETTIME_X", Name: "timerfd_gettime", Dir: Exit, Category: CatTime, Flags: UsesFD, Wire: 1, Nr: 287, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "otmr", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 710, Symbol: "XT_EPOLL_CREATE1_E", Name: "epoll_create1", Dir: Enter, Category: CatWait, Flags: CreatesFD, Wire: 0, Nr: 291, Parser: ParserNone, Facts: 0, FDKind: 'l', AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 711, Symbol: "XT_EPOLL_CREATE1_X", Name: "epoll_create1", Dir: Exit, Category: CatWait, Flags: CreatesFD, Wire: 1, Nr: 291, Parser: ParserNewFD, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtEpollFlags},
+	}},
+	{Type: 712, Symbol: "XT_RT_TGSIGQUEUEINFO_E", Name: "rt_tgsigqueueinfo", Dir: Enter, Category: CatOther, Flags: 0, Wire: 0, Nr: 297, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 713, Symbol: "XT_RT_TGSIGQUEUEINFO_X", Name: "rt_tgsigqueueinfo", Dir: Exit, Category: CatOther, Flags: 0, Wire: 1, Nr: 297, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "tgid", Type: PTPID, Format: FormatDec, DirFD: -1},
+		{Name: "pid", Type: PTPID, Format: FormatDec, DirFD: -1},
+		{Name: "sig", Type: PTSigType, Format: FormatDec, DirFD: -1},
+		{Name: "uinfo", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 714, Symbol: "XT_PERF_EVENT_OPEN_E", Name: "perf_event_open", Dir: Enter, Category: CatOther, Flags: CreatesFD, Wire: 0, Nr: 298, Parser: ParserNone, Facts: 0, FDKind: 'X', AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 715, Symbol: "XT_PERF_EVENT_OPEN_X", Name: "perf_event_open", Dir: Exit, Category: CatOther, Flags: CreatesFD, Wire: 1, Nr: 298, Parser: ParserNewFD, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "attr", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "pid", Type: PTPID, Format: FormatDec, DirFD: -1},
+		{Name: "cpu", Type: PTInt32, Format: FormatDec, DirFD: -1},
+		{Name: "group_fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtPerfFlags},
+	}},
+	{Type: 716, Symbol: "XT_FANOTIFY_INIT_E", Name: "fanotify_init", Dir: Enter, Category: CatIPC, Flags: CreatesFD, Wire: 0, Nr: 300, Parser: ParserNone, Facts: 0, FDKind: 'X', AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 717, Symbol: "XT_FANOTIFY_INIT_X", Name: "fanotify_init", Dir: Exit, Category: CatIPC, Flags: CreatesFD, Wire: 1, Nr: 300, Parser: ParserNewFD, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtFanotifyInitFlags},
+		{Name: "event_f_flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftFileFlags},
+	}},
+	{Type: 718, Symbol: "XT_FANOTIFY_MARK_E", Name: "fanotify_mark", Dir: Enter, Category: CatIPC, Flags: UsesFD, Wire: 0, Nr: 301, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 719, Symbol: "XT_FANOTIFY_MARK_X", Name: "fanotify_mark", Dir: Exit, Category: CatIPC, Flags: UsesFD, Wire: 1, Nr: 301, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtFanotifyMarkFlags},
+		{Name: "mask", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtFanotifyEvents},
+		{Name: "dirfd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "path", Type: PTFSRelPath, Format: FormatNA, DirFD: 4},
+	}},
+	{Type: 720, Symbol: "XT_NAME_TO_HANDLE_AT_E", Name: "name_to_handle_at", Dir: Enter, Category: CatFile, Flags: 0, Wire: 0, Nr: 303, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 721, Symbol: "XT_NAME_TO_HANDLE_AT_X", Name: "name_to_handle_at", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 303, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "dirfd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "path", Type: PTFSRelPath, Format: FormatNA, DirFD: 1},
+		{Name: "handle", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "mnt_id", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtNameToHandleFlags},
+	}},
+	{Type: 722, Symbol: "XT_OPEN_BY_HANDLE_AT_E", Name: "open_by_handle_at", Dir: Enter, Category: CatFile, Flags: CreatesFD, Wire: 0, Nr: 304, Parser: ParserNone, Facts: 0, FDKind: 'f', AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 723, Symbol: "XT_OPEN_BY_HANDLE_AT_X", Name: "open_by_handle_at", Dir: Exit, Category: CatFile, Flags: CreatesFD, Wire: 1, Nr: 304, Parser: ParserNewFD, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "dirfd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "handle", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftFileFlags},
+	}},
+	{Type: 724, Symbol: "XT_CLOCK_ADJTIME_E", Name: "clock_adjtime", Dir: Enter, Category: CatOther, Flags: 0, Wire: 0, Nr: 305, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 725, Symbol: "XT_CLOCK_ADJTIME_X", Name: "clock_adjtime", Dir: Exit, Category: CatOther, Flags: 0, Wire: 1, Nr: 305, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "which_clock", Type: PTFlags32, Format: FormatEnum, DirFD: -1, Table: ftXtClockIds},
+		{Name: "tx", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 726, Symbol: "XT_SYNCFS_E", Name: "syncfs", Dir: Enter, Category: CatFile, Flags: UsesFD, Wire: 0, Nr: 306, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 727, Symbol: "XT_SYNCFS_X", Name: "syncfs", Dir: Exit, Category: CatFile, Flags: UsesFD, Wire: 1, Nr: 306, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 728, Symbol: "XT_GETCPU_E", Name: "getcpu", Dir: Enter, Category: CatProcess, Flags: 0, Wire: 0, Nr: 309, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 729, Symbol: "XT_GETCPU_X", Name: "getcpu", Dir: Exit, Category: CatProcess, Flags: 0, Wire: 1, Nr: 309, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "cpu", Type: PTUint32, Format: FormatDec, DirFD: -1},
+		{Name: "node", Type: PTUint32, Format: FormatDec, DirFD: -1},
+		{Name: "cache", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 730, Symbol: "XT_PROCESS_VM_READV_E", Name: "process_vm_readv", Dir: Enter, Category: CatIOOther, Flags: 0, Wire: 0, Nr: 310, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 731, Symbol: "XT_PROCESS_VM_READV_X", Name: "process_vm_readv", Dir: Exit, Category: CatIOOther, Flags: 0, Wire: 1, Nr: 310, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "pid", Type: PTPID, Format: FormatDec, DirFD: -1},
+		{Name: "lvec", Type: PTByteBuf, Format: FormatNA, DirFD: -1},
+		{Name: "liovcnt", Type: PTUint64, Format: FormatDec, DirFD: -1},
+		{Name: "rvec", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "riovcnt", Type: PTUint64, Format: FormatDec, DirFD: -1},
+		{Name: "flags", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 732, Symbol: "XT_PROCESS_VM_WRITEV_E", Name: "process_vm_writev", Dir: Enter, Category: CatIOOther, Flags: 0, Wire: 0, Nr: 311, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 733, Symbol: "XT_PROCESS_VM_WRITEV_X", Name: "process_vm_writev", Dir: Exit, Category: CatIOOther, Flags: 0, Wire: 1, Nr: 311, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "pid", Type: PTPID, Format: FormatDec, DirFD: -1},
+		{Name: "lvec", Type: PTByteBuf, Format: FormatNA, DirFD: -1},
+		{Name: "liovcnt", Type: PTUint64, Format: FormatDec, DirFD: -1},
+		{Name: "rvec", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "riovcnt", Type: PTUint64, Format: FormatDec, DirFD: -1},
+		{Name: "flags", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 734, Symbol: "XT_KCMP_E", Name: "kcmp", Dir: Enter, Category: CatProcess, Flags: 0, Wire: 0, Nr: 312, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 735, Symbol: "XT_KCMP_X", Name: "kcmp", Dir: Exit, Category: CatProcess, Flags: 0, Wire: 1, Nr: 312, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "pid1", Type: PTPID, Format: FormatDec, DirFD: -1},
+		{Name: "pid2", Type: PTPID, Format: FormatDec, DirFD: -1},
+		{Name: "type", Type: PTFlags32, Format: FormatEnum, DirFD: -1, Table: ftXtKcmpTypes},
+		{Name: "idx1", Type: PTUint64, Format: FormatDec, DirFD: -1},
+		{Name: "idx2", Type: PTUint64, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 736, Symbol: "XT_FINIT_MODULE_E", Name: "finit_module", Dir: Enter, Category: CatSystem, Flags: UsesFD, Wire: 0, Nr: 313, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 737, Symbol: "XT_FINIT_MODULE_X", Name: "finit_module", Dir: Exit, Category: CatSystem, Flags: UsesFD, Wire: 1, Nr: 313, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "uargs", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
+		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtFinitModuleFlags},
+	}},
+	{Type: 738, Symbol: "XT_SCHED_SETATTR_E", Name: "sched_setattr", Dir: Enter, Category: CatProcess, Flags: 0, Wire: 0, Nr: 314, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 739, Symbol: "XT_SCHED_SETATTR_X", Name: "sched_setattr", Dir: Exit, Category: CatProcess, Flags: 0, Wire: 1, Nr: 314, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "pid", Type: PTPID, Format: FormatDec, DirFD: -1},
+		{Name: "attr", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "flags", Type: PTUint32, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 740, Symbol: "XT_SCHED_GETATTR_E", Name: "sched_getattr", Dir: Enter, Category: CatProcess, Flags: 0, Wire: 0, Nr: 315, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 741, Symbol: "XT_SCHED_GETATTR_X", Name: "sched_getattr", Dir: Exit, Category: CatProcess, Flags: 0, Wire: 1, Nr: 315, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "pid", Type: PTPID, Format: FormatDec, DirFD: -1},
+		{Name: "attr", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "size", Type: PTUint32, Format: FormatDec, DirFD: -1},
+		{Name: "flags", Type: PTUint32, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 742, Symbol: "XT_GETRANDOM_E", Name: "getrandom", Dir: Enter, Category: CatIOOther, Flags: 0, Wire: 0, Nr: 318, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 743, Symbol: "XT_GETRANDOM_X", Name: "getrandom", Dir: Exit, Category: CatIOOther, Flags: 0, Wire: 1, Nr: 318, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "buf", Type: PTByteBuf, Format: FormatNA, DirFD: -1},
+		{Name: "count", Type: PTUint64, Format: FormatDec, DirFD: -1},
+		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtGetrandomFlags},
+	}},
+	{Type: 744, Symbol: "XT_MEMFD_CREATE_E", Name: "memfd_create", Dir: Enter, Category: CatMemory, Flags: CreatesFD, Wire: 0, Nr: 319, Parser: ParserNone, Facts: 0, FDKind: 'f', AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 745, Symbol: "XT_MEMFD_CREATE_X", Name: "memfd_create", Dir: Exit, Category: CatMemory, Flags: CreatesFD, Wire: 1, Nr: 319, Parser: ParserNewFD, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "name", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
+		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtMemfdFlags},
+	}},
+	{Type: 746, Symbol: "XT_KEXEC_FILE_LOAD_E", Name: "kexec_file_load", Dir: Enter, Category: CatSystem, Flags: UsesFD, Wire: 0, Nr: 320, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 747, Symbol: "XT_KEXEC_FILE_LOAD_X", Name: "kexec_file_load", Dir: Exit, Category: CatSystem, Flags: UsesFD, Wire: 1, Nr: 320, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "kernel_fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "initrd_fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "cmdline_len", Type: PTUint64, Format: FormatDec, DirFD: -1},
+		{Name: "cmdline", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
+		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtKexecFileFlags},
+	}},
+	{Type: 748, Symbol: "XT_MEMBARRIER_E", Name: "membarrier", Dir: Enter, Category: CatMemory, Flags: 0, Wire: 0, Nr: 324, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 749, Symbol: "XT_MEMBARRIER_X", Name: "membarrier", Dir: Exit, Category: CatMemory, Flags: 0, Wire: 1, Nr: 324, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "cmd", Type: PTFlags32, Format: FormatEnum, DirFD: -1, Table: ftXtMembarrierCmds},
+		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtMembarrierFlags},
+		{Name: "cpu_id", Type: PTInt32, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 750, Symbol: "XT_MLOCK2_E", Name: "mlock2", Dir: Enter, Category: CatMemory, Flags: 0, Wire: 0, Nr: 325, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 751, Symbol: "XT_MLOCK2_X", Name: "mlock2", Dir: Exit, Category: CatMemory, Flags: 0, Wire: 1, Nr: 325, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "start", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "len", Type: PTUint64, Format: FormatDec, DirFD: -1},
+		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtMlock2Flags},
+	}},
+	{Type: 752, Symbol: "XT_PREADV2_E", Name: "preadv2", Dir: Enter, Category: CatIORead, Flags: UsesFD, Wire: 0, Nr: 327, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 753, Symbol: "XT_PREADV2_X", Name: "preadv2", Dir: Exit, Category: CatIORead, Flags: UsesFD, Wire: 1, Nr: 327, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "vec", Type: PTByteBuf, Format: FormatNA, DirFD: -1},
+		{Name: "vlen", Type: PTUint64, Format: FormatDec, DirFD: -1},
+		{Name: "pos_l", Type: PTInt64, Format: FormatDec, DirFD: -1},
+		{Name: "pos_h", Type: PTUint64, Format: FormatDec, DirFD: -1},
+		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtRwfFlags},
+	}},
+	{Type: 754, Symbol: "XT_PWRITEV2_E", Name: "pwritev2", Dir: Enter, Category: CatIOWrite, Flags: UsesFD, Wire: 0, Nr: 328, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 755, Symbol: "XT_PWRITEV2_X", Name: "pwritev2", Dir: Exit, Category: CatIOWrite, Flags: UsesFD, Wire: 1, Nr: 328, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "vec", Type: PTByteBuf, Format: FormatNA, DirFD: -1},
+		{Name: "vlen", Type: PTUint64, Format: FormatDec, DirFD: -1},
+		{Name: "pos_l", Type: PTInt64, Format: FormatDec, DirFD: -1},
+		{Name: "pos_h", Type: PTUint64, Format: FormatDec, DirFD: -1},
+		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtRwfFlags},
+	}},
+	{Type: 756, Symbol: "XT_PKEY_MPROTECT_E", Name: "pkey_mprotect", Dir: Enter, Category: CatMemory, Flags: 0, Wire: 0, Nr: 329, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 757, Symbol: "XT_PKEY_MPROTECT_X", Name: "pkey_mprotect", Dir: Exit, Category: CatMemory, Flags: 0, Wire: 1, Nr: 329, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "start", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "len", Type: PTUint64, Format: FormatDec, DirFD: -1},
+		{Name: "prot", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftProtFlags},
+		{Name: "pkey", Type: PTInt32, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 758, Symbol: "XT_PKEY_ALLOC_E", Name: "pkey_alloc", Dir: Enter, Category: CatMemory, Flags: 0, Wire: 0, Nr: 330, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 759, Symbol: "XT_PKEY_ALLOC_X", Name: "pkey_alloc", Dir: Exit, Category: CatMemory, Flags: 0, Wire: 1, Nr: 330, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "flags", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "init_val", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtPkeyRights},
+	}},
+	{Type: 760, Symbol: "XT_PKEY_FREE_E", Name: "pkey_free", Dir: Enter, Category: CatMemory, Flags: 0, Wire: 0, Nr: 331, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 761, Symbol: "XT_PKEY_FREE_X", Name: "pkey_free", Dir: Exit, Category: CatMemory, Flags: 0, Wire: 1, Nr: 331, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "pkey", Type: PTInt32, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 762, Symbol: "XT_STATX_E", Name: "statx", Dir: Enter, Category: CatFile, Flags: 0, Wire: 0, Nr: 332, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 763, Symbol: "XT_STATX_X", Name: "statx", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 332, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "dirfd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "path", Type: PTFSRelPath, Format: FormatNA, DirFD: 1},
+		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtAtFlags},
+		{Name: "mask", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtStatxMask},
+		{Name: "buffer", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 764, Symbol: "XT_IO_PGETEVENTS_E", Name: "io_pgetevents", Dir: Enter, Category: CatIOOther, Flags: Waits, Wire: 0, Nr: 333, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 765, Symbol: "XT_IO_PGETEVENTS_X", Name: "io_pgetevents", Dir: Exit, Category: CatIOOther, Flags: Waits, Wire: 1, Nr: 333, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "ctx_id", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "min_nr", Type: PTInt64, Format: FormatDec, DirFD: -1},
+		{Name: "nr", Type: PTInt64, Format: FormatDec, DirFD: -1},
+		{Name: "events", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "timeout", Type: PTRelTime, Format: FormatDec, DirFD: -1},
+		{Name: "sig", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 766, Symbol: "XT_RSEQ_E", Name: "rseq", Dir: Enter, Category: CatProcess, Flags: 0, Wire: 0, Nr: 334, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 767, Symbol: "XT_RSEQ_X", Name: "rseq", Dir: Exit, Category: CatProcess, Flags: 0, Wire: 1, Nr: 334, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "rseq", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "rseq_len", Type: PTUint32, Format: FormatDec, DirFD: -1},
+		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtRseqFlags},
+		{Name: "sig", Type: PTUint32, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 768, Symbol: "XT_URETPROBE_E", Name: "uretprobe", Dir: Enter, Category: CatSystem, Flags: 0, Wire: 0, Nr: 335, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 769, Symbol: "XT_URETPROBE_X", Name: "uretprobe", Dir: Exit, Category: CatSystem, Flags: 0, Wire: 1, Nr: 335, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 770, Symbol: "XT_UPROBE_E", Name: "uprobe", Dir: Enter, Category: CatSystem, Flags: 0, Wire: 0, Nr: 336, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 771, Symbol: "XT_UPROBE_X", Name: "uprobe", Dir: Exit, Category: CatSystem, Flags: 0, Wire: 1, Nr: 336, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 772, Symbol: "XT_PIDFD_SEND_SIGNAL_E", Name: "pidfd_send_signal", Dir: Enter, Category: CatSignal, Flags: UsesFD, Wire: 0, Nr: 424, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 773, Symbol: "XT_PIDFD_SEND_SIGNAL_X", Name: "pidfd_send_signal", Dir: Exit, Category: CatSignal, Flags: UsesFD, Wire: 1, Nr: 424, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "sig", Type: PTSigType, Format: FormatDec, DirFD: -1},
+		{Name: "info", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtPidfdSignalFlags},
+	}},
+	{Type: 774, Symbol: "XT_IO_URING_SETUP_E", Name: "io_uring_setup", Dir: Enter, Category: CatIOOther, Flags: CreatesFD, Wire: 0, Nr: 425, Parser: ParserNone, Facts: 0, FDKind: 'X', AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 775, Symbol: "XT_IO_URING_SETUP_X", Name: "io_uring_setup", Dir: Exit, Category: CatIOOther, Flags: CreatesFD, Wire: 1, Nr: 425, Parser: ParserNewFD, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "entries", Type: PTUint32, Format: FormatDec, DirFD: -1},
+		{Name: "p", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 776, Symbol: "XT_IO_URING_ENTER_E", Name: "io_uring_enter", Dir: Enter, Category: CatIOOther, Flags: UsesFD, Wire: 0, Nr: 426, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 777, Symbol: "XT_IO_URING_ENTER_X", Name: "io_uring_enter", Dir: Exit, Category: CatIOOther, Flags: UsesFD, Wire: 1, Nr: 426, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "to_submit", Type: PTUint32, Format: FormatDec, DirFD: -1},
+		{Name: "min_complete", Type: PTUint32, Format: FormatDec, DirFD: -1},
+		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtIoUringEnterFlags},
+		{Name: "argp", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "argsz", Type: PTUint64, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 778, Symbol: "XT_IO_URING_REGISTER_E", Name: "io_uring_register", Dir: Enter, Category: CatIOOther, Flags: UsesFD, Wire: 0, Nr: 427, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 779, Symbol: "XT_IO_URING_REGISTER_X", Name: "io_uring_register", Dir: Exit, Category: CatIOOther, Flags: UsesFD, Wire: 1, Nr: 427, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "op", Type: PTUint32, Format: FormatDec, DirFD: -1},
+		{Name: "arg", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "nr_args", Type: PTUint32, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 780, Symbol: "XT_OPEN_TREE_E", Name: "open_tree", Dir: Enter, Category: CatFile, Flags: CreatesFD, Wire: 0, Nr: 428, Parser: ParserNone, Facts: 0, FDKind: 'X', AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 781, Symbol: "XT_OPEN_TREE_X", Name: "open_tree", Dir: Exit, Category: CatFile, Flags: CreatesFD, Wire: 1, Nr: 428, Parser: ParserNewFD, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "dirfd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "path", Type: PTFSRelPath, Format: FormatNA, DirFD: 1},
+		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtOpenTreeFlags},
+	}},
+	{Type: 782, Symbol: "XT_MOVE_MOUNT_E", Name: "move_mount", Dir: Enter, Category: CatFile, Flags: 0, Wire: 0, Nr: 429, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 783, Symbol: "XT_MOVE_MOUNT_X", Name: "move_mount", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 429, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "from_dirfd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "from_path", Type: PTFSRelPath, Format: FormatNA, DirFD: 1},
+		{Name: "to_dirfd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "to_path", Type: PTFSRelPath, Format: FormatNA, DirFD: 3},
+		{Name: "ms_flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtMoveMountFlags},
+	}},
+	{Type: 784, Symbol: "XT_FSOPEN_E", Name: "fsopen", Dir: Enter, Category: CatFile, Flags: CreatesFD, Wire: 0, Nr: 430, Parser: ParserNone, Facts: 0, FDKind: 'X', AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 785, Symbol: "XT_FSOPEN_X", Name: "fsopen", Dir: Exit, Category: CatFile, Flags: CreatesFD, Wire: 1, Nr: 430, Parser: ParserNewFD, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "fs_name", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
+		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtFsopenFlags},
+	}},
+	{Type: 786, Symbol: "XT_FSCONFIG_E", Name: "fsconfig", Dir: Enter, Category: CatFile, Flags: UsesFD, Wire: 0, Nr: 431, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 787, Symbol: "XT_FSCONFIG_X", Name: "fsconfig", Dir: Exit, Category: CatFile, Flags: UsesFD, Wire: 1, Nr: 431, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "cmd", Type: PTFlags32, Format: FormatEnum, DirFD: -1, Table: ftXtFsconfigCmds},
+		{Name: "key", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
+		{Name: "value", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "aux", Type: PTInt32, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 788, Symbol: "XT_FSMOUNT_E", Name: "fsmount", Dir: Enter, Category: CatFile, Flags: CreatesFD, Wire: 0, Nr: 432, Parser: ParserNone, Facts: 0, FDKind: 'X', AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 789, Symbol: "XT_FSMOUNT_X", Name: "fsmount", Dir: Exit, Category: CatFile, Flags: CreatesFD, Wire: 1, Nr: 432, Parser: ParserNewFD, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "fs_fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtFsmountFlags},
+		{Name: "ms_flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtMountAttrFlags},
+	}},
+	{Type: 790, Symbol: "XT_FSPICK_E", Name: "fspick", Dir: Enter, Category: CatFile, Flags: CreatesFD, Wire: 0, Nr: 433, Parser: ParserNone, Facts: 0, FDKind: 'X', AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 791, Symbol: "XT_FSPICK_X", Name: "fspick", Dir: Exit, Category: CatFile, Flags: CreatesFD, Wire: 1, Nr: 433, Parser: ParserNewFD, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "dirfd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "path", Type: PTFSRelPath, Format: FormatNA, DirFD: 1},
+		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtFspickFlags},
+	}},
+	{Type: 792, Symbol: "XT_PIDFD_OPEN_E", Name: "pidfd_open", Dir: Enter, Category: CatProcess, Flags: CreatesFD, Wire: 0, Nr: 434, Parser: ParserNone, Facts: 0, FDKind: 'X', AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 793, Symbol: "XT_PIDFD_OPEN_X", Name: "pidfd_open", Dir: Exit, Category: CatProcess, Flags: CreatesFD, Wire: 1, Nr: 434, Parser: ParserNewFD, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "pid", Type: PTPID, Format: FormatDec, DirFD: -1},
+		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtPidfdFlags},
+	}},
+	{Type: 794, Symbol: "XT_CLOSE_RANGE_E", Name: "close_range", Dir: Enter, Category: CatFile, Flags: 0, Wire: 0, Nr: 436, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 795, Symbol: "XT_CLOSE_RANGE_X", Name: "close_range", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 436, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "max_fd", Type: PTUint32, Format: FormatDec, DirFD: -1},
+		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtCloseRangeFlags},
+	}},
+	{Type: 796, Symbol: "XT_PIDFD_GETFD_E", Name: "pidfd_getfd", Dir: Enter, Category: CatProcess, Flags: CreatesFD, Wire: 0, Nr: 438, Parser: ParserNone, Facts: 0, FDKind: 'X', AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 797, Symbol: "XT_PIDFD_GETFD_X", Name: "pidfd_getfd", Dir: Exit, Category: CatProcess, Flags: CreatesFD, Wire: 1, Nr: 438, Parser: ParserNewFD, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "pidfd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "targetfd", Type: PTInt32, Format: FormatDec, DirFD: -1},
+		{Name: "flags", Type: PTUint32, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 798, Symbol: "XT_FACCESSAT2_E", Name: "faccessat2", Dir: Enter, Category: CatFile, Flags: 0, Wire: 0, Nr: 439, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 799, Symbol: "XT_FACCESSAT2_X", Name: "faccessat2", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 439, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "dirfd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "path", Type: PTFSRelPath, Format: FormatNA, DirFD: 1},
+		{Name: "mode", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftAccessFlags},
+		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtFaccessatFlags},
+	}},
+	{Type: 800, Symbol: "XT_PROCESS_MADVISE_E", Name: "process_madvise", Dir: Enter, Category: CatMemory, Flags: UsesFD, Wire: 0, Nr: 440, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 801, Symbol: "XT_PROCESS_MADVISE_X", Name: "process_madvise", Dir: Exit, Category: CatMemory, Flags: UsesFD, Wire: 1, Nr: 440, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "vec", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "vlen", Type: PTUint64, Format: FormatDec, DirFD: -1},
+		{Name: "behavior", Type: PTFlags32, Format: FormatEnum, DirFD: -1, Table: ftXtMadviseAdvice},
+		{Name: "flags", Type: PTUint32, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 802, Symbol: "XT_EPOLL_PWAIT2_E", Name: "epoll_pwait2", Dir: Enter, Category: CatWait, Flags: UsesFD | Waits, Wire: 0, Nr: 441, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 803, Symbol: "XT_EPOLL_PWAIT2_X", Name: "epoll_pwait2", Dir: Exit, Category: CatWait, Flags: UsesFD | Waits, Wire: 1, Nr: 441, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "events", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "maxevents", Type: PTInt32, Format: FormatDec, DirFD: -1},
+		{Name: "timeout", Type: PTRelTime, Format: FormatDec, DirFD: -1},
+		{Name: "sigmask", Type: PTSigSet, Format: FormatDec, DirFD: -1},
+		{Name: "sigsetsize", Type: PTUint64, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 804, Symbol: "XT_MOUNT_SETATTR_E", Name: "mount_setattr", Dir: Enter, Category: CatFile, Flags: 0, Wire: 0, Nr: 442, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 805, Symbol: "XT_MOUNT_SETATTR_X", Name: "mount_setattr", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 442, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "dirfd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "path", Type: PTFSRelPath, Format: FormatNA, DirFD: 1},
+		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtAtFlags},
+		{Name: "uattr", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "usize", Type: PTUint64, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 806, Symbol: "XT_QUOTACTL_FD_E", Name: "quotactl_fd", Dir: Enter, Category: CatSystem, Flags: UsesFD, Wire: 0, Nr: 443, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 807, Symbol: "XT_QUOTACTL_FD_X", Name: "quotactl_fd", Dir: Exit, Category: CatSystem, Flags: UsesFD, Wire: 1, Nr: 443, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "cmd", Type: PTUint32, Format: FormatHex, DirFD: -1},
+		{Name: "id", Type: PTUint32, Format: FormatDec, DirFD: -1},
+		{Name: "addr", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 808, Symbol: "XT_LANDLOCK_CREATE_RULESET_E", Name: "landlock_create_ruleset", Dir: Enter, Category: CatProcess, Flags: CreatesFD, Wire: 0, Nr: 444, Parser: ParserNone, Facts: 0, FDKind: 'X', AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 809, Symbol: "XT_LANDLOCK_CREATE_RULESET_X", Name: "landlock_create_ruleset", Dir: Exit, Category: CatProcess, Flags: CreatesFD, Wire: 1, Nr: 444, Parser: ParserNewFD, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "attr", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "size", Type: PTUint64, Format: FormatDec, DirFD: -1},
+		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtLandlockCreateFlags},
+	}},
+	{Type: 810, Symbol: "XT_LANDLOCK_ADD_RULE_E", Name: "landlock_add_rule", Dir: Enter, Category: CatProcess, Flags: UsesFD, Wire: 0, Nr: 445, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 811, Symbol: "XT_LANDLOCK_ADD_RULE_X", Name: "landlock_add_rule", Dir: Exit, Category: CatProcess, Flags: UsesFD, Wire: 1, Nr: 445, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "rule_type", Type: PTFlags32, Format: FormatEnum, DirFD: -1, Table: ftXtLandlockRuleTypes},
+		{Name: "rule_attr", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "flags", Type: PTUint32, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 812, Symbol: "XT_LANDLOCK_RESTRICT_SELF_E", Name: "landlock_restrict_self", Dir: Enter, Category: CatProcess, Flags: UsesFD, Wire: 0, Nr: 446, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 813, Symbol: "XT_LANDLOCK_RESTRICT_SELF_X", Name: "landlock_restrict_self", Dir: Exit, Category: CatProcess, Flags: UsesFD, Wire: 1, Nr: 446, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtLandlockRestrictFlags},
+	}},
+	{Type: 814, Symbol: "XT_MEMFD_SECRET_E", Name: "memfd_secret", Dir: Enter, Category: CatMemory, Flags: CreatesFD, Wire: 0, Nr: 447, Parser: ParserNone, Facts: 0, FDKind: 'f', AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 815, Symbol: "XT_MEMFD_SECRET_X", Name: "memfd_secret", Dir: Exit, Category: CatMemory, Flags: CreatesFD, Wire: 1, Nr: 447, Parser: ParserNewFD, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtCloexecFlags},
+	}},
+	{Type: 816, Symbol: "XT_PROCESS_MRELEASE_E", Name: "process_mrelease", Dir: Enter, Category: CatMemory, Flags: UsesFD, Wire: 0, Nr: 448, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 817, Symbol: "XT_PROCESS_MRELEASE_X", Name: "process_mrelease", Dir: Exit, Category: CatMemory, Flags: UsesFD, Wire: 1, Nr: 448, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "flags", Type: PTUint32, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 818, Symbol: "XT_FUTEX_WAITV_E", Name: "futex_waitv", Dir: Enter, Category: CatIPC, Flags: Waits, Wire: 0, Nr: 449, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 819, Symbol: "XT_FUTEX_WAITV_X", Name: "futex_waitv", Dir: Exit, Category: CatIPC, Flags: Waits, Wire: 1, Nr: 449, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "waiters", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "nr_futexes", Type: PTUint32, Format: FormatDec, DirFD: -1},
+		{Name: "flags", Type: PTUint32, Format: FormatHex, DirFD: -1},
+		{Name: "timeout", Type: PTRelTime, Format: FormatDec, DirFD: -1},
+		{Name: "clockid", Type: PTFlags32, Format: FormatEnum, DirFD: -1, Table: ftXtClockIds},
+	}},
+	{Type: 820, Symbol: "XT_SET_MEMPOLICY_HOME_NODE_E", Name: "set_mempolicy_home_node", Dir: Enter, Category: CatMemory, Flags: 0, Wire: 0, Nr: 450, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 821, Symbol: "XT_SET_MEMPOLICY_HOME_NODE_X", Name: "set_mempolicy_home_node", Dir: Exit, Category: CatMemory, Flags: 0, Wire: 1, Nr: 450, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "start", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "len", Type: PTUint64, Format: FormatDec, DirFD: -1},
+		{Name: "home_node", Type: PTUint64, Format: FormatDec, DirFD: -1},
+		{Name: "flags", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 822, Symbol: "XT_CACHESTAT_E", Name: "cachestat", Dir: Enter, Category: CatFile, Flags: UsesFD, Wire: 0, Nr: 451, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 823, Symbol: "XT_CACHESTAT_X", Name: "cachestat", Dir: Exit, Category: CatFile, Flags: UsesFD, Wire: 1, Nr: 451, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "cstat_range", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "cstat", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "flags", Type: PTUint32, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 824, Symbol: "XT_FCHMODAT2_E", Name: "fchmodat2", Dir: Enter, Category: CatFile, Flags: 0, Wire: 0, Nr: 452, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 825, Symbol: "XT_FCHMODAT2_X", Name: "fchmodat2", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 452, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "dirfd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "path", Type: PTFSRelPath, Format: FormatNA, DirFD: 1},
+		{Name: "mode", Type: PTMode, Format: FormatOct, DirFD: -1, Table: ftChmodMode},
+		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtAtFlags},
+	}},
+	{Type: 826, Symbol: "XT_MAP_SHADOW_STACK_E", Name: "map_shadow_stack", Dir: Enter, Category: CatMemory, Flags: 0, Wire: 0, Nr: 453, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 827, Symbol: "XT_MAP_SHADOW_STACK_X", Name: "map_shadow_stack", Dir: Exit, Category: CatMemory, Flags: 0, Wire: 1, Nr: 453, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "addr", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "size", Type: PTUint64, Format: FormatDec, DirFD: -1},
+		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtShadowStackFlags},
+	}},
+	{Type: 828, Symbol: "XT_FUTEX_WAKE_E", Name: "futex_wake", Dir: Enter, Category: CatIPC, Flags: 0, Wire: 0, Nr: 454, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 829, Symbol: "XT_FUTEX_WAKE_X", Name: "futex_wake", Dir: Exit, Category: CatIPC, Flags: 0, Wire: 1, Nr: 454, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "uaddr", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "mask", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "nr", Type: PTInt32, Format: FormatDec, DirFD: -1},
+		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtFutex2Flags},
+	}},
+	{Type: 830, Symbol: "XT_FUTEX_WAIT_E", Name: "futex_wait", Dir: Enter, Category: CatIPC, Flags: Waits, Wire: 0, Nr: 455, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 831, Symbol: "XT_FUTEX_WAIT_X", Name: "futex_wait", Dir: Exit, Category: CatIPC, Flags: Waits, Wire: 1, Nr: 455, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "uaddr", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "val", Type: PTUint64, Format: FormatDec, DirFD: -1},
+		{Name: "mask", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtFutex2Flags},
+		{Name: "timeout", Type: PTRelTime, Format: FormatDec, DirFD: -1},
+		{Name: "clockid", Type: PTFlags32, Format: FormatEnum, DirFD: -1, Table: ftXtClockIds},
+	}},
+	{Type: 832, Symbol: "XT_FUTEX_REQUEUE_E", Name: "futex_requeue", Dir: Enter, Category: CatIPC, Flags: 0, Wire: 0, Nr: 456, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 833, Symbol: "XT_FUTEX_REQUEUE_X", Name: "futex_requeue", Dir: Exit, Category: CatIPC, Flags: 0, Wire: 1, Nr: 456, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "waiters", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "flags", Type: PTUint32, Format: FormatHex, DirFD: -1},
+		{Name: "nr_wake", Type: PTInt32, Format: FormatDec, DirFD: -1},
+		{Name: "nr_requeue", Type: PTInt32, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 834, Symbol: "XT_STATMOUNT_E", Name: "statmount", Dir: Enter, Category: CatFile, Flags: 0, Wire: 0, Nr: 457, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 835, Symbol: "XT_STATMOUNT_X", Name: "statmount", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 457, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "req", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "buf", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "bufsize", Type: PTUint64, Format: FormatDec, DirFD: -1},
+		{Name: "flags", Type: PTUint32, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 836, Symbol: "XT_LISTMOUNT_E", Name: "listmount", Dir: Enter, Category: CatFile, Flags: 0, Wire: 0, Nr: 458, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 837, Symbol: "XT_LISTMOUNT_X", Name: "listmount", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 458, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "req", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "mnt_ids", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "nr_mnt_ids", Type: PTUint64, Format: FormatDec, DirFD: -1},
+		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtListmountFlags},
+	}},
+	{Type: 838, Symbol: "XT_LSM_GET_SELF_ATTR_E", Name: "lsm_get_self_attr", Dir: Enter, Category: CatProcess, Flags: 0, Wire: 0, Nr: 459, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 839, Symbol: "XT_LSM_GET_SELF_ATTR_X", Name: "lsm_get_self_attr", Dir: Exit, Category: CatProcess, Flags: 0, Wire: 1, Nr: 459, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "attr", Type: PTFlags32, Format: FormatEnum, DirFD: -1, Table: ftXtLsmAttrs},
+		{Name: "ctx", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "size", Type: PTUint32, Format: FormatDec, DirFD: -1},
+		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtLsmFlags},
+	}},
+	{Type: 840, Symbol: "XT_LSM_SET_SELF_ATTR_E", Name: "lsm_set_self_attr", Dir: Enter, Category: CatProcess, Flags: 0, Wire: 0, Nr: 460, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 841, Symbol: "XT_LSM_SET_SELF_ATTR_X", Name: "lsm_set_self_attr", Dir: Exit, Category: CatProcess, Flags: 0, Wire: 1, Nr: 460, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "attr", Type: PTFlags32, Format: FormatEnum, DirFD: -1, Table: ftXtLsmAttrs},
+		{Name: "ctx", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "size", Type: PTUint32, Format: FormatDec, DirFD: -1},
+		{Name: "flags", Type: PTUint32, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 842, Symbol: "XT_LSM_LIST_MODULES_E", Name: "lsm_list_modules", Dir: Enter, Category: CatProcess, Flags: 0, Wire: 0, Nr: 461, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 843, Symbol: "XT_LSM_LIST_MODULES_X", Name: "lsm_list_modules", Dir: Exit, Category: CatProcess, Flags: 0, Wire: 1, Nr: 461, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "ids", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "size", Type: PTUint32, Format: FormatDec, DirFD: -1},
+		{Name: "flags", Type: PTUint32, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 844, Symbol: "XT_MSEAL_E", Name: "mseal", Dir: Enter, Category: CatMemory, Flags: 0, Wire: 0, Nr: 462, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 845, Symbol: "XT_MSEAL_X", Name: "mseal", Dir: Exit, Category: CatMemory, Flags: 0, Wire: 1, Nr: 462, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "start", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "len", Type: PTUint64, Format: FormatDec, DirFD: -1},
+		{Name: "flags", Type: PTUint64, Format: FormatHex, DirFD: -1},
+	}},
+	{Type: 846, Symbol: "XT_SETXATTRAT_E", Name: "setxattrat", Dir: Enter, Category: CatFile, Flags: 0, Wire: 0, Nr: 463, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 847, Symbol: "XT_SETXATTRAT_X", Name: "setxattrat", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 463, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "dirfd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "path", Type: PTFSRelPath, Format: FormatNA, DirFD: 1},
+		{Name: "at_flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtAtFlags},
+		{Name: "name", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
+		{Name: "args", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "size", Type: PTUint64, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 848, Symbol: "XT_GETXATTRAT_E", Name: "getxattrat", Dir: Enter, Category: CatFile, Flags: 0, Wire: 0, Nr: 464, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 849, Symbol: "XT_GETXATTRAT_X", Name: "getxattrat", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 464, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "dirfd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "path", Type: PTFSRelPath, Format: FormatNA, DirFD: 1},
+		{Name: "at_flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtAtFlags},
+		{Name: "name", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
+		{Name: "args", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "size", Type: PTUint64, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 850, Symbol: "XT_LISTXATTRAT_E", Name: "listxattrat", Dir: Enter, Category: CatFile, Flags: 0, Wire: 0, Nr: 465, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 851, Symbol: "XT_LISTXATTRAT_X", Name: "listxattrat", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 465, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "dirfd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "path", Type: PTFSRelPath, Format: FormatNA, DirFD: 1},
+		{Name: "at_flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtAtFlags},
+		{Name: "list", Type: PTByteBuf, Format: FormatNA, DirFD: -1},
+		{Name: "size", Type: PTUint64, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 852, Symbol: "XT_REMOVEXATTRAT_E", Name: "removexattrat", Dir: Enter, Category: CatFile, Flags: 0, Wire: 0, Nr: 466, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 853, Symbol: "XT_REMOVEXATTRAT_X", Name: "removexattrat", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 466, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "dirfd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "path", Type: PTFSRelPath, Format: FormatNA, DirFD: 1},
+		{Name: "at_flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtAtFlags},
+		{Name: "name", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
+	}},
+	{Type: 854, Symbol: "XT_OPEN_TREE_ATTR_E", Name: "open_tree_attr", Dir: Enter, Category: CatFile, Flags: CreatesFD, Wire: 0, Nr: 467, Parser: ParserNone, Facts: 0, FDKind: 'X', AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 855, Symbol: "XT_OPEN_TREE_ATTR_X", Name: "open_tree_attr", Dir: Exit, Category: CatFile, Flags: CreatesFD, Wire: 1, Nr: 467, Parser: ParserNewFD, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "dirfd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "path", Type: PTFSRelPath, Format: FormatNA, DirFD: 1},
+		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtOpenTreeFlags},
+		{Name: "uattr", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "usize", Type: PTUint64, Format: FormatDec, DirFD: -1},
+	}},
+	{Type: 856, Symbol: "XT_FILE_GETATTR_E", Name: "file_getattr", Dir: Enter, Category: CatFile, Flags: 0, Wire: 0, Nr: 468, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 857, Symbol: "XT_FILE_GETATTR_X", Name: "file_getattr", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 468, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "dirfd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "path", Type: PTFSRelPath, Format: FormatNA, DirFD: 1},
+		{Name: "attr", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "usize", Type: PTUint64, Format: FormatDec, DirFD: -1},
+		{Name: "at_flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtAtFlags},
+	}},
+	{Type: 858, Symbol: "XT_FILE_SETATTR_E", Name: "file_setattr", Dir: Enter, Category: CatFile, Flags: 0, Wire: 0, Nr: 469, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
+	{Type: 859, Symbol: "XT_FILE_SETATTR_X", Name: "file_setattr", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 469, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
+		{Name: "dirfd", Type: PTFD, Format: FormatDec, DirFD: -1},
+		{Name: "path", Type: PTFSRelPath, Format: FormatNA, DirFD: 1},
+		{Name: "attr", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "usize", Type: PTUint64, Format: FormatDec, DirFD: -1},
+		{Name: "at_flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtAtFlags},
+	}},
 }
 
 var syscalls = [...]Syscall{
-	{Nr: 0, Name: "read", Enter: 6, Exit: 7, SC: 3},
-	{Nr: 1, Name: "write", Enter: 8, Exit: 9, SC: 4},
-	{Nr: 2, Name: "open", Enter: 2, Exit: 3, SC: 5},
-	{Nr: 3, Name: "close", Enter: 4, Exit: 5, SC: 6},
-	{Nr: 4, Name: "stat", Enter: 66, Exit: 67, SC: 14},
-	{Nr: 5, Name: "fstat", Enter: 70, Exit: 71, SC: 20},
-	{Nr: 6, Name: "lstat", Enter: 68, Exit: 69, SC: 50},
-	{Nr: 7, Name: "poll", Enter: 80, Exit: 81, SC: 105},
-	{Nr: 8, Name: "lseek", Enter: 86, Exit: 87, SC: 15},
-	{Nr: 9, Name: "mmap", Enter: 160, Exit: 161, SC: 55},
-	{Nr: 10, Name: "mprotect", Enter: 328, Exit: 329, SC: 75},
-	{Nr: 11, Name: "munmap", Enter: 164, Exit: 165, SC: 56},
-	{Nr: 12, Name: "brk", Enter: 158, Exit: 159, SC: 32},
-	{Nr: 13, Name: "rt_sigaction", Enter: 0, Exit: 1, SC: 107},
-	{Nr: 14, Name: "rt_sigprocmask", Enter: 0, Exit: 1, SC: 108},
-	{Nr: 15, Name: "rt_sigreturn", Enter: 0, Exit: 1, SC: 298},
-	{Nr: 16, Name: "ioctl", Enter: 170, Exit: 171, SC: 34},
-	{Nr: 17, Name: "pread64", Enter: 112, Exit: 113, SC: 294},
-	{Nr: 18, Name: "pwrite64", Enter: 114, Exit: 115, SC: 295},
-	{Nr: 19, Name: "readv", Enter: 116, Exit: 117, SC: 87},
-	{Nr: 20, Name: "writev", Enter: 118, Exit: 119, SC: 88},
-	{Nr: 21, Name: "access", Enter: 264, Exit: 265, SC: 23},
-	{Nr: 22, Name: "pipe", Enter: 60, Exit: 61, SC: 30},
-	{Nr: 23, Name: "select", Enter: 82, Exit: 83, SC: 84},
-	{Nr: 24, Name: "sched_yield", Enter: 0, Exit: 1, SC: 99},
-	{Nr: 25, Name: "mremap", Enter: 0, Exit: 1, SC: 104},
-	{Nr: 26, Name: "msync", Enter: 0, Exit: 1, SC: 86},
-	{Nr: 27, Name: "mincore", Enter: 0, Exit: 1, SC: 138},
-	{Nr: 28, Name: "madvise", Enter: 0, Exit: 1, SC: 139},
-	{Nr: 29, Name: "shmget", Enter: 0, Exit: 1, SC: 267},
-	{Nr: 30, Name: "shmat", Enter: 0, Exit: 1, SC: 297},
-	{Nr: 31, Name: "shmctl", Enter: 0, Exit: 1, SC: 268},
-	{Nr: 32, Name: "dup", Enter: 124, Exit: 125, SC: 29},
-	{Nr: 33, Name: "dup2", Enter: 124, Exit: 125, SC: 40},
-	{Nr: 34, Name: "pause", Enter: 0, Exit: 1, SC: 21},
-	{Nr: 35, Name: "nanosleep", Enter: 134, Exit: 135, SC: 103},
-	{Nr: 36, Name: "getitimer", Enter: 0, Exit: 1, SC: 66},
-	{Nr: 37, Name: "alarm", Enter: 0, Exit: 1, SC: 19},
-	{Nr: 38, Name: "setitimer", Enter: 0, Exit: 1, SC: 65},
-	{Nr: 39, Name: "getpid", Enter: 0, Exit: 1, SC: 16},
-	{Nr: 40, Name: "sendfile", Enter: 188, Exit: 189, SC: 116},
-	{Nr: 41, Name: "socket", Enter: 18, Exit: 19, SC: 241},
-	{Nr: 42, Name: "connect", Enter: 22, Exit: 23, SC: 243},
-	{Nr: 43, Name: "accept", Enter: 246, Exit: 247, SC: 245},
-	{Nr: 44, Name: "sendto", Enter: 30, Exit: 31, SC: 249},
-	{Nr: 45, Name: "recvfrom", Enter: 34, Exit: 35, SC: 250},
-	{Nr: 46, Name: "sendmsg", Enter: 48, Exit: 49, SC: 254},
-	{Nr: 47, Name: "recvmsg", Enter: 52, Exit: 53, SC: 256},
-	{Nr: 48, Name: "shutdown", Enter: 36, Exit: 37, SC: 251},
-	{Nr: 49, Name: "bind", Enter: 20, Exit: 21, SC: 242},
-	{Nr: 50, Name: "listen", Enter: 24, Exit: 25, SC: 244},
-	{Nr: 51, Name: "getsockname", Enter: 38, Exit: 39, SC: 246},
-	{Nr: 52, Name: "getpeername", Enter: 40, Exit: 41, SC: 247},
-	{Nr: 53, Name: "socketpair", Enter: 42, Exit: 43, SC: 248},
-	{Nr: 54, Name: "setsockopt", Enter: 44, Exit: 45, SC: 252},
-	{Nr: 55, Name: "getsockopt", Enter: 46, Exit: 47, SC: 253},
-	{Nr: 56, Name: "clone", Enter: 222, Exit: 223, SC: 327},
-	{Nr: 57, Name: "fork", Enter: 224, Exit: 225, SC: 303},
-	{Nr: 58, Name: "vfork", Enter: 226, Exit: 227, SC: 304},
-	{Nr: 59, Name: "execve", Enter: 292, Exit: 293, SC: 324},
-	{Nr: 60, Name: "exit", Enter: 0, Exit: 1, SC: 2},
-	{Nr: 61, Name: "wait4", Enter: 0, Exit: 1, SC: 69},
-	{Nr: 62, Name: "kill", Enter: 128, Exit: 129, SC: 25},
-	{Nr: 63, Name: "uname", Enter: 0, Exit: 1, SC: 67},
-	{Nr: 64, Name: "semget", Enter: 262, Exit: 263, SC: 260},
-	{Nr: 65, Name: "semop", Enter: 250, Exit: 251, SC: 259},
-	{Nr: 66, Name: "semctl", Enter: 252, Exit: 253, SC: 261},
-	{Nr: 67, Name: "shmdt", Enter: 0, Exit: 1, SC: 266},
-	{Nr: 68, Name: "msgget", Enter: 0, Exit: 1, SC: 264},
-	{Nr: 69, Name: "msgsnd", Enter: 0, Exit: 1, SC: 262},
-	{Nr: 70, Name: "msgrcv", Enter: 0, Exit: 1, SC: 263},
-	{Nr: 71, Name: "msgctl", Enter: 0, Exit: 1, SC: 265},
-	{Nr: 72, Name: "fcntl", Enter: 150, Exit: 151, SC: 35},
-	{Nr: 73, Name: "flock", Enter: 242, Exit: 243, SC: 85},
-	{Nr: 74, Name: "fsync", Enter: 0, Exit: 1, SC: 72},
-	{Nr: 75, Name: "fdatasync", Enter: 0, Exit: 1, SC: 90},
-	{Nr: 76, Name: "truncate", Enter: 0, Exit: 1, SC: 57},
-	{Nr: 77, Name: "ftruncate", Enter: 0, Exit: 1, SC: 58},
-	{Nr: 78, Name: "getdents", Enter: 236, Exit: 237, SC: 83},
-	{Nr: 79, Name: "getcwd", Enter: 92, Exit: 93, SC: 113},
-	{Nr: 80, Name: "chdir", Enter: 94, Exit: 95, SC: 10},
-	{Nr: 81, Name: "fchdir", Enter: 96, Exit: 97, SC: 80},
-	{Nr: 82, Name: "rename", Enter: 174, Exit: 175, SC: 26},
-	{Nr: 83, Name: "mkdir", Enter: 276, Exit: 277, SC: 27},
-	{Nr: 84, Name: "rmdir", Enter: 278, Exit: 279, SC: 28},
-	{Nr: 85, Name: "creat", Enter: 58, Exit: 59, SC: 7},
-	{Nr: 86, Name: "link", Enter: 308, Exit: 309, SC: 8},
-	{Nr: 87, Name: "unlink", Enter: 300, Exit: 301, SC: 9},
-	{Nr: 88, Name: "symlink", Enter: 178, Exit: 179, SC: 49},
-	{Nr: 89, Name: "readlink", Enter: 0, Exit: 1, SC: 51},
-	{Nr: 90, Name: "chmod", Enter: 314, Exit: 315, SC: 13},
-	{Nr: 91, Name: "fchmod", Enter: 316, Exit: 317, SC: 59},
-	{Nr: 92, Name: "chown", Enter: 0, Exit: 1, SC: 132},
-	{Nr: 93, Name: "fchown", Enter: 0, Exit: 1, SC: 127},
-	{Nr: 94, Name: "lchown", Enter: 0, Exit: 1, SC: 118},
-	{Nr: 95, Name: "umask", Enter: 0, Exit: 1, SC: 37},
-	{Nr: 96, Name: "gettimeofday", Enter: 0, Exit: 1, SC: 47},
-	{Nr: 97, Name: "getrlimit", Enter: 140, Exit: 141, SC: 117},
-	{Nr: 98, Name: "getrusage", Enter: 0, Exit: 1, SC: 46},
-	{Nr: 99, Name: "sysinfo", Enter: 0, Exit: 1, SC: 71},
-	{Nr: 100, Name: "times", Enter: 0, Exit: 1, SC: 31},
-	{Nr: 101, Name: "ptrace", Enter: 168, Exit: 169, SC: 18},
-	{Nr: 102, Name: "getuid", Enter: 202, Exit: 203, SC: 119},
-	{Nr: 103, Name: "syslog", Enter: 0, Exit: 1, SC: 64},
-	{Nr: 104, Name: "getgid", Enter: 206, Exit: 207, SC: 120},
-	{Nr: 105, Name: "setuid", Enter: 198, Exit: 199, SC: 133},
-	{Nr: 106, Name: "setgid", Enter: 200, Exit: 201, SC: 134},
-	{Nr: 107, Name: "geteuid", Enter: 204, Exit: 205, SC: 121},
-	{Nr: 108, Name: "getegid", Enter: 208, Exit: 209, SC: 122},
-	{Nr: 109, Name: "setpgid", Enter: 294, Exit: 295, SC: 36},
-	{Nr: 110, Name: "getppid", Enter: 0, Exit: 1, SC: 41},
-	{Nr: 111, Name: "getpgrp", Enter: 0, Exit: 1, SC: 42},
-	{Nr: 112, Name: "setsid", Enter: 274, Exit: 275, SC: 43},
-	{Nr: 113, Name: "setreuid", Enter: 0, Exit: 1, SC: 123},
-	{Nr: 114, Name: "setregid", Enter: 0, Exit: 1, SC: 124},
-	{Nr: 115, Name: "getgroups", Enter: 0, Exit: 1, SC: 125},
-	{Nr: 116, Name: "setgroups", Enter: 0, Exit: 1, SC: 126},
-	{Nr: 117, Name: "setresuid", Enter: 192, Exit: 193, SC: 128},
-	{Nr: 118, Name: "getresuid", Enter: 210, Exit: 211, SC: 129},
-	{Nr: 119, Name: "setresgid", Enter: 194, Exit: 195, SC: 130},
-	{Nr: 120, Name: "getresgid", Enter: 212, Exit: 213, SC: 131},
-	{Nr: 121, Name: "getpgid", Enter: 0, Exit: 1, SC: 79},
-	{Nr: 122, Name: "setfsuid", Enter: 0, Exit: 1, SC: 135},
-	{Nr: 123, Name: "setfsgid", Enter: 0, Exit: 1, SC: 136},
-	{Nr: 124, Name: "getsid", Enter: 0, Exit: 1, SC: 89},
-	{Nr: 125, Name: "capget", Enter: 0, Exit: 1, SC: 114},
-	{Nr: 126, Name: "capset", Enter: 0, Exit: 1, SC: 115},
-	{Nr: 127, Name: "rt_sigpending", Enter: 0, Exit: 1, SC: 109},
-	{Nr: 128, Name: "rt_sigtimedwait", Enter: 0, Exit: 1, SC: 110},
-	{Nr: 129, Name: "rt_sigqueueinfo", Enter: 0, Exit: 1, SC: 111},
-	{Nr: 130, Name: "rt_sigsuspend", Enter: 0, Exit: 1, SC: 112},
-	{Nr: 131, Name: "sigaltstack", Enter: 0, Exit: 1, SC: 317},
-	{Nr: 132, Name: "utime", Enter: 0, Exit: 1, SC: 22},
-	{Nr: 133, Name: "mknod", Enter: 0, Exit: 1, SC: 12},
-	{Nr: 134, Name: "uselib", Enter: 0, Exit: 1, SC: 52},
-	{Nr: 135, Name: "personality", Enter: 0, Exit: 1, SC: 82},
-	{Nr: 136, Name: "ustat", Enter: 0, Exit: 1, SC: 39},
-	{Nr: 137, Name: "statfs", Enter: 0, Exit: 1, SC: 62},
-	{Nr: 138, Name: "fstatfs", Enter: 0, Exit: 1, SC: 63},
-	{Nr: 139, Name: "sysfs", Enter: 0, Exit: 1, SC: 81},
-	{Nr: 140, Name: "getpriority", Enter: 0, Exit: 1, SC: 60},
-	{Nr: 141, Name: "setpriority", Enter: 0, Exit: 1, SC: 61},
-	{Nr: 142, Name: "sched_setparam", Enter: 0, Exit: 1, SC: 95},
-	{Nr: 143, Name: "sched_getparam", Enter: 0, Exit: 1, SC: 96},
-	{Nr: 144, Name: "sched_setscheduler", Enter: 0, Exit: 1, SC: 97},
-	{Nr: 145, Name: "sched_getscheduler", Enter: 0, Exit: 1, SC: 98},
-	{Nr: 146, Name: "sched_get_priority_max", Enter: 0, Exit: 1, SC: 100},
-	{Nr: 147, Name: "sched_get_priority_min", Enter: 0, Exit: 1, SC: 101},
-	{Nr: 148, Name: "sched_rr_get_interval", Enter: 0, Exit: 1, SC: 102},
-	{Nr: 149, Name: "mlock", Enter: 0, Exit: 1, SC: 91},
-	{Nr: 150, Name: "munlock", Enter: 0, Exit: 1, SC: 92},
-	{Nr: 151, Name: "mlockall", Enter: 0, Exit: 1, SC: 93},
-	{Nr: 152, Name: "munlockall", Enter: 0, Exit: 1, SC: 94},
-	{Nr: 153, Name: "vhangup", Enter: 0, Exit: 1, SC: 68},
-	{Nr: 154, Name: "modify_ldt", Enter: 0, Exit: 1, SC: 0},
-	{Nr: 155, Name: "pivot_root", Enter: 0, Exit: 1, SC: 137},
-	{Nr: 156, Name: "_sysctl", Enter: 0, Exit: 1, SC: 0},
-	{Nr: 157, Name: "prctl", Enter: 0, Exit: 1, SC: 106},
-	{Nr: 158, Name: "arch_prctl", Enter: 0, Exit: 1, SC: 296},
-	{Nr: 159, Name: "adjtimex", Enter: 0, Exit: 1, SC: 74},
-	{Nr: 160, Name: "setrlimit", Enter: 142, Exit: 143, SC: 45},
-	{Nr: 161, Name: "chroot", Enter: 266, Exit: 267, SC: 38},
-	{Nr: 162, Name: "sync", Enter: 0, Exit: 1, SC: 24},
-	{Nr: 163, Name: "acct", Enter: 0, Exit: 1, SC: 33},
-	{Nr: 164, Name: "settimeofday", Enter: 0, Exit: 1, SC: 48},
-	{Nr: 165, Name: "mount", Enter: 256, Exit: 257, SC: 17},
-	{Nr: 166, Name: "umount2", Enter: 258, Exit: 259, SC: 323},
-	{Nr: 167, Name: "swapon", Enter: 0, Exit: 1, SC: 53},
-	{Nr: 168, Name: "swapoff", Enter: 0, Exit: 1, SC: 70},
-	{Nr: 169, Name: "reboot", Enter: 0, Exit: 1, SC: 54},
-	{Nr: 170, Name: "sethostname", Enter: 0, Exit: 1, SC: 44},
-	{Nr: 171, Name: "setdomainname", Enter: 0, Exit: 1, SC: 73},
-	{Nr: 172, Name: "iopl", Enter: 0, Exit: 1, SC: 0},
-	{Nr: 173, Name: "ioperm", Enter: 0, Exit: 1, SC: 0},
-	{Nr: 174, Name: "create_module", Enter: 0, Exit: 1, SC: 0},
-	{Nr: 175, Name: "init_module", Enter: 0, Exit: 1, SC: 76},
-	{Nr: 176, Name: "delete_module", Enter: 0, Exit: 1, SC: 77},
-	{Nr: 177, Name: "get_kernel_syms", Enter: 0, Exit: 1, SC: 0},
-	{Nr: 178, Name: "query_module", Enter: 0, Exit: 1, SC: 0},
-	{Nr: 179, Name: "quotactl", Enter: 190, Exit: 191, SC: 78},
-	{Nr: 180, Name: "nfsservctl", Enter: 0, Exit: 1, SC: 0},
-	{Nr: 181, Name: "getpmsg", Enter: 0, Exit: 1, SC: 0},
-	{Nr: 182, Name: "putpmsg", Enter: 0, Exit: 1, SC: 0},
-	{Nr: 183, Name: "afs_syscall", Enter: 0, Exit: 1, SC: 0},
-	{Nr: 184, Name: "tuxcall", Enter: 0, Exit: 1, SC: 0},
-	{Nr: 185, Name: "security", Enter: 0, Exit: 1, SC: 0},
-	{Nr: 186, Name: "gettid", Enter: 0, Exit: 1, SC: 140},
-	{Nr: 187, Name: "readahead", Enter: 0, Exit: 1, SC: 0},
-	{Nr: 188, Name: "setxattr", Enter: 0, Exit: 1, SC: 141},
-	{Nr: 189, Name: "lsetxattr", Enter: 0, Exit: 1, SC: 142},
-	{Nr: 190, Name: "fsetxattr", Enter: 0, Exit: 1, SC: 143},
-	{Nr: 191, Name: "getxattr", Enter: 0, Exit: 1, SC: 144},
-	{Nr: 192, Name: "lgetxattr", Enter: 0, Exit: 1, SC: 145},
-	{Nr: 193, Name: "fgetxattr", Enter: 0, Exit: 1, SC: 146},
-	{Nr: 194, Name: "listxattr", Enter: 0, Exit: 1, SC: 147},
-	{Nr: 195, Name: "llistxattr", Enter: 0, Exit: 1, SC: 148},
-	{Nr: 196, Name: "flistxattr", Enter: 0, Exit: 1, SC: 149},
-	{Nr: 197, Name: "removexattr", Enter: 0, Exit: 1, SC: 150},
-	{Nr: 198, Name: "lremovexattr", Enter: 0, Exit: 1, SC: 151},
-	{Nr: 199, Name: "fremovexattr", Enter: 0, Exit: 1, SC: 152},
-	{Nr: 200, Name: "tkill", Enter: 130, Exit: 131, SC: 153},
-	{Nr: 201, Name: "time", Enter: 0, Exit: 1, SC: 11},
-	{Nr: 202, Name: "futex", Enter: 64, Exit: 65, SC: 154},
-	{Nr: 203, Name: "sched_setaffinity", Enter: 0, Exit: 1, SC: 155},
-	{Nr: 204, Name: "sched_getaffinity", Enter: 0, Exit: 1, SC: 156},
-	{Nr: 205, Name: "set_thread_area", Enter: 0, Exit: 1, SC: 157},
-	{Nr: 206, Name: "io_setup", Enter: 0, Exit: 1, SC: 159},
-	{Nr: 207, Name: "io_destroy", Enter: 0, Exit: 1, SC: 160},
-	{Nr: 208, Name: "io_getevents", Enter: 0, Exit: 1, SC: 161},
-	{Nr: 209, Name: "io_submit", Enter: 0, Exit: 1, SC: 162},
-	{Nr: 210, Name: "io_cancel", Enter: 0, Exit: 1, SC: 163},
-	{Nr: 211, Name: "get_thread_area", Enter: 0, Exit: 1, SC: 158},
-	{Nr: 212, Name: "lookup_dcookie", Enter: 0, Exit: 1, SC: 0},
-	{Nr: 213, Name: "epoll_create", Enter: 0, Exit: 1, SC: 165},
-	{Nr: 214, Name: "epoll_ctl_old", Enter: 0, Exit: 1, SC: 0},
-	{Nr: 215, Name: "epoll_wait_old", Enter: 0, Exit: 1, SC: 0},
-	{Nr: 216, Name: "remap_file_pages", Enter: 0, Exit: 1, SC: 168},
-	{Nr: 217, Name: "getdents64", Enter: 238, Exit: 239, SC: 240},
-	{Nr: 218, Name: "set_tid_address", Enter: 0, Exit: 1, SC: 169},
-	{Nr: 219, Name: "restart_syscall", Enter: 0, Exit: 1, SC: 1},
-	{Nr: 220, Name: "semtimedop", Enter: 0, Exit: 1, SC: 0},
-	{Nr: 221, Name: "fadvise64", Enter: 0, Exit: 1, SC: 319},
-	{Nr: 222, Name: "timer_create", Enter: 0, Exit: 1, SC: 170},
-	{Nr: 223, Name: "timer_settime", Enter: 0, Exit: 1, SC: 171},
-	{Nr: 224, Name: "timer_gettime", Enter: 0, Exit: 1, SC: 172},
-	{Nr: 225, Name: "timer_getoverrun", Enter: 0, Exit: 1, SC: 173},
-	{Nr: 226, Name: "timer_delete", Enter: 0, Exit: 1, SC: 174},
-	{Nr: 227, Name: "clock_settime", Enter: 0, Exit: 1, SC: 175},
-	{Nr: 228, Name: "clock_gettime", Enter: 0, Exit: 1, SC: 176},
-	{Nr: 229, Name: "clock_getres", Enter: 0, Exit: 1, SC: 177},
-	{Nr: 230, Name: "clock_nanosleep", Enter: 0, Exit: 1, SC: 178},
-	{Nr: 231, Name: "exit_group", Enter: 0, Exit: 1, SC: 164},
-	{Nr: 232, Name: "epoll_wait", Enter: 78, Exit: 79, SC: 167},
-	{Nr: 233, Name: "epoll_ctl", Enter: 0, Exit: 1, SC: 166},
-	{Nr: 234, Name: "tgkill", Enter: 132, Exit: 133, SC: 179},
-	{Nr: 235, Name: "utimes", Enter: 0, Exit: 1, SC: 180},
-	{Nr: 236, Name: "vserver", Enter: 0, Exit: 1, SC: 0},
-	{Nr: 237, Name: "mbind", Enter: 0, Exit: 1, SC: 0},
-	{Nr: 238, Name: "set_mempolicy", Enter: 0, Exit: 1, SC: 0},
-	{Nr: 239, Name: "get_mempolicy", Enter: 0, Exit: 1, SC: 0},
-	{Nr: 240, Name: "mq_open", Enter: 0, Exit: 1, SC: 181},
-	{Nr: 241, Name: "mq_unlink", Enter: 0, Exit: 1, SC: 182},
-	{Nr: 242, Name: "mq_timedsend", Enter: 0, Exit: 1, SC: 183},
-	{Nr: 243, Name: "mq_timedreceive", Enter: 0, Exit: 1, SC: 184},
-	{Nr: 244, Name: "mq_notify", Enter: 0, Exit: 1, SC: 185},
-	{Nr: 245, Name: "mq_getsetattr", Enter: 0, Exit: 1, SC: 186},
-	{Nr: 246, Name: "kexec_load", Enter: 0, Exit: 1, SC: 187},
-	{Nr: 247, Name: "waitid", Enter: 0, Exit: 1, SC: 188},
-	{Nr: 248, Name: "add_key", Enter: 0, Exit: 1, SC: 189},
-	{Nr: 249, Name: "request_key", Enter: 0, Exit: 1, SC: 190},
-	{Nr: 250, Name: "keyctl", Enter: 0, Exit: 1, SC: 191},
-	{Nr: 251, Name: "ioprio_set", Enter: 0, Exit: 1, SC: 192},
-	{Nr: 252, Name: "ioprio_get", Enter: 0, Exit: 1, SC: 193},
-	{Nr: 253, Name: "inotify_init", Enter: 138, Exit: 139, SC: 194},
-	{Nr: 254, Name: "inotify_add_watch", Enter: 0, Exit: 1, SC: 195},
-	{Nr: 255, Name: "inotify_rm_watch", Enter: 0, Exit: 1, SC: 196},
-	{Nr: 256, Name: "migrate_pages", Enter: 0, Exit: 1, SC: 0},
-	{Nr: 257, Name: "openat", Enter: 306, Exit: 307, SC: 197},
-	{Nr: 258, Name: "mkdirat", Enter: 304, Exit: 305, SC: 198},
-	{Nr: 259, Name: "mknodat", Enter: 0, Exit: 1, SC: 199},
-	{Nr: 260, Name: "fchownat", Enter: 0, Exit: 1, SC: 200},
-	{Nr: 261, Name: "futimesat", Enter: 0, Exit: 1, SC: 201},
-	{Nr: 262, Name: "newfstatat", Enter: 0, Exit: 1, SC: 300},
-	{Nr: 263, Name: "unlinkat", Enter: 302, Exit: 303, SC: 202},
-	{Nr: 264, Name: "renameat", Enter: 176, Exit: 177, SC: 203},
-	{Nr: 265, Name: "linkat", Enter: 310, Exit: 311, SC: 204},
-	{Nr: 266, Name: "symlinkat", Enter: 180, Exit: 181, SC: 205},
-	{Nr: 267, Name: "readlinkat", Enter: 0, Exit: 1, SC: 206},
-	{Nr: 268, Name: "fchmodat", Enter: 312, Exit: 313, SC: 207},
-	{Nr: 269, Name: "faccessat", Enter: 0, Exit: 1, SC: 208},
-	{Nr: 270, Name: "pselect6", Enter: 0, Exit: 1, SC: 209},
-	{Nr: 271, Name: "ppoll", Enter: 254, Exit: 255, SC: 210},
-	{Nr: 272, Name: "unshare", Enter: 284, Exit: 285, SC: 211},
-	{Nr: 273, Name: "set_robust_list", Enter: 0, Exit: 1, SC: 212},
-	{Nr: 274, Name: "get_robust_list", Enter: 0, Exit: 1, SC: 213},
-	{Nr: 275, Name: "splice", Enter: 166, Exit: 167, SC: 214},
-	{Nr: 276, Name: "tee", Enter: 0, Exit: 1, SC: 215},
-	{Nr: 277, Name: "sync_file_range", Enter: 0, Exit: 1, SC: 0},
-	{Nr: 278, Name: "vmsplice", Enter: 0, Exit: 1, SC: 216},
-	{Nr: 279, Name: "move_pages", Enter: 0, Exit: 1, SC: 0},
-	{Nr: 280, Name: "utimensat", Enter: 0, Exit: 1, SC: 219},
-	{Nr: 281, Name: "epoll_pwait", Enter: 0, Exit: 1, SC: 218},
-	{Nr: 282, Name: "signalfd", Enter: 126, Exit: 127, SC: 220},
-	{Nr: 283, Name: "timerfd_create", Enter: 136, Exit: 137, SC: 221},
-	{Nr: 284, Name: "eventfd", Enter: 62, Exit: 63, SC: 222},
-	{Nr: 285, Name: "fallocate", Enter: 0, Exit: 1, SC: 299},
-	{Nr: 286, Name: "timerfd_settime", Enter: 0, Exit: 1, SC: 223},
-	{Nr: 287, Name: "timerfd_gettime", Enter: 0, Exit: 1, SC: 224},
-	{Nr: 288, Name: "accept4", Enter: 248, Exit: 249, SC: 258},
-	{Nr: 289, Name: "signalfd4", Enter: 126, Exit: 127, SC: 225},
-	{Nr: 290, Name: "eventfd2", Enter: 62, Exit: 63, SC: 226},
-	{Nr: 291, Name: "epoll_create1", Enter: 0, Exit: 1, SC: 227},
-	{Nr: 292, Name: "dup3", Enter: 124, Exit: 125, SC: 228},
-	{Nr: 293, Name: "pipe2", Enter: 60, Exit: 61, SC: 229},
-	{Nr: 294, Name: "inotify_init1", Enter: 138, Exit: 139, SC: 230},
-	{Nr: 295, Name: "preadv", Enter: 120, Exit: 121, SC: 231},
-	{Nr: 296, Name: "pwritev", Enter: 122, Exit: 123, SC: 232},
-	{Nr: 297, Name: "rt_tgsigqueueinfo", Enter: 0, Exit: 1, SC: 233},
-	{Nr: 298, Name: "perf_event_open", Enter: 0, Exit: 1, SC: 234},
-	{Nr: 299, Name: "recvmmsg", Enter: 54, Exit: 55, SC: 257},
-	{Nr: 300, Name: "fanotify_init", Enter: 0, Exit: 1, SC: 235},
-	{Nr: 301, Name: "fanotify_mark", Enter: 0, Exit: 1, SC: 0},
-	{Nr: 302, Name: "prlimit64", Enter: 144, Exit: 145, SC: 236},
-	{Nr: 303, Name: "name_to_handle_at", Enter: 0, Exit: 1, SC: 0},
-	{Nr: 304, Name: "open_by_handle_at", Enter: 0, Exit: 1, SC: 0},
-	{Nr: 305, Name: "clock_adjtime", Enter: 0, Exit: 1, SC: 237},
-	{Nr: 306, Name: "syncfs", Enter: 0, Exit: 1, SC: 238},
-	{Nr: 307, Name: "sendmmsg", Enter: 50, Exit: 51, SC: 255},
-	{Nr: 308, Name: "setns", Enter: 240, Exit: 241, SC: 239},
-	{Nr: 309, Name: "getcpu", Enter: 0, Exit: 1, SC: 217},
-	{Nr: 310, Name: "process_vm_readv", Enter: 0, Exit: 1, SC: 301},
-	{Nr: 311, Name: "process_vm_writev", Enter: 0, Exit: 1, SC: 302},
-	{Nr: 312, Name: "kcmp", Enter: 0, Exit: 1, SC: 0},
-	{Nr: 313, Name: "finit_module", Enter: 0, Exit: 1, SC: 314},
-	{Nr: 314, Name: "sched_setattr", Enter: 0, Exit: 1, SC: 0},
-	{Nr: 315, Name: "sched_getattr", Enter: 0, Exit: 1, SC: 0},
-	{Nr: 316, Name: "renameat2", Enter: 318, Exit: 319, SC: 320},
-	{Nr: 317, Name: "seccomp", Enter: 298, Exit: 299, SC: 316},
-	{Nr: 318, Name: "getrandom", Enter: 0, Exit: 1, SC: 318},
-	{Nr: 319, Name: "memfd_create", Enter: 0, Exit: 1, SC: 0},
-	{Nr: 320, Name: "kexec_file_load", Enter: 0, Exit: 1, SC: 0},
-	{Nr: 321, Name: "bpf", Enter: 296, Exit: 297, SC: 315},
-	{Nr: 322, Name: "execveat", Enter: 330, Exit: 331, SC: 325},
-	{Nr: 323, Name: "userfaultfd", Enter: 320, Exit: 321, SC: 321},
-	{Nr: 324, Name: "membarrier", Enter: 0, Exit: 1, SC: 0},
-	{Nr: 325, Name: "mlock2", Enter: 0, Exit: 1, SC: 0},
-	{Nr: 326, Name: "copy_file_range", Enter: 332, Exit: 333, SC: 326},
-	{Nr: 327, Name: "preadv2", Enter: 0, Exit: 1, SC: 0},
-	{Nr: 328, Name: "pwritev2", Enter: 0, Exit: 1, SC: 0},
-	{Nr: 329, Name: "pkey_mprotect", Enter: 0, Exit: 1, SC: 0},
-	{Nr: 330, Name: "pkey_alloc", Enter: 0, Exit: 1, SC: 0},
-	{Nr: 331, Name: "pkey_free", Enter: 0, Exit: 1, SC: 0},
-	{Nr: 332, Name: "statx", Enter: 0, Exit: 1, SC: 0},
-	{Nr: 333, Name: "io_pgetevents", Enter: 0, Exit: 1, SC: 0},
-	{Nr: 334, Name: "rseq", Enter: 0, Exit: 1, SC: 0},
-	{Nr: 424, Name: "pidfd_send_signal", Enter: 0, Exit: 1, SC: 0},
-	{Nr: 425, Name: "io_uring_setup", Enter: 0, Exit: 1, SC: 0},
-	{Nr: 426, Name: "io_uring_enter", Enter: 0, Exit: 1, SC: 0},
-	{Nr: 427, Name: "io_uring_register", Enter: 0, Exit: 1, SC: 0},
-	{Nr: 428, Name: "open_tree", Enter: 0, Exit: 1, SC: 0},
-	{Nr: 429, Name: "move_mount", Enter: 0, Exit: 1, SC: 0},
-	{Nr: 430, Name: "fsopen", Enter: 0, Exit: 1, SC: 0},
-	{Nr: 431, Name: "fsconfig", Enter: 0, Exit: 1, SC: 0},
-	{Nr: 432, Name: "fsmount", Enter: 0, Exit: 1, SC: 0},
-	{Nr: 433, Name: "fspick", Enter: 0, Exit: 1, SC: 0},
-	{Nr: 434, Name: "pidfd_open", Enter: 0, Exit: 1, SC: 0},
-	{Nr: 435, Name: "clone3", Enter: 334, Exit: 335, SC: 328},
-	{Nr: 436, Name: "close_range", Enter: 0, Exit: 1, SC: 0},
-	{Nr: 437, Name: "openat2", Enter: 326, Exit: 327, SC: 322},
-	{Nr: 438, Name: "pidfd_getfd", Enter: 0, Exit: 1, SC: 0},
-	{Nr: 439, Name: "faccessat2", Enter: 0, Exit: 1, SC: 0},
-	{Nr: 440, Name: "process_madvise", Enter: 0, Exit: 1, SC: 0},
-	{Nr: 441, Name: "epoll_pwait2", Enter: 0, Exit: 1, SC: 0},
-	{Nr: 442, Name: "mount_setattr", Enter: 0, Exit: 1, SC: 0},
-	{Nr: 443, Name: "quotactl_fd", Enter: 0, Exit: 1, SC: 0},
-	{Nr: 444, Name: "landlock_create_ruleset", Enter: 0, Exit: 1, SC: 0},
-	{Nr: 445, Name: "landlock_add_rule", Enter: 0, Exit: 1, SC: 0},
-	{Nr: 446, Name: "landlock_restrict_self", Enter: 0, Exit: 1, SC: 0},
-	{Nr: 447, Name: "memfd_secret", Enter: 0, Exit: 1, SC: 0},
-	{Nr: 448, Name: "process_mrelease", Enter: 0, Exit: 1, SC: 0},
-	{Nr: 449, Name: "futex_waitv", Enter: 0, Exit: 1, SC: 0},
-	{Nr: 450, Name: "set_mempolicy_home_node", Enter: 0, Exit: 1, SC: 0},
+	{Nr: 0, Name: "read", Enter: 6, Exit: 7, SC: 3, XEnter: 0, XExit: 0},
+	{Nr: 1, Name: "write", Enter: 8, Exit: 9, SC: 4, XEnter: 0, XExit: 0},
+	{Nr: 2, Name: "open", Enter: 2, Exit: 3, SC: 5, XEnter: 0, XExit: 0},
+	{Nr: 3, Name: "close", Enter: 4, Exit: 5, SC: 6, XEnter: 0, XExit: 0},
+	{Nr: 4, Name: "stat", Enter: 66, Exit: 67, SC: 14, XEnter: 0, XExit: 0},
+	{Nr: 5, Name: "fstat", Enter: 70, Exit: 71, SC: 20, XEnter: 0, XExit: 0},
+	{Nr: 6, Name: "lstat", Enter: 68, Exit: 69, SC: 50, XEnter: 0, XExit: 0},
+	{Nr: 7, Name: "poll", Enter: 80, Exit: 81, SC: 105, XEnter: 0, XExit: 0},
+	{Nr: 8, Name: "lseek", Enter: 86, Exit: 87, SC: 15, XEnter: 0, XExit: 0},
+	{Nr: 9, Name: "mmap", Enter: 160, Exit: 161, SC: 55, XEnter: 0, XExit: 0},
+	{Nr: 10, Name: "mprotect", Enter: 328, Exit: 329, SC: 75, XEnter: 0, XExit: 0},
+	{Nr: 11, Name: "munmap", Enter: 164, Exit: 165, SC: 56, XEnter: 0, XExit: 0},
+	{Nr: 12, Name: "brk", Enter: 158, Exit: 159, SC: 32, XEnter: 0, XExit: 0},
+	{Nr: 13, Name: "rt_sigaction", Enter: 0, Exit: 1, SC: 107, XEnter: 336, XExit: 337},
+	{Nr: 14, Name: "rt_sigprocmask", Enter: 0, Exit: 1, SC: 108, XEnter: 338, XExit: 339},
+	{Nr: 15, Name: "rt_sigreturn", Enter: 0, Exit: 1, SC: 298, XEnter: 340, XExit: 341},
+	{Nr: 16, Name: "ioctl", Enter: 170, Exit: 171, SC: 34, XEnter: 0, XExit: 0},
+	{Nr: 17, Name: "pread64", Enter: 112, Exit: 113, SC: 294, XEnter: 0, XExit: 0},
+	{Nr: 18, Name: "pwrite64", Enter: 114, Exit: 115, SC: 295, XEnter: 0, XExit: 0},
+	{Nr: 19, Name: "readv", Enter: 116, Exit: 117, SC: 87, XEnter: 0, XExit: 0},
+	{Nr: 20, Name: "writev", Enter: 118, Exit: 119, SC: 88, XEnter: 0, XExit: 0},
+	{Nr: 21, Name: "access", Enter: 264, Exit: 265, SC: 23, XEnter: 0, XExit: 0},
+	{Nr: 22, Name: "pipe", Enter: 60, Exit: 61, SC: 30, XEnter: 0, XExit: 0},
+	{Nr: 23, Name: "select", Enter: 82, Exit: 83, SC: 84, XEnter: 0, XExit: 0},
+	{Nr: 24, Name: "sched_yield", Enter: 0, Exit: 1, SC: 99, XEnter: 342, XExit: 343},
+	{Nr: 25, Name: "mremap", Enter: 0, Exit: 1, SC: 104, XEnter: 344, XExit: 345},
+	{Nr: 26, Name: "msync", Enter: 0, Exit: 1, SC: 86, XEnter: 346, XExit: 347},
+	{Nr: 27, Name: "mincore", Enter: 0, Exit: 1, SC: 138, XEnter: 348, XExit: 349},
+	{Nr: 28, Name: "madvise", Enter: 0, Exit: 1, SC: 139, XEnter: 350, XExit: 351},
+	{Nr: 29, Name: "shmget", Enter: 0, Exit: 1, SC: 267, XEnter: 352, XExit: 353},
+	{Nr: 30, Name: "shmat", Enter: 0, Exit: 1, SC: 297, XEnter: 354, XExit: 355},
+	{Nr: 31, Name: "shmctl", Enter: 0, Exit: 1, SC: 268, XEnter: 356, XExit: 357},
+	{Nr: 32, Name: "dup", Enter: 124, Exit: 125, SC: 29, XEnter: 0, XExit: 0},
+	{Nr: 33, Name: "dup2", Enter: 124, Exit: 125, SC: 40, XEnter: 0, XExit: 0},
+	{Nr: 34, Name: "pause", Enter: 0, Exit: 1, SC: 21, XEnter: 358, XExit: 359},
+	{Nr: 35, Name: "nanosleep", Enter: 134, Exit: 135, SC: 103, XEnter: 0, XExit: 0},
+	{Nr: 36, Name: "getitimer", Enter: 0, Exit: 1, SC: 66, XEnter: 360, XExit: 361},
+	{Nr: 37, Name: "alarm", Enter: 0, Exit: 1, SC: 19, XEnter: 362, XExit: 363},
+	{Nr: 38, Name: "setitimer", Enter: 0, Exit: 1, SC: 65, XEnter: 364, XExit: 365},
+	{Nr: 39, Name: "getpid", Enter: 0, Exit: 1, SC: 16, XEnter: 366, XExit: 367},
+	{Nr: 40, Name: "sendfile", Enter: 188, Exit: 189, SC: 116, XEnter: 0, XExit: 0},
+	{Nr: 41, Name: "socket", Enter: 18, Exit: 19, SC: 241, XEnter: 0, XExit: 0},
+	{Nr: 42, Name: "connect", Enter: 22, Exit: 23, SC: 243, XEnter: 0, XExit: 0},
+	{Nr: 43, Name: "accept", Enter: 246, Exit: 247, SC: 245, XEnter: 0, XExit: 0},
+	{Nr: 44, Name: "sendto", Enter: 30, Exit: 31, SC: 249, XEnter: 0, XExit: 0},
+	{Nr: 45, Name: "recvfrom", Enter: 34, Exit: 35, SC: 250, XEnter: 0, XExit: 0},
+	{Nr: 46, Name: "sendmsg", Enter: 48, Exit: 49, SC: 254, XEnter: 0, XExit: 0},
+	{Nr: 47, Name: "recvmsg", Enter: 52, Exit: 53, SC: 256, XEnter: 0, XExit: 0},
+	{Nr: 48, Name: "shutdown", Enter: 36, Exit: 37, SC: 251, XEnter: 0, XExit: 0},
+	{Nr: 49, Name: "bind", Enter: 20, Exit: 21, SC: 242, XEnter: 0, XExit: 0},
+	{Nr: 50, Name: "listen", Enter: 24, Exit: 25, SC: 244, XEnter: 0, XExit: 0},
+	{Nr: 51, Name: "getsockname", Enter: 38, Exit: 39, SC: 246, XEnter: 0, XExit: 0},
+	{Nr: 52, Name: "getpeername", Enter: 40, Exit: 41, SC: 247, XEnter: 0, XExit: 0},
+	{Nr: 53, Name: "socketpair", Enter: 42, Exit: 43, SC: 248, XEnter: 0, XExit: 0},
+	{Nr: 54, Name: "setsockopt", Enter: 44, Exit: 45, SC: 252, XEnter: 0, XExit: 0},
+	{Nr: 55, Name: "getsockopt", Enter: 46, Exit: 47, SC: 253, XEnter: 0, XExit: 0},
+	{Nr: 56, Name: "clone", Enter: 222, Exit: 223, SC: 327, XEnter: 0, XExit: 0},
+	{Nr: 57, Name: "fork", Enter: 224, Exit: 225, SC: 303, XEnter: 0, XExit: 0},
+	{Nr: 58, Name: "vfork", Enter: 226, Exit: 227, SC: 304, XEnter: 0, XExit: 0},
+	{Nr: 59, Name: "execve", Enter: 292, Exit: 293, SC: 324, XEnter: 0, XExit: 0},
+	{Nr: 60, Name: "exit", Enter: 0, Exit: 1, SC: 2, XEnter: 368, XExit: 369},
+	{Nr: 61, Name: "wait4", Enter: 0, Exit: 1, SC: 69, XEnter: 370, XExit: 371},
+	{Nr: 62, Name: "kill", Enter: 128, Exit: 129, SC: 25, XEnter: 0, XExit: 0},
+	{Nr: 63, Name: "uname", Enter: 0, Exit: 1, SC: 67, XEnter: 372, XExit: 373},
+	{Nr: 64, Name: "semget", Enter: 262, Exit: 263, SC: 260, XEnter: 0, XExit: 0},
+	{Nr: 65, Name: "semop", Enter: 250, Exit: 251, SC: 259, XEnter: 0, XExit: 0},
+	{Nr: 66, Name: "semctl", Enter: 252, Exit: 253, SC: 261, XEnter: 0, XExit: 0},
+	{Nr: 67, Name: "shmdt", Enter: 0, Exit: 1, SC: 266, XEnter: 374, XExit: 375},
+	{Nr: 68, Name: "msgget", Enter: 0, Exit: 1, SC: 264, XEnter: 376, XExit: 377},
+	{Nr: 69, Name: "msgsnd", Enter: 0, Exit: 1, SC: 262, XEnter: 378, XExit: 379},
+	{Nr: 70, Name: "msgrcv", Enter: 0, Exit: 1, SC: 263, XEnter: 380, XExit: 381},
+	{Nr: 71, Name: "msgctl", Enter: 0, Exit: 1, SC: 265, XEnter: 382, XExit: 383},
+	{Nr: 72, Name: "fcntl", Enter: 150, Exit: 151, SC: 35, XEnter: 0, XExit: 0},
+	{Nr: 73, Name: "flock", Enter: 242, Exit: 243, SC: 85, XEnter: 0, XExit: 0},
+	{Nr: 74, Name: "fsync", Enter: 0, Exit: 1, SC: 72, XEnter: 384, XExit: 385},
+	{Nr: 75, Name: "fdatasync", Enter: 0, Exit: 1, SC: 90, XEnter: 386, XExit: 387},
+	{Nr: 76, Name: "truncate", Enter: 0, Exit: 1, SC: 57, XEnter: 388, XExit: 389},
+	{Nr: 77, Name: "ftruncate", Enter: 0, Exit: 1, SC: 58, XEnter: 390, XExit: 391},
+	{Nr: 78, Name: "getdents", Enter: 236, Exit: 237, SC: 83, XEnter: 0, XExit: 0},
+	{Nr: 79, Name: "getcwd", Enter: 92, Exit: 93, SC: 113, XEnter: 0, XExit: 0},
+	{Nr: 80, Name: "chdir", Enter: 94, Exit: 95, SC: 10, XEnter: 0, XExit: 0},
+	{Nr: 81, Name: "fchdir", Enter: 96, Exit: 97, SC: 80, XEnter: 0, XExit: 0},
+	{Nr: 82, Name: "rename", Enter: 174, Exit: 175, SC: 26, XEnter: 0, XExit: 0},
+	{Nr: 83, Name: "mkdir", Enter: 276, Exit: 277, SC: 27, XEnter: 0, XExit: 0},
+	{Nr: 84, Name: "rmdir", Enter: 278, Exit: 279, SC: 28, XEnter: 0, XExit: 0},
+	{Nr: 85, Name: "creat", Enter: 58, Exit: 59, SC: 7, XEnter: 0, XExit: 0},
+	{Nr: 86, Name: "link", Enter: 308, Exit: 309, SC: 8, XEnter: 0, XExit: 0},
+	{Nr: 87, Name: "unlink", Enter: 300, Exit: 301, SC: 9, XEnter: 0, XExit: 0},
+	{Nr: 88, Name: "symlink", Enter: 178, Exit: 179, SC: 49, XEnter: 0, XExit: 0},
+	{Nr: 89, Name: "readlink", Enter: 0, Exit: 1, SC: 51, XEnter: 392, XExit: 393},
+	{Nr: 90, Name: "chmod", Enter: 314, Exit: 315, SC: 13, XEnter: 0, XExit: 0},
+	{Nr: 91, Name: "fchmod", Enter: 316, Exit: 317, SC: 59, XEnter: 0, XExit: 0},
+	{Nr: 92, Name: "chown", Enter: 0, Exit: 1, SC: 132, XEnter: 394, XExit: 395},
+	{Nr: 93, Name: "fchown", Enter: 0, Exit: 1, SC: 127, XEnter: 396, XExit: 397},
+	{Nr: 94, Name: "lchown", Enter: 0, Exit: 1, SC: 118, XEnter: 398, XExit: 399},
+	{Nr: 95, Name: "umask", Enter: 0, Exit: 1, SC: 37, XEnter: 400, XExit: 401},
+	{Nr: 96, Name: "gettimeofday", Enter: 0, Exit: 1, SC: 47, XEnter: 402, XExit: 403},
+	{Nr: 97, Name: "getrlimit", Enter: 140, Exit: 141, SC: 117, XEnter: 0, XExit: 0},
+	{Nr: 98, Name: "getrusage", Enter: 0, Exit: 1, SC: 46, XEnter: 404, XExit: 405},
+	{Nr: 99, Name: "sysinfo", Enter: 0, Exit: 1, SC: 71, XEnter: 406, XExit: 407},
+	{Nr: 100, Name: "times", Enter: 0, Exit: 1, SC: 31, XEnter: 408, XExit: 409},
+	{Nr: 101, Name: "ptrace", Enter: 168, Exit: 169, SC: 18, XEnter: 0, XExit: 0},
+	{Nr: 102, Name: "getuid", Enter: 202, Exit: 203, SC: 119, XEnter: 0, XExit: 0},
+	{Nr: 103, Name: "syslog", Enter: 0, Exit: 1, SC: 64, XEnter: 410, XExit: 411},
+	{Nr: 104, Name: "getgid", Enter: 206, Exit: 207, SC: 120, XEnter: 0, XExit: 0},
+	{Nr: 105, Name: "setuid", Enter: 198, Exit: 199, SC: 133, XEnter: 0, XExit: 0},
+	{Nr: 106, Name: "setgid", Enter: 200, Exit: 201, SC: 134, XEnter: 0, XExit: 0},
+	{Nr: 107, Name: "geteuid", Enter: 204, Exit: 205, SC: 121, XEnter: 0, XExit: 0},
+	{Nr: 108, Name: "getegid", Enter: 208, Exit: 209, SC: 122, XEnter: 0, XExit: 0},
+	{Nr: 109, Name: "setpgid", Enter: 294, Exit: 295, SC: 36, XEnter: 0, XExit: 0},
+	{Nr: 110, Name: "getppid", Enter: 0, Exit: 1, SC: 41, XEnter: 412, XExit: 413},
+	{Nr: 111, Name: "getpgrp", Enter: 0, Exit: 1, SC: 42, XEnter: 414, XExit: 415},
+	{Nr: 112, Name: "setsid", Enter: 274, Exit: 275, SC: 43, XEnter: 0, XExit: 0},
+	{Nr: 113, Name: "setreuid", Enter: 0, Exit: 1, SC: 123, XEnter: 416, XExit: 417},
+	{Nr: 114, Name: "setregid", Enter: 0, Exit: 1, SC: 124, XEnter: 418, XExit: 419},
+	{Nr: 115, Name: "getgroups", Enter: 0, Exit: 1, SC: 125, XEnter: 420, XExit: 421},
+	{Nr: 116, Name: "setgroups", Enter: 0, Exit: 1, SC: 126, XEnter: 422, XExit: 423},
+	{Nr: 117, Name: "setresuid", Enter: 192, Exit: 193, SC: 128, XEnter: 0, XExit: 0},
+	{Nr: 118, Name: "getresuid", Enter: 210, Exit: 211, SC: 129, XEnter: 0, XExit: 0},
+	{Nr: 119, Name: "setresgid", Enter: 194, Exit: 195, SC: 130, XEnter: 0, XExit: 0},
+	{Nr: 120, Name: "getresgid", Enter: 212, Exit: 213, SC: 131, XEnter: 0, XExit: 0},
+	{Nr: 121, Name: "getpgid", Enter: 0, Exit: 1, SC: 79, XEnter: 424, XExit: 425},
+	{Nr: 122, Name: "setfsuid", Enter: 0, Exit: 1, SC: 135, XEnter: 426, XExit: 427},
+	{Nr: 123, Name: "setfsgid", Enter: 0, Exit: 1, SC: 136, XEnter: 428, XExit: 429},
+	{Nr: 124, Name: "getsid", Enter: 0, Exit: 1, SC: 89, XEnter: 430, XExit: 431},
+	{Nr: 125, Name: "capget", Enter: 0, Exit: 1, SC: 114, XEnter: 432, XExit: 433},
+	{Nr: 126, Name: "capset", Enter: 0, Exit: 1, SC: 115, XEnter: 434, XExit: 435},
+	{Nr: 127, Name: "rt_sigpending", Enter: 0, Exit: 1, SC: 109, XEnter: 436, XExit: 437},
+	{Nr: 128, Name: "rt_sigtimedwait", Enter: 0, Exit: 1, SC: 110, XEnter: 438, XExit: 439},
+	{Nr: 129, Name: "rt_sigqueueinfo", Enter: 0, Exit: 1, SC: 111, XEnter: 440, XExit: 441},
+	{Nr: 130, Name: "rt_sigsuspend", Enter: 0, Exit: 1, SC: 112, XEnter: 442, XExit: 443},
+	{Nr: 131, Name: "sigaltstack", Enter: 0, Exit: 1, SC: 317, XEnter: 444, XExit: 445},
+	{Nr: 132, Name: "utime", Enter: 0, Exit: 1, SC: 22, XEnter: 446, XExit: 447},
+	{Nr: 133, Name: "mknod", Enter: 0, Exit: 1, SC: 12, XEnter: 448, XExit: 449},
+	{Nr: 134, Name: "uselib", Enter: 0, Exit: 1, SC: 52, XEnter: 450, XExit: 451},
+	{Nr: 135, Name: "personality", Enter: 0, Exit: 1, SC: 82, XEnter: 452, XExit: 453},
+	{Nr: 136, Name: "ustat", Enter: 0, Exit: 1, SC: 39, XEnter: 454, XExit: 455},
+	{Nr: 137, Name: "statfs", Enter: 0, Exit: 1, SC: 62, XEnter: 456, XExit: 457},
+	{Nr: 138, Name: "fstatfs", Enter: 0, Exit: 1, SC: 63, XEnter: 458, XExit: 459},
+	{Nr: 139, Name: "sysfs", Enter: 0, Exit: 1, SC: 81, XEnter: 460, XExit: 461},
+	{Nr: 140, Name: "getpriority", Enter: 0, Exit: 1, SC: 60, XEnter: 462, XExit: 463},
+	{Nr: 141, Name: "setpriority", Enter: 0, Exit: 1, SC: 61, XEnter: 464, XExit: 465},
+	{Nr: 142, Name: "sched_setparam", Enter: 0, Exit: 1, SC: 95, XEnter: 466, XExit: 467},
+	{Nr: 143, Name: "sched_getparam", Enter: 0, Exit: 1, SC: 96, XEnter: 468, XExit: 469},
+	{Nr: 144, Name: "sched_setscheduler", Enter: 0, Exit: 1, SC: 97, XEnter: 470, XExit: 471},
+	{Nr: 145, Name: "sched_getscheduler", Enter: 0, Exit: 1, SC: 98, XEnter: 472, XExit: 473},
+	{Nr: 146, Name: "sched_get_priority_max", Enter: 0, Exit: 1, SC: 100, XEnter: 474, XExit: 475},
+	{Nr: 147, Name: "sched_get_priority_min", Enter: 0, Exit: 1, SC: 101, XEnter: 476, XExit: 477},
+	{Nr: 148, Name: "sched_rr_get_interval", Enter: 0, Exit: 1, SC: 102, XEnter: 478, XExit: 479},
+	{Nr: 149, Name: "mlock", Enter: 0, Exit: 1, SC: 91, XEnter: 480, XExit: 481},
+	{Nr: 150, Name: "munlock", Enter: 0, Exit: 1, SC: 92, XEnter: 482, XExit: 483},
+	{Nr: 151, Name: "mlockall", Enter: 0, Exit: 1, SC: 93, XEnter: 484, XExit: 485},
+	{Nr: 152, Name: "munlockall", Enter: 0, Exit: 1, SC: 94, XEnter: 486, XExit: 487},
+	{Nr: 153, Name: "vhangup", Enter: 0, Exit: 1, SC: 68, XEnter: 488, XExit: 489},
+	{Nr: 154, Name: "modify_ldt", Enter: 0, Exit: 1, SC: 0, XEnter: 490, XExit: 491},
+	{Nr: 155, Name: "pivot_root", Enter: 0, Exit: 1, SC: 137, XEnter: 492, XExit: 493},
+	{Nr: 156, Name: "_sysctl", Enter: 0, Exit: 1, SC: 0, XEnter: 494, XExit: 495},
+	{Nr: 157, Name: "prctl", Enter: 0, Exit: 1, SC: 106, XEnter: 496, XExit: 497},
+	{Nr: 158, Name: "arch_prctl", Enter: 0, Exit: 1, SC: 296, XEnter: 498, XExit: 499},
+	{Nr: 159, Name: "adjtimex", Enter: 0, Exit: 1, SC: 74, XEnter: 500, XExit: 501},
+	{Nr: 160, Name: "setrlimit", Enter: 142, Exit: 143, SC: 45, XEnter: 0, XExit: 0},
+	{Nr: 161, Name: "chroot", Enter: 266, Exit: 267, SC: 38, XEnter: 0, XExit: 0},
+	{Nr: 162, Name: "sync", Enter: 0, Exit: 1, SC: 24, XEnter: 502, XExit: 503},
+	{Nr: 163, Name: "acct", Enter: 0, Exit: 1, SC: 33, XEnter: 504, XExit: 505},
+	{Nr: 164, Name: "settimeofday", Enter: 0, Exit: 1, SC: 48, XEnter: 506, XExit: 507},
+	{Nr: 165, Name: "mount", Enter: 256, Exit: 257, SC: 17, XEnter: 0, XExit: 0},
+	{Nr: 166, Name: "umount2", Enter: 258, Exit: 259, SC: 323, XEnter: 0, XExit: 0},
+	{Nr: 167, Name: "swapon", Enter: 0, Exit: 1, SC: 53, XEnter: 508, XExit: 509},
+	{Nr: 168, Name: "swapoff", Enter: 0, Exit: 1, SC: 70, XEnter: 510, XExit: 511},
+	{Nr: 169, Name: "reboot", Enter: 0, Exit: 1, SC: 54, XEnter: 512, XExit: 513},
+	{Nr: 170, Name: "sethostname", Enter: 0, Exit: 1, SC: 44, XEnter: 514, XExit: 515},
+	{Nr: 171, Name: "setdomainname", Enter: 0, Exit: 1, SC: 73, XEnter: 516, XExit: 517},
+	{Nr: 172, Name: "iopl", Enter: 0, Exit: 1, SC: 0, XEnter: 518, XExit: 519},
+	{Nr: 173, Name: "ioperm", Enter: 0, Exit: 1, SC: 0, XEnter: 520, XExit: 521},
+	{Nr: 174, Name: "create_module", Enter: 0, Exit: 1, SC: 0, XEnter: 522, XExit: 523},
+	{Nr: 175, Name: "init_module", Enter: 0, Exit: 1, SC: 76, XEnter: 524, XExit: 525},
+	{Nr: 176, Name: "delete_module", Enter: 0, Exit: 1, SC: 77, XEnter: 526, XExit: 527},
+	{Nr: 177, Name: "get_kernel_syms", Enter: 0, Exit: 1, SC: 0, XEnter: 528, XExit: 529},
+	{Nr: 178, Name: "query_module", Enter: 0, Exit: 1, SC: 0, XEnter: 530, XExit: 531},
+	{Nr: 179, Name: "quotactl", Enter: 190, Exit: 191, SC: 78, XEnter: 0, XExit: 0},
+	{Nr: 180, Name: "nfsservctl", Enter: 0, Exit: 1, SC: 0, XEnter: 532, XExit: 533},
+	{Nr: 181, Name: "getpmsg", Enter: 0, Exit: 1, SC: 0, XEnter: 534, XExit: 535},
+	{Nr: 182, Name: "putpmsg", Enter: 0, Exit: 1, SC: 0, XEnter: 536, XExit: 537},
+	{Nr: 183, Name: "afs_syscall", Enter: 0, Exit: 1, SC: 0, XEnter: 538, XExit: 539},
+	{Nr: 184, Name: "tuxcall", Enter: 0, Exit: 1, SC: 0, XEnter: 540, XExit: 541},
+	{Nr: 185, Name: "security", Enter: 0, Exit: 1, SC: 0, XEnter: 542, XExit: 543},
+	{Nr: 186, Name: "gettid", Enter: 0, Exit: 1, SC: 140, XEnter: 544, XExit: 545},
+	{Nr: 187, Name: "readahead", Enter: 0, Exit: 1, SC: 0, XEnter: 546, XExit: 547},
+	{Nr: 188, Name: "setxattr", Enter: 0, Exit: 1, SC: 141, XEnter: 548, XExit: 549},
+	{Nr: 189, Name: "lsetxattr", Enter: 0, Exit: 1, SC: 142, XEnter: 550, XExit: 551},
+	{Nr: 190, Name: "fsetxattr", Enter: 0, Exit: 1, SC: 143, XEnter: 552, XExit: 553},
+	{Nr: 191, Name: "getxattr", Enter: 0, Exit: 1, SC: 144, XEnter: 554, XExit: 555},
+	{Nr: 192, Name: "lgetxattr", Enter: 0, Exit: 1, SC: 145, XEnter: 556, XExit: 557},
+	{Nr: 193, Name: "fgetxattr", Enter: 0, Exit: 1, SC: 146, XEnter: 558, XExit: 559},
+	{Nr: 194, Name: "listxattr", Enter: 0, Exit: 1, SC: 147, XEnter: 560, XExit: 561},
+	{Nr: 195, Name: "llistxattr", Enter: 0, Exit: 1, SC: 148, XEnter: 562, XExit: 563},
+	{Nr: 196, Name: "flistxattr", Enter: 0, Exit: 1, SC: 149, XEnter: 564, XExit: 565},
+	{Nr: 197, Name: "removexattr", Enter: 0, Exit: 1, SC: 150, XEnter: 566, XExit: 567},
+	{Nr: 198, Name: "lremovexattr", Enter: 0, Exit: 1, SC: 151, XEnter: 568, XExit: 569},
+	{Nr: 199, Name: "fremovexattr", Enter: 0, Exit: 1, SC: 152, XEnter: 570, XExit: 571},
+	{Nr: 200, Name: "tkill", Enter: 130, Exit: 131, SC: 153, XEnter: 0, XExit: 0},
+	{Nr: 201, Name: "time", Enter: 0, Exit: 1, SC: 11, XEnter: 572, XExit: 573},
+	{Nr: 202, Name: "futex", Enter: 64, Exit: 65, SC: 154, XEnter: 0, XExit: 0},
+	{Nr: 203, Name: "sched_setaffinity", Enter: 0, Exit: 1, SC: 155, XEnter: 574, XExit: 575},
+	{Nr: 204, Name: "sched_getaffinity", Enter: 0, Exit: 1, SC: 156, XEnter: 576, XExit: 577},
+	{Nr: 205, Name: "set_thread_area", Enter: 0, Exit: 1, SC: 157, XEnter: 578, XExit: 579},
+	{Nr: 206, Name: "io_setup", Enter: 0, Exit: 1, SC: 159, XEnter: 580, XExit: 581},
+	{Nr: 207, Name: "io_destroy", Enter: 0, Exit: 1, SC: 160, XEnter: 582, XExit: 583},
+	{Nr: 208, Name: "io_getevents", Enter: 0, Exit: 1, SC: 161, XEnter: 584, XExit: 585},
+	{Nr: 209, Name: "io_submit", Enter: 0, Exit: 1, SC: 162, XEnter: 586, XExit: 587},
+	{Nr: 210, Name: "io_cancel", Enter: 0, Exit: 1, SC: 163, XEnter: 588, XExit: 589},
+	{Nr: 211, Name: "get_thread_area", Enter: 0, Exit: 1, SC: 158, XEnter: 590, XExit: 591},
+	{Nr: 212, Name: "lookup_dcookie", Enter: 0, Exit: 1, SC: 0, XEnter: 592, XExit: 593},
+	{Nr: 213, Name: "epoll_create", Enter: 0, Exit: 1, SC: 165, XEnter: 594, XExit: 595},
+	{Nr: 214, Name: "epoll_ctl_old", Enter: 0, Exit: 1, SC: 0, XEnter: 596, XExit: 597},
+	{Nr: 215, Name: "epoll_wait_old", Enter: 0, Exit: 1, SC: 0, XEnter: 598, XExit: 599},
+	{Nr: 216, Name: "remap_file_pages", Enter: 0, Exit: 1, SC: 168, XEnter: 600, XExit: 601},
+	{Nr: 217, Name: "getdents64", Enter: 238, Exit: 239, SC: 240, XEnter: 0, XExit: 0},
+	{Nr: 218, Name: "set_tid_address", Enter: 0, Exit: 1, SC: 169, XEnter: 602, XExit: 603},
+	{Nr: 219, Name: "restart_syscall", Enter: 0, Exit: 1, SC: 1, XEnter: 604, XExit: 605},
+	{Nr: 220, Name: "semtimedop", Enter: 0, Exit: 1, SC: 0, XEnter: 606, XExit: 607},
+	{Nr: 221, Name: "fadvise64", Enter: 0, Exit: 1, SC: 319, XEnter: 608, XExit: 609},
+	{Nr: 222, Name: "timer_create", Enter: 0, Exit: 1, SC: 170, XEnter: 610, XExit: 611},
+	{Nr: 223, Name: "timer_settime", Enter: 0, Exit: 1, SC: 171, XEnter: 612, XExit: 613},
+	{Nr: 224, Name: "timer_gettime", Enter: 0, Exit: 1, SC: 172, XEnter: 614, XExit: 615},
+	{Nr: 225, Name: "timer_getoverrun", Enter: 0, Exit: 1, SC: 173, XEnter: 616, XExit: 617},
+	{Nr: 226, Name: "timer_delete", Enter: 0, Exit: 1, SC: 174, XEnter: 618, XExit: 619},
+	{Nr: 227, Name: "clock_settime", Enter: 0, Exit: 1, SC: 175, XEnter: 620, XExit: 621},
+	{Nr: 228, Name: "clock_gettime", Enter: 0, Exit: 1, SC: 176, XEnter: 622, XExit: 623},
+	{Nr: 229, Name: "clock_getres", Enter: 0, Exit: 1, SC: 177, XEnter: 624, XExit: 625},
+	{Nr: 230, Name: "clock_nanosleep", Enter: 0, Exit: 1, SC: 178, XEnter: 626, XExit: 627},
+	{Nr: 231, Name: "exit_group", Enter: 0, Exit: 1, SC: 164, XEnter: 628, XExit: 629},
+	{Nr: 232, Name: "epoll_wait", Enter: 78, Exit: 79, SC: 167, XEnter: 0, XExit: 0},
+	{Nr: 233, Name: "epoll_ctl", Enter: 0, Exit: 1, SC: 166, XEnter: 630, XExit: 631},
+	{Nr: 234, Name: "tgkill", Enter: 132, Exit: 133, SC: 179, XEnter: 0, XExit: 0},
+	{Nr: 235, Name: "utimes", Enter: 0, Exit: 1, SC: 180, XEnter: 632, XExit: 633},
+	{Nr: 236, Name: "vserver", Enter: 0, Exit: 1, SC: 0, XEnter: 634, XExit: 635},
+	{Nr: 237, Name: "mbind", Enter: 0, Exit: 1, SC: 0, XEnter: 636, XExit: 637},
+	{Nr: 238, Name: "set_mempolicy", Enter: 0, Exit: 1, SC: 0, XEnter: 638, XExit: 639},
+	{Nr: 239, Name: "get_mempolicy", Enter: 0, Exit: 1, SC: 0, XEnter: 640, XExit: 641},
+	{Nr: 240, Name: "mq_open", Enter: 0, Exit: 1, SC: 181, XEnter: 642, XExit: 643},
+	{Nr: 241, Name: "mq_unlink", Enter: 0, Exit: 1, SC: 182, XEnter: 644, XExit: 645},
+	{Nr: 242, Name: "mq_timedsend", Enter: 0, Exit: 1, SC: 183, XEnter: 646, XExit: 647},
+	{Nr: 243, Name: "mq_timedreceive", Enter: 0, Exit: 1, SC: 184, XEnter: 648, XExit: 649},
+	{Nr: 244, Name: "mq_notify", Enter: 0, Exit: 1, SC: 185, XEnter: 650, XExit: 651},
+	{Nr: 245, Name: "mq_getsetattr", Enter: 0, Exit: 1, SC: 186, XEnter: 652, XExit: 653},
+	{Nr: 246, Name: "kexec_load", Enter: 0, Exit: 1, SC: 187, XEnter: 654, XExit: 655},
+	{Nr: 247, Name: "waitid", Enter: 0, Exit: 1, SC: 188, XEnter: 656, XExit: 657},
+	{Nr: 248, Name: "add_key", Enter: 0, Exit: 1, SC: 189, XEnter: 658, XExit: 659},
+	{Nr: 249, Name: "request_key", Enter: 0, Exit: 1, SC: 190, XEnter: 660, XExit: 661},
+	{Nr: 250, Name: "keyctl", Enter: 0, Exit: 1, SC: 191, XEnter: 662, XExit: 663},
+	{Nr: 251, Name: "ioprio_set", Enter: 0, Exit: 1, SC: 192, XEnter: 664, XExit: 665},
+	{Nr: 252, Name: "ioprio_get", Enter: 0, Exit: 1, SC: 193, XEnter: 666, XExit: 667},
+	{Nr: 253, Name: "inotify_init", Enter: 138, Exit: 139, SC: 194, XEnter: 0, XExit: 0},
+	{Nr: 254, Name: "inotify_add_watch", Enter: 0, Exit: 1, SC: 195, XEnter: 668, XExit: 669},
+	{Nr: 255, Name: "inotify_rm_watch", Enter: 0, Exit: 1, SC: 196, XEnter: 670, XExit: 671},
+	{Nr: 256, Name: "migrate_pages", Enter: 0, Exit: 1, SC: 0, XEnter: 672, XExit: 673},
+	{Nr: 257, Name: "openat", Enter: 306, Exit: 307, SC: 197, XEnter: 0, XExit: 0},
+	{Nr: 258, Name: "mkdirat", Enter: 304, Exit: 305, SC: 198, XEnter: 0, XExit: 0},
+	{Nr: 259, Name: "mknodat", Enter: 0, Exit: 1, SC: 199, XEnter: 674, XExit: 675},
+	{Nr: 260, Name: "fchownat", Enter: 0, Exit: 1, SC: 200, XEnter: 676, XExit: 677},
+	{Nr: 261, Name: "futimesat", Enter: 0, Exit: 1, SC: 201, XEnter: 678, XExit: 679},
+	{Nr: 262, Name: "newfstatat", Enter: 0, Exit: 1, SC: 300, XEnter: 680, XExit: 681},
+	{Nr: 263, Name: "unlinkat", Enter: 302, Exit: 303, SC: 202, XEnter: 0, XExit: 0},
+	{Nr: 264, Name: "renameat", Enter: 176, Exit: 177, SC: 203, XEnter: 0, XExit: 0},
+	{Nr: 265, Name: "linkat", Enter: 310, Exit: 311, SC: 204, XEnter: 0, XExit: 0},
+	{Nr: 266, Name: "symlinkat", Enter: 180, Exit: 181, SC: 205, XEnter: 0, XExit: 0},
+	{Nr: 267, Name: "readlinkat", Enter: 0, Exit: 1, SC: 206, XEnter: 682, XExit: 683},
+	{Nr: 268, Name: "fchmodat", Enter: 312, Exit: 313, SC: 207, XEnter: 0, XExit: 0},
+	{Nr: 269, Name: "faccessat", Enter: 0, Exit: 1, SC: 208, XEnter: 684, XExit: 685},
+	{Nr: 270, Name: "pselect6", Enter: 0, Exit: 1, SC: 209, XEnter: 686, XExit: 687},
+	{Nr: 271, Name: "ppoll", Enter: 254, Exit: 255, SC: 210, XEnter: 0, XExit: 0},
+	{Nr: 272, Name: "unshare", Enter: 284, Exit: 285, SC: 211, XEnter: 0, XExit: 0},
+	{Nr: 273, Name: "set_robust_list", Enter: 0, Exit: 1, SC: 212, XEnter: 688, XExit: 689},
+	{Nr: 274, Name: "get_robust_list", Enter: 0, Exit: 1, SC: 213, XEnter: 690, XExit: 691},
+	{Nr: 275, Name: "splice", Enter: 166, Exit: 167, SC: 214, XEnter: 0, XExit: 0},
+	{Nr: 276, Name: "tee", Enter: 0, Exit: 1, SC: 215, XEnter: 692, XExit: 693},
+	{Nr: 277, Name: "sync_file_range", Enter: 0, Exit: 1, SC: 0, XEnter: 694, XExit: 695},
+	{Nr: 278, Name: "vmsplice", Enter: 0, Exit: 1, SC: 216, XEnter: 696, XExit: 697},
+	{Nr: 279, Name: "move_pages", Enter: 0, Exit: 1, SC: 0, XEnter: 698, XExit: 699},
+	{Nr: 280, Name: "utimensat", Enter: 0, Exit: 1, SC: 219, XEnter: 700, XExit: 701},
+	{Nr: 281, Name: "epoll_pwait", Enter: 0, Exit: 1, SC: 218, XEnter: 702, XExit: 703},
+	{Nr: 282, Name: "signalfd", Enter: 126, Exit: 127, SC: 220, XEnter: 0, XExit: 0},
+	{Nr: 283, Name: "timerfd_create", Enter: 136, Exit: 137, SC: 221, XEnter: 0, XExit: 0},
+	{Nr: 284, Name: "eventfd", Enter: 62, Exit: 63, SC: 222, XEnter: 0, XExit: 0},
+	{Nr: 285, Name: "fallocate", Enter: 0, Exit: 1, SC: 299, XEnter: 704, XExit: 705},
+	{Nr: 286, Name: "timerfd_settime", Enter: 0, Exit: 1, SC: 223, XEnter: 706, XExit: 707},
+	{Nr: 287, Name: "timerfd_gettime", Enter: 0, Exit: 1, SC: 224, XEnter: 708, XExit: 709},
+	{Nr: 288, Name: "accept4", Enter: 248, Exit: 249, SC: 258, XEnter: 0, XExit: 0},
+	{Nr: 289, Name: "signalfd4", Enter: 126, Exit: 127, SC: 225, XEnter: 0, XExit: 0},
+	{Nr: 290, Name: "eventfd2", Enter: 62, Exit: 63, SC: 226, XEnter: 0, XExit: 0},
+	{Nr: 291, Name: "epoll_create1", Enter: 0, Exit: 1, SC: 227, XEnter: 710, XExit: 711},
+	{Nr: 292, Name: "dup3", Enter: 124, Exit: 125, SC: 228, XEnter: 0, XExit: 0},
+	{Nr: 293, Name: "pipe2", Enter: 60, Exit: 61, SC: 229, XEnter: 0, XExit: 0},
+	{Nr: 294, Name: "inotify_init1", Enter: 138, Exit: 139, SC: 230, XEnter: 0, XExit: 0},
+	{Nr: 295, Name: "preadv", Enter: 120, Exit: 121, SC: 231, XEnter: 0, XExit: 0},
+	{Nr: 296, Name: "pwritev", Enter: 122, Exit: 123, SC: 232, XEnter: 0, XExit: 0},
+	{Nr: 297, Name: "rt_tgsigqueueinfo", Enter: 0, Exit: 1, SC: 233, XEnter: 712, XExit: 713},
+	{Nr: 298, Name: "perf_event_open", Enter: 0, Exit: 1, SC: 234, XEnter: 714, XExit: 715},
+	{Nr: 299, Name: "recvmmsg", Enter: 54, Exit: 55, SC: 257, XEnter: 0, XExit: 0},
+	{Nr: 300, Name: "fanotify_init", Enter: 0, Exit: 1, SC: 235, XEnter: 716, XExit: 717},
+	{Nr: 301, Name: "fanotify_mark", Enter: 0, Exit: 1, SC: 0, XEnter: 718, XExit: 719},
+	{Nr: 302, Name: "prlimit64", Enter: 144, Exit: 145, SC: 236, XEnter: 0, XExit: 0},
+	{Nr: 303, Name: "name_to_handle_at", Enter: 0, Exit: 1, SC: 0, XEnter: 720, XExit: 721},
+	{Nr: 304, Name: "open_by_handle_at", Enter: 0, Exit: 1, SC: 0, XEnter: 722, XExit: 723},
+	{Nr: 305, Name: "clock_adjtime", Enter: 0, Exit: 1, SC: 237, XEnter: 724, XExit: 725},
+	{Nr: 306, Name: "syncfs", Enter: 0, Exit: 1, SC: 238, XEnter: 726, XExit: 727},
+	{Nr: 307, Name: "sendmmsg", Enter: 50, Exit: 51, SC: 255, XEnter: 0, XExit: 0},
+	{Nr: 308, Name: "setns", Enter: 240, Exit: 241, SC: 239, XEnter: 0, XExit: 0},
+	{Nr: 309, Name: "getcpu", Enter: 0, Exit: 1, SC: 217, XEnter: 728, XExit: 729},
+	{Nr: 310, Name: "process_vm_readv", Enter: 0, Exit: 1, SC: 301, XEnter: 730, XExit: 731},
+	{Nr: 311, Name: "process_vm_writev", Enter: 0, Exit: 1, SC: 302, XEnter: 732, XExit: 733},
+	{Nr: 312, Name: "kcmp", Enter: 0, Exit: 1, SC: 0, XEnter: 734, XExit: 735},
+	{Nr: 313, Name: "finit_module", Enter: 0, Exit: 1, SC: 314, XEnter: 736, XExit: 737},
+	{Nr: 314, Name: "sched_setattr", Enter: 0, Exit: 1, SC: 0, XEnter: 738, XExit: 739},
+	{Nr: 315, Name: "sched_getattr", Enter: 0, Exit: 1, SC: 0, XEnter: 740, XExit: 741},
+	{Nr: 316, Name: "renameat2", Enter: 318, Exit: 319, SC: 320, XEnter: 0, XExit: 0},
+	{Nr: 317, Name: "seccomp", Enter: 298, Exit: 299, SC: 316, XEnter: 0, XExit: 0},
+	{Nr: 318, Name: "getrandom", Enter: 0, Exit: 1, SC: 318, XEnter: 742, XExit: 743},
+	{Nr: 319, Name: "memfd_create", Enter: 0, Exit: 1, SC: 0, XEnter: 744, XExit: 745},
+	{Nr: 320, Name: "kexec_file_load", Enter: 0, Exit: 1, SC: 0, XEnter: 746, XExit: 747},
+	{Nr: 321, Name: "bpf", Enter: 296, Exit: 297, SC: 315, XEnter: 0, XExit: 0},
+	{Nr: 322, Name: "execveat", Enter: 330, Exit: 331, SC: 325, XEnter: 0, XExit: 0},
+	{Nr: 323, Name: "userfaultfd", Enter: 320, Exit: 321, SC: 321, XEnter: 0, XExit: 0},
+	{Nr: 324, Name: "membarrier", Enter: 0, Exit: 1, SC: 0, XEnter: 748, XExit: 749},
+	{Nr: 325, Name: "mlock2", Enter: 0, Exit: 1, SC: 0, XEnter: 750, XExit: 751},
+	{Nr: 326, Name: "copy_file_range", Enter: 332, Exit: 333, SC: 326, XEnter: 0, XExit: 0},
+	{Nr: 327, Name: "preadv2", Enter: 0, Exit: 1, SC: 0, XEnter: 752, XExit: 753},
+	{Nr: 328, Name: "pwritev2", Enter: 0, Exit: 1, SC: 0, XEnter: 754, XExit: 755},
+	{Nr: 329, Name: "pkey_mprotect", Enter: 0, Exit: 1, SC: 0, XEnter: 756, XExit: 757},
+	{Nr: 330, Name: "pkey_alloc", Enter: 0, Exit: 1, SC: 0, XEnter: 758, XExit: 759},
+	{Nr: 331, Name: "pkey_free", Enter: 0, Exit: 1, SC: 0, XEnter: 760, XExit: 761},
+	{Nr: 332, Name: "statx", Enter: 0, Exit: 1, SC: 0, XEnter: 762, XExit: 763},
+	{Nr: 333, Name: "io_pgetevents", Enter: 0, Exit: 1, SC: 0, XEnter: 764, XExit: 765},
+	{Nr: 334, Name: "rseq", Enter: 0, Exit: 1, SC: 0, XEnter: 766, XExit: 767},
+	{Nr: 335, Name: "uretprobe", Enter: 0, Exit: 1, SC: 0, XEnter: 768, XExit: 769},
+	{Nr: 336, Name: "uprobe", Enter: 0, Exit: 1, SC: 0, XEnter: 770, XExit: 771},
+	{Nr: 424, Name: "pidfd_send_signal", Enter: 0, Exit: 1, SC: 0, XEnter: 772, XExit: 773},
+	{Nr: 425, Name: "io_uring_setup", Enter: 0, Exit: 1, SC: 0, XEnter: 774, XExit: 775},
+	{Nr: 426, Name: "io_uring_enter", Enter: 0, Exit: 1, SC: 0, XEnter: 776, XExit: 777},
+	{Nr: 427, Name: "io_uring_register", Enter: 0, Exit: 1, SC: 0, XEnter: 778, XExit: 779},
+	{Nr: 428, Name: "open_tree", Enter: 0, Exit: 1, SC: 0, XEnter: 780, XExit: 781},
+	{Nr: 429, Name: "move_mount", Enter: 0, Exit: 1, SC: 0, XEnter: 782, XExit: 783},
+	{Nr: 430, Name: "fsopen", Enter: 0, Exit: 1, SC: 0, XEnter: 784, XExit: 785},
+	{Nr: 431, Name: "fsconfig", Enter: 0, Exit: 1, SC: 0, XEnter: 786, XExit: 787},
+	{Nr: 432, Name: "fsmount", Enter: 0, Exit: 1, SC: 0, XEnter: 788, XExit: 789},
+	{Nr: 433, Name: "fspick", Enter: 0, Exit: 1, SC: 0, XEnter: 790, XExit: 791},
+	{Nr: 434, Name: "pidfd_open", Enter: 0, Exit: 1, SC: 0, XEnter: 792, XExit: 793},
+	{Nr: 435, Name: "clone3", Enter: 334, Exit: 335, SC: 328, XEnter: 0, XExit: 0},
+	{Nr: 436, Name: "close_range", Enter: 0, Exit: 1, SC: 0, XEnter: 794, XExit: 795},
+	{Nr: 437, Name: "openat2", Enter: 326, Exit: 327, SC: 322, XEnter: 0, XExit: 0},
+	{Nr: 438, Name: "pidfd_getfd", Enter: 0, Exit: 1, SC: 0, XEnter: 796, XExit: 797},
+	{Nr: 439, Name: "faccessat2", Enter: 0, Exit: 1, SC: 0, XEnter: 798, XExit: 799},
+	{Nr: 440, Name: "process_madvise", Enter: 0, Exit: 1, SC: 0, XEnter: 800, XExit: 801},
+	{Nr: 441, Name: "epoll_pwait2", Enter: 0, Exit: 1, SC: 0, XEnter: 802, XExit: 803},
+	{Nr: 442, Name: "mount_setattr", Enter: 0, Exit: 1, SC: 0, XEnter: 804, XExit: 805},
+	{Nr: 443, Name: "quotactl_fd", Enter: 0, Exit: 1, SC: 0, XEnter: 806, XExit: 807},
+	{Nr: 444, Name: "landlock_create_ruleset", Enter: 0, Exit: 1, SC: 0, XEnter: 808, XExit: 809},
+	{Nr: 445, Name: "landlock_add_rule", Enter: 0, Exit: 1, SC: 0, XEnter: 810, XExit: 811},
+	{Nr: 446, Name: "landlock_restrict_self", Enter: 0, Exit: 1, SC: 0, XEnter: 812, XExit: 813},
+	{Nr: 447, Name: "memfd_secret", Enter: 0, Exit: 1, SC: 0, XEnter: 814, XExit: 815},
+	{Nr: 448, Name: "process_mrelease", Enter: 0, Exit: 1, SC: 0, XEnter: 816, XExit: 817},
+	{Nr: 449, Name: "futex_waitv", Enter: 0, Exit: 1, SC: 0, XEnter: 818, XExit: 819},
+	{Nr: 450, Name: "set_mempolicy_home_node", Enter: 0, Exit: 1, SC: 0, XEnter: 820, XExit: 821},
+	{Nr: 451, Name: "cachestat", Enter: 0, Exit: 1, SC: 0, XEnter: 822, XExit: 823},
+	{Nr: 452, Name: "fchmodat2", Enter: 0, Exit: 1, SC: 0, XEnter: 824, XExit: 825},
+	{Nr: 453, Name: "map_shadow_stack", Enter: 0, Exit: 1, SC: 0, XEnter: 826, XExit: 827},
+	{Nr: 454, Name: "futex_wake", Enter: 0, Exit: 1, SC: 0, XEnter: 828, XExit: 829},
+	{Nr: 455, Name: "futex_wait", Enter: 0, Exit: 1, SC: 0, XEnter: 830, XExit: 831},
+	{Nr: 456, Name: "futex_requeue", Enter: 0, Exit: 1, SC: 0, XEnter: 832, XExit: 833},
+	{Nr: 457, Name: "statmount", Enter: 0, Exit: 1, SC: 0, XEnter: 834, XExit: 835},
+	{Nr: 458, Name: "listmount", Enter: 0, Exit: 1, SC: 0, XEnter: 836, XExit: 837},
+	{Nr: 459, Name: "lsm_get_self_attr", Enter: 0, Exit: 1, SC: 0, XEnter: 838, XExit: 839},
+	{Nr: 460, Name: "lsm_set_self_attr", Enter: 0, Exit: 1, SC: 0, XEnter: 840, XExit: 841},
+	{Nr: 461, Name: "lsm_list_modules", Enter: 0, Exit: 1, SC: 0, XEnter: 842, XExit: 843},
+	{Nr: 462, Name: "mseal", Enter: 0, Exit: 1, SC: 0, XEnter: 844, XExit: 845},
+	{Nr: 463, Name: "setxattrat", Enter: 0, Exit: 1, SC: 0, XEnter: 846, XExit: 847},
+	{Nr: 464, Name: "getxattrat", Enter: 0, Exit: 1, SC: 0, XEnter: 848, XExit: 849},
+	{Nr: 465, Name: "listxattrat", Enter: 0, Exit: 1, SC: 0, XEnter: 850, XExit: 851},
+	{Nr: 466, Name: "removexattrat", Enter: 0, Exit: 1, SC: 0, XEnter: 852, XExit: 853},
+	{Nr: 467, Name: "open_tree_attr", Enter: 0, Exit: 1, SC: 0, XEnter: 854, XExit: 855},
+	{Nr: 468, Name: "file_getattr", Enter: 0, Exit: 1, SC: 0, XEnter: 856, XExit: 857},
+	{Nr: 469, Name: "file_setattr", Enter: 0, Exit: 1, SC: 0, XEnter: 858, XExit: 859},
 }
 
-const maxSyscallNr = 450
+const maxSyscallNr = 469
 
 // syscallIndex maps a native number to its index in syscalls, or -1.
 var syscallIndex = func() (idx [maxSyscallNr + 1]int16) {

@@ -364,6 +364,7 @@ func bracket(s string, at int) (string, int, error) {
 // among equal names, which fixes the type of evt.rawarg.NAME).
 func longestParam(s string) *event.Param {
 	var best *event.Param
+	word := s[:wordLen(s)]
 	for t := event.Type(0); t < event.NumTypes; t++ {
 		d := event.Info(t)
 		if d == nil {
@@ -372,6 +373,13 @@ func longestParam(s string) *event.Param {
 		for i := range d.Params {
 			p := &d.Params[i]
 			if len(p.Name) > len(s) || s[:len(p.Name)] != p.Name {
+				continue
+			}
+			if d.Extended() && p.Name != word {
+				// sinsp takes the longest name of its table that
+				// starts the text; names only xtrace's own types have
+				// must be given whole, so that they change nothing
+				// that sysdig accepts or rejects.
 				continue
 			}
 			if best == nil || len(p.Name) > len(best.Name) {

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"strconv"
 
+	"xtrace/event"
 	"xtrace/inspect"
 )
 
@@ -11,8 +12,20 @@ import (
 // (sinsp_filter_check_fdlist). The argument is a 16-bit count followed by
 // one 64-bit fd and 16-bit flags per entry.
 
-var pollEnter = typeSet("SYSCALL_POLL_E", "SYSCALL_PPOLL_E")
-var pollExit = typeSet("SYSCALL_POLL_X", "SYSCALL_PPOLL_X")
+// fdlistParam gives, per event type, the index of its FDLIST parameter
+// (poll and ppoll in both directions), -1 when it has none.
+var fdlistParam = func() (idx [event.NumTypes]int8) {
+	for t := event.Type(0); t < event.NumTypes; t++ {
+		idx[t] = -1
+		for i, p := range event.Info(t).Params {
+			if p.Type == event.PTFDList {
+				idx[t] = int8(i)
+				break
+			}
+		}
+	}
+	return idx
+}()
 
 // eachPollFD calls fn with every fd of a poll event's fds argument and
 // its table entry (nil when unknown); fn appends to f.buf and reports
@@ -20,11 +33,8 @@ var pollExit = typeSet("SYSCALL_POLL_X", "SYSCALL_PPOLL_X")
 // for other events.
 func (f *Field) eachPollFD(e *inspect.Event, fn func(fd int64, fdi *inspect.FD) bool) bool {
 	i := -1
-	switch {
-	case pollEnter.has(e.Type):
-		i = 0
-	case pollExit.has(e.Type):
-		i = 1
+	if e.Type < event.NumTypes {
+		i = int(fdlistParam[e.Type])
 	}
 	if i < 0 || i >= e.NumParams() || e.Thread == nil {
 		return false

@@ -16,10 +16,18 @@ import (
 // with std::sort, and so does Write (stdsort), which fixes the order of
 // rows with equal counts the same way.
 type Summary struct {
-	// counts holds one slot per event type, then two per PPM_SC code
-	// (enter, exit), the layout of sysdig's summary table.
+	// counts holds one slot per sysdig event type, then two per PPM_SC
+	// code (enter, exit), the layout of sysdig's summary table; then one
+	// per extended type of xtrace's (which sysdig shows as generic).
 	counts [int(event.NumTypes) + 2*event.NumSC]uint64
 }
+
+// genericBase and extBase are where the generic and extended slots of
+// Summary.counts start.
+const (
+	genericBase = int(event.SysdigTypes)
+	extBase     = genericBase + 2*event.NumSC
+)
 
 // Add counts one event.
 func (s *Summary) Add(e *inspect.Event) {
@@ -28,13 +36,16 @@ func (s *Summary) Add(e *inspect.Event) {
 		if p := e.Param(0); len(p) >= 2 {
 			id := int(binary.LittleEndian.Uint16(p))
 			if id < event.NumSC {
-				s.counts[int(event.NumTypes)+2*id+int(t)]++
+				s.counts[genericBase+2*id+int(t)]++
 				return
 			}
 		}
 	}
-	if t < event.NumTypes {
+	switch {
+	case t < event.SysdigTypes:
 		s.counts[t]++
+	case t < event.NumTypes:
+		s.counts[extBase+int(t-event.SysdigTypes)]++
 	}
 }
 
@@ -51,12 +62,24 @@ type summaryRow struct {
 //	----------------------
 //	> procinfo        315
 func (s *Summary) Write(w io.Writer) error {
-	rows := make([]summaryRow, 0, len(s.counts))
-	for i, n := range s.counts {
-		if i < int(event.NumTypes) {
+	// The rows are sysdig's table, and the extended types only when
+	// some were counted: std::sort orders ties by the table's length.
+	counts := s.counts[:extBase]
+	for _, n := range s.counts[extBase:] {
+		if n != 0 {
+			counts = s.counts[:]
+			break
+		}
+	}
+	rows := make([]summaryRow, 0, len(counts))
+	for i, n := range counts {
+		switch {
+		case i < genericBase:
 			rows = append(rows, summaryRow{id: i, n: n})
-		} else {
-			rows = append(rows, summaryRow{id: i - int(event.NumTypes), generic: true, n: n})
+		case i < extBase:
+			rows = append(rows, summaryRow{id: i - genericBase, generic: true, n: n})
+		default:
+			rows = append(rows, summaryRow{id: i - extBase + int(event.SysdigTypes), n: n})
 		}
 	}
 	stdsort.Sort(rows, func(a, b summaryRow) bool { return a.n > b.n })

@@ -18,136 +18,82 @@ type handler struct {
 	inferSendto bool
 }
 
-// handlers maps every event type to its handler.
+// handlers maps every event type to its handler, built from the event
+// table's Parser and Facts columns (event/tables/event_facts.tsv).
 var handlers = buildHandlers()
 
-// handlerSpec lists the handlers by the event symbols of the table
-// (event.Desc.Symbol).
-var handlerSpec = map[string]handler{
-	"SOCKET_SENDTO_E":          {store: true, inferSendto: true},
-	"SYSCALL_OPEN_E":           {store: true},
-	"SYSCALL_CREAT_E":          {store: true},
-	"SYSCALL_OPENAT_E":         {store: true},
-	"SYSCALL_OPENAT_2_E":       {store: true},
-	"SYSCALL_OPENAT2_E":        {store: true},
-	"SOCKET_SOCKET_E":          {store: true},
-	"SYSCALL_EVENTFD_E":        {store: true},
-	"SYSCALL_CHDIR_E":          {store: true},
-	"SYSCALL_FCHDIR_E":         {store: true},
-	"SOCKET_SHUTDOWN_E":        {store: true},
-	"SYSCALL_GETRLIMIT_E":      {store: true},
-	"SYSCALL_SETRLIMIT_E":      {store: true},
-	"SYSCALL_PRLIMIT_E":        {store: true},
-	"SOCKET_SENDMSG_E":         {store: true},
-	"SYSCALL_SENDFILE_E":       {store: true},
-	"SYSCALL_SETRESUID_E":      {store: true},
-	"SYSCALL_SETRESGID_E":      {store: true},
-	"SYSCALL_SETUID_E":         {store: true},
-	"SYSCALL_SETGID_E":         {store: true},
-	"SYSCALL_EXECVE_18_E":      {store: true},
-	"SYSCALL_EXECVE_19_E":      {store: true},
-	"SYSCALL_EXECVEAT_E":       {store: true},
-	"SYSCALL_SETPGID_E":        {store: true},
-	"SYSCALL_READ_X":           {parse: parseRWExit},
-	"SYSCALL_WRITE_X":          {parse: parseRWExit},
-	"SOCKET_RECV_X":            {parse: parseRWExit},
-	"SOCKET_SEND_X":            {parse: parseRWExit},
-	"SOCKET_RECVFROM_X":        {parse: parseRWExit},
-	"SOCKET_RECVMSG_X":         {parse: parseRWExit},
-	"SOCKET_SENDTO_X":          {parse: parseRWExit},
-	"SOCKET_SENDMSG_X":         {parse: parseRWExit},
-	"SYSCALL_READV_X":          {parse: parseRWExit},
-	"SYSCALL_WRITEV_X":         {parse: parseRWExit},
-	"SYSCALL_PREAD_X":          {parse: parseRWExit},
-	"SYSCALL_PWRITE_X":         {parse: parseRWExit},
-	"SYSCALL_PREADV_X":         {parse: parseRWExit},
-	"SYSCALL_PWRITEV_X":        {parse: parseRWExit},
-	"SYSCALL_OPEN_X":           {parse: parseOpenExit},
-	"SYSCALL_CREAT_X":          {parse: parseOpenExit},
-	"SYSCALL_OPENAT_X":         {parse: parseOpenExit},
-	"SYSCALL_OPENAT_2_X":       {parse: parseOpenExit},
-	"SYSCALL_OPENAT2_X":        {parse: parseOpenExit},
-	"SYSCALL_SELECT_E":         {parse: parseWaitEnter},
-	"SYSCALL_POLL_E":           {parse: parseWaitEnter},
-	"SYSCALL_PPOLL_E":          {parse: parseWaitEnter},
-	"SYSCALL_EPOLLWAIT_E":      {parse: parseWaitEnter},
-	"SYSCALL_CLONE_11_X":       {parse: parseCloneExit},
-	"SYSCALL_CLONE_16_X":       {parse: parseCloneExit},
-	"SYSCALL_CLONE_17_X":       {parse: parseCloneExit},
-	"SYSCALL_CLONE_20_X":       {parse: parseCloneExit},
-	"SYSCALL_FORK_X":           {parse: parseCloneExit},
-	"SYSCALL_FORK_17_X":        {parse: parseCloneExit},
-	"SYSCALL_FORK_20_X":        {parse: parseCloneExit},
-	"SYSCALL_VFORK_X":          {parse: parseCloneExit},
-	"SYSCALL_VFORK_17_X":       {parse: parseCloneExit},
-	"SYSCALL_VFORK_20_X":       {parse: parseCloneExit},
-	"SYSCALL_CLONE3_X":         {parse: parseCloneExit},
-	"SYSCALL_EXECVE_8_X":       {parse: parseExecveExit},
-	"SYSCALL_EXECVE_13_X":      {parse: parseExecveExit},
-	"SYSCALL_EXECVE_14_X":      {parse: parseExecveExit},
-	"SYSCALL_EXECVE_15_X":      {parse: parseExecveExit},
-	"SYSCALL_EXECVE_16_X":      {parse: parseExecveExit},
-	"SYSCALL_EXECVE_17_X":      {parse: parseExecveExit},
-	"SYSCALL_EXECVE_18_X":      {parse: parseExecveExit},
-	"SYSCALL_EXECVE_19_X":      {parse: parseExecveExit},
-	"SYSCALL_EXECVEAT_X":       {parse: parseExecveExit},
-	"PROCEXIT_E":               {parse: parseThreadExit},
-	"PROCEXIT_1_E":             {parse: parseThreadExit},
-	"SYSCALL_PIPE_X":           {parse: parsePipeExit},
-	"SOCKET_SOCKET_X":          {parse: parseSocketExit},
-	"SOCKET_BIND_X":            {parse: parseBindExit},
-	"SOCKET_CONNECT_E":         {parse: parseConnectEnter},
-	"SOCKET_CONNECT_X":         {parse: parseConnectExit},
-	"SOCKET_ACCEPT_X":          {parse: parseAcceptExit},
-	"SOCKET_ACCEPT_5_X":        {parse: parseAcceptExit},
-	"SOCKET_ACCEPT4_X":         {parse: parseAcceptExit},
-	"SOCKET_ACCEPT4_5_X":       {parse: parseAcceptExit},
-	"SYSCALL_CLOSE_E":          {parse: parseCloseEnter},
-	"SYSCALL_CLOSE_X":          {parse: parseCloseExit},
-	"SYSCALL_FCNTL_E":          {parse: parseFcntlEnter},
-	"SYSCALL_FCNTL_X":          {parse: parseFcntlExit},
-	"SYSCALL_EVENTFD_X":        {parse: newFDParser(FDEvent)},
-	"SYSCALL_SIGNALFD_X":       {parse: newFDParser(FDSignalFD)},
-	"SYSCALL_TIMERFD_CREATE_X": {parse: newFDParser(FDTimerFD)},
-	"SYSCALL_INOTIFY_INIT_X":   {parse: newFDParser(FDInotify)},
-	"SYSCALL_CHDIR_X":          {parse: parseChdirExit},
-	"SYSCALL_FCHDIR_X":         {parse: parseFchdirExit},
-	"SYSCALL_GETCWD_X":         {parse: parseChdirExit},
-	"SYSCALL_DUP_X":            {parse: parseDupExit},
-	"SYSCALL_GETRLIMIT_X":      {parse: parseRlimitExit},
-	"SYSCALL_SETRLIMIT_X":      {parse: parseRlimitExit},
-	"SYSCALL_PRLIMIT_X":        {parse: parsePrlimitExit},
-	"SOCKET_SOCKETPAIR_X":      {parse: parseSocketpairExit},
-	"SCHEDSWITCH_1_E":          {parse: parseContextSwitch},
-	"SCHEDSWITCH_6_E":          {parse: parseContextSwitch},
-	"SYSCALL_BRK_4_X":          {parse: parseMemExit},
-	"SYSCALL_MMAP_X":           {parse: parseMemExit},
-	"SYSCALL_MMAP2_X":          {parse: parseMemExit},
-	"SYSCALL_MUNMAP_X":         {parse: parseMemExit},
-	"SYSCALL_SETRESUID_X":      {parse: newIDParser(1, true, false)},
-	"SYSCALL_SETRESGID_X":      {parse: newIDParser(1, true, true)},
-	"SYSCALL_SETUID_X":         {parse: newIDParser(0, false, false)},
-	"SYSCALL_SETGID_X":         {parse: newIDParser(0, false, true)},
-	"CONTAINER_E":              {parse: parseContainerEvt},
-	"CONTAINER_JSON_E":         {parse: parseContainerJSON},
-	"CONTAINER_JSON_2_E":       {parse: parseContainerJSON},
-	"SYSCALL_CHROOT_X":         {parse: parseChrootExit},
-	"SYSCALL_SETSID_X":         {parse: parseSetsidExit},
-	"SOCKET_GETSOCKOPT_X":      {parse: parseGetsockoptExit},
+// parsers maps each parser of the event table to its function.
+var parsers = [event.NumParsers]func(*Inspector, *Event){
+	event.ParserRWExit:         parseRWExit,
+	event.ParserOpenExit:       parseOpenExit,
+	event.ParserWaitEnter:      parseWaitEnter,
+	event.ParserCloneExit:      parseCloneExit,
+	event.ParserExecveExit:     parseExecveExit,
+	event.ParserThreadExit:     parseThreadExit,
+	event.ParserPipeExit:       parsePipeExit,
+	event.ParserSocketExit:     parseSocketExit,
+	event.ParserBindExit:       parseBindExit,
+	event.ParserConnectEnter:   parseConnectEnter,
+	event.ParserConnectExit:    parseConnectExit,
+	event.ParserAcceptExit:     parseAcceptExit,
+	event.ParserCloseEnter:     parseCloseEnter,
+	event.ParserCloseExit:      parseCloseExit,
+	event.ParserFcntlEnter:     parseFcntlEnter,
+	event.ParserFcntlExit:      parseFcntlExit,
+	event.ParserNewFD:          nil, // per type: newFDParser of the enter's FDKind
+	event.ParserChdirExit:      parseChdirExit,
+	event.ParserFchdirExit:     parseFchdirExit,
+	event.ParserDupExit:        parseDupExit,
+	event.ParserRlimitExit:     parseRlimitExit,
+	event.ParserPrlimitExit:    parsePrlimitExit,
+	event.ParserSocketpairExit: parseSocketpairExit,
+	event.ParserContextSwitch:  parseContextSwitch,
+	event.ParserMemExit:        parseMemExit,
+	event.ParserSetresuidExit:  newIDParser(1, true, false),
+	event.ParserSetresgidExit:  newIDParser(1, true, true),
+	event.ParserSetuidExit:     newIDParser(0, false, false),
+	event.ParserSetgidExit:     newIDParser(0, false, true),
+	event.ParserContainer:      parseContainerEvt,
+	event.ParserContainerJSON:  parseContainerJSON,
+	event.ParserChrootExit:     parseChrootExit,
+	event.ParserSetsidExit:     parseSetsidExit,
+	event.ParserGetsockoptExit: parseGetsockoptExit,
+}
+
+// fdTypeOfKind maps an fd.typechar of the event table (Desc.FDKind) to
+// the fd type a new-fd parser stores.
+func fdTypeOfKind(c byte) FDType {
+	switch c {
+	case 'f':
+		return FDFileV2
+	case 'd':
+		return FDDirectory
+	case 'p':
+		return FDFIFO
+	case 'e':
+		return FDEvent
+	case 's':
+		return FDSignalFD
+	case 'l':
+		return FDEventPoll
+	case 'i':
+		return FDInotify
+	case 't':
+		return FDTimerFD
+	case 'n':
+		return FDNetlink
+	}
+	return FDUnsupported
 }
 
 // cloneExits marks the clone-family exits, for which sinsp does not
 // create a missing caller thread on the fly.
-var cloneExits = buildCloneExits()
-
-func buildCloneExits() (cs [event.NumTypes]bool) {
+var cloneExits = func() (cs [event.NumTypes]bool) {
 	for t := event.Type(0); t < event.NumTypes; t++ {
-		s := event.Info(t).Symbol
-		cs[t] = strings.HasSuffix(s, "_X") && (strings.HasPrefix(s, "SYSCALL_CLONE") ||
-			strings.HasPrefix(s, "SYSCALL_FORK") || strings.HasPrefix(s, "SYSCALL_VFORK"))
+		cs[t] = event.Info(t).Parser == event.ParserCloneExit
 	}
 	return cs
-}
+}()
 
 // resFirst marks the event types whose first parameter is called "res"
 // or "fd": a negative value there is the errno of a failed exit.
@@ -162,9 +108,16 @@ var resFirst = func() (rs [event.NumTypes]bool) {
 
 func buildHandlers() (hs [event.NumTypes]handler) {
 	for t := event.Type(0); t < event.NumTypes; t++ {
-		if h, ok := handlerSpec[event.Info(t).Symbol]; ok {
-			hs[t] = h
+		d := event.Info(t)
+		h := handler{
+			parse:       parsers[d.Parser],
+			store:       d.Has(event.FactStore),
+			inferSendto: d.Has(event.FactInferSendto),
 		}
+		if d.Parser == event.ParserNewFD {
+			h.parse = newFDParser(fdTypeOfKind(event.Info(t &^ 1).FDKind))
+		}
+		hs[t] = h
 	}
 	return hs
 }

@@ -259,6 +259,10 @@ func (e *Event) renderParam(val, res []byte, i int, rc renderCtx) ([]byte, []byt
 			v = le32(p)
 		}
 		val = strconv.AppendUint(val, uint64(v), 10)
+		if format == event.FormatEnum {
+			res = appendEnumName(res, pi.Table, v)
+			break
+		}
 		res = appendFlagNames(res, pi.Table, v)
 	case event.PTMode:
 		v := le32(p)
@@ -396,6 +400,20 @@ func appendFlagNames(res []byte, tbl *event.FlagTable, v uint32) []byte {
 			res = append(res, '|')
 		}
 		res = append(res, tbl.Entries[i].Name...)
+	}
+	return res
+}
+
+// appendEnumName resolves an enumerated value (the FormatEnum parameters
+// of xtrace's own events): the name of the entry equal to v, if any.
+func appendEnumName(res []byte, tbl *event.FlagTable, v uint32) []byte {
+	if tbl == nil {
+		return res
+	}
+	for i := range tbl.Entries {
+		if tbl.Entries[i].Value == v {
+			return append(res, tbl.Entries[i].Name...)
+		}
 	}
 	return res
 }

@@ -18,24 +18,41 @@ type Encoder struct {
 	want    int
 	n       int
 	lenSize int
+	marker  bool // Finish appends the empty marker parameter
 }
 
 // Begin starts an event of type t for thread tid at time ts (ns since the
 // epoch).
+//
+// An extended type of xtrace's (event.Desc.Extended) is written as the
+// generic event of its direction: the caller appends the generic prefix
+// (ID, nativeID: event.WirePrefix params) and then the type's own
+// parameters. An extended enter without parameters of its own gets one
+// empty parameter from Finish, so that readers tell it from sysdig's own
+// generic enter, which holds exactly the prefix.
 func (e *Encoder) Begin(ts uint64, tid int64, t event.Type) {
 	d := event.Info(t)
-	e.typ, e.n, e.want, e.lenSize = t, 0, 0, 2
+	e.typ, e.n, e.want, e.lenSize, e.marker = t, 0, 0, 2, false
+	wire := t
 	if d != nil {
 		e.want = len(d.Params)
 		if d.Flags&event.LargePayload != 0 {
 			e.lenSize = 4
+		}
+		if d.Extended() {
+			wire = d.Wire
+			e.want += event.WirePrefix
+			if len(d.Params) == 0 {
+				e.want++
+				e.marker = true
+			}
 		}
 	}
 	b := e.buf[:0]
 	b = binary.LittleEndian.AppendUint64(b, ts)
 	b = binary.LittleEndian.AppendUint64(b, uint64(tid))
 	b = binary.LittleEndian.AppendUint32(b, 0) // len, set by Finish
-	b = binary.LittleEndian.AppendUint16(b, uint16(t))
+	b = binary.LittleEndian.AppendUint16(b, uint16(wire))
 	b = binary.LittleEndian.AppendUint32(b, uint32(e.want))
 	for i := 0; i < e.want*e.lenSize; i++ {
 		b = append(b, 0)
@@ -136,6 +153,9 @@ func (e *Encoder) Buf() *[]byte { return &e.buf }
 // Finish completes the event and returns it in v2 layout. The slice is
 // valid until the next Begin.
 func (e *Encoder) Finish() ([]byte, error) {
+	if e.marker && e.n == e.want-1 {
+		e.Empty()
+	}
 	if e.n != e.want {
 		return nil, fmt.Errorf("scap: %s event has %d params, the table lists %d", typeName(e.typ), e.n, e.want)
 	}

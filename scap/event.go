@@ -173,6 +173,58 @@ func (e *Event) decode(raw []byte) error {
 	return nil
 }
 
+// promote turns a generic event written by xtrace, which carries more
+// parameters than sysdig's table lists (ID, nativeID, then the parameters
+// of the syscall's extended type), into that extended type: e.Type becomes
+// the extended type and its parameters are the ones after the generic
+// prefix. A generic event as sysdig writes it (GENERIC_E with ID and
+// nativeID, GENERIC_X with ID) is left alone, and so is one whose native
+// number has no extended type. The raw bytes are unchanged, so a rewrite
+// writes the generic event as read.
+func (e *Event) promote() {
+	raw := e.raw
+	nparams := binary.LittleEndian.Uint32(raw[22:])
+	if nparams <= event.WirePrefix || nparams > uint32(len(raw)-evtHeaderLen)/2 {
+		return
+	}
+	off := uint32(evtHeaderLen) + 2*nparams
+	l0 := uint32(binary.LittleEndian.Uint16(raw[evtHeaderLen:]))
+	l1 := uint32(binary.LittleEndian.Uint16(raw[evtHeaderLen+2:]))
+	if l0 != 2 || l1 != 2 || uint64(off)+4 > uint64(len(raw)) {
+		return
+	}
+	nr := int(binary.LittleEndian.Uint16(raw[off+2:]))
+	dir := event.Enter
+	if e.Type == event.GenericX {
+		dir = event.Exit
+	}
+	t, ok := event.ExtendedType(nr, dir)
+	if !ok {
+		return
+	}
+	d := event.Info(t)
+	load := min(int(nparams)-event.WirePrefix, len(d.Params), maxParams)
+	off += 4
+	end := uint32(len(raw))
+	ps := e.offs[:load+1]
+	ps[0] = off
+	for i := range load {
+		l := uint32(binary.LittleEndian.Uint16(raw[evtHeaderLen+2*(event.WirePrefix+i):]))
+		if l > end-off {
+			// A length runs past the event: keep the generic view.
+			e.offs[0] = uint32(evtHeaderLen) + 2*nparams
+			e.offs[1] = e.offs[0] + l0
+			e.offs[2] = e.offs[1] + l1
+			e.nparams = min(int(nparams), len(event.Info(e.Type).Params))
+			return
+		}
+		off += l
+		ps[i+1] = off
+	}
+	e.Type = t
+	e.nparams = load
+}
+
 // paramLayout is what decoding needs of an event type, packed: the number
 // of parameters the table lists, and whether their lengths are 4 bytes.
 type paramLayout struct {

@@ -41,6 +41,10 @@ type Reader struct {
 	conv []byte // v1 event converted to v2, reused
 	ev   Event
 
+	// compat returns generic events as sysdig 0.29.3 reads them
+	// (SetSysdigCompat).
+	compat bool
+
 	// pf reads (and inflates) the input ahead of Next on another
 	// goroutine, or is nil; chunk is its buffer rest is in, big the
 	// buffer of blocks larger than a chunk's head room.
@@ -172,6 +176,9 @@ func (r *Reader) Offset() int64 { return r.blkOff }
 // next call.
 func (r *Reader) Next() (*Event, error) {
 	if ev := r.nextFast(); ev != nil {
+		if ev.Type <= event.GenericX && !r.compat {
+			ev.promote()
+		}
 		return ev, nil
 	}
 	if r.err != nil {
@@ -182,8 +189,18 @@ func (r *Reader) Next() (*Event, error) {
 		r.err = err
 		return nil, err
 	}
+	if ev.Type <= event.GenericX && !r.compat {
+		ev.promote()
+	}
 	return ev, nil
 }
+
+// SetSysdigCompat decides how generic events that carry xtrace's extra
+// parameters are returned: as sysdig 0.29.3 reads them (on: generic
+// events with their ID only) or, by default, as the extended event type
+// of their syscall, with its result and arguments (see [Event] and
+// event.ExtendedType).
+func (r *Reader) SetSysdigCompat(on bool) { r.compat = on }
 
 func (r *Reader) next() (*Event, error) {
 	for {
@@ -236,7 +253,7 @@ func (r *Reader) next() (*Event, error) {
 		if len(raw) < int(hdrLen) {
 			return nil, r.formatErr(BlockName(typ), "event block too short for an event header", nil)
 		}
-		if event.Type(binary.LittleEndian.Uint16(raw[20:])) >= event.NumTypes {
+		if event.Type(binary.LittleEndian.Uint16(raw[20:])) >= event.SysdigTypes {
 			continue
 		}
 		if !v2 {
@@ -289,7 +306,7 @@ func (r *Reader) nextFast() *Event {
 	evLen := binary.LittleEndian.Uint32(eh[16:20])
 	et := event.Type(binary.LittleEndian.Uint16(eh[20:22]))
 	nparams := binary.LittleEndian.Uint32(eh[22:26])
-	if et >= event.NumTypes || evLen < evtHeaderLen || evLen > total-hoff {
+	if et >= event.SysdigTypes || evLen < evtHeaderLen || evLen > total-hoff {
 		return nil
 	}
 	pl := paramLayouts[et]

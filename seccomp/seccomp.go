@@ -88,10 +88,8 @@ func Required() Set {
 	var s Set
 	const stateFlags = event.CreatesFD | event.DestroysFD | event.ModifiesState
 	for _, sc := range event.Syscalls() {
-		if sc.Generic() {
-			continue
-		}
-		e, x := event.Info(sc.Enter), event.Info(sc.Exit)
+		enter, exit := sc.Events()
+		e, x := event.Info(enter), event.Info(exit)
 		if (e != nil && e.Flags&stateFlags != 0) || (x != nil && x.Flags&stateFlags != 0) {
 			s.Add(sc.Nr)
 		}

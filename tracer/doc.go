@@ -17,10 +17,10 @@
 //	syscall-exit-stop (SIGTRAP|0x80)      PTRACE_GET_SYSCALL_INFO → return value
 //	                                      exit event; PTRACE_CONT
 //
-// and syscalls the filter allows cost nothing. Generic syscalls that never
-// wait (decode.FlowInstant: getpid, newfstatat, rt_sigprocmask, ...) cost
-// one stop: their exit event carries no return value, so it is written
-// with the enter event and the call resumes with PTRACE_CONT. Thread creation
+// and syscalls the filter allows cost nothing. Every recorded syscall has
+// both stops, those that sysdig 0.29.3 records only as generic events too
+// (getpid, newfstatat, rt_sigprocmask, ...): their exit carries the return
+// value and arguments in xtrace's extended generic events. Thread creation
 // (PTRACE_EVENT_FORK/VFORK/CLONE plus the child's first PTRACE_EVENT_STOP),
 // exec (PTRACE_EVENT_EXEC, including the tid change of a non-leader
 // thread), thread exit (PTRACE_EVENT_EXIT, then the wait status), signal

@@ -437,10 +437,6 @@ func (l *loop) syscallEntered(th *thread) {
 	c.TID, c.PID, c.Nr, c.Args, c.Ret = th.tid, th.pid, int(l.info.Nr), l.info.Args, 0
 	c.Parent, c.ParentPID, c.CloneFlags = th.parent, th.parentPID, 0
 	th.flow = decode.FlowOf(c.Nr)
-	if th.flow == decode.FlowInstant && th.proc != nil && th.proc.attached {
-		// Its exit stop comes anyway: write the exit there.
-		th.flow = decode.FlowNormal
-	}
 	if th.proc != nil && !th.proc.record && th.tid == l.launch && th.flow == decode.FlowExec {
 		// The helper's execve of the command: recording starts here.
 		th.proc.record = true
@@ -451,13 +447,6 @@ func (l *loop) syscallEntered(th *thread) {
 	if l.recordable(th) {
 		ts := uint64(now())
 		l.emit(l.dec.Enter(ts, c))
-		if th.flow == decode.FlowInstant {
-			l.emit(l.dec.Exit(ts, c))
-		}
-	}
-	if th.flow == decode.FlowInstant {
-		l.resume(th, unix.PTRACE_CONT, 0)
-		return
 	}
 	if th.flow == decode.FlowNoreturn {
 		th.inExit = true

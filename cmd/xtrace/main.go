@@ -48,6 +48,7 @@ type CLI struct {
 	ResolvePorts   bool     `short:"R" name:"resolve-ports" help:"Resolve port numbers to service names."`
 	Unbuffered     bool     `name:"unbuffered" help:"Flush output after every event."`
 	Debug          bool     `short:"D" name:"debug" help:"Also show internal events."`
+	SysdigCompat   bool     `name:"sysdig-compat" help:"Show syscalls that sysdig 0.29.3 has no event for (newfstatat, statx, wait4, ...) as sysdig prints them: generic events without result or arguments. By default xtrace shows their real name, result and arguments, which it records as extra parameters that sysdig ignores."`
 	ExcludeUsers   bool     `short:"E" name:"exclude-users" help:"Do not write the user and group tables."`
 	FatFile        bool     `short:"F" name:"fatfile" help:"With -r, -w and a filter: also write state-changing events that do not match, flagged state-only (readers update their state but show nothing). Recording with a capture filter always does this, so that processes and fds keep their names."`
 	EventLimit     int64    `short:"e" name:"event-limit" placeholder:"N" help:"With -w: start a new file every N events (as in sysdig the first one gets N-1); files are named FILE0, FILE1, ..."`

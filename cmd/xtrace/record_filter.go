@@ -211,19 +211,20 @@ func captureSyscalls(expr string) seccomp.Set {
 }
 
 // failingSyscalls returns the syscalls whose events evt.failed=true can
-// match: sinsp's evt.failed is true for an event with a negative "res"
-// parameter, or the exit of an fd-creating call with a negative "fd".
-// Generic syscalls (GENERIC_X carries no return value) and the others
-// never fail in sysdig's eyes, so they need no stop.
+// match: evt.failed is true for an event with a negative "res" parameter,
+// or the exit of an fd-creating call with a negative "fd". Every syscall
+// that sysdig records as generic has such a result in xtrace's extended
+// exit event.
 func failingSyscalls() seccomp.Set {
 	var set seccomp.Set
 	for _, sc := range event.Syscalls() {
 		// brk returns the (old) break on failure, never a negative
 		// value.
-		if sc.Generic() || sc.Nr == unix.SYS_BRK {
+		if sc.Nr == unix.SYS_BRK {
 			continue
 		}
-		for _, t := range []event.Type{sc.Enter, sc.Exit} {
+		enter, exit := sc.Events()
+		for _, t := range []event.Type{enter, exit} {
 			d := event.Info(t)
 			if d == nil {
 				continue
@@ -270,11 +271,10 @@ func syscallsOf(n filter.Node) (seccomp.Set, bool) {
 		var set seccomp.Set
 		for _, v := range n.Values {
 			for _, sc := range event.Syscalls() {
-				name := event.SCName(sc.SC)
-				if !sc.Generic() {
-					name = event.Info(sc.Enter).Name
-				}
-				if name == v.Text {
+				// The event name, and for a generic syscall also the
+				// name sysdig gives it (its PPM_SC name).
+				enter, _ := sc.Events()
+				if event.Info(enter).Name == v.Text || (sc.Generic() && event.SCName(sc.SC) == v.Text) {
 					set.Add(sc.Nr)
 				}
 			}

@@ -187,6 +187,7 @@ type liveOutput struct {
 	fin     bool
 	limit   int64
 	onLimit func() // set before recording starts
+	compat  bool   // print generic events as sysdig does (--sysdig-compat)
 }
 
 func (o *liveOutput) setOnLimit(f func()) { o.onLimit = f }
@@ -201,7 +202,7 @@ func newLiveOutput(ctx context.Context, cli *CLI, stdout io.Writer) (*liveOutput
 		return nil, err
 	}
 	pr, pw := io.Pipe()
-	o := &liveOutput{pw: pw, sw: scap.NewWriter(pw), done: make(chan error, 1)}
+	o := &liveOutput{pw: pw, sw: scap.NewWriter(pw), done: make(chan error, 1), compat: cli.SysdigCompat}
 	out := &lockedWriter{w: bufio.NewWriterSize(stdout, 1<<16)}
 	sink, err := newSink(ctx, cli, opts, out.w)
 	if err != nil {
@@ -245,6 +246,7 @@ func (o *liveOutput) printLive(r *io.PipeReader, sink eventSink, match func(*ins
 		}
 		return err
 	}
+	rd.SetSysdigCompat(o.compat)
 	in := inspect.New(rd.Header())
 	var printed int64
 	for {

@@ -456,9 +456,11 @@ func recSysdigLines(t *testing.T, dir, capture string, filter ...string) []strin
 	return recSplitLines(r.stdout)
 }
 
+// recXtraceLines returns what xtrace -r --sysdig-compat prints for the
+// capture: the lines that must equal sysdig's.
 func recXtraceLines(t *testing.T, bin, dir, capture string, filter ...string) []string {
 	t.Helper()
-	r := recRun(t, dir, []string{"TZ=UTC"}, bin, append([]string{"-r", capture}, filter...)...)
+	r := recRun(t, dir, []string{"TZ=UTC"}, bin, append([]string{"-r", capture, "--sysdig-compat"}, filter...)...)
 	if r.code != 0 {
 		t.Fatalf("xtrace -r %s: exit %d: %s", capture, r.code, r.stderr)
 	}
@@ -562,6 +564,9 @@ var recStraceRet = regexp.MustCompile(`\) += (-?\d+|0x[0-9a-f]+|\?)(?: ([A-Z]+))
 // recStraceCall is one syscall as strace printed it.
 type recStraceCall struct {
 	name, args, ret string
+	// sys is the kernel's name of the syscall (name is the one sysdig
+	// prints).
+	sys string
 }
 
 // recRunStrace records the recWorkload with strace -f and returns its calls.
@@ -598,7 +603,7 @@ func recRunStrace(t *testing.T, dir string, argv []string) []recStraceCall {
 		if m == nil {
 			continue
 		}
-		c := recStraceCall{name: m[2], args: m[3]}
+		c := recStraceCall{name: m[2], args: m[3], sys: m[2]}
 		if n, ok := recStraceName[c.name]; ok {
 			c.name = n
 		}

@@ -55,6 +55,7 @@ func replayFrom(ctx context.Context, cli *CLI, src io.Reader, stdout, stderr io.
 		return fmt.Errorf("xtrace: %s: %w", cli.Read, err)
 	}
 	defer rd.Close()
+	rd.SetSysdigCompat(cli.SysdigCompat)
 	out := bufio.NewWriterSize(stdout, 1<<16)
 	defer out.Flush()
 	sink, err := newSink(ctx, cli, opts, out)

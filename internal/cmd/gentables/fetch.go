@@ -18,7 +18,7 @@ var fetchKinds = map[string]int{
 	// values taken straight from the stop
 	"sc": 0, "nr": 0, "ret": 0, "ret16": 0, "arg": 1, "int32": 1, "const": 1, "dirfd": 1,
 	// strings and buffers in tracee memory
-	"path": 1, "path256": 1, "pathna": 1, "buf": 2, "bufret": 1, "deref32": 1,
+	"path": 1, "path256": 1, "pathna": 1, "buf": 2, "bufret": 1, "deref32": 1, "deref32z": 1,
 	"iovsize": 2, "iovdata": 2, "iovsizeret": 2, "iovdataret": 2,
 	"msgsize": 1, "msgdata": 1, "msgsizeret": 1, "msgdataret": 1,
 	"timespec": 1, "ppolltimeout": 1, "sigmask": 1, "pollin": 2, "pollout": 2,
@@ -68,6 +68,11 @@ func generateDecode(dir string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	xtRows, err := readXtraceEvents(dir)
+	if err != nil {
+		return nil, err
+	}
+	evRows = append(evRows, xtraceEventRows(xtRows, len(evRows))...)
 	bySymbol := map[string]int{}
 	evParams := map[int][]string{}
 	for i, r := range evRows {
@@ -89,6 +94,7 @@ func generateDecode(dir string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	rows = append(rows, xtraceFetchRows(xtRows)...)
 	table := map[int][]fetchParam{}
 	for _, r := range rows {
 		num, ok := bySymbol[r[0]]
@@ -128,11 +134,9 @@ func generateDecode(dir string) ([]byte, error) {
 		return nil, err
 	}
 	scByName := map[string]int{}
-	generic := map[string]bool{}
 	for _, r := range scRows {
 		nr, _ := strconv.Atoi(r[0])
 		scByName[r[1]] = nr
-		generic[r[1]] = r[2] == "GENERIC"
 		if r[2] == "GENERIC" {
 			continue
 		}
@@ -159,13 +163,6 @@ func generateDecode(dir string) ([]byte, error) {
 		}
 		switch r[1] {
 		case "noreturn", "clone", "exec":
-		case "instant":
-			// The exit event is written without the exit stop, so it
-			// must not carry anything the exit would tell: only
-			// generic exits (ID) qualify.
-			if !generic[r[0]] {
-				return nil, fmt.Errorf("x86_64_flow.tsv: %s is instant but has its own events", r[0])
-			}
 		default:
 			return nil, fmt.Errorf("x86_64_flow.tsv: %s: unknown flow %q", r[0], r[1])
 		}

@@ -95,6 +95,7 @@ var paramTypes = map[string]string{
 
 var printFormats = map[string]string{
 	"NA": "FormatNA", "DEC": "FormatDec", "HEX": "FormatHex", "OCT": "FormatOct",
+	"ENUM": "FormatEnum",
 }
 
 var eventFlags = map[string]string{
@@ -203,6 +204,30 @@ func generate(dir string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	xtRows, err := readXtraceEvents(dir)
+	if err != nil {
+		return nil, err
+	}
+	nSysdig := len(evRows)
+	evRows = append(evRows, xtraceEventRows(xtRows, nSysdig)...)
+	scRows, err := readTSV(dir, "x86_64_syscalls.tsv")
+	if err != nil {
+		return nil, err
+	}
+	nrByName := map[string]int{}
+	for _, r := range scRows {
+		if len(r) < 2 {
+			return nil, fmt.Errorf("x86_64_syscalls.tsv: short row %q", r)
+		}
+		if nr, err := strconv.Atoi(r[0]); err == nil {
+			nrByName[r[1]] = nr
+		}
+	}
+	facts, err := readFacts(dir, evRows)
+	if err != nil {
+		return nil, err
+	}
+	p("const numSysdigTypes = %d\n\n", nSysdig)
 	p("const numTypes = %d\n\n", len(evRows))
 	p("var events = [numTypes]Desc{\n")
 	for i, r := range evRows {
@@ -253,8 +278,13 @@ func generate(dir string) ([]byte, error) {
 			return nil, fmt.Errorf("events.tsv: event %d lists %d params, wants %d", num, len(params), nparams)
 		}
 		params = params[:nparams]
-		p("\t{Type: %d, Symbol: %q, Name: %q, Dir: %s, Category: %s, Flags: %s,", num,
-			strings.TrimPrefix(r[1], "PPME_"), r[2], dirName, cat, flagExpr)
+		wire, nr := num, -1
+		if num >= nSysdig {
+			wire = num & 1 // GenericE or GenericX
+			nr = nrByName[r[2]]
+		}
+		p("\t{Type: %d, Symbol: %q, Name: %q, Dir: %s, Category: %s, Flags: %s, Wire: %d, Nr: %d, %s,", num,
+			strings.TrimPrefix(r[1], "PPME_"), r[2], dirName, cat, flagExpr, wire, nr, facts[i].literal())
 		if len(params) == 0 {
 			p("},\n")
 			continue
@@ -268,11 +298,11 @@ func generate(dir string) ([]byte, error) {
 	p("}\n\n")
 
 	// Syscalls.
-	scRows, err := readTSV(dir, "x86_64_syscalls.tsv")
-	if err != nil {
-		return nil, err
-	}
 	maxNr := 0
+	xtByName := map[string]int{}
+	for i, x := range xtRows {
+		xtByName[x.syscall] = nSysdig + 2*i
+	}
 	p("var syscalls = [...]Syscall{\n")
 	for _, r := range scRows {
 		if len(r) < 4 {
@@ -292,9 +322,25 @@ func generate(dir string) ([]byte, error) {
 		if nr > maxNr {
 			maxNr = nr
 		}
-		p("\t{Nr: %d, Name: %q, Enter: %d, Exit: %d, SC: %d},\n", nr, r[1], enter, exit, sc)
+		xe, ok := xtByName[r[1]]
+		switch {
+		case r[2] == "GENERIC" && !ok:
+			return nil, fmt.Errorf("xtrace_events.tsv: generic syscall %s has no row", r[1])
+		case r[2] != "GENERIC" && ok:
+			return nil, fmt.Errorf("xtrace_events.tsv: %s has events of its own in events.tsv", r[1])
+		}
+		delete(xtByName, r[1])
+		xx := 0
+		if ok {
+			xx = xe + 1
+		}
+		p("\t{Nr: %d, Name: %q, Enter: %d, Exit: %d, SC: %d, XEnter: %d, XExit: %d},\n", nr, r[1], enter, exit, sc, xe, xx)
 	}
 	p("}\n\n")
+	for name := range xtByName {
+		return nil, fmt.Errorf("xtrace_events.tsv: unknown syscall %q", name)
+	}
+
 	p("const maxSyscallNr = %d\n\n", maxNr)
 	p("// syscallIndex maps a native number to its index in syscalls, or -1.\n")
 	p("var syscallIndex = func() (idx [maxSyscallNr + 1]int16) {\n")
