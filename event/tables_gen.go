@@ -4017,7 +4017,7 @@ var events = [numTypes]Desc{
 		{Name: "to", Type: PTUint64, Format: FormatHex, DirFD: -1},
 	}},
 	{Type: 674, Symbol: "XT_MKNODAT_E", Name: "mknodat", Dir: Enter, Category: CatFile, Flags: 0, Wire: 0, Nr: 259, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
-	{Type: 675, Symbol: "XT_MKNODAT_X", Name: "mknodat", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 259, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+	{Type: 675, Symbol: "XT_MKNODAT_X", Name: "mknodat", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 259, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{1, 2}, {1, 2}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "dirfd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "path", Type: PTFSRelPath, Format: FormatNA, DirFD: 1},
@@ -4025,7 +4025,7 @@ var events = [numTypes]Desc{
 		{Name: "dev", Type: PTUint32, Format: FormatHex, DirFD: -1},
 	}},
 	{Type: 676, Symbol: "XT_FCHOWNAT_E", Name: "fchownat", Dir: Enter, Category: CatFile, Flags: 0, Wire: 0, Nr: 260, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
-	{Type: 677, Symbol: "XT_FCHOWNAT_X", Name: "fchownat", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 260, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+	{Type: 677, Symbol: "XT_FCHOWNAT_X", Name: "fchownat", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 260, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{1, 2}, {1, 2}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "dirfd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "path", Type: PTFSRelPath, Format: FormatNA, DirFD: 1},
@@ -4034,14 +4034,14 @@ var events = [numTypes]Desc{
 		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtAtFlags},
 	}},
 	{Type: 678, Symbol: "XT_FUTIMESAT_E", Name: "futimesat", Dir: Enter, Category: CatFile, Flags: 0, Wire: 0, Nr: 261, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
-	{Type: 679, Symbol: "XT_FUTIMESAT_X", Name: "futimesat", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 261, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+	{Type: 679, Symbol: "XT_FUTIMESAT_X", Name: "futimesat", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 261, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{1, 2}, {1, 2}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "dirfd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "path", Type: PTFSRelPath, Format: FormatNA, DirFD: 1},
 		{Name: "utimes", Type: PTUint64, Format: FormatHex, DirFD: -1},
 	}},
 	{Type: 680, Symbol: "XT_NEWFSTATAT_E", Name: "newfstatat", Dir: Enter, Category: CatIOOther, Flags: 0, Wire: 0, Nr: 262, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
-	{Type: 681, Symbol: "XT_NEWFSTATAT_X", Name: "newfstatat", Dir: Exit, Category: CatIOOther, Flags: 0, Wire: 1, Nr: 262, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+	{Type: 681, Symbol: "XT_NEWFSTATAT_X", Name: "newfstatat", Dir: Exit, Category: CatIOOther, Flags: 0, Wire: 1, Nr: 262, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{1, 2}, {1, 2}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "dirfd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "path", Type: PTFSRelPath, Format: FormatNA, DirFD: 1},
@@ -4049,7 +4049,7 @@ var events = [numTypes]Desc{
 		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtAtFlags},
 	}},
 	{Type: 682, Symbol: "XT_READLINKAT_E", Name: "readlinkat", Dir: Enter, Category: CatFile, Flags: 0, Wire: 0, Nr: 267, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
-	{Type: 683, Symbol: "XT_READLINKAT_X", Name: "readlinkat", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 267, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+	{Type: 683, Symbol: "XT_READLINKAT_X", Name: "readlinkat", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 267, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{1, 2}, {1, 2}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "dirfd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "path", Type: PTFSRelPath, Format: FormatNA, DirFD: 1},
@@ -4057,7 +4057,7 @@ var events = [numTypes]Desc{
 		{Name: "bufsiz", Type: PTInt32, Format: FormatDec, DirFD: -1},
 	}},
 	{Type: 684, Symbol: "XT_FACCESSAT_E", Name: "faccessat", Dir: Enter, Category: CatFile, Flags: 0, Wire: 0, Nr: 269, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
-	{Type: 685, Symbol: "XT_FACCESSAT_X", Name: "faccessat", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 269, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+	{Type: 685, Symbol: "XT_FACCESSAT_X", Name: "faccessat", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 269, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{1, 2}, {1, 2}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "dirfd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "path", Type: PTFSRelPath, Format: FormatNA, DirFD: 1},
@@ -4127,7 +4127,7 @@ var events = [numTypes]Desc{
 		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtMbindFlags},
 	}},
 	{Type: 700, Symbol: "XT_UTIMENSAT_E", Name: "utimensat", Dir: Enter, Category: CatFile, Flags: 0, Wire: 0, Nr: 280, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
-	{Type: 701, Symbol: "XT_UTIMENSAT_X", Name: "utimensat", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 280, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+	{Type: 701, Symbol: "XT_UTIMENSAT_X", Name: "utimensat", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 280, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{1, 2}, {1, 2}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "dirfd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "path", Type: PTFSRelPath, Format: FormatNA, DirFD: 1},
@@ -4205,7 +4205,7 @@ var events = [numTypes]Desc{
 	{Type: 718, Symbol: "XT_FANOTIFY_MARK_E", Name: "fanotify_mark", Dir: Enter, Category: CatIPC, Flags: UsesFD, Wire: 0, Nr: 301, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 719, Symbol: "XT_FANOTIFY_MARK_X", Name: "fanotify_mark", Dir: Exit, Category: CatIPC, Flags: UsesFD, Wire: 1, Nr: 301, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+	{Type: 719, Symbol: "XT_FANOTIFY_MARK_X", Name: "fanotify_mark", Dir: Exit, Category: CatIPC, Flags: UsesFD, Wire: 1, Nr: 301, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{4, 5}, {4, 5}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtFanotifyMarkFlags},
@@ -4214,7 +4214,7 @@ var events = [numTypes]Desc{
 		{Name: "path", Type: PTFSRelPath, Format: FormatNA, DirFD: 4},
 	}},
 	{Type: 720, Symbol: "XT_NAME_TO_HANDLE_AT_E", Name: "name_to_handle_at", Dir: Enter, Category: CatFile, Flags: 0, Wire: 0, Nr: 303, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
-	{Type: 721, Symbol: "XT_NAME_TO_HANDLE_AT_X", Name: "name_to_handle_at", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 303, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+	{Type: 721, Symbol: "XT_NAME_TO_HANDLE_AT_X", Name: "name_to_handle_at", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 303, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{1, 2}, {1, 2}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "dirfd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "path", Type: PTFSRelPath, Format: FormatNA, DirFD: 1},
@@ -4384,7 +4384,7 @@ var events = [numTypes]Desc{
 		{Name: "pkey", Type: PTInt32, Format: FormatDec, DirFD: -1},
 	}},
 	{Type: 762, Symbol: "XT_STATX_E", Name: "statx", Dir: Enter, Category: CatFile, Flags: 0, Wire: 0, Nr: 332, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
-	{Type: 763, Symbol: "XT_STATX_X", Name: "statx", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 332, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+	{Type: 763, Symbol: "XT_STATX_X", Name: "statx", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 332, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{1, 2}, {1, 2}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "dirfd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "path", Type: PTFSRelPath, Format: FormatNA, DirFD: 1},
@@ -4457,14 +4457,14 @@ var events = [numTypes]Desc{
 		{Name: "nr_args", Type: PTUint32, Format: FormatDec, DirFD: -1},
 	}},
 	{Type: 780, Symbol: "XT_OPEN_TREE_E", Name: "open_tree", Dir: Enter, Category: CatFile, Flags: CreatesFD, Wire: 0, Nr: 428, Parser: ParserNone, Facts: 0, FDKind: 'X', AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
-	{Type: 781, Symbol: "XT_OPEN_TREE_X", Name: "open_tree", Dir: Exit, Category: CatFile, Flags: CreatesFD, Wire: 1, Nr: 428, Parser: ParserNewFD, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+	{Type: 781, Symbol: "XT_OPEN_TREE_X", Name: "open_tree", Dir: Exit, Category: CatFile, Flags: CreatesFD, Wire: 1, Nr: 428, Parser: ParserNewFD, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{1, 2}, {1, 2}}, Params: []Param{
 		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "dirfd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "path", Type: PTFSRelPath, Format: FormatNA, DirFD: 1},
 		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtOpenTreeFlags},
 	}},
 	{Type: 782, Symbol: "XT_MOVE_MOUNT_E", Name: "move_mount", Dir: Enter, Category: CatFile, Flags: 0, Wire: 0, Nr: 429, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
-	{Type: 783, Symbol: "XT_MOVE_MOUNT_X", Name: "move_mount", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 429, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+	{Type: 783, Symbol: "XT_MOVE_MOUNT_X", Name: "move_mount", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 429, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{1, 2}, {3, 4}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "from_dirfd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "from_path", Type: PTFSRelPath, Format: FormatNA, DirFD: 1},
@@ -4497,7 +4497,7 @@ var events = [numTypes]Desc{
 		{Name: "ms_flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtMountAttrFlags},
 	}},
 	{Type: 790, Symbol: "XT_FSPICK_E", Name: "fspick", Dir: Enter, Category: CatFile, Flags: CreatesFD, Wire: 0, Nr: 433, Parser: ParserNone, Facts: 0, FDKind: 'X', AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
-	{Type: 791, Symbol: "XT_FSPICK_X", Name: "fspick", Dir: Exit, Category: CatFile, Flags: CreatesFD, Wire: 1, Nr: 433, Parser: ParserNewFD, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+	{Type: 791, Symbol: "XT_FSPICK_X", Name: "fspick", Dir: Exit, Category: CatFile, Flags: CreatesFD, Wire: 1, Nr: 433, Parser: ParserNewFD, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{1, 2}, {1, 2}}, Params: []Param{
 		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "dirfd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "path", Type: PTFSRelPath, Format: FormatNA, DirFD: 1},
@@ -4524,7 +4524,7 @@ var events = [numTypes]Desc{
 		{Name: "flags", Type: PTUint32, Format: FormatHex, DirFD: -1},
 	}},
 	{Type: 798, Symbol: "XT_FACCESSAT2_E", Name: "faccessat2", Dir: Enter, Category: CatFile, Flags: 0, Wire: 0, Nr: 439, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
-	{Type: 799, Symbol: "XT_FACCESSAT2_X", Name: "faccessat2", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 439, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+	{Type: 799, Symbol: "XT_FACCESSAT2_X", Name: "faccessat2", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 439, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{1, 2}, {1, 2}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "dirfd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "path", Type: PTFSRelPath, Format: FormatNA, DirFD: 1},
@@ -4555,7 +4555,7 @@ var events = [numTypes]Desc{
 		{Name: "sigsetsize", Type: PTUint64, Format: FormatDec, DirFD: -1},
 	}},
 	{Type: 804, Symbol: "XT_MOUNT_SETATTR_E", Name: "mount_setattr", Dir: Enter, Category: CatFile, Flags: 0, Wire: 0, Nr: 442, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
-	{Type: 805, Symbol: "XT_MOUNT_SETATTR_X", Name: "mount_setattr", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 442, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+	{Type: 805, Symbol: "XT_MOUNT_SETATTR_X", Name: "mount_setattr", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 442, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{1, 2}, {1, 2}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "dirfd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "path", Type: PTFSRelPath, Format: FormatNA, DirFD: 1},
@@ -4639,7 +4639,7 @@ var events = [numTypes]Desc{
 		{Name: "flags", Type: PTUint32, Format: FormatHex, DirFD: -1},
 	}},
 	{Type: 824, Symbol: "XT_FCHMODAT2_E", Name: "fchmodat2", Dir: Enter, Category: CatFile, Flags: 0, Wire: 0, Nr: 452, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
-	{Type: 825, Symbol: "XT_FCHMODAT2_X", Name: "fchmodat2", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 452, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+	{Type: 825, Symbol: "XT_FCHMODAT2_X", Name: "fchmodat2", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 452, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{1, 2}, {1, 2}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "dirfd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "path", Type: PTFSRelPath, Format: FormatNA, DirFD: 1},
@@ -4726,7 +4726,7 @@ var events = [numTypes]Desc{
 		{Name: "flags", Type: PTUint64, Format: FormatHex, DirFD: -1},
 	}},
 	{Type: 846, Symbol: "XT_SETXATTRAT_E", Name: "setxattrat", Dir: Enter, Category: CatFile, Flags: 0, Wire: 0, Nr: 463, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
-	{Type: 847, Symbol: "XT_SETXATTRAT_X", Name: "setxattrat", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 463, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+	{Type: 847, Symbol: "XT_SETXATTRAT_X", Name: "setxattrat", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 463, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{1, 2}, {1, 2}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "dirfd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "path", Type: PTFSRelPath, Format: FormatNA, DirFD: 1},
@@ -4736,7 +4736,7 @@ var events = [numTypes]Desc{
 		{Name: "size", Type: PTUint64, Format: FormatDec, DirFD: -1},
 	}},
 	{Type: 848, Symbol: "XT_GETXATTRAT_E", Name: "getxattrat", Dir: Enter, Category: CatFile, Flags: 0, Wire: 0, Nr: 464, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
-	{Type: 849, Symbol: "XT_GETXATTRAT_X", Name: "getxattrat", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 464, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+	{Type: 849, Symbol: "XT_GETXATTRAT_X", Name: "getxattrat", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 464, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{1, 2}, {1, 2}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "dirfd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "path", Type: PTFSRelPath, Format: FormatNA, DirFD: 1},
@@ -4746,7 +4746,7 @@ var events = [numTypes]Desc{
 		{Name: "size", Type: PTUint64, Format: FormatDec, DirFD: -1},
 	}},
 	{Type: 850, Symbol: "XT_LISTXATTRAT_E", Name: "listxattrat", Dir: Enter, Category: CatFile, Flags: 0, Wire: 0, Nr: 465, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
-	{Type: 851, Symbol: "XT_LISTXATTRAT_X", Name: "listxattrat", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 465, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+	{Type: 851, Symbol: "XT_LISTXATTRAT_X", Name: "listxattrat", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 465, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{1, 2}, {1, 2}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "dirfd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "path", Type: PTFSRelPath, Format: FormatNA, DirFD: 1},
@@ -4755,7 +4755,7 @@ var events = [numTypes]Desc{
 		{Name: "size", Type: PTUint64, Format: FormatDec, DirFD: -1},
 	}},
 	{Type: 852, Symbol: "XT_REMOVEXATTRAT_E", Name: "removexattrat", Dir: Enter, Category: CatFile, Flags: 0, Wire: 0, Nr: 466, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
-	{Type: 853, Symbol: "XT_REMOVEXATTRAT_X", Name: "removexattrat", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 466, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+	{Type: 853, Symbol: "XT_REMOVEXATTRAT_X", Name: "removexattrat", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 466, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{1, 2}, {1, 2}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "dirfd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "path", Type: PTFSRelPath, Format: FormatNA, DirFD: 1},
@@ -4763,7 +4763,7 @@ var events = [numTypes]Desc{
 		{Name: "name", Type: PTCharBuf, Format: FormatNA, DirFD: -1},
 	}},
 	{Type: 854, Symbol: "XT_OPEN_TREE_ATTR_E", Name: "open_tree_attr", Dir: Enter, Category: CatFile, Flags: CreatesFD, Wire: 0, Nr: 467, Parser: ParserNone, Facts: 0, FDKind: 'X', AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
-	{Type: 855, Symbol: "XT_OPEN_TREE_ATTR_X", Name: "open_tree_attr", Dir: Exit, Category: CatFile, Flags: CreatesFD, Wire: 1, Nr: 467, Parser: ParserNewFD, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+	{Type: 855, Symbol: "XT_OPEN_TREE_ATTR_X", Name: "open_tree_attr", Dir: Exit, Category: CatFile, Flags: CreatesFD, Wire: 1, Nr: 467, Parser: ParserNewFD, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{1, 2}, {1, 2}}, Params: []Param{
 		{Name: "fd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "dirfd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "path", Type: PTFSRelPath, Format: FormatNA, DirFD: 1},
@@ -4772,7 +4772,7 @@ var events = [numTypes]Desc{
 		{Name: "usize", Type: PTUint64, Format: FormatDec, DirFD: -1},
 	}},
 	{Type: 856, Symbol: "XT_FILE_GETATTR_E", Name: "file_getattr", Dir: Enter, Category: CatFile, Flags: 0, Wire: 0, Nr: 468, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
-	{Type: 857, Symbol: "XT_FILE_GETATTR_X", Name: "file_getattr", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 468, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+	{Type: 857, Symbol: "XT_FILE_GETATTR_X", Name: "file_getattr", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 468, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{1, 2}, {1, 2}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "dirfd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "path", Type: PTFSRelPath, Format: FormatNA, DirFD: 1},
@@ -4781,7 +4781,7 @@ var events = [numTypes]Desc{
 		{Name: "at_flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtAtFlags},
 	}},
 	{Type: 858, Symbol: "XT_FILE_SETATTR_E", Name: "file_setattr", Dir: Enter, Category: CatFile, Flags: 0, Wire: 0, Nr: 469, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
-	{Type: 859, Symbol: "XT_FILE_SETATTR_X", Name: "file_setattr", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 469, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+	{Type: 859, Symbol: "XT_FILE_SETATTR_X", Name: "file_setattr", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 469, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{1, 2}, {1, 2}}, Params: []Param{
 		{Name: "res", Type: PTErrno, Format: FormatDec, DirFD: -1},
 		{Name: "dirfd", Type: PTFD, Format: FormatDec, DirFD: -1},
 		{Name: "path", Type: PTFSRelPath, Format: FormatNA, DirFD: 1},

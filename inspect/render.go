@@ -194,7 +194,15 @@ func (e *Event) renderParam(val, res []byte, i int, rc renderCtx) ([]byte, []byt
 	case event.PTUint32:
 		val = appendNum(val, int64(int32(le32(p))), 32, format)
 	case event.PTFD:
-		val, res = e.appendFD(val, res, int64(le64(p)), rc)
+		fd := int64(le64(p))
+		if fd < 0 && fd != ppmAtFDCWD && e.Info.Extended() && !(i == 0 && e.Info.Dir == event.Exit) {
+			// An fd argument of xtrace's own events is what the
+			// program passed: -1 is -1, not an errno (only the
+			// result of a call carries one).
+			val = strconv.AppendInt(val, fd, 10)
+			break
+		}
+		val, res = e.appendFD(val, res, fd, rc)
 	case event.PTPID:
 		pid := int64(le64(p))
 		val = strconv.AppendInt(val, pid, 10)

@@ -80,12 +80,33 @@ func paramNames(r []string) []string {
 
 // readFacts reads event_facts.tsv against the event rows (events.tsv
 // layout, xtrace's types included) and returns the facts of every row.
-func readFacts(dir string, evRows [][]string) ([]eventFacts, error) {
+func readFacts(dir string, evRows [][]string, nSysdig int) ([]eventFacts, error) {
 	out := make([]eventFacts, len(evRows))
 	bySymbol := map[string]int{}
 	for i, r := range evRows {
 		bySymbol[strings.TrimPrefix(r[1], "PPME_")] = i
 		out[i].absPath = [2][2]int{{-1, -1}, {-1, -1}}
+	}
+	// xtrace's own types get evt.abspath from their parameters: each
+	// FSRELPATH relative to a dirfd parameter, the first for abspath
+	// (and .src), the second (or the first again) for abspath.dst.
+	for i := nSysdig; i < len(evRows); i++ {
+		var pairs [][2]int
+		if len(evRows[i]) > 7 && strings.TrimSpace(evRows[i][7]) != "" {
+			for j, spec := range strings.Split(evRows[i][7], "; ") {
+				parts := strings.Split(spec, ":")
+				if len(parts) > 3 && parts[1] == "FSRELPATH" && strings.HasPrefix(parts[3], "dirfd=param") {
+					var d int
+					if _, err := fmt.Sscanf(parts[3], "dirfd=param%d", &d); err != nil {
+						return nil, fmt.Errorf("%s: bad %q", evRows[i][1], parts[3])
+					}
+					pairs = append(pairs, [2]int{d, j})
+				}
+			}
+		}
+		if len(pairs) > 0 {
+			out[i].absPath = [2][2]int{pairs[0], pairs[len(pairs)-1]}
+		}
 	}
 	rows, err := readTSV(dir, "event_facts.tsv")
 	if err != nil {

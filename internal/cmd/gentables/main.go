@@ -223,7 +223,7 @@ func generate(dir string) ([]byte, error) {
 			nrByName[r[1]] = nr
 		}
 	}
-	facts, err := readFacts(dir, evRows)
+	facts, err := readFacts(dir, evRows, nSysdig)
 	if err != nil {
 		return nil, err
 	}
