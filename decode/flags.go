@@ -2,8 +2,10 @@ package decode
 
 import "xtrace/event"
 
-// Native x86_64 constants and their PPM counterparts (driver/ppm_events_public.h,
-// conversions of driver/ppm_flag_helpers.h; see §15 of the format notes).
+// Native x86_64 constants and their PPM counterparts: the conversions the
+// kernel driver applies to flag arguments (docs/scap-format.md, "flag
+// conversions"). Enumerated values convert through the native values of
+// their flag tables' names (event/tables/native_values.tsv).
 const (
 	atFdcwd    = -100
 	ppmAtFdcwd = 0xffffffffffffff9c // -100 as a register value
@@ -152,13 +154,7 @@ func rlimitResource(r uint64) uint8 {
 	return 255
 }
 
-var fcntlMap = map[uint64]uint8{
-	0: 1, 1: 2, 2: 3, 3: 4, 4: 5, 5: 6, 6: 8, 7: 9, 8: 10, 9: 12, 10: 13, 11: 15,
-	15: 21, 16: 22, 1024: 23, 1025: 24, 1029: 25, 1030: 26, 1026: 27, 1031: 28, 1032: 29,
-	36: 30, 37: 31, 38: 32,
-}
-
-func fcntlCmd(c uint64) uint8 { return fcntlMap[c] }
+func fcntlCmd(c uint64) uint8 { return uint8(fcntlMap[c]) }
 
 func protFlags(p uint64) uint32 {
 	r := uint32(p & 0xf)
@@ -243,89 +239,40 @@ func semopFlags(f uint16) uint16 {
 	return r
 }
 
-var semctlMap = map[uint64]uint32{
-	2: 0x1, 1: 0x2, 0: 0x4, 3: 0x8, 19: 0x10, 18: 0x20, 13: 0x40, 14: 0x80,
-	11: 0x100, 12: 0x200, 15: 0x400, 17: 0x800, 16: 0x1000,
-}
-
 func semctlCmd(c uint64) uint32 { return semctlMap[c] }
 
 // ptraceRequest converts a ptrace request by name through the flag table.
-func ptraceRequest(r uint64) uint16 { return ptraceMap[r] }
+func ptraceRequest(r uint64) uint16 { return uint16(ptraceMap[r]) }
 
-var ptraceNative = map[string]uint64{
-	"PTRACE_TRACEME": 0, "PTRACE_PEEKTEXT": 1, "PTRACE_PEEKDATA": 2, "PTRACE_PEEKUSR": 3,
-	"PTRACE_POKETEXT": 4, "PTRACE_POKEDATA": 5, "PTRACE_POKEUSR": 6, "PTRACE_CONT": 7,
-	"PTRACE_KILL": 8, "PTRACE_SINGLESTEP": 9, "PTRACE_GETREGS": 12, "PTRACE_SETREGS": 13,
-	"PTRACE_GETFPREGS": 14, "PTRACE_SETFPREGS": 15, "PTRACE_ATTACH": 16, "PTRACE_DETACH": 17,
-	"PTRACE_GETFPXREGS": 18, "PTRACE_SETFPXREGS": 19, "PTRACE_OLDSETOPTIONS": 21,
-	"PTRACE_SYSCALL": 24, "PTRACE_GET_THREAD_AREA": 25, "PTRACE_SET_THREAD_AREA": 26,
-	"PTRACE_ARCH_PRCTL": 30, "PTRACE_SYSEMU": 31, "PTRACE_SYSEMU_SINGLESTEP": 32,
-	"PTRACE_SINGLEBLOCK": 33, "PTRACE_SETOPTIONS": 0x4200, "PTRACE_GETEVENTMSG": 0x4201,
-	"PTRACE_GETSIGINFO": 0x4202, "PTRACE_SETSIGINFO": 0x4203, "PTRACE_GETREGSET": 0x4204,
-	"PTRACE_SETREGSET": 0x4205, "PTRACE_SEIZE": 0x4206, "PTRACE_INTERRUPT": 0x4207,
-	"PTRACE_LISTEN": 0x4208, "PTRACE_PEEKSIGINFO": 0x4209, "PTRACE_GETSIGMASK": 0x420a,
-	"PTRACE_SETSIGMASK": 0x420b,
-}
-
-// sockoptNative holds the native SOL_SOCKET option numbers the driver
-// knows (64-bit kernel headers: the *_OLD time options).
-var sockoptNative = map[string]uint64{
-	"SO_DEBUG": 1, "SO_REUSEADDR": 2, "SO_TYPE": 3, "SO_ERROR": 4, "SO_DONTROUTE": 5,
-	"SO_BROADCAST": 6, "SO_SNDBUF": 7, "SO_RCVBUF": 8, "SO_SNDBUFFORCE": 32,
-	"SO_RCVBUFFORCE": 33, "SO_KEEPALIVE": 9, "SO_OOBINLINE": 10, "SO_NO_CHECK": 11,
-	"SO_PRIORITY": 12, "SO_LINGER": 13, "SO_BSDCOMPAT": 14, "SO_REUSEPORT": 15,
-	"SO_PASSCRED": 16, "SO_PEERCRED": 17, "SO_RCVLOWAT": 18, "SO_SNDLOWAT": 19,
-	"SO_RCVTIMEO": 20, "SO_SNDTIMEO": 21, "SO_SECURITY_AUTHENTICATION": 22,
-	"SO_SECURITY_ENCRYPTION_TRANSPORT": 23, "SO_SECURITY_ENCRYPTION_NETWORK": 24,
-	"SO_BINDTODEVICE": 25, "SO_ATTACH_FILTER": 26, "SO_DETACH_FILTER": 27, "SO_PEERNAME": 28,
-	"SO_TIMESTAMP": 29, "SO_ACCEPTCONN": 30, "SO_PEERSEC": 31, "SO_PASSSEC": 34,
-	"SO_TIMESTAMPNS": 35, "SO_MARK": 36, "SO_TIMESTAMPING": 37, "SO_PROTOCOL": 38,
-	"SO_DOMAIN": 39, "SO_RXQ_OVFL": 40, "SO_WIFI_STATUS": 41, "SO_PEEK_OFF": 42,
-	"SO_NOFCS": 43, "SO_LOCK_FILTER": 44, "SO_SELECT_ERR_QUEUE": 45, "SO_BUSY_POLL": 46,
-	"SO_MAX_PACING_RATE": 47, "SO_BPF_EXTENSIONS": 48, "SO_INCOMING_CPU": 49,
-	"SO_ATTACH_BPF": 50, "SO_PEERGROUPS": 59, "SO_MEMINFO": 55, "SO_COOKIE": 57,
-}
-
-// Native → PPM maps built from the flag tables, so the PPM values are the
-// event table's.
+// The native → PPM maps of the enumerated flag tables, from
+// event/tables/native_values.tsv (the PPM values are the flag tables').
 var (
-	ptraceMap  = byName("ptrace_requests", ptraceNative)
-	sockoptMap = byName("sockopt_options", sockoptNative)
+	fcntlMap   = nativeToPPM("fcntl_commands")
+	semctlMap  = nativeToPPM("semctl_commands")
+	ptraceMap  = nativeToPPM("ptrace_requests")
+	sockoptMap = nativeToPPM("sockopt_options")
+	// sockoptU32 marks the socket options the driver decodes as a u32
+	// value; the others (apart from SO_ERROR, the timeouts and
+	// SO_COOKIE) are recorded as raw bytes.
+	sockoptU32 = func() map[uint64]bool {
+		m := map[uint64]bool{}
+		for _, v := range event.NativeValues("sockopt_options") {
+			if v.U32 {
+				m[v.Native] = true
+			}
+		}
+		return m
+	}()
 )
 
-func byName(table string, native map[string]uint64) map[uint64]uint16 {
-	m := map[uint64]uint16{}
-	ft := event.FlagTableByName(table)
-	if ft == nil {
-		return m
-	}
-	for _, e := range ft.Entries {
-		if n, ok := native[e.Name]; ok {
-			m[n] = uint16(e.Value)
-		}
+// nativeToPPM maps the native values of a flag table's names to the
+// table's values.
+func nativeToPPM(table string) map[uint64]uint32 {
+	m := map[uint64]uint32{}
+	for _, v := range event.NativeValues(table) {
+		m[v.Native] = uint32(v.PPM)
 	}
 	return m
-}
-
-// Socket options the driver decodes as a u32 value; the others (apart from
-// SO_ERROR, the timeouts and SO_COOKIE) are recorded as raw bytes.
-var sockoptU32 = map[uint64]bool{}
-
-func init() {
-	for _, n := range []string{"SO_DEBUG", "SO_REUSEADDR", "SO_TYPE", "SO_DONTROUTE",
-		"SO_BROADCAST", "SO_SNDBUF", "SO_RCVBUF", "SO_SNDBUFFORCE", "SO_RCVBUFFORCE",
-		"SO_KEEPALIVE", "SO_OOBINLINE", "SO_NO_CHECK", "SO_PRIORITY", "SO_BSDCOMPAT",
-		"SO_REUSEPORT", "SO_PASSCRED", "SO_RCVLOWAT", "SO_SNDLOWAT",
-		"SO_SECURITY_AUTHENTICATION", "SO_SECURITY_ENCRYPTION_TRANSPORT",
-		"SO_SECURITY_ENCRYPTION_NETWORK", "SO_BINDTODEVICE", "SO_DETACH_FILTER",
-		"SO_TIMESTAMP", "SO_ACCEPTCONN", "SO_PEERSEC", "SO_PASSSEC", "SO_TIMESTAMPNS",
-		"SO_MARK", "SO_TIMESTAMPING", "SO_PROTOCOL", "SO_DOMAIN", "SO_RXQ_OVFL",
-		"SO_WIFI_STATUS", "SO_PEEK_OFF", "SO_NOFCS", "SO_LOCK_FILTER",
-		"SO_SELECT_ERR_QUEUE", "SO_BUSY_POLL", "SO_MAX_PACING_RATE", "SO_BPF_EXTENSIONS",
-		"SO_INCOMING_CPU"} {
-		sockoptU32[sockoptNative[n]] = true
-	}
 }
 
 const (

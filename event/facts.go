@@ -90,3 +90,25 @@ func (d *Desc) Has(f Fact) bool { return d.Facts&f == f }
 
 // NoParam marks an absent parameter index in [Desc.AbsPath].
 const NoParam = -1
+
+// NativeValue is the native x86_64 value of a name of a PPM flag table
+// (event/tables/native_values.tsv): what the decoder converts a register
+// into the table's value with.
+type NativeValue struct {
+	Table, Name string
+	Native      uint64
+	PPM         uint64
+	// U32 marks a socket option the driver records as a u32 value.
+	U32 bool
+}
+
+// NativeValues returns the native values of flag table table's names.
+func NativeValues(table string) []NativeValue {
+	var out []NativeValue
+	for _, v := range nativeValues {
+		if v.Table == table {
+			out = append(out, v)
+		}
+	}
+	return out
+}

@@ -19,7 +19,7 @@ import (
 // such as AT_STATX_SYNC_AS_STAT, are strace's alone), enumerated values
 // and numbers.
 func TestDecodeFamilies(t *testing.T) {
-	recRequireTool(t, "strace", "gcc")
+	recRequireTool(t, "strace", "gcc", "sysdig", "tshark")
 	recRequireTracing(t)
 	bin := recXtraceBin(t)
 	dir := t.TempDir()
@@ -42,6 +42,9 @@ func TestDecodeFamilies(t *testing.T) {
 	if r := recRun(t, dir, nil, bin, "-q", "-w", capture, "--", prog, work); r.code != 0 {
 		t.Fatalf("xtrace: exit %d: %s", r.code, r.stderr)
 	}
+	// sysdig and tshark read the capture; --sysdig-compat prints what
+	// sysdig prints.
+	recCheckCapture(t, bin, dir, capture)
 	out := recRun(t, dir, nil, bin, "-r", capture, "-p", "*%evt.type %evt.rawres %evt.res %evt.args", "evt.dir=<")
 	if out.code != 0 {
 		t.Fatalf("xtrace -r: %s", out.stderr)

@@ -176,3 +176,49 @@ func readFacts(dir string, evRows [][]string, nSysdig int) ([]eventFacts, error)
 	}
 	return out, nil
 }
+
+// generateNative emits the native values of PPM flag names
+// (native_values.tsv), checking every table and name against the flag
+// tables.
+func generateNative(p func(string, ...any), dir string, tables map[string][]entry) error {
+	rows, err := readTSV(dir, "native_values.tsv")
+	if err != nil {
+		return err
+	}
+	p("var nativeValues = [...]NativeValue{\n")
+	for _, r := range rows {
+		if len(r) < 4 {
+			return fmt.Errorf("native_values.tsv: short row %q", r)
+		}
+		es, ok := tables[r[0]]
+		if !ok {
+			return fmt.Errorf("native_values.tsv: unknown flag table %q", r[0])
+		}
+		var ppm uint64
+		found := false
+		for _, e := range es {
+			if e.name == r[1] {
+				ppm, found = e.value, true
+				break
+			}
+		}
+		if !found {
+			return fmt.Errorf("native_values.tsv: flag table %s has no %q", r[0], r[1])
+		}
+		var native uint64
+		if _, err := fmt.Sscan(r[2], &native); err != nil {
+			return fmt.Errorf("native_values.tsv: %s %s: bad native value %q", r[0], r[1], r[2])
+		}
+		u32 := false
+		switch r[3] {
+		case "-":
+		case "u32":
+			u32 = true
+		default:
+			return fmt.Errorf("native_values.tsv: %s %s: unknown trait %q", r[0], r[1], r[3])
+		}
+		p("\t{Table: %q, Name: %q, Native: %#x, PPM: %#x, U32: %v},\n", r[0], r[1], native, ppm, u32)
+	}
+	p("}\n\n")
+	return nil
+}

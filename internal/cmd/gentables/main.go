@@ -169,6 +169,10 @@ func generate(dir string) ([]byte, error) {
 	}
 	p("}\n\n")
 
+	if err := generateNative(p, dir, tables); err != nil {
+		return nil, err
+	}
+
 	// Dynamic parameter tables.
 	dynRows, err := readTSV(dir, "dynamic_params.tsv")
 	if err != nil {
