@@ -436,7 +436,7 @@ func (f *Field) Interface(e *inspect.Event) (any, bool) {
 	case KindString, KindBytes:
 		return strings.Clone(v.Str), true
 	case KindIP:
-		return string(appendIP(nil, v.IP[:v.IPLen])), true
+		return string(inspect.AppendIP(nil, v.IP[:v.IPLen])), true
 	case KindFloat:
 		return v.Float, true
 	}

@@ -61,7 +61,13 @@ func replayFrom(ctx context.Context, cli *CLI, src io.Reader, stdout, stderr io.
 	if err != nil {
 		return err
 	}
-	in := inspect.NewWithConfig(rd.Header(), inspect.Config{ResolvePorts: cli.ResolvePorts})
+	var icfg inspect.Config
+	if cli.ResolvePorts {
+		if icfg.Services, err = inspect.LoadServices("/etc/services"); err != nil {
+			return err
+		}
+	}
+	in := inspect.NewWithConfig(rd.Header(), icfg)
 	// sinsp evaluates the filter inside its state engine, so that
 	// rejected events still update (or skip) state exactly as sysdig's.
 	// With -d the filter only decides what is displayed, after the state
