@@ -7,8 +7,6 @@ import (
 	"strings"
 	"sync"
 
-	"golang.org/x/sys/unix"
-
 	"xtrace/event"
 	"xtrace/filter"
 	"xtrace/inspect"
@@ -187,101 +185,17 @@ func (o *filterOutput) abort() {
 	o.file.abort()
 }
 
-// captureSyscalls narrows the traced syscalls to those a capture filter
-// can match: a top-level conjunct "evt.type=NAME" or "evt.type in (...)"
-// limits them to the syscalls whose events carry those names; anything
-// else keeps every syscall. The tracer adds the state-changing syscalls
-// (seccomp.Required) whatever this returns, and thread exits and signal
-// deliveries are recorded regardless, so a narrowed capture replays with
-// the same processes and fds; syscalls left out cost no stop at all.
+// captureSyscalls is the stop set for a capture filter (see
+// [seccomp.ForFilter]); a filter that does not parse keeps every syscall.
 func captureSyscalls(expr string) seccomp.Set {
-	all := seccomp.All()
 	if strings.TrimSpace(expr) == "" {
-		return all
+		return seccomp.All()
 	}
-	f, err := filter.Compile(expr, nil)
+	n, err := filter.Parse(expr)
 	if err != nil {
-		return all
+		return seccomp.All()
 	}
-	set, ok := syscallsOf(f.AST())
-	if !ok {
-		return all
-	}
-	return set
-}
-
-// failingSyscalls returns the syscalls whose events evt.failed=true can
-// match: sinsp's evt.failed is true for an event with a negative "res"
-// parameter, or the exit of an fd-creating call with a negative "fd".
-// Generic syscalls (GENERIC_X carries no return value) and the others
-// never fail in sysdig's eyes, so they need no stop.
-func failingSyscalls() seccomp.Set {
-	var set seccomp.Set
-	for _, sc := range event.Syscalls() {
-		// brk returns the (old) break on failure, never a negative
-		// value.
-		if sc.Generic() || sc.Nr == unix.SYS_BRK {
-			continue
-		}
-		for _, t := range []event.Type{sc.Enter, sc.Exit} {
-			d := event.Info(t)
-			if d == nil {
-				continue
-			}
-			for _, p := range d.Params {
-				if p.Name == "res" || (p.Name == "fd" && d.Dir == event.Exit && d.Flags&event.CreatesFD != 0) {
-					set.Add(sc.Nr)
-				}
-			}
-		}
-	}
-	return set
-}
-
-// syscallsOf returns the syscalls n can match and whether n restricts
-// them at all.
-func syscallsOf(n filter.Node) (seccomp.Set, bool) {
-	switch n := n.(type) {
-	case *filter.BinaryExpr:
-		x, xok := syscallsOf(n.X)
-		y, yok := syscallsOf(n.Y)
-		switch {
-		case n.Op == filter.And && xok && yok:
-			for i := range x {
-				x[i] &= y[i]
-			}
-			return x, true
-		case n.Op == filter.And && xok:
-			return x, true
-		case n.Op == filter.And && yok:
-			return y, true
-		case n.Op == filter.Or && xok && yok:
-			x.Union(&y)
-			return x, true
-		}
-	case *filter.Check:
-		if n.Field == "evt.failed" && n.Op == filter.OpEq && len(n.Values) == 1 &&
-			(n.Values[0].Text == "true" || n.Values[0].Text == "1") {
-			return failingSyscalls(), true
-		}
-		if n.Field != "evt.type" || (n.Op != filter.OpEq && n.Op != filter.OpIn) {
-			break
-		}
-		var set seccomp.Set
-		for _, v := range n.Values {
-			for _, sc := range event.Syscalls() {
-				name := event.SCName(sc.SC)
-				if !sc.Generic() {
-					name = event.Info(sc.Enter).Name
-				}
-				if name == v.Text {
-					set.Add(sc.Nr)
-				}
-			}
-		}
-		return set, true
-	}
-	return seccomp.Set{}, false
+	return seccomp.ForFilter(n)
 }
 
 // listTracedSyscalls prints the names of the syscalls the seccomp program

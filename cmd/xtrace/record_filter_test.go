@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"xtrace/tracer"
 )
 
@@ -131,17 +129,6 @@ int main(int argc, char **argv) { int n = atoi(argv[1]); for (int i = 0; i < n; 
 	all := stops("20000", "")
 	if all-base < 20000 {
 		t.Errorf("without a filter 20000 getppid calls cost only %d stops", all-base)
-	}
-	set := captureSyscalls(benchFilter)
-	for _, nr := range []int{unix.SYS_OPEN, unix.SYS_OPENAT, unix.SYS_CONNECT, unix.SYS_READ, unix.SYS_WRITE, unix.SYS_CLOSE, unix.SYS_EXECVE} {
-		if !set.Has(nr) {
-			t.Errorf("syscall %d not traced", nr)
-		}
-	}
-	for _, nr := range []int{unix.SYS_GETPPID, unix.SYS_NEWFSTATAT, unix.SYS_RT_SIGPROCMASK, unix.SYS_CLOCK_NANOSLEEP, unix.SYS_WAIT4, unix.SYS_GETRANDOM} {
-		if set.Has(nr) {
-			t.Errorf("syscall %d traced: evt.failed cannot match its generic events", nr)
-		}
 	}
 }
 

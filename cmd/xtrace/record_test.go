@@ -1089,34 +1089,6 @@ func TestCaptureFilter(t *testing.T) {
 	}
 }
 
-func TestCaptureSyscalls(t *testing.T) {
-	for _, c := range []struct {
-		expr    string
-		in, out []int
-	}{
-		{"", []int{0, 1, 2, 257, 511}, nil},
-		{"evt.type=open", []int{unix.SYS_OPEN}, []int{unix.SYS_READ, unix.SYS_OPENAT}},
-		{"evt.type in (read, write) and proc.name=cat", []int{unix.SYS_READ, unix.SYS_WRITE}, []int{unix.SYS_OPEN}},
-		{"proc.name=cat and evt.type=newfstatat", []int{unix.SYS_NEWFSTATAT}, []int{unix.SYS_READ}},
-		{"evt.type=pread", []int{unix.SYS_PREAD64}, []int{unix.SYS_READ}},
-		{"evt.type=open or proc.name=cat", []int{unix.SYS_READ, unix.SYS_OPEN}, nil},
-		{"not evt.type=open", []int{unix.SYS_READ, unix.SYS_OPEN}, nil},
-		{"evt.type!=open", []int{unix.SYS_READ, unix.SYS_OPEN}, nil},
-	} {
-		set := captureSyscalls(c.expr)
-		for _, nr := range c.in {
-			if !set.Has(nr) {
-				t.Errorf("%q: syscall %d left out", c.expr, nr)
-			}
-		}
-		for _, nr := range c.out {
-			if set.Has(nr) {
-				t.Errorf("%q: syscall %d traced", c.expr, nr)
-			}
-		}
-	}
-}
-
 // TestCommandKeepsCPUs: the tracer thread is pinned to its CPU, the
 // launched command is not (a multi-threaded command keeps every CPU xtrace
 // may use); XTRACE_PIN=tree pins it too.
