@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"xtrace/tracer"
+
+	"xtrace/internal/testutil"
 )
 
 // benchFilter is the capture filter of the benchmark (scripts/bench-record.sh).
@@ -45,7 +47,7 @@ int main(void) {
 // state behind them came from calls the filter drops (kept in the file as
 // invisible state-only events).
 func TestCaptureFilterState(t *testing.T) {
-	recRequireTool(t, "gcc", "sysdig", "tshark")
+	testutil.RequireTools(t, "gcc", "sysdig", "tshark")
 	recRequireTracing(t)
 	bin := recXtraceBin(t)
 	dir := t.TempDir()
@@ -87,7 +89,7 @@ func TestCaptureFilterState(t *testing.T) {
 // stop at all (the seccomp program lets them through): 20000 getppid calls
 // under the benchmark's filter add no stops.
 func TestCaptureFilterStops(t *testing.T) {
-	recRequireTool(t, "gcc")
+	testutil.RequireTools(t, "gcc")
 	recRequireTracing(t)
 	dir := t.TempDir()
 	w := recWorkload{c: map[string]string{"getppid": `#include <unistd.h>
@@ -110,7 +112,7 @@ int main(int argc, char **argv) { int n = atoi(argv[1]); for (int i = 0; i < n; 
 		tr, err := tracer.Launch(tracer.Options{Path: filepath.Join(dir, "getppid"), Args: []string{"getppid", n},
 			Syscalls: captureSyscalls(expr), Full: full, Free: free, FlushEvery: 10 * time.Millisecond, Snaplen: 80})
 		if err != nil {
-			recSkipOrFail(t, err.Error())
+			testutil.SkipOrFail(t, err.Error())
 		}
 		tr.Start()
 		res, err := tr.Wait()
