@@ -14,15 +14,9 @@ import (
 
 	"xtrace/event"
 	"xtrace/scap"
-)
 
-func skipOrFail(t *testing.T, why string) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("cannot run in CI: %s", why)
-	}
-	t.Skip(why)
-}
+	"xtrace/internal/testutil"
+)
 
 // TestCycleNames follows sysdig's cycle writer through a few event
 // sequences (ts in seconds, offset in bytes).
@@ -92,7 +86,7 @@ func TestCycleRemove(t *testing.T) {
 // strftime.
 func TestStrftime(t *testing.T) {
 	if _, err := exec.LookPath("date"); err != nil {
-		skipOrFail(t, "date not installed")
+		testutil.SkipOrFail(t, "date not installed")
 	}
 	formats := []string{"%Y-%m-%d %H:%M:%S", "%a %A %b %B %h", "%c|%x|%X|%D|%F|%T|%R|%r",
 		"%C %y %G %g %V %U %W %j %u %w", "%e|%k|%l|%I|%p|%P", "%s %z %Z %%", "%-d %_m %0e %-H",
@@ -134,14 +128,14 @@ int main(int argc, char **argv) {
 // TestZlibOffset checks the model of gzoffset against zlib itself.
 func TestZlibOffset(t *testing.T) {
 	if _, err := exec.LookPath("gcc"); err != nil {
-		skipOrFail(t, "gcc not installed")
+		testutil.SkipOrFail(t, "gcc not installed")
 	}
 	dir := t.TempDir()
 	src := filepath.Join(dir, "probe.c")
 	os.WriteFile(src, []byte(zlibProbe), 0o644)
 	probe := filepath.Join(dir, "probe")
 	if out, err := exec.Command("gcc", "-o", probe, src, "-lz").CombinedOutput(); err != nil {
-		skipOrFail(t, fmt.Sprintf("cannot build with zlib: %v: %s", err, out))
+		testutil.SkipOrFail(t, fmt.Sprintf("cannot build with zlib: %v: %s", err, out))
 	}
 	rng := rand.New(rand.NewSource(1))
 	var sizes []int

@@ -167,21 +167,6 @@ type sockInfo struct {
 	l4           string
 }
 
-// l4Name is the thread-table name of a scap_l4_proto value.
-func l4Name(p uint8) string {
-	switch p {
-	case inspect.L4TCP:
-		return "tcp"
-	case inspect.L4UDP:
-		return "udp"
-	case inspect.L4ICMP:
-		return "icmp"
-	case inspect.L4Raw:
-		return "raw"
-	}
-	return "<NA>"
-}
-
 // socketInfo reads an IPv4/IPv6 socket fd the way get_thread_table does:
 // for a connected socket the client is the tuple's source and the server
 // its destination.
@@ -205,6 +190,6 @@ func socketInfo(fd *inspect.FD) (sockInfo, bool) {
 	default:
 		return s, false
 	}
-	s.l4 = l4Name(fd.Proto())
+	s.l4 = inspect.L4ProtoName(fd.Proto())
 	return s, true
 }

@@ -13,7 +13,7 @@ import (
 
 // ErrUnknown is wrapped by the errors of Lookup and LookupPrefix when no
 // field has the given name.
-var ErrUnknown = errors.New("unknown field")
+var ErrUnknown = errors.New("field: unknown field")
 
 // ArgError reports a field whose name is known but whose argument is not
 // valid. Msg is sysdig's wording ("unknown event argument foo", "x is not
@@ -142,7 +142,7 @@ func Lookup(name string, o *Options) (*Field, error) {
 		return nil, err
 	}
 	if n != len(name) {
-		return nil, fmt.Errorf("field: %q: %w", name, ErrUnknown)
+		return nil, fmt.Errorf("%w %q", ErrUnknown, name)
 	}
 	return f, nil
 }
@@ -179,7 +179,7 @@ func parse(s string, o *Options, exact bool) (*Field, int, error) {
 		}
 	}
 	if def == nil {
-		return nil, 0, fmt.Errorf("field: %q: %w", s, ErrUnknown)
+		return nil, 0, fmt.Errorf("%w %q", ErrUnknown, s)
 	}
 	if o == nil {
 		o = &Options{}
@@ -240,7 +240,7 @@ func (f *Field) parseArg(s string, exact bool) (int, error) {
 			}
 			v, err := ParseInt(num, 32)
 			if err != nil {
-				return 0, fmt.Errorf("field: %q: %w", s, ErrUnknown)
+				return 0, fmt.Errorf("%w %q", ErrUnknown, s)
 			}
 			f.argIndex = int(v)
 			return n, nil
@@ -354,7 +354,7 @@ func bracket(s string, at int) (string, int, error) {
 	end := strings.IndexByte(s[at:], ']')
 	if end < 0 {
 		// sysdig's length arithmetic wraps to 0: the name is unknown.
-		return "", 0, fmt.Errorf("field: %q: %w", s, ErrUnknown)
+		return "", 0, fmt.Errorf("%w %q", ErrUnknown, s)
 	}
 	return s[at+1 : at+end], at + end + 1, nil
 }
@@ -444,7 +444,7 @@ func (f *Field) Interface(e *inspect.Event) (any, bool) {
 	case KindString, KindBytes:
 		return strings.Clone(v.Str), true
 	case KindIP:
-		return string(appendIP(nil, v.IP[:v.IPLen])), true
+		return string(inspect.AppendIP(nil, v.IP[:v.IPLen])), true
 	case KindFloat:
 		return v.Float, true
 	}

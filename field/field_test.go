@@ -28,7 +28,7 @@ func TestTable(t *testing.T) {
 			t.Errorf("%s has no description", d.Name)
 		}
 		known := false
-		for _, c := range Classes {
+		for _, c := range classes {
 			known = known || c.Name == d.Class
 		}
 		if !known {
@@ -137,33 +137,6 @@ func TestLookupPrefix(t *testing.T) {
 	var ue *UsageError
 	if _, _, err := LookupPrefix("fd.ip", nil); !errors.As(err, &ue) || ue.Msg != "fd.ip is filter only and cannot be used as a display field" {
 		t.Errorf("LookupPrefix(fd.ip) error = %v", err)
-	}
-}
-
-func TestAppendIP(t *testing.T) {
-	v6 := func(s string) []byte {
-		var b [16]byte
-		copy(b[:], s)
-		return b[:]
-	}
-	tests := []struct {
-		ip   []byte
-		want string
-	}{
-		{[]byte{127, 0, 0, 1}, "127.0.0.1"},
-		{v6(""), "::"},
-		{v6("\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01"), "::1"},
-		{v6("\x20\x01\x48\x60\x48\x60\x00\x00\x00\x00\x00\x00\x00\x00\x88\x88"), "2001:4860:4860::8888"},
-		{v6("\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\xff\xff\x0a\x00\x00\x01"), "::ffff:10.0.0.1"},
-		{v6("\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x0a\x00\x00\x01"), "::10.0.0.1"},
-		{v6("\x20\x01\x0d\xb8\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00"), "2001:db8:0:1::"},
-		{v6("\x20\x01\x0d\xb8\x00\x01\x00\x00\x00\x01\x00\x00\x00\x00\x00\x01"), "2001:db8:1:0:1::1"},
-		{v6("\x20\x01\x0d\xb8\x00\x00\x00\x01\x00\x01\x00\x01\x00\x01\x00\x01"), "2001:db8:0:1:1:1:1:1"},
-	}
-	for _, tc := range tests {
-		if got := string(appendIP(nil, tc.ip)); got != tc.want {
-			t.Errorf("appendIP(% x) = %s, want %s", tc.ip, got, tc.want)
-		}
 	}
 }
 

@@ -24,21 +24,6 @@ func roleNone(fd *inspect.FD) bool { return fd.IsRoleNone() }
 
 func l4proto(fd *inspect.FD) uint8 { return fd.Proto() }
 
-// L4ProtoName is fd.l4proto's text for a protocol number.
-func L4ProtoName(p uint8) string {
-	switch p {
-	case inspect.L4TCP:
-		return "tcp"
-	case inspect.L4UDP:
-		return "udp"
-	case inspect.L4ICMP:
-		return "icmp"
-	case inspect.L4Raw:
-		return "raw"
-	}
-	return "<NA>"
-}
-
 // creatorName computes fd.name for an exit event whose fd is not in the
 // table (sinsp's extract_fdname_from_creator); ok is false when there is
 // none.
@@ -446,7 +431,7 @@ func getFdProto(f *Field, e *inspect.Event) bool { return false }
 
 func getFdL4Proto(f *Field, e *inspect.Event) bool {
 	fd, ok := eventFD(e)
-	return ok && fd != nil && f.setString(L4ProtoName(l4proto(fd)))
+	return ok && fd != nil && f.setString(inspect.L4ProtoName(l4proto(fd)))
 }
 
 func getFdSockfamily(f *Field, e *inspect.Event) bool {

@@ -89,9 +89,9 @@ func getFdlistCips(f *Field, e *inspect.Event) bool {
 		}
 		switch fdi.Type {
 		case inspect.FDIPv4Sock:
-			f.buf = appendIP(f.buf, fdi.SIP[:4])
+			f.buf = inspect.AppendIP(f.buf, fdi.SIP[:4])
 		case inspect.FDIPv6Sock:
-			f.buf = appendIP(f.buf, fdi.SIP[:])
+			f.buf = inspect.AppendIP(f.buf, fdi.SIP[:])
 		default:
 			return false
 		}
@@ -106,14 +106,14 @@ func getFdlistSips(f *Field, e *inspect.Event) bool {
 		}
 		switch fdi.Type {
 		case inspect.FDIPv4Sock:
-			f.buf = appendIP(f.buf, fdi.DIP[:4])
+			f.buf = inspect.AppendIP(f.buf, fdi.DIP[:4])
 		case inspect.FDIPv6Sock:
-			f.buf = appendIP(f.buf, fdi.DIP[:])
+			f.buf = inspect.AppendIP(f.buf, fdi.DIP[:])
 		case inspect.FDIPv4Serv:
-			f.buf = appendIP(f.buf, fdi.SIP[:4])
+			f.buf = inspect.AppendIP(f.buf, fdi.SIP[:4])
 		case inspect.FDIPv6Serv:
 			// sysdig prints an IPv6 server address as IPv4.
-			f.buf = appendIP(f.buf, fdi.SIP[:4])
+			f.buf = inspect.AppendIP(f.buf, fdi.SIP[:4])
 		default:
 			return false
 		}

@@ -160,11 +160,7 @@ func (f *Field) ancestor(e *inspect.Event) *inspect.Thread {
 	if !ok {
 		return nil
 	}
-	m := mainThread(t)
-	for j := 0; m != nil && j < f.argIndex; j++ {
-		m = m.Parent()
-	}
-	return m
+	return t.Ancestor(f.argIndex)
 }
 
 func getProcApid(f *Field, e *inspect.Event) bool {
@@ -178,36 +174,16 @@ func getProcAname(f *Field, e *inspect.Event) bool {
 }
 
 // EachAncestor calls fn with every ancestor process of the event's thread
-// (parent first, the thread itself excluded) until fn returns false,
-// stopping at loops as sinsp's traverse_parent_state does. It serves
-// proc.aname and proc.apid without index in filters.
+// (parent first, the thread itself excluded) until fn returns false, as
+// [inspect.Thread.EachAncestor] walks them from the process' main thread.
+// It serves proc.aname and proc.apid without index in filters.
 func EachAncestor(e *inspect.Event, fn func(*inspect.Thread) bool) {
 	t, ok := thread(e)
 	if !ok {
 		return
 	}
-	m := mainThread(t)
-	if m == nil {
-		return
-	}
-	slow := m.Parent()
-	fast := slow
-	if fast != nil {
-		fast = fast.Parent()
-	}
-	for slow != nil && slow.TID != -1 {
-		if !fn(slow) {
-			return
-		}
-		slow = slow.Parent()
-		for i := 0; i < 2; i++ {
-			if fast != nil {
-				fast = fast.Parent()
-			}
-			if slow != nil && (slow == fast || slow.TID == slow.PTID) {
-				return
-			}
-		}
+	if m := mainThread(t); m != nil {
+		m.EachAncestor(fn)
 	}
 }
 

@@ -15,8 +15,8 @@ type Class struct {
 	Desc string
 }
 
-// Classes lists the field classes in listing order.
-var Classes = []Class{
+// classes lists the field classes in listing order.
+var classes = [...]Class{
 	{"evt", "The event itself: its number, times, direction, type, category, CPU, parameters, result, data buffer and I/O flags."},
 	{"process", "The thread that produced the event and its process: ids, names, executable, arguments, working directory, ancestors, fd usage and memory."},
 	{"user", "The user the thread runs as, from the capture's user table."},
@@ -50,7 +50,7 @@ const (
 // -l (or as Markdown tables). Hidden fields are left out.
 func WriteList(w io.Writer, o ListOptions) error {
 	bw := bufio.NewWriter(w)
-	for _, c := range Classes {
+	for _, c := range classes {
 		if o.Markdown {
 			fmt.Fprintf(bw, "\n## Field Class: %s\n\n%s\n\n", c.Name, c.Desc)
 			fmt.Fprintf(bw, "Name | Type | Description\n:----|:-----|:-----------\n")

@@ -13,6 +13,8 @@ import (
 	"xtrace/format"
 	"xtrace/inspect"
 	"xtrace/scap"
+
+	"xtrace/internal/testutil"
 )
 
 // oracleFields are compared with sysdig for every event of the oracle
@@ -54,9 +56,7 @@ func TestOracle(t *testing.T) {
 	if testing.Short() {
 		t.Skip("oracle comparison is slow")
 	}
-	if _, err := exec.LookPath("sysdig"); err != nil {
-		t.Skip("sysdig is not installed")
-	}
+	testutil.LookTool(t, "sysdig")
 	for _, c := range oracleCaptures {
 		path := "../testdata/captures/" + c + ".scap"
 		for _, name := range oracleFields {

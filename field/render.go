@@ -49,7 +49,7 @@ func (f *Field) appendText(dst []byte, v *Value) ([]byte, bool, error) {
 		case FmtDec, FmtID:
 			return strconv.AppendInt(dst, v.Int, 10), true, nil
 		case FmtHex:
-			return appendUpperHex(dst, uint64(v.Int)&(1<<bits-1)), true, nil
+			return inspect.AppendUpperHex(dst, uint64(v.Int)&(1<<bits-1)), true, nil
 		}
 		return dst, false, nil
 	case event.PTInt64, event.PTPID, event.PTErrno:
@@ -59,7 +59,7 @@ func (f *Field) appendText(dst []byte, v *Value) ([]byte, bool, error) {
 		case FmtPadded:
 			return appendPaddedInt(dst, v.Int), true, nil
 		case FmtHex:
-			return appendUpperHex(dst, uint64(v.Int)), true, nil
+			return inspect.AppendUpperHex(dst, uint64(v.Int)), true, nil
 		}
 		return strconv.AppendInt(dst, v.Int, 10), true, nil
 	case event.PTL4Proto, event.PTUint8, event.PTPort, event.PTUint16, event.PTUint32:
@@ -79,7 +79,7 @@ func (f *Field) appendText(dst []byte, v *Value) ([]byte, bool, error) {
 		case FmtPadded:
 			return appendPadded(dst, v.Uint, 9), true, nil
 		case FmtHex:
-			return appendUpperHex(dst, v.Uint), true, nil
+			return inspect.AppendUpperHex(dst, v.Uint), true, nil
 		}
 		return dst, false, nil
 	case event.PTCharBuf, event.PTFSPath, event.PTFSRelPath, event.PTByteBuf:
@@ -90,7 +90,7 @@ func (f *Field) appendText(dst []byte, v *Value) ([]byte, bool, error) {
 		}
 		return append(dst, "false"...), true, nil
 	case event.PTIPv4Addr, event.PTIPv6Addr, event.PTIPAddr:
-		return appendIP(dst, v.IP[:v.IPLen]), true, nil
+		return inspect.AppendIP(dst, v.IP[:v.IPLen]), true, nil
 	case event.PTDouble:
 		return strconv.AppendFloat(dst, v.Float, 'f', 1, 64), true, nil
 	case event.PTSockAddr, event.PTSockFamily:
@@ -233,21 +233,6 @@ func AppendJSONString[S ~string | ~[]byte](dst []byte, s S) []byte {
 	return append(dst, '"')
 }
 
-func appendUpperHex(dst []byte, v uint64) []byte {
-	const hex = "0123456789ABCDEF"
-	var b [16]byte
-	i := len(b)
-	for {
-		i--
-		b[i] = hex[v&15]
-		v >>= 4
-		if v == 0 {
-			break
-		}
-	}
-	return append(dst, b[i:]...)
-}
-
 // appendPadded appends v in decimal, zero-padded to width digits.
 func appendPadded(dst []byte, v uint64, width int) []byte {
 	var b [20]byte
@@ -265,68 +250,4 @@ func appendPaddedInt(dst []byte, v int64) []byte {
 	}
 	dst = append(dst, '-')
 	return appendPadded(dst, uint64(-v), 8)
-}
-
-// appendIP appends a 4-byte address in dotted form or a 16-byte one as
-// glibc's inet_ntop writes it (longest run of zero groups compressed, the
-// first of equal runs; IPv4-mapped and -compatible forms in dotted quad).
-func appendIP(dst []byte, ip []byte) []byte {
-	if len(ip) == 4 {
-		for i, b := range ip {
-			if i > 0 {
-				dst = append(dst, '.')
-			}
-			dst = strconv.AppendUint(dst, uint64(b), 10)
-		}
-		return dst
-	}
-	if len(ip) != 16 {
-		return append(dst, "<NA>"...)
-	}
-	var w [8]uint16
-	for i := range w {
-		w[i] = uint16(ip[2*i])<<8 | uint16(ip[2*i+1])
-	}
-	bestBase, bestLen, curBase, curLen := -1, 0, -1, 0
-	for i := 0; i < 8; i++ {
-		if w[i] == 0 {
-			if curBase < 0 {
-				curBase, curLen = i, 1
-			} else {
-				curLen++
-			}
-			continue
-		}
-		if curBase >= 0 {
-			if bestBase < 0 || curLen > bestLen {
-				bestBase, bestLen = curBase, curLen
-			}
-			curBase = -1
-		}
-	}
-	if curBase >= 0 && (bestBase < 0 || curLen > bestLen) {
-		bestBase, bestLen = curBase, curLen
-	}
-	if bestBase >= 0 && bestLen < 2 {
-		bestBase = -1
-	}
-	for i := 0; i < 8; i++ {
-		if bestBase >= 0 && i >= bestBase && i < bestBase+bestLen {
-			if i == bestBase {
-				dst = append(dst, ':')
-			}
-			continue
-		}
-		if i != 0 {
-			dst = append(dst, ':')
-		}
-		if i == 6 && bestBase == 0 && (bestLen == 6 || (bestLen == 5 && w[5] == 0xffff)) {
-			return appendIP(dst, ip[12:16])
-		}
-		dst = strconv.AppendUint(dst, uint64(w[i]), 16)
-	}
-	if bestBase >= 0 && bestBase+bestLen == 8 {
-		dst = append(dst, ':')
-	}
-	return dst
 }

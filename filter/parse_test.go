@@ -5,6 +5,36 @@ import (
 	"testing"
 )
 
+// TestPrecedence checks the shape of the tree where String cannot show
+// it: and binds tighter than or on either side.
+func TestPrecedence(t *testing.T) {
+	for _, tc := range []struct {
+		src       string
+		andOnLeft bool
+	}{
+		{"evt.num=1 or evt.num=2 and evt.num=3", false},
+		{"evt.num=1 and evt.num=2 or evt.num=3", true},
+	} {
+		t.Run(tc.src, func(t *testing.T) {
+			n, err := Parse(tc.src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			or, ok := n.(*BinaryExpr)
+			if !ok || or.Op != Or {
+				t.Fatalf("root is %#v, want an or", n)
+			}
+			side := or.Y
+			if tc.andOnLeft {
+				side = or.X
+			}
+			if and, ok := side.(*BinaryExpr); !ok || and.Op != And {
+				t.Errorf("the and is not under the or: %#v", or)
+			}
+		})
+	}
+}
+
 func TestParse(t *testing.T) {
 	tests := []struct {
 		name, src, want string
@@ -12,7 +42,7 @@ func TestParse(t *testing.T) {
 		{"eq", "proc.name=curl", "proc.name = curl"},
 		{"no blanks needed", "proc.name!=curl and evt.num<=3", "proc.name != curl and evt.num <= 3"},
 		{"double equal", "proc.name==curl", "proc.name = curl"},
-		{"and binds tighter than or", "a.x=1 or evt.num=2 and evt.num=3", ""},
+		{"and binds tighter than or", "evt.num=1 or evt.num=2 and evt.num=3", "evt.num = 1 or evt.num = 2 and evt.num = 3"},
 		{"precedence", "evt.type=socket or evt.type=connect and evt.dir=<", "evt.type = socket or evt.type = connect and evt.dir = <"},
 		{"left assoc", "evt.num=1 and evt.num=2 and evt.num=3", "evt.num = 1 and evt.num = 2 and evt.num = 3"},
 		{"right group", "evt.num=1 and (evt.num=2 and evt.num=3)", "evt.num = 1 and (evt.num = 2 and evt.num = 3)"},

@@ -54,8 +54,10 @@ type Inspector struct {
 	// to (see parseContainerJSON).
 	containerJSON map[string]*Container
 
-	filter       func(*Event) bool
-	resolvePorts bool
+	filter func(*Event) bool
+	// resolvePorts is the table socket ports resolve against (sysdig
+	// -R); nil prints numbers.
+	resolvePorts *Services
 
 	ev      Event
 	enter   rawEvent // the retrieved enter event (sinsp's m_tmp_evt)
@@ -84,9 +86,9 @@ type Inspector struct {
 
 // Config holds the settings that change how state is built.
 type Config struct {
-	// ResolvePorts makes socket names show service names instead of
-	// port numbers (sysdig -R).
-	ResolvePorts bool
+	// Services, when not nil, makes socket names show the service names
+	// it lists instead of port numbers (sysdig -R).
+	Services *Services
 }
 
 // New returns an Inspector initialised from a capture header (h may be
@@ -103,7 +105,7 @@ func NewWithConfig(h *scap.Header, c Config) *Inspector {
 		containers:    map[string]*Container{},
 		cgroups:       map[string]*cgroupsInfo{},
 		containerJSON: map[string]*Container{},
-		resolvePorts:  c.ResolvePorts,
+		resolvePorts:  c.Services,
 	}
 	in.Reset(h)
 	return in
@@ -248,9 +250,6 @@ func (in *Inspector) fail(e *Event, msg string, err error) {
 // one (0 for the first). Note that sysdig's evt.deltatime is relative to
 // the previous event the field itself was evaluated on.
 func (in *Inspector) PrevTS() uint64 { return in.prevTS }
-
-// ResolvePorts reports whether -R style port names are on.
-func (in *Inspector) ResolvePorts() bool { return in.resolvePorts }
 
 // Well-known event types the engine itself looks at.
 const (

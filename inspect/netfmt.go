@@ -3,13 +3,45 @@ package inspect
 import (
 	"bufio"
 	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 
 	"xtrace/scap"
 )
+
+// AppendIP appends a 4-byte address in dotted form or a 16-byte one as
+// glibc's inet_ntop writes it (see appendIPv6); any other length is
+// "<NA>".
+func AppendIP(dst []byte, ip []byte) []byte {
+	switch len(ip) {
+	case 4:
+		return appendIPv4(dst, binary.LittleEndian.Uint32(ip))
+	case 16:
+		return appendIPv6(dst, ip)
+	}
+	return append(dst, "<NA>"...)
+}
+
+// L4ProtoName is the name sysdig prints for a scap_l4_proto value
+// (fd.l4proto, the thread table of chisels); "<NA>" for other values.
+func L4ProtoName(p uint8) string {
+	switch p {
+	case L4TCP:
+		return "tcp"
+	case L4UDP:
+		return "udp"
+	case L4ICMP:
+		return "icmp"
+	case L4Raw:
+		return "raw"
+	}
+	return "<NA>"
+}
 
 // appendIPv4 appends a.b.c.d for an address held as sinsp holds it: the
 // network-order bytes read as a little-endian uint32.
@@ -98,40 +130,31 @@ func isIPv4Mapped(ip []byte) bool {
 	return true
 }
 
-// appendPort appends a port number, or with resolve its service name for
-// the protocol (as getservbyport finds it in /etc/services).
-func appendPort(dst []byte, port uint16, l4 uint8, resolve bool) []byte {
-	if resolve {
-		proto := ""
-		switch l4 {
-		case L4TCP:
-			proto = "tcp"
-		case L4UDP:
-			proto = "udp"
-		}
-		if name := serviceName(port, proto); name != "" {
-			return append(dst, name...)
-		}
+// appendPort appends a port number, or its service name for the protocol
+// when services lists one (sysdig -R).
+func appendPort(dst []byte, port uint16, l4 uint8, services *Services) []byte {
+	if name := services.Name(port, l4); name != "" {
+		return append(dst, name...)
 	}
 	return strconv.AppendUint(dst, uint64(port), 10)
 }
 
 // appendIPv4Addr appends ip:port.
-func appendIPv4Addr(dst []byte, ip uint32, port uint16, l4 uint8, resolve bool) []byte {
+func appendIPv4Addr(dst []byte, ip uint32, port uint16, l4 uint8, resolve *Services) []byte {
 	dst = appendIPv4(dst, ip)
 	dst = append(dst, ':')
 	return appendPort(dst, port, l4, resolve)
 }
 
 // appendIPv4Tuple appends sip:sport->dip:dport.
-func appendIPv4Tuple(dst []byte, sip uint32, sport uint16, dip uint32, dport uint16, l4 uint8, resolve bool) []byte {
+func appendIPv4Tuple(dst []byte, sip uint32, sport uint16, dip uint32, dport uint16, l4 uint8, resolve *Services) []byte {
 	dst = appendIPv4Addr(dst, sip, sport, l4, resolve)
 	dst = append(dst, "->"...)
 	return appendIPv4Addr(dst, dip, dport, l4, resolve)
 }
 
 // appendIPv6Tuple appends sip:sport->dip:dport with IPv6 addresses.
-func appendIPv6Tuple(dst []byte, sip []byte, sport uint16, dip []byte, dport uint16, l4 uint8, resolve bool) []byte {
+func appendIPv6Tuple(dst []byte, sip []byte, sport uint16, dip []byte, dport uint16, l4 uint8, resolve *Services) []byte {
 	dst = appendIPv6(dst, sip)
 	dst = append(dst, ':')
 	dst = appendPort(dst, sport, l4, resolve)
@@ -143,7 +166,7 @@ func appendIPv6Tuple(dst []byte, sip []byte, sport uint16, dip []byte, dport uin
 
 // sockName renders an fd's socket union as sinsp's sockinfo_to_str does
 // for IPv4 and IPv6 sockets.
-func sockName(dst []byte, fd *FD, resolve bool) []byte {
+func sockName(dst []byte, fd *FD, resolve *Services) []byte {
 	u := &fd.sock
 	switch fd.Type {
 	case FDIPv4Sock:
@@ -184,7 +207,7 @@ func sockName(dst []byte, fd *FD, resolve bool) []byte {
 
 // fdName computes the name sinsp gives a socket fd loaded from an fd
 // list (ipv4tuple_to_string and friends).
-func fdListSockName(fd *FD, resolve bool) string {
+func fdListSockName(fd *FD, resolve *Services) string {
 	u := &fd.sock
 	var b []byte
 	switch fd.Type {
@@ -202,29 +225,26 @@ func fdListSockName(fd *FD, resolve bool) string {
 	return string(b)
 }
 
-// services is the port → name table of /etc/services, loaded once.
-var services struct {
-	once  sync.Once
-	byKey map[string]string // "port/proto" and "port" → first name
+// Services is the port → service name table that sysdig -R resolves
+// socket ports against (glibc's getservbyport over /etc/services). A nil
+// *Services resolves nothing: ports print as numbers.
+type Services struct {
+	byKey map[serviceKey]string
 }
 
-func serviceName(port uint16, proto string) string {
-	services.once.Do(loadServices)
-	key := strconv.Itoa(int(port))
-	if proto != "" {
-		key += "/" + proto
-	}
-	return services.byKey[key]
+// serviceKey is a port with the protocol it is listed for; proto 0 holds
+// the first name listed for the port under any protocol.
+type serviceKey struct {
+	port  uint16
+	proto uint8
 }
 
-func loadServices() {
-	services.byKey = map[string]string{}
-	f, err := os.Open("/etc/services")
-	if err != nil {
-		return
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
+// ParseServices reads a table in /etc/services syntax ("name port/proto
+// aliases... # comment"). The first name listed for a port wins, as with
+// getservbyport; lines that do not parse are skipped as glibc skips them.
+func ParseServices(r io.Reader) (*Services, error) {
+	s := &Services{byKey: map[serviceKey]string{}}
+	sc := bufio.NewScanner(r)
 	for sc.Scan() {
 		line := sc.Text()
 		if i := strings.IndexByte(line, '#'); i >= 0 {
@@ -234,16 +254,62 @@ func loadServices() {
 		if len(fields) < 2 {
 			continue
 		}
-		port, proto, ok := strings.Cut(fields[1], "/")
+		portText, protoText, ok := strings.Cut(fields[1], "/")
 		if !ok {
 			continue
 		}
-		for _, k := range []string{port + "/" + proto, port} {
-			if _, dup := services.byKey[k]; !dup {
-				services.byKey[k] = fields[0]
+		port, err := strconv.ParseUint(portText, 10, 16)
+		if err != nil {
+			continue
+		}
+		keys := []serviceKey{{uint16(port), 0}}
+		switch protoText {
+		case "tcp":
+			keys = append(keys, serviceKey{uint16(port), L4TCP})
+		case "udp":
+			keys = append(keys, serviceKey{uint16(port), L4UDP})
+		}
+		for _, k := range keys {
+			if _, dup := s.byKey[k]; !dup {
+				s.byKey[k] = fields[0]
 			}
 		}
 	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("inspect: reading services table: %w", err)
+	}
+	return s, nil
+}
+
+// LoadServices reads the services table at path (normally
+// /etc/services). A missing file gives an empty table, as getservbyport
+// then finds nothing.
+func LoadServices(path string) (*Services, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return &Services{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("inspect: services table: %w", err)
+	}
+	defer f.Close()
+	s, err := ParseServices(f)
+	if err != nil {
+		return nil, fmt.Errorf("inspect: %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// Name returns the service name listed for port under the protocol l4
+// (L4TCP or L4UDP; any other value matches any protocol), or "".
+func (s *Services) Name(port uint16, l4 uint8) string {
+	if s == nil {
+		return ""
+	}
+	if l4 != L4TCP && l4 != L4UDP {
+		l4 = 0
+	}
+	return s.byKey[serviceKey{port, l4}]
 }
 
 // netInterfaces holds the capture's interface addresses (sinsp's

@@ -7,6 +7,16 @@ const maxPathSize = 1024
 // outside 0x20-0x7e).
 func invalidChar(c byte) bool { return c < 0x20 || c > 0x7e }
 
+// AppendConcatPath appends what sinsp's concatenate_paths builds from a
+// base directory and a path argument (read up to its first NUL): the path
+// made absolute against base when it is relative, then normalised ("."
+// and ".." folded, doubled and trailing '/' dropped, unprintable bytes
+// turned into '.'). The field package uses it for evt.abspath.
+func AppendConcatPath(dst []byte, base string, path []byte) []byte {
+	dst, _ = concatPaths(dst, base, path[:indexNUL(path)], len(path), maxPathSize)
+	return dst
+}
+
 // concatPaths appends to dst what sinsp's concatenate_paths builds from a
 // base directory and a path as passed by the program (read up to its
 // first NUL; plen is the length sinsp was given for it, used only for the

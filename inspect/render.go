@@ -139,7 +139,12 @@ func (e *Event) l4() uint8 {
 	return L4Unknown
 }
 
-func (e *Event) resolvePorts() bool { return e.in != nil && e.in.resolvePorts }
+func (e *Event) resolvePorts() *Services {
+	if e.in == nil {
+		return nil
+	}
+	return e.in.resolvePorts
+}
 
 func (e *Event) appendParam(val, res []byte, i int, rc renderCtx) ([]byte, []byte) {
 	if e.Info == nil || i < 0 || i >= e.NumParams() || i >= len(e.Info.Params) {
@@ -354,7 +359,7 @@ func appendNum(dst []byte, v int64, bits int, f event.PrintFormat) []byte {
 	}
 	switch f {
 	case event.FormatHex:
-		return appendUpperHex(dst, u)
+		return AppendUpperHex(dst, u)
 	case event.FormatOct:
 		if u == 0 {
 			return append(dst, '0')
@@ -365,7 +370,9 @@ func appendNum(dst []byte, v int64, bits int, f event.PrintFormat) []byte {
 	return strconv.AppendInt(dst, v, 10)
 }
 
-func appendUpperHex(dst []byte, u uint64) []byte {
+// AppendUpperHex appends u in upper-case hex without prefix or padding,
+// as sinsp's "%" PRIX64 formats print it.
+func AppendUpperHex(dst []byte, u uint64) []byte {
 	const digits = "0123456789ABCDEF"
 	var b [16]byte
 	i := len(b)
@@ -596,7 +603,7 @@ func appendHexDump(dst []byte, p []byte, ascii bool) []byte {
 }
 
 // appendSockaddrParam renders a SOCKADDR parameter.
-func appendSockaddrParam(dst []byte, p []byte, l4 uint8, resolve bool) []byte {
+func appendSockaddrParam(dst []byte, p []byte, l4 uint8, resolve *Services) []byte {
 	if len(p) == 0 {
 		return append(dst, "NULL"...)
 	}
@@ -621,7 +628,7 @@ func appendSockaddrParam(dst []byte, p []byte, l4 uint8, resolve bool) []byte {
 }
 
 // appendTupleParam renders a SOCKTUPLE parameter.
-func appendTupleParam(dst []byte, p []byte, l4 uint8, resolve bool) []byte {
+func appendTupleParam(dst []byte, p []byte, l4 uint8, resolve *Services) []byte {
 	if len(p) == 0 {
 		return append(dst, "NULL"...)
 	}

@@ -13,6 +13,8 @@ import (
 	"xtrace/format"
 	"xtrace/inspect"
 	"xtrace/scap"
+
+	"xtrace/internal/testutil"
 )
 
 // The scenarios are hand-built captures that exercise what the real
@@ -68,7 +70,7 @@ func TestScenarios(t *testing.T) {
 			}
 			want, err := os.ReadFile(filepath.Join("testdata", "scenarios", s.name+".txt"))
 			if err != nil {
-				t.Skip("no sysdig output yet: run testdata/scenarios/regen.sh")
+				testutil.SkipOrFail(t, "no sysdig output yet: run testdata/scenarios/regen.sh")
 			}
 			var g []string
 			w := trimLines(want)

@@ -115,8 +115,8 @@ func TestFixtureProc(t *testing.T) {
 		pid, tid int
 		want     string
 	}{
-		{2, 2, "procfs: reading thread 2 of process 2: no such user process"},
-		{4999, 5000, "procfs: reading thread 5000 of process 4999: no such user process (no such file or directory)"},
+		{2, 2, "procfs: reading thread 2 of process 2: procfs: no such user process"},
+		{4999, 5000, "procfs: reading thread 5000 of process 4999: procfs: no such user process (no such file or directory)"},
 	}
 	for _, m := range msgs {
 		if err := fs.Proc(m.pid, m.tid, &p); err == nil || err.Error() != m.want {

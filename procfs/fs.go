@@ -66,7 +66,7 @@ func (fs *FS) resetCaches() {
 // process or thread that does not exist, has exited (also a zombie), or is
 // a kernel thread: there is no user-space state to read. The snapshot
 // leaves such tasks out, as scap does.
-var ErrNoProcess = errors.New("no such user process")
+var ErrNoProcess = errors.New("procfs: no such user process")
 
 // noProcess returns err marked as ErrNoProcess when it says that a /proc
 // entry does not exist.

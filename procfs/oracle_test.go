@@ -12,21 +12,9 @@ import (
 
 	"xtrace/event"
 	"xtrace/scap"
-)
 
-// lookOracle returns the path of an oracle tool, skipping the test when it
-// is not installed (failing under CI=true).
-func lookOracle(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s not on PATH: %v", name, err)
-		}
-		t.Skipf("%s not on PATH: %v", name, err)
-	}
-	return p
-}
+	"xtrace/internal/testutil"
+)
 
 // writeCapture writes h and a generic getpid enter/exit pair of thread tid
 // to a new file and returns its path.
@@ -86,7 +74,7 @@ func runOracle(t *testing.T, bin string, args ...string) string {
 // sysdig 0.29.3 makes of it with the lsof and netstat chisels, and that
 // tshark reads the file.
 func TestOracleSysdig(t *testing.T) {
-	sysdig := lookOracle(t, "sysdig")
+	sysdig := testutil.LookTool(t, "sysdig")
 	skipIfNoProc(t)
 	l := openLiveFDs(t)
 	h, err := Snapshot(SnapshotOptions{})
@@ -167,7 +155,7 @@ func TestOracleSysdig(t *testing.T) {
 		t.Errorf("ps does not list the test process %d:\n%s", pid, out)
 	}
 
-	tshark := lookOracle(t, "tshark")
+	tshark := testutil.LookTool(t, "tshark")
 	out = runOracle(t, tshark, "-r", path)
 	if n := strings.Count(out, "Sysdig Event"); n != 2 {
 		t.Errorf("tshark shows %d sysdig events, want 2:\n%s", n, out)

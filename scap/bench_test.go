@@ -13,7 +13,7 @@ func benchCapture(b *testing.B) ([]byte, int) {
 	b.Helper()
 	data, err := os.ReadFile("../testdata/captures/inspect_502Error.scap")
 	if err != nil {
-		b.Skip(err)
+		b.Fatal(err)
 	}
 	orig, err := readAll(b, bytes.NewReader(data))
 	if err != nil {
@@ -76,7 +76,7 @@ func repeatedEvents(b *testing.B, n int) []byte {
 	b.Helper()
 	data, err := os.ReadFile("../testdata/captures/inspect_502Error.scap")
 	if err != nil {
-		b.Skip(err)
+		b.Fatal(err)
 	}
 	orig, err := readAll(b, bytes.NewReader(data))
 	if err != nil {

@@ -66,6 +66,7 @@ func FuzzReader(f *testing.F) {
 			f.Add(data)
 		}
 	}
+	addCorruptSeeds(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		orig, err := readAll(t, bytes.NewReader(data))
 		// A section whose only event blocks were skipped (unknown event

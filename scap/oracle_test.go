@@ -10,21 +10,9 @@ import (
 	"testing"
 
 	"github.com/klauspost/compress/gzip"
-)
 
-// needTool skips when a tool is missing, except in CI where the tools are
-// installed by `make test` and a skip would hide a failure.
-func needTool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is not installed (make test installs it)", name)
-		}
-		t.Skipf("%s is not installed", name)
-	}
-	return p
-}
+	"xtrace/internal/testutil"
+)
 
 // rewrite reads a capture and writes it back with our Writer.
 func rewrite(t *testing.T, in, out string, compress bool) {
@@ -79,8 +67,8 @@ func rewrite(t *testing.T, in, out string, compress bool) {
 // writer (plain and gzip), makes sysdig print exactly what it prints for
 // the original, and tshark reads it with one frame per event block.
 func TestSysdigReadsRewrites(t *testing.T) {
-	sysdig := needTool(t, "sysdig")
-	tshark := needTool(t, "tshark")
+	sysdig := testutil.LookTool(t, "sysdig")
+	tshark := testutil.LookTool(t, "tshark")
 	dir := t.TempDir()
 	for _, f := range captures(t) {
 		name := filepath.Base(f)

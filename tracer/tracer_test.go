@@ -12,6 +12,8 @@ import (
 	"golang.org/x/sys/unix"
 
 	"xtrace/seccomp"
+
+	"xtrace/internal/testutil"
 )
 
 // TestMain lets the test binary serve as the launch helper, as the xtrace
@@ -23,14 +25,6 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-func skipOrFail(t testing.TB, why string) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("cannot run in CI: %s", why)
-	}
-	t.Skip(why)
-}
-
 // testLoop launches argv seized and stopped before its exec, on the
 // calling goroutine, which it locks to its thread (ptrace requests must
 // come from the tracer thread). The batches are drained and recycled.
@@ -38,7 +32,7 @@ func testLoop(t testing.TB, argv ...string) (*loop, func()) {
 	t.Helper()
 	path, err := exec.LookPath(argv[0])
 	if err != nil {
-		skipOrFail(t, err.Error())
+		testutil.SkipOrFail(t, err.Error())
 	}
 	runtime.LockOSThread()
 	full, free := make(chan *Batch, 4), make(chan *Batch, 4)
@@ -59,7 +53,7 @@ func testLoop(t testing.TB, argv ...string) (*loop, func()) {
 	if err != nil {
 		runtime.UnlockOSThread()
 		close(full)
-		skipOrFail(t, fmt.Sprintf("cannot trace here: %v", err))
+		testutil.SkipOrFail(t, fmt.Sprintf("cannot trace here: %v", err))
 	}
 	l.out = newOutput(full, free, time.Second)
 	tr.Start()
@@ -155,7 +149,7 @@ func TestExitStatus(t *testing.T) {
 		path, _ := exec.LookPath(c.argv[0])
 		tr, err := Launch(Options{Path: path, Args: c.argv, Syscalls: seccomp.All(), Full: full, Free: free, PinTracer: true})
 		if err != nil {
-			skipOrFail(t, err.Error())
+			testutil.SkipOrFail(t, err.Error())
 		}
 		tr.Start()
 		res, err := tr.Wait()
@@ -200,7 +194,7 @@ func TestStopAfterLaunchedExit(t *testing.T) {
 	tr, err := Launch(Options{Path: path, Args: []string{"sh", "-c", "(setsid sleep 30 &); exit 0"},
 		Syscalls: seccomp.All(), Full: full, Free: free, PinTracer: true})
 	if err != nil {
-		skipOrFail(t, err.Error())
+		testutil.SkipOrFail(t, err.Error())
 	}
 	tr.Start()
 	time.Sleep(500 * time.Millisecond)

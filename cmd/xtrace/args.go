@@ -3,17 +3,33 @@ package main
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 
 	"xtrace/chisel"
 )
 
-// shortWithArg lists the short options that take a value (sysdig's getopt
-// string, limited to the options xtrace has).
-const shortWithArg = "cCeGinMprstwW"
-
-// shortNoArg lists the short options without a value.
-const shortNoArg = "AbdDEFhjlLPqRSvxXz"
+// shortOptions returns the short option letters of the CLI struct (its
+// `short` tags) as getopt sees them: those that take a value and the
+// switches (bool fields). -c, the chisel, takes a value too although
+// normalizeArgs handles it without a field; -h is kong's help.
+func shortOptions() (withArg, noArg string) {
+	with, without := []byte{'c'}, []byte{'h'}
+	t := reflect.TypeFor[CLI]()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		short := f.Tag.Get("short")
+		if short == "" {
+			continue
+		}
+		if f.Type.Kind() == reflect.Bool {
+			without = append(without, short[0])
+		} else {
+			with = append(with, short[0])
+		}
+	}
+	return string(with), string(without)
+}
 
 // normalizeArgs rewrites sysdig-style arguments into a form kong parses,
 // and takes out what kong cannot express:
@@ -28,6 +44,7 @@ const shortNoArg = "AbdDEFhjlLPqRSvxXz"
 // Short options may be clustered (-zw FILE, -Ac echo_fds).
 func normalizeArgs(args []string, cli *CLI) ([]string, error) {
 	var out []string
+	shortWithArg, shortNoArg := shortOptions()
 	reg := func() *chisel.Registry { return chisel.NewRegistry(chiselDirsFromArgs(args)) }
 	for i := 0; i < len(args); i++ {
 		a := args[i]

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"xtrace/internal/testutil"
 )
 
 // countByType is a user chisel: events by type, as a table.
@@ -148,9 +150,7 @@ func TestUserChiselCLI(t *testing.T) {
 // TestChiselListAgainstSysdig compares -cl and -i with sysdig's: xtrace has
 // every chisel sysdig 0.29.3 ships.
 func TestChiselListAgainstSysdig(t *testing.T) {
-	if _, err := exec.LookPath("sysdig"); err != nil {
-		t.Skip("sysdig not installed")
-	}
+	testutil.LookTool(t, "sysdig")
 	t.Setenv("XTRACE_CHISEL_PATH", "")
 	t.Setenv("HOME", t.TempDir())
 	want, err := exec.Command("sysdig", "-cl").Output()

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"xtrace/event"
+	"xtrace/internal/testutil"
 )
 
 // TestDecodeFamilies runs testdata/families.c, one call of each syscall
@@ -19,7 +20,7 @@ import (
 // such as AT_STATX_SYNC_AS_STAT, are strace's alone), enumerated values
 // and numbers.
 func TestDecodeFamilies(t *testing.T) {
-	recRequireTool(t, "strace", "gcc", "sysdig", "tshark")
+	testutil.RequireTools(t, "strace", "gcc", "sysdig", "tshark")
 	recRequireTracing(t)
 	bin := recXtraceBin(t)
 	dir := t.TempDir()

@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"xtrace/internal/testutil"
 )
 
 // TestDifferentialFilters runs generated filters through both sysdig -r and
@@ -17,13 +19,7 @@ import (
 // they match something; the generator is seeded, so the list is the same
 // on every run.
 func TestDifferentialFilters(t *testing.T) {
-	sysdig, err := exec.LookPath("sysdig")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("sysdig is not installed (make test installs it)")
-		}
-		t.Skip("sysdig is not installed")
-	}
+	sysdig := testutil.LookTool(t, "sysdig")
 	if testing.Short() {
 		t.Skip("slow: runs sysdig hundreds of times")
 	}

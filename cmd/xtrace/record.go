@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 
 	"xtrace/capture"
 	"xtrace/procfs"
+	"xtrace/record"
 	"xtrace/scap"
 	"xtrace/tracer"
 )
@@ -55,16 +57,16 @@ func runRecord(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
 
 	filterExpr := strings.Join(cli.Filter, " ")
 	var (
-		out     recordOutput
-		file    *fileOutput
-		limiter interface{ setOnLimit(func()) }
+		out     record.Output
+		file    *record.File
+		limiter interface{ SetOnLimit(func()) }
 	)
 	if cli.Write != "" {
 		match, err := compileFilter(filterExpr)
 		if err != nil {
 			return err
 		}
-		if file, err = newFileOutput(cli); err != nil {
+		if file, err = openFileOutput(cli); err != nil {
 			return err
 		}
 		out = file
@@ -75,8 +77,7 @@ func runRecord(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
 			if match != nil {
 				limit = cli.NumEvents
 			}
-			fo := newFilterOutput(file, match, true, limit)
-			file.nextHeader = fo.stateHeader
+			fo := record.NewFilter(file, match, true, limit)
 			out = fo
 			if match != nil {
 				limiter = fo
@@ -147,7 +148,7 @@ func runRecord(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
 		t, err = tracer.Launch(opts)
 	}
 	if err != nil {
-		out.abort()
+		out.Abort()
 		var ae *tracer.AttachError
 		if errors.As(err, &ae) {
 			return fmt.Errorf("xtrace: attach: pid %d: %s", ae.PID, ae.Msg)
@@ -155,7 +156,7 @@ func runRecord(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
 		return fmt.Errorf("xtrace: %w", err)
 	}
 	if limiter != nil {
-		limiter.setOnLimit(func() { t.EndCapture("event limit reached") })
+		limiter.SetOnLimit(func() { t.EndCapture("event limit reached") })
 	}
 	if noNewPrivs && !cli.Quiet {
 		fmt.Fprintln(stderr, "xtrace: running without CAP_SYS_ADMIN: the command runs with no_new_privs, so setuid programs in it do not gain privileges")
@@ -178,7 +179,7 @@ func runRecord(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "xtrace: reading /proc for the capture header: %v (writing a minimal header)\n", err)
 	}
 	werr := make(chan error, 1)
-	if err := out.header(hdr); err != nil {
+	if err := out.Header(hdr); err != nil {
 		werr <- err
 		t.EndCapture("write error")
 	}
@@ -189,8 +190,8 @@ func runRecord(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
 		defer close(writerDone)
 		failed := len(werr) > 0
 		for b := range full {
-			if !failed && !out.closed() {
-				if err := out.write(b); err != nil {
+			if !failed && !out.Closed() {
+				if err := out.Write(b); err != nil {
 					failed = true
 					werr <- err
 					t.EndCapture("write error")
@@ -231,21 +232,21 @@ func runRecord(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
 	if cli.Duration > 0 {
 		timer := time.AfterFunc(time.Duration(cli.Duration)*time.Second, func() {
 			t.EndCapture(fmt.Sprintf("duration of %ds reached", cli.Duration))
-			out.finishEarly()
+			out.FinishEarly()
 		})
 		defer timer.Stop()
 	}
 
 	var progress *capture.Progress
 	if file != nil && showProgress(cli, stderr) {
-		progress = capture.StartProgress(stderr, file.stats)
+		progress = capture.StartProgress(stderr, file.Stats)
 	}
 
 	t.Start()
 	res, terr := t.Wait()
 	close(full)
 	<-writerDone
-	cerr := out.close()
+	cerr := out.Close()
 	if progress != nil {
 		progress.Stop()
 	}
@@ -266,8 +267,8 @@ func runRecord(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
 		if summary != "" && (!cli.Quiet || interrupted.load() != 0) {
 			fmt.Fprintln(stderr, summary)
 		}
-		if file != nil && file.w.HeaderError() != nil {
-			fmt.Fprintf(stderr, "xtrace: reading /proc for a rotated file's header: %v (that file repeats the previous header)\n", file.w.HeaderError())
+		if file != nil && file.HeaderError() != nil {
+			fmt.Fprintf(stderr, "xtrace: reading /proc for a rotated file's header: %v (that file repeats the previous header)\n", file.HeaderError())
 		}
 	}
 	switch {
@@ -280,7 +281,7 @@ func runRecord(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
 		}
 		msg := fmt.Errorf("xtrace: writing %s: %w", cli.Write, writeErr)
 		if file != nil {
-			n, name := file.kept()
+			n, name := file.Kept()
 			msg = fmt.Errorf("xtrace: writing %s: %w; the capture keeps its first %d events (cut after the last complete block)", name, writeErr, n)
 		}
 		return &exitError{code: 1, err: msg}
@@ -390,7 +391,7 @@ func isTerminal(w io.Writer) bool {
 
 // describeEnd is the one line said on stderr when the capture did not
 // simply end with the command.
-func describeEnd(cli *CLI, res tracer.Result, sig syscall.Signal, file *fileOutput, t *tracer.Tracer) string {
+func describeEnd(cli *CLI, res tracer.Result, sig syscall.Signal, file *record.File, t *tracer.Tracer) string {
 	var b strings.Builder
 	switch {
 	case sig != 0:
@@ -401,7 +402,7 @@ func describeEnd(cli *CLI, res tracer.Result, sig syscall.Signal, file *fileOutp
 		return ""
 	}
 	if file != nil {
-		names := file.w.Names()
+		names := file.Names()
 		if len(names) > 1 {
 			fmt.Fprintf(&b, " written to %d files, %s to %s", len(names), names[0], names[len(names)-1])
 		} else {
@@ -483,7 +484,7 @@ func envInt(name string) int {
 }
 
 // atomicSignal remembers the last interrupting signal.
-type atomicSignal struct{ v atomicInt32 }
+type atomicSignal struct{ v atomic.Int32 }
 
 func (a *atomicSignal) store(s syscall.Signal) { a.v.Store(int32(s)) }
 func (a *atomicSignal) load() syscall.Signal   { return syscall.Signal(a.v.Load()) }

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"xtrace/internal/testutil"
 )
 
 // Attach tests: xtrace -p on programs this test starts. After the
@@ -208,7 +210,7 @@ func attWait(t *testing.T, done chan struct{}, what string) {
 // with their own status, and the capture names the files of fds opened
 // before the attach from the first event on.
 func TestAttach(t *testing.T) {
-	recRequireTool(t, "gcc", "sysdig", "tshark")
+	testutil.RequireTools(t, "gcc", "sysdig", "tshark")
 	recRequireTracing(t)
 	bin := recXtraceBin(t)
 	dir := t.TempDir()
@@ -265,7 +267,7 @@ func TestAttach(t *testing.T) {
 // and processes; every thread is recorded, the new ones too, and all of
 // them are given back at the end (-M).
 func TestAttachThreads(t *testing.T) {
-	recRequireTool(t, "gcc", "sysdig", "tshark")
+	testutil.RequireTools(t, "gcc", "sysdig", "tshark")
 	recRequireTracing(t)
 	bin := recXtraceBin(t)
 	dir := t.TempDir()
@@ -316,7 +318,7 @@ func TestAttachThreads(t *testing.T) {
 // TestAttachLive: without -w the events of an attached process are
 // printed as they come.
 func TestAttachLive(t *testing.T) {
-	recRequireTool(t, "gcc")
+	testutil.RequireTools(t, "gcc")
 	recRequireTracing(t)
 	bin := recXtraceBin(t)
 	dir := t.TempDir()
@@ -347,7 +349,7 @@ func TestAttachLive(t *testing.T) {
 // a zombie, and one that dies while being attached each give one line
 // naming the pid and exit status 1; no capture file is left behind.
 func TestAttachErrors(t *testing.T) {
-	recRequireTool(t, "gcc", "strace")
+	testutil.RequireTools(t, "gcc", "strace")
 	recRequireTracing(t)
 	bin := recXtraceBin(t)
 	dir := t.TempDir()
@@ -479,7 +481,7 @@ func procState(pid int) string {
 // is woken by the attach, and the kernel restarts the read: the capture
 // holds the read's entry and exit, and the program gets its data.
 func TestAttachBlockedRead(t *testing.T) {
-	recRequireTool(t, "sysdig", "tshark")
+	testutil.RequireTools(t, "sysdig", "tshark")
 	recRequireTracing(t)
 	bin := recXtraceBin(t)
 	dir := t.TempDir()
@@ -579,7 +581,7 @@ int main(void) {
 // capture reads the same in sysdig and xtrace, and the target and its
 // children are never left traced.
 func TestAttachBusy(t *testing.T) {
-	recRequireTool(t, "gcc", "sysdig", "tshark")
+	testutil.RequireTools(t, "gcc", "sysdig", "tshark")
 	recRequireTracing(t)
 	bin := recXtraceBin(t)
 	dir := t.TempDir()
@@ -628,7 +630,7 @@ int main(void) {
 // exit of a syscall that began before the capture. sysdig reads such a
 // capture as xtrace does.
 func TestAttachMidSyscall(t *testing.T) {
-	recRequireTool(t, "gcc", "sysdig", "tshark")
+	testutil.RequireTools(t, "gcc", "sysdig", "tshark")
 	recRequireTracing(t)
 	bin := recXtraceBin(t)
 	dir := t.TempDir()
@@ -684,7 +686,7 @@ int main(void) {
 // and detaches are all delivered: 300 queued real-time signals sent
 // during repeated attach/detach cycles all reach the program's handler.
 func TestAttachSignals(t *testing.T) {
-	recRequireTool(t, "gcc")
+	testutil.RequireTools(t, "gcc")
 	recRequireTracing(t)
 	bin := recXtraceBin(t)
 	dir := t.TempDir()
@@ -727,7 +729,7 @@ func TestAttachSignals(t *testing.T) {
 // TestAttachTargetExits: when the attached process exits, so does xtrace,
 // with a complete capture that ends with the exit.
 func TestAttachTargetExits(t *testing.T) {
-	recRequireTool(t, "gcc", "sysdig", "tshark")
+	testutil.RequireTools(t, "gcc", "sysdig", "tshark")
 	recRequireTracing(t)
 	bin := recXtraceBin(t)
 	dir := t.TempDir()

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"xtrace/internal/testutil"
 )
 
 // Rotation tests: -C, -G, -W and -e, recording and rewriting. Each file
@@ -77,7 +79,7 @@ func rotCheckFiles(t *testing.T, bin, dir string, names []string) []int {
 // TestRecordRotateEvents: -e N starts a new file every N events, named
 // base+index; as in sysdig the first file holds N-1 events. -W wraps.
 func TestRecordRotateEvents(t *testing.T) {
-	recRequireTool(t, "sysdig", "tshark")
+	testutil.RequireTools(t, "sysdig", "tshark")
 	recRequireTracing(t)
 	bin := recXtraceBin(t)
 	dir := t.TempDir()
@@ -121,7 +123,7 @@ func TestRecordRotateEvents(t *testing.T) {
 // larger than MB million bytes; the index is zero-padded to the digits of
 // -W, which keeps that many files.
 func TestRecordRotateSize(t *testing.T) {
-	recRequireTool(t, "sysdig", "tshark")
+	testutil.RequireTools(t, "sysdig", "tshark")
 	recRequireTracing(t)
 	bin := recXtraceBin(t)
 	dir := t.TempDir()
@@ -163,7 +165,7 @@ func TestRecordRotateSize(t *testing.T) {
 // '%' makes the name a strftime pattern of the rotation time, otherwise
 // the index is appended.
 func TestRecordRotateTime(t *testing.T) {
-	recRequireTool(t, "sysdig", "tshark")
+	testutil.RequireTools(t, "sysdig", "tshark")
 	recRequireTracing(t)
 	bin := recXtraceBin(t)
 	// Activity for 1.3 s: the clock starts at a whole second, so the
@@ -216,7 +218,7 @@ func TestRecordRotateTime(t *testing.T) {
 // strftime name, whose first file sysdig calls first_dump.scap) and -W
 // writes the same files, byte for byte, as sysdig 0.29.3; so do -M and -n.
 func TestRotateNames(t *testing.T) {
-	recRequireTool(t, "sysdig")
+	testutil.RequireTools(t, "sysdig")
 	recRequireTracing(t)
 	bin := recXtraceBin(t)
 	dir := t.TempDir()
@@ -332,7 +334,7 @@ func openPTY(t *testing.T) (master, slave *os.File) {
 	t.Helper()
 	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR|unix.O_NOCTTY, 0)
 	if err != nil {
-		recSkipOrFail(t, fmt.Sprintf("no pseudo-terminals: %v", err))
+		testutil.SkipOrFail(t, fmt.Sprintf("no pseudo-terminals: %v", err))
 	}
 	if err := unix.IoctlSetPointerInt(int(m.Fd()), unix.TIOCSPTLCK, 0); err != nil {
 		t.Fatal(err)

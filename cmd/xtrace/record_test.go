@@ -22,6 +22,8 @@ import (
 
 	"xtrace/event"
 	"xtrace/scap"
+
+	"xtrace/internal/testutil"
 )
 
 // Recording tests run the real binary against real workloads and check the
@@ -30,24 +32,6 @@ import (
 // and the syscalls must agree with strace -f on the same recWorkload. They
 // need root (or ptrace rights over children), gcc, sysdig, tshark and
 // strace; without them they skip, unless CI=true, where a skip fails.
-
-// recRequireTool skips (or fails in CI) when a tool is missing.
-func recRequireTool(t *testing.T, names ...string) {
-	t.Helper()
-	for _, n := range names {
-		if _, err := exec.LookPath(n); err != nil {
-			recSkipOrFail(t, fmt.Sprintf("%s not installed", n))
-		}
-	}
-}
-
-func recSkipOrFail(t *testing.T, why string) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("cannot run in CI: %s", why)
-	}
-	t.Skip(why)
-}
 
 var (
 	recBuildOnce sync.Once
@@ -84,7 +68,7 @@ func recRequireTracing(t *testing.T) {
 	bin := recXtraceBin(t)
 	out, err := exec.Command(bin, "-q", "-w", "/dev/null", "--", "true").CombinedOutput()
 	if err != nil {
-		recSkipOrFail(t, fmt.Sprintf("tracing not available here: %v: %s", err, out))
+		testutil.SkipOrFail(t, fmt.Sprintf("tracing not available here: %v: %s", err, out))
 	}
 }
 
@@ -379,7 +363,7 @@ func recPrepare(t *testing.T, w *recWorkload, dir string) {
 }
 
 func TestRecordWorkloads(t *testing.T) {
-	recRequireTool(t, "gcc", "sysdig", "tshark", "strace")
+	testutil.RequireTools(t, "gcc", "sysdig", "tshark", "strace")
 	recRequireTracing(t)
 	bin := recXtraceBin(t)
 	for i := range recWorkloads {
@@ -747,7 +731,7 @@ func recCompareStrace(t *testing.T, dir string, argv, lines []string) {
 // bind failing with EADDRINUSE, and sysdig's lsof chisel lists the outside
 // holder from the capture's fd tables.
 func TestSeedScenario(t *testing.T) {
-	recRequireTool(t, "sysdig", "tshark", "python3")
+	testutil.RequireTools(t, "sysdig", "tshark", "python3")
 	recRequireTracing(t)
 	bin := recXtraceBin(t)
 	dir := t.TempDir()
@@ -787,7 +771,7 @@ func TestServiceApache2(t *testing.T) {
 	if _, err := os.Stat("/usr/sbin/apache2"); err != nil {
 		t.Skip("apache2 is not installed")
 	}
-	recRequireTool(t, "sysdig", "service")
+	testutil.RequireTools(t, "sysdig", "service")
 	recRequireTracing(t)
 	if os.Getuid() != 0 {
 		t.Skip("needs root for port 80")
@@ -856,10 +840,10 @@ func recListenTCP() (recListener, error) {
 // TestUnprivileged records a command as an ordinary user: the filter then
 // needs no_new_privs, which xtrace sets and says so.
 func TestUnprivileged(t *testing.T) {
-	recRequireTool(t, "sysdig", "tshark", "setpriv")
+	testutil.RequireTools(t, "sysdig", "tshark", "setpriv")
 	recRequireTracing(t)
 	if os.Geteuid() != 0 {
-		recSkipOrFail(t, "switching to another user needs root")
+		testutil.SkipOrFail(t, "switching to another user needs root")
 	}
 	bin := recXtraceBin(t)
 	// A directory the user can write to, outside t.TempDir's 0700 parent.
@@ -891,10 +875,10 @@ func TestUnprivileged(t *testing.T) {
 // started by an unprivileged process in the traced tree gains root, as it
 // does under strace.
 func TestSetuidKeepsPrivileges(t *testing.T) {
-	recRequireTool(t, "setpriv")
+	testutil.RequireTools(t, "setpriv")
 	recRequireTracing(t)
 	if os.Geteuid() != 0 {
-		recSkipOrFail(t, "needs root")
+		testutil.SkipOrFail(t, "needs root")
 	}
 	bin := recXtraceBin(t)
 	dir := t.TempDir()
@@ -932,7 +916,7 @@ func TestCommandNotFound(t *testing.T) {
 // TestInterrupt: SIGTERM to xtrace ends the capture: the command gets the
 // signal, the file is complete, one line on stderr says what happened.
 func TestInterrupt(t *testing.T) {
-	recRequireTool(t, "sysdig")
+	testutil.RequireTools(t, "sysdig")
 	recRequireTracing(t)
 	bin := recXtraceBin(t)
 	dir := t.TempDir()
@@ -986,12 +970,12 @@ func TestLiveOutput(t *testing.T) {
 // TestDiskFull: when the disk fills, recording stops with a clear error and
 // the file reads up to its last complete block; the command runs on.
 func TestDiskFull(t *testing.T) {
-	recRequireTool(t, "sysdig")
+	testutil.RequireTools(t, "sysdig")
 	recRequireTracing(t)
 	bin := recXtraceBin(t)
 	dir := t.TempDir()
 	if err := unix.Mount("tmpfs", dir, "tmpfs", 0, "size=1m"); err != nil {
-		recSkipOrFail(t, fmt.Sprintf("cannot mount a small tmpfs: %v", err))
+		testutil.SkipOrFail(t, fmt.Sprintf("cannot mount a small tmpfs: %v", err))
 	}
 	defer unix.Unmount(dir, 0)
 	for _, name := range []string{"full.scap", "full.scap.z"} {
@@ -1022,7 +1006,7 @@ func TestDiskFull(t *testing.T) {
 // TestDuration: -M ends the capture after that many seconds; the command
 // goes on untroubled and xtrace waits for it.
 func TestDuration(t *testing.T) {
-	recRequireTool(t, "sysdig")
+	testutil.RequireTools(t, "sysdig")
 	recRequireTracing(t)
 	bin := recXtraceBin(t)
 	dir := t.TempDir()
@@ -1070,7 +1054,7 @@ func recErrno(name string) unix.Errno {
 // sysdig -F keeps them; a recording always does), so a replay still names
 // processes and fds.
 func TestCaptureFilter(t *testing.T) {
-	recRequireTool(t, "gcc", "sysdig", "tshark")
+	testutil.RequireTools(t, "gcc", "sysdig", "tshark")
 	recRequireTracing(t)
 	bin := recXtraceBin(t)
 	dir := t.TempDir()
@@ -1091,34 +1075,6 @@ func TestCaptureFilter(t *testing.T) {
 	lines := recCheckCapture(t, bin, dir, fat)
 	if len(lines) != len(all) || !recMatchAny(lines, `fileio \(\d+\) > write fd=3\(<f>/\S+/data.txt\) size=11`) {
 		t.Errorf("fat capture prints:\n%s", strings.Join(lines, "\n"))
-	}
-}
-
-func TestCaptureSyscalls(t *testing.T) {
-	for _, c := range []struct {
-		expr    string
-		in, out []int
-	}{
-		{"", []int{0, 1, 2, 257, 511}, nil},
-		{"evt.type=open", []int{unix.SYS_OPEN}, []int{unix.SYS_READ, unix.SYS_OPENAT}},
-		{"evt.type in (read, write) and proc.name=cat", []int{unix.SYS_READ, unix.SYS_WRITE}, []int{unix.SYS_OPEN}},
-		{"proc.name=cat and evt.type=newfstatat", []int{unix.SYS_NEWFSTATAT}, []int{unix.SYS_READ}},
-		{"evt.type=pread", []int{unix.SYS_PREAD64}, []int{unix.SYS_READ}},
-		{"evt.type=open or proc.name=cat", []int{unix.SYS_READ, unix.SYS_OPEN}, nil},
-		{"not evt.type=open", []int{unix.SYS_READ, unix.SYS_OPEN}, nil},
-		{"evt.type!=open", []int{unix.SYS_READ, unix.SYS_OPEN}, nil},
-	} {
-		set := captureSyscalls(c.expr)
-		for _, nr := range c.in {
-			if !set.Has(nr) {
-				t.Errorf("%q: syscall %d left out", c.expr, nr)
-			}
-		}
-		for _, nr := range c.out {
-			if set.Has(nr) {
-				t.Errorf("%q: syscall %d traced", c.expr, nr)
-			}
-		}
 	}
 }
 

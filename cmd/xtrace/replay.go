@@ -12,19 +12,13 @@ import (
 
 	"xtrace/format"
 	"xtrace/inspect"
+	"xtrace/record"
 	"xtrace/scap"
 )
 
 // eventSink consumes the events that pass the filter: a printer or the
-// chisels.
-type eventSink interface {
-	// Event handles one delivered event (internal ones such as procinfo
-	// included: chisels see them, printers skip e.Hidden()); the event
-	// is only valid during the call.
-	Event(e *inspect.Event) error
-	// End is called once at the end of the capture (or on interrupt).
-	End() error
-}
+// chisels, in a replay as in live printing.
+type eventSink = record.Sink
 
 // runReplay reads a capture and prints its events.
 func runReplay(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
@@ -62,7 +56,13 @@ func replayFrom(ctx context.Context, cli *CLI, src io.Reader, stdout, stderr io.
 	if err != nil {
 		return err
 	}
-	in := inspect.NewWithConfig(rd.Header(), inspect.Config{ResolvePorts: cli.ResolvePorts})
+	var icfg inspect.Config
+	if cli.ResolvePorts {
+		if icfg.Services, err = inspect.LoadServices("/etc/services"); err != nil {
+			return err
+		}
+	}
+	in := inspect.NewWithConfig(rd.Header(), icfg)
 	// sinsp evaluates the filter inside its state engine, so that
 	// rejected events still update (or skip) state exactly as sysdig's.
 	// With -d the filter only decides what is displayed, after the state

@@ -4,18 +4,14 @@ import (
 	"os"
 	"os/exec"
 	"testing"
+
+	"xtrace/internal/testutil"
 )
 
 // TestReplayDuration: -M SECS on replay stops where sysdig stops (the
 // first delivered event SECS after the first one ends the capture, unseen).
 func TestReplayDuration(t *testing.T) {
-	sysdig, err := exec.LookPath("sysdig")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("sysdig is not installed (make test installs it)")
-		}
-		t.Skip("sysdig is not installed")
-	}
+	sysdig := testutil.LookTool(t, "sysdig")
 	for _, c := range []struct{ capture, secs string }{
 		{"inspect_502Error.scap", "1"},
 		{"inspect_502Error.scap", "5"},

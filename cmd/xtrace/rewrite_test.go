@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/klauspost/compress/gzip"
+
+	"xtrace/internal/testutil"
 )
 
 // TestRewrite: `xtrace -r IN -w OUT [filter]` writes exactly the bytes
@@ -79,7 +81,7 @@ func TestGzipNotLarger(t *testing.T) {
 				pairs = append(pairs, pair{in, out})
 			}
 		}
-	} else if os.Getenv("CI") == "true" {
+	} else if testutil.CI() {
 		t.Fatal("sysdig is not installed (make test installs it)")
 	}
 	for i, p := range pairs {

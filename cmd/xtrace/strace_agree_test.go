@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"xtrace/event"
+	"xtrace/internal/testutil"
 )
 
 // TestStraceEveryFailure records ordinary programs under strace -f and
@@ -25,7 +26,7 @@ import (
 // umount, getrlimit/setrlimit as they are, brk and mmap as they are; the
 // test prints nothing for them, it only compares by the mapped name.
 func TestStraceEveryFailure(t *testing.T) {
-	recRequireTool(t, "strace", "sysdig", "tshark")
+	testutil.RequireTools(t, "strace", "sysdig", "tshark")
 	recRequireTracing(t)
 	bin := recXtraceBin(t)
 	dir := t.TempDir()
@@ -45,7 +46,7 @@ func TestStraceEveryFailure(t *testing.T) {
 	}
 	python := "/usr/bin/python3"
 	if _, err := os.Stat(python); err != nil {
-		recSkipOrFail(t, "no /usr/bin/python3")
+		testutil.SkipOrFail(t, "no /usr/bin/python3")
 	}
 	workloads := []struct {
 		name string

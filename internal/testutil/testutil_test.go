@@ -1,0 +1,45 @@
+package testutil
+
+import "testing"
+
+// fakeTB records what SkipOrFail does instead of stopping a real test.
+type fakeTB struct {
+	testing.TB
+	skipped, failed bool
+}
+
+func (f *fakeTB) Helper()               {}
+func (f *fakeTB) Skip(...any)           { f.skipped = true }
+func (f *fakeTB) Fatalf(string, ...any) { f.failed = true }
+
+func TestSkipOrFail(t *testing.T) {
+	for _, tc := range []struct {
+		ci         string
+		skip, fail bool
+	}{
+		{"true", false, true},
+		{"", true, false},
+		{"false", true, false},
+	} {
+		t.Run("CI="+tc.ci, func(t *testing.T) {
+			t.Setenv("CI", tc.ci)
+			f := &fakeTB{}
+			SkipOrFail(f, "no tool")
+			if f.skipped != tc.skip || f.failed != tc.fail {
+				t.Errorf("skipped %v failed %v, want %v %v", f.skipped, f.failed, tc.skip, tc.fail)
+			}
+		})
+	}
+}
+
+func TestLookTool(t *testing.T) {
+	t.Setenv("CI", "true")
+	f := &fakeTB{}
+	if p := LookTool(f, "sh"); p == "" || f.failed {
+		t.Errorf("LookTool(sh) = %q, failed %v", p, f.failed)
+	}
+	LookTool(f, "xtrace-no-such-tool")
+	if !f.failed {
+		t.Error("a missing tool does not fail in CI")
+	}
+}
