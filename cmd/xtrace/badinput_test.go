@@ -30,6 +30,7 @@ func TestBadInput(t *testing.T) {
 		{"no-events.scap", []string{"no-events.scap", "no event"}, false},
 		{"../captures/sysdig0293_rewrite_cat_write_BROKEN.scap", []string{"BROKEN.scap", "IL block"}, false},
 		{"does-not-exist.scap", []string{"does-not-exist.scap", "no such file"}, false},
+		{"../corrupt", []string{"corrupt: is a directory, not a scap capture"}, false},
 	}
 	for _, c := range cases {
 		t.Run(c.file, func(t *testing.T) {

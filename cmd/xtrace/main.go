@@ -170,7 +170,11 @@ func parseArgsTo(args []string, stdout io.Writer) (cli *CLI, err error) {
 			cli, err = nil, ee
 		}
 	}()
-	if _, err := parser.Parse(norm); err != nil {
+	kctx, err := parser.Parse(norm)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkFlagRanges(kctx.Flags()); err != nil {
 		return nil, err
 	}
 	return &c, nil
