@@ -159,6 +159,10 @@ func (r *Reader) fill(n int) bool {
 	return true
 }
 
+// Compressed reports whether the capture is gzip-compressed: offsets are
+// then offsets in the decompressed stream.
+func (r *Reader) Compressed() bool { return r.gzip }
+
 // Header returns the metadata of the current section. A new section (a
 // second SHB in the stream) replaces it; see Section.
 func (r *Reader) Header() *Header { return r.hdr }

@@ -100,7 +100,11 @@ func replayFrom(ctx context.Context, cli *CLI, src io.Reader, stdout, stderr io.
 	if err != nil {
 		return err
 	}
-	if readErr != nil && !errors.As(readErr, new(*inspect.StateError)) {
+	if readErr != nil {
+		var se *inspect.StateError
+		if errors.As(readErr, &se) {
+			se.Decompressed = rd.Compressed()
+		}
 		readErr = fmt.Errorf("xtrace: %s: %w", cli.Read, readErr)
 	}
 	if err := sink.End(); err != nil {
