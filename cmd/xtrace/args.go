@@ -28,7 +28,7 @@ const shortNoArg = "AbdDEFhjlLPqRSvxXz"
 // Short options may be clustered (-zw FILE, -Ac echo_fds).
 func normalizeArgs(args []string, cli *CLI) ([]string, error) {
 	var out []string
-	reg := func() *chisel.Registry { return chisel.NewRegistry(chiselDirsFromArgs(args)) }
+	reg := func() *chisel.Registry { return chiselRegistry(chiselDirsFromArgs(args), nil) }
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		if a == "--" {

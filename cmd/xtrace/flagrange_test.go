@@ -31,6 +31,8 @@ func TestFlagRanges(t *testing.T) {
 		{[]string{"-G", "0"}, "-G/--seconds: 0 is out of range (1 to 2147483647)"},
 		{[]string{"--limit=-1"}, "-W/--limit: -1 is out of range (1 to 2147483647)"},
 		{[]string{"-W", "3"}, ""},
+		{[]string{"--chisel-mem=0"}, "--chisel-mem: 0 is out of range (1 to 1048576)"},
+		{[]string{"--chisel-mem", "64"}, ""},
 		{[]string{"--numevents=99999999999999999999"}, `--numevents: expected a valid 64 bit int but got "99999999999999999999"`},
 	}
 	for _, c := range cases {

@@ -123,11 +123,19 @@ func replayFrom(ctx context.Context, cli *CLI, src io.Reader, stdout, stderr io.
 
 // openCapture opens the capture file name. Opening a fifo blocks until a
 // writer opens it: an interrupt then ends the wait, and openCapture
-// returns nil and no error (the open goes on in the background, and is
-// closed if it ever completes).
+// returns nil and no error (the open goes on in the background, and its
+// file is closed if it ever completes).
 func openCapture(ctx context.Context, name string) (*os.File, error) {
-	if fi, err := os.Stat(name); err == nil && fi.IsDir() {
+	fi, err := os.Stat(name)
+	if err == nil && fi.IsDir() {
 		return nil, fmt.Errorf("xtrace: %s: is a directory, not a scap capture", name)
+	}
+	if err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, fmt.Errorf("xtrace: %w", err)
+		}
+		return f, nil
 	}
 	type opened struct {
 		f   *os.File
