@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"os"
+	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/klauspost/compress/gzip"
@@ -26,6 +28,8 @@ import (
 // member. Without members it is a single member, as sysdig -z writes.
 type File struct {
 	name    string
+	path    string // name with symbolic links resolved
+	created bool   // the file is new (not a device or fifo written as is)
 	f       *os.File
 	gz      *gzip.Writer
 	members bool
@@ -60,19 +64,120 @@ const gzipLevel = 8
 // chunk is the size of the pieces a commit writes, at block boundaries.
 const chunk = 64 << 10
 
-// Create creates (or truncates) the file name with mode 0600 and returns
-// it, ready for WriteHeader.
+// Create creates the capture file name, mode 0600, and returns it ready
+// for WriteHeader. See [createFile] for how: the capture is always a new
+// file of the caller's, never a file that was there before.
 func Create(name string, compress, members bool) (*File, error) {
-	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	f, path, created, err := createFile(name)
 	if err != nil {
 		return nil, err
 	}
-	c := &File{name: name, f: f, members: members, member: time.Now()}
+	c := &File{name: name, path: path, created: created, f: f, members: members, member: time.Now()}
 	if compress {
 		c.gz, _ = gzip.NewWriterLevel(countWriter{c}, gzipLevel) // the level is valid
 	}
 	c.sw = scap.NewWriter(&c.acc)
 	return c, nil
+}
+
+// maxSymlinks bounds the symbolic links createFile follows (the kernel's
+// limit for one path).
+const maxSymlinks = 40
+
+// createFile creates the capture file name safely, returning the open
+// file, the path it has (name with symbolic links resolved) and whether
+// it is a new file (not a device or fifo that was there):
+//
+//   - The capture is written to a new file, created 0600 with O_EXCL under
+//     a temporary name (.NAME.xtrace-*) in the target's directory, then
+//     renamed over the target at once, before anything is written: from
+//     then on the name holds the capture as it grows, so an interrupted
+//     or killed xtrace leaves a capture that reads up to its last
+//     committed event. A file that was there is replaced, not
+//     overwritten: its owner, mode and other links never see the capture.
+//   - A symbolic link is followed (the capture replaces the file it points
+//     to) except, as the kernel's protected_symlinks does, a link in a
+//     sticky world-writable directory (/tmp) owned by neither the caller
+//     nor the directory's owner: that is an error.
+//   - An existing device, fifo or socket (-w /dev/null, a pipe) is opened
+//     and written as it is.
+func createFile(name string) (f *os.File, path string, created bool, err error) {
+	path = name
+	for i := 0; ; i++ {
+		fi, err := os.Lstat(path)
+		if err != nil {
+			break // created below (or the error comes from there)
+		}
+		if fi.Mode()&os.ModeSymlink == 0 {
+			if fi.IsDir() {
+				return nil, "", false, fmt.Errorf("capture: %s is a directory", name)
+			}
+			if !fi.Mode().IsRegular() {
+				f, err := os.OpenFile(path, os.O_WRONLY|syscall.O_NOFOLLOW, 0)
+				if err != nil {
+					return nil, "", false, fmt.Errorf("capture: %w", err)
+				}
+				return f, path, false, nil
+			}
+			break
+		}
+		if err := checkSymlink(path, fi); err != nil {
+			return nil, "", false, err
+		}
+		if i == maxSymlinks {
+			return nil, "", false, fmt.Errorf("capture: %s: too many levels of symbolic links", name)
+		}
+		link, err := os.Readlink(path)
+		if err != nil {
+			return nil, "", false, fmt.Errorf("capture: %w", err)
+		}
+		if !filepath.IsAbs(link) {
+			link = filepath.Join(filepath.Dir(path), link)
+		}
+		path = link
+	}
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	tmp, err := os.CreateTemp(dir, "."+base+".xtrace-*")
+	if err != nil {
+		return nil, "", false, fmt.Errorf("capture: creating %s: %w", name, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return nil, "", false, fmt.Errorf("capture: creating %s: %w", name, err)
+	}
+	return tmp, path, true, nil
+}
+
+// checkSymlink refuses the symbolic link path (described by fi) where the
+// kernel's protected_symlinks would refuse to follow it: in a sticky
+// world-writable directory, a link owned by neither the caller nor the
+// directory's owner.
+func checkSymlink(path string, fi os.FileInfo) error {
+	dir := filepath.Dir(path)
+	dfi, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("capture: %w", err)
+	}
+	if dfi.Mode()&os.ModeSticky == 0 || dfi.Mode().Perm()&0o002 == 0 {
+		return nil
+	}
+	link, dirOwner := fileOwner(fi), fileOwner(dfi)
+	if link == uint32(os.Geteuid()) || link == dirOwner {
+		return nil
+	}
+	return fmt.Errorf("capture: refusing to follow %s, a symbolic link of uid %d in the sticky world-writable directory %s (as protected_symlinks would)", path, link, dir)
+}
+
+// fileOwner returns the uid owning the file fi describes.
+func fileOwner(fi os.FileInfo) uint32 {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return st.Uid
+	}
+	return 0
 }
 
 // countWriter counts the (compressed) bytes reaching the file.
@@ -271,15 +376,21 @@ func (c *File) Finish() error {
 func (c *File) Close() error {
 	err := c.Finish()
 	if cerr := c.f.Close(); err == nil && cerr != nil {
-		err = fmt.Errorf("closing %s: %w", c.name, cerr)
+		err = fmt.Errorf("capture: closing %s: %w", c.name, cerr)
 	}
 	return err
 }
 
-// Abort closes and removes the file.
+// Created reports whether Create made a new file (rather than opening a
+// device or fifo that was there).
+func (c *File) Created() bool { return c.created }
+
+// Abort closes the file and removes it if Create made it.
 func (c *File) Abort() {
 	c.f.Close()
-	os.Remove(c.name)
+	if c.created {
+		os.Remove(c.path)
+	}
 }
 
 // zlibBuf is zlib's gz buffer size (GZBUFSIZE): gzwrite copies writes

@@ -45,6 +45,9 @@ type Writer struct {
 	header *scap.Header
 	names  []string // distinct files written, in order
 	seen   map[string]bool
+	// made maps the names of the files Create made (not devices or
+	// fifos written as they were) to their paths, for Abort.
+	made map[string]string
 
 	// For Stats: totals over the files already closed, and the current
 	// file's counts as of its last commit.
@@ -68,7 +71,7 @@ func Open(o Options) (*Writer, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	w := &Writer{o: o, seen: map[string]bool{}}
+	w := &Writer{o: o, seen: map[string]bool{}, made: map[string]string{}}
 	name := o.Path
 	if o.Rotation.Active() {
 		w.cycle = NewCycle(o.Path, o.Rotation, o.Live, o.Now())
@@ -85,7 +88,7 @@ func Open(o Options) (*Writer, error) {
 func (w *Writer) Start(h *scap.Header) error {
 	w.header = h
 	if err := w.cur.WriteHeader(h); err != nil {
-		return fmt.Errorf("writing %s: %w", w.cur.Name(), err)
+		return fmt.Errorf("capture: writing %s: %w", w.cur.Name(), err)
 	}
 	w.publish()
 	return nil
@@ -98,6 +101,9 @@ func (w *Writer) create(name string) error {
 	}
 	w.mu.Lock()
 	w.cur = f
+	if f.Created() {
+		w.made[name] = f.path
+	}
 	if !w.seen[name] {
 		w.seen[name] = true
 		w.names = append(w.names, name)
@@ -200,10 +206,13 @@ func (w *Writer) Close() error {
 	return err
 }
 
-// Abort closes the current file and removes every file written.
+// Abort closes the current file and removes every file written (those
+// Create made: a device or fifo written as it was stays).
 func (w *Writer) Abort() {
 	w.cur.Abort()
 	for _, n := range w.Names() {
-		os.Remove(n)
+		if p, ok := w.made[n]; ok {
+			os.Remove(p)
+		}
 	}
 }

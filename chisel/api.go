@@ -99,6 +99,7 @@ func (rt *runtime) install() {
 		return vm.ToValue(strconv.FormatUint(a-b, 10))
 	})
 	fn(sd, "runApp", func(c goja.FunctionCall) goja.Value {
+		rt.need(PermExec, "sysdig.runApp")
 		if rt.host != nil {
 			rt.host.nextRun = c.Argument(0).String()
 		}

@@ -17,7 +17,18 @@
 //
 // Built-in chisels live in chisels-js/ and are embedded in the binary; user
 // chisels are looked up in --chisel-dir folders, $XTRACE_CHISEL_PATH and
-// ~/.xtrace/chisels, a user chisel overriding a built-in of the same name.
+// ~/.xtrace/chisels (see [Search]).
+//
+// Security model. A chisel runs with xtrace's privileges, so what it may
+// do is limited: it reads the capture and prints. A user chisel (or
+// module) takes the place of a built-in of the same name only when it and
+// its folder belong to the user xtrace runs as (root under sudo) and
+// nobody else may write them, so that "sudo xtrace -c lsof" never runs
+// another user's lsof.js. Side effects need a [Perm] granted on the
+// command line (--chisel-allow=exec,fs,net): sysdig.runApp (exec), the fs
+// module (fs), sysdig.udpSetPeerName and udpSend (net). [Session.WatchMemory]
+// stops a chisel whose callbacks grow the heap past a cap (--chisel-mem),
+// and [Session.WatchHung] one that does not return after Ctrl-C.
 //
 // A chisel runs on one goroutine: a [Chisel] and its goja runtime must not
 // be used concurrently. Compiled programs are cached in the [Registry] and
@@ -68,7 +79,7 @@ var ErrNotFound = errors.New("chisel not found")
 // notFoundError is sysdig's "can't open file NAME".
 type notFoundError struct{ name string }
 
-func (e *notFoundError) Error() string        { return "can't open file " + e.name }
+func (e *notFoundError) Error() string        { return "chisel: can't open file " + e.name }
 func (e *notFoundError) Is(target error) bool { return target == ErrNotFound }
 
 // ArgError is a problem with the arguments given to a chisel: too many,

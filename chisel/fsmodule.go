@@ -18,12 +18,14 @@ func (rt *runtime) fsModule() *goja.Object {
 	vm := rt.vm
 	m := vm.NewObject()
 	must(m.Set("mkdir", rt.safe(func(c goja.FunctionCall) goja.Value {
+		rt.need(PermFS, "fs.mkdir")
 		if err := os.MkdirAll(goString(c.Argument(0)), 0o755); err != nil {
 			rt.throwAPI("fs.mkdir: %v", err)
 		}
 		return goja.Undefined()
 	})))
 	must(m.Set("open", rt.safe(func(c goja.FunctionCall) goja.Value {
+		rt.need(PermFS, "fs.open")
 		path := goString(c.Argument(0))
 		f, err := os.Create(path)
 		if err != nil {

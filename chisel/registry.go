@@ -22,35 +22,33 @@ const builtinPrefix = "builtin:"
 type Registry struct {
 	// dirs are the user chisel folders, highest priority first.
 	dirs    []string
+	search  Search
 	builtin fs.FS
 	progs   map[string]*goja.Program // by source path
 	infos   map[string]*Info         // by source path
+	warned  map[string]bool          // user files Warn was told about
 }
 
-// NewRegistry returns a registry that searches dirs (the --chisel-dir
-// folders, in order), then each folder of $XTRACE_CHISEL_PATH
-// (colon-separated), then ~/.xtrace/chisels, and finally the built-in
-// chisels. The environment is read once, here.
-func NewRegistry(dirs []string) *Registry {
-	all := append([]string(nil), dirs...)
-	for _, d := range strings.Split(os.Getenv("XTRACE_CHISEL_PATH"), ":") {
-		if d != "" {
-			all = append(all, d)
-		}
-	}
-	if home, err := os.UserHomeDir(); err == nil && home != "" {
-		all = append(all, filepath.Join(home, ".xtrace", "chisels"))
-	}
-	return newRegistry(all, chiselsjs.FS)
+// NewRegistry returns a registry that searches the folders of s (the
+// --chisel-dir folders, $XTRACE_CHISEL_PATH, ~/.xtrace/chisels) and then
+// the built-in chisels. A user chisel or module takes the place of a
+// built-in of the same name only where s allows it (see [Search.UID]).
+func NewRegistry(s Search) *Registry {
+	r := newRegistry(s.dirs(), chiselsjs.FS)
+	r.search = s
+	return r
 }
 
-// newRegistry returns a registry over exactly dirs and builtin.
+// newRegistry returns a registry over exactly dirs and builtin, whose
+// user chisels may override built-ins where they belong to the caller.
 func newRegistry(dirs []string, builtin fs.FS) *Registry {
 	return &Registry{
 		dirs:    dirs,
+		search:  Search{UID: os.Geteuid()},
 		builtin: builtin,
 		progs:   map[string]*goja.Program{},
 		infos:   map[string]*Info{},
+		warned:  map[string]bool{},
 	}
 }
 
@@ -84,7 +82,7 @@ func (r *Registry) find(name string) (*source, error) {
 	for _, d := range r.dirs {
 		p := filepath.Join(d, name+".js")
 		data, err := os.ReadFile(p)
-		if err == nil {
+		if err == nil && r.shadows(p, name+".js", "chisel "+name) {
 			return &source{name: name, path: p, text: string(data)}, nil
 		}
 	}
@@ -102,7 +100,7 @@ func (r *Registry) find(name string) (*source, error) {
 func (r *Registry) findModule(name string) (*source, error) {
 	for _, d := range r.dirs {
 		p := filepath.Join(d, name+".js")
-		if data, err := os.ReadFile(p); err == nil {
+		if data, err := os.ReadFile(p); err == nil && r.shadows(p, "lib/"+name+".js", "module "+name) {
 			return &source{name: name, path: p, text: string(data)}, nil
 		}
 	}
@@ -130,7 +128,7 @@ func (r *Registry) program(src *source) (*goja.Program, error) {
 // Info returns the metadata of the chisel called name (or at path name when
 // it ends in .js or contains a slash). A chisel that cannot be found gives
 // an error matching [ErrNotFound] whose text is sysdig's
-// "can't open file NAME".
+// "chisel: can't open file NAME" (sysdig's message, prefixed).
 func (r *Registry) Info(name string) (*Info, error) {
 	src, err := r.find(name)
 	if err != nil {

@@ -246,7 +246,7 @@ func TestChiselErrors(t *testing.T) {
 		{
 			name: "exec of a missing chisel",
 			src:  "module.exports = { description: 'x', onInit() { chisel.exec('nosuch', 'a'); } };",
-			want: "can't open file nosuch",
+			want: "chisel: can't open file nosuch",
 		},
 		{
 			name: "infinite exec",
@@ -290,7 +290,7 @@ func TestNotFound(t *testing.T) {
 	reg, dir := testRegistry(t, nil)
 	for _, name := range []string{"nosuchchisel", filepath.Join(dir, "missing.js")} {
 		_, err := reg.Info(name)
-		if !errors.Is(err, ErrNotFound) || err.Error() != "can't open file "+name {
+		if !errors.Is(err, ErrNotFound) || err.Error() != "chisel: can't open file "+name {
 			t.Errorf("Info(%q) error = %v", name, err)
 		}
 	}

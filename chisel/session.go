@@ -43,6 +43,9 @@ type Options struct {
 	Loc *time.Location
 	// Time is the -t mode evt.outputtime follows ('h' when 0).
 	Time byte
+	// Allow are the side effects the chisels may have
+	// (--chisel-allow); none when 0.
+	Allow Perm
 }
 
 // host is the state the chisels of a session share: the output, the

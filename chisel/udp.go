@@ -10,6 +10,7 @@ import (
 // udpSetPeerName is sysdig.udpSetPeerName(addr, port): the UDP peer
 // sysdig.udpSend sends to (tracers_2_statsd's statsd server).
 func (rt *runtime) udpSetPeerName(c goja.FunctionCall) goja.Value {
+	rt.need(PermNet, "sysdig.udpSetPeerName")
 	addr := net.JoinHostPort(c.Argument(0).String(), strconv.FormatInt(c.Argument(1).ToInteger(), 10))
 	conn, err := net.Dial("udp4", addr)
 	if err != nil {
@@ -24,6 +25,7 @@ func (rt *runtime) udpSetPeerName(c goja.FunctionCall) goja.Value {
 
 // udpSend is sysdig.udpSend(message).
 func (rt *runtime) udpSend(c goja.FunctionCall) goja.Value {
+	rt.need(PermNet, "sysdig.udpSend")
 	if rt.udp == nil {
 		rt.throwAPI("udp_send error: no peer (call sysdig.udpSetPeerName first)")
 	}

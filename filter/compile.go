@@ -177,7 +177,7 @@ func (c *compiler) check(n *Check) predicate {
 		if errors.As(err, &ae) {
 			c.failf(n.FieldPos+len(n.Field), "%s", ae.Msg)
 		}
-		c.failf(n.FieldPos+len(n.Field), "filter error: unrecognized field %s at pos %d", n.Field, n.FieldPos)
+		panic(fieldError(c.src, n.FieldPos, n.FieldPos+len(n.Field), n.Field))
 	}
 	f.SetCompare(true)
 	def := f.Def()

@@ -185,7 +185,7 @@ func lexOp(l *lexer) stateFn {
 			return lexValue
 		}
 	}
-	return l.errorf(l.pos, "filter error: unrecognized comparison operator after "+l.input[:l.pos])
+	return l.errorf(l.pos, "filter error: unrecognized comparison operator after "+echo(l.input[:l.pos]))
 }
 
 // lexListOpen expects the "(" of a value list.

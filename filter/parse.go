@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
+	"unicode/utf8"
 
 	"xtrace/field"
 )
@@ -13,14 +14,25 @@ import (
 const maxDepth = 100
 
 // SyntaxError is an error in a filter, with sysdig's message and position.
+// Positions count characters (not bytes), in the message and the caret
+// alike; sysdig 0.29.3 counts bytes, which differs only for non-ASCII
+// filters.
 type SyntaxError struct {
 	// Src is the filter text.
 	Src string
-	// Offset is the 0-based byte offset sysdig reports ("filter error at
-	// position N"); it may be one past the end of Src.
+	// Offset is the 0-based byte offset of the error, where sysdig puts
+	// it; it may be one past the end of Src.
 	Offset int
-	// Col is the 1-based column of the error in Src, clamped to the end.
+	// Pos is Offset counted in characters: the position the message
+	// gives ("filter error at position N").
+	Pos int
+	// Col is the 1-based character column of the error in Src (Pos+1),
+	// clamped to one past the end.
 	Col int
+	// Start is the 1-based column where the item in error begins (an
+	// unknown field, whose message gives both), or 0; the caret line
+	// underlines from Start to Col.
+	Start int
 	// Msg is sysdig's message.
 	Msg string
 	// Hint is an optional suggestion ("did you mean proc.name?").
@@ -29,34 +41,93 @@ type SyntaxError struct {
 
 // Error returns sysdig's one-line message, followed by the hint.
 func (e *SyntaxError) Error() string {
-	s := fmt.Sprintf("filter error at position %d: %s", e.Offset, e.Msg)
+	s := fmt.Sprintf("filter error at position %d: %s", e.Pos, e.Msg)
 	if e.Hint != "" {
 		s += " (" + e.Hint + ")"
 	}
 	return s
 }
 
-// Caret returns the filter text and a caret under the error column, as two
-// lines.
+// caretWidth is the most characters of the filter Caret shows: a window
+// around the error column, with "..." where it cuts.
+const caretWidth = 72
+
+// Caret returns the filter text (or a window of it around the error) and
+// a caret under the error column, as two lines; an unknown field is
+// underlined from its first character ("~~~~~~~^").
 func (e *SyntaxError) Caret() string {
-	line := strings.Map(func(r rune) rune {
+	line := []rune(strings.Map(func(r rune) rune {
 		if r == '\n' || r == '\r' || r == '\t' {
 			return ' '
 		}
 		return r
-	}, e.Src)
-	return line + "\n" + strings.Repeat(" ", e.Col-1) + "^"
+	}, e.Src))
+	col := e.Col - 1 // 0-based
+	from, to := caretWindow(len(line), col)
+	var text, mark strings.Builder
+	if from > 0 {
+		text.WriteString("...")
+		mark.WriteString("   ")
+	}
+	text.WriteString(string(line[from:to]))
+	if to < len(line) {
+		text.WriteString("...")
+	}
+	for i := from; i < col; i++ {
+		if e.Start > 0 && i >= e.Start-1 {
+			mark.WriteByte('~')
+		} else {
+			mark.WriteByte(' ')
+		}
+	}
+	mark.WriteByte('^')
+	return text.String() + "\n" + mark.String()
+}
+
+// caretWindow returns the characters [from, to) of an n-character filter
+// that Caret shows for an error at 0-based column col.
+func caretWindow(n, col int) (from, to int) {
+	if n <= caretWidth {
+		return 0, n
+	}
+	from = max(0, min(col-caretWidth/2, n-caretWidth))
+	return from, from + caretWidth
+}
+
+// charPos counts the characters of src before byte offset off (an offset
+// past the end counts one per byte).
+func charPos(src string, off int) int {
+	if off > len(src) {
+		return utf8.RuneCountInString(src) + off - len(src)
+	}
+	return utf8.RuneCountInString(src[:max(off, 0)])
 }
 
 func newError(src string, off int, msg string) *SyntaxError {
-	col := off
-	if col > len(src) {
-		col = len(src)
+	pos := charPos(src, off)
+	col := min(pos, utf8.RuneCountInString(src))
+	return &SyntaxError{Src: src, Offset: off, Pos: pos, Col: col + 1, Msg: msg}
+}
+
+// fieldError reports the unknown field name, which starts at byte offset
+// start, at byte offset off (sysdig's place: after the name).
+func fieldError(src string, start, off int, name string) *SyntaxError {
+	e := newError(src, off, fmt.Sprintf("filter error: unrecognized field %s at pos %d", name, charPos(src, start)))
+	e.Start = charPos(src, start) + 1
+	return e
+}
+
+// maxEcho is the most characters of the filter an error message quotes
+// (sysdig quotes everything before the error): the last ones, after "...".
+const maxEcho = 40
+
+// echo returns s, or its last maxEcho characters after "...".
+func echo(s string) string {
+	if utf8.RuneCountInString(s) <= maxEcho {
+		return s
 	}
-	if col < 0 {
-		col = 0
-	}
-	return &SyntaxError{Src: src, Offset: off, Col: col + 1, Msg: msg}
+	r := []rune(s)
+	return "..." + string(r[len(r)-maxEcho:])
 }
 
 // Parse parses a filter. Field names are checked against the field table
@@ -197,7 +268,7 @@ func (p *parser) parseUnary() Node {
 		return p.parseCheck()
 	case itemAnd, itemOr:
 		// sysdig takes the word for a field name.
-		p.failf(p.tok.end, "filter error: unrecognized field %s at pos %d", p.tok.val, p.tok.pos)
+		panic(fieldError(p.src, p.tok.pos, p.tok.end, p.tok.val))
 	case itemEOF:
 		p.failf(p.eofOffset(), "filter error: unexpected end of filter")
 	case itemRParen:
@@ -205,7 +276,7 @@ func (p *parser) parseUnary() Node {
 			// sysdig closes the group and then misses an expression.
 			p.failf(len(p.src), "filter error: unexpected end of filter")
 		}
-		p.failf(p.tok.pos, "filter error: unexpected ')' after %s", strings.TrimRight(p.src[:p.tok.pos], " \t\r\n"))
+		p.failf(p.tok.pos, "filter error: unexpected ')' after %s", echo(strings.TrimRight(p.src[:p.tok.pos], " \t\r\n")))
 	}
 	p.unexpected()
 	return nil
@@ -221,7 +292,7 @@ func (p *parser) parseCheck() Node {
 		if errors.As(err, &ae) {
 			p.failf(name.end, "%s", ae.Msg)
 		}
-		e := newError(p.src, name.end, fmt.Sprintf("filter error: unrecognized field %s at pos %d", name.val, name.pos))
+		e := fieldError(p.src, name.pos, name.end, name.val)
 		if s := field.Suggest(name.val); s != "" {
 			e.Hint = "did you mean " + s + "?"
 		}
@@ -275,7 +346,7 @@ func (p *parser) strayParen() {
 	}
 	if p.tok.typ == itemEOF {
 		e := newError(p.src, len(p.src), "filter error: unexpected end of filter")
-		e.Hint = fmt.Sprintf("unbalanced ')' at position %d", pos)
+		e.Hint = fmt.Sprintf("unbalanced ')' at position %d", charPos(p.src, pos))
 		panic(e)
 	}
 	p.failf(pos, "filter error: unbalanced ')'")
@@ -287,9 +358,9 @@ func (p *parser) unexpected() {
 	case itemEOF:
 		p.failf(p.eofOffset(), "filter error: unexpected end of filter")
 	case itemLParen:
-		p.failf(p.tok.pos, "unexpected '(' after %s", p.src[:p.tok.pos])
+		p.failf(p.tok.pos, "unexpected '(' after %s", echo(p.src[:p.tok.pos]))
 	case itemNot:
-		p.failf(p.tok.pos, "unexpected 'not' after %s", p.src[:p.tok.pos])
+		p.failf(p.tok.pos, "unexpected 'not' after %s", echo(p.src[:p.tok.pos]))
 	}
 	pos := p.tok.pos
 	if w := p.tok.val; p.tok.typ == itemWord && w != "" {

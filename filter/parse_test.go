@@ -2,7 +2,10 @@ package filter
 
 import (
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // TestPrecedence checks the shape of the tree where String cannot show
@@ -97,12 +100,12 @@ func TestErrors(t *testing.T) {
 		name, src, msg, caret string
 	}{
 		{"empty event type", "evt.type=", "filter error at position 9: unknown event type ", "evt.type=\n         ^"},
-		{"unknown field", "foo.bar=1", "filter error at position 7: filter error: unrecognized field foo.bar at pos 0", "foo.bar=1\n       ^"},
-		{"near field", "proc.nme=curl", "filter error at position 8: filter error: unrecognized field proc.nme at pos 0 (did you mean proc.name?)", "proc.nme=curl\n        ^"},
+		{"unknown field", "foo.bar=1", "filter error at position 7: filter error: unrecognized field foo.bar at pos 0", "foo.bar=1\n~~~~~~~^"},
+		{"near field", "proc.nme=curl", "filter error at position 8: filter error: unrecognized field proc.nme at pos 0 (did you mean proc.name?)", "proc.nme=curl\n~~~~~~~~^"},
 		{"trailing and", "proc.name=curl and", "filter error at position 18: filter error: unexpected end of filter", "proc.name=curl and\n                  ^"},
 		{"unbalanced", "(proc.name=curl", "filter error at position 16: filter error: unexpected end of filter", "(proc.name=curl\n               ^"},
 		{"extra paren", "proc.name=curl)", "filter error at position 15: filter error: unexpected end of filter (unbalanced ')' at position 14)", "proc.name=curl)\n               ^"},
-		{"and and", "evt.type=open and and", "filter error at position 21: filter error: unrecognized field and at pos 18", "evt.type=open and and\n                     ^"},
+		{"and and", "evt.type=open and and", "filter error at position 21: filter error: unrecognized field and at pos 18", "evt.type=open and and\n                  ~~~^"},
 		{"no operator", "proc.name", "filter error at position 9: filter error: unrecognized comparison operator after proc.name", "proc.name\n         ^"},
 		{"bad port", "fd.port=abc", "filter error at position 11: unrecognized protocol abc", ""},
 		{"bad ip", "fd.rip=1.2.3", "filter error at position 12: unrecognized IPv4 address 1.2.3", ""},
@@ -117,6 +120,16 @@ func TestErrors(t *testing.T) {
 		{"pmatch on numbers", "evt.num pmatch (1)", "filter error at position 16: pmatch requires all charbuf arguments", ""},
 		{"two checks", "proc.name=a proc.name=b", "filter error at position 12: syntax error in filter", ""},
 		{"bad escape", `proc.name=a\ b`, `filter error at position 12: filter error: unrecognized escape sequence at a\ b`, ""},
+		// Positions count characters: sysdig says 28 (bytes) here.
+		{"non-ASCII", "proc.name=é and fd.num = é", "filter error at position 26: é is not a valid number", "proc.name=é and fd.num = é\n                          ^"},
+		{"non-ASCII field", "proc.name=é and fóo = 1", "filter error at position 19: filter error: unrecognized field fóo at pos 16", "proc.name=é and fóo = 1\n                ~~~^"},
+		// A long filter is quoted around the error, not whole.
+		{"long filter", strings.Repeat("proc.name=a and ", 20) + "nosuch.field=1", "filter error at position 332: filter error: unrecognized field nosuch.field at pos 320",
+			"...ame=a and proc.name=a and proc.name=a and proc.name=a and nosuch.field=1\n" + strings.Repeat(" ", 61) + "~~~~~~~~~~~~^"},
+		{"long prefix", strings.Repeat("proc.name=a and ", 20) + "(", "filter error at position 321: filter error: unexpected end of filter", ""},
+		{"long echo", strings.Repeat("proc.name=a or ", 20) + "proc.name", "filter error at position 309: filter error: unrecognized comparison operator after ... proc.name=a or proc.name=a or proc.name", ""},
+		{"long middle", strings.Repeat("proc.name=a and ", 10) + "bad.field=1" + strings.Repeat(" and proc.name=a", 10), "filter error at position 169: filter error: unrecognized field bad.field at pos 160 (did you mean fd.uid?)",
+			"...name=a and proc.name=a and bad.field=1 and proc.name=a and proc.name=a a...\n" + strings.Repeat(" ", 30) + "~~~~~~~~~^"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -134,6 +147,7 @@ func TestErrors(t *testing.T) {
 			if se.Col < 1 || se.Col > len(tc.src)+1 {
 				t.Errorf("Col %d outside the input", se.Col)
 			}
+			checkCaretAgrees(t, se)
 		})
 	}
 }
@@ -174,4 +188,34 @@ func sameTree(a, b Node) bool {
 		return true
 	}
 	return false
+}
+
+// checkCaretAgrees checks that the caret line points where the message
+// says: the caret at "position N" (or at the end of the filter when N is
+// past it), the underline from "at pos M"; and that it stays short.
+func checkCaretAgrees(t *testing.T, se *SyntaxError) {
+	t.Helper()
+	lines := strings.Split(se.Caret(), "\n")
+	text, mark := []rune(lines[0]), []rune(lines[1])
+	// shift turns a column of the caret line into a column of the filter.
+	from, _ := caretWindow(utf8.RuneCountInString(se.Src), se.Col-1)
+	shift := -from
+	if from > 0 {
+		shift += 3 // "..."
+	}
+	caret := strings.IndexRune(string(mark), '^')
+	caret = utf8.RuneCountInString(string(mark[:caret]))
+	want := min(se.Pos, utf8.RuneCountInString(se.Src))
+	if caret-shift != want {
+		t.Errorf("caret at column %d, message says position %d", caret-shift, se.Pos)
+	}
+	var at int
+	if _, err := fmt.Sscanf(se.Msg[max(0, strings.LastIndex(se.Msg, " at pos ")):], " at pos %d", &at); err == nil {
+		if tilde := strings.IndexRune(string(mark), '~'); tilde-shift != at {
+			t.Errorf("underline starts at column %d, message says pos %d", tilde-shift, at)
+		}
+	}
+	if len(text) > caretWidth+6 {
+		t.Errorf("caret line quotes %d characters", len(text))
+	}
 }

@@ -2,6 +2,9 @@ package inspect
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -233,7 +236,12 @@ const maxContainerJSONMemo = 64
 func decodeContainerJSON(in *Inspector, e *Event, p []byte) *Container {
 	var root any
 	if err := json.Unmarshal(p, &root); err != nil {
-		in.fail(e, "Invalid JSON encountered while parsing container info: "+string(p), err)
+		at := len(p)
+		var se *json.SyntaxError
+		if errors.As(err, &se) && se.Offset > 0 {
+			at = int(se.Offset) - 1 // the offending byte
+		}
+		in.fail(e, fmt.Sprintf("invalid container JSON (%d bytes), at byte %d: %s", len(p), at, excerpt(p, at)), err)
 		return nil
 	}
 	obj, ok := root.(map[string]any)
@@ -246,7 +254,7 @@ func decodeContainerJSON(in *Inspector, e *Event, p []byte) *Container {
 	}
 	if !ok {
 		// jsoncpp throws when indexing a value that is not an object.
-		in.fail(e, "container info is not a JSON object: "+string(p), nil)
+		in.fail(e, fmt.Sprintf("container info is not a JSON object (%d bytes): %s", len(p), excerpt(p, 0)), nil)
 		return nil
 	}
 	c := &Container{LookupState: 1, JSON: m}
@@ -345,4 +353,22 @@ func parseIPv4Host(s string) uint32 {
 		ip = ip<<8 | uint32(n)
 	}
 	return ip
+}
+
+// excerptLen is how many bytes of a payload an error message quotes on
+// each side of the place it points at.
+const excerptLen = 24
+
+// excerpt quotes (on one line) the bytes of p around offset at, with
+// "..." where it cuts.
+func excerpt(p []byte, at int) string {
+	from, to := max(0, at-excerptLen), min(len(p), at+excerptLen)
+	s := strconv.Quote(string(p[from:to]))
+	if from > 0 {
+		s = "..." + s
+	}
+	if to < len(p) {
+		s += "..."
+	}
+	return s
 }

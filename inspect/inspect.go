@@ -216,18 +216,27 @@ func (in *Inspector) FirstTS() uint64 { return in.firstTS }
 
 // StateError is a capture content that makes sysdig 0.29.3 abort the
 // replay (it throws from its parsers), such as a container event whose
-// JSON does not parse.
+// JSON does not parse. Its message is one line, whatever the content.
 type StateError struct {
-	Num uint64 // evt.num of the event
-	Msg string // sysdig's message
-	Err error  // the underlying error, if any
+	Num    uint64 // evt.num of the event
+	Offset int64  // byte offset of the event's block in the capture stream
+	// Decompressed is set (by the caller, who knows) when Offset counts
+	// bytes of a decompressed gzip stream.
+	Decompressed bool
+	Msg          string // what is wrong, with a short excerpt of the content
+	Err          error  // the underlying error, if any
 }
 
 func (e *StateError) Error() string {
-	if e.Err != nil {
-		return fmt.Sprintf("inspect: event %d: %s: %v", e.Num, e.Msg, e.Err)
+	where := ""
+	if e.Decompressed {
+		where = " of the decompressed stream"
 	}
-	return fmt.Sprintf("inspect: event %d: %s", e.Num, e.Msg)
+	s := fmt.Sprintf("inspect: offset %d%s (EV block), event %d: %s", e.Offset, where, e.Num, e.Msg)
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
 }
 
 func (e *StateError) Unwrap() error { return e.Err }
@@ -243,7 +252,7 @@ func (in *Inspector) Err() error {
 }
 
 func (in *Inspector) fail(e *Event, msg string, err error) {
-	in.err = &StateError{Num: e.Num, Msg: msg, Err: err}
+	in.err = &StateError{Num: e.Num, Offset: e.Offset, Msg: msg, Err: err}
 }
 
 // PrevTS returns the timestamp of the event processed before the current

@@ -54,6 +54,18 @@ const byteOrderMagic = 0x1A2B3C4D
 // header) sysdig accepts for a non-large event block.
 const maxEventBlockBody = 1 << 16
 
+// MaxBlockLen is the largest block, header and trailer included, a
+// Reader accepts; a longer declared length is an error before any of the
+// block is read. sysdig 0.29.3 (libscap of March 2022) bounds non-large
+// event blocks at 64 KiB (READER_BUF_SIZE, see maxEventBlockBody) and
+// reads every other block with one gzread call, which refuses lengths
+// over INT_MAX ("request does not fit in an int"): 2 GiB is its limit.
+// xtrace follows the first and lowers the second to 256 MiB, so that the
+// memory one block costs stays bounded (a Reader holds at most one
+// block, plus its read-ahead); the largest blocks sysdig writes (process
+// lists, container JSON events) are a few MiB.
+const MaxBlockLen = 256 << 20
+
 // maxEventLen is the largest event (header, lengths and values) that fits
 // in a non-large event block.
 const maxEventLen = maxEventBlockBody - 4 /* trailer */ - 2 /* cpuid */
@@ -100,12 +112,19 @@ var (
 	ErrNotScap = errors.New("not a scap capture")
 	// ErrNoEvents is matched when a section holds no event block.
 	ErrNoEvents = errors.New("no events in file")
+	// ErrTooLarge is matched when a block declares a length over
+	// MaxBlockLen.
+	ErrTooLarge = errors.New("block too large")
 )
 
 // FormatError reports a malformed capture: which block, where, and what.
 type FormatError struct {
-	// Offset is the byte offset of the block in the (decompressed) stream.
+	// Offset is the byte offset of the block in the capture stream: in
+	// the decompressed stream for a gzip capture (see Decompressed).
 	Offset int64
+	// Decompressed is set when the capture is gzip-compressed: Offset
+	// then counts decompressed bytes, and Error says so.
+	Decompressed bool
 	// Block names the block kind ("PL", "EV", ...) or is empty before the
 	// first block.
 	Block string
@@ -117,11 +136,14 @@ type FormatError struct {
 
 func (e *FormatError) Error() string {
 	s := fmt.Sprintf("scap: offset %d", e.Offset)
+	if e.Decompressed {
+		s += " of the decompressed stream"
+	}
 	if e.Block != "" {
 		s += " (" + e.Block + " block)"
 	}
 	s += ": " + e.Msg
-	if e.Err != nil && !errors.Is(e.Err, ErrTruncated) && !errors.Is(e.Err, ErrNotScap) && !errors.Is(e.Err, ErrNoEvents) {
+	if e.Err != nil && !errors.Is(e.Err, ErrTruncated) && !errors.Is(e.Err, ErrNotScap) && !errors.Is(e.Err, ErrNoEvents) && !errors.Is(e.Err, ErrTooLarge) {
 		s += ": " + e.Err.Error()
 	}
 	return s

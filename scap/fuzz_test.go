@@ -2,9 +2,13 @@ package scap
 
 import (
 	"bytes"
+	"compress/gzip"
+	"encoding/binary"
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
+	"strings"
 	"testing"
 
 	"xtrace/event"
@@ -57,18 +61,55 @@ func minimalCapture(t testing.TB) []byte {
 
 // FuzzReader reads arbitrary bytes as a capture. Whatever reads without
 // error must survive a round trip through Writer unchanged.
+//
+// The input is data followed by pad bytes that repeat data (at most
+// maxFuzzPad), so that a small input can make a stream larger than the
+// prefetch window with blocks that straddle its chunks; with gzip set the
+// stream is read through the prefetcher (as compressed input is) and must
+// give what the plain read gives, copying bytes in time linear in the
+// stream and holding no more than one block's worth of memory.
 func FuzzReader(f *testing.F) {
-	f.Add(minimalCapture(f))
-	files, _ := filepath.Glob("../testdata/captures/*.scap")
-	for _, name := range files {
-		if fi, err := os.Stat(name); err == nil && fi.Size() < 64<<10 {
-			data, _ := os.ReadFile(name)
-			f.Add(data)
+	f.Add(minimalCapture(f), false, uint32(0))
+	f.Add(minimalCapture(f), true, uint32(0))
+	f.Add(largeCapture(f), true, uint32(0))
+	// A large event block that declares 2 MiB, filled by the padding.
+	big := minimalCapture(f)
+	big = big[:bytes.LastIndex(big, []byte{0x16, 2, 0, 0})]
+	big = binary.LittleEndian.AppendUint32(big, BlockEVv2Big)
+	big = binary.LittleEndian.AppendUint32(big, 2<<20)
+	f.Add(big, true, uint32(3<<20))
+	f.Add(big, false, uint32(3<<20))
+	for _, pattern := range []string{"../testdata/captures/*.scap", "../testdata/corrupt/*.scap"} {
+		files, _ := filepath.Glob(pattern)
+		for _, name := range files {
+			if fi, err := os.Stat(name); err == nil && fi.Size() < 64<<10 {
+				data, _ := os.ReadFile(name)
+				f.Add(data, false, uint32(0))
+			}
 		}
 	}
-	addCorruptSeeds(f)
-	f.Fuzz(func(t *testing.T, data []byte) {
-		orig, err := readAll(t, bytes.NewReader(data))
+	f.Fuzz(func(t *testing.T, data []byte, gz bool, pad uint32) {
+		if len(data) == 0 {
+			return
+		}
+		stream := data
+		if pad > 0 {
+			n := len(data) + int(min(pad, maxFuzzPad))
+			stream = bytes.Repeat(data, n/len(data)+1)[:n]
+		}
+		orig, err := readAll(t, bytes.NewReader(stream))
+		if gz {
+			got, copied, bigCap, gzErr := readAllGzip(t, stream)
+			if msg := strings.Replace(errString(gzErr), " of the decompressed stream", "", 1); msg != errString(err) || !reflect.DeepEqual(got, orig) {
+				t.Fatalf("through the prefetcher: %d events, error %v; plain: %d events, error %v", eventCount(got), gzErr, eventCount(orig), err)
+			}
+			if copied > 3*int64(len(stream)) {
+				t.Fatalf("prefetcher copied %d bytes for a %d-byte stream", copied, len(stream))
+			}
+			if bigCap > 2*len(stream)+prefetchChunk {
+				t.Fatalf("large-block buffer of %d bytes for a %d-byte stream", bigCap, len(stream))
+			}
+		}
 		// A section whose only event blocks were skipped (unknown event
 		// types) has nothing the writer could write back: a section
 		// without events does not read, as in sysdig.
@@ -102,6 +143,29 @@ func FuzzReader(f *testing.F) {
 			}
 		}
 	})
+}
+
+// maxFuzzPad bounds the padding FuzzReader adds: a few prefetch windows.
+const maxFuzzPad = 4 << 20
+
+// readAllGzip is readAll over stream stored in a gzip member (no
+// compression, so that it costs little), which NewReader reads through
+// the prefetcher. It also returns the bytes the prefetcher copied and the
+// largest capacity of its large-block buffer.
+func readAllGzip(t testing.TB, stream []byte) (res *readResult, copied int64, bigCap int, err error) {
+	t.Helper()
+	var z bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&z, gzip.NoCompression)
+	zw.Write(stream)
+	zw.Close()
+	rd, err := NewReader(&z)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	defer rd.Close()
+	res, err = readEvents(rd)
+	// The large-block buffer only grows: its capacity now is its largest.
+	return res, rd.copied, cap(rd.big), err
 }
 
 // FuzzEvent decodes arbitrary bytes as one event: it must fail cleanly or

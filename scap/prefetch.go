@@ -81,6 +81,12 @@ func (p *prefetcher) close() {
 
 // fillPrefetched is fill for a Reader with a prefetcher: rest moves to
 // the next chunk, its unread bytes copied in front of the chunk's data.
+// A block larger than that room is joined in r.big instead, each chunk's
+// data appended once; the unread bytes move to the front of r.big only
+// when the read part before them is larger than they are, and r.big
+// doubles up to n plus one chunk (the last chunk may hold bytes past the
+// block). Bytes copied thus stay under three times the input read, and
+// memory under n plus the chunks (n is at most MaxBlockLen).
 func (r *Reader) fillPrefetched(n int) bool {
 	for len(r.rest) < n {
 		if r.srcErr != nil {
@@ -93,15 +99,11 @@ func (r *Reader) fillPrefetched(n int) bool {
 		if len(left) <= prefetchHead {
 			start := prefetchHead - len(left)
 			copy(c.buf[start:], left)
+			r.copied += int64(len(left))
 			r.rest = c.buf[start : prefetchHead+c.n]
 			r.chunk = c.buf
 		} else {
-			// A block larger than the room in front: join the
-			// pieces in a buffer of its own, one chunk at a time
-			// (a corrupt length fails once the input ends, before
-			// it is all allocated).
-			r.big = append(append(r.big[:0], left...), data...)
-			r.rest = r.big
+			r.joinBig(left, data, n)
 			r.chunk = nil
 			r.pf.free <- c.buf
 		}
@@ -113,4 +115,29 @@ func (r *Reader) fillPrefetched(n int) bool {
 		}
 	}
 	return true
+}
+
+// joinBig makes rest the unread bytes left followed by data, in r.big.
+// left is either in a chunk (the start of a large block) or the tail of
+// r.big (a large block being joined).
+func (r *Reader) joinBig(left, data []byte, n int) {
+	inBig := r.chunk == nil && len(left) > 0 && len(r.big) > 0 &&
+		&left[len(left)-1] == &r.big[len(r.big)-1]
+	if !inBig || len(r.big)-len(left) > len(left) {
+		// Start over at the front of r.big: left is in a chunk, or
+		// less than what was read before it.
+		r.big = r.big[:copy(r.big[:cap(r.big)], left)]
+		if len(r.big) < len(left) {
+			r.big = append(r.big, left[len(r.big):]...)
+		}
+		r.copied += int64(len(left))
+	}
+	if need := len(r.big) + len(data); need > cap(r.big) {
+		grown := make([]byte, len(r.big), min(max(need, 2*cap(r.big)), max(need, n+prefetchChunk)))
+		r.copied += int64(copy(grown, r.big))
+		r.big = grown
+	}
+	r.big = append(r.big, data...)
+	r.copied += int64(len(data))
+	r.rest = r.big[len(r.big)-len(left)-len(data):]
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"testing/iotest"
 
@@ -75,7 +76,13 @@ func TestPrefetchedRead(t *testing.T) {
 			}
 			for rname, mk := range readers {
 				got, gotErr := readAll(t, mk())
-				if !reflect.DeepEqual(got, want) || errString(gotErr) != errString(wantErr) {
+				// Offsets in a gzip capture are said to be in the
+				// decompressed stream; they are the same offsets.
+				gotMsg := strings.Replace(errString(gotErr), " of the decompressed stream", "", 1)
+				if strings.HasPrefix(rname, "gzip") != (gotMsg != errString(gotErr)) && gotErr != nil {
+					t.Errorf("%s cut at %d, %s reader: error %q does not say whether its offset is decompressed", name, cut, rname, gotErr)
+				}
+				if !reflect.DeepEqual(got, want) || gotMsg != errString(wantErr) {
 					t.Errorf("%s cut at %d, %s reader: got %d events, error %v; want %d events, error %v",
 						name, cut, rname, eventCount(got), gotErr, eventCount(want), wantErr)
 				}

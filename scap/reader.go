@@ -51,6 +51,11 @@ type Reader struct {
 	pf    *prefetcher
 	chunk []byte
 	big   []byte
+	// gzip is set for compressed input (offsets are then decompressed
+	// ones); copied counts the bytes fillPrefetched moved between
+	// buffers, which stays linear in the input (TestBlockBomb).
+	gzip   bool
+	copied int64
 }
 
 // readBufSize is the size of the read buffer: large enough that reads
@@ -81,7 +86,7 @@ func NewReader(r io.Reader) (*Reader, error) {
 		// it runs on a goroutine of its own. (Plain input is not
 		// read ahead that way: the read system calls cost less than
 		// handing chunks between goroutines does.)
-		rd.pf = newPrefetcher(zr)
+		rd.pf, rd.gzip = newPrefetcher(zr), true
 		runtime.AddCleanup(rd, (*prefetcher).close, rd.pf)
 		rd.src, rd.srcErr, rd.rest, rd.wpos = zr, nil, rd.buf[:0], 0
 	}
@@ -157,6 +162,10 @@ func (r *Reader) fill(n int) bool {
 	}
 	return true
 }
+
+// Compressed reports whether the capture is gzip-compressed: offsets are
+// then offsets in the decompressed stream.
+func (r *Reader) Compressed() bool { return r.gzip }
 
 // Header returns the metadata of the current section. A new section (a
 // second SHB in the stream) replaces it; see Section.
@@ -367,6 +376,9 @@ func (r *Reader) blockHeader() (typ, total uint32, err error) {
 	if total < 12 || total%4 != 0 {
 		return 0, 0, r.formatErr(BlockName(typ), fmt.Sprintf("invalid block length %d", total), nil)
 	}
+	if total > MaxBlockLen {
+		return 0, 0, r.formatErr(BlockName(typ), fmt.Sprintf("block length %d exceeds the %d-byte limit", total, MaxBlockLen), ErrTooLarge)
+	}
 	return typ, total, nil
 }
 
@@ -397,7 +409,7 @@ func (r *Reader) readErr(block, what string, want, got int, err error) error {
 }
 
 func (r *Reader) formatErr(block, msg string, err error) error {
-	return &FormatError{Offset: r.blkOff, Block: block, Msg: msg, Err: err}
+	return &FormatError{Offset: r.blkOff, Decompressed: r.gzip, Block: block, Msg: msg, Err: err}
 }
 
 // readSection reads a section header block and the metadata that follows,

@@ -43,6 +43,12 @@ func readAll(t testing.TB, r io.Reader) (*readResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer rd.Close()
+	return readEvents(rd)
+}
+
+// readEvents reads the rest of rd.
+func readEvents(rd *Reader) (*readResult, error) {
 	res := &readResult{hdr: []*Header{rd.Header()}}
 	sec := 0
 	for {

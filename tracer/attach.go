@@ -593,7 +593,7 @@ func (l *loop) beginDetach() {
 	for tid, th := range l.threads {
 		if th.firstStop && !th.started {
 			linux.Ptrace(unix.PTRACE_DETACH, tid, 0, 0)
-			l.res.Detached++
+			l.countDetached(th)
 			l.forget(tid)
 			continue
 		}
@@ -642,9 +642,35 @@ func (l *loop) detachStop(pid int) {
 		}
 	}
 	if linux.Ptrace(unix.PTRACE_DETACH, pid, 0, uintptr(signalOf(ws))) == nil {
-		l.res.Detached++
+		l.countDetached(l.threads[pid])
 	}
 	l.forget(pid)
+}
+
+// countDetached counts th (just detached, still alive) in Result.Detached
+// and its process in Result.DetachedProcs. A child met only at its first
+// stop has no known process yet: /proc tells.
+func (l *loop) countDetached(th *thread) {
+	if th == nil {
+		return
+	}
+	l.res.Detached++
+	tgid := th.pid
+	if tgid == 0 {
+		tgid = th.tid
+		if b, err := os.ReadFile("/proc/" + strconv.Itoa(th.tid) + "/status"); err == nil {
+			if g := int(statusInt(b, "Tgid:")); g > 0 {
+				tgid = g
+			}
+		}
+	}
+	if l.detachedProcs == nil {
+		l.detachedProcs = map[int]bool{}
+	}
+	if !l.detachedProcs[tgid] {
+		l.detachedProcs[tgid] = true
+		l.res.DetachedProcs++
+	}
 }
 
 // forget drops thread tid (detached or gone).

@@ -90,6 +90,9 @@ type loop struct {
 	detaching  bool
 	detachAt   time.Time
 	detached   map[int]bool
+	// detachedProcs holds the processes (tgids) of the threads
+	// given back, for Result.DetachedProcs.
+	detachedProcs map[int]bool
 }
 
 func newLoop(t *Tracer, pid, cpu int, tree bool) *loop {

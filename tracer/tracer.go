@@ -80,9 +80,10 @@ type Result struct {
 	Stopped string
 	// Killed is the number of traced threads killed at the end.
 	Killed int
-	// Detached is the number of threads of attached processes given
-	// back at the end (those still running then).
-	Detached int
+	// Detached is the number of threads given back at the end (those
+	// still running then), DetachedProcs the number of processes they
+	// make up: the attached ones and the children they created.
+	Detached, DetachedProcs int
 	// ExecError is the helper's message when the command could not be
 	// executed.
 	ExecError string

@@ -45,7 +45,7 @@ func shortOptions() (withArg, noArg string) {
 func normalizeArgs(args []string, cli *CLI) ([]string, error) {
 	var out []string
 	shortWithArg, shortNoArg := shortOptions()
-	reg := func() *chisel.Registry { return chisel.NewRegistry(chiselDirsFromArgs(args)) }
+	reg := func() *chisel.Registry { return chiselRegistry(chiselDirsFromArgs(args), nil) }
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		if a == "--" {

@@ -2,8 +2,15 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"xtrace/event"
+	"xtrace/scap"
 )
 
 // TestBadInput: damaged or missing input gives one line on stderr naming the
@@ -30,6 +37,7 @@ func TestBadInput(t *testing.T) {
 		{"no-events.scap", []string{"no-events.scap", "no event"}, false},
 		{"../captures/sysdig0293_rewrite_cat_write_BROKEN.scap", []string{"BROKEN.scap", "IL block"}, false},
 		{"does-not-exist.scap", []string{"does-not-exist.scap", "no such file"}, false},
+		{"../corrupt", []string{"corrupt: is a directory, not a scap capture"}, false},
 	}
 	for _, c := range cases {
 		t.Run(c.file, func(t *testing.T) {
@@ -54,5 +62,62 @@ func TestBadInput(t *testing.T) {
 				t.Errorf("unexpected stdout: %q", out)
 			}
 		})
+	}
+}
+
+// TestCorruptContainerJSON: a container event whose JSON does not parse
+// (here 1 MiB, with newlines) ends the replay with one line naming the
+// file, the block's offset, the event, the place in the JSON and a short
+// excerpt, not the whole payload; the events before it are printed.
+func TestCorruptContainerJSON(t *testing.T) {
+	bad := `{"container":{` + "\n" + `"id": "` + strings.Repeat("x", 1<<20) + `",` + "\n" + `"name": oops}}`
+	at := strings.Index(bad, "oops")
+	var capture bytes.Buffer
+	w := scap.NewWriter(&capture)
+	h := &scap.Header{Procs: []scap.Proc{{TID: 7, PID: 7, PTID: 1, Comm: "sh", Exe: "sh", ExePath: "/bin/sh", Cwd: "/", VTID: 7, VPID: 7, Root: "/", LoginUID: -1}}}
+	if err := w.WriteHeader(h); err != nil {
+		t.Fatal(err)
+	}
+	var e scap.Encoder
+	e.Begin(1700000000000000000, 7, event.GenericE)
+	e.U16(16)
+	e.U16(39)
+	raw, _ := e.Finish()
+	w.WriteRaw(0, 0, raw)
+	e.Begin(1700000000000000001, 7, 324) // container JSON (large payload)
+	e.String(bad)
+	raw, err := e.Finish()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.WriteRaw(0, 0, raw)
+	w.Close()
+	dir := t.TempDir()
+	plain := filepath.Join(dir, "badjson.scap")
+	os.WriteFile(plain, capture.Bytes(), 0o600)
+	var z bytes.Buffer
+	zw := gzip.NewWriter(&z)
+	zw.Write(capture.Bytes())
+	zw.Close()
+	gz := filepath.Join(dir, "badjson.scap.gz")
+	os.WriteFile(gz, z.Bytes(), 0o600)
+	blockOff := bytes.LastIndex(capture.Bytes(), []byte{0x21, 2, 0, 0})
+	for _, c := range []struct{ file, where string }{
+		{plain, fmt.Sprintf("offset %d (EV block)", blockOff)},
+		{gz, fmt.Sprintf("offset %d of the decompressed stream (EV block)", blockOff)},
+	} {
+		out, errOut, code := runXtrace([]string{"-r", c.file})
+		line := strings.TrimSuffix(string(errOut), "\n")
+		if code == 0 || strings.Contains(line, "\n") || len(line) > 400 {
+			t.Fatalf("exit %d, stderr (%d bytes) %.500q; want one short line", code, len(errOut), errOut)
+		}
+		for _, want := range []string{c.file + ": ", c.where, fmt.Sprintf("event 2: invalid container JSON (%d bytes), at byte %d: ", len(bad), at), `..."xxxxxxxxxxxxx\",\n\"name\": oops}}"`, "invalid character 'o'"} {
+			if !strings.Contains(line, want) {
+				t.Errorf("stderr %q does not say %q", line, want)
+			}
+		}
+		if strings.Count(string(out), "\n") != 1 {
+			t.Errorf("stdout %q: want the event before the container event", out)
+		}
 	}
 }

@@ -23,11 +23,24 @@ const (
 	chiselWrapCols = chiselLineLen - chiselDescCol
 )
 
+// chiselRegistry returns the registry of the command line's chisels: the
+// --chisel-dir folders, $XTRACE_CHISEL_PATH, ~/.xtrace/chisels (the
+// environment is read here), then the built-ins; warn (nil for none)
+// hears of user chisels not used in place of a built-in.
+func chiselRegistry(dirs []string, warn io.Writer) *chisel.Registry {
+	home, _ := os.UserHomeDir()
+	s := chisel.Search{Dirs: dirs, Path: os.Getenv("XTRACE_CHISEL_PATH"), Home: home, UID: os.Geteuid()}
+	if warn != nil {
+		s.Warn = func(msg string) { fmt.Fprintln(warn, "xtrace: "+msg) }
+	}
+	return chisel.NewRegistry(s)
+}
+
 // listChisels prints the chisel list (-cl): chisels grouped by category,
 // one line each (wrapped), as sysdig does. Chisels whose script fails to
 // load are left out.
 func listChisels(cli *CLI, stdout io.Writer) error {
-	infos, _ := chisel.NewRegistry(cli.ChiselDirs).List()
+	infos, _ := chiselRegistry(cli.ChiselDirs, os.Stderr).List()
 	w := bufio.NewWriter(stdout)
 	writeChiselList(w, infos)
 	fmt.Fprintf(w, "\nUse the -i flag to get detailed information about a specific chisel\n")
@@ -66,7 +79,7 @@ func writeChiselList(w *bufio.Writer, infos []*chisel.Info) {
 // chiselInfo describes one chisel (-i NAME): its list line, its
 // description and its arguments, in sysdig's layout.
 func chiselInfo(cli *CLI, stdout io.Writer) error {
-	reg := chisel.NewRegistry(cli.ChiselDirs)
+	reg := chiselRegistry(cli.ChiselDirs, os.Stderr)
 	var info *chisel.Info
 	if strings.HasSuffix(cli.ChiselInfo, ".js") || strings.ContainsRune(cli.ChiselInfo, '/') {
 		in, err := reg.Info(cli.ChiselInfo)
@@ -132,6 +145,7 @@ type chiselSink struct {
 	s         *chisel.Session
 	out       io.Writer
 	stopWatch func()
+	stopMem   func()
 	started   bool
 	ended     bool
 }
@@ -143,8 +157,13 @@ const hungChiselGrace = time.Second
 // newChiselSink loads the chisels given with -c, in order, and gives them
 // their arguments.
 func newChiselSink(ctx context.Context, cli *CLI, opts format.Options, out *bufio.Writer) (eventSink, error) {
-	reg := chisel.NewRegistry(cli.ChiselDirs)
+	allow, err := chisel.ParsePerm(cli.ChiselAllow)
+	if err != nil {
+		return nil, fmt.Errorf("xtrace: --chisel-allow: %w", err)
+	}
+	reg := chiselRegistry(cli.ChiselDirs, os.Stderr)
 	s := chisel.NewSession(reg, chisel.Options{
+		Allow:          allow,
 		Out:            out,
 		Err:            os.Stderr,
 		Buffer:         opts.Render.Buffer,
@@ -178,7 +197,8 @@ func newChiselSink(ctx context.Context, cli *CLI, opts format.Options, out *bufi
 			return nil, err
 		}
 	}
-	return &chiselSink{s: s, out: out, stopWatch: s.WatchHung(ctx, hungChiselGrace)}, nil
+	return &chiselSink{s: s, out: out, stopWatch: s.WatchHung(ctx, hungChiselGrace),
+		stopMem: s.WatchMemory(uint64(cli.ChiselMem) << 20)}, nil
 }
 
 // Event hands e to the chisels. When a chisel ends the capture
@@ -219,6 +239,7 @@ func (k *chiselSink) End() error {
 	}
 	k.ended = true
 	k.stopWatch()
+	defer k.stopMem()
 	if !k.started {
 		k.started = true
 		if err := k.s.CaptureStart(nil); err != nil {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -103,7 +104,7 @@ func TestUserChiselCLI(t *testing.T) {
 			name:   "unknown chisel",
 			args:   []string{"-r", capture, "-c", "nosuchchisel"},
 			code:   1,
-			stderr: "xtrace: can't open file nosuchchisel",
+			stderr: "xtrace: chisel: can't open file nosuchchisel",
 		},
 		{
 			name:   "missing required argument",
@@ -266,5 +267,35 @@ func TestHungChiselInterrupted(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "capture end ran") {
 		t.Errorf("capture end did not run: stdout %q", out.String())
+	}
+}
+
+// TestChiselAllowCLI: --chisel-allow grants a chisel its side effects;
+// without it the run fails naming the chisel and the flag, and the side
+// effect does not happen; an unknown permission is an error.
+func TestChiselAllowCLI(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "written.txt")
+	script := `module.exports = { description: "writes", onCaptureEnd() { require("fs").open(` + strconv.Quote(file) + `).write("x"); } };`
+	if err := os.WriteFile(filepath.Join(dir, "writer.js"), []byte(script), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	const capture = "../../testdata/captures/libs_curl_google.scap"
+	_, errOut, code := runXtrace([]string{"--chisel-dir", dir, "-r", capture, "-c", "writer"})
+	if code == 0 || !strings.Contains(string(errOut), "chisel writer: fs.open needs --chisel-allow=fs") {
+		t.Errorf("without --chisel-allow: exit %d, stderr %q", code, errOut)
+	}
+	if _, err := os.Stat(file); err == nil {
+		t.Error("file written without --chisel-allow=fs")
+	}
+	if _, errOut, code := runXtrace([]string{"--chisel-allow=fs", "--chisel-dir", dir, "-r", capture, "-c", "writer"}); code != 0 {
+		t.Errorf("with --chisel-allow=fs: exit %d, stderr %q", code, errOut)
+	}
+	if b, _ := os.ReadFile(file); string(b) != "x" {
+		t.Errorf("file holds %q", b)
+	}
+	if _, errOut, code := runXtrace([]string{"--chisel-allow=disk", "-r", capture, "-c", "topscalls"}); code == 0 ||
+		string(errOut) != "xtrace: --chisel-allow: chisel: unknown permission \"disk\" (want exec, fs or net)\n" {
+		t.Errorf("--chisel-allow=disk: exit %d, stderr %q", code, errOut)
 	}
 }

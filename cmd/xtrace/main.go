@@ -61,7 +61,9 @@ type CLI struct {
 	ListEvents     bool     `short:"L" name:"list-events" help:"List the event types."`
 	ListChisels    bool     `name:"list-chisels" help:"List chisels (also -cl)."`
 	ChiselInfo     string   `short:"i" name:"chisel-info" placeholder:"NAME" help:"Describe a chisel and its arguments."`
-	ChiselDirs     []string `name:"chisel-dir" placeholder:"DIR" help:"Also look for chisels in DIR (repeatable; searched before $XTRACE_CHISEL_PATH, ~/.xtrace/chisels and the built-ins)."`
+	ChiselDirs     []string `name:"chisel-dir" placeholder:"DIR" help:"Also look for chisels in DIR (repeatable; searched before $XTRACE_CHISEL_PATH, ~/.xtrace/chisels and the built-ins). A chisel there replaces a built-in of its name only if it and DIR belong to the user xtrace runs as and nobody else may write them."`
+	ChiselAllow    string   `name:"chisel-allow" placeholder:"exec,fs,net" help:"Let chisels have side effects besides printing: exec (sysdig.runApp, which runs xtrace again: around, spy_logs and spy_syslog saving events), fs (creating folders and files: udp_extract), net (sending UDP: tracers_2_statsd). None by default."`
+	ChiselMem      int      `name:"chisel-mem" default:"512" placeholder:"MB" help:"Stop a chisel whose callbacks make the heap grow by more than MB megabytes (MiB)."`
 	Version        bool     `name:"version" help:"Print the version."`
 	TracedSyscalls bool     `name:"traced-syscalls" help:"Print the syscalls a launched command stops on with the given capture filter (those it can match, plus those that change thread and fd state), comma-separated as strace's -e trace= takes them, and exit. Every other syscall runs without a stop."`
 
@@ -171,7 +173,11 @@ func parseArgsTo(args []string, stdout io.Writer) (cli *CLI, err error) {
 			cli, err = nil, ee
 		}
 	}()
-	if _, err := parser.Parse(norm); err != nil {
+	kctx, err := parser.Parse(norm)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkFlagRanges(kctx.Flags()); err != nil {
 		return nil, err
 	}
 	return &c, nil

@@ -410,12 +410,35 @@ func describeEnd(cli *CLI, res tracer.Result, sig syscall.Signal, file *record.F
 		}
 	}
 	if res.Detached > 0 {
-		fmt.Fprintf(&b, "; detached from %d threads of %s, which run on", res.Detached, pidList(t))
+		fmt.Fprintf(&b, "; detached from %s", detachedCount(res, t))
 	}
 	if res.Killed > 0 {
 		fmt.Fprintf(&b, "; killed %d traced threads still running (a process carrying the tracer's seccomp filter cannot run without it)", res.Killed)
 	}
 	return b.String()
+}
+
+// detachedCount says what was given back: "3 threads in 2 processes
+// (process 42 and 1 child process), which run on".
+func detachedCount(res tracer.Result, t *tracer.Tracer) string {
+	attached := len(t.Attached())
+	s := fmt.Sprintf("%d %s in %d %s (%s", res.Detached, plural(res.Detached, "thread"),
+		res.DetachedProcs, plural(res.DetachedProcs, "process"), pidList(t))
+	if children := res.DetachedProcs - attached; children > 0 {
+		s += fmt.Sprintf(" and %d child %s", children, plural(children, "process"))
+	}
+	return s + "), which run on"
+}
+
+// plural returns noun for n == 1, else its plural.
+func plural(n int, noun string) string {
+	switch {
+	case n == 1:
+		return noun
+	case strings.HasSuffix(noun, "s"):
+		return noun + "es"
+	}
+	return noun + "s"
 }
 
 // pidList names the attached processes.

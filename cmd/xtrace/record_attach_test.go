@@ -231,7 +231,7 @@ func TestAttach(t *testing.T) {
 	}
 	pids := []int{target.pid(), other.pid()}
 	sort.Ints(pids)
-	if !regexp.MustCompile(fmt.Sprintf(`interrupted by SIGINT: \d+ events written to \S+; detached from 2 threads of processes %d, %d`, pids[0], pids[1])).MatchString(stderr.String()) {
+	if !regexp.MustCompile(fmt.Sprintf(`interrupted by SIGINT: \d+ events written to \S+; detached from 2 threads in 2 processes \(processes %d, %d\), which run on`, pids[0], pids[1])).MatchString(stderr.String()) {
 		t.Errorf("stderr %q", stderr)
 	}
 	for _, a := range []*attTarget{target, other} {
@@ -281,8 +281,15 @@ func TestAttachThreads(t *testing.T) {
 	}
 	capture := filepath.Join(dir, "threads.scap")
 	r := recRun(t, dir, []string{"TZ=UTC"}, bin, "-M", "1", "-w", capture, "-p", strconv.Itoa(target.pid()))
-	if r.code != 0 || !regexp.MustCompile(`capture stopped \(duration of 1s reached\) after \d+ events written to \S+; detached from \d+ threads of process`).MatchString(r.stderr) {
+	// The summary tells threads from processes: the target's threads,
+	// then the target and the children it created that still run.
+	m := regexp.MustCompile(`capture stopped \(duration of 1s reached\) after \d+ events written to \S+; detached from (\d+) threads? in (\d+) process(?:es)? \(process (\d+)(?: and (\d+) child process(?:es)?)?\), which run on`).FindStringSubmatch(r.stderr)
+	if r.code != 0 || m == nil {
 		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+	}
+	threads, procs, children := atoiOr0(m[1]), atoiOr0(m[2]), atoiOr0(m[4])
+	if m[3] != strconv.Itoa(target.pid()) || procs != children+1 || threads < procs {
+		t.Errorf("summary counts %d threads in %d processes with %d children: %q", threads, procs, children, m[0])
 	}
 	attCheckFree(t, target.pid())
 	n := target.lines()
@@ -757,4 +764,11 @@ func TestAttachTargetExits(t *testing.T) {
 	if !regexp.MustCompile(`loop \(\d+\) > procexit status=1792 ret=7 sig=0`).MatchString(lines[len(lines)-1]) {
 		t.Errorf("the capture ends with %q", lines[len(lines)-1])
 	}
+}
+
+// atoiOr0 is strconv.Atoi, 0 for "" (an optional group that did not
+// match).
+func atoiOr0(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
 }

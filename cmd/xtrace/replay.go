@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"strings"
+	"time"
 
 	"xtrace/format"
 	"xtrace/inspect"
@@ -37,15 +38,22 @@ func replayFrom(ctx context.Context, cli *CLI, src io.Reader, stdout, stderr io.
 		return err
 	}
 	if src == nil {
-		f, err := os.Open(cli.Read)
-		if err != nil {
-			return fmt.Errorf("xtrace: %w", err)
+		f, err := openCapture(ctx, cli.Read)
+		if f == nil {
+			return err // nil when interrupted while opening
 		}
 		defer f.Close()
+		// A read blocked on a fifo, a pipe or a terminal ends when the
+		// replay is interrupted (regular files have no deadline and do
+		// not block).
+		defer context.AfterFunc(ctx, func() { f.SetReadDeadline(time.Now()) })()
 		src = f
 	}
 	rd, err := scap.NewReader(src)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
 		return fmt.Errorf("xtrace: %s: %w", cli.Read, err)
 	}
 	defer rd.Close()
@@ -93,7 +101,11 @@ func replayFrom(ctx context.Context, cli *CLI, src io.Reader, stdout, stderr io.
 	if err != nil {
 		return err
 	}
-	if readErr != nil && !errors.As(readErr, new(*inspect.StateError)) {
+	if readErr != nil {
+		var se *inspect.StateError
+		if errors.As(readErr, &se) {
+			se.Decompressed = rd.Compressed()
+		}
 		readErr = fmt.Errorf("xtrace: %s: %w", cli.Read, readErr)
 	}
 	if err := sink.End(); err != nil {
@@ -108,6 +120,47 @@ func replayFrom(ctx context.Context, cli *CLI, src io.Reader, stdout, stderr io.
 		return fmt.Errorf("xtrace: writing output: %w", err)
 	}
 	return readErr
+}
+
+// openCapture opens the capture file name. Opening a fifo blocks until a
+// writer opens it: an interrupt then ends the wait, and openCapture
+// returns nil and no error (the open goes on in the background, and its
+// file is closed if it ever completes).
+func openCapture(ctx context.Context, name string) (*os.File, error) {
+	fi, err := os.Stat(name)
+	if err == nil && fi.IsDir() {
+		return nil, fmt.Errorf("xtrace: %s: is a directory, not a scap capture", name)
+	}
+	if err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, fmt.Errorf("xtrace: %w", err)
+		}
+		return f, nil
+	}
+	type opened struct {
+		f   *os.File
+		err error
+	}
+	ch := make(chan opened, 1)
+	go func() {
+		f, err := os.Open(name)
+		ch <- opened{f, err}
+	}()
+	select {
+	case o := <-ch:
+		if o.err != nil {
+			return nil, fmt.Errorf("xtrace: %w", o.err)
+		}
+		return o.f, nil
+	case <-ctx.Done():
+		go func() {
+			if o := <-ch; o.f != nil {
+				o.f.Close()
+			}
+		}()
+		return nil, nil
+	}
 }
 
 // loopLimits end a replay early, as sysdig's main loop does.
@@ -134,7 +187,9 @@ func replayLoop(ctx context.Context, rd *scap.Reader, in *inspect.Inspector, sin
 		}
 		sev, err := rd.Next()
 		if err != nil {
-			if err == io.EOF {
+			if err == io.EOF || ctx.Err() != nil {
+				// An interrupt ends a blocked read with an error:
+				// the replay ends as at the end of the capture.
 				return nil, nil
 			}
 			return err, nil
