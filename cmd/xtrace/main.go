@@ -113,6 +113,9 @@ func main() {
 
 // runMain parses args, runs xtrace and returns the exit status.
 func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "doctor" {
+		return runDoctor(args[1:], stdout, stderr)
+	}
 	cli, err := parseArgsTo(args, stdout)
 	var done *exitError
 	if errors.As(err, &done) {

@@ -150,9 +150,9 @@ func runRecord(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
 		out.abort()
 		var ae *tracer.AttachError
 		if errors.As(err, &ae) {
-			return fmt.Errorf("xtrace: attach: pid %d: %s", ae.PID, ae.Msg)
+			return explainRecordError(fmt.Errorf("xtrace: attach: pid %d: %s", ae.PID, ae.Msg))
 		}
-		return fmt.Errorf("xtrace: %w", err)
+		return explainRecordError(fmt.Errorf("xtrace: %w", err))
 	}
 	if limiter != nil {
 		limiter.setOnLimit(func() { t.EndCapture("event limit reached") })

@@ -1,0 +1,54 @@
+package linux
+
+import (
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// seccompGetActionAvail is SECCOMP_GET_ACTION_AVAIL (Linux 4.14).
+const seccompGetActionAvail = 2
+
+// SeccompRetTrace is the SECCOMP_RET_TRACE action the recorder's filter
+// returns for the syscalls it stops on.
+const SeccompRetTrace = 0x7ff00000
+
+// SeccompActionAvail asks the kernel whether a seccomp filter may return
+// action (seccomp(SECCOMP_GET_ACTION_AVAIL, 0, &action)).
+func SeccompActionAvail(action uint32) error {
+	_, _, e := unix.RawSyscall(unix.SYS_SECCOMP, seccompGetActionAvail, 0, uintptr(unsafe.Pointer(&action)))
+	return errnoErr(e)
+}
+
+// prSetSyscallUserDispatch is PR_SET_SYSCALL_USER_DISPATCH (Linux 5.11).
+const prSetSyscallUserDispatch = 59
+
+// SyscallUserDispatchOff switches syscall user dispatch off for the
+// calling thread, which is harmless and tells whether the kernel has it
+// (EINVAL when it does not).
+func SyscallUserDispatchOff() error {
+	_, _, e := unix.RawSyscall6(unix.SYS_PRCTL, prSetSyscallUserDispatch, 0, 0, 0, 0, 0)
+	return errnoErr(e)
+}
+
+// SeccompSetModeFilterAllThreads installs prog as a seccomp filter of every
+// thread of the process (SECCOMP_FILTER_FLAG_TSYNC), as a Go program needs
+// for a filter to cover the thread a goroutine later runs on.
+func SeccompSetModeFilterAllThreads(prog []unix.SockFilter) error {
+	if len(prog) == 0 {
+		return unix.EINVAL
+	}
+	fprog := unix.SockFprog{Len: uint16(len(prog)), Filter: &prog[0]}
+	_, _, e := unix.RawSyscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, unix.SECCOMP_FILTER_FLAG_TSYNC, uintptr(unsafe.Pointer(&fprog)))
+	return errnoErr(e)
+}
+
+// ProcessVMReadvSelf reads a few bytes of the calling process with
+// process_vm_readv: only a seccomp profile (or an LSM) can refuse it.
+func ProcessVMReadvSelf() error {
+	src := [8]byte{1}
+	var dst [8]byte
+	_, err := ProcessVMReadv(unix.Getpid(), []unix.Iovec{{Base: &dst[0], Len: 8}},
+		[]unix.RemoteIovec{{Base: uintptr(unsafe.Pointer(&src)), Len: 8}})
+	return err
+}
