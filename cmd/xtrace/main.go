@@ -64,6 +64,8 @@ type CLI struct {
 	Version        bool     `name:"version" help:"Print the version."`
 	TracedSyscalls bool     `name:"traced-syscalls" help:"Print the syscalls a launched command stops on with the given capture filter (those it can match, plus those that change thread and fd state), comma-separated as strace's -e trace= takes them, and exit. Every other syscall runs without a stop."`
 
+	FieldOptions `embed:""`
+
 	Filter []string `arg:"" optional:"" name:"filter" help:"Filter expression in sysdig's filter language (words are joined with spaces). Unlike sysdig 0.29.3, and/or may be mixed without parentheses: not binds tighter than and, and tighter than or. Before -- it is a capture filter: only matching events are written."`
 
 	// Filled by normalizeArgs.

@@ -118,10 +118,12 @@ func runRecord(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
 		MaxEvents: maxEvents,
 		Context:   ctx,
 	}
-	var (
-		t   *tracer.Tracer
-		err error
-	)
+	inj, err := setupInject(cli, &opts)
+	if err != nil {
+		out.abort()
+		return err
+	}
+	var t *tracer.Tracer
 	// The header: the machine as it is when recording starts. For a
 	// launched command the machine-wide part is read while the helper
 	// starts (they take about as long), and the helper's own entries
@@ -241,6 +243,9 @@ func runRecord(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
 		progress = capture.StartProgress(stderr, file.stats)
 	}
 
+	if inj != nil {
+		inj.Start(hdr)
+	}
 	t.Start()
 	res, terr := t.Wait()
 	close(full)

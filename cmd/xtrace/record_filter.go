@@ -92,7 +92,7 @@ func (o *filterOutput) filter(r *io.PipeReader) error {
 			continue // drain what the tracer still sends
 		}
 		ev := in.Process(sev)
-		var flags uint32
+		flags := sev.DumpFlags & scap.FlagInjected
 		last := false
 		if o.match == nil || o.match(ev) {
 			matched++
@@ -101,7 +101,7 @@ func (o *filterOutput) filter(r *io.PipeReader) error {
 			if !o.fat || ev.Info == nil || ev.Info.Flags&event.ModifiesState == 0 {
 				continue
 			}
-			flags = scap.FlagStateOnly
+			flags |= scap.FlagStateOnly
 		}
 		if err := o.file.writeEvent(sev.CPU, flags, sev.Raw()); err != nil {
 			r.CloseWithError(err)
@@ -144,7 +144,7 @@ func (o *filterOutput) write(b *tracer.Batch) error {
 	if o.fin {
 		return nil
 	}
-	if err := b.Each(func(cpu uint16, raw []byte) error { return o.sw.WriteRaw(cpu, 0, raw) }); err != nil {
+	if err := b.Each(func(cpu uint16, flags uint32, raw []byte) error { return o.sw.WriteRaw(cpu, flags, raw) }); err != nil {
 		return err
 	}
 	if err := o.sw.Flush(); err != nil {

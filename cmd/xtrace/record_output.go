@@ -89,7 +89,7 @@ func (o *fileOutput) write(b *tracer.Batch) error {
 	if o.err != nil {
 		return o.err
 	}
-	if err := b.Each(func(cpu uint16, raw []byte) error { return o.w.Write(cpu, 0, raw) }); err != nil {
+	if err := b.Each(func(cpu uint16, flags uint32, raw []byte) error { return o.w.Write(cpu, flags, raw) }); err != nil {
 		return o.fail(err)
 	}
 	return o.fail(o.w.Commit())
@@ -298,7 +298,7 @@ func (o *liveOutput) write(b *tracer.Batch) error {
 	if o.fin {
 		return nil
 	}
-	if err := b.Each(func(cpu uint16, raw []byte) error { return o.sw.WriteRaw(cpu, 0, raw) }); err != nil {
+	if err := b.Each(func(cpu uint16, flags uint32, raw []byte) error { return o.sw.WriteRaw(cpu, flags, raw) }); err != nil {
 		return err
 	}
 	return o.sw.Flush()

@@ -52,3 +52,8 @@ func ProcessVMReadvSelf() error {
 		[]unix.RemoteIovec{{Base: uintptr(unsafe.Pointer(&src)), Len: 8}})
 	return err
 }
+
+// PtraceSetRegs writes the general registers of a stopped tracee.
+func PtraceSetRegs(pid int, regs *unix.PtraceRegs) error {
+	return Ptrace(unix.PTRACE_SETREGS, pid, 0, uintptr(unsafe.Pointer(regs)))
+}

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"strings"
+
+	"xtrace/inject"
+	"xtrace/tracer"
+)
+
+// FieldOptions are the flags of field-ready recording: strace-style
+// output, fault injection, the flight recorder. They are embedded in
+// [CLI] and grouped in --help.
+type FieldOptions struct {
+	Inject []string `name:"inject" sep:"none" group:"Fault injection" placeholder:"'FILTER ACTION...'" help:"Fault a syscall at its entry when FILTER (the filter language, on the enter event: evt.type, evt.arg.*, proc.name, proc.pname, fd.name...) matches. ACTION words follow the filter: error=ERRNO (the call does not run and fails), retval=N (does not run, returns N), delay=DUR (held back before it runs; 10ms, or microseconds), when=FIRST[+[STEP]] (from the FIRST-th match, every STEP-th; default every match), prob=P (0-1 or N%), seed=N (for prob, a reproducible run). Repeatable; the first rule that fires wins. Injected calls are marked in the capture (evt.injected) and in every output."`
+}
+
+// injectWords are the option words of an --inject rule.
+var injectWords = []string{"error=", "retval=", "delay=", "when=", "prob=", "seed="}
+
+// takeInject handles "--inject FILTER [ACTION...]" in normalizeArgs: the
+// action words after the filter belong to the rule, which becomes one
+// --inject value. It returns the new index into args.
+func takeInject(out []string, args []string, i int) ([]string, int) {
+	a := args[i]
+	var rule string
+	if v, ok := strings.CutPrefix(a, "--inject="); ok {
+		rule = v
+	} else {
+		if i+1 >= len(args) {
+			return append(out, a), i
+		}
+		i++
+		rule = args[i]
+	}
+	for i+1 < len(args) && isInjectWord(args[i+1]) {
+		i++
+		rule += " " + args[i]
+	}
+	return append(out, "--inject="+rule), i
+}
+
+func isInjectWord(w string) bool {
+	for _, p := range injectWords {
+		if strings.HasPrefix(w, p) && !strings.ContainsAny(w, " \t") {
+			return true
+		}
+	}
+	return false
+}
+
+// setupInject parses the --inject rules into an injector for the tracer
+// and adds the syscalls the rules can match to the stop set (nil when
+// there are none).
+func setupInject(cli *CLI, opts *tracer.Options) (*inject.Injector, error) {
+	if len(cli.Inject) == 0 {
+		return nil, nil
+	}
+	var rules []*inject.Rule
+	for _, s := range cli.Inject {
+		r, err := inject.ParseRule(s)
+		if err != nil {
+			return nil, err
+		}
+		set := captureSyscalls(r.Filter)
+		opts.Syscalls.Union(&set)
+		rules = append(rules, r)
+	}
+	j := inject.New(rules)
+	opts.Inject = j
+	return j, nil
+}
