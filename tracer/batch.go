@@ -1,6 +1,9 @@
 package tracer
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"errors"
+)
 
 // Batch carries encoded events from the tracer to the writer goroutine:
 // each event is stored as
@@ -59,4 +62,34 @@ func NewBatches(n, capacity int) []*Batch {
 		bs[i] = &Batch{Data: make([]byte, 0, capacity)}
 	}
 	return bs
+}
+
+// Shrink replaces each event of the batch, in place and in order, by the
+// event f returns for it, which must be no longer than the event it
+// replaces (a consumer that cuts buffers uses it); f's raw slice aliases
+// the batch.
+func (b *Batch) Shrink(f func(cpu uint16, flags uint32, raw []byte) ([]byte, error)) error {
+	r, w := 0, 0
+	d := b.Data
+	for len(d)-r >= batchHdr+26 {
+		n := int(binary.LittleEndian.Uint32(d[r+batchHdr+16:]))
+		if n < 26 || r+batchHdr+n > len(d) {
+			break
+		}
+		cpu := binary.LittleEndian.Uint16(d[r:])
+		flags := uint32(binary.LittleEndian.Uint16(d[r+2:])) << 16
+		out, err := f(cpu, flags, d[r+batchHdr:r+batchHdr+n])
+		if err != nil {
+			return err
+		}
+		if len(out) > n {
+			return errors.New("tracer: Batch.Shrink: an event grew")
+		}
+		copy(d[w:], d[r:r+batchHdr])
+		copy(d[w+batchHdr:], out)
+		r += batchHdr + n
+		w += batchHdr + len(out)
+	}
+	b.Data = d[:w]
+	return nil
 }

@@ -13,7 +13,7 @@ import (
 const shortWithArg = "cCeGinMprstwW"
 
 // shortNoArg lists the short options without a value.
-const shortNoArg = "AbdDEFhjlLPqRSvxXz"
+const shortNoArg = "AbdDEFhjlLPqRSTvxXz"
 
 // normalizeArgs rewrites sysdig-style arguments into a form kong parses,
 // and takes out what kong cannot express:

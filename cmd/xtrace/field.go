@@ -1,7 +1,13 @@
 package main
 
 import (
+	"bufio"
+	"os"
+	"strconv"
 	"strings"
+
+	"xtrace/inspect"
+	"xtrace/straceout"
 
 	"xtrace/inject"
 	"xtrace/tracer"
@@ -11,6 +17,9 @@ import (
 // output, fault injection, the flight recorder. They are embedded in
 // [CLI] and grouped in --help.
 type FieldOptions struct {
+	Strace bool     `name:"strace" group:"strace-style output" help:"Print events as strace -f -y does: one complete line per call with the pid, arguments in order, strings escaped and cut at -s (default 32), fds with their names, and the result (= -1 ENOENT (No such file or directory)). Live while recording, or with -r."`
+	Times  bool     `short:"T" name:"syscall-times" group:"strace-style output" help:"With --strace: show the time spent in each call, <0.000123>."`
+	Color  string   `name:"color" default:"auto" enum:"auto,always,never" group:"strace-style output" placeholder:"WHEN" help:"With --strace: failed calls in red: auto (on a terminal, unless NO_COLOR is set), always or never."`
 	Inject []string `name:"inject" sep:"none" group:"Fault injection" placeholder:"'FILTER ACTION...'" help:"Fault a syscall at its entry when FILTER (the filter language, on the enter event: evt.type, evt.arg.*, proc.name, proc.pname, fd.name...) matches. ACTION words follow the filter: error=ERRNO (the call does not run and fails), retval=N (does not run, returns N), delay=DUR (held back before it runs; 10ms, or microseconds), when=FIRST[+[STEP]] (from the FIRST-th match, every STEP-th; default every match), prob=P (0-1 or N%), seed=N (for prob, a reproducible run). Repeatable; the first rule that fires wins. Injected calls are marked in the capture (evt.injected) and in every output."`
 }
 
@@ -68,4 +77,27 @@ func setupInject(cli *CLI, opts *tracer.Options) (*inject.Injector, error) {
 	j := inject.New(rules)
 	opts.Inject = j
 	return j, nil
+}
+
+// newStracePrinter returns the --strace printer.
+func newStracePrinter(cli *CLI, out *bufio.Writer) (eventSink, error) {
+	o := straceout.Options{Times: cli.Times}
+	if cli.Snaplen != "" {
+		first, _, _ := strings.Cut(cli.Snaplen, ",")
+		if n, err := strconv.Atoi(first); err == nil {
+			o.StrLen = n
+		}
+	}
+	switch cli.Color {
+	case "always":
+		o.Color = true
+	case "auto":
+		o.Color = os.Getenv("NO_COLOR") == "" && isTerminal(os.Stdout)
+	}
+	p := straceout.New(o)
+	line := func(dst []byte, e *inspect.Event) ([]byte, bool, error) {
+		dst, ok := p.Append(dst, e)
+		return dst, ok, nil
+	}
+	return &formatPrinter{out: out, quiet: cli.Quiet, line: line}, nil
 }

@@ -29,7 +29,7 @@ type CLI struct {
 	Compress bool   `short:"z" name:"compress" help:"With -w: gzip the capture, as sysdig -z does."`
 
 	NumEvents int64  `short:"n" name:"numevents" placeholder:"N" help:"Stop after N events (hidden events count too, as in sysdig). Recording with a filter counts the events that match it; attached processes are then detached."`
-	Snaplen   int    `short:"s" name:"snaplen" default:"80" placeholder:"LEN" help:"Bytes of each I/O buffer to capture."`
+	Snaplen   string `short:"s" name:"snaplen" placeholder:"LEN[,CLASS=LEN...]" help:"Bytes of each I/O buffer to capture (default 80). Per fd class: -s 80,net=4096,file=256 (classes: file, dir, net = ipv4,ipv6,unix,netlink, pipe, or any fd.type such as ipv4, unix, event, signalfd, inotify, timerfd; the plain number is the default). With --strace: the longest string printed (default 32)."`
 	Duration  int    `short:"M" name:"duration" placeholder:"SECS" help:"Stop after SECS seconds of capture: a launched command runs on (xtrace waits for it, recording nothing more), attached processes are detached. With -r -w: stop writing at the first event SECS seconds after the first one."`
 	TimeType  string `short:"t" name:"timetype" placeholder:"h|a|r|d|D" help:"Time column: h human (default), a absolute, r relative to the first event, d enter-exit delta, D delta from the previous printed event."`
 

@@ -19,6 +19,7 @@ import (
 	"xtrace/capture"
 	"xtrace/procfs"
 	"xtrace/scap"
+	"xtrace/snaplen"
 	"xtrace/tracer"
 )
 
@@ -44,6 +45,10 @@ func runRecord(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
 	}
 	if err := checkLimits(cli); err != nil {
 		return err
+	}
+	snapPolicy, err := snaplen.Parse(cli.Snaplen)
+	if err != nil {
+		return fmt.Errorf("xtrace: %w", err)
 	}
 	var path string
 	if pids == nil {
@@ -92,6 +97,9 @@ func runRecord(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
 			limiter = lo
 		}
 	}
+	if !snapPolicy.Uniform() {
+		out = newSnaplenOutput(out, snapPolicy)
+	}
 	// -n: the tracer counts events when all of them are written; with a
 	// filter the output counts those that pass it.
 	maxEvents := cli.NumEvents
@@ -109,7 +117,7 @@ func runRecord(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
 		Path:      path,
 		Args:      cli.Command,
 		Syscalls:  captureSyscalls(filterExpr),
-		Snaplen:   cli.Snaplen,
+		Snaplen:   snapPolicy.Max(),
 		PinTracer: os.Getenv("XTRACE_PIN") != "0",
 		PinTree:   os.Getenv("XTRACE_PIN") == "tree",
 		Spin:      envInt("XTRACE_SPIN"),
