@@ -64,7 +64,16 @@ func runRecord(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
 		file    *fileOutput
 		limiter interface{ setOnLimit(func()) }
 	)
-	if cli.Write != "" {
+	var flight *ringOutput
+	if cli.Ring != "" || cli.Trigger != "" {
+		if cli.Ring == "" {
+			return errors.New("xtrace: --trigger needs --ring SIZE")
+		}
+		if flight, err = newRingOutput(cli, stderr); err != nil {
+			return err
+		}
+		out = flight
+	} else if cli.Write != "" {
 		match, err := compileFilter(filterExpr)
 		if err != nil {
 			return err
@@ -253,6 +262,10 @@ func runRecord(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
 
 	if inj != nil {
 		inj.Start(hdr)
+	}
+	if flight != nil {
+		stopUSR1 := flight.onSIGUSR1()
+		defer stopUSR1()
 	}
 	t.Start()
 	res, terr := t.Wait()
