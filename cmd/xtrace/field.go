@@ -17,14 +17,18 @@ import (
 // output, fault injection, the flight recorder. They are embedded in
 // [CLI] and grouped in --help.
 type FieldOptions struct {
-	Strace  bool   `name:"strace" group:"strace-style output" help:"Print events as strace -f -y does: one complete line per call with the pid, arguments in order, strings escaped and cut at -s (default 32), fds with their names, and the result (= -1 ENOENT (No such file or directory)). Live while recording, or with -r."`
-	Times   bool   `short:"T" name:"syscall-times" group:"strace-style output" help:"With --strace: show the time spent in each call, <0.000123>."`
-	Color   string `name:"color" default:"auto" enum:"auto,always,never" group:"strace-style output" placeholder:"WHEN" help:"With --strace: failed calls in red: auto (on a terminal, unless NO_COLOR is set), always or never."`
+	Strace  bool   `name:"strace" group:"Strace-style output" help:"Print events as strace -f -y does: one complete line per call with the pid, arguments in order, strings escaped and cut at -s (default 32), fds with their names, and the result (= -1 ENOENT (No such file or directory)). Live while recording, or with -r."`
+	Times   bool   `short:"T" name:"syscall-times" group:"Strace-style output" help:"With --strace: show the time spent in each call, <0.000123>."`
+	Color   string `name:"color" default:"auto" enum:"auto,always,never" group:"Strace-style output" placeholder:"WHEN" help:"With --strace: failed calls in red: auto (on a terminal, unless NO_COLOR is set), always or never."`
 	Ring    string `name:"ring" group:"Flight recorder" placeholder:"SIZE" help:"With -w: keep only the most recent SIZE (64M, 512K, bytes) of events in memory and write them as a complete capture (its header the state as of its first event) when the recording ends, on SIGUSR1 (to xtrace), or when --trigger matches; later files get .1, .2, ... appended."`
-	Trigger string `name:"trigger" group:"Flight recorder" placeholder:"FILTER" help:"With --ring: write the ring when an event matches FILTER (then only then, and at the end only a dump still waiting for --after)."`
+	Trigger string `name:"trigger" group:"Flight recorder" placeholder:"FILTER" help:"With --ring: write the ring when an event matches FILTER (and then only: at the end it writes only a dump still waiting for its --after events)."`
 	After   int64  `name:"after" group:"Flight recorder" placeholder:"N" help:"With --trigger: write the ring N events after the match, so that what followed is in it too."`
 
-	Inject []string `name:"inject" sep:"none" group:"Fault injection" placeholder:"'FILTER ACTION...'" help:"Fault a syscall at its entry when FILTER (the filter language, on the enter event: evt.type, evt.arg.*, proc.name, proc.pname, fd.name...) matches. ACTION words follow the filter: error=ERRNO (the call does not run and fails), retval=N (does not run, returns N), delay=DUR (held back before it runs; 10ms, or microseconds), when=FIRST[+[STEP]] (from the FIRST-th match, every STEP-th; default every match), prob=P (0-1 or N%), seed=N (for prob, a reproducible run). Repeatable; the first rule that fires wins. Injected calls are marked in the capture (evt.injected) and in every output."`
+	ManPage       bool   `name:"man-page" hidden:"" help:"Print the man page (roff), from the same model as --help."`
+	Completion    string `name:"completion" placeholder:"SHELL" enum:"bash,zsh,fish," default:"" help:"Print the completion script for bash, zsh or fish (flags, field names after -p %, chisel names after -c)."`
+	CompleteWords string `name:"complete-words" hidden:"" help:"Print the words a completion script offers: fields, chisels or flags."`
+
+	Inject []string `name:"inject" sep:"none" group:"Fault injection" placeholder:"'FILTER ACTION...'" help:"Fault a syscall at its entry when FILTER (the filter language, on the enter event: evt.type, evt.arg.*, proc.name, proc.pname, fd.name...) matches. ACTION words follow the filter: error=ERRNO (the call does not run and fails), retval=N (does not run, returns N), delay=DUR (held back before it runs; 10ms, or microseconds), when=FIRST[+[STEP]] (from the FIRST-th match, every STEP-th; default every match), prob=P (0-1 or N%), seed=N (for prob, a reproducible run). Repeatable; the first rule that fires wins. Injected calls are marked in the capture (the evt.injected field; --strace prints (INJECTED))."`
 }
 
 // injectWords are the option words of an --inject rule.

@@ -152,17 +152,7 @@ func parseArgsTo(args []string, stdout io.Writer) (cli *CLI, err error) {
 	if err != nil {
 		return nil, err
 	}
-	parser, err := kong.New(&c,
-		kong.Name("xtrace"),
-		kong.Description("Record a command's syscalls into a sysdig scap file, and replay scap files like sysdig.\n\n"+
-			"Record with xtrace -w FILE [FILTER] -- COMMAND [ARGS...], or attach with xtrace -w FILE -p PID; without -w the events are printed. "+
-			"A launched command runs under a seccomp filter that stops only the syscalls the capture needs (a capture filter's evt.type and evt.failed=true terms narrow them). "+
-			"Without CAP_SYS_ADMIN (an ordinary user) the filter requires no_new_privs, which xtrace then sets: setuid and file-capability programs in the command run without their privileges (xtrace says so unless -q). "+
-			"Environment: XTRACE_PIN=0 lets the tracer thread move between CPUs (by default it stays on the CPU it starts on; the command keeps every CPU); "+
-			"XTRACE_PIN=tree also keeps the launched command on that CPU (cheapest stops, but the command sees one CPU)."),
-		kong.Writers(stdout, stdout),
-		kong.Exit(func(code int) { panic(&exitError{code: code}) }),
-	)
+	parser, err := kong.New(&c, kongOptions(stdout)...)
 	if err != nil {
 		return nil, err
 	}
@@ -181,12 +171,33 @@ func parseArgsTo(args []string, stdout io.Writer) (cli *CLI, err error) {
 	return &c, nil
 }
 
+// kongOptions are the options of the command-line parser; the man page
+// and the completions are built from the same model.
+func kongOptions(stdout io.Writer) []kong.Option {
+	return []kong.Option{
+		kong.Name("xtrace"),
+		kong.Description("Record a command's syscalls into a sysdig scap file, and replay scap files like sysdig.\n\n" +
+			"Record with xtrace -w FILE [FILTER] -- COMMAND [ARGS...], or attach with xtrace -w FILE -p PID; without -w the events are printed. " +
+			"A launched command runs under a seccomp filter that stops only the syscalls the capture needs (a capture filter's evt.type and evt.failed=true terms narrow them). " +
+			"Without CAP_SYS_ADMIN (an ordinary user) the filter requires no_new_privs, which xtrace then sets: setuid and file-capability programs in the command run without their privileges (xtrace says so unless -q). " +
+			"Environment: XTRACE_PIN=0 lets the tracer thread move between CPUs (by default it stays on the CPU it starts on; the command keeps every CPU); " +
+			"XTRACE_PIN=tree also keeps the launched command on that CPU (cheapest stops, but the command sees one CPU)."),
+		kong.Writers(stdout, stdout),
+		kong.Exit(func(code int) { panic(&exitError{code: code}) }),
+	}
+}
+
 // run dispatches to the mode the flags select.
 func run(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
 	switch {
 	case cli.Version:
-		fmt.Fprintf(stdout, "xtrace version %s\n", version)
-		return nil
+		return printVersion(stdout)
+	case cli.ManPage:
+		return writeManPage(stdout)
+	case cli.Completion != "":
+		return writeCompletion(stdout, cli.Completion)
+	case cli.CompleteWords != "":
+		return writeCompleteWords(cli, stdout)
 	case cli.ListChisels:
 		return listChisels(cli, stdout)
 	case cli.ChiselInfo != "":
