@@ -112,7 +112,7 @@ func attachCheck(f *facts) Check {
 	c := Check{Name: "attach (-p)"}
 	switch {
 	case f.seizeErr != nil || f.probeErr != nil:
-		c.Status, c.Detail = Blocked, "needs ptrace (see above)"
+		c.Status, c.Detail, c.follows = Blocked, "needs ptrace (see above)", true
 	case f.capPtrace:
 		c.Detail = "CAP_SYS_PTRACE: any process"
 	case f.yama == 1:

@@ -44,6 +44,8 @@ type Check struct {
 	Detail string
 	// Fix says what to change, "" when nothing needs to.
 	Fix string
+	// follows marks a check blocked only because another one is.
+	follows bool
 }
 
 // String renders the check as its report line.
@@ -99,7 +101,7 @@ func Report(w io.Writer, checks []Check) bool {
 func Explain(o Options) string {
 	var parts []string
 	for _, c := range Run(o) {
-		if c.Status == Blocked {
+		if c.Status == Blocked && !c.follows {
 			s := c.Name + ": " + c.Detail
 			if c.Fix != "" {
 				s += " (fix: " + c.Fix + ")"

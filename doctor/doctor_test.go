@@ -43,27 +43,10 @@ func TestMain(m *testing.M) {
 // denyPtrace installs, on every thread, a seccomp filter returning EPERM
 // for ptrace and process_vm_readv.
 func denyPtrace() error {
-	const (
-		ldAbs  = unix.BPF_LD | unix.BPF_W | unix.BPF_ABS
-		jeq    = unix.BPF_JMP | unix.BPF_JEQ | unix.BPF_K
-		ret    = unix.BPF_RET | unix.BPF_K
-		allow  = 0x7fff0000
-		errno  = 0x00050000
-		archOf = 4
-	)
-	prog := []unix.SockFilter{
-		{Code: ldAbs, K: archOf},
-		{Code: jeq, Jt: 0, Jf: 4, K: unix.AUDIT_ARCH_X86_64},
-		{Code: ldAbs, K: 0},
-		{Code: jeq, Jt: 2, Jf: 0, K: unix.SYS_PTRACE},
-		{Code: jeq, Jt: 1, Jf: 0, K: unix.SYS_PROCESS_VM_READV},
-		{Code: ret, K: allow},
-		{Code: ret, K: errno | uint32(unix.EPERM)},
-	}
 	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
 		return err
 	}
-	return linux.SeccompSetModeFilterAllThreads(prog)
+	return linux.SeccompSetModeFilterAllThreads(linux.DenyProgram(unix.EPERM, unix.SYS_PTRACE, unix.SYS_PROCESS_VM_READV))
 }
 
 // skipOrFail skips a test that the environment cannot run, except in CI

@@ -57,3 +57,28 @@ func ProcessVMReadvSelf() error {
 func PtraceSetRegs(pid int, regs *unix.PtraceRegs) error {
 	return Ptrace(unix.PTRACE_SETREGS, pid, 0, uintptr(unsafe.Pointer(regs)))
 }
+
+// DenyProgram is a seccomp filter that fails the given x86_64 syscalls
+// with errno and allows every other one, as a container runtime's profile
+// does (tests use it to simulate one).
+func DenyProgram(errno unix.Errno, nrs ...uint32) []unix.SockFilter {
+	const (
+		ldAbs = unix.BPF_LD | unix.BPF_W | unix.BPF_ABS
+		jeq   = unix.BPF_JMP | unix.BPF_JEQ | unix.BPF_K
+		ret   = unix.BPF_RET | unix.BPF_K
+		allow = 0x7fff0000
+		fail  = 0x00050000
+	)
+	n := uint8(len(nrs))
+	prog := []unix.SockFilter{
+		{Code: ldAbs, K: 4}, // seccomp_data.arch
+		{Code: jeq, Jt: 0, Jf: n + 1, K: unix.AUDIT_ARCH_X86_64},
+		{Code: ldAbs, K: 0}, // seccomp_data.nr
+	}
+	for i, nr := range nrs {
+		prog = append(prog, unix.SockFilter{Code: jeq, Jt: n - uint8(i), K: nr})
+	}
+	return append(prog,
+		unix.SockFilter{Code: ret, K: allow},
+		unix.SockFilter{Code: ret, K: fail | uint32(errno)})
+}
