@@ -82,3 +82,15 @@ func TestParseSize(t *testing.T) {
 		}
 	}
 }
+
+func FuzzParseSize(f *testing.F) {
+	for _, s := range []string{"64M", "1k", "12", "1G", "9999999999G", "-1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n, err := ParseSize(s)
+		if (err == nil) != (n > 0) || n > 1<<40 {
+			t.Fatalf("ParseSize(%q) = %d, %v", s, n, err)
+		}
+	})
+}

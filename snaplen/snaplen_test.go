@@ -51,3 +51,18 @@ func TestParse(t *testing.T) {
 		})
 	}
 }
+
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{"", "80", "80,net=4096,file=256", "pipe=1", "x=1", "1,2", "net=65000"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		p, err := Parse(s)
+		if err != nil {
+			return
+		}
+		if p.Max() < p.Default || p.Max() > MaxLen {
+			t.Fatalf("Parse(%q): default %d, max %d", s, p.Default, p.Max())
+		}
+	})
+}

@@ -2,11 +2,12 @@ package main
 
 import (
 	"bufio"
+	"fmt"
 	"os"
-	"strconv"
 	"strings"
 
 	"xtrace/inspect"
+	"xtrace/snaplen"
 	"xtrace/straceout"
 
 	"xtrace/inject"
@@ -91,10 +92,11 @@ func setupInject(cli *CLI, opts *tracer.Options) (*inject.Injector, error) {
 func newStracePrinter(cli *CLI, out *bufio.Writer) (eventSink, error) {
 	o := straceout.Options{Times: cli.Times}
 	if cli.Snaplen != "" {
-		first, _, _ := strings.Cut(cli.Snaplen, ",")
-		if n, err := strconv.Atoi(first); err == nil {
-			o.StrLen = n
+		p, err := snaplen.Parse(cli.Snaplen)
+		if err != nil {
+			return nil, fmt.Errorf("xtrace: %w", err)
 		}
+		o.StrLen = p.Default
 	}
 	switch cli.Color {
 	case "always":
