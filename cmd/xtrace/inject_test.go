@@ -1,7 +1,9 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -66,5 +68,39 @@ func TestInjectWhenProb(t *testing.T) {
 	}
 	if got := run("error=EIO", "prob=0"); got != "oooooooooo" {
 		t.Errorf("prob=0: %q", got)
+	}
+}
+
+// TestInjectRetvalDelay: retval= skips cat's write and returns the count
+// cat expects (nothing reaches stdout, cat succeeds); delay= holds the
+// open back, which the call's latency shows.
+func TestInjectRetvalDelay(t *testing.T) {
+	recRequireTracing(t)
+	bin := recXtraceBin(t)
+	dir := t.TempDir()
+	capture := filepath.Join(dir, "r.scap")
+	host, err := os.ReadFile("/etc/hostname")
+	if err != nil {
+		t.Skip(err)
+	}
+	r := recRun(t, dir, nil, bin, "-q", "-w", capture,
+		"--inject", "evt.type=write and proc.name=cat", "retval="+strconv.Itoa(len(host)),
+		"--inject", "evt.type=openat and evt.arg.name=/etc/hostname", "delay=300ms",
+		"--", "cat", "/etc/hostname")
+	if r.code != 0 || r.stdout != "" {
+		t.Fatalf("exit %d, stdout %q, stderr %q; want 0 and nothing written", r.code, r.stdout, r.stderr)
+	}
+	got := recXtraceLines(t, bin, dir, capture, "-p", "%evt.type %evt.rawres %evt.injected", "evt.type=write and evt.dir=<")
+	if len(got) != 1 || got[0] != "write "+strconv.Itoa(len(host))+" true" {
+		t.Errorf("write exits: %q", got)
+	}
+	lat := recXtraceLines(t, bin, dir, capture, "-p", "%evt.latency %evt.injected", "evt.type=openat and evt.dir=< and fd.name=/etc/hostname")
+	if len(lat) != 1 {
+		t.Fatalf("open exits: %q", lat)
+	}
+	f := strings.Fields(lat[0])
+	ns, _ := strconv.ParseInt(f[0], 10, 64)
+	if ns < 300e6 || f[1] != "false" {
+		t.Errorf("delayed open: latency %d ns, injected %s; want >= 300ms and false (it ran)", ns, f[1])
 	}
 }
