@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -246,7 +247,10 @@ func probePtrace(self string) (start, seize, vm error) {
 	if self == "" {
 		var err error
 		if self, err = os.Executable(); err != nil {
-			self = "/proc/self/exe"
+			// No /proc: find the binary as the shell did.
+			if self, err = exec.LookPath(os.Args[0]); err != nil {
+				self = "/proc/self/exe"
+			}
 		}
 	}
 	type result struct{ start, seize, vm error }
@@ -296,11 +300,12 @@ func probeOnThread(self string) (start, seize, vm error) {
 	return nil, nil, vmRead(pid)
 }
 
-// vmRead reads a few bytes of the first readable mapping of pid.
+// vmRead reads a few bytes of the first readable mapping of pid (of
+// xtrace itself when /proc does not say where pid's mappings are).
 func vmRead(pid int) error {
 	maps, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/maps")
 	if err != nil {
-		return err
+		return vmSelf()
 	}
 	for _, line := range strings.Split(string(maps), "\n") {
 		fs := strings.Fields(line)

@@ -33,6 +33,17 @@ func TestMain(m *testing.M) {
 			fmt.Println("installing the filter:", err)
 			os.Exit(3)
 		}
+	case "noproc":
+		// In a mount namespace of its own (see TestNoProc): hide /proc
+		// under an empty tmpfs, as a container that masks it does.
+		if err := unix.Mount("", "/", "", unix.MS_PRIVATE|unix.MS_REC, ""); err != nil {
+			fmt.Println("mount:", err)
+			os.Exit(3)
+		}
+		if err := unix.Mount("tmpfs", "/proc", "tmpfs", 0, ""); err != nil {
+			fmt.Println("mount:", err)
+			os.Exit(3)
+		}
 	}
 	if Report(os.Stdout, Run(Options{})) {
 		os.Exit(0)
@@ -66,6 +77,9 @@ func runSim(t *testing.T, mode string, cred *syscall.Credential, bin string) (st
 	cmd := exec.Command(bin)
 	cmd.Env = append(os.Environ(), simEnv+"="+mode)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+	if mode == "noproc" {
+		cmd.SysProcAttr.Unshareflags = syscall.CLONE_NEWNS
+	}
 	out, err := cmd.CombinedOutput()
 	code := 0
 	if ee, ok := err.(*exec.ExitError); ok {
@@ -166,6 +180,24 @@ func TestUnprivileged(t *testing.T) {
 		if l := lineOf(t, out, name); !strings.HasPrefix(l, want) {
 			t.Errorf("%s line:\n got %q\nwant prefix %q", name, l, want)
 		}
+	}
+}
+
+// TestNoProc runs the doctor with /proc hidden under an empty tmpfs (in a
+// mount namespace of its own): /proc blocks recording, ptrace still works.
+func TestNoProc(t *testing.T) {
+	if os.Geteuid() != 0 {
+		skipOrFail(t, "needs root for a mount namespace")
+	}
+	out, code := runSim(t, "noproc", nil, os.Args[0])
+	if code != 1 {
+		t.Fatalf("exit status %d, want 1; report:\n%s", code, out)
+	}
+	if l := lineOf(t, out, "/proc"); !strings.HasPrefix(l, "blocked  /proc            /proc is not readable: open /proc/self/status: no such file or directory; fix: mount proc") {
+		t.Errorf("/proc line: %q", l)
+	}
+	if l := lineOf(t, out, "ptrace"); !strings.HasPrefix(l, "ok       ptrace") {
+		t.Errorf("ptrace line: %q", l)
 	}
 }
 
