@@ -7,12 +7,33 @@ PKGS    := ./...
 FUZZTIME ?= 20s
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: all build test demo bench bench-smoke fuzz pgo lint deps generate check-generated clean
+PREFIX  ?= /usr/local
+DESTDIR ?=
+
+.PHONY: all build man completions install test demo bench bench-smoke fuzz pgo lint deps generate check-generated clean
 
 all: build
 
 build:
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/xtrace
+
+# man writes the man page from the same kong model as --help.
+man: build
+	$(BIN) --man-page > bin/xtrace.1
+
+completions: build
+	$(BIN) --completion bash > bin/xtrace.bash
+	$(BIN) --completion zsh > bin/_xtrace
+	$(BIN) --completion fish > bin/xtrace.fish
+
+# install puts the binary, its man page and the shell completions under
+# $(DESTDIR)$(PREFIX).
+install: man completions
+	install -Dm755 $(BIN) $(DESTDIR)$(PREFIX)/bin/xtrace
+	install -Dm644 bin/xtrace.1 $(DESTDIR)$(PREFIX)/share/man/man1/xtrace.1
+	install -Dm644 bin/xtrace.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/xtrace
+	install -Dm644 bin/_xtrace $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_xtrace
+	install -Dm644 bin/xtrace.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/xtrace.fish
 
 # deps installs what the tests need when it is missing: Go modules, and
 # Debian's sysdig, tshark and strace (the oracles the tests compare with).

@@ -82,6 +82,8 @@ var defs = [...]Def{
 		Desc: "Result of an exit event as a signed integer"},
 	{Name: "evt.failed", Type: event.PTBool, Class: "evt", Format: FmtNA, Arg: ArgNone, Flags: 0, get: getEvtFailed,
 		Desc: "True for exit events whose return value signals an error"},
+	{Name: "evt.injected", Type: event.PTBool, Class: "evt", Format: FmtNA, Arg: ArgNone, Flags: 0, get: getEvtInjected,
+		Desc: "True for the enter and exit events of a syscall whose result xtrace --inject gave (the call did not run); false in captures of other tools"},
 	{Name: "evt.is_io", Type: event.PTBool, Class: "evt", Format: FmtNA, Arg: ArgNone, Flags: 0, get: getEvtIsIo,
 		Desc: "True for events that read or write data (read, write, send, recv families...)"},
 	{Name: "evt.is_io_read", Type: event.PTBool, Class: "evt", Format: FmtNA, Arg: ArgNone, Flags: 0, get: getEvtIsIoRead,

@@ -69,7 +69,7 @@ func (f *File) Write(b *tracer.Batch) error {
 	if ok, err := f.ready(); !ok {
 		return err
 	}
-	if err := b.Each(func(cpu uint16, raw []byte) error { return f.w.Write(cpu, 0, raw) }); err != nil {
+	if err := b.Each(func(cpu uint16, flags uint32, raw []byte) error { return f.w.Write(cpu, flags, raw) }); err != nil {
 		return f.fail(err)
 	}
 	return f.fail(f.w.Commit())

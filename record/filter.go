@@ -45,7 +45,7 @@ func NewFilter(file *File, match func(*inspect.Event) bool, fat bool, limit int6
 }
 
 func (f *Filter) event(sev *scap.Event, ev *inspect.Event) (bool, error) {
-	var flags uint32
+	flags := sev.DumpFlags & scap.FlagInjected
 	last := false
 	if f.match == nil || f.match(ev) {
 		f.matched++
@@ -54,7 +54,7 @@ func (f *Filter) event(sev *scap.Event, ev *inspect.Event) (bool, error) {
 		if !f.fat || ev.Info == nil || ev.Info.Flags&event.ModifiesState == 0 {
 			return false, nil
 		}
-		flags = scap.FlagStateOnly
+		flags |= scap.FlagStateOnly
 	}
 	if err := f.file.writeEvent(sev.CPU, flags, sev.Raw()); err != nil {
 		return false, err

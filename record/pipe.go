@@ -121,7 +121,7 @@ func (p *pipe) Write(b *tracer.Batch) error {
 	if p.stopped {
 		return nil
 	}
-	if err := b.Each(func(cpu uint16, raw []byte) error { return p.sw.WriteRaw(cpu, 0, raw) }); err != nil {
+	if err := b.Each(func(cpu uint16, flags uint32, raw []byte) error { return p.sw.WriteRaw(cpu, flags, raw) }); err != nil {
 		return err
 	}
 	if err := p.sw.Flush(); err != nil {

@@ -59,7 +59,7 @@ maxcol() { awk -v c="$2" '$c > m { m = $c } END { print m + 0 }' "$1"; }
 echo "# xtrace benchmark report"
 echo
 echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), load average $(cut -d' ' -f1-3 /proc/loadavg), scale ${scale}%, ${runs} runs per case."
-echo "xtrace $("$xtrace" --version 2>/dev/null | awk '{print $NF}'), $(sysdig --version 2>/dev/null || echo 'sysdig missing'), $(go version | awk '{print $3}')."
+echo "xtrace $("$xtrace" --version 2>/dev/null | awk 'NR == 1 {print $NF}'), $(sysdig --version 2>/dev/null || echo 'sysdig missing'), $(go version | awk '{print $3}')."
 echo
 echo "## Replay: xtrace -r vs sysdig -r"
 echo
@@ -148,6 +148,8 @@ if [ -x "$baselines" ] && command -v strace >/dev/null; then
 		-m "native strace strace-sbpf-sub strace-1cpu" \
 		-x "xtrace=$xtrace -q -w $work/rec.scap --" \
 		-x "xtrace-z=$xtrace -q -zw $work/rec.scap.z --" \
+		-x "xtrace-inject=$xtrace -q -w $work/rec.scap --inject proc.name=no-such-process error=EPERM --" \
+		-x "xtrace-ring=$xtrace -q --ring 64M -w $work/rec.scap --" \
 		>"$work/record.md" 2>"$work/record.err"; then
 		cat "$work/record.md" >>"$report"
 		# Ratios of xtrace's added cost per syscall to strace's (targets:
@@ -160,7 +162,9 @@ if [ -x "$baselines" ] && command -v strace >/dev/null; then
 				w = $2; gsub(/ /, "", w)
 				s = $(col["strace"]) + 0; s1 = $(col["strace-1cpu"]) + 0
 				x = $(col["xtrace"]) + 0; xz = $(col["xtrace-z"]) + 0
+				xi = $(col["xtrace-inject"]) + 0; xr = $(col["xtrace-ring"]) + 0
 				rows = rows sprintf("| %s | %.1f | %.1f | %.1f (%.2fx) | %.1f (%.2fx) |\n", w, s, s1, x, (s > 0 ? x / s : 0), xz, (s > 0 ? xz / s : 0))
+				frows = frows sprintf("| %s | %.1f | %.1f (%.2fx) | %.1f (%.2fx) |\n", w, x, xi, (x > 0 ? xi / x : 0), xr, (x > 0 ? xr / x : 0))
 				next
 			}
 			on && !/^\|/ && rows != "" { on = 0 }
@@ -170,6 +174,12 @@ if [ -x "$baselines" ] && command -v strace >/dev/null; then
 				print "| workload | strace -f | strace on 1 CPU | xtrace -w | xtrace -zw |"
 				print "|---|---:|---:|---:|---:|"
 				printf "%s", rows
+				print ""
+				print "### --inject with no matching rule and the --ring flight recorder: added us per syscall (ratio to xtrace -w; target about 1x)"
+				print ""
+				print "| workload | xtrace -w | --inject (no match) | --ring 64M |"
+				print "|---|---:|---:|---:|"
+				printf "%s", frows
 				print ""
 			}' "$work/record.md" >>"$report"
 	else

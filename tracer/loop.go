@@ -12,6 +12,7 @@ import (
 
 	"xtrace/decode"
 	"xtrace/internal/linux"
+	"xtrace/scap"
 )
 
 // thread is one traced thread, created when it first shows up and reused
@@ -39,6 +40,8 @@ type thread struct {
 
 	parent, parentPID int // ptid as the driver reports it
 	exitDone          bool
+
+	injected bool // the call in progress was skipped by the injector
 }
 
 // process is a thread group.
@@ -80,6 +83,11 @@ type loop struct {
 	res         Result
 	stbuf       []byte
 
+	// Fault injection (inject.go).
+	inj     Injector
+	regs    unix.PtraceRegs
+	delayed []delayed
+
 	// Attached captures (see attach.go): held keeps the first stops
 	// until Start; detaching gives the threads back; detached lists
 	// the thread ids given back or gone.
@@ -119,6 +127,7 @@ func newLoopBase(t *Tracer, cpu int, tree bool) *loop {
 		procs:     map[int]*process{},
 		recording: true,
 		stbuf:     make([]byte, 0, 4096),
+		inj:       t.opts.Inject,
 	}
 	if cpu >= 0 && tree {
 		l.cpuid = uint16(cpu)
@@ -213,6 +222,9 @@ func (l *loop) finish() Result {
 
 // wait returns the next stopped or dead tracee.
 func (l *loop) wait() (int, error) {
+	if len(l.delayed) > 0 {
+		return l.waitDelayed()
+	}
 	for i := 0; i < l.spin; i++ {
 		pid, err := linux.Wait4NoHang(-1, &l.ws, unix.WALL)
 		if pid != 0 || err != nil {
@@ -372,8 +384,17 @@ func (l *loop) resume(th *thread, req int, sig int) {
 	linux.Ptrace(req, th.tid, 0, uintptr(sig))
 }
 
-// emit appends an event to the current batch.
+// emit appends an event to the current batch (and shows it to the
+// injector).
 func (l *loop) emit(raw []byte, err error) {
+	if err == nil && l.inj != nil {
+		l.inj.Observe(l.cpuid, raw)
+	}
+	l.put(raw, err, 0)
+}
+
+// put appends an event with its dump flags to the current batch.
+func (l *loop) put(raw []byte, err error, flags uint32) {
 	if err != nil {
 		if errors.Is(err, decode.ErrDropped) {
 			l.res.Dropped++
@@ -385,11 +406,24 @@ func (l *loop) emit(raw []byte, err error) {
 		}
 		return
 	}
-	l.out.add(l.cpuid, raw)
+	l.out.add(l.cpuid, flags, raw)
 	l.res.Events++
 	if max := l.t.opts.MaxEvents; max > 0 && l.res.Events >= max {
 		l.endCapture("event limit reached")
 	}
+}
+
+// emitExit writes the exit event of th's call, marked when injected.
+func (l *loop) emitExit(th *thread, ts uint64, c *decode.Call) {
+	if !th.injected {
+		l.emit(l.dec.Exit(ts, c))
+		return
+	}
+	raw, err := l.dec.Exit(ts, c)
+	if err == nil {
+		l.inj.Observe(l.cpuid, raw)
+	}
+	l.put(raw, err, scap.FlagInjected)
 }
 
 func (l *loop) recordable(th *thread) bool {
@@ -447,9 +481,15 @@ func (l *loop) syscallEntered(th *thread) {
 	if th.flow == decode.FlowClone {
 		c.CloneFlags = l.dec.CloneFlags(c)
 	}
+	var fault Fault
+	th.injected = false
 	if l.recordable(th) {
 		ts := uint64(now())
-		l.emit(l.dec.Enter(ts, c))
+		fault = l.enterCall(th, ts, c)
+		if th.injected && th.flow == decode.FlowNoreturn {
+			// A skipped exit returns: follow it to its exit.
+			th.flow = decode.FlowNormal
+		}
 	}
 	if th.flow == decode.FlowNoreturn {
 		th.inExit = true
@@ -463,7 +503,7 @@ func (l *loop) syscallEntered(th *thread) {
 		l.resume(th, unix.PTRACE_CONT, 0)
 		return
 	}
-	l.resume(th, unix.PTRACE_SYSCALL, 0)
+	l.resumeLater(th, unix.PTRACE_SYSCALL, fault.Delay)
 }
 
 // syscallExit handles a syscall-exit-stop (reached because the seccomp
@@ -489,8 +529,9 @@ func (l *loop) syscallExited(th *thread) {
 	c := &th.call
 	c.Ret = l.info.RVal()
 	if l.recordable(th) {
-		l.emit(l.dec.Exit(uint64(now()), c))
+		l.emitExit(th, uint64(now()), c)
 	}
+	th.injected = false
 	if th.flow == decode.FlowClone {
 		// The children of this call may start now (their res = 0
 		// exit comes after this one, as the kernel usually orders

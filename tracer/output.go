@@ -30,18 +30,18 @@ func newOutput(full chan<- *Batch, free <-chan *Batch, every time.Duration) *out
 	return o
 }
 
-// add appends one event (cpu id and v2 layout).
-func (o *output) add(cpu uint16, raw []byte) {
+// add appends one event (cpu id, EVF flags and v2 layout).
+func (o *output) add(cpu uint16, flags uint32, raw []byte) {
 	o.mu.Lock()
 	b := o.cur
-	if len(b.Data)+len(raw)+2 > cap(b.Data) && b.Events > 0 {
+	if len(b.Data)+len(raw)+batchHdr > cap(b.Data) && b.Events > 0 {
 		o.swapLocked()
 		b = o.cur
 	}
 	if b.Events == 0 {
 		o.since = time.Now()
 	}
-	b.add(cpu, raw)
+	b.add(cpu, flags, raw)
 	o.mu.Unlock()
 }
 

@@ -57,6 +57,9 @@ type Options struct {
 	MaxEvents int64
 	// Stdin, Stdout, Stderr of the command (os.Std* when nil).
 	Stdin, Stdout, Stderr *os.File
+	// Inject, when set, sees every event and may fault syscalls at
+	// their entry (--inject).
+	Inject Injector
 	// Context, when set, interrupts Attach while it waits for the
 	// threads to stop (a thread in uninterruptible sleep stops only
 	// when its syscall ends).

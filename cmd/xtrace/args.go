@@ -52,6 +52,10 @@ func normalizeArgs(args []string, cli *CLI) ([]string, error) {
 			cli.Command = append([]string(nil), args[i+1:]...)
 			break
 		}
+		if strings.HasPrefix(a, "--inject=") || a == "--inject" {
+			out, i = takeInject(out, args, i)
+			continue
+		}
 		if strings.HasPrefix(a, "--chisel=") || a == "--chisel" {
 			name := strings.TrimPrefix(a, "--chisel=")
 			if a == "--chisel" {

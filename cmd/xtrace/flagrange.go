@@ -26,6 +26,7 @@ var flagRanges = map[string]flagRange{
 	"seconds":     {1, math.MaxInt32},
 	"limit":       {1, math.MaxInt32},
 	"chisel-mem":  {1, 1 << 20},
+	"after":       {0, math.MaxInt64},
 }
 
 // checkFlagRanges rejects a numeric flag given a value outside its range.

@@ -15,9 +15,12 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 
 	"github.com/alecthomas/kong"
+
+	"xtrace/snaplen"
 )
 
 // CLI holds every flag. The names and short letters are sysdig's; options
@@ -29,7 +32,7 @@ type CLI struct {
 	Compress bool   `short:"z" name:"compress" help:"With -w: gzip the capture, as sysdig -z does."`
 
 	NumEvents int64  `short:"n" name:"numevents" placeholder:"N" help:"Stop after N events (hidden events count too, as in sysdig). Recording with a filter counts the events that match it; attached processes are then detached."`
-	Snaplen   int    `short:"s" name:"snaplen" default:"80" placeholder:"LEN" help:"Bytes of each I/O buffer to capture."`
+	Snaplen   string `short:"s" name:"snaplen" placeholder:"LEN[,CLASS=LEN...]" help:"Bytes of each I/O buffer to capture (default 80). Per fd class: -s 80,net=4096,file=256 (classes: file, dir, net = ipv4,ipv6,unix,netlink, pipe, or any fd.type such as ipv4, unix, event, signalfd, inotify, timerfd; the plain number is the default). With --strace: the longest string printed (default 32)."`
 	Duration  int    `short:"M" name:"duration" placeholder:"SECS" help:"Stop after SECS seconds of capture: a launched command runs on (xtrace waits for it, recording nothing more), attached processes are detached. With -r -w: stop writing at the first event SECS seconds after the first one."`
 	TimeType  string `short:"t" name:"timetype" placeholder:"h|a|r|d|D" help:"Time column: h human (default), a absolute, r relative to the first event, d enter-exit delta, D delta from the previous printed event."`
 
@@ -66,6 +69,8 @@ type CLI struct {
 	ChiselMem      int      `name:"chisel-mem" default:"512" placeholder:"MB" help:"Stop a chisel whose callbacks make the heap grow by more than MB megabytes (MiB)."`
 	Version        bool     `name:"version" help:"Print the version."`
 	TracedSyscalls bool     `name:"traced-syscalls" help:"Print the syscalls a launched command stops on with the given capture filter (those it can match, plus those that change thread and fd state), comma-separated as strace's -e trace= takes them, and exit. Every other syscall runs without a stop."`
+
+	FieldOptions `embed:""`
 
 	Filter []string `arg:"" optional:"" name:"filter" help:"Filter expression in sysdig's filter language (words are joined with spaces). Unlike sysdig 0.29.3, and/or may be mixed without parentheses: not binds tighter than and, and tighter than or. Before -- it is a capture filter: only matching events are written."`
 
@@ -116,6 +121,9 @@ func main() {
 
 // runMain parses args, runs xtrace and returns the exit status.
 func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "doctor" {
+		return runDoctor(args[1:], stdout, stderr)
+	}
 	cli, err := parseArgsTo(args, stdout)
 	var done *exitError
 	if errors.As(err, &done) {
@@ -150,17 +158,7 @@ func parseArgsTo(args []string, stdout io.Writer) (cli *CLI, err error) {
 	if err != nil {
 		return nil, err
 	}
-	parser, err := kong.New(&c,
-		kong.Name("xtrace"),
-		kong.Description("Record a command's syscalls into a sysdig scap file, and replay scap files like sysdig.\n\n"+
-			"Record with xtrace -w FILE [FILTER] -- COMMAND [ARGS...], or attach with xtrace -w FILE -p PID; without -w the events are printed. "+
-			"A launched command runs under a seccomp filter that stops only the syscalls the capture needs (a capture filter's evt.type and evt.failed=true terms narrow them). "+
-			"Without CAP_SYS_ADMIN (an ordinary user) the filter requires no_new_privs, which xtrace then sets: setuid and file-capability programs in the command run without their privileges (xtrace says so unless -q). "+
-			"Environment: XTRACE_PIN=0 lets the tracer thread move between CPUs (by default it stays on the CPU it starts on; the command keeps every CPU); "+
-			"XTRACE_PIN=tree also keeps the launched command on that CPU (cheapest stops, but the command sees one CPU)."),
-		kong.Writers(stdout, stdout),
-		kong.Exit(func(code int) { panic(&exitError{code: code}) }),
-	)
+	parser, err := kong.New(&c, kongOptions(stdout)...)
 	if err != nil {
 		return nil, err
 	}
@@ -180,15 +178,44 @@ func parseArgsTo(args []string, stdout io.Writer) (cli *CLI, err error) {
 	if err := checkFlagRanges(kctx.Flags()); err != nil {
 		return nil, err
 	}
+	// -s is a length or per-class lengths (-s 80,net=4096): checked
+	// whatever the mode, as the numeric flags are.
+	if n, err := strconv.ParseInt(c.Snaplen, 10, 64); err == nil && (n < 1 || n > snaplen.MaxLen) {
+		return nil, fmt.Errorf("-s/--snaplen: %d is out of range (1 to %d)", n, snaplen.MaxLen)
+	}
+	if _, err := snaplen.Parse(c.Snaplen); err != nil {
+		return nil, err
+	}
 	return &c, nil
+}
+
+// kongOptions are the options of the command-line parser; the man page
+// and the completions are built from the same model.
+func kongOptions(stdout io.Writer) []kong.Option {
+	return []kong.Option{
+		kong.Name("xtrace"),
+		kong.Description("Record a command's syscalls into a sysdig scap file, and replay scap files like sysdig.\n\n" +
+			"Record with xtrace -w FILE [FILTER] -- COMMAND [ARGS...], or attach with xtrace -w FILE -p PID; without -w the events are printed. " +
+			"A launched command runs under a seccomp filter that stops only the syscalls the capture needs (a capture filter's evt.type and evt.failed=true terms narrow them). " +
+			"Without CAP_SYS_ADMIN (an ordinary user) the filter requires no_new_privs, which xtrace then sets: setuid and file-capability programs in the command run without their privileges (xtrace says so unless -q). " +
+			"Environment: XTRACE_PIN=0 lets the tracer thread move between CPUs (by default it stays on the CPU it starts on; the command keeps every CPU); " +
+			"XTRACE_PIN=tree also keeps the launched command on that CPU (cheapest stops, but the command sees one CPU)."),
+		kong.Writers(stdout, stdout),
+		kong.Exit(func(code int) { panic(&exitError{code: code}) }),
+	}
 }
 
 // run dispatches to the mode the flags select.
 func run(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
 	switch {
 	case cli.Version:
-		fmt.Fprintf(stdout, "xtrace version %s\n", version)
-		return nil
+		return printVersion(stdout)
+	case cli.ManPage:
+		return writeManPage(stdout)
+	case cli.Completion != "":
+		return writeCompletion(stdout, cli.Completion)
+	case cli.CompleteWords != "":
+		return writeCompleteWords(cli, stdout)
 	case cli.ListChisels:
 		return listChisels(cli, stdout)
 	case cli.ChiselInfo != "":

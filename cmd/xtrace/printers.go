@@ -12,6 +12,9 @@ import (
 // the -p fields or the default line's), -p or a -pc/-pk/-pm preset, or the
 // default line.
 func newPrinter(cli *CLI, opts format.Options, out *bufio.Writer) (eventSink, error) {
+	if cli.Strace {
+		return newStracePrinter(cli, out)
+	}
 	fmtString := cli.Print
 	switch cli.Preset {
 	case "container":

@@ -21,6 +21,7 @@ import (
 	"xtrace/procfs"
 	"xtrace/record"
 	"xtrace/scap"
+	"xtrace/snaplen"
 	"xtrace/tracer"
 )
 
@@ -47,6 +48,10 @@ func runRecord(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
 	if err := checkLimits(cli); err != nil {
 		return err
 	}
+	snapPolicy, err := snaplen.Parse(cli.Snaplen)
+	if err != nil {
+		return fmt.Errorf("xtrace: %w", err)
+	}
 	var path string
 	if pids == nil {
 		var err error
@@ -61,7 +66,16 @@ func runRecord(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
 		file    *record.File
 		limiter interface{ SetOnLimit(func()) }
 	)
-	if cli.Write != "" {
+	var flight *record.Ring
+	if cli.Ring != "" || cli.Trigger != "" {
+		if cli.Ring == "" {
+			return errors.New("xtrace: --trigger needs --ring SIZE")
+		}
+		if flight, err = newRingOutput(cli, stderr); err != nil {
+			return err
+		}
+		out = flight
+	} else if cli.Write != "" {
 		match, err := compileFilter(filterExpr)
 		if err != nil {
 			return err
@@ -93,6 +107,9 @@ func runRecord(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
 			limiter = lo
 		}
 	}
+	if !snapPolicy.Uniform() {
+		out = record.NewSnaplen(out, snapPolicy)
+	}
 	// -n: the tracer counts events when all of them are written; with a
 	// filter the output counts those that pass it.
 	maxEvents := cli.NumEvents
@@ -110,7 +127,7 @@ func runRecord(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
 		Path:      path,
 		Args:      cli.Command,
 		Syscalls:  captureSyscalls(filterExpr),
-		Snaplen:   cli.Snaplen,
+		Snaplen:   snapPolicy.Max(),
 		PinTracer: os.Getenv("XTRACE_PIN") != "0",
 		PinTree:   os.Getenv("XTRACE_PIN") == "tree",
 		Spin:      envInt("XTRACE_SPIN"),
@@ -119,10 +136,12 @@ func runRecord(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
 		MaxEvents: maxEvents,
 		Context:   ctx,
 	}
-	var (
-		t   *tracer.Tracer
-		err error
-	)
+	inj, err := setupInject(cli, &opts)
+	if err != nil {
+		out.Abort()
+		return err
+	}
+	var t *tracer.Tracer
 	// The header: the machine as it is when recording starts. For a
 	// launched command the machine-wide part is read while the helper
 	// starts (they take about as long), and the helper's own entries
@@ -151,9 +170,9 @@ func runRecord(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
 		out.Abort()
 		var ae *tracer.AttachError
 		if errors.As(err, &ae) {
-			return fmt.Errorf("xtrace: attach: pid %d: %s", ae.PID, ae.Msg)
+			return explainRecordError(fmt.Errorf("xtrace: attach: pid %d: %s", ae.PID, ae.Msg))
 		}
-		return fmt.Errorf("xtrace: %w", err)
+		return explainRecordError(fmt.Errorf("xtrace: %w", err))
 	}
 	if limiter != nil {
 		limiter.SetOnLimit(func() { t.EndCapture("event limit reached") })
@@ -242,6 +261,13 @@ func runRecord(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
 		progress = capture.StartProgress(stderr, file.Stats)
 	}
 
+	if inj != nil {
+		inj.Start(hdr)
+	}
+	if flight != nil {
+		stopUSR1 := flight.OnSIGUSR1()
+		defer stopUSR1()
+	}
 	t.Start()
 	res, terr := t.Wait()
 	close(full)
