@@ -3,7 +3,6 @@ package record_test
 import (
 	"bufio"
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"io"
 	"os"
@@ -48,9 +47,7 @@ func batches(t *testing.T, path string, n int) (*scap.Header, []*tracer.Batch) {
 			bs = append(bs, &tracer.Batch{})
 		}
 		b := bs[len(bs)-1]
-		b.Data = binary.LittleEndian.AppendUint16(b.Data, sev.CPU)
-		b.Data = append(b.Data, sev.Raw()...)
-		b.Events++
+		b.Add(sev.CPU, sev.DumpFlags, sev.Raw())
 	}
 }
 

@@ -28,7 +28,9 @@ func (b *Batch) Reset() { b.Data, b.Events = b.Data[:0], 0 }
 // batchHdr is the size of an event's cpu and flags in a batch.
 const batchHdr = 4
 
-func (b *Batch) add(cpu uint16, flags uint32, raw []byte) {
+// Add appends one event (v2 layout) recorded on cpu with EVF dump flags
+// flags (only the upper 16 bits are kept; scap.FlagInjected is one).
+func (b *Batch) Add(cpu uint16, flags uint32, raw []byte) {
 	b.Data = binary.LittleEndian.AppendUint16(b.Data, cpu)
 	b.Data = binary.LittleEndian.AppendUint16(b.Data, uint16(flags>>16))
 	b.Data = append(b.Data, raw...)

@@ -41,7 +41,7 @@ func (o *output) add(cpu uint16, flags uint32, raw []byte) {
 	if b.Events == 0 {
 		o.since = time.Now()
 	}
-	b.add(cpu, flags, raw)
+	b.Add(cpu, flags, raw)
 	o.mu.Unlock()
 }
 

@@ -15,19 +15,26 @@ import (
 // normalizeArgs handles it without a field; -h is kong's help.
 func shortOptions() (withArg, noArg string) {
 	with, without := []byte{'c'}, []byte{'h'}
-	t := reflect.TypeFor[CLI]()
-	for i := range t.NumField() {
-		f := t.Field(i)
-		short := f.Tag.Get("short")
-		if short == "" {
-			continue
-		}
-		if f.Type.Kind() == reflect.Bool {
-			without = append(without, short[0])
-		} else {
-			with = append(with, short[0])
+	var walk func(t reflect.Type)
+	walk = func(t reflect.Type) {
+		for i := range t.NumField() {
+			f := t.Field(i)
+			if f.Anonymous && f.Type.Kind() == reflect.Struct {
+				walk(f.Type) // embedded flag groups
+				continue
+			}
+			short := f.Tag.Get("short")
+			if short == "" {
+				continue
+			}
+			if f.Type.Kind() == reflect.Bool {
+				without = append(without, short[0])
+			} else {
+				with = append(with, short[0])
+			}
 		}
 	}
+	walk(reflect.TypeFor[CLI]())
 	return string(with), string(without)
 }
 
