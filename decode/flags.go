@@ -3,7 +3,7 @@ package decode
 import "xtrace/event"
 
 // Native x86_64 constants and their PPM counterparts (driver/ppm_events_public.h,
-// conversions of driver/ppm_flag_helpers.h; see §15 of the format notes).
+// conversions of driver/ppm_flag_helpers.h; see docs/scap-format.md §8).
 const (
 	atFdcwd    = -100
 	ppmAtFdcwd = 0xffffffffffffff9c // -100 as a register value
