@@ -2,42 +2,11 @@
 // event time.
 "use strict";
 
-let f = {};
-let total = 0;
-let totalIn = 0;
-let totalOut = 0;
+const { ioBytesChisel } = require("io_bytes");
 
-module.exports = {
+module.exports = ioBytesChisel({
   description: "Counts the total bytes read from and written to files.",
   shortDescription: "Sum of file I/O bytes",
   category: "I/O",
-  args: [],
-
-  onInit() {
-    f = {
-      bytes: chisel.requestField("evt.rawarg.res"),
-      time: chisel.requestField("evt.time.s"),
-      isRead: chisel.requestField("evt.is_io_read"),
-    };
-    chisel.setFilter("evt.is_io=true and fd.type=file");
-    chisel.setIntervalS(1);
-  },
-
-  onEvent() {
-    const bytes = evt.field(f.bytes);
-    if (bytes !== undefined && bytes > 0) {
-      total += bytes;
-      if (evt.field(f.isRead)) {
-        totalIn += bytes;
-      } else {
-        totalOut += bytes;
-      }
-    }
-    return true;
-  },
-
-  onInterval() {
-    print(evt.field(f.time) + " in:" + totalIn + " out:" + totalOut + " tot:" + total);
-    total = totalIn = totalOut = 0;
-  },
-};
+  filter: "evt.is_io=true and fd.type=file",
+});

@@ -1,35 +1,24 @@
 // scallslower: system calls slower than a threshold (in milliseconds).
 "use strict";
 
-const { sprintf, parseNumericInput, luaString } = require("common");
+const { sprintf, luaString } = require("common");
 const terminal = require("ansiterminal");
+const { thresholdArgs } = require("min_ms");
 
 let minMs;
 let f = {};
 let printContainer = false;
+const threshold = thresholdArgs("Minimum milliseconds before which a syscall should complete", (ms) => {
+  minMs = ms;
+});
 
 module.exports = {
   description:
     "Trace syscalls slower than a threshold milliseconds. This chisel is compatible with containers using the sysdig -pc or -pcontainer argument, otherwise no container information will be shown. (Blue represents a process running within a container, and Green represents a host process)",
   shortDescription: "Trace slow syscalls",
   category: "Performance",
-  args: [
-    { name: "min_ms", description: "Minimum milliseconds before which a syscall should complete", type: "int", optional: false },
-    {
-      name: "disable_color",
-      description: "Set to 'disable_colors' if you want to disable color output",
-      type: "string",
-      optional: true,
-    },
-  ],
-
-  onSetArg(name, value) {
-    if (name === "disable_color" && value === "disable_color") {
-      terminal.enableColor(false);
-    } else if (name === "min_ms") {
-      minMs = parseNumericInput(value, name);
-    }
-  },
+  args: threshold.args,
+  onSetArg: threshold.onSetArg,
 
   onInit() {
     f = {

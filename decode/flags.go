@@ -3,9 +3,9 @@ package decode
 import "xtrace/event"
 
 // Native x86_64 constants and their PPM counterparts: the conversions the
-// kernel driver applies to flag arguments (docs/scap-format.md, "flag
-// conversions"). Enumerated values convert through the native values of
-// their flag tables' names (event/tables/native_values.tsv).
+// kernel driver applies to flag arguments (docs/scap-format.md §8).
+// Enumerated values convert through the native values of their flag
+// tables' names (event/tables/native_values.tsv).
 const (
 	atFdcwd    = -100
 	ppmAtFdcwd = 0xffffffffffffff9c // -100 as a register value

@@ -22,5 +22,5 @@
 // Value semantics and rendering follow falcosecurity/libs' filterchecks.cpp
 // at sysdig 0.29.3's commit, quirks included (they are listed next to the
 // code that reproduces them). The descriptions printed by -l are xtrace's
-// own (shared/docs/sysdig-fields.tsv).
+// own (the Desc column of table.go).
 package field

@@ -10,6 +10,7 @@ import (
 
 	"xtrace/event"
 	"xtrace/inspect"
+	"xtrace/internal/capturetest"
 	"xtrace/scap"
 )
 
@@ -207,34 +208,11 @@ func TestParseNumbers(t *testing.T) {
 	}
 }
 
-// eventAt replays a capture up to event number num.
-func eventAt(t *testing.T, path string, num uint64) *inspect.Event {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rd, err := scap.NewReader(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	in := inspect.New(rd.Header())
-	for {
-		sev, err := rd.Next()
-		if err != nil {
-			t.Fatalf("event %d: %v", num, err)
-		}
-		if ev := in.Process(sev); ev.Num == num {
-			return ev
-		}
-	}
-}
-
 // TestExtract checks values of the curl capture's event 219,
 // "< open fd=3(<f>/etc/ld.so.cache) name=/etc/ld.so.cache
 // flags=4097(O_RDONLY|O_CLOEXEC) mode=0", against sysdig's -p and -j.
 func TestExtract(t *testing.T) {
-	ev := eventAt(t, "../testdata/captures/libs_curl_google.scap", 219)
+	ev := capturetest.EventAt(t, "../testdata/captures/libs_curl_google.scap", 219)
 	o := &Options{Time: 'h', Loc: time.UTC}
 	tests := []struct {
 		field, text, json string
@@ -306,7 +284,7 @@ func TestExtract(t *testing.T) {
 }
 
 func TestExtractAllocs(t *testing.T) {
-	ev := eventAt(t, "../testdata/captures/libs_curl_google.scap", 219)
+	ev := capturetest.EventAt(t, "../testdata/captures/libs_curl_google.scap", 219)
 	for _, name := range []string{"fd.name", "proc.cmdline", "evt.time", "evt.res", "evt.args", "fd.directory", "evt.arg.flags"} {
 		f, err := Lookup(name, nil)
 		if err != nil {

@@ -1,8 +1,6 @@
 package field_test
 
 import (
-	"bytes"
-	"io"
 	"os"
 	"os/exec"
 	"strconv"
@@ -12,9 +10,9 @@ import (
 
 	"xtrace/format"
 	"xtrace/inspect"
-	"xtrace/scap"
-
+	"xtrace/internal/capturetest"
 	"xtrace/internal/testutil"
+	"xtrace/scap"
 )
 
 // oracleFields are compared with sysdig for every event of the oracle
@@ -79,37 +77,19 @@ func TestOracle(t *testing.T) {
 
 // render prints every shown event of a capture with a -p format.
 func render(t *testing.T, path, fmtString string) []byte {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rd, err := scap.NewReader(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
 	p, err := format.NewCustom(fmtString, format.Options{Time: format.TimeHuman, Loc: time.UTC})
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := inspect.New(rd.Header())
 	var out []byte
-	for {
-		sev, err := rd.Next()
-		if err == io.EOF {
-			break
+	capturetest.Replay(t, capturetest.Open(t, path), nil, func(_ *scap.Event, ev *inspect.Event) bool {
+		if !ev.Hidden() {
+			if out, _, err = p.Append(out, ev); err != nil {
+				t.Fatal(err)
+			}
 		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		ev := in.Process(sev)
-		if ev.Hidden() {
-			continue
-		}
-		out, _, err = p.Append(out, ev)
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+		return true
+	})
 	return out
 }
 

@@ -7,32 +7,9 @@ import (
 	"testing"
 
 	"xtrace/inspect"
+	"xtrace/internal/capturetest"
 	"xtrace/scap"
 )
-
-// eventAt replays path up to event number num and returns that event,
-// which stays valid while nothing else is processed.
-func eventAt(t testing.TB, path string, num uint64) *inspect.Event {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rd, err := scap.NewReader(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	in := inspect.New(rd.Header())
-	for {
-		sev, err := rd.Next()
-		if err != nil {
-			t.Fatalf("event %d not found: %v", num, err)
-		}
-		if ev := in.Process(sev); ev.Num == num {
-			return ev
-		}
-	}
-}
 
 // allocFilters are plain field comparisons, which must not allocate.
 var allocFilters = []struct {
@@ -54,7 +31,7 @@ var allocFilters = []struct {
 const curlOpenExit = 219
 
 func TestMatchAllocs(t *testing.T) {
-	ev := eventAt(t, curlCapture, curlOpenExit)
+	ev := capturetest.EventAt(t, curlCapture, curlOpenExit)
 	for _, tc := range allocFilters {
 		t.Run(tc.name, func(t *testing.T) {
 			f, err := Compile(tc.src, nil)
@@ -72,7 +49,7 @@ func TestMatchAllocs(t *testing.T) {
 }
 
 func BenchmarkMatch(b *testing.B) {
-	ev := eventAt(b, curlCapture, curlOpenExit)
+	ev := capturetest.EventAt(b, curlCapture, curlOpenExit)
 	for _, tc := range allocFilters {
 		b.Run(tc.name, func(b *testing.B) {
 			f, err := Compile(tc.src, nil)

@@ -1,11 +1,10 @@
 package filter
 
 import (
-	"io"
-	"os"
 	"testing"
 
 	"xtrace/inspect"
+	"xtrace/internal/capturetest"
 	"xtrace/scap"
 )
 
@@ -15,30 +14,16 @@ const curlCapture = "../testdata/captures/libs_curl_google.scap"
 // runs it and counts the events a printer would show.
 func countMatches(t testing.TB, path string, f *Filter) int {
 	t.Helper()
-	fh, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fh.Close()
-	rd, err := scap.NewReader(fh)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rd := capturetest.Open(t, path)
 	in := inspect.New(rd.Header())
 	in.SetFilter(f.Func())
 	n := 0
-	for {
-		sev, err := rd.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if ev := in.Process(sev); !ev.Hidden() {
+	capturetest.Replay(t, rd, in, func(_ *scap.Event, ev *inspect.Event) bool {
+		if !ev.Hidden() {
 			n++
 		}
-	}
+		return true
+	})
 	return n
 }
 

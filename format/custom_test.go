@@ -1,13 +1,10 @@
 package format
 
 import (
-	"bytes"
-	"os"
 	"testing"
 	"time"
 
-	"xtrace/inspect"
-	"xtrace/scap"
+	"xtrace/internal/capturetest"
 )
 
 func TestUnescape(t *testing.T) {
@@ -48,34 +45,14 @@ func TestFormatErrors(t *testing.T) {
 	}
 }
 
-// eventAt replays the curl capture up to event number num.
-func eventAt(t *testing.T, num uint64) *inspect.Event {
-	t.Helper()
-	data, err := os.ReadFile("../testdata/captures/libs_curl_google.scap")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rd, err := scap.NewReader(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	in := inspect.New(rd.Header())
-	for {
-		sev, err := rd.Next()
-		if err != nil {
-			t.Fatalf("event %d: %v", num, err)
-		}
-		if ev := in.Process(sev); ev.Num == num {
-			return ev
-		}
-	}
-}
+// curlCapture is the capture the printer tests read.
+const curlCapture = "../testdata/captures/libs_curl_google.scap"
 
 // TestCustom checks -p lines of event 219, "< open fd=3(<f>/etc/ld.so.cache)
 // name=/etc/ld.so.cache flags=4097(O_RDONLY|O_CLOEXEC) mode=0"
 // (values as sysdig prints them).
 func TestCustom(t *testing.T) {
-	ev := eventAt(t, 219)
+	ev := capturetest.EventAt(t, curlCapture, 219)
 	tests := []struct {
 		name, format, want string
 		ok                 bool
@@ -114,7 +91,7 @@ func TestCustom(t *testing.T) {
 }
 
 func TestJSON(t *testing.T) {
-	ev := eventAt(t, 219)
+	ev := capturetest.EventAt(t, curlCapture, 219)
 	tests := []struct {
 		name, format, want string
 		ok                 bool
@@ -140,7 +117,7 @@ func TestJSON(t *testing.T) {
 }
 
 func TestAppendAllocs(t *testing.T) {
-	ev := eventAt(t, 219)
+	ev := capturetest.EventAt(t, curlCapture, 219)
 	c, err := NewCustom("%evt.num %evt.time %proc.name (%thread.tid) %evt.dir %evt.type %fd.name %evt.args", Options{})
 	if err != nil {
 		t.Fatal(err)

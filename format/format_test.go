@@ -1,15 +1,13 @@
 package format
 
 import (
-	"bytes"
 	"fmt"
-	"io"
-	"os"
 	"strconv"
 	"testing"
 	"time"
 
 	"xtrace/inspect"
+	"xtrace/internal/capturetest"
 	"xtrace/scap"
 )
 
@@ -17,27 +15,12 @@ import (
 // default printer shows.
 func processedEvents(tb testing.TB, name string, f func(e *inspect.Event)) {
 	tb.Helper()
-	data, err := os.ReadFile("../testdata/captures/" + name)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	rd, err := scap.NewReader(bytes.NewReader(data))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	in := inspect.New(rd.Header())
-	for {
-		sev, err := rd.Next()
-		if err == io.EOF {
-			return
-		}
-		if err != nil {
-			tb.Fatal(err)
-		}
-		if e := in.Process(sev); !e.Hidden() {
+	capturetest.Replay(tb, capturetest.Open(tb, "../testdata/captures/"+name), nil, func(_ *scap.Event, e *inspect.Event) bool {
+		if !e.Hidden() {
 			f(e)
 		}
-	}
+		return true
+	})
 }
 
 // TestDefaultAllocs pins the default line's rendering at zero allocations

@@ -2,7 +2,6 @@ package format
 
 import (
 	"bytes"
-	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"xtrace/inspect"
+	"xtrace/internal/capturetest"
 	"xtrace/scap"
 )
 
@@ -55,33 +55,20 @@ func FuzzCustom(f *testing.F) {
 			}
 			return
 		}
-		rd, err := scap.NewReader(bytes.NewReader(capture))
-		if err != nil {
-			t.Fatal(err)
-		}
-		in := inspect.New(rd.Header())
-		for n := 0; n < 200; n++ {
-			sev, err := rd.Next()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			ev := in.Process(sev)
-			if ev.Hidden() {
-				continue
+		n := 0
+		capturetest.Replay(t, capturetest.Read(t, capture), nil, func(_ *scap.Event, ev *inspect.Event) bool {
+			if n++; ev.Hidden() {
+				return n < 200
 			}
 			out, ok, err := c.Append([]byte("x"), ev)
 			if err != nil || !ok {
 				if string(out) != "x" {
 					t.Fatalf("%q: a dropped event appended %q", format, out[1:])
 				}
-				continue
-			}
-			if !bytes.HasSuffix(out, []byte("\n")) {
+			} else if !bytes.HasSuffix(out, []byte("\n")) {
 				t.Fatalf("%q: line %q has no newline", format, out[1:])
 			}
-		}
+			return n < 200
+		})
 	})
 }

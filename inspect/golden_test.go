@@ -1,7 +1,6 @@
 package inspect_test
 
 import (
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +9,8 @@ import (
 
 	"xtrace/format"
 	"xtrace/inspect"
+	"xtrace/internal/capturetest"
+	"xtrace/internal/testutil"
 	"xtrace/scap"
 )
 
@@ -17,54 +18,20 @@ import (
 // does, stopping after n delivered events when n > 0.
 func replay(t testing.TB, path string, n int, ro inspect.RenderOptions) []byte {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rd, err := scap.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	in := inspect.New(rd.Header())
 	p := format.NewDefault(format.Options{Loc: time.UTC, Render: ro})
-	var out, line []byte
-	section := rd.Section()
-	for delivered := 0; n <= 0 || delivered < n; {
-		sev, err := rd.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-		if rd.Section() != section {
-			section = rd.Section()
-			in.Reset(rd.Header())
-		}
-		ev := in.Process(sev)
+	var out []byte
+	delivered := 0
+	capturetest.Replay(t, capturetest.Open(t, path), nil, func(_ *scap.Event, ev *inspect.Event) bool {
 		if !ev.Delivered() {
-			continue
+			return true
 		}
 		delivered++
-		if ev.Hidden() {
-			continue
+		if !ev.Hidden() {
+			out = p.Append(out, ev)
 		}
-		line = p.Append(line[:0], ev)
-		out = append(out, line...)
-	}
+		return n <= 0 || delivered < n
+	})
 	return out
-}
-
-func trimLines(b []byte) []string {
-	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	for i := range lines {
-		lines[i] = strings.TrimRight(lines[i], " \t")
-	}
-	if len(lines) == 1 && lines[0] == "" {
-		return nil
-	}
-	return lines
 }
 
 // TestDefaultGoldens compares the default output of every capture with
@@ -103,7 +70,7 @@ func TestDefaultGoldens(t *testing.T) {
 			}
 			t.Run(name+"/"+c.file, func(t *testing.T) {
 				got := replay(t, capture, c.n, c.ro)
-				g, w := trimLines(got), trimLines(want)
+				g, w := testutil.TrimLines(got), testutil.TrimLines(want)
 				bad := 0
 				for i := 0; i < len(g) && i < len(w); i++ {
 					if g[i] != w[i] {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"xtrace/inspect"
+	"xtrace/internal/capturetest"
 	"xtrace/scap"
 )
 
@@ -15,26 +16,14 @@ import (
 // every event, with the hook run on each delivered one.
 func processAll(t testing.TB, data []byte, ro inspect.RenderOptions, hook func(*inspect.Event)) []string {
 	t.Helper()
-	rd, err := scap.NewReader(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	in := inspect.New(rd.Header())
 	var out []string
-	for {
-		sev, err := rd.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		ev := in.Process(sev)
+	capturetest.Replay(t, capturetest.Read(t, data), nil, func(_ *scap.Event, ev *inspect.Event) bool {
 		out = append(out, string(ev.AppendInfo(nil, &ro)))
 		if hook != nil && ev.Delivered() {
 			hook(ev)
 		}
-	}
+		return true
+	})
 	return out
 }
 

@@ -3,7 +3,6 @@ package inspect_test
 import (
 	"bytes"
 	"flag"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -12,9 +11,9 @@ import (
 
 	"xtrace/format"
 	"xtrace/inspect"
-	"xtrace/scap"
-
+	"xtrace/internal/capturetest"
 	"xtrace/internal/testutil"
+	"xtrace/scap"
 )
 
 // The scenarios are hand-built captures that exercise what the real
@@ -73,14 +72,14 @@ func TestScenarios(t *testing.T) {
 				testutil.SkipOrFail(t, "no sysdig output yet: run testdata/scenarios/regen.sh")
 			}
 			var g []string
-			w := trimLines(want)
+			w := testutil.TrimLines(want)
 			if s.lsof {
 				g = lsofAtFirst(t, data)
 				w = w[1:]
 				sort.Strings(g)
 				sort.Strings(w)
 			} else {
-				g = trimLines(replayBytes(t, data, s.match, s.ro))
+				g = testutil.TrimLines(replayBytes(t, data, s.match, s.ro))
 			}
 			for i := 0; i < len(g) && i < len(w); i++ {
 				if g[i] != w[i] {
@@ -111,33 +110,17 @@ func lsofAtFirst(t testing.TB, data []byte) []string {
 // replayBytes prints a capture held in memory with the default format.
 func replayBytes(t testing.TB, data []byte, match func(*inspect.Event) bool, ro inspect.RenderOptions) []byte {
 	t.Helper()
-	rd, err := scap.NewReader(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
+	rd := capturetest.Read(t, data)
 	in := inspect.New(rd.Header())
 	in.SetFilter(match)
 	p := format.NewDefault(format.Options{Loc: time.UTC, Render: ro})
 	var out []byte
-	section := rd.Section()
-	for {
-		sev, err := rd.Next()
-		if err == io.EOF {
-			break
+	capturetest.Replay(t, rd, in, func(_ *scap.Event, ev *inspect.Event) bool {
+		if !ev.Hidden() {
+			out = p.Append(out, ev)
 		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if rd.Section() != section {
-			section = rd.Section()
-			in.Reset(rd.Header())
-		}
-		ev := in.Process(sev)
-		if ev.Hidden() {
-			continue
-		}
-		out = p.Append(out, ev)
-	}
+		return true
+	})
 	return out
 }
 

@@ -13,6 +13,8 @@ import (
 
 	"xtrace/event"
 	"xtrace/inspect"
+	"xtrace/internal/capturetest"
+	"xtrace/internal/testutil"
 	"xtrace/scap"
 )
 
@@ -97,21 +99,13 @@ func TestStateFields(t *testing.T) {
 		name := strings.TrimSuffix(filepath.Base(wf), ".txt.gz")
 		t.Run(name, func(t *testing.T) {
 			want := readGz(t, wf)
-			rd, in, done := openCapture(t, "../testdata/captures/"+name)
-			defer done()
 			var got []string
-			for {
-				sev, err := rd.Next()
-				if err == io.EOF {
-					break
-				}
-				if err != nil {
-					t.Fatal(err)
-				}
-				if ev := in.Process(sev); !ev.Hidden() {
+			capturetest.Replay(t, capturetest.Open(t, "../testdata/captures/"+name), nil, func(_ *scap.Event, ev *inspect.Event) bool {
+				if !ev.Hidden() {
 					got = append(got, stateLine(ev))
 				}
-			}
+				return true
+			})
 			if len(got) != len(want) {
 				t.Fatalf("got %d events, want %d", len(got), len(want))
 			}
@@ -232,7 +226,7 @@ func TestLsofSnapshots(t *testing.T) {
 			}
 			rows := lsofRows(in)
 			wantb, _ := os.ReadFile(wf)
-			want := trimLines(wantb)
+			want := testutil.TrimLines(wantb)
 			if len(want) > 0 {
 				want = want[1:]
 			}

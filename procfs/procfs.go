@@ -7,8 +7,8 @@
 //
 // The values follow libscap at the commit sysdig 0.29.3 ships
 // (userspace/libscap/scap_procs.c, scap_fds.c, scap_iflist.c,
-// scap_userlist.c); the format is described in shared/docs/scap-format.md
-// §4–§8. Where scap drops or garbles data this package deliberately does
+// scap_userlist.c); the format is described in docs/scap-format.md
+// §3–§5. Where scap drops or garbles data this package deliberately does
 // better, and says so next to the code:
 //
 //   - A value that cannot be read (another user's environ, cwd or loginuid

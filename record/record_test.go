@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -14,6 +13,7 @@ import (
 	"xtrace/event"
 	"xtrace/filter"
 	"xtrace/inspect"
+	"xtrace/internal/capturetest"
 	"xtrace/record"
 	"xtrace/scap"
 	"xtrace/tracer"
@@ -25,51 +25,31 @@ const sample = "../testdata/captures/falco_cat_write.scap"
 // n events each, as the tracer hands them over.
 func batches(t *testing.T, path string, n int) (*scap.Header, []*tracer.Batch) {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rd, err := scap.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rd := capturetest.Open(t, path)
 	var bs []*tracer.Batch
-	for {
-		sev, err := rd.Next()
-		if err == io.EOF {
-			return rd.Header(), bs
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+	capturetest.Replay(t, rd, nil, func(sev *scap.Event, _ *inspect.Event) bool {
 		if len(bs) == 0 || bs[len(bs)-1].Events == n {
 			bs = append(bs, &tracer.Batch{})
 		}
 		b := bs[len(bs)-1]
 		b.Add(sev.CPU, sev.DumpFlags, sev.Raw())
-	}
+		return true
+	})
+	return rd.Header(), bs
 }
 
 // replay runs a capture through a state engine and returns the evt.num
 // of the events keep accepts.
 func replay(t *testing.T, path string, keep func(*inspect.Event) bool) []uint64 {
 	t.Helper()
-	rd := open(t, path)
-	in := inspect.New(rd.Header())
 	var nums []uint64
-	for {
-		sev, err := rd.Next()
-		if err == io.EOF {
-			return nums
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if ev := in.Process(sev); keep(ev) {
+	capturetest.Replay(t, capturetest.Open(t, path), nil, func(_ *scap.Event, ev *inspect.Event) bool {
+		if keep(ev) {
 			nums = append(nums, ev.Num)
 		}
-	}
+		return true
+	})
+	return nums
 }
 
 // comms replays captures one after the other, each with a fresh state
@@ -78,22 +58,14 @@ func comms(t *testing.T, paths ...string) []string {
 	t.Helper()
 	var names []string
 	for _, path := range paths {
-		rd := open(t, path)
-		in := inspect.New(rd.Header())
-		for {
-			sev, err := rd.Next()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
+		capturetest.Replay(t, capturetest.Open(t, path), nil, func(_ *scap.Event, ev *inspect.Event) bool {
 			name := ""
-			if ev := in.Process(sev); ev.Thread != nil {
+			if ev.Thread != nil {
 				name = ev.Thread.Comm
 			}
 			names = append(names, name)
-		}
+			return true
+		})
 	}
 	return names
 }
@@ -152,28 +124,19 @@ func TestFilter(t *testing.T) {
 			if err := feed(t, out, h, bs); err != nil {
 				t.Fatal(err)
 			}
-			rd := open(t, path)
 			var shown []uint64
 			stateOnly := 0
-			in := inspect.New(rd.Header())
-			for {
-				sev, err := rd.Next()
-				if err == io.EOF {
-					break
+			capturetest.Replay(t, capturetest.Open(t, path), nil, func(sev *scap.Event, ev *inspect.Event) bool {
+				if !sev.StateOnly() {
+					shown = append(shown, ev.Num)
+					return true
 				}
-				if err != nil {
-					t.Fatal(err)
+				stateOnly++
+				if ev.Info == nil || ev.Info.Flags&event.ModifiesState == 0 {
+					t.Errorf("state-only event %v does not modify state", ev.Info)
 				}
-				ev := in.Process(sev)
-				if sev.StateOnly() {
-					stateOnly++
-					if ev.Info == nil || ev.Info.Flags&event.ModifiesState == 0 {
-						t.Errorf("state-only event %s does not modify state", ev.Info.Name)
-					}
-					continue
-				}
-				shown = append(shown, ev.Num)
-			}
+				return true
+			})
 			wantN := len(want)
 			if tc.limit > 0 {
 				wantN = int(tc.limit)
@@ -277,20 +240,6 @@ func TestLiveError(t *testing.T) {
 	if err := out.Close(); !errors.Is(err, errSink) {
 		t.Errorf("Close = %v, want the sink's error", err)
 	}
-}
-
-func open(t *testing.T, path string) *scap.Reader {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { f.Close() })
-	rd, err := scap.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rd
 }
 
 // TestRotationHeader: each rotated file starts with the state engine's

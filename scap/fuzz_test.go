@@ -14,7 +14,7 @@ import (
 	"xtrace/event"
 )
 
-// minimalCapture builds the 4-event capture of docs/scap-format.md §17.
+// minimalCapture builds the 4-event capture of docs/scap-format.md §9.
 func minimalCapture(t testing.TB) []byte {
 	var out bytes.Buffer
 	w := NewWriter(&out)

@@ -4,8 +4,9 @@
 // -pc.
 "use strict";
 
-const { sprintf, parseNumericInput } = require("common");
+const { sprintf } = require("common");
 const terminal = require("ansiterminal");
+const { thresholdArgs } = require("min_ms");
 
 // slowChisel returns the chisel for one kind of I/O: o.filter selects its
 // fds, o.what names it in the texts ("file", "network"), o.skipDev leaves
@@ -14,27 +15,15 @@ function slowChisel(o) {
   let minMs;
   let f = {};
   let printContainer = false;
+  const threshold = thresholdArgs("Minimum millisecond threshold for showing " + o.what + " I/O", (ms) => {
+    minMs = ms;
+  });
   return {
     description: o.description,
     shortDescription: o.shortDescription,
     category: "Performance",
-    args: [
-      { name: "min_ms", description: "Minimum millisecond threshold for showing " + o.what + " I/O", type: "int", optional: false },
-      {
-        name: "disable_color",
-        description: "Set to 'disable_colors' if you want to disable color output",
-        type: "string",
-        optional: true,
-      },
-    ],
-
-    onSetArg(name, value) {
-      if (name === "disable_color" && value === "disable_color") {
-        terminal.enableColor(false);
-      } else if (name === "min_ms") {
-        minMs = parseNumericInput(value, name);
-      }
-    },
+    args: threshold.args,
+    onSetArg: threshold.onSetArg,
 
     onInit() {
       f = {

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"xtrace/internal/testutil"
 )
 
 // The oracle goldens in testdata/golden were printed by Debian's sysdig
@@ -170,21 +172,10 @@ func modeFor(c goldenCase) compareMode {
 	return compareExact
 }
 
-func trimLines(b []byte) []string {
-	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	for i := range lines {
-		lines[i] = strings.TrimRight(lines[i], " \t")
-	}
-	if len(lines) == 1 && lines[0] == "" {
-		return nil
-	}
-	return lines
-}
-
 // compareOutput returns "" when got matches want under mode, else a
 // description of the first difference.
 func compareOutput(got, want []byte, mode compareMode, truncate int) string {
-	g, w := trimLines(got), trimLines(want)
+	g, w := testutil.TrimLines(got), testutil.TrimLines(want)
 	if truncate > 0 && len(g) > truncate {
 		g = g[:truncate]
 	}

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,9 +20,10 @@ import (
 	"golang.org/x/sys/unix"
 
 	"xtrace/event"
-	"xtrace/scap"
-
+	"xtrace/inspect"
+	"xtrace/internal/capturetest"
 	"xtrace/internal/testutil"
+	"xtrace/scap"
 )
 
 // Recording tests run the real binary against real workloads and check the
@@ -503,28 +503,14 @@ func recCheckCapture(t *testing.T, bin, dir, capture string) []string {
 // (it skips flagged EVF blocks).
 func recCountEvents(t *testing.T, path string) int {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rd, err := scap.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
 	n := 0
-	for {
-		ev, err := rd.Next()
-		if err == io.EOF {
-			return n
-		}
-		if err != nil {
-			t.Fatalf("reading %s: %v", path, err)
-		}
+	capturetest.Replay(t, capturetest.Open(t, path), nil, func(ev *scap.Event, _ *inspect.Event) bool {
 		if ev.DumpFlags == 0 {
 			n++
 		}
-	}
+		return true
+	})
+	return n
 }
 
 // recStraceName maps strace's syscall names (the kernel's) to the names

@@ -11,6 +11,7 @@ package testutil
 import (
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
 )
 
@@ -47,4 +48,18 @@ func RequireTools(tb testing.TB, names ...string) {
 	for _, n := range names {
 		LookTool(tb, n)
 	}
+}
+
+// TrimLines splits a golden output into lines, without the trailing
+// blanks of each (sysdig ends its lines with a space) and without the
+// final newline; an empty output has no lines.
+func TrimLines(b []byte) []string {
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	for i := range lines {
+		lines[i] = strings.TrimRight(lines[i], " \t")
+	}
+	if len(lines) == 1 && lines[0] == "" {
+		return nil
+	}
+	return lines
 }

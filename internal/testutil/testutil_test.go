@@ -43,3 +43,26 @@ func TestLookTool(t *testing.T) {
 		t.Error("a missing tool does not fail in CI")
 	}
 }
+
+func TestTrimLines(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want []string
+	}{
+		{"", nil},
+		{"\n", nil},
+		{"a \nb\t\n", []string{"a", "b"}},
+		{"a\n\nb", []string{"a", "", "b"}},
+	} {
+		got := TrimLines([]byte(tc.in))
+		if len(got) != len(tc.want) {
+			t.Errorf("TrimLines(%q) = %q, want %q", tc.in, got, tc.want)
+			continue
+		}
+		for i := range got {
+			if got[i] != tc.want[i] {
+				t.Errorf("TrimLines(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+		}
+	}
+}

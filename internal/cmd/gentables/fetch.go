@@ -29,7 +29,7 @@ var fetchKinds = map[string]int{
 	"dqblk": 3, "dqinfo": 3, "quotafmtout": 2,
 	"optlevel": 1, "optname": 2, "optval": 4, "optvalget": 4,
 	"ptracereq": 1, "ptraceaddr": 2, "ptracedata": 2, "bpfres": 0,
-	// flag conversions (§15 of the format notes)
+	// flag conversions (docs/scap-format.md §8)
 	"openflags": 1, "openmode": 2, "creatmode": 1, "cloneflags": 1, "futexop": 1,
 	"whence": 1, "rlimitres": 1, "fcntlcmd": 1, "protflags": 1, "mmapflags": 1,
 	"mountflags": 1, "semgetflags": 1, "semctlcmd": 1, "accessmode": 1,
