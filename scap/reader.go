@@ -49,7 +49,7 @@ type Reader struct {
 	big   []byte
 	// gzip is set for compressed input (offsets are then decompressed
 	// ones); copied counts the bytes fillPrefetched moved between
-	// buffers, which stays linear in the input (TestBlockBomb).
+	// buffers, which stays linear in the input (TestLargeBlockBounds).
 	gzip   bool
 	copied int64
 }
