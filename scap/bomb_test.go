@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -146,50 +147,56 @@ func TestLargeBlockBounds(t *testing.T) {
 	hdr := plain.Bytes()[:bytes.Index(plain.Bytes(), blockHead(BlockEVv2Big, 0)[:4])]
 
 	const zeros = 64 << 20
+	withBlock := func(total uint32) []byte { return append(hdr[:len(hdr):len(hdr)], blockHead(BlockEVv2Big, total)...) }
+	anyErr := errors.New("any error")
 	cases := []struct {
 		name    string
-		stream  func() io.Reader
+		stream  func(gz bool) io.Reader
 		events  int
-		err     error
-		block   int64 // the declared block length: the buffer's bound
-		scanned int64 // decompressed bytes: the copy bound
+		err     error // nil, anyErr, or what the error matches
+		mem     int   // bound of the read buffers' capacity
+		scanned int64 // bytes of the capture stream: the copy bound
 	}{
-		{"40 MiB event", func() io.Reader { return bytes.NewReader(gzipped(plain.Bytes())) }, 3, nil, 40<<20 + 64, int64(plain.Len())},
-		{"64 MiB of zeros", func() io.Reader {
-			return newBomb(append(hdr[:len(hdr):len(hdr)], blockHead(BlockEVv2Big, zeros+8)...), zeros, true)
-		}, 0, nil, zeros + 8, zeros + 1<<20},
-		{"declares 200 MiB, holds 2", func() io.Reader {
-			return newBomb(append(hdr[:len(hdr):len(hdr)], blockHead(BlockEVv2Big, 200<<20)...), 2<<20, true)
-		}, 0, ErrTruncated, 4 << 20, 3 << 20},
+		{"40 MiB event", func(gz bool) io.Reader {
+			if gz {
+				return bytes.NewReader(gzipped(plain.Bytes()))
+			}
+			return bytes.NewReader(plain.Bytes())
+		}, 3, nil, 40<<20 + 64 + prefetchChunk, int64(plain.Len())},
+		// The block ends with zeros where its trailer should be.
+		{"64 MiB of zeros", func(gz bool) io.Reader { return newBomb(withBlock(zeros+8), zeros, gz) },
+			0, anyErr, zeros + 8 + prefetchChunk, zeros + 1<<20},
+		{"declares 200 MiB, holds 2", func(gz bool) io.Reader { return newBomb(withBlock(200<<20), 2<<20, gz) },
+			0, ErrTruncated, 6 << 20, 3 << 20},
 	}
 	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			rd, err := NewReader(c.stream())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer rd.Close()
-			n := 0
-			for {
-				_, err = rd.Next()
+		for _, gz := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s gzip=%v", c.name, gz), func(t *testing.T) {
+				rd, err := NewReader(c.stream(gz))
 				if err != nil {
-					break
+					t.Fatal(err)
 				}
-				n++
-			}
-			if err == io.EOF {
-				err = nil
-			}
-			if n != c.events || (c.err == nil) != (err == nil) && c.name != "64 MiB of zeros" || c.err != nil && !errors.Is(err, c.err) {
-				t.Fatalf("%d events, error %v; want %d, %v", n, err, c.events, c.err)
-			}
-			if rd.copied > 3*c.scanned {
-				t.Errorf("copied %d bytes while reading %d", rd.copied, c.scanned)
-			}
-			if cap(rd.big) > int(c.block)+prefetchChunk {
-				t.Errorf("large-block buffer of %d bytes for a block of %d", cap(rd.big), c.block)
-			}
-		})
+				defer rd.Close()
+				n := 0
+				for ; ; n++ {
+					if _, err = rd.Next(); err != nil {
+						break
+					}
+				}
+				if err == io.EOF {
+					err = nil
+				}
+				if n != c.events || (c.err == nil) != (err == nil) || c.err != nil && c.err != anyErr && !errors.Is(err, c.err) {
+					t.Fatalf("%d events, error %v; want %d, %v", n, err, c.events, c.err)
+				}
+				if rd.copied > 3*c.scanned {
+					t.Errorf("copied %d bytes while reading %d", rd.copied, c.scanned)
+				}
+				if m := max(cap(rd.big), cap(rd.buf)); m > c.mem {
+					t.Errorf("read buffer of %d bytes, want at most %d", m, c.mem)
+				}
+			})
+		}
 	}
 }
 

@@ -98,7 +98,9 @@ func FuzzReader(f *testing.F) {
 			stream = bytes.Repeat(data, n/len(data)+1)[:n]
 		}
 		orig, err := readAll(t, bytes.NewReader(stream))
-		if gz {
+		// (A stream that is itself gzip reads differently once wrapped
+		// in another gzip member.)
+		if gz && !bytes.HasPrefix(stream, []byte{0x1f, 0x8b}) {
 			got, copied, bigCap, gzErr := readAllGzip(t, stream)
 			if msg := strings.Replace(errString(gzErr), " of the decompressed stream", "", 1); msg != errString(err) || !reflect.DeepEqual(got, orig) {
 				t.Fatalf("through the prefetcher: %d events, error %v; plain: %d events, error %v", eventCount(got), gzErr, eventCount(orig), err)

@@ -84,9 +84,10 @@ func (p *prefetcher) close() {
 // A block larger than that room is joined in r.big instead, each chunk's
 // data appended once; the unread bytes move to the front of r.big only
 // when the read part before them is larger than they are, and r.big
-// doubles up to n plus one chunk (the last chunk may hold bytes past the
-// block). Bytes copied thus stay under three times the input read, and
-// memory under n plus the chunks (n is at most MaxBlockLen).
+// doubles until the input has backed a quarter of the block, then takes
+// n plus one chunk (the last chunk may hold bytes past the block). Bytes
+// copied thus stay under three times the input read, and memory under
+// one and a half times n plus the chunks (n is at most MaxBlockLen).
 func (r *Reader) fillPrefetched(n int) bool {
 	for len(r.rest) < n {
 		if r.srcErr != nil {
@@ -133,7 +134,13 @@ func (r *Reader) joinBig(left, data []byte, n int) {
 		r.copied += int64(len(left))
 	}
 	if need := len(r.big) + len(data); need > cap(r.big) {
-		grown := make([]byte, len(r.big), min(max(need, 2*cap(r.big)), max(need, n+prefetchChunk)))
+		size := max(need, 2*cap(r.big))
+		if 2*size >= n {
+			// The input has backed a quarter of the block: take
+			// what the whole block needs, once.
+			size = n + prefetchChunk
+		}
+		grown := make([]byte, len(r.big), max(need, min(size, n+prefetchChunk)))
 		r.copied += int64(copy(grown, r.big))
 		r.big = grown
 	}

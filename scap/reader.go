@@ -53,7 +53,7 @@ type Reader struct {
 	big   []byte
 	// gzip is set for compressed input (offsets are then decompressed
 	// ones); copied counts the bytes fillPrefetched moved between
-	// buffers, which stays linear in the input (TestBlockBomb).
+	// buffers, which stays linear in the input (TestLargeBlockBounds).
 	gzip   bool
 	copied int64
 }
@@ -142,8 +142,11 @@ func (r *Reader) fill(n int) bool {
 			}
 			if len(r.buf) < n && r.wpos == len(r.buf) {
 				grow := min(n-len(r.buf), max(len(r.buf), growStep))
-				r.buf = append(r.buf, make([]byte, grow)...)
-				r.buf = r.buf[:cap(r.buf)]
+				// Exactly this size (append would round up by a
+				// quarter): the buffer stays within the block.
+				grown := make([]byte, len(r.buf)+grow)
+				copy(grown, r.buf[:r.wpos])
+				r.buf = grown
 			}
 		}
 		got, err := r.src.Read(r.buf[r.wpos:])
