@@ -113,6 +113,9 @@ func main() {
 
 // runMain parses args, runs xtrace and returns the exit status.
 func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if code, ok := runSubcommand(ctx, args, stdout, stderr); ok {
+		return code
+	}
 	cli, err := parseArgsTo(args, stdout)
 	var done *exitError
 	if errors.As(err, &done) {
@@ -122,18 +125,7 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "xtrace: %v\n", err)
 		return 1
 	}
-	if err := run(ctx, cli, stdout, stderr); err != nil {
-		var ee *exitError
-		if errors.As(err, &ee) {
-			if ee.err != nil {
-				fmt.Fprintln(stderr, ee.err)
-			}
-			return ee.code
-		}
-		fmt.Fprintln(stderr, err)
-		return 1
-	}
-	return 0
+	return exitCode(run(ctx, cli, stdout, stderr), stderr)
 }
 
 // parseArgs turns the command line into a CLI.
