@@ -151,6 +151,8 @@ func runSubcommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 	switch args[0] {
 	case "export":
 		err = runExport(ctx, args[1:], stdout)
+	case "diff":
+		err = runDiff(ctx, args[1:], stdout)
 	default:
 		return 0, false
 	}
