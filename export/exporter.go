@@ -38,8 +38,6 @@ type Options struct {
 	Filter func(*inspect.Event) bool
 	// Data fills the data column with the calls' buffers.
 	Data bool
-	// Host is the value of the host column.
-	Host string
 }
 
 // Exporter merges the events of a capture into syscall rows and keeps the
@@ -253,10 +251,6 @@ func (x *Exporter) fill(row []Value, e *inspect.Event, exit bool) {
 			if buf, ok := x.appendPath(v.Buf[:0], e); ok {
 				v.Buf, v.Null = buf, false
 			}
-		case fromHost:
-			if x.opts.Host != "" {
-				v.Buf, v.Null = append(v.Buf[:0], x.opts.Host...), false
-			}
 		}
 	}
 	if !exit {
@@ -460,9 +454,6 @@ func (x *Exporter) Close() error {
 			case fromProcSignal:
 				v.Null = pr.signal == ""
 				v.Buf = append(v.Buf[:0], pr.signal...)
-			case fromHost:
-				v.Null = x.opts.Host == ""
-				v.Buf = append(v.Buf[:0], x.opts.Host...)
 			}
 		}
 		if err := x.sink.Process(pr.vals); err != nil {

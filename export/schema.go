@@ -100,8 +100,6 @@ const (
 	fromArgs
 	// fromData: the data buffer (with Options.Data only).
 	fromData
-	// fromHost: Options.Host.
-	fromHost
 	// Process columns.
 	fromProcStart
 	fromProcEnd
@@ -165,7 +163,6 @@ var syscallSpecs = []colSpec{
 	{name: "bytes", field: "evt.buflen", note: "Bytes transferred by an I/O call."},
 	{name: "args", src: fromArgs, typ: TypeJSON, note: "Every parameter of the enter and exit events (exit values win when both have one), except the result and data buffers, as an object keyed by the event table's parameter names. Numbers (fds and pids included) are numbers; flags and modes are their names joined with `|`; signals and syscall ids are their names; paths and strings are text as passed; addresses, tuples and fd lists are sysdig's text."},
 	{name: "data", field: "evt.buffer", src: fromData, note: "Only with --data: the data buffer of the call, in full as captured (base64 in NDJSON and CSV)."},
-	{name: "host", src: fromHost, typ: TypeString, note: "The --host value, a constant of the export (null without it), for queries across hosts."},
 }
 
 // procSpecs declares the process row.
@@ -181,7 +178,6 @@ var procSpecs = []colSpec{
 	{name: "end", src: fromProcEnd, typ: TypeTime, note: "The procexit of its main thread; null when it outlived the capture."},
 	{name: "exit_status", src: fromProcExit, typ: TypeInt, note: "The exit code (procexit's ret parameter); null when it did not exit in the capture."},
 	{name: "signal", src: fromProcSignal, typ: TypeString, note: "The signal that killed it (procexit's sig parameter), null otherwise."},
-	{name: "host", src: fromHost, typ: TypeString, note: "The --host value (null without it)."},
 }
 
 // SyscallColumns returns the columns of a syscall row, in order.
@@ -239,9 +235,10 @@ func Markdown() string {
 		"(sysdig's `<NA>`). Columns taken from a field carry its name; their values are what `xtrace -r -p %FIELD` shows on the exit event, typed.\n\n")
 	b.WriteString("How each format carries the rows:\n\n" +
 		"- **ndjson**: one object per line; `\"kind\"` is `\"syscall\"` or `\"process\"` and `\"v\"` the schema version. Process rows follow the syscall rows. Null columns are left out.\n" +
-		"- **csv**: syscall rows in OUT, process rows in OUT with `.procs` before the extension; a header line names the columns; null is an empty cell.\n" +
+		"- **csv**: syscall rows in OUT, process rows in `procs/` beside it under the same name (or `--procs FILE`), so that a glob over the syscall files leaves them out; a header line names the columns; null is an empty cell.\n" +
 		"- **parquet**: the same two files; the file metadata holds `xtrace.schema_version` and `xtrace.kind`. `ts`, `start` and `end` are TIMESTAMP(NANOS) (DuckDB's TIMESTAMP_NS); durations and other unsigned values UINT64; JSON columns carry the JSON logical type; zstd compression, row groups of up to 128 Ki rows.\n" +
 		"- **perfetto**: a trace-event JSON timeline for ui.perfetto.dev: a track per thread (named, grouped under its named process), a complete slice per syscall from enter to exit (failed calls are named `syscall (ERRNO)`; res, errno, fd, path, bytes and args are slice arguments), an instant for calls without an exit, and an async slice per process for its lifetime, labelled with its exit status. Times are microseconds since the capture's first event (`otherData.xtrace_start_ns`).\n\n" +
+		"Captures of several hosts are told apart by where their exports are written, not by a column: `-o caps/host=web1/syscalls.parquet` is a Hive-style partition that DuckDB, Spark and Trino turn into a `host` column (see docs/fleet.md).\n\n" +
 		"A filter (`xtrace export FILE FILTER`) keeps the syscall rows whose exit event matches it, evaluated after the state engine as `xtrace -r -d` does; the process table always lists every process of the capture.\n\n")
 	for _, k := range []struct {
 		title string

@@ -19,10 +19,9 @@ type ExportCLI struct {
 	File   string   `arg:"" name:"file" placeholder:"FILE" help:"The scap capture to export (plain or gzip)."`
 	Filter []string `arg:"" optional:"" name:"filter" help:"Keep the syscalls whose exit event matches this filter (sysdig's language; words are joined with spaces)."`
 	Format string   `short:"f" name:"format" enum:"ndjson,csv,parquet,perfetto" default:"ndjson" help:"ndjson, csv, parquet or perfetto (trace-event JSON for ui.perfetto.dev)."`
-	Output string   `short:"o" name:"output" placeholder:"OUT" help:"Output file (created 0600); ndjson and perfetto go to stdout without it. csv and parquet write the process table to OUT with .procs before the extension (see --procs)."`
-	Procs  string   `name:"procs" placeholder:"FILE" help:"Where csv and parquet write the process table."`
+	Output string   `short:"o" name:"output" placeholder:"OUT" help:"Output file (created 0600); ndjson and perfetto go to stdout without it. csv and parquet write the process table to procs/ beside OUT, under the same name (see --procs)."`
+	Procs  string   `name:"procs" placeholder:"FILE" help:"Where csv and parquet write the process table (default: DIR/procs/NAME for -o DIR/NAME)."`
 	Data   bool     `name:"data" help:"Also export each call's data buffer (base64 in ndjson and csv)."`
-	Host   string   `name:"host" placeholder:"NAME" help:"Value of the host column of every row (to query captures of several hosts together)."`
 }
 
 // kongSub parses args into the struct of a subcommand.
@@ -60,7 +59,7 @@ func runExport(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	x, err := export.New(sink, export.Options{Filter: match, Data: c.Data, Host: c.Host})
+	x, err := export.New(sink, export.Options{Filter: match, Data: c.Data})
 	if err != nil {
 		sink.Close()
 		return err
@@ -74,6 +73,11 @@ func runExport(ctx context.Context, args []string, stdout io.Writer) error {
 // openExportSink creates the output files of an export.
 func openExportSink(c *ExportCLI, stdout io.Writer) (export.Sink, error) {
 	create := func(name string) (*os.File, error) {
+		// A partitioned layout (caps/host=web1/syscalls.parquet) needs
+		// its directories.
+		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+			return nil, fmt.Errorf("xtrace: export: %w", err)
+		}
 		f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 		if err != nil {
 			return nil, fmt.Errorf("xtrace: export: %w", err)
@@ -88,8 +92,9 @@ func openExportSink(c *ExportCLI, stdout io.Writer) (export.Sink, error) {
 		}
 		procs := c.Procs
 		if procs == "" {
-			ext := filepath.Ext(c.Output)
-			procs = strings.TrimSuffix(c.Output, ext) + ".procs" + ext
+			// Beside OUT in procs/, so that a glob over the syscall
+			// files (caps/*/*.parquet) does not take it in.
+			procs = filepath.Join(filepath.Dir(c.Output), "procs", filepath.Base(c.Output))
 		}
 		sys, err := create(c.Output)
 		if err != nil {

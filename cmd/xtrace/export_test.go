@@ -80,13 +80,13 @@ func TestDuckDBAcrossCaptures(t *testing.T) {
 	}
 	dir := t.TempDir()
 	for host, c := range caps {
-		out := filepath.Join(dir, "caps", host, "syscalls.parquet")
-		os.MkdirAll(filepath.Dir(out), 0o755)
-		if _, stderr, code := runXtrace([]string{"export", c, "--format", "parquet", "--host", host, "-o", out}); code != 0 {
+		// A Hive-style partition: DuckDB reads host from the path.
+		out := filepath.Join(dir, "caps", "host="+host, "syscalls.parquet")
+		if _, stderr, code := runXtrace([]string{"export", c, "--format", "parquet", "-o", out}); code != 0 {
 			t.Fatalf("export %s: %s", c, stderr)
 		}
 	}
-	glob := filepath.Join(dir, "caps", "*", "syscalls.parquet")
+	glob := filepath.Join(dir, "caps", "*", "*.parquet")
 	rows := duckdbQuery(t, fmt.Sprintf(`SELECT host,
 		count(*) FILTER (WHERE dur IS NOT NULL) AS returned,
 		count(*) FILTER (WHERE failed) AS failed,
@@ -147,7 +147,7 @@ func TestDuckDBAcrossCaptures(t *testing.T) {
 	}
 
 	// The process tables join the syscall rows.
-	pglob := filepath.Join(dir, "caps", "*", "syscalls.procs.parquet")
+	pglob := filepath.Join(dir, "caps", "*", "procs", "*.parquet")
 	rows = duckdbQuery(t, fmt.Sprintf(`SELECT count(*) AS orphans FROM '%s' s
 		ANTI JOIN '%s' p ON s.host = p.host AND s.pid = p.pid`, glob, pglob))
 	if num(rows[0]["orphans"]) != 0 {
@@ -167,7 +167,7 @@ func TestExportCLI(t *testing.T) {
 		err   string
 	}{
 		{name: "ndjson stdout", args: []string{"export", c}},
-		{name: "csv", args: []string{"export", c, "-f", "csv", "-o", filepath.Join(dir, "a.csv")}, files: []string{"a.csv", "a.procs.csv"}},
+		{name: "csv", args: []string{"export", c, "-f", "csv", "-o", filepath.Join(dir, "a.csv")}, files: []string{"a.csv", "procs/a.csv"}},
 		{name: "parquet procs", args: []string{"export", c, "--format=parquet", "-o", filepath.Join(dir, "b.parquet"), "--procs", filepath.Join(dir, "p.parquet")}, files: []string{"b.parquet", "p.parquet"}},
 		{name: "perfetto", args: []string{"export", c, "-f", "perfetto", "-o", filepath.Join(dir, "t.json")}, files: []string{"t.json"}},
 		{name: "filter", args: []string{"export", c, "evt.type=read"}},
