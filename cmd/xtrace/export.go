@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 
 	"github.com/alecthomas/kong"
@@ -23,6 +24,9 @@ type ExportCLI struct {
 	Procs  string   `name:"procs" placeholder:"FILE" help:"Where csv and parquet write the process table (default: DIR/procs/NAME for -o DIR/NAME)."`
 	Data   bool     `name:"data" help:"Also export each call's data buffer (base64 in ndjson and csv)."`
 }
+
+// exportMemLimit is the Go heap's soft limit during an export.
+const exportMemLimit = 32 << 20
 
 // kongSub parses args into the struct of a subcommand.
 func kongSub(name, desc string, v any, args []string, stdout io.Writer) (err error) {
@@ -54,6 +58,14 @@ func runExport(ctx context.Context, args []string, stdout io.Writer) error {
 	match, err := compileFilter(strings.Join(c.Filter, " "))
 	if err != nil {
 		return err
+	}
+	// The Parquet writer keeps each row group's pages until it is
+	// written out, then drops them: without a limit the collector lets
+	// that garbage grow the heap to twice the live data. A soft limit
+	// keeps the resident size flat and small on captures of any size
+	// (GOMEMLIMIT in the environment takes precedence).
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(exportMemLimit)
 	}
 	sink, err := openExportSink(&c, stdout)
 	if err != nil {
