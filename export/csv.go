@@ -14,6 +14,7 @@ type csvSink struct {
 	procHeader bool
 	rec        []string
 	buf        []byte
+	ends       []int
 }
 
 // NewCSV returns a Sink writing syscall rows to sys and process rows to
@@ -56,7 +57,7 @@ func (s *csvSink) row(w *csv.Writer, cols []Column, vals []Value) error {
 	s.rec = s.rec[:0]
 	b := s.buf[:0]
 	// The cells are cut from one buffer, built before any is taken.
-	ends := make([]int, 0, len(cols))
+	ends := s.ends[:0]
 	for i := range cols {
 		b = appendText(b, cols[i].Type, &vals[i])
 		ends = append(ends, len(b))
@@ -67,7 +68,7 @@ func (s *csvSink) row(w *csv.Writer, cols []Column, vals []Value) error {
 		s.rec = append(s.rec, all[start:end])
 		start = end
 	}
-	s.buf = b
+	s.buf, s.ends = b, ends
 	if err := w.Write(s.rec); err != nil {
 		return fmt.Errorf("export: writing csv: %w", err)
 	}

@@ -2,6 +2,7 @@ package export
 
 import (
 	"fmt"
+	"slices"
 
 	"xtrace/event"
 	"xtrace/field"
@@ -244,8 +245,12 @@ func (x *Exporter) fill(row []Value, e *inspect.Event, exit bool) {
 			}
 			x.extract(v, x.handles[i], e)
 		case fromData:
+			// evt.buffer's parameter, raw: the field renders it
+			// for printing.
 			if x.opts.Data {
-				x.extract(v, x.handles[i], e)
+				if j := e.ParamIndex("data"); j >= 0 {
+					v.Buf, v.Null = append(v.Buf[:0], e.Param(j)...), false
+				}
 			}
 		case fromPath:
 			if buf, ok := x.appendPath(v.Buf[:0], e); ok {
@@ -433,11 +438,16 @@ func (x *Exporter) procFields(pr *proc, e *inspect.Event) {
 // Close writes the calls still pending, the process table, and closes the
 // sink.
 func (x *Exporter) Close() error {
-	for _, p := range x.pending {
+	tids := make([]int64, 0, len(x.pending))
+	for tid, p := range x.pending {
 		if p.used {
-			if err := x.flush(p); err != nil {
-				return err
-			}
+			tids = append(tids, tid)
+		}
+	}
+	slices.Sort(tids)
+	for _, tid := range tids {
+		if err := x.flush(x.pending[tid]); err != nil {
+			return err
 		}
 	}
 	for _, pid := range x.order {
