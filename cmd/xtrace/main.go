@@ -146,7 +146,8 @@ func parseArgsTo(args []string, stdout io.Writer) (cli *CLI, err error) {
 			"A launched command runs under a seccomp filter that stops only the syscalls the capture needs (a capture filter's evt.type and evt.failed=true terms narrow them). "+
 			"Without CAP_SYS_ADMIN (an ordinary user) the filter requires no_new_privs, which xtrace then sets: setuid and file-capability programs in the command run without their privileges (xtrace says so unless -q). "+
 			"Environment: XTRACE_PIN=0 lets the tracer thread move between CPUs (by default it stays on the CPU it starts on; the command keeps every CPU); "+
-			"XTRACE_PIN=tree also keeps the launched command on that CPU (cheapest stops, but the command sees one CPU)."),
+			"XTRACE_PIN=tree also keeps the launched command on that CPU (cheapest stops, but the command sees one CPU).\n\n"+
+			"Also: xtrace export FILE [FILTER] -f ndjson|csv|parquet|perfetto -o OUT (typed rows for analysis tools), xtrace diff A B [FILTER] (what differs between two runs); see xtrace export --help, xtrace diff --help."),
 		kong.Writers(stdout, stdout),
 		kong.Exit(func(code int) { panic(&exitError{code: code}) }),
 	)
