@@ -357,3 +357,26 @@ func FuzzExport(f *testing.F) {
 		}
 	})
 }
+
+func TestNextMember(t *testing.T) {
+	for _, tc := range []struct {
+		in    string
+		names []string
+		texts []string
+	}{
+		{`"a":1`, []string{"a"}, []string{`"a":1`}},
+		{`"a":1,"b":"x\"y,z","c":true`, []string{"a", "b", "c"}, []string{`"a":1`, `"b":"x\"y,z"`, `"c":true`}},
+		{`"p":"\\","q":-2`, []string{"p", "q"}, []string{`"p":"\\"`, `"q":-2`}},
+	} {
+		t.Run(tc.in, func(t *testing.T) {
+			var names, texts []string
+			for b := []byte(tc.in); len(b) > 0; {
+				n, x, rest := nextMember(b)
+				names, texts, b = append(names, string(n)), append(texts, string(x)), rest
+			}
+			if strings.Join(names, "|") != strings.Join(tc.names, "|") || strings.Join(texts, "|") != strings.Join(tc.texts, "|") {
+				t.Errorf("names %q texts %q, want %q %q", names, texts, tc.names, tc.texts)
+			}
+		})
+	}
+}

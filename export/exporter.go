@@ -59,9 +59,11 @@ type Exporter struct {
 
 	row      []Value // scratch row
 	val, res []byte  // parameter rendering scratch
-	dur, rs  int     // column indices read by the merge
-	rows     uint64
-	begun    bool
+	mbuf     []byte  // the exit's args members
+	// Column indices the merge reads.
+	dur, rs, ts, args int
+	rows              uint64
+	begun             bool
 }
 
 // pending is a syscall whose enter event was seen and whose exit has not
@@ -98,6 +100,8 @@ func New(sink Sink, o Options) (*Exporter, error) {
 		row:     make([]Value, len(syscallCols)),
 		dur:     index(syscallCols, "dur"),
 		rs:      index(syscallCols, "res"),
+		ts:      index(syscallCols, "ts"),
+		args:    index(syscallCols, "args"),
 	}
 	fo := &field.Options{Render: inspect.RenderOptions{Full: true}}
 	var err error
@@ -193,7 +197,7 @@ func (x *Exporter) Event(e *inspect.Event) error {
 	x.fill(row, e, true)
 	if paired {
 		x.setArgs(row, e, p)
-		ts := &row[index(syscallCols, "ts")]
+		ts := &row[x.ts]
 		ts.Null, ts.Uint = false, p.ts
 	} else {
 		x.setArgs(row, e, nil)
@@ -215,11 +219,9 @@ func (x *Exporter) flush(p *pending) error {
 	row := x.row
 	clearVals(row)
 	copyVals(row, p.vals)
-	a := row[index(syscallCols, "args")].Buf[:0]
-	a = append(a, '{')
+	a := append(row[x.args].Buf[:0], '{')
 	a = append(a, p.args...)
-	a = append(a, '}')
-	row[index(syscallCols, "args")] = Value{Buf: a}
+	row[x.args] = Value{Buf: append(a, '}')}
 	return x.emit(row)
 }
 
@@ -296,17 +298,17 @@ func (x *Exporter) extract(v *Value, h *field.Field, e *inspect.Event) {
 // setArgs fills the args column: the enter's members not repeated by e,
 // then e's.
 func (x *Exporter) setArgs(row []Value, e *inspect.Event, p *pending) {
-	v := &row[index(syscallCols, "args")]
+	v := &row[x.args]
 	a := append(v.Buf[:0], '{')
 	if p != nil {
 		// Enter members the exit does not repeat.
 		a = x.appendEnterMembers(a, p, e.Info.Params[:min(e.NumParams(), len(e.Info.Params))])
 	}
-	members := x.appendArgMembers(x.val[:0:0], e, nil)
-	if len(members) > 0 && len(a) > 1 {
+	x.mbuf = x.appendArgMembers(x.mbuf[:0], e, nil)
+	if len(x.mbuf) > 0 && len(a) > 1 {
 		a = append(a, ',')
 	}
-	a = append(a, members...)
+	a = append(a, x.mbuf...)
 	a = append(a, '}')
 	v.Buf, v.Null = a, false
 }
@@ -315,56 +317,59 @@ func (x *Exporter) setArgs(row []Value, e *inspect.Event, p *pending) {
 // exit does not have.
 func (x *Exporter) appendEnterMembers(dst []byte, p *pending, exit []event.Param) []byte {
 	first := true
-	for _, m := range splitMembers(p.args) {
-		if named(exit, m.name) {
+	for b := p.args; len(b) > 0; {
+		name, text, rest := nextMember(b)
+		b = rest
+		if namedBytes(exit, name) {
 			continue
 		}
 		if !first {
 			dst = append(dst, ',')
 		}
 		first = false
-		dst = append(dst, m.text...)
+		dst = append(dst, text...)
 	}
 	return dst
 }
 
-// member is one `"name":value` of an args object.
-type member struct {
-	name string
-	text []byte
+// namedBytes is named for a name held in bytes (compared without a copy).
+func namedBytes(ps []event.Param, name []byte) bool {
+	for i := range ps {
+		if ps[i].Name == string(name) && ps[i].Type != event.PTByteBuf {
+			return true
+		}
+	}
+	return false
 }
 
-// splitMembers splits JSON object members written by appendArgMembers
-// (names are plain parameter names; values are numbers, literals or
-// strings).
-func splitMembers(b []byte) []member {
-	var ms []member
-	for i := 0; i < len(b); {
-		// "name":
-		j := i + 1
-		for j < len(b) && b[j] != '"' {
-			j++
-		}
-		name := string(b[i+1 : j])
-		k := j + 2
-		if k < len(b) && b[k] == '"' {
-			k++
-			for k < len(b) && b[k] != '"' {
-				if b[k] == '\\' {
-					k++
-				}
-				k++
-			}
-			k++
-		} else {
-			for k < len(b) && b[k] != ',' {
-				k++
-			}
-		}
-		ms = append(ms, member{name, b[i:k]})
-		i = k + 1
+// nextMember splits the first `"name":value` off JSON object members
+// written by appendArgMembers (names are plain parameter names; values
+// are numbers, literals or strings), and returns the rest after its comma.
+func nextMember(b []byte) (name, text, rest []byte) {
+	j := 1
+	for j < len(b) && b[j] != '"' {
+		j++
 	}
-	return ms
+	name = b[1:min(j, len(b))]
+	k := j + 2
+	if k < len(b) && b[k] == '"' {
+		for k++; k < len(b) && b[k] != '"'; k++ {
+			if b[k] == '\\' {
+				k++
+			}
+		}
+		k++
+	} else {
+		for k < len(b) && b[k] != ',' {
+			k++
+		}
+	}
+	k = min(k, len(b))
+	text = b[:k]
+	if k < len(b) {
+		k++ // the comma
+	}
+	return name, text, b[k:]
 }
 
 func clearVals(vs []Value) {

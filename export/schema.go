@@ -239,7 +239,7 @@ func Markdown() string {
 		"- **parquet**: the same two files; the file metadata holds `xtrace.schema_version` and `xtrace.kind`. `ts`, `start` and `end` are TIMESTAMP(NANOS) (DuckDB's TIMESTAMP_NS); durations and other unsigned values UINT64; JSON columns carry the JSON logical type; zstd compression (fastest level), row groups of up to 32 Ki rows.\n" +
 		"- **perfetto**: a trace-event JSON timeline for ui.perfetto.dev: a track per thread (named, grouped under its named process), a complete slice per syscall from enter to exit (failed calls are named `syscall (ERRNO)`; res, errno, fd, path, bytes and args are slice arguments), an instant for calls without an exit, and an async slice per process for its lifetime, labelled with its exit status. Times are microseconds since the capture's first event (`otherData.xtrace_start_ns`).\n\n" +
 		"Captures of several hosts are told apart by where their exports are written, not by a column: `-o caps/host=web1/syscalls.parquet` is a Hive-style partition that DuckDB, Spark and Trino turn into a `host` column (see docs/fleet.md).\n\n" +
-		"A filter (`xtrace export FILE FILTER`) keeps the syscall rows whose exit event matches it, evaluated after the state engine as `xtrace -r -d` does; the process table always lists every process of the capture.\n\n")
+		"A filter (`xtrace export FILE FILTER`) keeps the syscall rows whose exit event matches it, evaluated after the state engine as `xtrace -r -d` does; the process table always lists every process that has an event in the capture.\n\n")
 	for _, k := range []struct {
 		title string
 		cols  []Column
