@@ -35,8 +35,9 @@ install: man completions
 	install -Dm644 bin/_xtrace $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_xtrace
 	install -Dm644 bin/xtrace.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/xtrace.fish
 
-# deps installs what the tests need when it is missing: Go modules, and
-# Debian's sysdig, tshark and strace (the oracles the tests compare with).
+# deps installs what the tests need when it is missing: Go modules,
+# Debian's sysdig, tshark and strace (the oracles the tests compare with),
+# and DuckDB from npm for the export tests.
 deps:
 	$(GO) mod download
 	@missing=""; for t in sysdig tshark strace gcc; do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
@@ -45,6 +46,12 @@ deps:
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq sysdig tshark strace gcc >/dev/null; \
 	fi
+	@# DuckDB for the export tests: @duckdb/node-api, pinned in
+	@# internal/duckdbtest/package-lock.json, into its node_modules.
+	@command -v npm >/dev/null 2>&1 || { if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nodejs npm >/dev/null; }
+	@test -d internal/duckdbtest/node_modules/@duckdb/node-api || \
+		(cd internal/duckdbtest && npm ci --no-audit --no-fund --silent)
 
 test: deps build check-generated
 	$(GO) vet $(PKGS)

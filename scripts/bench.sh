@@ -4,14 +4,16 @@
 #   1. replay: `xtrace -r` vs `sysdig -r` on a large capture built from a
 #      real one (events/s, peak RSS), for the default output, filters, -j
 #      and chisels;
-#   2. record: added µs per syscall of `xtrace -w` vs `strace -f` (and the
+#   2. export: rows/s and RSS of `xtrace export` (ndjson, parquet, csv,
+#      perfetto) next to `sysdig -r -j` on the same capture;
+#   3. record: added µs per syscall of `xtrace -w` vs `strace -f` (and the
 #      seccomp-bpf subset modes) on bench/ workloads (copied from shared/bench), via its
 #      run-baselines script.
 #
 # Environment: BENCH_SCALE (percent, default 100) shrinks everything for a
 # smoke run; BENCH_RUNS (default 3) runs per case, median reported;
 # BENCH_EVENTS overrides the large capture's event count; BENCH_RSS_GB=1
-# adds the RSS of a replay of a 1 GB capture; BENCH_OUT names the Markdown
+# adds the RSS of a replay and of exports of a 1 GB capture; BENCH_OUT names the Markdown
 # report (default bench-report.md, also printed). Replay cases report CPU
 # time (user + system) next to wall time: on a shared machine CPU time is
 # the steadier of the two, and the targets are checked against it.
@@ -126,13 +128,48 @@ if ((have_sysdig)); then
 	awk -v x="$xs" -v s="$ss" 'BEGIN { printf "`-r BIG -w OUT -z` file size: xtrace %d bytes, sysdig %d bytes (%+.1f%%, target: not larger).\n\n", x, s, (s > 0 ? 100 * (x - s) / s : 0) }' >>"$report"
 fi
 
+# Export: rows/s and RSS of xtrace export per format on the large capture,
+# next to sysdig -r -j (one untyped JSON object per event) on the same.
+{
+echo "## Export: xtrace export vs sysdig -r -j"
+echo
+} >>"$report"
+rows=$("$xtrace" export "$big" | grep -c '"kind":"syscall"' || true)
+{
+echo "The large capture gives $rows syscall rows (enter and exit merged) from $events events."
+echo
+echo "| case | CPU s | wall s | rows/s | events/s | RSS MB |"
+echo "|---|---:|---:|---:|---:|---:|"
+} >>"$report"
+# export_case NAME CMD...: median CPU and wall time of $runs runs, largest RSS.
+export_case() {
+	local name=$1; shift
+	: >"$work/e.times"
+	for ((i = 0; i < runs; i++)); do timed "$@" >>"$work/e.times"; done
+	awk -v n="$name" -v rows="$rows" -v ev="$events" -v w="$(median "$work/e.times" 1)" -v c="$(median "$work/e.times" 2)" \
+		-v r="$(maxcol "$work/e.times" 3)" 'BEGIN { rs = (n ~ /export/) ? sprintf("%.0f", rows / w) : "—"
+		printf "| %s | %.3f | %.3f | %s | %.0f | %.0f |\n", n, c, w, rs, ev / w, r / 1024 }' >>"$report"
+}
+for fmt in ndjson parquet csv perfetto; do
+	export_case "xtrace export -f $fmt" "$xtrace" export "$big" -f "$fmt" -o "$work/export.$fmt"
+done
+if ((have_sysdig)); then export_case "sysdig -r -j" sysdig -r "$big" -j; fi
+export_case "xtrace -r -j" "$xtrace" -r "$big" -j
+rm -rf "$work"/export.* "$work/procs"
+echo >>"$report"
+
 # RSS on a capture of about 1 GB (BENCH_RSS_GB=1; it takes a minute).
 if [ "${BENCH_RSS_GB:-0}" = 1 ]; then
 	huge=$work/huge.scap
 	(cd "$here" && go run ./internal/cmd/bigcapture -in testdata/captures/inspect_502Error.scap -n 16500000 -out "$huge")
 	read -r hw hc hr < <(timed "$xtrace" -r "$huge")
-	rm -f "$huge"
 	awk -v w="$hw" -v c="$hc" -v r="$hr" 'BEGIN { printf "1 GB capture (16.5M events), default output: xtrace %.1f s wall, %.1f s CPU, max RSS %.0f MB (target: at most 64 MB).\n\n", w, c, r / 1024 }' >>"$report"
+	for fmt in parquet ndjson; do
+		read -r hw hc hr < <(timed "$xtrace" export "$huge" -f "$fmt" -o "$work/huge.$fmt")
+		rm -rf "$work/huge.$fmt" "$work/procs"
+		awk -v f="$fmt" -v w="$hw" -v c="$hc" -v r="$hr" 'BEGIN { printf "1 GB capture, xtrace export -f %s: %.1f s wall, %.1f s CPU, max RSS %.0f MB (target: at most 64 MB, flat).\n\n", f, w, c, r / 1024 }' >>"$report"
+	done
+	rm -f "$huge"
 fi
 
 # Recording overhead against strace, through the shared baseline script.

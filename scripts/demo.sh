@@ -28,6 +28,22 @@ if "$xtrace" -zw "$tmp/demo.scap.z" -- sh -c 'cat /etc/hostname > /dev/null; cat
 	fi
 	section "top system calls of the recording"
 	"$xtrace" -r "$tmp/demo.scap.z" -c topscalls | head -n 12
+	section "the failures view: failed calls ranked, and the last ones before each non-zero exit"
+	echo "\$ xtrace -r demo.scap.z -c failures '3 8'"
+	"$xtrace" -r "$tmp/demo.scap.z" -c failures '3 8'
+	section "export: one typed row per syscall (enter and exit merged)"
+	echo "\$ xtrace export demo.scap.z \"evt.failed=true and fd.name contains nonexistent\""
+	"$xtrace" export "$tmp/demo.scap.z" "evt.failed=true and fd.name contains nonexistent" | grep '"kind":"syscall"'
+	echo "\$ xtrace export demo.scap.z -f parquet -o caps/host=demo/syscalls.parquet"
+	"$xtrace" export "$tmp/demo.scap.z" -f parquet -o "$tmp/caps/host=demo/syscalls.parquet"
+	ls -l "$tmp/caps/host=demo" | tail -n +2
+	if command -v node >/dev/null && [ -d "$here/internal/duckdbtest/node_modules/@duckdb/node-api" ]; then
+		q="SELECT host, syscall, errno, count(*) AS n FROM '$tmp/caps/*/*.parquet' WHERE failed GROUP BY ALL ORDER BY n DESC LIMIT 5"
+		echo "\$ duckdb: SELECT host, syscall, errno, count(*) AS n FROM 'caps/*/*.parquet' WHERE failed GROUP BY ALL ORDER BY n DESC LIMIT 5"
+		node "$here/internal/duckdbtest/query.js" "$q"
+	else
+		echo "(DuckDB is not installed: make deps installs it)"
+	fi
 else
 	section "recording skipped"
 	cat "$tmp/rec.err"

@@ -124,6 +124,9 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "doctor" {
 		return runDoctor(args[1:], stdout, stderr)
 	}
+	if code, ok := runSubcommand(ctx, args, stdout, stderr); ok {
+		return code
+	}
 	cli, err := parseArgsTo(args, stdout)
 	var done *exitError
 	if errors.As(err, &done) {
@@ -133,18 +136,7 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "xtrace: %v\n", err)
 		return 1
 	}
-	if err := run(ctx, cli, stdout, stderr); err != nil {
-		var ee *exitError
-		if errors.As(err, &ee) {
-			if ee.err != nil {
-				fmt.Fprintln(stderr, ee.err)
-			}
-			return ee.code
-		}
-		fmt.Fprintln(stderr, err)
-		return 1
-	}
-	return 0
+	return exitCode(run(ctx, cli, stdout, stderr), stderr)
 }
 
 // parseArgs turns the command line into a CLI.
@@ -199,7 +191,8 @@ func kongOptions(stdout io.Writer) []kong.Option {
 			"A launched command runs under a seccomp filter that stops only the syscalls the capture needs (a capture filter's evt.type and evt.failed=true terms narrow them). " +
 			"Without CAP_SYS_ADMIN (an ordinary user) the filter requires no_new_privs, which xtrace then sets: setuid and file-capability programs in the command run without their privileges (xtrace says so unless -q). " +
 			"Environment: XTRACE_PIN=0 lets the tracer thread move between CPUs (by default it stays on the CPU it starts on; the command keeps every CPU); " +
-			"XTRACE_PIN=tree also keeps the launched command on that CPU (cheapest stops, but the command sees one CPU)."),
+			"XTRACE_PIN=tree also keeps the launched command on that CPU (cheapest stops, but the command sees one CPU).\n\n" +
+			"Also: xtrace doctor (what blocks recording here, and the fix), xtrace export FILE [FILTER] -f ndjson|csv|parquet|perfetto -o OUT (typed rows for analysis tools), xtrace diff A B [FILTER] (what differs between two runs); see xtrace export --help, xtrace diff --help."),
 		kong.Writers(stdout, stdout),
 		kong.Exit(func(code int) { panic(&exitError{code: code}) }),
 	}
