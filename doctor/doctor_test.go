@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"xtrace/internal/linux"
+	"xtrace/internal/testutil"
 )
 
 // simEnv makes the test binary run the doctor in a simulated environment
@@ -58,16 +59,6 @@ func denyPtrace() error {
 		return err
 	}
 	return linux.SeccompSetModeFilterAllThreads(linux.DenyProgram(unix.EPERM, unix.SYS_PTRACE, unix.SYS_PROCESS_VM_READV))
-}
-
-// skipOrFail skips a test that the environment cannot run, except in CI
-// (CI=true), where it fails.
-func skipOrFail(t *testing.T, why string) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("cannot run in CI: %s", why)
-	}
-	t.Skip(why)
 }
 
 // runSim runs the test binary in simulation mode and returns its report
@@ -146,7 +137,7 @@ func TestSeccompDeniesPtrace(t *testing.T) {
 // attaching to others' processes and setuid privileges are limited.
 func TestUnprivileged(t *testing.T) {
 	if os.Geteuid() != 0 {
-		skipOrFail(t, "needs root to start a process as nobody")
+		testutil.SkipOrFail(t, "needs root to start a process as nobody")
 	}
 	dir, err := os.MkdirTemp("", "doctor")
 	if err != nil {
@@ -187,7 +178,7 @@ func TestUnprivileged(t *testing.T) {
 // mount namespace of its own): /proc blocks recording, ptrace still works.
 func TestNoProc(t *testing.T) {
 	if os.Geteuid() != 0 {
-		skipOrFail(t, "needs root for a mount namespace")
+		testutil.SkipOrFail(t, "needs root for a mount namespace")
 	}
 	out, code := runSim(t, "noproc", nil, os.Args[0])
 	if code != 1 {
