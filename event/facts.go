@@ -83,6 +83,10 @@ const (
 	FactConnectExit
 	// FactOpenExit: open's exit (open_exit).
 	FactOpenExit
+	// FactNeverFails: an exit whose result is never negative, so that
+	// evt.failed cannot match it (never_fails: brk returns the old break
+	// on failure).
+	FactNeverFails
 )
 
 // Has reports whether every fact of f is set for the event type.

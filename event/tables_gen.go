@@ -1556,7 +1556,7 @@ var events = [numTypes]Desc{
 	{Type: 10, Symbol: "SYSCALL_BRK_1_E", Name: "brk", Dir: Enter, Category: CatMemory, Flags: OldVersion, Wire: 10, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "size", Type: PTUint32, Format: FormatDec, DirFD: -1},
 	}},
-	{Type: 11, Symbol: "SYSCALL_BRK_1_X", Name: "brk", Dir: Exit, Category: CatMemory, Flags: OldVersion, Wire: 11, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+	{Type: 11, Symbol: "SYSCALL_BRK_1_X", Name: "brk", Dir: Exit, Category: CatMemory, Flags: OldVersion, Wire: 11, Nr: -1, Parser: ParserNone, Facts: FactNeverFails, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTUint64, Format: FormatHex, DirFD: -1},
 	}},
 	{Type: 12, Symbol: "SYSCALL_EXECVE_8_E", Name: "execve", Dir: Enter, Category: CatProcess, Flags: ModifiesState | OldVersion, Wire: 12, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
@@ -2101,7 +2101,7 @@ var events = [numTypes]Desc{
 	{Type: 158, Symbol: "SYSCALL_BRK_4_E", Name: "brk", Dir: Enter, Category: CatMemory, Flags: DropSimpleCons, Wire: 158, Nr: -1, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "addr", Type: PTUint64, Format: FormatHex, DirFD: -1},
 	}},
-	{Type: 159, Symbol: "SYSCALL_BRK_4_X", Name: "brk", Dir: Exit, Category: CatMemory, Flags: DropSimpleCons, Wire: 159, Nr: -1, Parser: ParserMemExit, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
+	{Type: 159, Symbol: "SYSCALL_BRK_4_X", Name: "brk", Dir: Exit, Category: CatMemory, Flags: DropSimpleCons, Wire: 159, Nr: -1, Parser: ParserMemExit, Facts: FactNeverFails, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{
 		{Name: "res", Type: PTUint64, Format: FormatHex, DirFD: -1},
 		{Name: "vm_size", Type: PTUint32, Format: FormatDec, DirFD: -1},
 		{Name: "vm_rss", Type: PTUint32, Format: FormatDec, DirFD: -1},

@@ -1,8 +1,6 @@
 package seccomp
 
 import (
-	"golang.org/x/sys/unix"
-
 	"xtrace/event"
 	"xtrace/filter"
 )
@@ -76,12 +74,10 @@ func syscallsOf(n filter.Node) (Set, bool) {
 func failing() Set {
 	var set Set
 	for _, sc := range event.Syscalls() {
-		// brk returns the (old) break on failure, never a negative
-		// value.
-		if sc.Nr == unix.SYS_BRK {
-			continue
-		}
 		enter, exit := sc.Events()
+		if event.Info(exit).Has(event.FactNeverFails) {
+			continue // brk returns the old break on failure
+		}
 		for _, t := range []event.Type{enter, exit} {
 			d := event.Info(t)
 			if d == nil {

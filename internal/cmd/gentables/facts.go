@@ -37,6 +37,7 @@ var factNames = map[string]string{
 	"creat_exit": "FactCreatExit", "name_from_param1": "FactNameFromParam1",
 	"name_from_dirfd": "FactNameFromDirfd", "open_enter": "FactOpenEnter",
 	"connect_exit": "FactConnectExit", "open_exit": "FactOpenExit",
+	"never_fails": "FactNeverFails",
 }
 
 // fdKinds are the fd.typechar values an fd_kind= fact may name.
