@@ -15,6 +15,12 @@ import (
 	"xtrace/scap"
 )
 
+// followOpts are the ptrace options of a traced command's threads: exec,
+// seccomp and exit events, and the threads and processes they create.
+const followOpts = unix.PTRACE_O_TRACESYSGOOD | unix.PTRACE_O_TRACEEXEC | unix.PTRACE_O_TRACESECCOMP |
+	unix.PTRACE_O_TRACEEXIT | unix.PTRACE_O_EXITKILL |
+	unix.PTRACE_O_TRACEFORK | unix.PTRACE_O_TRACEVFORK | unix.PTRACE_O_TRACECLONE
+
 // thread is one traced thread, created when it first shows up and reused
 // for every stop.
 type thread struct {
@@ -64,7 +70,10 @@ type loop struct {
 	threads map[int]*thread
 	procs   map[int]*process
 	launch  int
-	execed  bool
+	// helperFiltered: the launch helper has made its first filtered
+	// syscall, so the threads it creates are followed.
+	helperFiltered bool
+	execed         bool
 
 	ws   unix.WaitStatus
 	info linux.SyscallInfo
@@ -474,6 +483,16 @@ func (l *loop) syscallEntered(th *thread) {
 	c.TID, c.PID, c.Nr, c.Args, c.Ret = th.tid, th.pid, int(l.info.Nr), l.info.Args, 0
 	c.Parent, c.ParentPID, c.CloneFlags = th.parent, th.parentPID, 0
 	th.flow = decode.FlowOf(c.Nr)
+	if th.tid == l.launch && !l.execed && !l.helperFiltered {
+		// The helper's first seccomp stop: its filter is on, and a
+		// thread it creates from now on (the Go runtime may start one
+		// before the execve) inherits the filter, whose RET_TRACE
+		// would fail every syscall of an untraced thread with ENOSYS
+		// (and the runtime then dies by SIGSEGV). Follow them from
+		// here on, as the command's threads will be.
+		l.helperFiltered = true
+		linux.Ptrace(unix.PTRACE_SETOPTIONS, th.tid, 0, followOpts)
+	}
 	if th.proc != nil && !th.proc.record && th.tid == l.launch && th.flow == decode.FlowExec {
 		// The helper's execve of the command: recording starts here.
 		th.proc.record = true
@@ -749,10 +768,7 @@ func (l *loop) execEvent(th *thread) {
 	if th.pid == l.launch && !l.execed {
 		l.execed = true
 		// Now the command runs: follow its children too.
-		const opts = unix.PTRACE_O_TRACESYSGOOD | unix.PTRACE_O_TRACEEXEC | unix.PTRACE_O_TRACESECCOMP |
-			unix.PTRACE_O_TRACEEXIT | unix.PTRACE_O_EXITKILL |
-			unix.PTRACE_O_TRACEFORK | unix.PTRACE_O_TRACEVFORK | unix.PTRACE_O_TRACECLONE
-		linux.Ptrace(unix.PTRACE_SETOPTIONS, th.tid, 0, opts)
+		linux.Ptrace(unix.PTRACE_SETOPTIONS, th.tid, 0, followOpts)
 	}
 	if th.inSyscall {
 		l.resume(th, unix.PTRACE_SYSCALL, 0)
