@@ -72,13 +72,29 @@ func TestCycleNames(t *testing.T) {
 func TestCycleRemove(t *testing.T) {
 	cy := NewCycle("x%S", Rotation{Seconds: 1, Limit: 2}, true, time.Unix(10, 0))
 	var removed []string
-	for sec := int64(11); sec <= 14; sec++ {
+	for sec := int64(10); sec <= 14; sec++ {
 		if cy.Consider(uint64(sec)*1e9, 0) && cy.Remove() != "" {
 			removed = append(removed, cy.Remove())
 		}
 	}
 	if strings.Join(removed, " ") != "x10 x11 x12" {
 		t.Errorf("removed %v", removed)
+	}
+}
+
+// TestCycleSlowStart: live, the clock starts at setup; a first event a
+// whole period later stays in the first file (sysdig would leave that
+// file without events, which no reader takes), the next period rotates.
+func TestCycleSlowStart(t *testing.T) {
+	cy := NewCycle("x%S", Rotation{Seconds: 1}, true, time.Unix(10, 0))
+	got := []string{cy.Name()}
+	for _, sec := range []int64{12, 12, 13, 15} {
+		if cy.Consider(uint64(sec)*1e9, 0) {
+			got = append(got, cy.Name())
+		}
+	}
+	if strings.Join(got, " ") != "x10 x13 x15" {
+		t.Errorf("files %v, want x10 x13 x15", got)
 	}
 }
 

@@ -33,7 +33,8 @@ func (r Rotation) Active() bool {
 //
 //   - the decision is taken for each event about to be written, before it
 //     is written: first the time (-G: the event's second minus the current
-//     file's second is at least Seconds), then the size (-C: the file's
+//     file's second is at least Seconds; never for the first event of a
+//     capture, see Cycle.empty), then the size (-C: the file's
 //     offset is above FileMB million bytes), then the count (-e: this is
 //     the Events-th event since the last count reset; so the first file
 //     gets Events-1 events, the next ones Events);
@@ -54,6 +55,12 @@ type Cycle struct {
 	strftime bool
 
 	lastTime   int64 // seconds
+	// empty: no event was considered for the current file yet. Live,
+	// the clock starts at setup, and sysdig would start a new file at
+	// a first event that comes a whole period later (a slow start),
+	// leaving a file of header only that no reader takes; xtrace keeps
+	// that event in the first file.
+	empty bool
 	index      int
 	eventCount int64
 	pastNames  []string
@@ -65,7 +72,7 @@ type Cycle struct {
 // NewCycle sets the cycle up and names the first file; now is the setup
 // time (used live).
 func NewCycle(base string, r Rotation, live bool, now time.Time) *Cycle {
-	c := &Cycle{base: base, rot: r, live: live, strftime: strings.Contains(base, "%")}
+	c := &Cycle{base: base, rot: r, live: live, strftime: strings.Contains(base, "%"), empty: true}
 	if r.Seconds > 0 && r.Limit > 0 {
 		c.pastNames = make([]string, r.Limit)
 	}
@@ -97,10 +104,14 @@ func (c *Cycle) Remove() string { return c.remove }
 func (c *Cycle) Consider(ts uint64, offset int64) bool {
 	c.remove = ""
 	c.eventCount++
+	defer func() { c.empty = false }()
 	sec := int64(ts / 1e9)
 	if c.rot.Seconds > 0 {
 		if c.lastTime == 0 {
 			c.lastTime = sec
+		}
+		if c.empty && sec-c.lastTime >= int64(c.rot.Seconds) {
+			c.lastTime = sec // the first event stays in the first file
 		}
 		if sec-c.lastTime >= int64(c.rot.Seconds) {
 			c.lastTime = sec
