@@ -54,13 +54,13 @@ type Cycle struct {
 	live     bool
 	strftime bool
 
-	lastTime   int64 // seconds
+	lastTime int64 // seconds
 	// empty: no event was considered for the current file yet. Live,
 	// the clock starts at setup, and sysdig would start a new file at
 	// a first event that comes a whole period later (a slow start),
 	// leaving a file of header only that no reader takes; xtrace keeps
 	// that event in the first file.
-	empty bool
+	empty      bool
 	index      int
 	eventCount int64
 	pastNames  []string
