@@ -7,7 +7,7 @@ PKGS    := ./...
 FUZZTIME ?= 20s
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: all build test demo bench bench-smoke fuzz pgo lint deps generate check-generated clean
+.PHONY: all build test demo bench bench-smoke fuzz pgo lint deps generate check-generated agent check-agent clean
 
 all: build
 
@@ -25,7 +25,7 @@ deps:
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq sysdig tshark strace gcc >/dev/null; \
 	fi
 
-test: deps build check-generated
+test: deps build check-generated check-agent
 	$(GO) vet $(PKGS)
 	$(GO) test -timeout 15m $(PKGS)
 
@@ -59,6 +59,30 @@ check-generated:
 	@$(GO) run ./internal/cmd/gentables -in event/tables -out /tmp/xtrace-tables-check.go && \
 		cmp -s /tmp/xtrace-tables-check.go event/tables_gen.go || \
 		{ echo "event/tables_gen.go is stale: run make generate"; exit 1; }
+
+# agent builds the in-process recorder (agent/src) into the library that
+# the agent package embeds; the built file is committed so that go build
+# and go install need no C compiler. The flags make the output a function
+# of the sources alone: no build id, no paths, no unwind tables, stripped.
+AGENT_SO     := agent/xtrace-agent.so
+AGENT_SRC    := agent/src/agent.c agent/src/gate.S
+AGENT_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Werror -ffreestanding -fno-builtin \
+	-fPIC -fvisibility=hidden -fno-stack-protector -fno-asynchronous-unwind-tables \
+	-fno-unwind-tables -fno-ident -fcf-protection=none -ffile-prefix-map=$(CURDIR)/=
+AGENT_LDFLAGS := -nostdlib -shared -s -Wl,--build-id=none -Wl,-z,defs \
+	-Wl,--hash-style=gnu -Wl,-z,noexecstack
+
+agent: $(AGENT_SO)
+
+$(AGENT_SO): $(AGENT_SRC) agent/src/ring.h
+	gcc $(AGENT_CFLAGS) $(AGENT_LDFLAGS) -o $@ $(AGENT_SRC)
+
+# check-agent fails when the committed library is not what its sources
+# build to.
+check-agent:
+	@gcc $(AGENT_CFLAGS) $(AGENT_LDFLAGS) -o /tmp/xtrace-agent-check.so $(AGENT_SRC) && \
+		cmp -s /tmp/xtrace-agent-check.so $(AGENT_SO) || \
+		{ echo "$(AGENT_SO) is stale: run make agent"; exit 1; }
 
 clean:
 	rm -rf bin

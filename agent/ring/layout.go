@@ -1,0 +1,55 @@
+package ring
+
+// The region layout of agent/src/ring.h, checked by TestLayout.
+const (
+	Magic       = 0x31544e4741525458 // "XTRAGNT1"
+	Page        = 4096
+	NRings      = 256
+	RingBytes   = 1 << 20
+	RingStride  = Page + RingBytes
+	RegionBytes = Page + NRings*RingStride
+
+	hdrMagic     = 0
+	hdrNRings    = 8
+	hdrRingBytes = 12
+	hdrDoorbell  = 16
+	hdrSleeping  = 20
+	hdrClaims    = 24
+
+	ringState   = 0
+	ringTid     = 4
+	ringPid     = 8
+	ringGen     = 12
+	ringHead    = 64
+	ringTail    = 128
+	ringWaiting = 192
+
+	recLen   = 0
+	recKind  = 4
+	recFlags = 6
+	recTid   = 8
+	recNR    = 12
+	recTSC   = 16
+	recArgs  = 24
+	recRet   = 24
+
+	EnterBytes = 72
+	ExitBytes  = 32
+
+	futexWait   = 0
+	futexWakeOp = 1
+)
+
+// Ring states.
+const (
+	StateFree   = 0
+	StateOwned  = 1
+	StateClosed = 2
+)
+
+// Record kinds.
+const (
+	KindPad   = 0
+	KindEnter = 1
+	KindExit  = 2
+)

@@ -1,0 +1,178 @@
+// Package ring is xtrace's side of the agent's shared memory: the region
+// (a memfd every traced process maps), its per-thread rings, and the
+// records the agent appends to them. The layout is agent/src/ring.h;
+// layout.go mirrors its constants and TestLayout checks them against the
+// header. This is the one package of the agent with unsafe and raw
+// syscalls (futex, memfd, mmap).
+//
+// A ring has one producer (a thread of a traced process) and one
+// consumer (Region.Drain). head and tail count bytes ever written and
+// consumed. The producer never overwrites unconsumed bytes: when the ring
+// is full it sets waiting and sleeps on the tail's futex until Drain
+// moves the tail and wakes it, so no record is ever dropped.
+package ring
+
+import (
+	"encoding/binary"
+	"fmt"
+	"os"
+	"sync/atomic"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// Record is one record of a ring, decoded. Args holds the six syscall
+// arguments of an enter record; Ret the result of an exit record.
+type Record struct {
+	Kind uint16
+	Tid  uint32
+	NR   uint32
+	TSC  uint64
+	Args [6]uint64
+	Ret  int64
+}
+
+// Region is the shared memory of one recording.
+type Region struct {
+	f   *os.File
+	mem []byte
+	// seen is the generation of each ring at its last drain, to tell a
+	// ring reused by a new thread from the one before.
+	stats Stats
+}
+
+// Stats counts what Drain did.
+type Stats struct {
+	Records uint64 // records read, pads excluded
+	Wakes   uint64 // producers woken after waiting for room
+	Freed   uint64 // rings of exited threads given back
+}
+
+// Create makes a region: a memfd of RegionBytes (sparse until written),
+// mapped shared, with its header written.
+func Create() (*Region, error) {
+	fd, err := unix.MemfdCreate("xtrace-agent-region", unix.MFD_CLOEXEC)
+	if err != nil {
+		return nil, fmt.Errorf("ring: memfd_create: %w", err)
+	}
+	f := os.NewFile(uintptr(fd), "xtrace-agent-region")
+	if err := unix.Ftruncate(fd, RegionBytes); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("ring: ftruncate region to %d bytes: %w", RegionBytes, err)
+	}
+	mem, err := unix.Mmap(fd, 0, RegionBytes, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("ring: mmap region: %w", err)
+	}
+	binary.LittleEndian.PutUint32(mem[hdrNRings:], NRings)
+	binary.LittleEndian.PutUint32(mem[hdrRingBytes:], RingBytes)
+	atomic.StoreUint64(u64p(mem, hdrMagic), Magic)
+	return &Region{f: f, mem: mem}, nil
+}
+
+// Path is where a traced process opens the region: the memfd through
+// /proc/<xtrace>/fd, so that no descriptor has to be inherited.
+func (r *Region) Path() string {
+	return fmt.Sprintf("/proc/%d/fd/%d", os.Getpid(), r.f.Fd())
+}
+
+// Close unmaps the region and closes its memfd.
+func (r *Region) Close() error {
+	err := unix.Munmap(r.mem)
+	if cerr := r.f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("ring: close region: %w", err)
+	}
+	return nil
+}
+
+// Stats returns the counts so far.
+func (r *Region) Stats() Stats { return r.stats }
+
+func u64p(mem []byte, off int) *uint64 { return (*uint64)(unsafe.Pointer(&mem[off])) }
+func u32p(mem []byte, off int) *uint32 { return (*uint32)(unsafe.Pointer(&mem[off])) }
+
+// ringOff is the offset of ring i's control page.
+func ringOff(i int) int { return Page + i*RingStride }
+
+// Drain reads every record committed so far, in order per ring, calling
+// fn for each (the Record is reused after fn returns), moves the tails
+// and wakes producers waiting for room. It frees the rings of threads
+// that closed them once they are empty. It returns the records read.
+func (r *Region) Drain(fn func(*Record)) int {
+	n := 0
+	var rec Record
+	for i := 0; i < NRings; i++ {
+		c := ringOff(i)
+		state := atomic.LoadUint32(u32p(r.mem, c+ringState))
+		if state == StateFree {
+			continue
+		}
+		head := atomic.LoadUint64(u64p(r.mem, c+ringHead))
+		tail := atomic.LoadUint64(u64p(r.mem, c+ringTail))
+		data := r.mem[c+Page : c+Page+RingBytes]
+		for tail < head {
+			pos := int(tail & (RingBytes - 1))
+			size := binary.LittleEndian.Uint32(data[pos:])
+			kind := binary.LittleEndian.Uint16(data[pos+recKind:])
+			if size < 8 || size%8 != 0 || pos+int(size) > RingBytes {
+				// A producer writes whole records before it publishes
+				// head, so this is memory the program itself scribbled
+				// on; stop reading this ring rather than misparse it.
+				break
+			}
+			if kind != KindPad {
+				rec.Kind = kind
+				rec.Tid = binary.LittleEndian.Uint32(data[pos+recTid:])
+				rec.NR = binary.LittleEndian.Uint32(data[pos+recNR:])
+				rec.TSC = binary.LittleEndian.Uint64(data[pos+recTSC:])
+				switch kind {
+				case KindEnter:
+					for a := range rec.Args {
+						rec.Args[a] = binary.LittleEndian.Uint64(data[pos+recArgs+8*a:])
+					}
+					rec.Ret = 0
+				case KindExit:
+					rec.Ret = int64(binary.LittleEndian.Uint64(data[pos+recRet:]))
+				}
+				fn(&rec)
+				n++
+			}
+			tail += uint64(size)
+		}
+		atomic.StoreUint64(u64p(r.mem, c+ringTail), tail)
+		if atomic.LoadUint32(u32p(r.mem, c+ringWaiting)) != 0 {
+			atomic.StoreUint32(u32p(r.mem, c+ringWaiting), 0)
+			futexWake(u32p(r.mem, c+ringTail))
+			r.stats.Wakes++
+		}
+		if state == StateClosed && tail == atomic.LoadUint64(u64p(r.mem, c+ringHead)) {
+			atomic.StoreUint32(u32p(r.mem, c+ringTid), 0)
+			atomic.StoreUint32(u32p(r.mem, c+ringState), StateFree)
+			r.stats.Freed++
+		}
+	}
+	r.stats.Records += uint64(n)
+	return n
+}
+
+// Sleep waits until a producer rings the doorbell (a ring a quarter
+// full, a thread exiting, or a producer waiting for room) or timeout
+// passes.
+func (r *Region) Sleep(timeout time.Duration) {
+	bell := u32p(r.mem, hdrDoorbell)
+	seen := atomic.LoadUint32(bell)
+	atomic.StoreUint32(u32p(r.mem, hdrSleeping), 1)
+	ts := unix.NsecToTimespec(int64(timeout))
+	unix.Syscall6(unix.SYS_FUTEX, uintptr(unsafe.Pointer(bell)), futexWait, uintptr(seen), uintptr(unsafe.Pointer(&ts)), 0, 0)
+	atomic.StoreUint32(u32p(r.mem, hdrSleeping), 0)
+}
+
+func futexWake(addr *uint32) {
+	unix.Syscall6(unix.SYS_FUTEX, uintptr(unsafe.Pointer(addr)), futexWakeOp, 1<<30, 0, 0, 0)
+}

@@ -1,0 +1,102 @@
+/*
+ * work: the agent tests' workloads. Every mode makes a known number of
+ * getppid calls so that a test can count them per thread.
+ *
+ *   work getppid N        N getppid on the main thread
+ *   work threads T N      T threads (pthread) of N getppid each
+ *   work forks P N        P children by fork, each N getppid, one at a time
+ *   work vforks P N       P children by vfork, each execs "work getppid N"
+ *   work spawn P N        P children by posix_spawn of "work getppid N"
+ *   work exec N           execs itself as "work getppid N"
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+static long n;
+
+static void loop(long k)
+{
+	for (long i = 0; i < k; i++)
+		syscall(SYS_getppid);
+}
+
+static void *run(void *a)
+{
+	loop(n);
+	return a;
+}
+
+static void reap(pid_t pid)
+{
+	int st;
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		fprintf(stderr, "work: child %d failed (status %#x)\n", pid, st);
+		exit(1);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 3) {
+		fprintf(stderr, "usage: work MODE ...\n");
+		return 2;
+	}
+	const char *mode = argv[1];
+	if (!strcmp(mode, "getppid")) {
+		loop(atol(argv[2]));
+		return 0;
+	}
+	if (!strcmp(mode, "exec")) {
+		char *args[] = {argv[0], "getppid", argv[2], 0};
+		execve("/proc/self/exe", args, environ);
+		perror("work: execve");
+		return 1;
+	}
+	if (argc < 4)
+		return 2;
+	long p = atol(argv[2]);
+	n = atol(argv[3]);
+	if (!strcmp(mode, "threads")) {
+		pthread_t th[256];
+		for (long i = 0; i < p; i++)
+			if (pthread_create(&th[i], 0, run, 0) != 0)
+				return 1;
+		for (long i = 0; i < p; i++)
+			pthread_join(th[i], 0);
+		return 0;
+	}
+	char *args[] = {argv[0], "getppid", argv[3], 0};
+	for (long i = 0; i < p; i++) {
+		pid_t pid;
+		if (!strcmp(mode, "forks")) {
+			pid = fork();
+			if (pid == 0) {
+				loop(n);
+				_exit(0);
+			}
+		} else if (!strcmp(mode, "vforks")) {
+			pid = vfork();
+			if (pid == 0) {
+				execve("/proc/self/exe", args, environ);
+				_exit(127);
+			}
+		} else if (!strcmp(mode, "spawn")) {
+			if (posix_spawn(&pid, "/proc/self/exe", 0, 0, args, environ) != 0)
+				return 1;
+		} else {
+			return 2;
+		}
+		if (pid < 0)
+			return 1;
+		reap(pid);
+	}
+	return 0;
+}
