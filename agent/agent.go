@@ -10,8 +10,21 @@
 // /proc/<xtrace>/fd/<memfd>, and XTRACE_AGENT names the region the same
 // way; the library's constructor opens and maps the region, closes the
 // descriptor and arms. No descriptor is inherited, so the program's
-// descriptor numbers are those it has natively. Syscalls the dynamic
-// loader makes before the constructor runs are not recorded.
+// descriptor numbers are those it has natively. The constructor then
+// takes both variables out of the environment the program sees, and the
+// agent puts them back into the environment of every execve, so that the
+// new image records too, even after `env -i`. Syscalls the dynamic loader
+// makes before the constructor runs are not recorded. Programs that
+// ignore LD_PRELOAD (static, setuid or setcap binaries) run unrecorded.
+//
+// Every thread arms itself: new threads and posix_spawn children start on
+// their own stack in the agent's clone path, forked children arm on their
+// way back through the handler, vfork runs as fork. The agent keeps the
+// program's own SIGSYS action (and calls it for a SIGSYS that is not a
+// trap) and takes SIGSYS out of the signal masks the program sets, since
+// a trap while SIGSYS is blocked would kill the process. Threads that
+// share memory without a TLS block of their own (raw clone(CLONE_VM)
+// without CLONE_SETTLS or CLONE_VFORK) are not supported.
 package agent
 
 import (

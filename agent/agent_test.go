@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"sync"
 	"testing"
+	"time"
 
 	"xtrace/agent/ring"
 )
@@ -66,6 +67,14 @@ type counts struct {
 // records of syscall nr.
 func record(t *testing.T, nr uint32, args ...string) counts {
 	t.Helper()
+	c, _ := recordSlow(t, nr, 0, args...)
+	return c
+}
+
+// recordSlow is record with a consumer that stalls for stall at its
+// first record, so that the rings fill and their threads wait.
+func recordSlow(t *testing.T, nr uint32, stall time.Duration, args ...string) (counts, ring.Stats) {
+	t.Helper()
 	s, err := NewSession()
 	if err != nil {
 		t.Fatal(err)
@@ -75,6 +84,9 @@ func record(t *testing.T, nr uint32, args ...string) counts {
 	cmd := exec.Command(work(t), args...)
 	cmd.Stderr = os.Stderr
 	err = s.Run(cmd, func(r *ring.Record) {
+		if c.records == 0 {
+			time.Sleep(stall)
+		}
 		c.records++
 		if r.NR != nr {
 			return
@@ -89,7 +101,29 @@ func record(t *testing.T, nr uint32, args ...string) counts {
 	if err != nil {
 		t.Fatalf("work %v: %v", args, err)
 	}
-	return c
+	return c, s.Region.Stats()
+}
+
+// perThread checks that threads threads made n calls each, every one
+// recorded at enter and exit, and no other thread made any.
+func (c counts) perThread(t *testing.T, threads, n int) {
+	t.Helper()
+	if len(c.enter) != threads {
+		t.Errorf("getppid recorded on %d threads, want %d", len(c.enter), threads)
+	}
+	bad := 0
+	for tid, e := range c.enter {
+		if e != n || c.exit[tid] != n {
+			if bad++; bad <= 5 {
+				t.Errorf("tid %d: %d enter, %d exit records, want %d each", tid, e, c.exit[tid], n)
+			}
+		}
+	}
+	for tid := range c.exit {
+		if _, ok := c.enter[tid]; !ok {
+			t.Errorf("tid %d: exit records without enter records", tid)
+		}
+	}
 }
 
 // TestGetppid is the gate's workload: every getppid of the loop is
@@ -107,5 +141,56 @@ func TestGetppid(t *testing.T) {
 	}
 	if c.rets[int64(os.Getpid())] != n {
 		t.Errorf("getppid results %v, want %d times %d", c.rets, n, os.Getpid())
+	}
+}
+
+// TestProcesses covers every way a task starts: pthreads (clone3 on a new
+// stack), fork, vfork (run as fork), posix_spawn (CLONE_VM|CLONE_VFORK on
+// a new stack, no TLS of its own), execve (the new image takes over the
+// thread's ring), and a program that blocks every signal, runs a handler
+// with a full mask and has its own SIGSYS handler.
+func TestProcesses(t *testing.T) {
+	const n = 2000
+	tests := []struct {
+		name    string
+		args    []string
+		threads int // threads with n getppid each
+		calls   int // getppid per thread when not n
+	}{
+		{"threads", []string{"threads", "8", strconv.Itoa(n)}, 8, n},
+		{"fork", []string{"forks", "5", strconv.Itoa(n)}, 5, n},
+		{"vfork", []string{"vforks", "5", strconv.Itoa(n)}, 5, n},
+		{"posix_spawn", []string{"spawn", "5", strconv.Itoa(n)}, 5, n},
+		{"execve", []string{"exec", strconv.Itoa(n)}, 1, n},
+		{"signals", []string{"signals", strconv.Itoa(n)}, 1, 2 * n},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			record(t, sysGetppid, tt.args...).perThread(t, tt.threads, tt.calls)
+		})
+	}
+}
+
+// TestLossless stalls the consumer so that eight threads fill their
+// rings and wait: every call is still recorded.
+func TestLossless(t *testing.T) {
+	n := 200000
+	if testing.Short() {
+		n = 20000
+	}
+	c, st := recordSlow(t, sysGetppid, 300*time.Millisecond, "threads", "8", strconv.Itoa(n))
+	c.perThread(t, 8, n)
+	if st.Wakes == 0 {
+		t.Errorf("no thread waited for room (stats %+v); the test did not fill a ring", st)
+	}
+}
+
+// TestForkStorm starts 1000 processes one after the other, four times as
+// many as there are rings: rings of ended processes are reused.
+func TestForkStorm(t *testing.T) {
+	c, st := recordSlow(t, sysGetppid, 0, "forks", "1000", "3")
+	c.perThread(t, 1000, 3)
+	if st.Freed < 1000 {
+		t.Errorf("%d rings freed, want at least 1000", st.Freed)
 	}
 }

@@ -20,6 +20,7 @@ const (
 	ringTid     = 4
 	ringPid     = 8
 	ringGen     = 12
+	ringExecNR  = 16
 	ringHead    = 64
 	ringTail    = 128
 	ringWaiting = 192

@@ -33,6 +33,7 @@ int main(void) {
 	P("hdrSleeping", offsetof(struct xa_header, sleeping)); P("hdrClaims", offsetof(struct xa_header, claims));
 	P("ringState", offsetof(struct xa_ring, state)); P("ringTid", offsetof(struct xa_ring, tid));
 	P("ringPid", offsetof(struct xa_ring, pid)); P("ringGen", offsetof(struct xa_ring, gen));
+	P("ringExecNR", offsetof(struct xa_ring, exec_nr));
 	P("ringHead", offsetof(struct xa_ring, head)); P("ringTail", offsetof(struct xa_ring, tail));
 	P("ringWaiting", offsetof(struct xa_ring, waiting));
 	P("recLen", offsetof(struct xa_rec, len)); P("recKind", offsetof(struct xa_rec, kind));
@@ -61,7 +62,7 @@ int main(void) {
 		"RingStride": RingStride, "RegionBytes": RegionBytes,
 		"hdrMagic": hdrMagic, "hdrNRings": hdrNRings, "hdrRingBytes": hdrRingBytes,
 		"hdrDoorbell": hdrDoorbell, "hdrSleeping": hdrSleeping, "hdrClaims": hdrClaims,
-		"ringState": ringState, "ringTid": ringTid, "ringPid": ringPid, "ringGen": ringGen,
+		"ringState": ringState, "ringTid": ringTid, "ringPid": ringPid, "ringGen": ringGen, "ringExecNR": ringExecNR,
 		"ringHead": ringHead, "ringTail": ringTail, "ringWaiting": ringWaiting,
 		"recLen": recLen, "recKind": recKind, "recFlags": recFlags, "recTid": recTid,
 		"recNR": recNR, "recTSC": recTSC, "recArgs": recArgs, "recRet": recRet,

@@ -38,10 +38,14 @@ type Record struct {
 type Region struct {
 	f   *os.File
 	mem []byte
-	// seen is the generation of each ring at its last drain, to tell a
-	// ring reused by a new thread from the one before.
-	stats Stats
+	// reaped is when Drain last looked for rings of ended threads.
+	reaped time.Time
+	stats  Stats
 }
+
+// reapEvery is how often Drain looks for rings whose thread ended
+// without closing them.
+const reapEvery = 50 * time.Millisecond
 
 // Stats counts what Drain did.
 type Stats struct {
@@ -103,9 +107,13 @@ func ringOff(i int) int { return Page + i*RingStride }
 // Drain reads every record committed so far, in order per ring, calling
 // fn for each (the Record is reused after fn returns), moves the tails
 // and wakes producers waiting for room. It frees the rings of threads
-// that closed them once they are empty. It returns the records read.
+// that closed them or ended, once they are empty. It returns the records read.
 func (r *Region) Drain(fn func(*Record)) int {
 	n := 0
+	reap := false
+	if now := time.Now(); now.Sub(r.reaped) >= reapEvery {
+		reap, r.reaped = true, now
+	}
 	var rec Record
 	for i := 0; i < NRings; i++ {
 		c := ringOff(i)
@@ -151,7 +159,7 @@ func (r *Region) Drain(fn func(*Record)) int {
 			futexWake(u32p(r.mem, c+ringTail))
 			r.stats.Wakes++
 		}
-		if state == StateClosed && tail == atomic.LoadUint64(u64p(r.mem, c+ringHead)) {
+		if tail == atomic.LoadUint64(u64p(r.mem, c+ringHead)) && (state == StateClosed || reap && r.gone(c)) {
 			atomic.StoreUint32(u32p(r.mem, c+ringTid), 0)
 			atomic.StoreUint32(u32p(r.mem, c+ringState), StateFree)
 			r.stats.Freed++
@@ -159,6 +167,18 @@ func (r *Region) Drain(fn func(*Record)) int {
 	}
 	r.stats.Records += uint64(n)
 	return n
+}
+
+// gone reports whether the thread that owns the ring at c has ended
+// without closing it (killed, or ended by another thread's exit_group).
+// A thread that ended writes nothing more, so its drained ring is free.
+func (r *Region) gone(c int) bool {
+	tid := int(atomic.LoadUint32(u32p(r.mem, c+ringTid)))
+	pid := int(atomic.LoadUint32(u32p(r.mem, c+ringPid)))
+	if tid == 0 || pid == 0 {
+		return false // being claimed
+	}
+	return unix.Tgkill(pid, tid, 0) == unix.ESRCH
 }
 
 // Sleep waits until a producer rings the doorbell (a ring a quarter

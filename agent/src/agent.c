@@ -6,25 +6,49 @@
  * an enter record to the thread's ring, runs the syscall from the gate,
  * puts the result in the interrupted context and appends an exit record.
  *
+ * Processes and threads: dispatch is armed per thread and a forked child
+ * has it off, so every new task arms itself before it runs program code:
+ * a child that shares the stack image (fork, vfork, clone without a
+ * stack) does it on its way back through the handler; a child on a new
+ * stack (threads, posix_spawn) starts in xa_clone_stack (gate.S), which
+ * never returns through the parent's handler frame. vfork without a stack
+ * runs as fork, since the child would return through, and overwrite, the
+ * frame its parent resumes in. After execve the new image loads the agent
+ * again (its LD_PRELOAD is put back into the environment execve passes)
+ * and takes over the ring of its thread.
+ *
  * Freestanding: no libc, no allocation; everything the handler touches is
  * async-signal-safe (its own syscalls, atomics on the shared region, and
  * initial-exec TLS).
  */
 #include "ring.h"
 
-#define SYS_openat 257
+#define SYS_write 1
 #define SYS_close 3
 #define SYS_mmap 9
 #define SYS_rt_sigaction 13
+#define SYS_rt_sigprocmask 14
 #define SYS_rt_sigreturn 15
-#define SYS_write 1
-#define SYS_getpid 39
-#define SYS_gettid 186
-#define SYS_exit 60
-#define SYS_exit_group 231
-#define SYS_futex 202
-#define SYS_prctl 157
 #define SYS_nanosleep 35
+#define SYS_rt_sigsuspend 130
+#define SYS_tgkill 234
+#define SYS_pselect6 270
+#define SYS_ppoll 271
+#define SYS_epoll_pwait 281
+#define SYS_epoll_pwait2 441
+#define SYS_getpid 39
+#define SYS_clone 56
+#define SYS_fork 57
+#define SYS_vfork 58
+#define SYS_execve 59
+#define SYS_exit 60
+#define SYS_prctl 157
+#define SYS_gettid 186
+#define SYS_futex 202
+#define SYS_exit_group 231
+#define SYS_openat 257
+#define SYS_execveat 322
+#define SYS_clone3 435
 
 #define AT_FDCWD -100
 #define O_RDWR 02
@@ -32,6 +56,11 @@
 #define PROT_RW 3
 #define MAP_SHARED 1
 #define SIGSYS 31
+#define SIG_BLOCK 0
+#define SIG_SETMASK 2
+#define SIG_DFL 0UL
+#define SIG_IGN 1UL
+#define SIGSYS_BIT (1UL << (SIGSYS - 1))
 #define SA_SIGINFO 0x4UL
 #define SA_RESTORER 0x04000000UL
 #define SA_NODEFER 0x40000000UL
@@ -40,11 +69,14 @@
 #define SYS_USER_DISPATCH 2
 #define FUTEX_WAIT 0
 #define FUTEX_WAKE 1
+#define CLONE_VM 0x100UL
+#define CLONE_VFORK 0x4000UL
+#define CLONE_SETTLS 0x80000UL
 
 /* Offsets into the kernel's x86_64 ucontext: the general registers start
  * at 40 (after uc_flags, uc_link, uc_stack), in sigcontext order. */
 #define UC_GREGS 40
-enum { R8, R9, R10, R11, R12, R13, R14, R15, RDI, RSI, RBP, RBX, RDX, RAX, RCX, RSP, RIP };
+enum { R8, R9, R10, R11, R12, R13, R14, R15, RDI, RSI, RBP, RBX, RDX, RAX, RCX, RSP, RIP, NGREGS };
 
 struct ksigaction {
 	void *handler;
@@ -68,10 +100,28 @@ struct timespec {
 	long nsec;
 };
 
+/* The start of a child on a new stack (xa_clone_stack reads it by these
+ * offsets): the user's registers, the stack pointer to end with, and the
+ * syscall that made the child. */
+struct cframe {
+	u64 regs[NGREGS];
+	u64 sp;
+	u64 nr;
+};
+_Static_assert(sizeof(struct cframe) == 152, "gate.S reads struct cframe by offset");
+
+/* clone3's argument, as far as the agent reads it. */
+struct clone_args {
+	u64 flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+	u64 set_tid, set_tid_size, cgroup;
+};
+
 extern long xa_syscall6(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
+extern long xa_clone_stack(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
 extern void xa_restore_rt(void);
 extern void xa_sigreturn_at(u64 sp) __attribute__((noreturn));
 extern char xa_gate_start[], xa_gate_end[];
+void xa_child_start(struct cframe *f);
 
 #define sys0(n) xa_syscall6((n), 0, 0, 0, 0, 0, 0)
 #define sys1(n, a) xa_syscall6((n), (long)(a), 0, 0, 0, 0, 0)
@@ -94,6 +144,12 @@ struct thr {
 static __thread struct thr me __attribute__((tls_model("initial-exec")));
 static struct xa_header *region;
 
+/* What execve puts back into the environment: "XTRACE_AGENT=..." and the
+ * library's path, as the constructor found them. */
+static char region_env[256];
+static char lib_path[256];
+static u64 lib_len;
+
 static inline u64 rdtsc(void)
 {
 	u32 lo, hi;
@@ -107,6 +163,14 @@ static u64 slen(const char *s)
 	while (s[n])
 		n++;
 	return n;
+}
+
+static int has_prefix(const char *s, const char *p, u64 n)
+{
+	for (u64 i = 0; i < n; i++)
+		if (s[i] != p[i])
+			return 0;
+	return 1;
 }
 
 static void say(const char *a, const char *b)
@@ -125,6 +189,13 @@ static void fatal(const char *a, const char *b)
 	sys1(SYS_exit_group, 127);
 }
 
+static void arm(void)
+{
+	if (xa_syscall6(SYS_prctl, PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_ON,
+			(long)xa_gate_start, xa_gate_end - xa_gate_start, 0, 0) != 0)
+		fatal("cannot arm syscall user dispatch", "");
+}
+
 static struct xa_ring *ring_at(u32 i)
 {
 	return (struct xa_ring *)((u8 *)region + XA_PAGE + (u64)i * XA_RING_STRIDE);
@@ -138,11 +209,23 @@ static void doorbell(void)
 	}
 }
 
+static void take(struct thr *t, struct xa_ring *r)
+{
+	t->ring = r;
+	t->data = (u8 *)r + XA_PAGE;
+	t->head = __atomic_load_n(&r->head, __ATOMIC_ACQUIRE);
+	t->busy = 0;
+}
+
 /* claim takes a free ring for the calling thread, waiting while all are
- * taken (the consumer frees the rings of exited threads). */
+ * taken (the consumer frees the rings of exited threads). Signals are
+ * blocked meanwhile, so that no handler's syscall claims a second one. */
 static void claim(struct thr *t)
 {
+	u64 all = ~(1UL << (SIGSYS - 1)), old;
+	sys4(SYS_rt_sigprocmask, SIG_SETMASK, &all, &old, 8);
 	u32 n = region->nrings;
+	t->tid = (u32)sys0(SYS_gettid);
 	for (;;) {
 		u32 start = __atomic_fetch_add(&region->claims, 1, __ATOMIC_RELAXED);
 		for (u32 i = 0; i < n; i++) {
@@ -150,17 +233,17 @@ static void claim(struct thr *t)
 			u32 free = XA_FREE;
 			if (__atomic_compare_exchange_n(&r->state, &free, XA_OWNED, 0,
 							__ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
-				t->tid = (u32)sys0(SYS_gettid);
-				r->tid = t->tid;
+				r->exec_nr = 0;
 				r->pid = (u32)sys0(SYS_getpid);
 				r->gen++;
-				t->ring = r;
-				t->data = (u8 *)r + XA_PAGE;
-				t->head = __atomic_load_n(&r->head, __ATOMIC_ACQUIRE);
+				__atomic_store_n(&r->tid, t->tid, __ATOMIC_RELEASE);
+				take(t, r);
+				sys4(SYS_rt_sigprocmask, SIG_SETMASK, &old, 0, 8);
 				return;
 			}
 		}
 		struct timespec ts = {0, 1000000};
+		__atomic_store_n(&region->sleeping, 1, __ATOMIC_SEQ_CST);
 		doorbell();
 		sys2(SYS_nanosleep, &ts, 0);
 	}
@@ -234,12 +317,257 @@ static void *begin(struct thr *t, u32 len, u16 kind, long nr)
 	return h;
 }
 
+static void record_exit(struct thr *t, long nr, long ret)
+{
+	struct xa_exit *x = begin(t, sizeof *x, XA_REC_EXIT, nr);
+	x->ret = ret;
+	commit(t);
+}
+
+/* child_reset arms a new task that shares its parent's image and claims
+ * its ring. */
+static void child_reset(struct thr *t)
+{
+	t->ring = 0;
+	arm();
+	claim(t);
+}
+
+/* xa_child_start is where a child on a new stack begins (gate.S): it
+ * arms, claims a ring and records the child's side of the clone. */
+void xa_child_start(struct cframe *f)
+{
+	struct thr *t = &me;
+	child_reset(t);
+	record_exit(t, (long)f->nr, 0);
+}
+
+/* clone_stack runs a clone or clone3 whose child starts on the stack
+ * ending at sp: the struct cframe goes just below it. A child that shares
+ * memory but not a TLS block (posix_spawn's CLONE_VM|CLONE_VFORK) writes
+ * its own state into the parent's `me`; the parent, which vfork keeps
+ * waiting meanwhile, gets its state back afterwards. */
+static long clone_stack(struct thr *t, u64 *g, long nr, u64 flags, u64 sp, struct clone_args *cl, u64 size)
+{
+	struct cframe *f = (struct cframe *)((sp - 8 - sizeof(struct cframe)) & ~15UL);
+	for (int i = 0; i < NGREGS; i++)
+		f->regs[i] = g[i];
+	f->sp = sp;
+	f->nr = (u64)nr;
+	struct thr saved = *t;
+	long ret;
+	if (cl) {
+		cl->stack_size = (u64)f - cl->stack;
+		ret = xa_clone_stack(nr, (long)cl, (long)size, 0, 0, 0, 0);
+	} else {
+		ret = xa_clone_stack(nr, (long)flags, (long)f, (long)g[RDX], (long)g[R10],
+				     (long)g[R8], (long)g[R9]);
+	}
+	if ((flags & CLONE_VM) && !(flags & CLONE_SETTLS))
+		*t = saved;
+	return ret;
+}
+
+static long do_clone(struct thr *t, u64 *g)
+{
+	u64 flags = g[RDI];
+	if (g[RSI])
+		return clone_stack(t, g, SYS_clone, flags, g[RSI], 0, 0);
+	if ((flags & CLONE_VM) && (flags & CLONE_VFORK))
+		flags &= ~(CLONE_VM | CLONE_VFORK);
+	long ret = xa_syscall6(SYS_clone, (long)flags, 0, (long)g[RDX], (long)g[R10],
+			       (long)g[R8], (long)g[R9]);
+	if (ret == 0)
+		child_reset(t);
+	return ret;
+}
+
+static long do_clone3(struct thr *t, u64 *g)
+{
+	struct clone_args cl = {0};
+	u64 size = g[RSI];
+	if (size > sizeof cl)
+		size = sizeof cl;
+	const u8 *src = (const u8 *)g[RDI];
+	for (u64 i = 0; i < size; i++)
+		((u8 *)&cl)[i] = src[i];
+	if (cl.stack && cl.stack_size)
+		return clone_stack(t, g, SYS_clone3, cl.flags, cl.stack + cl.stack_size, &cl, size);
+	if ((cl.flags & CLONE_VM) && (cl.flags & CLONE_VFORK))
+		cl.flags &= ~(CLONE_VM | CLONE_VFORK);
+	long ret = xa_syscall6(SYS_clone3, (long)&cl, (long)size, 0, 0, 0, 0);
+	if (ret == 0)
+		child_reset(t);
+	return ret;
+}
+
+/* do_exec runs execve or execveat with the agent's variables put back
+ * into the environment it passes, so that the new image records too. */
+static long do_exec(struct thr *t, long nr, u64 *g)
+{
+	char **envp = (char **)(nr == SYS_execve ? g[RDX] : g[R10]);
+	u64 n = 0;
+	while (envp && envp[n] && n < 65536)
+		n++;
+	const char *env[n + 3];
+	char preload[4096];
+	u64 k = 0;
+	int seen = 0;
+	for (u64 i = 0; i < n; i++) {
+		const char *e = envp[i];
+		if (has_prefix(e, "XTRACE_AGENT=", 13))
+			continue;
+		if (has_prefix(e, "LD_PRELOAD=", 11) && !seen) {
+			seen = 1;
+			const char *v = e + 11;
+			u64 vl = slen(v);
+			if (has_prefix(v, lib_path, lib_len) && (v[lib_len] == 0 || v[lib_len] == ':')) {
+				env[k++] = e;
+				continue;
+			}
+			if (11 + lib_len + 1 + vl + 1 > sizeof preload)
+				return -7; /* E2BIG */
+			char *p = preload;
+			for (const char *s = "LD_PRELOAD="; *s;)
+				*p++ = *s++;
+			for (u64 j = 0; j < lib_len; j++)
+				*p++ = lib_path[j];
+			if (vl)
+				*p++ = ':';
+			for (u64 j = 0; j <= vl; j++)
+				*p++ = v[j];
+			env[k++] = preload;
+			continue;
+		}
+		env[k++] = e;
+	}
+	if (!seen) {
+		char *p = preload;
+		for (const char *s = "LD_PRELOAD="; *s;)
+			*p++ = *s++;
+		for (u64 j = 0; j <= lib_len; j++)
+			*p++ = lib_path[j];
+		env[k++] = preload;
+	}
+	env[k++] = region_env;
+	env[k] = 0;
+	__atomic_store_n(&t->ring->exec_nr, (u32)nr, __ATOMIC_RELEASE);
+	long ret;
+	if (nr == SYS_execve)
+		ret = xa_syscall6(nr, (long)g[RDI], (long)g[RSI], (long)env, 0, 0, 0);
+	else
+		ret = xa_syscall6(nr, (long)g[RDI], (long)g[RSI], (long)g[RDX], (long)env,
+				  (long)g[R8], 0);
+	__atomic_store_n(&t->ring->exec_nr, 0, __ATOMIC_RELEASE);
+	return ret;
+}
+
+/*
+ * Signal virtualisation. The agent's SIGSYS handler must never be
+ * replaced and SIGSYS never blocked: a trap while SIGSYS is blocked kills
+ * the process. So the program's own SIGSYS action is kept here instead of
+ * in the kernel (and called for a SIGSYS that is not a dispatch trap), and
+ * SIGSYS is taken out of every mask the program hands the kernel: signal
+ * masks of sigaction, sigprocmask, sigsuspend, ppoll, pselect6 and
+ * epoll_pwait. The program reads back its masks without SIGSYS.
+ */
+static struct ksigaction user_sigsys;
+
+typedef void (*sighandler)(int, struct ksiginfo *, void *);
+
+/* program_sigsys hands a SIGSYS that is not a dispatch trap to the
+ * program's action: its handler, or the default (the process dies of it),
+ * or nothing when ignored. */
+static void program_sigsys(struct ksiginfo *si, void *ctx)
+{
+	u64 h = (u64)user_sigsys.handler;
+	if (h == SIG_IGN)
+		return;
+	if (h != SIG_DFL) {
+		((sighandler)user_sigsys.handler)(SIGSYS, si, ctx);
+		return;
+	}
+	struct ksigaction dfl = {0};
+	sys4(SYS_rt_sigaction, SIGSYS, &dfl, 0, 8);
+	sys3(SYS_tgkill, sys0(SYS_getpid), sys0(SYS_gettid), SIGSYS);
+}
+
+static long do_sigaction(u64 *g)
+{
+	if ((long)g[RDI] != SIGSYS) {
+		struct ksigaction copy;
+		const struct ksigaction *act = (const struct ksigaction *)g[RSI];
+		if (act && g[R10] == 8) {
+			copy = *act;
+			copy.mask &= ~SIGSYS_BIT;
+			act = &copy;
+		}
+		return xa_syscall6(SYS_rt_sigaction, (long)g[RDI], (long)act, (long)g[RDX],
+				   (long)g[R10], 0, 0);
+	}
+	if (g[R10] != 8)
+		return -22; /* EINVAL */
+	struct ksigaction *act = (struct ksigaction *)g[RSI], *old = (struct ksigaction *)g[RDX];
+	struct ksigaction prev = user_sigsys;
+	if (act)
+		user_sigsys = *act;
+	if (old)
+		*old = prev;
+	return 0;
+}
+
+/* unblocked returns the mask at p without SIGSYS, in *copy, or p itself
+ * when it has no SIGSYS or is not a whole sigset. */
+static const u64 *unblocked(const u64 *p, u64 size, u64 *copy)
+{
+	if (!p || size != 8 || !(*p & SIGSYS_BIT))
+		return p;
+	*copy = *p & ~SIGSYS_BIT;
+	return copy;
+}
+
+static long do_masked(long nr, u64 *g)
+{
+	u64 copy, a[6] = {g[RDI], g[RSI], g[RDX], g[R10], g[R8], g[R9]};
+	struct {
+		const u64 *set;
+		u64 size;
+	} ps;
+	switch (nr) {
+	case SYS_rt_sigprocmask:
+		if (a[0] != SIG_BLOCK && a[0] != SIG_SETMASK)
+			break;
+		a[1] = (u64)unblocked((const u64 *)a[1], a[3], &copy);
+		break;
+	case SYS_rt_sigsuspend:
+		a[0] = (u64)unblocked((const u64 *)a[0], a[1], &copy);
+		break;
+	case SYS_ppoll:
+		a[3] = (u64)unblocked((const u64 *)a[3], a[4], &copy);
+		break;
+	case SYS_epoll_pwait:
+	case SYS_epoll_pwait2:
+		a[4] = (u64)unblocked((const u64 *)a[4], a[5], &copy);
+		break;
+	case SYS_pselect6:
+		if (a[5]) {
+			ps = *(const typeof(ps) *)a[5];
+			ps.set = unblocked(ps.set, ps.size, &copy);
+			a[5] = (u64)&ps;
+		}
+		break;
+	}
+	return xa_syscall6(nr, (long)a[0], (long)a[1], (long)a[2], (long)a[3], (long)a[4], (long)a[5]);
+}
+
 static void on_sigsys(int sig, struct ksiginfo *si, void *ctx)
 {
 	(void)sig;
 	u64 *g = (u64 *)((u8 *)ctx + UC_GREGS);
-	if (si->code != SYS_USER_DISPATCH)
+	if (si->code != SYS_USER_DISPATCH) {
+		program_sigsys(si, ctx);
 		return;
+	}
 	long nr = (long)g[RAX];
 	struct thr *t = &me;
 	if (!t->ring)
@@ -254,32 +582,125 @@ static void on_sigsys(int sig, struct ksiginfo *si, void *ctx)
 	e->args[5] = g[R9];
 	commit(t);
 
-	if (nr == SYS_rt_sigreturn)
+	long ret;
+	switch (nr) {
+	case SYS_rt_sigreturn:
 		xa_sigreturn_at(g[RSP]);
-	if (nr == SYS_exit || nr == SYS_exit_group) {
+	case SYS_exit:
+	case SYS_exit_group:
 		__atomic_store_n(&t->ring->state, XA_CLOSED, __ATOMIC_RELEASE);
 		doorbell();
+		ret = xa_syscall6(nr, (long)g[RDI], 0, 0, 0, 0, 0);
+		break;
+	case SYS_clone:
+		ret = do_clone(t, g);
+		break;
+	case SYS_clone3:
+		ret = do_clone3(t, g);
+		break;
+	case SYS_fork:
+	case SYS_vfork:
+		ret = sys0(SYS_fork);
+		if (ret == 0)
+			child_reset(t);
+		break;
+	case SYS_execve:
+	case SYS_execveat:
+		ret = do_exec(t, nr, g);
+		break;
+	case SYS_rt_sigaction:
+		ret = do_sigaction(g);
+		break;
+	case SYS_rt_sigprocmask:
+	case SYS_rt_sigsuspend:
+	case SYS_ppoll:
+	case SYS_pselect6:
+	case SYS_epoll_pwait:
+	case SYS_epoll_pwait2:
+		ret = do_masked(nr, g);
+		break;
+	default:
+		ret = xa_syscall6(nr, (long)g[RDI], (long)g[RSI], (long)g[RDX],
+				  (long)g[R10], (long)g[R8], (long)g[R9]);
 	}
-
-	long ret = xa_syscall6(nr, (long)g[RDI], (long)g[RSI], (long)g[RDX],
-			       (long)g[R10], (long)g[R8], (long)g[R9]);
 	g[RAX] = (u64)ret;
-
-	struct xa_exit *x = begin(t, sizeof *x, XA_REC_EXIT, nr);
-	x->ret = ret;
-	commit(t);
+	record_exit(t, nr, ret);
 }
 
-static const char *env(char **envp, const char *name)
+/* adopt takes over the ring this thread held before execve, if it had
+ * one, and records the execve's return into the new image. */
+static int adopt(struct thr *t)
 {
-	for (; envp && *envp; envp++) {
-		const char *e = *envp, *n = name;
-		while (*n && *e == *n)
-			e++, n++;
-		if (!*n && *e == '=')
-			return e + 1;
+	u32 tid = (u32)sys0(SYS_gettid), pid = (u32)sys0(SYS_getpid);
+	for (u32 i = 0; i < region->nrings; i++) {
+		struct xa_ring *r = ring_at(i);
+		if (__atomic_load_n(&r->state, __ATOMIC_ACQUIRE) != XA_OWNED ||
+		    r->tid != tid || r->pid != pid || !r->exec_nr)
+			continue;
+		t->tid = tid;
+		take(t, r);
+		long nr = r->exec_nr;
+		r->exec_nr = 0;
+		record_exit(t, nr, 0);
+		return 1;
 	}
 	return 0;
+}
+
+static char *env_value(char **envp, const char *name, char ***at)
+{
+	u64 n = slen(name);
+	for (; envp && *envp; envp++) {
+		if (has_prefix(*envp, name, n) && (*envp)[n] == '=') {
+			*at = envp;
+			return *envp + n + 1;
+		}
+	}
+	return 0;
+}
+
+static void env_remove(char **at)
+{
+	for (; *at; at++)
+		at[0] = at[1];
+}
+
+/* hide takes the agent's variables out of the environment the program
+ * sees: XTRACE_AGENT goes, and LD_PRELOAD goes or keeps only the user's
+ * part. */
+static void hide(char **envp, const char *path)
+{
+	char **at;
+	u64 pl = slen(path);
+	if (pl >= sizeof region_env - 14)
+		fatal("region path too long: ", path);
+	char *p = region_env;
+	for (const char *s = "XTRACE_AGENT="; *s;)
+		*p++ = *s++;
+	for (u64 i = 0; i <= pl; i++)
+		*p++ = path[i];
+	if (env_value(envp, "XTRACE_AGENT", &at))
+		env_remove(at);
+
+	char *v = env_value(envp, "LD_PRELOAD", &at);
+	if (!v)
+		return;
+	u64 n = 0;
+	while (v[n] && v[n] != ':' && v[n] != ' ')
+		n++;
+	if (n >= sizeof lib_path)
+		fatal("library path too long", "");
+	for (u64 i = 0; i < n; i++)
+		lib_path[i] = v[i];
+	lib_path[n] = 0;
+	lib_len = n;
+	if (!v[n]) {
+		env_remove(at);
+		return;
+	}
+	char *d = v;
+	for (const char *s = v + n + 1; (*d++ = *s++);)
+		;
 }
 
 /* init runs from the library's init array; glibc's loader passes argc,
@@ -288,7 +709,8 @@ __attribute__((constructor)) static void init(int argc, char **argv, char **envp
 {
 	(void)argc;
 	(void)argv;
-	const char *path = env(envp, "XTRACE_AGENT");
+	char **at;
+	const char *path = env_value(envp, "XTRACE_AGENT", &at);
 	if (!path)
 		return;
 	long fd = sys4(SYS_openat, AT_FDCWD, path, O_RDWR | O_CLOEXEC, 0);
@@ -302,6 +724,7 @@ __attribute__((constructor)) static void init(int argc, char **argv, char **envp
 	if (region->magic != XA_MAGIC || region->nrings != XA_NRINGS ||
 	    region->ring_bytes != XA_RING_BYTES)
 		fatal("the shared region has another layout: ", path);
+	hide(envp, path);
 
 	struct ksigaction sa = {
 		.handler = (void *)on_sigsys,
@@ -311,7 +734,7 @@ __attribute__((constructor)) static void init(int argc, char **argv, char **envp
 	};
 	if (sys4(SYS_rt_sigaction, SIGSYS, &sa, 0, 8) != 0)
 		fatal("cannot install the SIGSYS handler", "");
-	if (xa_syscall6(SYS_prctl, PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_ON,
-			(long)xa_gate_start, xa_gate_end - xa_gate_start, 0, 0) != 0)
-		fatal("cannot arm syscall user dispatch", "");
+	if (!adopt(&me))
+		claim(&me);
+	arm();
 }

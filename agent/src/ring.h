@@ -46,7 +46,9 @@ struct xa_ring {
 	u32 tid;
 	u32 pid;
 	u32 gen;          /* bumped at every claim */
-	u8 pad0[48];
+	u32 exec_nr;      /* execve or execveat in flight, for the new image */
+	u32 pad;
+	u8 pad0[40];
 	u64 head;         /* producer: bytes committed */
 	u8 pad1[56];
 	u64 tail;         /* consumer: bytes consumed; its low word is a futex */

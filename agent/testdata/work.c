@@ -8,9 +8,13 @@
  *   work vforks P N       P children by vfork, each execs "work getppid N"
  *   work spawn P N        P children by posix_spawn of "work getppid N"
  *   work exec N           execs itself as "work getppid N"
+ *   work signals N        N getppid with every signal blocked, N in a
+ *                         SIGUSR1 handler whose mask is full, and its own
+ *                         SIGSYS handler called by kill(SIGSYS)
  */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +38,53 @@ static void *run(void *a)
 	return a;
 }
 
+static volatile sig_atomic_t got_sys;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	loop(n);
+}
+
+static void on_sys(int sig, siginfo_t *si, void *ctx)
+{
+	(void)ctx;
+	if (sig == SIGSYS && si->si_code == SI_USER)
+		got_sys = 1;
+}
+
+static int signals(void)
+{
+	sigset_t all, old;
+	sigfillset(&all);
+	if (sigprocmask(SIG_BLOCK, &all, &old) != 0)
+		return 1;
+	loop(n);
+	if (sigprocmask(SIG_SETMASK, &old, 0) != 0)
+		return 1;
+
+	struct sigaction sa = {0}, prev;
+	sa.sa_handler = on_usr1;
+	sigfillset(&sa.sa_mask);
+	if (sigaction(SIGUSR1, &sa, 0) != 0 || raise(SIGUSR1) != 0)
+		return 1;
+
+	struct sigaction ss = {0};
+	ss.sa_sigaction = on_sys;
+	ss.sa_flags = SA_SIGINFO;
+	if (sigaction(SIGSYS, &ss, 0) != 0 || sigaction(SIGSYS, 0, &prev) != 0)
+		return 1;
+	if (prev.sa_sigaction != on_sys) {
+		fprintf(stderr, "work: sigaction(SIGSYS) reads back another handler\n");
+		return 1;
+	}
+	if (kill(getpid(), SIGSYS) != 0 || !got_sys) {
+		fprintf(stderr, "work: own SIGSYS handler not called\n");
+		return 1;
+	}
+	return 0;
+}
+
 static void reap(pid_t pid)
 {
 	int st;
@@ -53,6 +104,10 @@ int main(int argc, char **argv)
 	if (!strcmp(mode, "getppid")) {
 		loop(atol(argv[2]));
 		return 0;
+	}
+	if (!strcmp(mode, "signals")) {
+		n = atol(argv[2]);
+		return signals();
 	}
 	if (!strcmp(mode, "exec")) {
 		char *args[] = {argv[0], "getppid", argv[2], 0};
