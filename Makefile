@@ -66,6 +66,7 @@ check-generated:
 # of the sources alone: no build id, no paths, no unwind tables, stripped.
 AGENT_SO     := agent/xtrace-agent.so
 AGENT_SRC    := agent/src/agent.c agent/src/gate.S
+AGENT_HDR    := agent/src/ring.h agent/src/capture_gen.h
 AGENT_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Werror -ffreestanding -fno-builtin \
 	-fPIC -fvisibility=hidden -fno-stack-protector -fno-asynchronous-unwind-tables \
 	-fno-unwind-tables -fno-ident -fcf-protection=none -ffile-prefix-map=$(CURDIR)/=
@@ -74,12 +75,18 @@ AGENT_LDFLAGS := -nostdlib -shared -s -Wl,--build-id=none -Wl,-z,defs \
 
 agent: $(AGENT_SO)
 
-$(AGENT_SO): $(AGENT_SRC) agent/src/ring.h
+agent/src/capture_gen.h: event/tables/events.tsv event/tables/x86_64_syscalls.tsv event/tables/x86_64_fetch.tsv internal/cmd/genagent/main.go
+	$(GO) run ./internal/cmd/genagent -in event/tables -out $@
+
+$(AGENT_SO): $(AGENT_SRC) $(AGENT_HDR)
 	gcc $(AGENT_CFLAGS) $(AGENT_LDFLAGS) -o $@ $(AGENT_SRC)
 
-# check-agent fails when the committed library is not what its sources
-# build to.
+# check-agent fails when the committed capture table or library is not
+# what the event tables and the sources make.
 check-agent:
+	@$(GO) run ./internal/cmd/genagent -in event/tables -out /tmp/xtrace-capture-check.h && \
+		cmp -s /tmp/xtrace-capture-check.h agent/src/capture_gen.h || \
+		{ echo "agent/src/capture_gen.h is stale: run make agent"; exit 1; }
 	@gcc $(AGENT_CFLAGS) $(AGENT_LDFLAGS) -o /tmp/xtrace-agent-check.so $(AGENT_SRC) && \
 		cmp -s /tmp/xtrace-agent-check.so $(AGENT_SO) || \
 		{ echo "$(AGENT_SO) is stale: run make agent"; exit 1; }

@@ -59,7 +59,8 @@ type Session struct {
 }
 
 // NewSession creates the region and writes the library to a memfd.
-func NewSession() (*Session, error) {
+// snaplen caps the I/O buffers the agent copies (sysdig's -s).
+func NewSession(snaplen int) (*Session, error) {
 	fd, err := unix.MemfdCreate("xtrace-agent.so", unix.MFD_CLOEXEC)
 	if err != nil {
 		return nil, fmt.Errorf("agent: memfd_create for the library: %w", err)
@@ -69,7 +70,7 @@ func NewSession() (*Session, error) {
 		lib.Close()
 		return nil, fmt.Errorf("agent: write the library to its memfd: %w", err)
 	}
-	reg, err := ring.Create()
+	reg, err := ring.Create(snaplen)
 	if err != nil {
 		lib.Close()
 		return nil, fmt.Errorf("agent: %w", err)

@@ -15,6 +15,7 @@ const (
 	hdrDoorbell  = 16
 	hdrSleeping  = 20
 	hdrClaims    = 24
+	hdrSnaplen   = 28
 
 	ringState   = 0
 	ringTid     = 4
@@ -36,6 +37,14 @@ const (
 
 	EnterBytes = 72
 	ExitBytes  = 32
+
+	chunkAddr  = 0
+	chunkLen   = 8
+	chunkFlags = 12
+	chunkBytes = 16
+
+	ChunkFault = 1
+	chunkEnd   = 2
 
 	futexWait   = 0
 	futexWakeOp = 1

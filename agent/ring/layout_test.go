@@ -31,6 +31,10 @@ int main(void) {
 	P("hdrMagic", offsetof(struct xa_header, magic)); P("hdrNRings", offsetof(struct xa_header, nrings));
 	P("hdrRingBytes", offsetof(struct xa_header, ring_bytes)); P("hdrDoorbell", offsetof(struct xa_header, doorbell));
 	P("hdrSleeping", offsetof(struct xa_header, sleeping)); P("hdrClaims", offsetof(struct xa_header, claims));
+	P("hdrSnaplen", offsetof(struct xa_header, snaplen));
+	P("chunkAddr", offsetof(struct xa_chunk, addr)); P("chunkLen", offsetof(struct xa_chunk, len));
+	P("chunkFlags", offsetof(struct xa_chunk, flags)); P("chunkBytes", sizeof(struct xa_chunk));
+	P("ChunkFault", XA_CHUNK_FAULT); P("chunkEnd", XA_CHUNK_END);
 	P("ringState", offsetof(struct xa_ring, state)); P("ringTid", offsetof(struct xa_ring, tid));
 	P("ringPid", offsetof(struct xa_ring, pid)); P("ringGen", offsetof(struct xa_ring, gen));
 	P("ringExecNR", offsetof(struct xa_ring, exec_nr));
@@ -61,7 +65,9 @@ int main(void) {
 		"Magic": Magic, "Page": Page, "NRings": NRings, "RingBytes": RingBytes,
 		"RingStride": RingStride, "RegionBytes": RegionBytes,
 		"hdrMagic": hdrMagic, "hdrNRings": hdrNRings, "hdrRingBytes": hdrRingBytes,
-		"hdrDoorbell": hdrDoorbell, "hdrSleeping": hdrSleeping, "hdrClaims": hdrClaims,
+		"hdrDoorbell": hdrDoorbell, "hdrSleeping": hdrSleeping, "hdrClaims": hdrClaims, "hdrSnaplen": hdrSnaplen,
+		"chunkAddr": chunkAddr, "chunkLen": chunkLen, "chunkFlags": chunkFlags, "chunkBytes": chunkBytes,
+		"ChunkFault": ChunkFault, "chunkEnd": chunkEnd,
 		"ringState": ringState, "ringTid": ringTid, "ringPid": ringPid, "ringGen": ringGen, "ringExecNR": ringExecNR,
 		"ringHead": ringHead, "ringTail": ringTail, "ringWaiting": ringWaiting,
 		"recLen": recLen, "recKind": recKind, "recFlags": recFlags, "recTid": recTid,

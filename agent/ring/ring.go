@@ -24,7 +24,9 @@ import (
 )
 
 // Record is one record of a ring, decoded. Args holds the six syscall
-// arguments of an enter record; Ret the result of an exit record.
+// arguments of an enter record; Ret the result of an exit record. Mem is
+// the tracee memory the agent copied with it; its Data point into the
+// ring and are valid only until the callback that got the Record returns.
 type Record struct {
 	Kind uint16
 	Tid  uint32
@@ -32,6 +34,15 @@ type Record struct {
 	TSC  uint64
 	Args [6]uint64
 	Ret  int64
+	Mem  []Chunk
+}
+
+// Chunk is tracee memory copied at a syscall: the bytes at Addr, and
+// whether the copy stopped short at unreadable memory.
+type Chunk struct {
+	Addr  uint64
+	Data  []byte
+	Fault bool
 }
 
 // Region is the shared memory of one recording.
@@ -55,8 +66,9 @@ type Stats struct {
 }
 
 // Create makes a region: a memfd of RegionBytes (sparse until written),
-// mapped shared, with its header written.
-func Create() (*Region, error) {
+// mapped shared, with its header written. snaplen caps the I/O buffers
+// the agent copies.
+func Create(snaplen int) (*Region, error) {
 	fd, err := unix.MemfdCreate("xtrace-agent-region", unix.MFD_CLOEXEC)
 	if err != nil {
 		return nil, fmt.Errorf("ring: memfd_create: %w", err)
@@ -73,6 +85,7 @@ func Create() (*Region, error) {
 	}
 	binary.LittleEndian.PutUint32(mem[hdrNRings:], NRings)
 	binary.LittleEndian.PutUint32(mem[hdrRingBytes:], RingBytes)
+	binary.LittleEndian.PutUint32(mem[hdrSnaplen:], uint32(snaplen))
 	atomic.StoreUint64(u64p(mem, hdrMagic), Magic)
 	return &Region{f: f, mem: mem}, nil
 }
@@ -139,15 +152,18 @@ func (r *Region) Drain(fn func(*Record)) int {
 				rec.Tid = binary.LittleEndian.Uint32(data[pos+recTid:])
 				rec.NR = binary.LittleEndian.Uint32(data[pos+recNR:])
 				rec.TSC = binary.LittleEndian.Uint64(data[pos+recTSC:])
+				fixed := ExitBytes
 				switch kind {
 				case KindEnter:
 					for a := range rec.Args {
 						rec.Args[a] = binary.LittleEndian.Uint64(data[pos+recArgs+8*a:])
 					}
 					rec.Ret = 0
+					fixed = EnterBytes
 				case KindExit:
 					rec.Ret = int64(binary.LittleEndian.Uint64(data[pos+recRet:]))
 				}
+				rec.Mem = chunks(rec.Mem[:0], data[pos+fixed:pos+int(size)])
 				fn(&rec)
 				n++
 			}
@@ -167,6 +183,36 @@ func (r *Region) Drain(fn func(*Record)) int {
 	}
 	r.stats.Records += uint64(n)
 	return n
+}
+
+// Waiting returns how many producers wait for room now.
+func (r *Region) Waiting() int {
+	n := 0
+	for i := 0; i < NRings; i++ {
+		if atomic.LoadUint32(u32p(r.mem, ringOff(i)+ringWaiting)) != 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// chunks appends the memory chunks in b, a record's bytes after its
+// fixed part, to cs.
+func chunks(cs []Chunk, b []byte) []Chunk {
+	for len(b) >= chunkBytes {
+		flags := binary.LittleEndian.Uint32(b[chunkFlags:])
+		n := int(binary.LittleEndian.Uint32(b[chunkLen:]))
+		if flags&chunkEnd != 0 || chunkBytes+n > len(b) {
+			break
+		}
+		cs = append(cs, Chunk{
+			Addr:  binary.LittleEndian.Uint64(b[chunkAddr:]),
+			Data:  b[chunkBytes : chunkBytes+n : chunkBytes+n],
+			Fault: flags&ChunkFault != 0,
+		})
+		b = b[min(len(b), chunkBytes+(n+7)&^7):]
+	}
+	return cs
 }
 
 // gone reports whether the thread that owns the ring at c has ended

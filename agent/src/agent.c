@@ -22,6 +22,7 @@
  * initial-exec TLS).
  */
 #include "ring.h"
+#include "capture_gen.h"
 
 #define SYS_write 1
 #define SYS_close 3
@@ -49,6 +50,7 @@
 #define SYS_openat 257
 #define SYS_execveat 322
 #define SYS_clone3 435
+#define SYS_process_vm_readv 310
 
 #define AT_FDCWD -100
 #define O_RDWR 02
@@ -139,6 +141,7 @@ struct thr {
 	u64 head;
 	u32 busy;
 	u32 tid;
+	u32 pid;
 };
 
 static __thread struct thr me __attribute__((tls_model("initial-exec")));
@@ -234,7 +237,8 @@ static void claim(struct thr *t)
 			if (__atomic_compare_exchange_n(&r->state, &free, XA_OWNED, 0,
 							__ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
 				r->exec_nr = 0;
-				r->pid = (u32)sys0(SYS_getpid);
+				t->pid = (u32)sys0(SYS_getpid);
+				r->pid = t->pid;
 				r->gen++;
 				__atomic_store_n(&r->tid, t->tid, __ATOMIC_RELEASE);
 				take(t, r);
@@ -304,7 +308,8 @@ static void commit(struct thr *t)
 		doorbell();
 }
 
-/* begin reserves a record and fills its header; commit publishes it. */
+/* begin reserves a record of len bytes and fills its header; commit
+ * publishes it. */
 static void *begin(struct thr *t, u32 len, u16 kind, long nr)
 {
 	struct xa_rec *h = reserve(t, len);
@@ -317,11 +322,227 @@ static void *begin(struct thr *t, u32 len, u16 kind, long nr)
 	return h;
 }
 
+/*
+ * Memory capture. capture_gen.h lists, per syscall and side, the tracee
+ * memory the decoder reads. The handler reserves room for the most it can
+ * copy, reads with process_vm_readv on its own process (a bad pointer from
+ * the program faults there, not in the agent), and gives back the unused
+ * room unless a signal handler's record was reserved after it meanwhile;
+ * then an end chunk marks the rest as slack.
+ */
+#define IOV_MAX 1024
+#define ARRAY_MAX 65536
+
+struct iovec {
+	u64 base;
+	u64 len;
+};
+
+static u64 align8(u64 n)
+{
+	return (n + 7) & ~7UL;
+}
+
+static u32 snaplen(void)
+{
+	return region->snaplen;
+}
+
+/* cap_max is the most room one capture can take, chunk headers included. */
+static u64 cap_max(const struct xa_cap *c, const u64 *a)
+{
+	u64 h = sizeof(struct xa_chunk) + 8;
+	switch (c->op) {
+	case XA_OP_STR:
+	case XA_OP_FIXED:
+	case XA_OP_BUFCAP:
+		return h + c->imm;
+	case XA_OP_BUF:
+	case XA_OP_BUFRET:
+		return h + snaplen();
+	case XA_OP_BUFDEREF:
+		return h + (c->imm ? c->imm : snaplen());
+	case XA_OP_ARRAY: {
+		u64 n = a[c->b] < ARRAY_MAX ? a[c->b] * c->imm : ARRAY_MAX;
+		return h + (n < ARRAY_MAX ? n : ARRAY_MAX);
+	}
+	case XA_OP_IOV:
+	case XA_OP_MSG: {
+		u64 n = c->op == XA_OP_IOV ? a[c->b] : IOV_MAX;
+		if (n > IOV_MAX)
+			n = IOV_MAX;
+		return 3 * h + 56 + 128 + n * (sizeof(struct iovec) + h) + snaplen();
+	}
+	}
+	return 0;
+}
+
+/* peek copies up to n bytes at addr; it returns how many it could. */
+static u64 peek(struct thr *t, u64 addr, void *dst, u64 n)
+{
+	if (!n || !addr)
+		return 0;
+	struct iovec local = {(u64)dst, n}, remote = {addr, n};
+	long got = xa_syscall6(SYS_process_vm_readv, t->pid, (long)&local, 1, (long)&remote, 1, 0);
+	return got > 0 ? (u64)got : 0;
+}
+
+/* chunk copies n bytes at addr to *p as one chunk and advances *p. */
+static u64 chunk(struct thr *t, u8 **p, u64 addr, u64 n)
+{
+	struct xa_chunk *c = (struct xa_chunk *)*p;
+	u64 got = peek(t, addr, c + 1, n);
+	c->addr = addr;
+	c->len = (u32)got;
+	c->flags = got < n ? XA_CHUNK_FAULT : 0;
+	*p += sizeof *c + align8(got);
+	return got;
+}
+
+/* chunk_str copies the string at addr, NUL included, at most max bytes,
+ * reading to the end of a page at a time. */
+static void chunk_str(struct thr *t, u8 **p, u64 addr, u64 max)
+{
+	struct xa_chunk *c = (struct xa_chunk *)*p;
+	u8 *d = (u8 *)(c + 1);
+	u64 got = 0;
+	c->flags = XA_CHUNK_FAULT;
+	while (addr && got < max) {
+		u64 n = XA_PAGE - ((addr + got) & (XA_PAGE - 1));
+		if (n > max - got)
+			n = max - got;
+		u64 r = peek(t, addr + got, d + got, n);
+		for (u64 i = 0; i < r; i++) {
+			if (!d[got + i]) {
+				got += i + 1;
+				c->flags = 0;
+				goto done;
+			}
+		}
+		got += r;
+		if (r < n)
+			break;
+	}
+	if (got == max)
+		c->flags = 0; /* cut at max, as the decoder cuts it */
+done:
+	c->addr = addr;
+	c->len = (u32)got;
+	*p += sizeof *c + align8(got);
+}
+
+/* chunk_iov copies an iovec array and its buffers, limit bytes of data in
+ * all. */
+static void chunk_iov(struct thr *t, u8 **p, u64 addr, u64 cnt, u64 limit)
+{
+	if (cnt > IOV_MAX)
+		cnt = IOV_MAX;
+	struct xa_chunk *c = (struct xa_chunk *)*p;
+	u64 got = chunk(t, p, addr, cnt * sizeof(struct iovec));
+	const struct iovec *iov = (const struct iovec *)(c + 1);
+	for (u64 i = 0; i < got / sizeof *iov && limit; i++) {
+		u64 n = iov[i].len < limit ? iov[i].len : limit;
+		if (n)
+			limit -= chunk(t, p, iov[i].base, n);
+	}
+}
+
+static void capture(struct thr *t, u8 **p, const struct xa_cap *c, const u64 *a, long ret)
+{
+	u64 snap = snaplen();
+	switch (c->op) {
+	case XA_OP_STR:
+		chunk_str(t, p, a[c->a], c->imm);
+		break;
+	case XA_OP_BUF:
+		chunk(t, p, a[c->a], a[c->b] < snap ? a[c->b] : snap);
+		break;
+	case XA_OP_BUFRET:
+		if (ret > 0)
+			chunk(t, p, a[c->a], (u64)ret < snap ? (u64)ret : snap);
+		break;
+	case XA_OP_FIXED:
+		chunk(t, p, a[c->a], c->imm);
+		break;
+	case XA_OP_ARRAY: {
+		u64 n = a[c->b] < ARRAY_MAX ? a[c->b] * c->imm : ARRAY_MAX;
+		chunk(t, p, a[c->a], n < ARRAY_MAX ? n : ARRAY_MAX);
+		break;
+	}
+	case XA_OP_BUFCAP:
+		chunk(t, p, a[c->a], a[c->b] < c->imm ? a[c->b] : c->imm);
+		break;
+	case XA_OP_BUFDEREF: {
+		u32 n = 0;
+		u64 lim = c->imm ? c->imm : snap;
+		if (peek(t, a[c->b], &n, 4) == 4)
+			chunk(t, p, a[c->a], n < lim ? n : lim);
+		break;
+	}
+	case XA_OP_IOV:
+		chunk_iov(t, p, a[c->a], a[c->b], c->imm && ret < (long)snap ? (ret > 0 ? (u64)ret : 0) : snap);
+		break;
+	case XA_OP_MSG: {
+		struct xa_chunk *m = (struct xa_chunk *)*p;
+		if (chunk(t, p, a[c->a], 56) != 56)
+			break;
+		const u8 *hdr = (const u8 *)(m + 1);
+		u64 name = *(const u64 *)hdr, iov = *(const u64 *)(hdr + 16), cnt = *(const u64 *)(hdr + 24);
+		u32 namelen = *(const u32 *)(hdr + 8);
+		if (name && namelen)
+			chunk(t, p, name, namelen < 128 ? namelen : 128);
+		chunk_iov(t, p, iov, cnt, c->imm && ret < (long)snap ? (ret > 0 ? (u64)ret : 0) : snap);
+		break;
+	}
+	}
+}
+
+/* record writes an enter (exit 0) or exit (exit 1) record of nr with the
+ * memory capture_gen.h lists for it. */
+static void record(struct thr *t, int exit, long nr, const u64 *a, long ret)
+{
+	u32 fixed = exit ? sizeof(struct xa_exit) : sizeof(struct xa_enter);
+	const struct xa_cap *caps = 0;
+	u32 ncaps = 0;
+	if (nr >= 0 && nr < XA_CAP_NSYS) {
+		caps = &xa_caps[xa_cap_index[nr][exit][0]];
+		ncaps = xa_cap_index[nr][exit][1];
+	}
+	u64 room_max = fixed;
+	for (u32 i = 0; i < ncaps; i++)
+		room_max += cap_max(&caps[i], a);
+	if (ncaps)
+		room_max += sizeof(struct xa_chunk);
+	struct xa_rec *h = begin(t, (u32)align8(room_max), exit ? XA_REC_EXIT : XA_REC_ENTER, nr);
+	u64 start = t->head - h->len;
+	if (exit) {
+		((struct xa_exit *)h)->ret = ret;
+	} else {
+		for (int i = 0; i < 6; i++)
+			((struct xa_enter *)h)->args[i] = a[i];
+	}
+	u8 *p = (u8 *)h + fixed;
+	for (u32 i = 0; i < ncaps; i++)
+		capture(t, &p, &caps[i], a, ret);
+	u64 used = (u64)(p - (u8 *)h);
+	if (used < h->len) {
+		if (t->head == start + h->len) {
+			t->head = start + used;
+			h->len = (u32)used;
+		} else {
+			struct xa_chunk *end = (struct xa_chunk *)p;
+			end->addr = 0;
+			end->len = 0;
+			end->flags = XA_CHUNK_END;
+		}
+	}
+	commit(t);
+}
+
 static void record_exit(struct thr *t, long nr, long ret)
 {
-	struct xa_exit *x = begin(t, sizeof *x, XA_REC_EXIT, nr);
-	x->ret = ret;
-	commit(t);
+	u64 none[6] = {0};
+	record(t, 1, nr, none, ret);
 }
 
 /* child_reset arms a new task that shares its parent's image and claims
@@ -573,14 +794,8 @@ static void on_sigsys(int sig, struct ksiginfo *si, void *ctx)
 	if (!t->ring)
 		claim(t);
 
-	struct xa_enter *e = begin(t, sizeof *e, XA_REC_ENTER, nr);
-	e->args[0] = g[RDI];
-	e->args[1] = g[RSI];
-	e->args[2] = g[RDX];
-	e->args[3] = g[R10];
-	e->args[4] = g[R8];
-	e->args[5] = g[R9];
-	commit(t);
+	u64 args[6] = {g[RDI], g[RSI], g[RDX], g[R10], g[R8], g[R9]};
+	record(t, 0, nr, args, 0);
 
 	long ret;
 	switch (nr) {
@@ -624,7 +839,7 @@ static void on_sigsys(int sig, struct ksiginfo *si, void *ctx)
 				  (long)g[R10], (long)g[R8], (long)g[R9]);
 	}
 	g[RAX] = (u64)ret;
-	record_exit(t, nr, ret);
+	record(t, 1, nr, args, ret);
 }
 
 /* adopt takes over the ring this thread held before execve, if it had
@@ -638,6 +853,7 @@ static int adopt(struct thr *t)
 		    r->tid != tid || r->pid != pid || !r->exec_nr)
 			continue;
 		t->tid = tid;
+		t->pid = pid;
 		take(t, r);
 		long nr = r->exec_nr;
 		r->exec_nr = 0;

@@ -31,7 +31,8 @@ struct xa_header {
 	u32 sleeping;
 	/* Rings claimed so far: a hint for where to start looking. */
 	u32 claims;
-	u32 pad0;
+	/* Longest I/O buffer to copy (sysdig's -s), written by xtrace. */
+	u32 snaplen;
 	u64 pad1[4];
 };
 
@@ -81,6 +82,17 @@ struct xa_exit {
 	struct xa_rec h;
 	i64 ret;
 };
+
+/* Tracee memory copied with a record (capture_gen.h says which) follows
+ * its fixed part as chunks, each a multiple of 8 bytes long: the address
+ * and length read, then the bytes. */
+struct xa_chunk {
+	u64 addr;
+	u32 len;    /* bytes that follow (not counting the padding) */
+	u32 flags;
+};
+#define XA_CHUNK_FAULT 1U /* the read stopped at unreadable memory */
+#define XA_CHUNK_END 2U   /* no more chunks: the rest of the record is slack */
 
 #define XA_NRINGS 256U
 #define XA_RING_BYTES (1U << 20)

@@ -8,13 +8,17 @@
  *   work vforks P N       P children by vfork, each execs "work getppid N"
  *   work spawn P N        P children by posix_spawn of "work getppid N"
  *   work exec N           execs itself as "work getppid N"
+ *   work io PATH          openat PATH, write, read back, writev, then an
+ *                         openat of an unmapped address (EFAULT)
  *   work signals N        N getppid with every signal blocked, N in a
  *                         SIGUSR1 handler whose mask is full, and its own
  *                         SIGSYS handler called by kill(SIGSYS)
  */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/uio.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,6 +89,21 @@ static int signals(void)
 	return 0;
 }
 
+static int io(const char *path)
+{
+	char buf[64];
+	int fd = syscall(SYS_openat, AT_FDCWD, path, O_CREAT | O_RDWR | O_TRUNC, 0600);
+	if (fd < 0 || write(fd, "hello agent", 11) != 11 || lseek(fd, 0, SEEK_SET) != 0 ||
+	    read(fd, buf, sizeof buf) != 11)
+		return 1;
+	struct iovec iov[2] = {{"ab", 2}, {"cd", 2}};
+	if (writev(fd, iov, 2) != 4)
+		return 1;
+	if (syscall(SYS_openat, AT_FDCWD, (char *)8, O_RDONLY) != -1)
+		return 1;
+	return close(fd);
+}
+
 static void reap(pid_t pid)
 {
 	int st;
@@ -105,6 +124,8 @@ int main(int argc, char **argv)
 		loop(atol(argv[2]));
 		return 0;
 	}
+	if (!strcmp(mode, "io"))
+		return io(argv[2]);
 	if (!strcmp(mode, "signals")) {
 		n = atol(argv[2]);
 		return signals();

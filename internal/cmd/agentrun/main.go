@@ -25,7 +25,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: agentrun [-q] -- CMD [ARG...]")
 		os.Exit(2)
 	}
-	s, err := agent.NewSession()
+	s, err := agent.NewSession(80)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "agentrun:", err)
 		os.Exit(1)
