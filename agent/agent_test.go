@@ -62,6 +62,11 @@ type counts struct {
 	enter, exit map[uint32]int // per tid
 	rets        map[int64]int  // exit results
 	records     int
+	// times of all records: the first, the last, and how often one was
+	// earlier than the record before it on the same thread
+	firstTS, lastTS uint64
+	backwards       int
+	prevTS          map[uint32]uint64
 }
 
 // record runs the work program with args under the agent and counts the
@@ -81,7 +86,7 @@ func recordSlow(t *testing.T, nr uint32, stall time.Duration, args ...string) (c
 		t.Fatal(err)
 	}
 	defer s.Close()
-	c := counts{enter: map[uint32]int{}, exit: map[uint32]int{}, rets: map[int64]int{}}
+	c := counts{enter: map[uint32]int{}, exit: map[uint32]int{}, rets: map[int64]int{}, prevTS: map[uint32]uint64{}}
 	cmd := exec.Command(work(t), args...)
 	cmd.Stderr = os.Stderr
 	err = s.Run(cmd, func(r *ring.Record) {
@@ -91,6 +96,14 @@ func recordSlow(t *testing.T, nr uint32, stall time.Duration, args ...string) (c
 			}
 		}
 		c.records++
+		if c.firstTS == 0 {
+			c.firstTS = r.TS
+		}
+		c.lastTS = max(c.lastTS, r.TS)
+		if r.TS < c.prevTS[r.Tid] {
+			c.backwards++
+		}
+		c.prevTS[r.Tid] = r.TS
 		if r.NR != nr {
 			return
 		}
@@ -127,13 +140,22 @@ func (c counts) perThread(t *testing.T, threads, n int) {
 			t.Errorf("tid %d: exit records without enter records", tid)
 		}
 	}
+	if c.backwards != 0 {
+		t.Errorf("%d records earlier than the record before them on their thread", c.backwards)
+	}
 }
 
 // TestGetppid is the gate's workload: every getppid of the loop is
-// recorded, enter and exit, with the parent's pid as its result.
+// recorded, enter and exit, with the parent's pid as its result and
+// wall-clock times that never go back and fall within the run.
 func TestGetppid(t *testing.T) {
 	const n = 10000
+	start := uint64(time.Now().UnixNano())
 	c := record(t, sysGetppid, "getppid", strconv.Itoa(n))
+	end := uint64(time.Now().UnixNano())
+	if c.firstTS < start || c.lastTS > end || c.backwards != 0 {
+		t.Errorf("times %d..%d for a run in %d..%d, %d going back", c.firstTS, c.lastTS, start, end, c.backwards)
+	}
 	if len(c.enter) != 1 {
 		t.Fatalf("getppid recorded on %d threads, want 1", len(c.enter))
 	}

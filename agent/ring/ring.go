@@ -30,8 +30,10 @@ import (
 type Record struct {
 	Kind uint16
 	Tid  uint32
+	Pid  uint32 // the thread group of Tid
 	NR   uint32
 	TSC  uint64
+	TS   uint64 // TSC as wall-clock nanoseconds since the epoch
 	Args [6]uint64
 	Ret  int64
 	Mem  []Chunk
@@ -52,6 +54,8 @@ type Region struct {
 	// reaped is when Drain last looked for rings of ended threads.
 	reaped time.Time
 	stats  Stats
+	clock  Clock
+	heads  [NRings]uint64
 }
 
 // reapEvery is how often Drain looks for rings whose thread ended
@@ -87,7 +91,9 @@ func Create(snaplen int) (*Region, error) {
 	binary.LittleEndian.PutUint32(mem[hdrRingBytes:], RingBytes)
 	binary.LittleEndian.PutUint32(mem[hdrSnaplen:], uint32(snaplen))
 	atomic.StoreUint64(u64p(mem, hdrMagic), Magic)
-	return &Region{f: f, mem: mem}, nil
+	reg := &Region{f: f, mem: mem}
+	reg.clock.Mark()
+	return reg, nil
 }
 
 // Path is where a traced process opens the region: the memfd through
@@ -127,6 +133,12 @@ func (r *Region) Drain(fn func(*Record)) int {
 	if now := time.Now(); now.Sub(r.reaped) >= reapEvery {
 		reap, r.reaped = true, now
 	}
+	// The heads first, then the clock's pair: every record read below
+	// was stamped before the pair.
+	for i := 0; i < NRings; i++ {
+		r.heads[i] = atomic.LoadUint64(u64p(r.mem, ringOff(i)+ringHead))
+	}
+	r.clock.Mark()
 	var rec Record
 	for i := 0; i < NRings; i++ {
 		c := ringOff(i)
@@ -134,8 +146,9 @@ func (r *Region) Drain(fn func(*Record)) int {
 		if state == StateFree {
 			continue
 		}
-		head := atomic.LoadUint64(u64p(r.mem, c+ringHead))
+		head := r.heads[i]
 		tail := atomic.LoadUint64(u64p(r.mem, c+ringTail))
+		rec.Pid = atomic.LoadUint32(u32p(r.mem, c+ringPid))
 		data := r.mem[c+Page : c+Page+RingBytes]
 		for tail < head {
 			pos := int(tail & (RingBytes - 1))
@@ -152,6 +165,7 @@ func (r *Region) Drain(fn func(*Record)) int {
 				rec.Tid = binary.LittleEndian.Uint32(data[pos+recTid:])
 				rec.NR = binary.LittleEndian.Uint32(data[pos+recNR:])
 				rec.TSC = binary.LittleEndian.Uint64(data[pos+recTSC:])
+				rec.TS = r.clock.Nanos(rec.TSC)
 				fixed := ExitBytes
 				switch kind {
 				case KindEnter:
