@@ -2,10 +2,12 @@ package agent
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -77,9 +79,22 @@ func record(t *testing.T, nr uint32, args ...string) counts {
 	return c
 }
 
+// recordOut is record that also returns the program's standard output.
+func recordOut(t *testing.T, nr uint32, args ...string) (counts, string) {
+	t.Helper()
+	var out strings.Builder
+	c, _ := recordCmd(t, nr, 0, &out, args...)
+	return c, out.String()
+}
+
 // recordSlow is record with a consumer that stalls at its first record,
 // when stall is set, until a thread waits for room (at most stall).
 func recordSlow(t *testing.T, nr uint32, stall time.Duration, args ...string) (counts, ring.Stats) {
+	t.Helper()
+	return recordCmd(t, nr, stall, nil, args...)
+}
+
+func recordCmd(t *testing.T, nr uint32, stall time.Duration, stdout io.Writer, args ...string) (counts, ring.Stats) {
 	t.Helper()
 	s, err := NewSession(80)
 	if err != nil {
@@ -88,7 +103,7 @@ func recordSlow(t *testing.T, nr uint32, stall time.Duration, args ...string) (c
 	defer s.Close()
 	c := counts{enter: map[uint32]int{}, exit: map[uint32]int{}, rets: map[int64]int{}, prevTS: map[uint32]uint64{}}
 	cmd := exec.Command(work(t), args...)
-	cmd.Stderr = os.Stderr
+	cmd.Stdout, cmd.Stderr = stdout, os.Stderr
 	err = s.Run(cmd, func(r *ring.Record) {
 		if c.records == 0 && stall > 0 {
 			for end := time.Now().Add(stall); s.Region.Waiting() == 0 && time.Now().Before(end); {
@@ -173,7 +188,8 @@ func TestGetppid(t *testing.T) {
 // stack), fork, vfork (run as fork), posix_spawn (CLONE_VM|CLONE_VFORK on
 // a new stack, no TLS of its own), execve (the new image takes over the
 // thread's ring), and a program that blocks every signal, runs a handler
-// with a full mask and has its own SIGSYS handler.
+// with a full mask, has its own SIGSYS handler and checks that its
+// sigprocmask and sigaltstack outlive the agent's rt_sigreturn.
 func TestProcesses(t *testing.T) {
 	const n = 2000
 	tests := []struct {
@@ -210,13 +226,14 @@ func TestLossless(t *testing.T) {
 	}
 }
 
-// TestForkStorm starts 1000 processes one after the other, four times as
-// many as there are rings: rings of ended processes are reused.
+// TestForkStorm starts 1500 processes one after the other, more than
+// there are rings: rings of ended processes are freed and reused.
 func TestForkStorm(t *testing.T) {
-	c, st := recordSlow(t, sysGetppid, 0, "forks", "1000", "3")
-	c.perThread(t, 1000, 3)
-	if st.Freed < 1000 {
-		t.Errorf("%d rings freed, want at least 1000", st.Freed)
+	const procs = 1500
+	c, st := recordSlow(t, sysGetppid, 0, "forks", strconv.Itoa(procs), "3")
+	c.perThread(t, procs, 3)
+	if st.Freed < procs {
+		t.Errorf("%d rings freed, want at least %d", st.Freed, procs)
 	}
 }
 
@@ -294,4 +311,17 @@ func TestMemory(t *testing.T) {
 			t.Errorf("syscall %d kind %d: got %+v, want %+v", k.nr, k.kind, g, w)
 		}
 	}
+}
+
+// TestInterrupt runs signal handlers on top of the agent's handler while
+// it waits in a syscall: a timer interrupts nanosleep (restarted) every
+// 200 µs and its handler calls getppid. Every handler's getppid is
+// recorded, and the program's count of handler runs agrees.
+func TestInterrupt(t *testing.T) {
+	c, out := recordOut(t, sysGetppid, "interrupt", "300")
+	ran, err := strconv.Atoi(strings.TrimSpace(out))
+	if err != nil || ran == 0 {
+		t.Fatalf("work interrupt printed %q, want the number of handler runs", out)
+	}
+	c.perThread(t, 1, ran)
 }

@@ -4,8 +4,8 @@ package ring
 const (
 	Magic       = 0x31544e4741525458 // "XTRAGNT1"
 	Page        = 4096
-	NRings      = 256
-	RingBytes   = 1 << 20
+	NRings      = 1024
+	RingBytes   = 1 << 18
 	RingStride  = Page + RingBytes
 	RegionBytes = Page + NRings*RingStride
 
@@ -49,6 +49,10 @@ const (
 	futexWait   = 0
 	futexWakeOp = 1
 )
+
+// MaxSnaplen is the longest buffer the agent copies, as the decoder
+// caps it: with the chunk headers, a record stays under half a ring.
+const MaxSnaplen = 65000
 
 // Ring states.
 const (

@@ -71,8 +71,12 @@ type Stats struct {
 
 // Create makes a region: a memfd of RegionBytes (sparse until written),
 // mapped shared, with its header written. snaplen caps the I/O buffers
-// the agent copies.
+// the agent copies (80 when not positive, at most MaxSnaplen).
 func Create(snaplen int) (*Region, error) {
+	if snaplen <= 0 {
+		snaplen = 80
+	}
+	snaplen = min(snaplen, MaxSnaplen)
 	fd, err := unix.MemfdCreate("xtrace-agent-region", unix.MFD_CLOEXEC)
 	if err != nil {
 		return nil, fmt.Errorf("ring: memfd_create: %w", err)
@@ -190,6 +194,9 @@ func (r *Region) Drain(fn func(*Record)) int {
 			r.stats.Wakes++
 		}
 		if tail == atomic.LoadUint64(u64p(r.mem, c+ringHead)) && (state == StateClosed || reap && r.gone(c)) {
+			// Give the ring's pages back to the system: a tree with
+			// many short-lived threads touches many rings.
+			unix.Madvise(r.mem[c+Page:c+Page+RingBytes], unix.MADV_REMOVE)
 			atomic.StoreUint32(u32p(r.mem, c+ringTid), 0)
 			atomic.StoreUint32(u32p(r.mem, c+ringState), StateFree)
 			r.stats.Freed++

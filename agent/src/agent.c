@@ -32,6 +32,7 @@
 #define SYS_rt_sigreturn 15
 #define SYS_nanosleep 35
 #define SYS_rt_sigsuspend 130
+#define SYS_sigaltstack 131
 #define SYS_tgkill 234
 #define SYS_pselect6 270
 #define SYS_ppoll 271
@@ -59,6 +60,7 @@
 #define MAP_SHARED 1
 #define SIGSYS 31
 #define SIG_BLOCK 0
+#define SIG_UNBLOCK 1
 #define SIG_SETMASK 2
 #define SIG_DFL 0UL
 #define SIG_IGN 1UL
@@ -77,7 +79,9 @@
 
 /* Offsets into the kernel's x86_64 ucontext: the general registers start
  * at 40 (after uc_flags, uc_link, uc_stack), in sigcontext order. */
+#define UC_STACK 16
 #define UC_GREGS 40
+#define UC_SIGMASK 296
 enum { R8, R9, R10, R11, R12, R13, R14, R15, RDI, RSI, RBP, RBX, RDX, RAX, RCX, RSP, RIP, NGREGS };
 
 struct ksigaction {
@@ -330,7 +334,7 @@ static void *begin(struct thr *t, u32 len, u16 kind, long nr)
  * room unless a signal handler's record was reserved after it meanwhile;
  * then an end chunk marks the rest as slack.
  */
-#define IOV_MAX 1024
+#define IOV_MAX 256
 #define ARRAY_MAX 65536
 
 struct iovec {
@@ -399,6 +403,34 @@ static u64 chunk(struct thr *t, u8 **p, u64 addr, u64 n)
 	return got;
 }
 
+/* chunk_direct copies n bytes at addr to *p as one chunk without a
+ * syscall. Only for memory the kernel has just read or written for this
+ * call, as its result proves: the program's own thread is still inside
+ * the syscall, so a correct program cannot have unmapped it since. */
+static void chunk_direct(u8 **p, u64 addr, u64 n)
+{
+	struct xa_chunk *c = (struct xa_chunk *)*p;
+	const u8 *s = (const u8 *)addr;
+	u8 *d = (u8 *)(c + 1);
+	for (u64 i = 0; i < n; i++)
+		d[i] = s[i];
+	c->addr = addr;
+	c->len = (u32)n;
+	c->flags = 0;
+	*p += sizeof *c + align8(n);
+}
+
+/* chunk_str_direct is chunk_str for a string the kernel has just read in
+ * full (the call succeeded). */
+static void chunk_str_direct(u8 **p, u64 addr, u64 max)
+{
+	const u8 *s = (const u8 *)addr;
+	u64 n = 0;
+	while (n < max && s[n])
+		n++;
+	chunk_direct(p, addr, n < max ? n + 1 : n);
+}
+
 /* chunk_str copies the string at addr, NUL included, at most max bytes,
  * reading to the end of a page at a time. */
 static void chunk_str(struct thr *t, u8 **p, u64 addr, u64 max)
@@ -447,19 +479,30 @@ static void chunk_iov(struct thr *t, u8 **p, u64 addr, u64 cnt, u64 limit)
 	}
 }
 
-static void capture(struct thr *t, u8 **p, const struct xa_cap *c, const u64 *a, long ret)
+/* capture copies what c asks for. At exit (exit 1), memory the call's
+ * result shows the kernel went through is copied directly; everything
+ * else through process_vm_readv. */
+static void capture(struct thr *t, u8 **p, const struct xa_cap *c, const u64 *a, int exit, long ret)
 {
 	u64 snap = snaplen();
 	switch (c->op) {
 	case XA_OP_STR:
-		chunk_str(t, p, a[c->a], c->imm);
+		if (exit && ret >= 0 && a[c->a])
+			chunk_str_direct(p, a[c->a], c->imm);
+		else
+			chunk_str(t, p, a[c->a], c->imm);
 		break;
-	case XA_OP_BUF:
-		chunk(t, p, a[c->a], a[c->b] < snap ? a[c->b] : snap);
+	case XA_OP_BUF: {
+		u64 n = a[c->b] < snap ? a[c->b] : snap;
+		if (exit && ret >= (long)n && a[c->a])
+			chunk_direct(p, a[c->a], n);
+		else
+			chunk(t, p, a[c->a], n);
 		break;
+	}
 	case XA_OP_BUFRET:
-		if (ret > 0)
-			chunk(t, p, a[c->a], (u64)ret < snap ? (u64)ret : snap);
+		if (ret > 0 && exit && a[c->a])
+			chunk_direct(p, a[c->a], (u64)ret < snap ? (u64)ret : snap);
 		break;
 	case XA_OP_FIXED:
 		chunk(t, p, a[c->a], c->imm);
@@ -508,11 +551,17 @@ static void record(struct thr *t, int exit, long nr, const u64 *a, long ret)
 		caps = &xa_caps[xa_cap_index[nr][exit][0]];
 		ncaps = xa_cap_index[nr][exit][1];
 	}
-	u64 room_max = fixed;
-	for (u32 i = 0; i < ncaps; i++)
-		room_max += cap_max(&caps[i], a);
-	if (ncaps)
-		room_max += sizeof(struct xa_chunk);
+	/* A record takes at most half a ring, so that it always fits once
+	 * the consumer has caught up: captures past that are left out. */
+	u64 room_max = fixed + sizeof(struct xa_chunk);
+	for (u32 i = 0; i < ncaps; i++) {
+		u64 m = cap_max(&caps[i], a);
+		if (room_max + m > XA_RING_BYTES / 2) {
+			ncaps = i;
+			break;
+		}
+		room_max += m;
+	}
 	struct xa_rec *h = begin(t, (u32)align8(room_max), exit ? XA_REC_EXIT : XA_REC_ENTER, nr);
 	u64 start = t->head - h->len;
 	if (exit) {
@@ -523,7 +572,7 @@ static void record(struct thr *t, int exit, long nr, const u64 *a, long ret)
 	}
 	u8 *p = (u8 *)h + fixed;
 	for (u32 i = 0; i < ncaps; i++)
-		capture(t, &p, &caps[i], a, ret);
+		capture(t, &p, &caps[i], a, exit, ret);
 	u64 used = (u64)(p - (u8 *)h);
 	if (used < h->len) {
 		if (t->head == start + h->len) {
@@ -781,6 +830,31 @@ static long do_masked(long nr, u64 *g)
 	return xa_syscall6(nr, (long)a[0], (long)a[1], (long)a[2], (long)a[3], (long)a[4], (long)a[5]);
 }
 
+/*
+ * The state rt_sigreturn puts back. The agent's handler returns through
+ * rt_sigreturn, which restores the signal mask and the alternate signal
+ * stack saved when the SIGSYS came: a sigprocmask or sigaltstack the
+ * handler ran for the program would be undone. So after those the saved
+ * copies in the context are set to the new state.
+ */
+static void keep_state(long nr, const u64 *a, long ret, u8 *ctx)
+{
+	if (ret != 0)
+		return;
+	if (nr == SYS_rt_sigprocmask && a[1] && a[3] == 8) {
+		u64 *mask = (u64 *)(ctx + UC_SIGMASK), set = *(const u64 *)a[1];
+		if (a[0] == SIG_BLOCK)
+			*mask |= set;
+		else if (a[0] == SIG_UNBLOCK)
+			*mask &= ~set;
+		else if (a[0] == SIG_SETMASK)
+			*mask = set;
+		*mask &= ~SIGSYS_BIT;
+	} else if (nr == SYS_sigaltstack && a[0]) {
+		sys2(SYS_sigaltstack, 0, ctx + UC_STACK);
+	}
+}
+
 static void on_sigsys(int sig, struct ksiginfo *si, void *ctx)
 {
 	(void)sig;
@@ -839,6 +913,7 @@ static void on_sigsys(int sig, struct ksiginfo *si, void *ctx)
 				  (long)g[R10], (long)g[R8], (long)g[R9]);
 	}
 	g[RAX] = (u64)ret;
+	keep_state(nr, args, ret, ctx);
 	record(t, 1, nr, args, ret);
 }
 

@@ -94,8 +94,8 @@ struct xa_chunk {
 #define XA_CHUNK_FAULT 1U /* the read stopped at unreadable memory */
 #define XA_CHUNK_END 2U   /* no more chunks: the rest of the record is slack */
 
-#define XA_NRINGS 256U
-#define XA_RING_BYTES (1U << 20)
+#define XA_NRINGS 1024U
+#define XA_RING_BYTES (1U << 18)
 #define XA_RING_STRIDE (XA_PAGE + XA_RING_BYTES)
 #define XA_REGION_BYTES (XA_PAGE + (u64)XA_NRINGS * XA_RING_STRIDE)
 

@@ -10,15 +10,21 @@
  *   work exec N           execs itself as "work getppid N"
  *   work io PATH          openat PATH, write, read back, writev, then an
  *                         openat of an unmapped address (EFAULT)
+ *   work interrupt N      N sleeps of 1 ms interrupted by a 200 µs
+ *                         timer whose SIGALRM handler calls getppid; prints
+ *                         how many times the handler ran
  *   work signals N        N getppid with every signal blocked, N in a
- *                         SIGUSR1 handler whose mask is full, and its own
- *                         SIGSYS handler called by kill(SIGSYS)
+ *                         SIGUSR1 handler whose mask is full, its own
+ *                         SIGSYS handler called by kill(SIGSYS), and a
+ *                         mask and alternate stack that must stay set
  */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/time.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,6 +92,52 @@ static int signals(void)
 		fprintf(stderr, "work: own SIGSYS handler not called\n");
 		return 1;
 	}
+
+	sigset_t usr2, cur;
+	sigemptyset(&usr2);
+	sigaddset(&usr2, SIGUSR2);
+	if (sigprocmask(SIG_BLOCK, &usr2, 0) != 0 || sigprocmask(SIG_BLOCK, 0, &cur) != 0 ||
+	    !sigismember(&cur, SIGUSR2)) {
+		fprintf(stderr, "work: SIGUSR2 not blocked after sigprocmask\n");
+		return 1;
+	}
+	char alt[16384];
+	stack_t as = {.ss_sp = alt, .ss_size = sizeof alt}, got;
+	if (sigaltstack(&as, 0) != 0 || sigaltstack(0, &got) != 0 || got.ss_sp != alt) {
+		fprintf(stderr, "work: sigaltstack not kept\n");
+		return 1;
+	}
+	as.ss_flags = SS_DISABLE;
+	return sigaltstack(&as, 0);
+}
+
+static volatile long alarms;
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	syscall(SYS_getppid);
+	alarms++;
+}
+
+static int interrupt(long k)
+{
+	struct sigaction sa = {0};
+	sa.sa_handler = on_alarm;
+	sa.sa_flags = SA_RESTART;
+	struct itimerval it = {{0, 200}, {0, 200}};
+	if (sigaction(SIGALRM, &sa, 0) != 0 || setitimer(ITIMER_REAL, &it, 0) != 0)
+		return 1;
+	for (long i = 0; i < k; i++) {
+		struct timespec ts = {0, 1000000};
+		while (nanosleep(&ts, &ts) != 0)
+			;
+	}
+	sigset_t alrm;
+	sigemptyset(&alrm);
+	sigaddset(&alrm, SIGALRM);
+	sigprocmask(SIG_BLOCK, &alrm, 0);
+	printf("%ld\n", alarms);
 	return 0;
 }
 
@@ -124,6 +176,8 @@ int main(int argc, char **argv)
 		loop(atol(argv[2]));
 		return 0;
 	}
+	if (!strcmp(mode, "interrupt"))
+		return interrupt(atol(argv[2]));
 	if (!strcmp(mode, "io"))
 		return io(argv[2]);
 	if (!strcmp(mode, "signals")) {
