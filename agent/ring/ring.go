@@ -56,6 +56,10 @@ type Region struct {
 	stats  Stats
 	clock  Clock
 	heads  [NRings]uint64
+	// lastTS is the time of each ring's last record: a thread's times
+	// never go back, though its stamps may, by the skew between CPUs'
+	// counters when it moves, or a stamp past the newest pair.
+	lastTS [NRings]uint64
 }
 
 // reapEvery is how often Drain looks for rings whose thread ended
@@ -169,7 +173,8 @@ func (r *Region) Drain(fn func(*Record)) int {
 				rec.Tid = binary.LittleEndian.Uint32(data[pos+recTid:])
 				rec.NR = binary.LittleEndian.Uint32(data[pos+recNR:])
 				rec.TSC = binary.LittleEndian.Uint64(data[pos+recTSC:])
-				rec.TS = r.clock.Nanos(rec.TSC)
+				rec.TS = max(r.clock.Nanos(rec.TSC), r.lastTS[i])
+				r.lastTS[i] = rec.TS
 				fixed := ExitBytes
 				switch kind {
 				case KindEnter:
@@ -197,6 +202,7 @@ func (r *Region) Drain(fn func(*Record)) int {
 			// Give the ring's pages back to the system: a tree with
 			// many short-lived threads touches many rings.
 			unix.Madvise(r.mem[c+Page:c+Page+RingBytes], unix.MADV_REMOVE)
+			r.lastTS[i] = 0
 			atomic.StoreUint32(u32p(r.mem, c+ringTid), 0)
 			atomic.StoreUint32(u32p(r.mem, c+ringState), StateFree)
 			r.stats.Freed++

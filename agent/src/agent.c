@@ -900,6 +900,14 @@ static void on_sigsys(int sig, struct ksiginfo *si, void *ctx)
 	case SYS_rt_sigaction:
 		ret = do_sigaction(g);
 		break;
+	case SYS_prctl:
+		/* The agent's own dispatch is the thread's only one. */
+		if (g[RDI] == PR_SET_SYSCALL_USER_DISPATCH)
+			ret = -16; /* EBUSY */
+		else
+			ret = xa_syscall6(nr, (long)g[RDI], (long)g[RSI], (long)g[RDX],
+					  (long)g[R10], (long)g[R8], (long)g[R9]);
+		break;
 	case SYS_rt_sigprocmask:
 	case SYS_rt_sigsuspend:
 	case SYS_ppoll:
