@@ -71,6 +71,7 @@ type Stats struct {
 	Records uint64 // records read, pads excluded
 	Wakes   uint64 // producers woken after waiting for room
 	Freed   uint64 // rings of exited threads given back
+	Corrupt uint64 // rings found with bytes that are no record (left unread)
 }
 
 // Create makes a region: a memfd of RegionBytes (sparse until written),
@@ -160,12 +161,14 @@ func (r *Region) Drain(fn func(*Record)) int {
 		data := r.mem[c+Page : c+Page+RingBytes]
 		for tail < head {
 			pos := int(tail & (RingBytes - 1))
-			size := binary.LittleEndian.Uint32(data[pos:])
+			size := int(binary.LittleEndian.Uint32(data[pos:]))
 			kind := binary.LittleEndian.Uint16(data[pos+recKind:])
-			if size < 8 || size%8 != 0 || pos+int(size) > RingBytes {
+			fixed := recordFixed(kind)
+			if fixed < 0 || size < fixed || size%8 != 0 || pos+size > RingBytes || uint64(size) > head-tail {
 				// A producer writes whole records before it publishes
 				// head, so this is memory the program itself scribbled
 				// on; stop reading this ring rather than misparse it.
+				r.stats.Corrupt++
 				break
 			}
 			if kind != KindPad {
@@ -175,18 +178,15 @@ func (r *Region) Drain(fn func(*Record)) int {
 				rec.TSC = binary.LittleEndian.Uint64(data[pos+recTSC:])
 				rec.TS = max(r.clock.Nanos(rec.TSC), r.lastTS[i])
 				r.lastTS[i] = rec.TS
-				fixed := ExitBytes
-				switch kind {
-				case KindEnter:
+				rec.Args, rec.Ret = [6]uint64{}, 0
+				if kind == KindEnter {
 					for a := range rec.Args {
 						rec.Args[a] = binary.LittleEndian.Uint64(data[pos+recArgs+8*a:])
 					}
-					rec.Ret = 0
-					fixed = EnterBytes
-				case KindExit:
+				} else {
 					rec.Ret = int64(binary.LittleEndian.Uint64(data[pos+recRet:]))
 				}
-				rec.Mem = chunks(rec.Mem[:0], data[pos+fixed:pos+int(size)])
+				rec.Mem = chunks(rec.Mem[:0], data[pos+fixed:pos+size])
 				fn(&rec)
 				n++
 			}
@@ -240,6 +240,20 @@ func chunks(cs []Chunk, b []byte) []Chunk {
 		b = b[min(len(b), chunkBytes+(n+7)&^7):]
 	}
 	return cs
+}
+
+// recordFixed is the size of the fixed part of a record of kind, -1 for
+// a kind the agent does not write.
+func recordFixed(kind uint16) int {
+	switch kind {
+	case KindPad:
+		return 8
+	case KindEnter:
+		return EnterBytes
+	case KindExit:
+		return ExitBytes
+	}
+	return -1
 }
 
 // gone reports whether the thread that owns the ring at c has ended
