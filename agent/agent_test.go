@@ -69,6 +69,8 @@ type counts struct {
 	firstTS, lastTS uint64
 	backwards       int
 	prevTS          map[uint32]uint64
+	// signal deliveries to program handlers, by signal
+	signals map[uint32]int
 }
 
 // record runs the work program with args under the agent and counts the
@@ -101,7 +103,7 @@ func recordCmd(t *testing.T, nr uint32, stall time.Duration, stdout io.Writer, a
 		t.Fatal(err)
 	}
 	defer s.Close()
-	c := counts{enter: map[uint32]int{}, exit: map[uint32]int{}, rets: map[int64]int{}, prevTS: map[uint32]uint64{}}
+	c := counts{enter: map[uint32]int{}, exit: map[uint32]int{}, rets: map[int64]int{}, prevTS: map[uint32]uint64{}, signals: map[uint32]int{}}
 	cmd := exec.Command(work(t), args...)
 	cmd.Stdout, cmd.Stderr = stdout, os.Stderr
 	err = s.Run(cmd, func(r *ring.Record) {
@@ -119,6 +121,10 @@ func recordCmd(t *testing.T, nr uint32, stall time.Duration, stdout io.Writer, a
 			c.backwards++
 		}
 		c.prevTS[r.Tid] = r.TS
+		if r.Kind == ring.KindSignal {
+			c.signals[r.NR]++
+			return
+		}
 		if r.NR != nr {
 			return
 		}
@@ -207,7 +213,12 @@ func TestProcesses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			record(t, sysGetppid, tt.args...).perThread(t, tt.threads, tt.calls)
+			c := record(t, sysGetppid, tt.args...)
+			c.perThread(t, tt.threads, tt.calls)
+			const sigusr1, sigsys = 10, 31
+			if tt.name == "signals" && (c.signals[sigusr1] != 1 || c.signals[sigsys] != 1 || len(c.signals) != 2) {
+				t.Errorf("signal deliveries %v, want one SIGUSR1 and one SIGSYS (sent by kill)", c.signals)
+			}
 		})
 	}
 }
@@ -324,4 +335,8 @@ func TestInterrupt(t *testing.T) {
 		t.Fatalf("work interrupt printed %q, want the number of handler runs", out)
 	}
 	c.perThread(t, 1, ran)
+	const sigalrm = 14
+	if c.signals[sigalrm] != ran {
+		t.Errorf("%d SIGALRM deliveries recorded, want %d (all: %v)", c.signals[sigalrm], ran, c.signals)
+	}
 }

@@ -35,8 +35,12 @@ const (
 	recArgs  = 24
 	recRet   = 24
 
-	EnterBytes = 72
-	ExitBytes  = 32
+	EnterBytes  = 72
+	ExitBytes   = 32
+	SignalBytes = 40
+	sigCode     = 24
+	sigPid      = 28
+	sigUID      = 32
 
 	chunkAddr  = 0
 	chunkLen   = 8
@@ -66,4 +70,8 @@ const (
 	KindPad   = 0
 	KindEnter = 1
 	KindExit  = 2
+	// KindSignal: a signal is about to reach a program handler. NR is
+	// the signal, Args[0] its si_code, Args[1] and Args[2] the sender's
+	// pid and uid (for kill, tgkill and sigqueue).
+	KindSignal = 3
 )

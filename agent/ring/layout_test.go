@@ -45,6 +45,9 @@ int main(void) {
 	P("recNR", offsetof(struct xa_rec, nr)); P("recTSC", offsetof(struct xa_rec, tsc));
 	P("recArgs", offsetof(struct xa_enter, args)); P("recRet", offsetof(struct xa_exit, ret));
 	P("EnterBytes", sizeof(struct xa_enter)); P("ExitBytes", sizeof(struct xa_exit));
+	P("SignalBytes", sizeof(struct xa_signal)); P("sigCode", offsetof(struct xa_signal, code));
+	P("sigPid", offsetof(struct xa_signal, pid)); P("sigUID", offsetof(struct xa_signal, uid));
+	P("KindSignal", XA_REC_SIGNAL);
 	P("StateFree", XA_FREE); P("StateOwned", XA_OWNED); P("StateClosed", XA_CLOSED);
 	P("KindPad", XA_REC_PAD); P("KindEnter", XA_REC_ENTER); P("KindExit", XA_REC_EXIT);
 	return 0;
@@ -73,6 +76,7 @@ int main(void) {
 		"recLen": recLen, "recKind": recKind, "recFlags": recFlags, "recTid": recTid,
 		"recNR": recNR, "recTSC": recTSC, "recArgs": recArgs, "recRet": recRet,
 		"EnterBytes": EnterBytes, "ExitBytes": ExitBytes,
+		"SignalBytes": SignalBytes, "sigCode": sigCode, "sigPid": sigPid, "sigUID": sigUID, "KindSignal": KindSignal,
 		"StateFree": StateFree, "StateOwned": StateOwned, "StateClosed": StateClosed,
 		"KindPad": KindPad, "KindEnter": KindEnter, "KindExit": KindExit,
 	}

@@ -179,12 +179,17 @@ func (r *Region) Drain(fn func(*Record)) int {
 				rec.TS = max(r.clock.Nanos(rec.TSC), r.lastTS[i])
 				r.lastTS[i] = rec.TS
 				rec.Args, rec.Ret = [6]uint64{}, 0
-				if kind == KindEnter {
+				switch kind {
+				case KindEnter:
 					for a := range rec.Args {
 						rec.Args[a] = binary.LittleEndian.Uint64(data[pos+recArgs+8*a:])
 					}
-				} else {
+				case KindExit:
 					rec.Ret = int64(binary.LittleEndian.Uint64(data[pos+recRet:]))
+				case KindSignal:
+					rec.Args[0] = uint64(int64(int32(binary.LittleEndian.Uint32(data[pos+sigCode:]))))
+					rec.Args[1] = uint64(binary.LittleEndian.Uint32(data[pos+sigPid:]))
+					rec.Args[2] = uint64(binary.LittleEndian.Uint32(data[pos+sigUID:]))
 				}
 				rec.Mem = chunks(rec.Mem[:0], data[pos+fixed:pos+size])
 				fn(&rec)
@@ -252,6 +257,8 @@ func recordFixed(kind uint16) int {
 		return EnterBytes
 	case KindExit:
 		return ExitBytes
+	case KindSignal:
+		return SignalBytes
 	}
 	return -1
 }

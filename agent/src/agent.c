@@ -68,6 +68,9 @@
 #define SA_SIGINFO 0x4UL
 #define SA_RESTORER 0x04000000UL
 #define SA_NODEFER 0x40000000UL
+#define SA_RESETHAND 0x80000000UL
+#define NSIG 64
+#define CLONE_THREAD 0x10000UL
 #define PR_SET_SYSCALL_USER_DISPATCH 59
 #define PR_SYS_DISPATCH_ON 1
 #define SYS_USER_DISPATCH 2
@@ -96,9 +99,17 @@ struct ksiginfo {
 	int err;
 	int code;
 	int pad;
-	void *call_addr;
-	int syscall;
-	u32 arch;
+	union {
+		struct {
+			void *call_addr;
+			int syscall;
+			u32 arch;
+		} sys;
+		struct {
+			int pid;
+			u32 uid;
+		} kill;
+	};
 };
 
 struct timespec {
@@ -113,8 +124,9 @@ struct cframe {
 	u64 regs[NGREGS];
 	u64 sp;
 	u64 nr;
+	u64 flags; /* the clone flags */
 };
-_Static_assert(sizeof(struct cframe) == 152, "gate.S reads struct cframe by offset");
+_Static_assert(sizeof(struct cframe) == 160, "gate.S reads struct cframe by offset");
 
 /* clone3's argument, as far as the agent reads it. */
 struct clone_args {
@@ -146,6 +158,10 @@ struct thr {
 	u32 busy;
 	u32 tid;
 	u32 pid;
+	/* A child that shares its parent's memory but not its signal
+	 * actions (posix_spawn's): it must not change the parent's table of
+	 * the program's actions. */
+	u32 vm_child;
 };
 
 static __thread struct thr me __attribute__((tls_model("initial-exec")));
@@ -599,6 +615,7 @@ static void record_exit(struct thr *t, long nr, long ret)
 static void child_reset(struct thr *t)
 {
 	t->ring = 0;
+	t->vm_child = 0;
 	arm();
 	claim(t);
 }
@@ -609,6 +626,7 @@ void xa_child_start(struct cframe *f)
 {
 	struct thr *t = &me;
 	child_reset(t);
+	t->vm_child = (f->flags & CLONE_VM) && !(f->flags & CLONE_THREAD);
 	record_exit(t, (long)f->nr, 0);
 }
 
@@ -624,6 +642,7 @@ static long clone_stack(struct thr *t, u64 *g, long nr, u64 flags, u64 sp, struc
 		f->regs[i] = g[i];
 	f->sp = sp;
 	f->nr = (u64)nr;
+	f->flags = flags;
 	struct thr saved = *t;
 	long ret;
 	if (cl) {
@@ -743,6 +762,21 @@ static long do_exec(struct thr *t, long nr, u64 *g)
  */
 static struct ksigaction user_sigsys;
 
+/* record_signal records that signal sig is about to reach a program
+ * handler. */
+static void record_signal(int sig, const struct ksiginfo *si)
+{
+	struct thr *t = &me;
+	if (!t->ring)
+		claim(t);
+	struct xa_signal *s = begin(t, sizeof *s, XA_REC_SIGNAL, sig);
+	s->code = si->code;
+	s->pid = (u32)si->kill.pid;
+	s->uid = si->kill.uid;
+	s->pad = 0;
+	commit(t);
+}
+
 typedef void (*sighandler)(int, struct ksiginfo *, void *);
 
 /* program_sigsys hands a SIGSYS that is not a dispatch trap to the
@@ -754,6 +788,7 @@ static void program_sigsys(struct ksiginfo *si, void *ctx)
 	if (h == SIG_IGN)
 		return;
 	if (h != SIG_DFL) {
+		record_signal(SIGSYS, si);
 		((sighandler)user_sigsys.handler)(SIGSYS, si, ctx);
 		return;
 	}
@@ -762,18 +797,61 @@ static void program_sigsys(struct ksiginfo *si, void *ctx)
 	sys3(SYS_tgkill, sys0(SYS_getpid), sys0(SYS_gettid), SIGSYS);
 }
 
+/*
+ * Signal deliveries. The agent sees a signal that reaches a program
+ * handler by standing in for the handler: sigaction installs on_signal in
+ * the kernel and keeps the program's action in user_act (what sigaction
+ * reads back). on_signal records the delivery and calls the program's
+ * handler. Signals whose action is the default or ignore pass the kernel
+ * untouched and are not seen.
+ */
+static struct ksigaction user_act[NSIG + 1];
+static u8 user_set[NSIG + 1]; /* user_act[sig] holds a handler the agent stands in for */
+
+static void on_signal(int sig, struct ksiginfo *si, void *ctx)
+{
+	record_signal(sig, si);
+	struct ksigaction a = user_act[sig];
+	if (a.flags & SA_RESETHAND)
+		user_set[sig] = 0; /* the kernel has reset its action too */
+	((sighandler)a.handler)(sig, si, ctx);
+}
+
 static long do_sigaction(u64 *g)
 {
-	if ((long)g[RDI] != SIGSYS) {
-		struct ksigaction copy;
+	long sig = (long)g[RDI];
+	if (sig != SIGSYS) {
 		const struct ksigaction *act = (const struct ksigaction *)g[RSI];
-		if (act && g[R10] == 8) {
-			copy = *act;
-			copy.mask &= ~SIGSYS_BIT;
-			act = &copy;
+		struct ksigaction *old = (struct ksigaction *)g[RDX];
+		if (g[R10] != 8 || sig < 1 || sig > NSIG)
+			return xa_syscall6(SYS_rt_sigaction, sig, (long)act, (long)old, (long)g[R10], 0, 0);
+		struct ksigaction k, kold, prev = user_act[sig];
+		int had = user_set[sig], wrap = 0;
+		if (act) {
+			k = *act;
+			k.mask &= ~SIGSYS_BIT;
+			u64 h = (u64)k.handler;
+			if (h != SIG_DFL && h != SIG_IGN && !me.vm_child) {
+				k.handler = (void *)on_signal;
+				k.flags |= SA_SIGINFO | SA_RESTORER;
+				k.restorer = xa_restore_rt;
+				wrap = 1;
+			}
 		}
-		return xa_syscall6(SYS_rt_sigaction, (long)g[RDI], (long)act, (long)g[RDX],
-				   (long)g[R10], 0, 0);
+		long ret = xa_syscall6(SYS_rt_sigaction, sig, act ? (long)&k : 0, old ? (long)&kold : 0, 8, 0, 0);
+		if (ret != 0 || me.vm_child) {
+			if (ret == 0 && old)
+				*old = kold;
+			return ret;
+		}
+		if (old)
+			*old = had && (u64)kold.handler == (u64)on_signal ? prev : kold;
+		if (act) {
+			if (wrap)
+				user_act[sig] = *act;
+			user_set[sig] = (u8)wrap;
+		}
+		return 0;
 	}
 	if (g[R10] != 8)
 		return -22; /* EINVAL */

@@ -62,6 +62,7 @@ struct xa_ring {
 #define XA_REC_PAD 0
 #define XA_REC_ENTER 1
 #define XA_REC_EXIT 2
+#define XA_REC_SIGNAL 3 /* a program handler is about to run; nr is the signal */
 
 /* Every record starts with this and is a multiple of 8 bytes long. */
 struct xa_rec {
@@ -81,6 +82,14 @@ struct xa_enter {
 struct xa_exit {
 	struct xa_rec h;
 	i64 ret;
+};
+
+struct xa_signal {
+	struct xa_rec h;
+	int code;   /* si_code */
+	u32 pid;    /* si_pid: the sender, for kill, tgkill, sigqueue */
+	u32 uid;    /* si_uid */
+	u32 pad;
 };
 
 /* Tracee memory copied with a record (capture_gen.h says which) follows

@@ -78,6 +78,10 @@ static int signals(void)
 	sigfillset(&sa.sa_mask);
 	if (sigaction(SIGUSR1, &sa, 0) != 0 || raise(SIGUSR1) != 0)
 		return 1;
+	if (sigaction(SIGUSR1, 0, &prev) != 0 || prev.sa_handler != on_usr1) {
+		fprintf(stderr, "work: sigaction(SIGUSR1) reads back another handler\n");
+		return 1;
+	}
 
 	struct sigaction ss = {0};
 	ss.sa_sigaction = on_sys;
