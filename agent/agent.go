@@ -22,7 +22,9 @@
 // way back through the handler, vfork runs as fork. The agent keeps the
 // program's own SIGSYS action (and calls it for a SIGSYS that is not a
 // trap) and takes SIGSYS out of the signal masks the program sets, since
-// a trap while SIGSYS is blocked would kill the process. Threads that
+// a trap while SIGSYS is blocked would kill the process. It stands in for
+// the program's signal handlers to record each delivery before calling
+// the handler. Threads that
 // share memory without a TLS block of their own (raw clone(CLONE_VM)
 // without CLONE_SETTLS or CLONE_VFORK) are not supported.
 package agent
