@@ -24,13 +24,15 @@
 // trap) and takes SIGSYS out of the signal masks the program sets, since
 // a trap while SIGSYS is blocked would kill the process. It stands in for
 // the program's signal handlers to record each delivery before calling
-// the handler. Threads that
+// the handler. Every new process hands xtrace a pidfd of itself, from
+// which Run reads its exit status once it is reaped. Threads that
 // share memory without a TLS block of their own (raw clone(CLONE_VM)
 // without CLONE_SETTLS or CLONE_VFORK) are not supported.
 package agent
 
 import (
 	_ "embed"
+	"encoding/binary"
 	"fmt"
 	"os"
 	"os/exec"
@@ -54,14 +56,26 @@ const (
 	EnvPreload = "LD_PRELOAD"
 )
 
-// Session is one recording: the region, the library on a memfd.
+// Session is one recording: the region, the library on a memfd, and the
+// socket on which new processes hand over a pidfd of themselves.
 type Session struct {
 	Region *ring.Region
+	// Exit, when set, is called from Run for every process of the tree
+	// that ended and was reaped, with its wait status (as wait4 returns
+	// it: exit code << 8, or the killing signal).
+	Exit func(pid, status int)
+
 	lib    *os.File
+	notify int // listening socket, non-blocking
 }
 
-// NewSession creates the region and writes the library to a memfd.
-// snaplen caps the I/O buffers the agent copies (sysdig's -s).
+// notifyName is the abstract unix socket the agent connects to: a
+// function of the region's path, which the agent knows.
+func notifyName(regionPath string) string { return "@xtrace-agent:" + regionPath }
+
+// NewSession creates the region, writes the library to a memfd and
+// listens for new processes. snaplen caps the I/O buffers the agent
+// copies (sysdig's -s).
 func NewSession(snaplen int) (*Session, error) {
 	fd, err := unix.MemfdCreate("xtrace-agent.so", unix.MFD_CLOEXEC)
 	if err != nil {
@@ -77,11 +91,67 @@ func NewSession(snaplen int) (*Session, error) {
 		lib.Close()
 		return nil, fmt.Errorf("agent: %w", err)
 	}
-	return &Session{Region: reg, lib: lib}, nil
+	ln, err := listen(notifyName(reg.Path()))
+	if err != nil {
+		reg.Close()
+		lib.Close()
+		return nil, err
+	}
+	return &Session{Region: reg, lib: lib, notify: ln}, nil
 }
 
-// Close releases the region and the library's memfd.
+func listen(name string) (int, error) {
+	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return -1, fmt.Errorf("agent: socket for processes' pidfds: %w", err)
+	}
+	if err := unix.Bind(fd, &unix.SockaddrUnix{Name: name}); err != nil {
+		unix.Close(fd)
+		return -1, fmt.Errorf("agent: bind %s: %w", name, err)
+	}
+	if err := unix.Listen(fd, 1024); err != nil {
+		unix.Close(fd)
+		return -1, fmt.Errorf("agent: listen on %s: %w", name, err)
+	}
+	return fd, nil
+}
+
+// takePidfds accepts every connection queued on the socket and adds the
+// pidfd each brings to live. It never blocks.
+func (s *Session) takePidfds(live map[int]int) {
+	buf, oob := make([]byte, 4), make([]byte, unix.CmsgSpace(4))
+	for {
+		c, _, err := unix.Accept4(s.notify, unix.SOCK_CLOEXEC)
+		if err != nil {
+			return // EAGAIN: none queued
+		}
+		n, oobn, _, _, err := unix.Recvmsg(c, buf, oob, unix.MSG_CMSG_CLOEXEC)
+		unix.Close(c)
+		if err != nil || n != 4 {
+			continue
+		}
+		msgs, err := unix.ParseSocketControlMessage(oob[:oobn])
+		if err != nil || len(msgs) != 1 {
+			continue
+		}
+		fds, err := unix.ParseUnixRights(&msgs[0])
+		if err != nil || len(fds) != 1 {
+			for _, fd := range fds {
+				unix.Close(fd)
+			}
+			continue
+		}
+		pid := int(binary.LittleEndian.Uint32(buf))
+		if old, ok := live[pid]; ok {
+			unix.Close(old)
+		}
+		live[pid] = fds[0]
+	}
+}
+
+// Close releases the region, the socket and the library's memfd.
 func (s *Session) Close() error {
+	unix.Close(s.notify)
 	err := s.Region.Close()
 	if cerr := s.lib.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("agent: close library memfd: %w", cerr)
@@ -123,16 +193,48 @@ func (s *Session) Run(cmd *exec.Cmd, fn func(*ring.Record)) error {
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
+	live := map[int]int{} // pid -> pidfd of processes not yet reported
+	defer func() {
+		for _, fd := range live {
+			unix.Close(fd)
+		}
+	}()
+	var checked time.Time
 	for {
 		select {
 		case err := <-done:
 			for s.Region.Drain(fn) > 0 {
 			}
+			s.takePidfds(live)
+			s.exits(live)
 			return err
 		default:
 		}
 		if s.Region.Drain(fn) == 0 {
 			s.Region.Sleep(10 * time.Millisecond)
+		}
+		if now := time.Now(); now.Sub(checked) >= exitEvery {
+			checked = now
+			s.takePidfds(live)
+			s.exits(live)
+		}
+	}
+}
+
+// exitEvery is how often Run looks for ended processes.
+const exitEvery = 20 * time.Millisecond
+
+// exits reports the processes of live that have ended and been reaped.
+func (s *Session) exits(live map[int]int) {
+	for pid, fd := range live {
+		status, ok, err := ring.PidfdExit(fd)
+		if !ok && err == nil {
+			continue
+		}
+		unix.Close(fd)
+		delete(live, pid)
+		if ok && s.Exit != nil {
+			s.Exit(pid, status)
 		}
 	}
 }

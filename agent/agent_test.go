@@ -71,6 +71,8 @@ type counts struct {
 	prevTS          map[uint32]uint64
 	// signal deliveries to program handlers, by signal
 	signals map[uint32]int
+	// processes reported ended, by wait status
+	exits map[int]int
 }
 
 // record runs the work program with args under the agent and counts the
@@ -103,7 +105,8 @@ func recordCmd(t *testing.T, nr uint32, stall time.Duration, stdout io.Writer, a
 		t.Fatal(err)
 	}
 	defer s.Close()
-	c := counts{enter: map[uint32]int{}, exit: map[uint32]int{}, rets: map[int64]int{}, prevTS: map[uint32]uint64{}, signals: map[uint32]int{}}
+	c := counts{enter: map[uint32]int{}, exit: map[uint32]int{}, rets: map[int64]int{}, prevTS: map[uint32]uint64{}, signals: map[uint32]int{}, exits: map[int]int{}}
+	s.Exit = func(pid, status int) { c.exits[status]++ }
 	cmd := exec.Command(work(t), args...)
 	cmd.Stdout, cmd.Stderr = stdout, os.Stderr
 	err = s.Run(cmd, func(r *ring.Record) {
@@ -243,6 +246,9 @@ func TestForkStorm(t *testing.T) {
 	const procs = 1500
 	c, st := recordSlow(t, sysGetppid, 0, "forks", strconv.Itoa(procs), "3")
 	c.perThread(t, procs, 3)
+	if c.exits[0] != procs+1 || len(c.exits) != 1 {
+		t.Errorf("exit statuses (status: count) %v, want %d times 0", c.exits, procs+1)
+	}
 	if st.Freed < procs {
 		t.Errorf("%d rings freed, want at least %d", st.Freed, procs)
 	}
@@ -325,11 +331,11 @@ func TestMemory(t *testing.T) {
 }
 
 // TestInterrupt runs signal handlers on top of the agent's handler while
-// it waits in a syscall: a timer interrupts nanosleep (restarted) every
-// 200 µs and its handler calls getppid. Every handler's getppid is
-// recorded, and the program's count of handler runs agrees.
+// it waits in a syscall: a timer interrupts nanosleep every millisecond
+// and its handler calls getppid. Every handler's getppid is recorded, and
+// the program's count of handler runs agrees.
 func TestInterrupt(t *testing.T) {
-	c, out := recordOut(t, sysGetppid, "interrupt", "300")
+	c, out := recordOut(t, sysGetppid, "interrupt", "150")
 	ran, err := strconv.Atoi(strings.TrimSpace(out))
 	if err != nil || ran == 0 {
 		t.Fatalf("work interrupt printed %q, want the number of handler runs", out)
@@ -338,5 +344,27 @@ func TestInterrupt(t *testing.T) {
 	const sigalrm = 14
 	if c.signals[sigalrm] != ran {
 		t.Errorf("%d SIGALRM deliveries recorded, want %d (all: %v)", c.signals[sigalrm], ran, c.signals)
+	}
+}
+
+// TestExits reads the wait status of every process of the tree from the
+// pidfd each hands over: a normal exit, SIGKILL, and SIGTERM's default
+// action (which no handler sees).
+func TestExits(t *testing.T) {
+	s, err := NewSession(80)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	got := map[int]int{}
+	s.Exit = func(pid, status int) { got[status]++ }
+	cmd := exec.Command(work(t), "exits")
+	cmd.Stderr = os.Stderr
+	if err := s.Run(cmd, func(*ring.Record) {}); err != nil {
+		t.Fatalf("work exits: %v", err)
+	}
+	want := map[int]int{0: 1, 3 << 8: 1, 9: 1, 15: 1}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("exit statuses (status: count) %v, want %v", got, want)
 	}
 }

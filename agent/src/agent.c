@@ -51,6 +51,10 @@
 #define SYS_openat 257
 #define SYS_execveat 322
 #define SYS_clone3 435
+#define SYS_pidfd_open 434
+#define SYS_socket 41
+#define SYS_connect 42
+#define SYS_sendmsg 46
 #define SYS_process_vm_readv 310
 
 #define AT_FDCWD -100
@@ -620,6 +624,67 @@ static void child_reset(struct thr *t)
 	claim(t);
 }
 
+/*
+ * Exit statuses. A process cannot record its own death, and xtrace is not
+ * the parent of most of the tree, so every new process hands xtrace a
+ * pidfd of itself while it surely lives, over xtrace's abstract unix
+ * socket "xtrace-agent:" + the region path; xtrace reads the status from
+ * the pidfd (PIDFD_GET_INFO) once the process is gone. The socket's
+ * descriptor is open only inside the handler.
+ */
+#define AF_UNIX 1
+#define SOCK_SEQPACKET 5
+#define SOL_SOCKET 1
+#define SCM_RIGHTS 1
+#define MSG_NOSIGNAL 0x4000
+
+static char notify_name[128];
+static u64 notify_len;
+
+struct sockaddr_un {
+	u16 family;
+	char path[108];
+};
+
+struct msghdr {
+	void *name;
+	u32 namelen;
+	struct iovec *iov;
+	u64 iovlen;
+	void *control;
+	u64 controllen;
+	int flags;
+};
+
+static void announce(struct thr *t)
+{
+	long pfd = sys2(SYS_pidfd_open, t->pid, 0);
+	if (pfd < 0)
+		return;
+	long s = sys3(SYS_socket, AF_UNIX, SOCK_SEQPACKET | O_CLOEXEC, 0);
+	if (s >= 0) {
+		struct sockaddr_un sa = {.family = AF_UNIX};
+		for (u64 i = 0; i < notify_len; i++)
+			sa.path[1 + i] = notify_name[i];
+		if (sys3(SYS_connect, s, &sa, 2 + 1 + notify_len) == 0) {
+			u32 pid = t->pid;
+			struct iovec iov = {(u64)&pid, sizeof pid};
+			u64 control[3] = {16 + 4, (u64)SOL_SOCKET | (u64)SCM_RIGHTS << 32, (u64)(u32)pfd};
+			struct msghdr mh = {.iov = &iov, .iovlen = 1, .control = control, .controllen = 24};
+			sys3(SYS_sendmsg, s, &mh, MSG_NOSIGNAL);
+		}
+		sys1(SYS_close, s);
+	}
+	sys1(SYS_close, pfd);
+}
+
+/* new_process is child_reset for a child that is a process of its own. */
+static void new_process(struct thr *t)
+{
+	child_reset(t);
+	announce(t);
+}
+
 /* xa_child_start is where a child on a new stack begins (gate.S): it
  * arms, claims a ring and records the child's side of the clone. */
 void xa_child_start(struct cframe *f)
@@ -627,6 +692,8 @@ void xa_child_start(struct cframe *f)
 	struct thr *t = &me;
 	child_reset(t);
 	t->vm_child = (f->flags & CLONE_VM) && !(f->flags & CLONE_THREAD);
+	if (!(f->flags & CLONE_THREAD))
+		announce(t);
 	record_exit(t, (long)f->nr, 0);
 }
 
@@ -667,7 +734,7 @@ static long do_clone(struct thr *t, u64 *g)
 	long ret = xa_syscall6(SYS_clone, (long)flags, 0, (long)g[RDX], (long)g[R10],
 			       (long)g[R8], (long)g[R9]);
 	if (ret == 0)
-		child_reset(t);
+		new_process(t);
 	return ret;
 }
 
@@ -686,7 +753,7 @@ static long do_clone3(struct thr *t, u64 *g)
 		cl.flags &= ~(CLONE_VM | CLONE_VFORK);
 	long ret = xa_syscall6(SYS_clone3, (long)&cl, (long)size, 0, 0, 0, 0);
 	if (ret == 0)
-		child_reset(t);
+		new_process(t);
 	return ret;
 }
 
@@ -969,7 +1036,7 @@ static void on_sigsys(int sig, struct ksiginfo *si, void *ctx)
 	case SYS_vfork:
 		ret = sys0(SYS_fork);
 		if (ret == 0)
-			child_reset(t);
+			new_process(t);
 		break;
 	case SYS_execve:
 	case SYS_execveat:
@@ -1111,7 +1178,16 @@ __attribute__((constructor)) static void init(int argc, char **argv, char **envp
 	};
 	if (sys4(SYS_rt_sigaction, SIGSYS, &sa, 0, 8) != 0)
 		fatal("cannot install the SIGSYS handler", "");
-	if (!adopt(&me))
+	u64 pl = slen(path);
+	if (pl + 13 > sizeof notify_name)
+		fatal("region path too long: ", path);
+	for (const char *q = "xtrace-agent:"; *q;)
+		notify_name[notify_len++] = *q++;
+	for (u64 i = 0; i < pl; i++)
+		notify_name[notify_len++] = path[i];
+	if (!adopt(&me)) {
 		claim(&me);
+		announce(&me);
+	}
 	arm();
 }

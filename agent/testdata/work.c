@@ -10,9 +10,11 @@
  *   work exec N           execs itself as "work getppid N"
  *   work io PATH          openat PATH, write, read back, writev, then an
  *                         openat of an unmapped address (EFAULT)
- *   work interrupt N      N sleeps of 1 ms interrupted by a 200 µs
- *                         timer whose SIGALRM handler calls getppid; prints
- *                         how many times the handler ran
+ *   work interrupt N      N sleeps of 2 ms interrupted by a 1 ms timer
+ *                         whose SIGALRM handler calls getppid; prints how
+ *                         many times the handler ran
+ *   work exits            three children: exit(3), killed by SIGKILL, by
+ *                         SIGTERM's default action
  *   work signals N        N getppid with every signal blocked, N in a
  *                         SIGUSR1 handler whose mask is full, its own
  *                         SIGSYS handler called by kill(SIGSYS), and a
@@ -129,11 +131,11 @@ static int interrupt(long k)
 	struct sigaction sa = {0};
 	sa.sa_handler = on_alarm;
 	sa.sa_flags = SA_RESTART;
-	struct itimerval it = {{0, 200}, {0, 200}};
+	struct itimerval it = {{0, 1000}, {0, 1000}};
 	if (sigaction(SIGALRM, &sa, 0) != 0 || setitimer(ITIMER_REAL, &it, 0) != 0)
 		return 1;
 	for (long i = 0; i < k; i++) {
-		struct timespec ts = {0, 1000000};
+		struct timespec ts = {0, 2000000};
 		while (nanosleep(&ts, &ts) != 0)
 			;
 	}
@@ -160,6 +162,25 @@ static int io(const char *path)
 	return close(fd);
 }
 
+static int exits(void)
+{
+	for (int i = 0; i < 3; i++) {
+		pid_t pid = fork();
+		if (pid < 0)
+			return 1;
+		if (pid == 0) {
+			if (i == 0)
+				_exit(3);
+			kill(getpid(), i == 1 ? SIGKILL : SIGTERM);
+			pause();
+		}
+		int st;
+		if (waitpid(pid, &st, 0) != pid)
+			return 1;
+	}
+	return 0;
+}
+
 static void reap(pid_t pid)
 {
 	int st;
@@ -171,7 +192,7 @@ static void reap(pid_t pid)
 
 int main(int argc, char **argv)
 {
-	if (argc < 3) {
+	if (argc < 2 || (argc < 3 && strcmp(argv[1], "exits"))) {
 		fprintf(stderr, "usage: work MODE ...\n");
 		return 2;
 	}
@@ -180,6 +201,8 @@ int main(int argc, char **argv)
 		loop(atol(argv[2]));
 		return 0;
 	}
+	if (!strcmp(mode, "exits"))
+		return exits();
 	if (!strcmp(mode, "interrupt"))
 		return interrupt(atol(argv[2]));
 	if (!strcmp(mode, "io"))
