@@ -10,7 +10,7 @@ VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 PREFIX  ?= /usr/local
 DESTDIR ?=
 
-.PHONY: all build man completions install test demo bench bench-smoke fuzz pgo lint deps generate check-generated clean
+.PHONY: all build man completions install test demo bench bench-smoke fuzz pgo lint deps generate check-generated agent check-agent clean
 
 all: build
 
@@ -53,7 +53,7 @@ deps:
 	@test -d internal/duckdbtest/node_modules/@duckdb/node-api || \
 		(cd internal/duckdbtest && npm ci --no-audit --no-fund --silent)
 
-test: deps build check-generated
+test: deps build check-generated check-agent
 	$(GO) vet $(PKGS)
 	$(GO) test -timeout 15m $(PKGS)
 
@@ -85,6 +85,37 @@ generate:
 # the generator makes of event/tables/*.tsv (stale or edited by hand).
 check-generated:
 	@GO=$(GO) scripts/check-generated.sh .
+
+# agent builds the in-process recorder (agent/src) into the library that
+# the agent package embeds; the built file is committed so that go build
+# and go install need no C compiler. The flags make the output a function
+# of the sources alone: no build id, no paths, no unwind tables, stripped.
+AGENT_SO     := agent/xtrace-agent.so
+AGENT_SRC    := agent/src/agent.c agent/src/gate.S
+AGENT_HDR    := agent/src/ring.h agent/src/capture_gen.h
+AGENT_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Werror -ffreestanding -fno-builtin \
+	-fPIC -fvisibility=hidden -fno-stack-protector -fno-asynchronous-unwind-tables \
+	-fno-unwind-tables -fno-ident -fcf-protection=none -ffile-prefix-map=$(CURDIR)/=
+AGENT_LDFLAGS := -nostdlib -shared -s -Wl,--build-id=none -Wl,-z,defs \
+	-Wl,--hash-style=gnu -Wl,-z,noexecstack
+
+agent: $(AGENT_SO)
+
+agent/src/capture_gen.h: event/tables/events.tsv event/tables/x86_64_syscalls.tsv event/tables/x86_64_fetch.tsv internal/cmd/genagent/main.go
+	$(GO) run ./internal/cmd/genagent -in event/tables -out $@
+
+$(AGENT_SO): $(AGENT_SRC) $(AGENT_HDR)
+	gcc $(AGENT_CFLAGS) $(AGENT_LDFLAGS) -o $@ $(AGENT_SRC)
+
+# check-agent fails when the committed capture table or library is not
+# what the event tables and the sources make.
+check-agent:
+	@$(GO) run ./internal/cmd/genagent -in event/tables -out /tmp/xtrace-capture-check.h && \
+		cmp -s /tmp/xtrace-capture-check.h agent/src/capture_gen.h || \
+		{ echo "agent/src/capture_gen.h is stale: run make agent"; exit 1; }
+	@gcc $(AGENT_CFLAGS) $(AGENT_LDFLAGS) -o /tmp/xtrace-agent-check.so $(AGENT_SRC) && \
+		cmp -s /tmp/xtrace-agent-check.so $(AGENT_SO) || \
+		{ echo "$(AGENT_SO) is stale: run make agent"; exit 1; }
 
 clean:
 	rm -rf bin

@@ -1,0 +1,240 @@
+// Package agent records a command from inside its processes: an
+// interception library (agent/src, built into xtrace-agent.so and
+// embedded here) is preloaded into the command, arms syscall user
+// dispatch on its threads and appends an enter and an exit record per
+// syscall to a per-thread ring in memory shared with xtrace (package
+// ring), which Run drains. A syscall costs one SIGSYS in the process
+// instead of two ptrace stops and four context switches.
+//
+// How the library gets in: LD_PRELOAD names the embedded library through
+// /proc/<xtrace>/fd/<memfd>, and XTRACE_AGENT names the region the same
+// way; the library's constructor opens and maps the region, closes the
+// descriptor and arms. No descriptor is inherited, so the program's
+// descriptor numbers are those it has natively. The constructor then
+// takes both variables out of the environment the program sees, and the
+// agent puts them back into the environment of every execve, so that the
+// new image records too, even after `env -i`. Syscalls the dynamic loader
+// makes before the constructor runs are not recorded. Programs that
+// ignore LD_PRELOAD (static, setuid or setcap binaries) run unrecorded.
+//
+// Every thread arms itself: new threads and posix_spawn children start on
+// their own stack in the agent's clone path, forked children arm on their
+// way back through the handler, vfork runs as fork. The agent keeps the
+// program's own SIGSYS action (and calls it for a SIGSYS that is not a
+// trap) and takes SIGSYS out of the signal masks the program sets, since
+// a trap while SIGSYS is blocked would kill the process. It stands in for
+// the program's signal handlers to record each delivery before calling
+// the handler. Every new process hands xtrace a pidfd of itself, from
+// which Run reads its exit status once it is reaped. Threads that
+// share memory without a TLS block of their own (raw clone(CLONE_VM)
+// without CLONE_SETTLS or CLONE_VFORK) are not supported.
+package agent
+
+import (
+	_ "embed"
+	"encoding/binary"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"xtrace/agent/ring"
+)
+
+//go:embed xtrace-agent.so
+var library []byte
+
+// Library returns the embedded interception library.
+func Library() []byte { return library }
+
+// Env names of what the agent reads.
+const (
+	EnvRegion  = "XTRACE_AGENT"
+	EnvPreload = "LD_PRELOAD"
+)
+
+// Session is one recording: the region, the library on a memfd, and the
+// socket on which new processes hand over a pidfd of themselves.
+type Session struct {
+	Region *ring.Region
+	// Exit, when set, is called from Run for every process of the tree
+	// that ended and was reaped, with its wait status (as wait4 returns
+	// it: exit code << 8, or the killing signal).
+	Exit func(pid, status int)
+
+	lib    *os.File
+	notify int // listening socket, non-blocking
+}
+
+// notifyName is the abstract unix socket the agent connects to: a
+// function of the region's path, which the agent knows.
+func notifyName(regionPath string) string { return "@xtrace-agent:" + regionPath }
+
+// NewSession creates the region, writes the library to a memfd and
+// listens for new processes. snaplen caps the I/O buffers the agent
+// copies (sysdig's -s).
+func NewSession(snaplen int) (*Session, error) {
+	fd, err := unix.MemfdCreate("xtrace-agent.so", unix.MFD_CLOEXEC)
+	if err != nil {
+		return nil, fmt.Errorf("agent: memfd_create for the library: %w", err)
+	}
+	lib := os.NewFile(uintptr(fd), "xtrace-agent.so")
+	if _, err := lib.Write(library); err != nil {
+		lib.Close()
+		return nil, fmt.Errorf("agent: write the library to its memfd: %w", err)
+	}
+	reg, err := ring.Create(snaplen)
+	if err != nil {
+		lib.Close()
+		return nil, fmt.Errorf("agent: %w", err)
+	}
+	ln, err := listen(notifyName(reg.Path()))
+	if err != nil {
+		reg.Close()
+		lib.Close()
+		return nil, err
+	}
+	return &Session{Region: reg, lib: lib, notify: ln}, nil
+}
+
+func listen(name string) (int, error) {
+	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return -1, fmt.Errorf("agent: socket for processes' pidfds: %w", err)
+	}
+	if err := unix.Bind(fd, &unix.SockaddrUnix{Name: name}); err != nil {
+		unix.Close(fd)
+		return -1, fmt.Errorf("agent: bind %s: %w", name, err)
+	}
+	if err := unix.Listen(fd, 1024); err != nil {
+		unix.Close(fd)
+		return -1, fmt.Errorf("agent: listen on %s: %w", name, err)
+	}
+	return fd, nil
+}
+
+// takePidfds accepts every connection queued on the socket and adds the
+// pidfd each brings to live. It never blocks.
+func (s *Session) takePidfds(live map[int]int) {
+	buf, oob := make([]byte, 4), make([]byte, unix.CmsgSpace(4))
+	for {
+		c, _, err := unix.Accept4(s.notify, unix.SOCK_CLOEXEC)
+		if err != nil {
+			return // EAGAIN: none queued
+		}
+		n, oobn, _, _, err := unix.Recvmsg(c, buf, oob, unix.MSG_CMSG_CLOEXEC)
+		unix.Close(c)
+		if err != nil || n != 4 {
+			continue
+		}
+		msgs, err := unix.ParseSocketControlMessage(oob[:oobn])
+		if err != nil || len(msgs) != 1 {
+			continue
+		}
+		fds, err := unix.ParseUnixRights(&msgs[0])
+		if err != nil || len(fds) != 1 {
+			for _, fd := range fds {
+				unix.Close(fd)
+			}
+			continue
+		}
+		pid := int(binary.LittleEndian.Uint32(buf))
+		if old, ok := live[pid]; ok {
+			unix.Close(old)
+		}
+		live[pid] = fds[0]
+	}
+}
+
+// Close releases the region, the socket and the library's memfd.
+func (s *Session) Close() error {
+	unix.Close(s.notify)
+	err := s.Region.Close()
+	if cerr := s.lib.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("agent: close library memfd: %w", cerr)
+	}
+	return err
+}
+
+// Env returns env with the agent's variables set: the library first in
+// LD_PRELOAD, before whatever the user preloads.
+func (s *Session) Env(env []string) []string {
+	lib := fmt.Sprintf("/proc/%d/fd/%d", os.Getpid(), s.lib.Fd())
+	out := make([]string, 0, len(env)+2)
+	preload := lib
+	for _, kv := range env {
+		switch {
+		case strings.HasPrefix(kv, EnvPreload+"="):
+			if v := kv[len(EnvPreload)+1:]; v != "" {
+				preload = lib + ":" + v
+			}
+		case strings.HasPrefix(kv, EnvRegion+"="):
+		default:
+			out = append(out, kv)
+		}
+	}
+	return append(out, EnvPreload+"="+preload, EnvRegion+"="+s.Region.Path())
+}
+
+// Run starts cmd (its Env is replaced by s.Env of it, or of os.Environ
+// when nil) and drains records into fn until cmd has exited and every
+// ring is drained. It returns cmd.Wait's error.
+func (s *Session) Run(cmd *exec.Cmd, fn func(*ring.Record)) error {
+	env := cmd.Env
+	if env == nil {
+		env = os.Environ()
+	}
+	cmd.Env = s.Env(env)
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("agent: start %s: %w", cmd.Path, err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	live := map[int]int{} // pid -> pidfd of processes not yet reported
+	defer func() {
+		for _, fd := range live {
+			unix.Close(fd)
+		}
+	}()
+	var checked time.Time
+	for {
+		select {
+		case err := <-done:
+			for s.Region.Drain(fn) > 0 {
+			}
+			s.takePidfds(live)
+			s.exits(live)
+			return err
+		default:
+		}
+		if s.Region.Drain(fn) == 0 {
+			s.Region.Sleep(10 * time.Millisecond)
+		}
+		if now := time.Now(); now.Sub(checked) >= exitEvery {
+			checked = now
+			s.takePidfds(live)
+			s.exits(live)
+		}
+	}
+}
+
+// exitEvery is how often Run looks for ended processes.
+const exitEvery = 20 * time.Millisecond
+
+// exits reports the processes of live that have ended and been reaped.
+func (s *Session) exits(live map[int]int) {
+	for pid, fd := range live {
+		status, ok, err := ring.PidfdExit(fd)
+		if !ok && err == nil {
+			continue
+		}
+		unix.Close(fd)
+		delete(live, pid)
+		if ok && s.Exit != nil {
+			s.Exit(pid, status)
+		}
+	}
+}

@@ -1,0 +1,77 @@
+package ring
+
+// The region layout of agent/src/ring.h, checked by TestLayout.
+const (
+	Magic       = 0x31544e4741525458 // "XTRAGNT1"
+	Page        = 4096
+	NRings      = 1024
+	RingBytes   = 1 << 18
+	RingStride  = Page + RingBytes
+	RegionBytes = Page + NRings*RingStride
+
+	hdrMagic     = 0
+	hdrNRings    = 8
+	hdrRingBytes = 12
+	hdrDoorbell  = 16
+	hdrSleeping  = 20
+	hdrClaims    = 24
+	hdrSnaplen   = 28
+
+	ringState   = 0
+	ringTid     = 4
+	ringPid     = 8
+	ringGen     = 12
+	ringExecNR  = 16
+	ringHead    = 64
+	ringTail    = 128
+	ringWaiting = 192
+
+	recLen   = 0
+	recKind  = 4
+	recFlags = 6
+	recTid   = 8
+	recNR    = 12
+	recTSC   = 16
+	recArgs  = 24
+	recRet   = 24
+
+	EnterBytes  = 72
+	ExitBytes   = 32
+	SignalBytes = 40
+	sigCode     = 24
+	sigPid      = 28
+	sigUID      = 32
+
+	chunkAddr  = 0
+	chunkLen   = 8
+	chunkFlags = 12
+	chunkBytes = 16
+
+	ChunkFault = 1
+	chunkEnd   = 2
+
+	futexWait   = 0
+	futexWakeOp = 1
+)
+
+// MaxSnaplen is the longest buffer the agent copies, as the decoder
+// caps it: with the chunk headers, a record stays under half a ring.
+const MaxSnaplen = 65000
+
+// Ring states.
+const (
+	StateFree   = 0
+	StateOwned  = 1
+	StateClosed = 2
+)
+
+// Record kinds.
+const (
+	KindPad   = 0
+	KindEnter = 1
+	KindExit  = 2
+	// KindSignal: a signal is about to reach a program handler. NR is
+	// the signal, Args[0] its si_code, Args[1] and Args[2] the sender's
+	// pid and uid (for kill, tgkill and sigqueue).
+	KindSignal = 3
+)

@@ -1,0 +1,103 @@
+package ring
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestLayout compiles a program that prints the offsets and constants of
+// agent/src/ring.h and compares them with layout.go.
+func TestLayout(t *testing.T) {
+	gcc, err := exec.LookPath("gcc")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("gcc is required under CI=true")
+		}
+		t.Skip("gcc not installed")
+	}
+	dir := t.TempDir()
+	src := filepath.Join(dir, "layout.c")
+	prog := `#include <stdio.h>
+#include <stddef.h>
+#include "ring.h"
+#define P(name, v) printf("%s %lu\n", name, (unsigned long)(v))
+int main(void) {
+	P("Magic", XA_MAGIC); P("Page", XA_PAGE); P("NRings", XA_NRINGS);
+	P("RingBytes", XA_RING_BYTES); P("RingStride", XA_RING_STRIDE); P("RegionBytes", XA_REGION_BYTES);
+	P("hdrMagic", offsetof(struct xa_header, magic)); P("hdrNRings", offsetof(struct xa_header, nrings));
+	P("hdrRingBytes", offsetof(struct xa_header, ring_bytes)); P("hdrDoorbell", offsetof(struct xa_header, doorbell));
+	P("hdrSleeping", offsetof(struct xa_header, sleeping)); P("hdrClaims", offsetof(struct xa_header, claims));
+	P("hdrSnaplen", offsetof(struct xa_header, snaplen));
+	P("chunkAddr", offsetof(struct xa_chunk, addr)); P("chunkLen", offsetof(struct xa_chunk, len));
+	P("chunkFlags", offsetof(struct xa_chunk, flags)); P("chunkBytes", sizeof(struct xa_chunk));
+	P("ChunkFault", XA_CHUNK_FAULT); P("chunkEnd", XA_CHUNK_END);
+	P("ringState", offsetof(struct xa_ring, state)); P("ringTid", offsetof(struct xa_ring, tid));
+	P("ringPid", offsetof(struct xa_ring, pid)); P("ringGen", offsetof(struct xa_ring, gen));
+	P("ringExecNR", offsetof(struct xa_ring, exec_nr));
+	P("ringHead", offsetof(struct xa_ring, head)); P("ringTail", offsetof(struct xa_ring, tail));
+	P("ringWaiting", offsetof(struct xa_ring, waiting));
+	P("recLen", offsetof(struct xa_rec, len)); P("recKind", offsetof(struct xa_rec, kind));
+	P("recFlags", offsetof(struct xa_rec, flags)); P("recTid", offsetof(struct xa_rec, tid));
+	P("recNR", offsetof(struct xa_rec, nr)); P("recTSC", offsetof(struct xa_rec, tsc));
+	P("recArgs", offsetof(struct xa_enter, args)); P("recRet", offsetof(struct xa_exit, ret));
+	P("EnterBytes", sizeof(struct xa_enter)); P("ExitBytes", sizeof(struct xa_exit));
+	P("SignalBytes", sizeof(struct xa_signal)); P("sigCode", offsetof(struct xa_signal, code));
+	P("sigPid", offsetof(struct xa_signal, pid)); P("sigUID", offsetof(struct xa_signal, uid));
+	P("KindSignal", XA_REC_SIGNAL);
+	P("StateFree", XA_FREE); P("StateOwned", XA_OWNED); P("StateClosed", XA_CLOSED);
+	P("KindPad", XA_REC_PAD); P("KindEnter", XA_REC_ENTER); P("KindExit", XA_REC_EXIT);
+	return 0;
+}
+`
+	if err := os.WriteFile(src, []byte(prog), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, "layout")
+	if out, err := exec.Command(gcc, "-I", "../src", "-o", bin, src).CombinedOutput(); err != nil {
+		t.Fatalf("gcc: %v\n%s", err, out)
+	}
+	out, err := exec.Command(bin).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]uint64{
+		"Magic": Magic, "Page": Page, "NRings": NRings, "RingBytes": RingBytes,
+		"RingStride": RingStride, "RegionBytes": RegionBytes,
+		"hdrMagic": hdrMagic, "hdrNRings": hdrNRings, "hdrRingBytes": hdrRingBytes,
+		"hdrDoorbell": hdrDoorbell, "hdrSleeping": hdrSleeping, "hdrClaims": hdrClaims, "hdrSnaplen": hdrSnaplen,
+		"chunkAddr": chunkAddr, "chunkLen": chunkLen, "chunkFlags": chunkFlags, "chunkBytes": chunkBytes,
+		"ChunkFault": ChunkFault, "chunkEnd": chunkEnd,
+		"ringState": ringState, "ringTid": ringTid, "ringPid": ringPid, "ringGen": ringGen, "ringExecNR": ringExecNR,
+		"ringHead": ringHead, "ringTail": ringTail, "ringWaiting": ringWaiting,
+		"recLen": recLen, "recKind": recKind, "recFlags": recFlags, "recTid": recTid,
+		"recNR": recNR, "recTSC": recTSC, "recArgs": recArgs, "recRet": recRet,
+		"EnterBytes": EnterBytes, "ExitBytes": ExitBytes,
+		"SignalBytes": SignalBytes, "sigCode": sigCode, "sigPid": sigPid, "sigUID": sigUID, "KindSignal": KindSignal,
+		"StateFree": StateFree, "StateOwned": StateOwned, "StateClosed": StateClosed,
+		"KindPad": KindPad, "KindEnter": KindEnter, "KindExit": KindExit,
+	}
+	seen := 0
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		name, val, _ := strings.Cut(line, " ")
+		got, err := strconv.ParseUint(val, 10, 64)
+		if err != nil {
+			t.Fatalf("line %q: %v", line, err)
+		}
+		w, ok := want[name]
+		if !ok {
+			t.Errorf("ring.h prints %s, which layout.go lacks", name)
+			continue
+		}
+		seen++
+		if got != w {
+			t.Errorf("%s: ring.h %d, layout.go %d", name, got, w)
+		}
+	}
+	if seen != len(want) {
+		t.Errorf("checked %d of %d constants", seen, len(want))
+	}
+}

@@ -1,0 +1,292 @@
+// Package ring is xtrace's side of the agent's shared memory: the region
+// (a memfd every traced process maps), its per-thread rings, and the
+// records the agent appends to them. The layout is agent/src/ring.h;
+// layout.go mirrors its constants and TestLayout checks them against the
+// header. This is the one package of the agent with unsafe and raw
+// syscalls (futex, memfd, mmap).
+//
+// A ring has one producer (a thread of a traced process) and one
+// consumer (Region.Drain). head and tail count bytes ever written and
+// consumed. The producer never overwrites unconsumed bytes: when the ring
+// is full it sets waiting and sleeps on the tail's futex until Drain
+// moves the tail and wakes it, so no record is ever dropped.
+package ring
+
+import (
+	"encoding/binary"
+	"fmt"
+	"os"
+	"sync/atomic"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// Record is one record of a ring, decoded. Args holds the six syscall
+// arguments of an enter record; Ret the result of an exit record. Mem is
+// the tracee memory the agent copied with it; its Data point into the
+// ring and are valid only until the callback that got the Record returns.
+type Record struct {
+	Kind uint16
+	Tid  uint32
+	Pid  uint32 // the thread group of Tid
+	NR   uint32
+	TSC  uint64
+	TS   uint64 // TSC as wall-clock nanoseconds since the epoch
+	Args [6]uint64
+	Ret  int64
+	Mem  []Chunk
+}
+
+// Chunk is tracee memory copied at a syscall: the bytes at Addr, and
+// whether the copy stopped short at unreadable memory.
+type Chunk struct {
+	Addr  uint64
+	Data  []byte
+	Fault bool
+}
+
+// Region is the shared memory of one recording.
+type Region struct {
+	f   *os.File
+	mem []byte
+	// reaped is when Drain last looked for rings of ended threads.
+	reaped time.Time
+	stats  Stats
+	clock  Clock
+	heads  [NRings]uint64
+	// lastTS is the time of each ring's last record: a thread's times
+	// never go back, though its stamps may, by the skew between CPUs'
+	// counters when it moves, or a stamp past the newest pair.
+	lastTS [NRings]uint64
+}
+
+// reapEvery is how often Drain looks for rings whose thread ended
+// without closing them.
+const reapEvery = 50 * time.Millisecond
+
+// Stats counts what Drain did.
+type Stats struct {
+	Records uint64 // records read, pads excluded
+	Wakes   uint64 // producers woken after waiting for room
+	Freed   uint64 // rings of exited threads given back
+	Corrupt uint64 // rings found with bytes that are no record (left unread)
+}
+
+// Create makes a region: a memfd of RegionBytes (sparse until written),
+// mapped shared, with its header written. snaplen caps the I/O buffers
+// the agent copies (80 when not positive, at most MaxSnaplen).
+func Create(snaplen int) (*Region, error) {
+	if snaplen <= 0 {
+		snaplen = 80
+	}
+	snaplen = min(snaplen, MaxSnaplen)
+	fd, err := unix.MemfdCreate("xtrace-agent-region", unix.MFD_CLOEXEC)
+	if err != nil {
+		return nil, fmt.Errorf("ring: memfd_create: %w", err)
+	}
+	f := os.NewFile(uintptr(fd), "xtrace-agent-region")
+	if err := unix.Ftruncate(fd, RegionBytes); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("ring: ftruncate region to %d bytes: %w", RegionBytes, err)
+	}
+	mem, err := unix.Mmap(fd, 0, RegionBytes, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("ring: mmap region: %w", err)
+	}
+	binary.LittleEndian.PutUint32(mem[hdrNRings:], NRings)
+	binary.LittleEndian.PutUint32(mem[hdrRingBytes:], RingBytes)
+	binary.LittleEndian.PutUint32(mem[hdrSnaplen:], uint32(snaplen))
+	atomic.StoreUint64(u64p(mem, hdrMagic), Magic)
+	reg := &Region{f: f, mem: mem}
+	reg.clock.Mark()
+	return reg, nil
+}
+
+// Path is where a traced process opens the region: the memfd through
+// /proc/<xtrace>/fd, so that no descriptor has to be inherited.
+func (r *Region) Path() string {
+	return fmt.Sprintf("/proc/%d/fd/%d", os.Getpid(), r.f.Fd())
+}
+
+// Close unmaps the region and closes its memfd.
+func (r *Region) Close() error {
+	err := unix.Munmap(r.mem)
+	if cerr := r.f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("ring: close region: %w", err)
+	}
+	return nil
+}
+
+// Stats returns the counts so far.
+func (r *Region) Stats() Stats { return r.stats }
+
+func u64p(mem []byte, off int) *uint64 { return (*uint64)(unsafe.Pointer(&mem[off])) }
+func u32p(mem []byte, off int) *uint32 { return (*uint32)(unsafe.Pointer(&mem[off])) }
+
+// ringOff is the offset of ring i's control page.
+func ringOff(i int) int { return Page + i*RingStride }
+
+// Drain reads every record committed so far, in order per ring, calling
+// fn for each (the Record is reused after fn returns), moves the tails
+// and wakes producers waiting for room. It frees the rings of threads
+// that closed them or ended, once they are empty. It returns the records read.
+func (r *Region) Drain(fn func(*Record)) int {
+	n := 0
+	reap := false
+	if now := time.Now(); now.Sub(r.reaped) >= reapEvery {
+		reap, r.reaped = true, now
+	}
+	// The heads first, then the clock's pair: every record read below
+	// was stamped before the pair.
+	for i := 0; i < NRings; i++ {
+		r.heads[i] = atomic.LoadUint64(u64p(r.mem, ringOff(i)+ringHead))
+	}
+	r.clock.Mark()
+	var rec Record
+	for i := 0; i < NRings; i++ {
+		c := ringOff(i)
+		state := atomic.LoadUint32(u32p(r.mem, c+ringState))
+		if state == StateFree {
+			continue
+		}
+		head := r.heads[i]
+		tail := atomic.LoadUint64(u64p(r.mem, c+ringTail))
+		rec.Pid = atomic.LoadUint32(u32p(r.mem, c+ringPid))
+		data := r.mem[c+Page : c+Page+RingBytes]
+		for tail < head {
+			pos := int(tail & (RingBytes - 1))
+			size := int(binary.LittleEndian.Uint32(data[pos:]))
+			kind := binary.LittleEndian.Uint16(data[pos+recKind:])
+			fixed := recordFixed(kind)
+			if fixed < 0 || size < fixed || size%8 != 0 || pos+size > RingBytes || uint64(size) > head-tail {
+				// A producer writes whole records before it publishes
+				// head, so this is memory the program itself scribbled
+				// on; stop reading this ring rather than misparse it.
+				r.stats.Corrupt++
+				break
+			}
+			if kind != KindPad {
+				rec.Kind = kind
+				rec.Tid = binary.LittleEndian.Uint32(data[pos+recTid:])
+				rec.NR = binary.LittleEndian.Uint32(data[pos+recNR:])
+				rec.TSC = binary.LittleEndian.Uint64(data[pos+recTSC:])
+				rec.TS = max(r.clock.Nanos(rec.TSC), r.lastTS[i])
+				r.lastTS[i] = rec.TS
+				rec.Args, rec.Ret = [6]uint64{}, 0
+				switch kind {
+				case KindEnter:
+					for a := range rec.Args {
+						rec.Args[a] = binary.LittleEndian.Uint64(data[pos+recArgs+8*a:])
+					}
+				case KindExit:
+					rec.Ret = int64(binary.LittleEndian.Uint64(data[pos+recRet:]))
+				case KindSignal:
+					rec.Args[0] = uint64(int64(int32(binary.LittleEndian.Uint32(data[pos+sigCode:]))))
+					rec.Args[1] = uint64(binary.LittleEndian.Uint32(data[pos+sigPid:]))
+					rec.Args[2] = uint64(binary.LittleEndian.Uint32(data[pos+sigUID:]))
+				}
+				rec.Mem = chunks(rec.Mem[:0], data[pos+fixed:pos+size])
+				fn(&rec)
+				n++
+			}
+			tail += uint64(size)
+		}
+		atomic.StoreUint64(u64p(r.mem, c+ringTail), tail)
+		if atomic.LoadUint32(u32p(r.mem, c+ringWaiting)) != 0 {
+			atomic.StoreUint32(u32p(r.mem, c+ringWaiting), 0)
+			futexWake(u32p(r.mem, c+ringTail))
+			r.stats.Wakes++
+		}
+		if tail == atomic.LoadUint64(u64p(r.mem, c+ringHead)) && (state == StateClosed || reap && r.gone(c)) {
+			// Give the ring's pages back to the system: a tree with
+			// many short-lived threads touches many rings.
+			unix.Madvise(r.mem[c+Page:c+Page+RingBytes], unix.MADV_REMOVE)
+			r.lastTS[i] = 0
+			atomic.StoreUint32(u32p(r.mem, c+ringTid), 0)
+			atomic.StoreUint32(u32p(r.mem, c+ringState), StateFree)
+			r.stats.Freed++
+		}
+	}
+	r.stats.Records += uint64(n)
+	return n
+}
+
+// Waiting returns how many producers wait for room now.
+func (r *Region) Waiting() int {
+	n := 0
+	for i := 0; i < NRings; i++ {
+		if atomic.LoadUint32(u32p(r.mem, ringOff(i)+ringWaiting)) != 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// chunks appends the memory chunks in b, a record's bytes after its
+// fixed part, to cs.
+func chunks(cs []Chunk, b []byte) []Chunk {
+	for len(b) >= chunkBytes {
+		flags := binary.LittleEndian.Uint32(b[chunkFlags:])
+		n := int(binary.LittleEndian.Uint32(b[chunkLen:]))
+		if flags&chunkEnd != 0 || chunkBytes+n > len(b) {
+			break
+		}
+		cs = append(cs, Chunk{
+			Addr:  binary.LittleEndian.Uint64(b[chunkAddr:]),
+			Data:  b[chunkBytes : chunkBytes+n : chunkBytes+n],
+			Fault: flags&ChunkFault != 0,
+		})
+		b = b[min(len(b), chunkBytes+(n+7)&^7):]
+	}
+	return cs
+}
+
+// recordFixed is the size of the fixed part of a record of kind, -1 for
+// a kind the agent does not write.
+func recordFixed(kind uint16) int {
+	switch kind {
+	case KindPad:
+		return 8
+	case KindEnter:
+		return EnterBytes
+	case KindExit:
+		return ExitBytes
+	case KindSignal:
+		return SignalBytes
+	}
+	return -1
+}
+
+// gone reports whether the thread that owns the ring at c has ended
+// without closing it (killed, or ended by another thread's exit_group).
+// A thread that ended writes nothing more, so its drained ring is free.
+func (r *Region) gone(c int) bool {
+	tid := int(atomic.LoadUint32(u32p(r.mem, c+ringTid)))
+	pid := int(atomic.LoadUint32(u32p(r.mem, c+ringPid)))
+	if tid == 0 || pid == 0 {
+		return false // being claimed
+	}
+	return unix.Tgkill(pid, tid, 0) == unix.ESRCH
+}
+
+// Sleep waits until a producer rings the doorbell (a ring a quarter
+// full, a thread exiting, or a producer waiting for room) or timeout
+// passes.
+func (r *Region) Sleep(timeout time.Duration) {
+	bell := u32p(r.mem, hdrDoorbell)
+	seen := atomic.LoadUint32(bell)
+	atomic.StoreUint32(u32p(r.mem, hdrSleeping), 1)
+	ts := unix.NsecToTimespec(int64(timeout))
+	unix.Syscall6(unix.SYS_FUTEX, uintptr(unsafe.Pointer(bell)), futexWait, uintptr(seen), uintptr(unsafe.Pointer(&ts)), 0, 0)
+	atomic.StoreUint32(u32p(r.mem, hdrSleeping), 0)
+}
+
+func futexWake(addr *uint32) {
+	unix.Syscall6(unix.SYS_FUTEX, uintptr(unsafe.Pointer(addr)), futexWakeOp, 1<<30, 0, 0, 0)
+}

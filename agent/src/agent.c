@@ -1,0 +1,1193 @@
+/*
+ * agent.c: xtrace's in-process recorder. Loaded into a traced process by
+ * LD_PRELOAD, it maps the shared region named by XTRACE_AGENT, installs a
+ * SIGSYS handler and arms syscall user dispatch, so that every syscall the
+ * program makes outside gate.S traps into on_sigsys. The handler appends
+ * an enter record to the thread's ring, runs the syscall from the gate,
+ * puts the result in the interrupted context and appends an exit record.
+ *
+ * Processes and threads: dispatch is armed per thread and a forked child
+ * has it off, so every new task arms itself before it runs program code:
+ * a child that shares the stack image (fork, vfork, clone without a
+ * stack) does it on its way back through the handler; a child on a new
+ * stack (threads, posix_spawn) starts in xa_clone_stack (gate.S), which
+ * never returns through the parent's handler frame. vfork without a stack
+ * runs as fork, since the child would return through, and overwrite, the
+ * frame its parent resumes in. After execve the new image loads the agent
+ * again (its LD_PRELOAD is put back into the environment execve passes)
+ * and takes over the ring of its thread.
+ *
+ * Freestanding: no libc, no allocation; everything the handler touches is
+ * async-signal-safe (its own syscalls, atomics on the shared region, and
+ * initial-exec TLS).
+ */
+#include "ring.h"
+#include "capture_gen.h"
+
+#define SYS_write 1
+#define SYS_close 3
+#define SYS_mmap 9
+#define SYS_rt_sigaction 13
+#define SYS_rt_sigprocmask 14
+#define SYS_rt_sigreturn 15
+#define SYS_nanosleep 35
+#define SYS_rt_sigsuspend 130
+#define SYS_sigaltstack 131
+#define SYS_tgkill 234
+#define SYS_pselect6 270
+#define SYS_ppoll 271
+#define SYS_epoll_pwait 281
+#define SYS_epoll_pwait2 441
+#define SYS_getpid 39
+#define SYS_clone 56
+#define SYS_fork 57
+#define SYS_vfork 58
+#define SYS_execve 59
+#define SYS_exit 60
+#define SYS_prctl 157
+#define SYS_gettid 186
+#define SYS_futex 202
+#define SYS_exit_group 231
+#define SYS_openat 257
+#define SYS_execveat 322
+#define SYS_clone3 435
+#define SYS_pidfd_open 434
+#define SYS_socket 41
+#define SYS_connect 42
+#define SYS_sendmsg 46
+#define SYS_process_vm_readv 310
+
+#define AT_FDCWD -100
+#define O_RDWR 02
+#define O_CLOEXEC 02000000
+#define PROT_RW 3
+#define MAP_SHARED 1
+#define SIGSYS 31
+#define SIG_BLOCK 0
+#define SIG_UNBLOCK 1
+#define SIG_SETMASK 2
+#define SIG_DFL 0UL
+#define SIG_IGN 1UL
+#define SIGSYS_BIT (1UL << (SIGSYS - 1))
+#define SA_SIGINFO 0x4UL
+#define SA_RESTORER 0x04000000UL
+#define SA_NODEFER 0x40000000UL
+#define SA_RESETHAND 0x80000000UL
+#define NSIG 64
+#define CLONE_THREAD 0x10000UL
+#define PR_SET_SYSCALL_USER_DISPATCH 59
+#define PR_SYS_DISPATCH_ON 1
+#define SYS_USER_DISPATCH 2
+#define FUTEX_WAIT 0
+#define FUTEX_WAKE 1
+#define CLONE_VM 0x100UL
+#define CLONE_VFORK 0x4000UL
+#define CLONE_SETTLS 0x80000UL
+
+/* Offsets into the kernel's x86_64 ucontext: the general registers start
+ * at 40 (after uc_flags, uc_link, uc_stack), in sigcontext order. */
+#define UC_STACK 16
+#define UC_GREGS 40
+#define UC_SIGMASK 296
+enum { R8, R9, R10, R11, R12, R13, R14, R15, RDI, RSI, RBP, RBX, RDX, RAX, RCX, RSP, RIP, NGREGS };
+
+struct ksigaction {
+	void *handler;
+	u64 flags;
+	void (*restorer)(void);
+	u64 mask;
+};
+
+struct ksiginfo {
+	int signo;
+	int err;
+	int code;
+	int pad;
+	union {
+		struct {
+			void *call_addr;
+			int syscall;
+			u32 arch;
+		} sys;
+		struct {
+			int pid;
+			u32 uid;
+		} kill;
+	};
+};
+
+struct timespec {
+	long sec;
+	long nsec;
+};
+
+/* The start of a child on a new stack (xa_clone_stack reads it by these
+ * offsets): the user's registers, the stack pointer to end with, and the
+ * syscall that made the child. */
+struct cframe {
+	u64 regs[NGREGS];
+	u64 sp;
+	u64 nr;
+	u64 flags; /* the clone flags */
+};
+_Static_assert(sizeof(struct cframe) == 160, "gate.S reads struct cframe by offset");
+
+/* clone3's argument, as far as the agent reads it. */
+struct clone_args {
+	u64 flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+	u64 set_tid, set_tid_size, cgroup;
+};
+
+extern long xa_syscall6(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
+extern long xa_clone_stack(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
+extern void xa_restore_rt(void);
+extern void xa_sigreturn_at(u64 sp) __attribute__((noreturn));
+extern char xa_gate_start[], xa_gate_end[];
+void xa_child_start(struct cframe *f);
+
+#define sys0(n) xa_syscall6((n), 0, 0, 0, 0, 0, 0)
+#define sys1(n, a) xa_syscall6((n), (long)(a), 0, 0, 0, 0, 0)
+#define sys2(n, a, b) xa_syscall6((n), (long)(a), (long)(b), 0, 0, 0, 0)
+#define sys3(n, a, b, c) xa_syscall6((n), (long)(a), (long)(b), (long)(c), 0, 0, 0)
+#define sys4(n, a, b, c, d) xa_syscall6((n), (long)(a), (long)(b), (long)(c), (long)(d), 0, 0)
+
+/* The thread's writer state. busy counts record writes in progress on
+ * this thread (a signal handler's syscalls nest inside the agent's own);
+ * only the outermost write publishes head, so the consumer never sees a
+ * reserved record before it is written. */
+struct thr {
+	struct xa_ring *ring;
+	u8 *data;
+	u64 head;
+	u32 busy;
+	u32 tid;
+	u32 pid;
+	/* A child that shares its parent's memory but not its signal
+	 * actions (posix_spawn's): it must not change the parent's table of
+	 * the program's actions. */
+	u32 vm_child;
+};
+
+static __thread struct thr me __attribute__((tls_model("initial-exec")));
+static struct xa_header *region;
+
+/* What execve puts back into the environment: "XTRACE_AGENT=..." and the
+ * library's path, as the constructor found them. */
+static char region_env[256];
+static char lib_path[256];
+static u64 lib_len;
+
+static inline u64 rdtsc(void)
+{
+	u32 lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((u64)hi << 32) | lo;
+}
+
+static u64 slen(const char *s)
+{
+	u64 n = 0;
+	while (s[n])
+		n++;
+	return n;
+}
+
+static int has_prefix(const char *s, const char *p, u64 n)
+{
+	for (u64 i = 0; i < n; i++)
+		if (s[i] != p[i])
+			return 0;
+	return 1;
+}
+
+static void say(const char *a, const char *b)
+{
+	sys3(SYS_write, 2, "xtrace: agent: ", 15);
+	sys3(SYS_write, 2, a, slen(a));
+	sys3(SYS_write, 2, b, slen(b));
+	sys3(SYS_write, 2, "\n", 1);
+}
+
+/* fatal ends the process: an agent that cannot record must not let the
+ * program run unrecorded. */
+static void fatal(const char *a, const char *b)
+{
+	say(a, b);
+	sys1(SYS_exit_group, 127);
+}
+
+static void arm(void)
+{
+	if (xa_syscall6(SYS_prctl, PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_ON,
+			(long)xa_gate_start, xa_gate_end - xa_gate_start, 0, 0) != 0)
+		fatal("cannot arm syscall user dispatch", "");
+}
+
+static struct xa_ring *ring_at(u32 i)
+{
+	return (struct xa_ring *)((u8 *)region + XA_PAGE + (u64)i * XA_RING_STRIDE);
+}
+
+static void doorbell(void)
+{
+	if (__atomic_exchange_n(&region->sleeping, 0, __ATOMIC_SEQ_CST)) {
+		__atomic_fetch_add(&region->doorbell, 1, __ATOMIC_SEQ_CST);
+		sys3(SYS_futex, &region->doorbell, FUTEX_WAKE, 1);
+	}
+}
+
+static void take(struct thr *t, struct xa_ring *r)
+{
+	t->ring = r;
+	t->data = (u8 *)r + XA_PAGE;
+	t->head = __atomic_load_n(&r->head, __ATOMIC_ACQUIRE);
+	t->busy = 0;
+}
+
+/* claim takes a free ring for the calling thread, waiting while all are
+ * taken (the consumer frees the rings of exited threads). Signals are
+ * blocked meanwhile, so that no handler's syscall claims a second one. */
+static void claim(struct thr *t)
+{
+	u64 all = ~(1UL << (SIGSYS - 1)), old;
+	sys4(SYS_rt_sigprocmask, SIG_SETMASK, &all, &old, 8);
+	u32 n = region->nrings;
+	t->tid = (u32)sys0(SYS_gettid);
+	for (;;) {
+		u32 start = __atomic_fetch_add(&region->claims, 1, __ATOMIC_RELAXED);
+		for (u32 i = 0; i < n; i++) {
+			struct xa_ring *r = ring_at((start + i) % n);
+			u32 free = XA_FREE;
+			if (__atomic_compare_exchange_n(&r->state, &free, XA_OWNED, 0,
+							__ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
+				r->exec_nr = 0;
+				t->pid = (u32)sys0(SYS_getpid);
+				r->pid = t->pid;
+				r->gen++;
+				__atomic_store_n(&r->tid, t->tid, __ATOMIC_RELEASE);
+				take(t, r);
+				sys4(SYS_rt_sigprocmask, SIG_SETMASK, &old, 0, 8);
+				return;
+			}
+		}
+		struct timespec ts = {0, 1000000};
+		__atomic_store_n(&region->sleeping, 1, __ATOMIC_SEQ_CST);
+		doorbell();
+		sys2(SYS_nanosleep, &ts, 0);
+	}
+}
+
+/* room waits until len bytes fit after t->head. */
+static void room(struct thr *t, u64 len)
+{
+	struct xa_ring *r = t->ring;
+	for (;;) {
+		u64 tail = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
+		if (XA_RING_BYTES - (t->head - tail) >= len)
+			return;
+		__atomic_store_n(&r->waiting, 1, __ATOMIC_SEQ_CST);
+		tail = __atomic_load_n(&r->tail, __ATOMIC_SEQ_CST);
+		if (XA_RING_BYTES - (t->head - tail) >= len)
+			return;
+		__atomic_store_n(&region->sleeping, 1, __ATOMIC_SEQ_CST);
+		doorbell();
+		struct timespec ts = {0, 50000000};
+		sys4(SYS_futex, &r->tail, FUTEX_WAIT, (u32)tail, &ts);
+	}
+}
+
+/* reserve returns room for a record of len bytes (a multiple of 8),
+ * padding to the end of the ring first when it would not fit there. */
+static void *reserve(struct thr *t, u32 len)
+{
+	t->busy++;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	u64 pos = t->head & (XA_RING_BYTES - 1);
+	u64 pad = XA_RING_BYTES - pos;
+	if (pad < len) {
+		room(t, pad + len);
+		struct xa_rec *p = (struct xa_rec *)(t->data + pos);
+		p->len = (u32)pad;
+		p->kind = XA_REC_PAD;
+		t->head += pad;
+		pos = 0;
+	} else {
+		room(t, len);
+	}
+	void *rec = t->data + pos;
+	t->head += len;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	return rec;
+}
+
+static void commit(struct thr *t)
+{
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	if (--t->busy != 0)
+		return;
+	struct xa_ring *r = t->ring;
+	__atomic_store_n(&r->head, t->head, __ATOMIC_RELEASE);
+	if (__atomic_load_n(&region->sleeping, __ATOMIC_RELAXED) &&
+	    t->head - __atomic_load_n(&r->tail, __ATOMIC_RELAXED) >= XA_RING_BYTES / 4)
+		doorbell();
+}
+
+/* begin reserves a record of len bytes and fills its header; commit
+ * publishes it. */
+static void *begin(struct thr *t, u32 len, u16 kind, long nr)
+{
+	struct xa_rec *h = reserve(t, len);
+	h->len = len;
+	h->kind = kind;
+	h->flags = 0;
+	h->tid = t->tid;
+	h->nr = (u32)nr;
+	h->tsc = rdtsc();
+	return h;
+}
+
+/*
+ * Memory capture. capture_gen.h lists, per syscall and side, the tracee
+ * memory the decoder reads. The handler reserves room for the most it can
+ * copy, reads with process_vm_readv on its own process (a bad pointer from
+ * the program faults there, not in the agent), and gives back the unused
+ * room unless a signal handler's record was reserved after it meanwhile;
+ * then an end chunk marks the rest as slack.
+ */
+#define IOV_MAX 256
+#define ARRAY_MAX 65536
+
+struct iovec {
+	u64 base;
+	u64 len;
+};
+
+static u64 align8(u64 n)
+{
+	return (n + 7) & ~7UL;
+}
+
+static u32 snaplen(void)
+{
+	return region->snaplen;
+}
+
+/* cap_max is the most room one capture can take, chunk headers included. */
+static u64 cap_max(const struct xa_cap *c, const u64 *a)
+{
+	u64 h = sizeof(struct xa_chunk) + 8;
+	switch (c->op) {
+	case XA_OP_STR:
+	case XA_OP_FIXED:
+	case XA_OP_BUFCAP:
+		return h + c->imm;
+	case XA_OP_BUF:
+	case XA_OP_BUFRET:
+		return h + snaplen();
+	case XA_OP_BUFDEREF:
+		return h + (c->imm ? c->imm : snaplen());
+	case XA_OP_ARRAY: {
+		u64 n = a[c->b] < ARRAY_MAX ? a[c->b] * c->imm : ARRAY_MAX;
+		return h + (n < ARRAY_MAX ? n : ARRAY_MAX);
+	}
+	case XA_OP_IOV:
+	case XA_OP_MSG: {
+		u64 n = c->op == XA_OP_IOV ? a[c->b] : IOV_MAX;
+		if (n > IOV_MAX)
+			n = IOV_MAX;
+		return 3 * h + 56 + 128 + n * (sizeof(struct iovec) + h) + snaplen();
+	}
+	}
+	return 0;
+}
+
+/* peek copies up to n bytes at addr; it returns how many it could. */
+static u64 peek(struct thr *t, u64 addr, void *dst, u64 n)
+{
+	if (!n || !addr)
+		return 0;
+	struct iovec local = {(u64)dst, n}, remote = {addr, n};
+	long got = xa_syscall6(SYS_process_vm_readv, t->pid, (long)&local, 1, (long)&remote, 1, 0);
+	return got > 0 ? (u64)got : 0;
+}
+
+/* chunk copies n bytes at addr to *p as one chunk and advances *p. */
+static u64 chunk(struct thr *t, u8 **p, u64 addr, u64 n)
+{
+	struct xa_chunk *c = (struct xa_chunk *)*p;
+	u64 got = peek(t, addr, c + 1, n);
+	c->addr = addr;
+	c->len = (u32)got;
+	c->flags = got < n ? XA_CHUNK_FAULT : 0;
+	*p += sizeof *c + align8(got);
+	return got;
+}
+
+/* chunk_direct copies n bytes at addr to *p as one chunk without a
+ * syscall. Only for memory the kernel has just read or written for this
+ * call, as its result proves: the program's own thread is still inside
+ * the syscall, so a correct program cannot have unmapped it since. */
+static void chunk_direct(u8 **p, u64 addr, u64 n)
+{
+	struct xa_chunk *c = (struct xa_chunk *)*p;
+	const u8 *s = (const u8 *)addr;
+	u8 *d = (u8 *)(c + 1);
+	for (u64 i = 0; i < n; i++)
+		d[i] = s[i];
+	c->addr = addr;
+	c->len = (u32)n;
+	c->flags = 0;
+	*p += sizeof *c + align8(n);
+}
+
+/* chunk_str_direct is chunk_str for a string the kernel has just read in
+ * full (the call succeeded). */
+static void chunk_str_direct(u8 **p, u64 addr, u64 max)
+{
+	const u8 *s = (const u8 *)addr;
+	u64 n = 0;
+	while (n < max && s[n])
+		n++;
+	chunk_direct(p, addr, n < max ? n + 1 : n);
+}
+
+/* chunk_str copies the string at addr, NUL included, at most max bytes,
+ * reading to the end of a page at a time. */
+static void chunk_str(struct thr *t, u8 **p, u64 addr, u64 max)
+{
+	struct xa_chunk *c = (struct xa_chunk *)*p;
+	u8 *d = (u8 *)(c + 1);
+	u64 got = 0;
+	c->flags = XA_CHUNK_FAULT;
+	while (addr && got < max) {
+		u64 n = XA_PAGE - ((addr + got) & (XA_PAGE - 1));
+		if (n > max - got)
+			n = max - got;
+		u64 r = peek(t, addr + got, d + got, n);
+		for (u64 i = 0; i < r; i++) {
+			if (!d[got + i]) {
+				got += i + 1;
+				c->flags = 0;
+				goto done;
+			}
+		}
+		got += r;
+		if (r < n)
+			break;
+	}
+	if (got == max)
+		c->flags = 0; /* cut at max, as the decoder cuts it */
+done:
+	c->addr = addr;
+	c->len = (u32)got;
+	*p += sizeof *c + align8(got);
+}
+
+/* chunk_iov copies an iovec array and its buffers, limit bytes of data in
+ * all. */
+static void chunk_iov(struct thr *t, u8 **p, u64 addr, u64 cnt, u64 limit)
+{
+	if (cnt > IOV_MAX)
+		cnt = IOV_MAX;
+	struct xa_chunk *c = (struct xa_chunk *)*p;
+	u64 got = chunk(t, p, addr, cnt * sizeof(struct iovec));
+	const struct iovec *iov = (const struct iovec *)(c + 1);
+	for (u64 i = 0; i < got / sizeof *iov && limit; i++) {
+		u64 n = iov[i].len < limit ? iov[i].len : limit;
+		if (n)
+			limit -= chunk(t, p, iov[i].base, n);
+	}
+}
+
+/* capture copies what c asks for. At exit (exit 1), memory the call's
+ * result shows the kernel went through is copied directly; everything
+ * else through process_vm_readv. */
+static void capture(struct thr *t, u8 **p, const struct xa_cap *c, const u64 *a, int exit, long ret)
+{
+	u64 snap = snaplen();
+	switch (c->op) {
+	case XA_OP_STR:
+		if (exit && ret >= 0 && a[c->a])
+			chunk_str_direct(p, a[c->a], c->imm);
+		else
+			chunk_str(t, p, a[c->a], c->imm);
+		break;
+	case XA_OP_BUF: {
+		u64 n = a[c->b] < snap ? a[c->b] : snap;
+		if (exit && ret >= (long)n && a[c->a])
+			chunk_direct(p, a[c->a], n);
+		else
+			chunk(t, p, a[c->a], n);
+		break;
+	}
+	case XA_OP_BUFRET:
+		if (ret > 0 && exit && a[c->a])
+			chunk_direct(p, a[c->a], (u64)ret < snap ? (u64)ret : snap);
+		break;
+	case XA_OP_FIXED:
+		chunk(t, p, a[c->a], c->imm);
+		break;
+	case XA_OP_ARRAY: {
+		u64 n = a[c->b] < ARRAY_MAX ? a[c->b] * c->imm : ARRAY_MAX;
+		chunk(t, p, a[c->a], n < ARRAY_MAX ? n : ARRAY_MAX);
+		break;
+	}
+	case XA_OP_BUFCAP:
+		chunk(t, p, a[c->a], a[c->b] < c->imm ? a[c->b] : c->imm);
+		break;
+	case XA_OP_BUFDEREF: {
+		u32 n = 0;
+		u64 lim = c->imm ? c->imm : snap;
+		if (peek(t, a[c->b], &n, 4) == 4)
+			chunk(t, p, a[c->a], n < lim ? n : lim);
+		break;
+	}
+	case XA_OP_IOV:
+		chunk_iov(t, p, a[c->a], a[c->b], c->imm && ret < (long)snap ? (ret > 0 ? (u64)ret : 0) : snap);
+		break;
+	case XA_OP_MSG: {
+		struct xa_chunk *m = (struct xa_chunk *)*p;
+		if (chunk(t, p, a[c->a], 56) != 56)
+			break;
+		const u8 *hdr = (const u8 *)(m + 1);
+		u64 name = *(const u64 *)hdr, iov = *(const u64 *)(hdr + 16), cnt = *(const u64 *)(hdr + 24);
+		u32 namelen = *(const u32 *)(hdr + 8);
+		if (name && namelen)
+			chunk(t, p, name, namelen < 128 ? namelen : 128);
+		chunk_iov(t, p, iov, cnt, c->imm && ret < (long)snap ? (ret > 0 ? (u64)ret : 0) : snap);
+		break;
+	}
+	}
+}
+
+/* record writes an enter (exit 0) or exit (exit 1) record of nr with the
+ * memory capture_gen.h lists for it. */
+static void record(struct thr *t, int exit, long nr, const u64 *a, long ret)
+{
+	u32 fixed = exit ? sizeof(struct xa_exit) : sizeof(struct xa_enter);
+	const struct xa_cap *caps = 0;
+	u32 ncaps = 0;
+	if (nr >= 0 && nr < XA_CAP_NSYS) {
+		caps = &xa_caps[xa_cap_index[nr][exit][0]];
+		ncaps = xa_cap_index[nr][exit][1];
+	}
+	/* A record takes at most half a ring, so that it always fits once
+	 * the consumer has caught up: captures past that are left out. */
+	u64 room_max = fixed + sizeof(struct xa_chunk);
+	for (u32 i = 0; i < ncaps; i++) {
+		u64 m = cap_max(&caps[i], a);
+		if (room_max + m > XA_RING_BYTES / 2) {
+			ncaps = i;
+			break;
+		}
+		room_max += m;
+	}
+	struct xa_rec *h = begin(t, (u32)align8(room_max), exit ? XA_REC_EXIT : XA_REC_ENTER, nr);
+	u64 start = t->head - h->len;
+	if (exit) {
+		((struct xa_exit *)h)->ret = ret;
+	} else {
+		for (int i = 0; i < 6; i++)
+			((struct xa_enter *)h)->args[i] = a[i];
+	}
+	u8 *p = (u8 *)h + fixed;
+	for (u32 i = 0; i < ncaps; i++)
+		capture(t, &p, &caps[i], a, exit, ret);
+	u64 used = (u64)(p - (u8 *)h);
+	if (used < h->len) {
+		if (t->head == start + h->len) {
+			t->head = start + used;
+			h->len = (u32)used;
+		} else {
+			struct xa_chunk *end = (struct xa_chunk *)p;
+			end->addr = 0;
+			end->len = 0;
+			end->flags = XA_CHUNK_END;
+		}
+	}
+	commit(t);
+}
+
+static void record_exit(struct thr *t, long nr, long ret)
+{
+	u64 none[6] = {0};
+	record(t, 1, nr, none, ret);
+}
+
+/* child_reset arms a new task that shares its parent's image and claims
+ * its ring. */
+static void child_reset(struct thr *t)
+{
+	t->ring = 0;
+	t->vm_child = 0;
+	arm();
+	claim(t);
+}
+
+/*
+ * Exit statuses. A process cannot record its own death, and xtrace is not
+ * the parent of most of the tree, so every new process hands xtrace a
+ * pidfd of itself while it surely lives, over xtrace's abstract unix
+ * socket "xtrace-agent:" + the region path; xtrace reads the status from
+ * the pidfd (PIDFD_GET_INFO) once the process is gone. The socket's
+ * descriptor is open only inside the handler.
+ */
+#define AF_UNIX 1
+#define SOCK_SEQPACKET 5
+#define SOL_SOCKET 1
+#define SCM_RIGHTS 1
+#define MSG_NOSIGNAL 0x4000
+
+static char notify_name[128];
+static u64 notify_len;
+
+struct sockaddr_un {
+	u16 family;
+	char path[108];
+};
+
+struct msghdr {
+	void *name;
+	u32 namelen;
+	struct iovec *iov;
+	u64 iovlen;
+	void *control;
+	u64 controllen;
+	int flags;
+};
+
+static void announce(struct thr *t)
+{
+	long pfd = sys2(SYS_pidfd_open, t->pid, 0);
+	if (pfd < 0)
+		return;
+	long s = sys3(SYS_socket, AF_UNIX, SOCK_SEQPACKET | O_CLOEXEC, 0);
+	if (s >= 0) {
+		struct sockaddr_un sa = {.family = AF_UNIX};
+		for (u64 i = 0; i < notify_len; i++)
+			sa.path[1 + i] = notify_name[i];
+		if (sys3(SYS_connect, s, &sa, 2 + 1 + notify_len) == 0) {
+			u32 pid = t->pid;
+			struct iovec iov = {(u64)&pid, sizeof pid};
+			u64 control[3] = {16 + 4, (u64)SOL_SOCKET | (u64)SCM_RIGHTS << 32, (u64)(u32)pfd};
+			struct msghdr mh = {.iov = &iov, .iovlen = 1, .control = control, .controllen = 24};
+			sys3(SYS_sendmsg, s, &mh, MSG_NOSIGNAL);
+		}
+		sys1(SYS_close, s);
+	}
+	sys1(SYS_close, pfd);
+}
+
+/* new_process is child_reset for a child that is a process of its own. */
+static void new_process(struct thr *t)
+{
+	child_reset(t);
+	announce(t);
+}
+
+/* xa_child_start is where a child on a new stack begins (gate.S): it
+ * arms, claims a ring and records the child's side of the clone. */
+void xa_child_start(struct cframe *f)
+{
+	struct thr *t = &me;
+	child_reset(t);
+	t->vm_child = (f->flags & CLONE_VM) && !(f->flags & CLONE_THREAD);
+	if (!(f->flags & CLONE_THREAD))
+		announce(t);
+	record_exit(t, (long)f->nr, 0);
+}
+
+/* clone_stack runs a clone or clone3 whose child starts on the stack
+ * ending at sp: the struct cframe goes just below it. A child that shares
+ * memory but not a TLS block (posix_spawn's CLONE_VM|CLONE_VFORK) writes
+ * its own state into the parent's `me`; the parent, which vfork keeps
+ * waiting meanwhile, gets its state back afterwards. */
+static long clone_stack(struct thr *t, u64 *g, long nr, u64 flags, u64 sp, struct clone_args *cl, u64 size)
+{
+	struct cframe *f = (struct cframe *)((sp - 8 - sizeof(struct cframe)) & ~15UL);
+	for (int i = 0; i < NGREGS; i++)
+		f->regs[i] = g[i];
+	f->sp = sp;
+	f->nr = (u64)nr;
+	f->flags = flags;
+	struct thr saved = *t;
+	long ret;
+	if (cl) {
+		cl->stack_size = (u64)f - cl->stack;
+		ret = xa_clone_stack(nr, (long)cl, (long)size, 0, 0, 0, 0);
+	} else {
+		ret = xa_clone_stack(nr, (long)flags, (long)f, (long)g[RDX], (long)g[R10],
+				     (long)g[R8], (long)g[R9]);
+	}
+	if ((flags & CLONE_VM) && !(flags & CLONE_SETTLS))
+		*t = saved;
+	return ret;
+}
+
+static long do_clone(struct thr *t, u64 *g)
+{
+	u64 flags = g[RDI];
+	if (g[RSI])
+		return clone_stack(t, g, SYS_clone, flags, g[RSI], 0, 0);
+	if ((flags & CLONE_VM) && (flags & CLONE_VFORK))
+		flags &= ~(CLONE_VM | CLONE_VFORK);
+	long ret = xa_syscall6(SYS_clone, (long)flags, 0, (long)g[RDX], (long)g[R10],
+			       (long)g[R8], (long)g[R9]);
+	if (ret == 0)
+		new_process(t);
+	return ret;
+}
+
+static long do_clone3(struct thr *t, u64 *g)
+{
+	struct clone_args cl = {0};
+	u64 size = g[RSI];
+	if (size > sizeof cl)
+		size = sizeof cl;
+	const u8 *src = (const u8 *)g[RDI];
+	for (u64 i = 0; i < size; i++)
+		((u8 *)&cl)[i] = src[i];
+	if (cl.stack && cl.stack_size)
+		return clone_stack(t, g, SYS_clone3, cl.flags, cl.stack + cl.stack_size, &cl, size);
+	if ((cl.flags & CLONE_VM) && (cl.flags & CLONE_VFORK))
+		cl.flags &= ~(CLONE_VM | CLONE_VFORK);
+	long ret = xa_syscall6(SYS_clone3, (long)&cl, (long)size, 0, 0, 0, 0);
+	if (ret == 0)
+		new_process(t);
+	return ret;
+}
+
+/* do_exec runs execve or execveat with the agent's variables put back
+ * into the environment it passes, so that the new image records too. */
+static long do_exec(struct thr *t, long nr, u64 *g)
+{
+	char **envp = (char **)(nr == SYS_execve ? g[RDX] : g[R10]);
+	u64 n = 0;
+	while (envp && envp[n] && n < 65536)
+		n++;
+	const char *env[n + 3];
+	char preload[4096];
+	u64 k = 0;
+	int seen = 0;
+	for (u64 i = 0; i < n; i++) {
+		const char *e = envp[i];
+		if (has_prefix(e, "XTRACE_AGENT=", 13))
+			continue;
+		if (has_prefix(e, "LD_PRELOAD=", 11) && !seen) {
+			seen = 1;
+			const char *v = e + 11;
+			u64 vl = slen(v);
+			if (has_prefix(v, lib_path, lib_len) && (v[lib_len] == 0 || v[lib_len] == ':')) {
+				env[k++] = e;
+				continue;
+			}
+			if (11 + lib_len + 1 + vl + 1 > sizeof preload)
+				return -7; /* E2BIG */
+			char *p = preload;
+			for (const char *s = "LD_PRELOAD="; *s;)
+				*p++ = *s++;
+			for (u64 j = 0; j < lib_len; j++)
+				*p++ = lib_path[j];
+			if (vl)
+				*p++ = ':';
+			for (u64 j = 0; j <= vl; j++)
+				*p++ = v[j];
+			env[k++] = preload;
+			continue;
+		}
+		env[k++] = e;
+	}
+	if (!seen) {
+		char *p = preload;
+		for (const char *s = "LD_PRELOAD="; *s;)
+			*p++ = *s++;
+		for (u64 j = 0; j <= lib_len; j++)
+			*p++ = lib_path[j];
+		env[k++] = preload;
+	}
+	env[k++] = region_env;
+	env[k] = 0;
+	__atomic_store_n(&t->ring->exec_nr, (u32)nr, __ATOMIC_RELEASE);
+	long ret;
+	if (nr == SYS_execve)
+		ret = xa_syscall6(nr, (long)g[RDI], (long)g[RSI], (long)env, 0, 0, 0);
+	else
+		ret = xa_syscall6(nr, (long)g[RDI], (long)g[RSI], (long)g[RDX], (long)env,
+				  (long)g[R8], 0);
+	__atomic_store_n(&t->ring->exec_nr, 0, __ATOMIC_RELEASE);
+	return ret;
+}
+
+/*
+ * Signal virtualisation. The agent's SIGSYS handler must never be
+ * replaced and SIGSYS never blocked: a trap while SIGSYS is blocked kills
+ * the process. So the program's own SIGSYS action is kept here instead of
+ * in the kernel (and called for a SIGSYS that is not a dispatch trap), and
+ * SIGSYS is taken out of every mask the program hands the kernel: signal
+ * masks of sigaction, sigprocmask, sigsuspend, ppoll, pselect6 and
+ * epoll_pwait. The program reads back its masks without SIGSYS.
+ */
+static struct ksigaction user_sigsys;
+
+/* record_signal records that signal sig is about to reach a program
+ * handler. */
+static void record_signal(int sig, const struct ksiginfo *si)
+{
+	struct thr *t = &me;
+	if (!t->ring)
+		claim(t);
+	struct xa_signal *s = begin(t, sizeof *s, XA_REC_SIGNAL, sig);
+	s->code = si->code;
+	s->pid = (u32)si->kill.pid;
+	s->uid = si->kill.uid;
+	s->pad = 0;
+	commit(t);
+}
+
+typedef void (*sighandler)(int, struct ksiginfo *, void *);
+
+/* program_sigsys hands a SIGSYS that is not a dispatch trap to the
+ * program's action: its handler, or the default (the process dies of it),
+ * or nothing when ignored. */
+static void program_sigsys(struct ksiginfo *si, void *ctx)
+{
+	u64 h = (u64)user_sigsys.handler;
+	if (h == SIG_IGN)
+		return;
+	if (h != SIG_DFL) {
+		record_signal(SIGSYS, si);
+		((sighandler)user_sigsys.handler)(SIGSYS, si, ctx);
+		return;
+	}
+	struct ksigaction dfl = {0};
+	sys4(SYS_rt_sigaction, SIGSYS, &dfl, 0, 8);
+	sys3(SYS_tgkill, sys0(SYS_getpid), sys0(SYS_gettid), SIGSYS);
+}
+
+/*
+ * Signal deliveries. The agent sees a signal that reaches a program
+ * handler by standing in for the handler: sigaction installs on_signal in
+ * the kernel and keeps the program's action in user_act (what sigaction
+ * reads back). on_signal records the delivery and calls the program's
+ * handler. Signals whose action is the default or ignore pass the kernel
+ * untouched and are not seen.
+ */
+static struct ksigaction user_act[NSIG + 1];
+static u8 user_set[NSIG + 1]; /* user_act[sig] holds a handler the agent stands in for */
+
+static void on_signal(int sig, struct ksiginfo *si, void *ctx)
+{
+	record_signal(sig, si);
+	struct ksigaction a = user_act[sig];
+	if (a.flags & SA_RESETHAND)
+		user_set[sig] = 0; /* the kernel has reset its action too */
+	((sighandler)a.handler)(sig, si, ctx);
+}
+
+static long do_sigaction(u64 *g)
+{
+	long sig = (long)g[RDI];
+	if (sig != SIGSYS) {
+		const struct ksigaction *act = (const struct ksigaction *)g[RSI];
+		struct ksigaction *old = (struct ksigaction *)g[RDX];
+		if (g[R10] != 8 || sig < 1 || sig > NSIG)
+			return xa_syscall6(SYS_rt_sigaction, sig, (long)act, (long)old, (long)g[R10], 0, 0);
+		struct ksigaction k, kold, prev = user_act[sig];
+		int had = user_set[sig], wrap = 0;
+		if (act) {
+			k = *act;
+			k.mask &= ~SIGSYS_BIT;
+			u64 h = (u64)k.handler;
+			if (h != SIG_DFL && h != SIG_IGN && !me.vm_child) {
+				k.handler = (void *)on_signal;
+				k.flags |= SA_SIGINFO | SA_RESTORER;
+				k.restorer = xa_restore_rt;
+				wrap = 1;
+			}
+		}
+		long ret = xa_syscall6(SYS_rt_sigaction, sig, act ? (long)&k : 0, old ? (long)&kold : 0, 8, 0, 0);
+		if (ret != 0 || me.vm_child) {
+			if (ret == 0 && old)
+				*old = kold;
+			return ret;
+		}
+		if (old)
+			*old = had && (u64)kold.handler == (u64)on_signal ? prev : kold;
+		if (act) {
+			if (wrap)
+				user_act[sig] = *act;
+			user_set[sig] = (u8)wrap;
+		}
+		return 0;
+	}
+	if (g[R10] != 8)
+		return -22; /* EINVAL */
+	struct ksigaction *act = (struct ksigaction *)g[RSI], *old = (struct ksigaction *)g[RDX];
+	struct ksigaction prev = user_sigsys;
+	if (act)
+		user_sigsys = *act;
+	if (old)
+		*old = prev;
+	return 0;
+}
+
+/* unblocked returns the mask at p without SIGSYS, in *copy, or p itself
+ * when it has no SIGSYS or is not a whole sigset. */
+static const u64 *unblocked(const u64 *p, u64 size, u64 *copy)
+{
+	if (!p || size != 8 || !(*p & SIGSYS_BIT))
+		return p;
+	*copy = *p & ~SIGSYS_BIT;
+	return copy;
+}
+
+static long do_masked(long nr, u64 *g)
+{
+	u64 copy, a[6] = {g[RDI], g[RSI], g[RDX], g[R10], g[R8], g[R9]};
+	struct {
+		const u64 *set;
+		u64 size;
+	} ps;
+	switch (nr) {
+	case SYS_rt_sigprocmask:
+		if (a[0] != SIG_BLOCK && a[0] != SIG_SETMASK)
+			break;
+		a[1] = (u64)unblocked((const u64 *)a[1], a[3], &copy);
+		break;
+	case SYS_rt_sigsuspend:
+		a[0] = (u64)unblocked((const u64 *)a[0], a[1], &copy);
+		break;
+	case SYS_ppoll:
+		a[3] = (u64)unblocked((const u64 *)a[3], a[4], &copy);
+		break;
+	case SYS_epoll_pwait:
+	case SYS_epoll_pwait2:
+		a[4] = (u64)unblocked((const u64 *)a[4], a[5], &copy);
+		break;
+	case SYS_pselect6:
+		if (a[5]) {
+			ps = *(const typeof(ps) *)a[5];
+			ps.set = unblocked(ps.set, ps.size, &copy);
+			a[5] = (u64)&ps;
+		}
+		break;
+	}
+	return xa_syscall6(nr, (long)a[0], (long)a[1], (long)a[2], (long)a[3], (long)a[4], (long)a[5]);
+}
+
+/*
+ * The state rt_sigreturn puts back. The agent's handler returns through
+ * rt_sigreturn, which restores the signal mask and the alternate signal
+ * stack saved when the SIGSYS came: a sigprocmask or sigaltstack the
+ * handler ran for the program would be undone. So after those the saved
+ * copies in the context are set to the new state.
+ */
+static void keep_state(long nr, const u64 *a, long ret, u8 *ctx)
+{
+	if (ret != 0)
+		return;
+	if (nr == SYS_rt_sigprocmask && a[1] && a[3] == 8) {
+		u64 *mask = (u64 *)(ctx + UC_SIGMASK), set = *(const u64 *)a[1];
+		if (a[0] == SIG_BLOCK)
+			*mask |= set;
+		else if (a[0] == SIG_UNBLOCK)
+			*mask &= ~set;
+		else if (a[0] == SIG_SETMASK)
+			*mask = set;
+		*mask &= ~SIGSYS_BIT;
+	} else if (nr == SYS_sigaltstack && a[0]) {
+		sys2(SYS_sigaltstack, 0, ctx + UC_STACK);
+	}
+}
+
+static void on_sigsys(int sig, struct ksiginfo *si, void *ctx)
+{
+	(void)sig;
+	u64 *g = (u64 *)((u8 *)ctx + UC_GREGS);
+	if (si->code != SYS_USER_DISPATCH) {
+		program_sigsys(si, ctx);
+		return;
+	}
+	long nr = (long)g[RAX];
+	struct thr *t = &me;
+	if (!t->ring)
+		claim(t);
+
+	u64 args[6] = {g[RDI], g[RSI], g[RDX], g[R10], g[R8], g[R9]};
+	record(t, 0, nr, args, 0);
+
+	long ret;
+	switch (nr) {
+	case SYS_rt_sigreturn:
+		xa_sigreturn_at(g[RSP]);
+	case SYS_exit:
+	case SYS_exit_group:
+		__atomic_store_n(&t->ring->state, XA_CLOSED, __ATOMIC_RELEASE);
+		doorbell();
+		ret = xa_syscall6(nr, (long)g[RDI], 0, 0, 0, 0, 0);
+		break;
+	case SYS_clone:
+		ret = do_clone(t, g);
+		break;
+	case SYS_clone3:
+		ret = do_clone3(t, g);
+		break;
+	case SYS_fork:
+	case SYS_vfork:
+		ret = sys0(SYS_fork);
+		if (ret == 0)
+			new_process(t);
+		break;
+	case SYS_execve:
+	case SYS_execveat:
+		ret = do_exec(t, nr, g);
+		break;
+	case SYS_rt_sigaction:
+		ret = do_sigaction(g);
+		break;
+	case SYS_prctl:
+		/* The agent's own dispatch is the thread's only one. */
+		if (g[RDI] == PR_SET_SYSCALL_USER_DISPATCH)
+			ret = -16; /* EBUSY */
+		else
+			ret = xa_syscall6(nr, (long)g[RDI], (long)g[RSI], (long)g[RDX],
+					  (long)g[R10], (long)g[R8], (long)g[R9]);
+		break;
+	case SYS_rt_sigprocmask:
+	case SYS_rt_sigsuspend:
+	case SYS_ppoll:
+	case SYS_pselect6:
+	case SYS_epoll_pwait:
+	case SYS_epoll_pwait2:
+		ret = do_masked(nr, g);
+		break;
+	default:
+		ret = xa_syscall6(nr, (long)g[RDI], (long)g[RSI], (long)g[RDX],
+				  (long)g[R10], (long)g[R8], (long)g[R9]);
+	}
+	g[RAX] = (u64)ret;
+	keep_state(nr, args, ret, ctx);
+	record(t, 1, nr, args, ret);
+}
+
+/* adopt takes over the ring this thread held before execve, if it had
+ * one, and records the execve's return into the new image. */
+static int adopt(struct thr *t)
+{
+	u32 tid = (u32)sys0(SYS_gettid), pid = (u32)sys0(SYS_getpid);
+	for (u32 i = 0; i < region->nrings; i++) {
+		struct xa_ring *r = ring_at(i);
+		if (__atomic_load_n(&r->state, __ATOMIC_ACQUIRE) != XA_OWNED ||
+		    r->tid != tid || r->pid != pid || !r->exec_nr)
+			continue;
+		t->tid = tid;
+		t->pid = pid;
+		take(t, r);
+		long nr = r->exec_nr;
+		r->exec_nr = 0;
+		record_exit(t, nr, 0);
+		return 1;
+	}
+	return 0;
+}
+
+static char *env_value(char **envp, const char *name, char ***at)
+{
+	u64 n = slen(name);
+	for (; envp && *envp; envp++) {
+		if (has_prefix(*envp, name, n) && (*envp)[n] == '=') {
+			*at = envp;
+			return *envp + n + 1;
+		}
+	}
+	return 0;
+}
+
+static void env_remove(char **at)
+{
+	for (; *at; at++)
+		at[0] = at[1];
+}
+
+/* hide takes the agent's variables out of the environment the program
+ * sees: XTRACE_AGENT goes, and LD_PRELOAD goes or keeps only the user's
+ * part. */
+static void hide(char **envp, const char *path)
+{
+	char **at;
+	u64 pl = slen(path);
+	if (pl >= sizeof region_env - 14)
+		fatal("region path too long: ", path);
+	char *p = region_env;
+	for (const char *s = "XTRACE_AGENT="; *s;)
+		*p++ = *s++;
+	for (u64 i = 0; i <= pl; i++)
+		*p++ = path[i];
+	if (env_value(envp, "XTRACE_AGENT", &at))
+		env_remove(at);
+
+	char *v = env_value(envp, "LD_PRELOAD", &at);
+	if (!v)
+		return;
+	u64 n = 0;
+	while (v[n] && v[n] != ':' && v[n] != ' ')
+		n++;
+	if (n >= sizeof lib_path)
+		fatal("library path too long", "");
+	for (u64 i = 0; i < n; i++)
+		lib_path[i] = v[i];
+	lib_path[n] = 0;
+	lib_len = n;
+	if (!v[n]) {
+		env_remove(at);
+		return;
+	}
+	char *d = v;
+	for (const char *s = v + n + 1; (*d++ = *s++);)
+		;
+}
+
+/* init runs from the library's init array; glibc's loader passes argc,
+ * argv and envp to it. */
+__attribute__((constructor)) static void init(int argc, char **argv, char **envp)
+{
+	(void)argc;
+	(void)argv;
+	char **at;
+	const char *path = env_value(envp, "XTRACE_AGENT", &at);
+	if (!path)
+		return;
+	long fd = sys4(SYS_openat, AT_FDCWD, path, O_RDWR | O_CLOEXEC, 0);
+	if (fd < 0)
+		fatal("cannot open the shared region ", path);
+	long p = xa_syscall6(SYS_mmap, 0, (long)XA_REGION_BYTES, PROT_RW, MAP_SHARED, fd, 0);
+	sys1(SYS_close, fd);
+	if (p < 0 && p > -4096)
+		fatal("cannot map the shared region ", path);
+	region = (struct xa_header *)p;
+	if (region->magic != XA_MAGIC || region->nrings != XA_NRINGS ||
+	    region->ring_bytes != XA_RING_BYTES)
+		fatal("the shared region has another layout: ", path);
+	hide(envp, path);
+
+	struct ksigaction sa = {
+		.handler = (void *)on_sigsys,
+		.flags = SA_SIGINFO | SA_RESTORER | SA_NODEFER,
+		.restorer = xa_restore_rt,
+		.mask = 0,
+	};
+	if (sys4(SYS_rt_sigaction, SIGSYS, &sa, 0, 8) != 0)
+		fatal("cannot install the SIGSYS handler", "");
+	u64 pl = slen(path);
+	if (pl + 13 > sizeof notify_name)
+		fatal("region path too long: ", path);
+	for (const char *q = "xtrace-agent:"; *q;)
+		notify_name[notify_len++] = *q++;
+	for (u64 i = 0; i < pl; i++)
+		notify_name[notify_len++] = path[i];
+	if (!adopt(&me)) {
+		claim(&me);
+		announce(&me);
+	}
+	arm();
+}

@@ -1,0 +1,111 @@
+/*
+ * ring.h: the shared-memory layout between the agent (producer, one ring
+ * per thread) and xtrace (consumer). agent/ring/layout.go mirrors every
+ * constant and offset here; TestLayout checks them against each other.
+ *
+ * The region (a memfd created by xtrace, mapped MAP_SHARED by every traced
+ * process) is one header page followed by XA_NRINGS rings. A ring is a
+ * control page and XA_RING_BYTES of records. head and tail count bytes
+ * ever written and ever consumed; head - tail is the fill. A record never
+ * wraps: when it does not fit before the end, a pad record fills the rest.
+ */
+#ifndef XTRACE_AGENT_RING_H
+#define XTRACE_AGENT_RING_H
+
+typedef unsigned char u8;
+typedef unsigned short u16;
+typedef unsigned int u32;
+typedef unsigned long u64;
+typedef long i64;
+
+#define XA_MAGIC 0x31544e4741525458UL /* "XTRAGNT1" little-endian */
+#define XA_PAGE 4096UL
+
+/* Region header, at offset 0. */
+struct xa_header {
+	u64 magic;
+	u32 nrings;
+	u32 ring_bytes;
+	/* Consumer doorbell: a futex xtrace sleeps on while sleeping is 1. */
+	u32 doorbell;
+	u32 sleeping;
+	/* Rings claimed so far: a hint for where to start looking. */
+	u32 claims;
+	/* Longest I/O buffer to copy (sysdig's -s), written by xtrace. */
+	u32 snaplen;
+	u64 pad1[4];
+};
+
+/* Ring states. */
+#define XA_FREE 0U
+#define XA_OWNED 1U   /* a thread writes to it */
+#define XA_CLOSED 2U  /* its thread wrote its last record (exit) */
+
+/* Ring control page. head, tail and waiting sit on their own lines. */
+struct xa_ring {
+	u32 state;
+	u32 tid;
+	u32 pid;
+	u32 gen;          /* bumped at every claim */
+	u32 exec_nr;      /* execve or execveat in flight, for the new image */
+	u32 pad;
+	u8 pad0[40];
+	u64 head;         /* producer: bytes committed */
+	u8 pad1[56];
+	u64 tail;         /* consumer: bytes consumed; its low word is a futex */
+	u8 pad2[56];
+	u32 waiting;      /* producer sleeps on tail for room */
+	u8 pad3[60];
+};
+
+/* Record kinds. */
+#define XA_REC_PAD 0
+#define XA_REC_ENTER 1
+#define XA_REC_EXIT 2
+#define XA_REC_SIGNAL 3 /* a program handler is about to run; nr is the signal */
+
+/* Every record starts with this and is a multiple of 8 bytes long. */
+struct xa_rec {
+	u32 len;    /* whole record, header included */
+	u16 kind;
+	u16 flags;
+	u32 tid;
+	u32 nr;     /* syscall number */
+	u64 tsc;    /* rdtsc at the event */
+};
+
+struct xa_enter {
+	struct xa_rec h;
+	u64 args[6];
+};
+
+struct xa_exit {
+	struct xa_rec h;
+	i64 ret;
+};
+
+struct xa_signal {
+	struct xa_rec h;
+	int code;   /* si_code */
+	u32 pid;    /* si_pid: the sender, for kill, tgkill, sigqueue */
+	u32 uid;    /* si_uid */
+	u32 pad;
+};
+
+/* Tracee memory copied with a record (capture_gen.h says which) follows
+ * its fixed part as chunks, each a multiple of 8 bytes long: the address
+ * and length read, then the bytes. */
+struct xa_chunk {
+	u64 addr;
+	u32 len;    /* bytes that follow (not counting the padding) */
+	u32 flags;
+};
+#define XA_CHUNK_FAULT 1U /* the read stopped at unreadable memory */
+#define XA_CHUNK_END 2U   /* no more chunks: the rest of the record is slack */
+
+#define XA_NRINGS 1024U
+#define XA_RING_BYTES (1U << 18)
+#define XA_RING_STRIDE (XA_PAGE + XA_RING_BYTES)
+#define XA_REGION_BYTES (XA_PAGE + (u64)XA_NRINGS * XA_RING_STRIDE)
+
+#endif

@@ -1,0 +1,259 @@
+/*
+ * work: the agent tests' workloads. Every mode makes a known number of
+ * getppid calls so that a test can count them per thread.
+ *
+ *   work getppid N        N getppid on the main thread
+ *   work threads T N      T threads (pthread) of N getppid each
+ *   work forks P N        P children by fork, each N getppid, one at a time
+ *   work vforks P N       P children by vfork, each execs "work getppid N"
+ *   work spawn P N        P children by posix_spawn of "work getppid N"
+ *   work exec N           execs itself as "work getppid N"
+ *   work io PATH          openat PATH, write, read back, writev, then an
+ *                         openat of an unmapped address (EFAULT)
+ *   work interrupt N      N sleeps of 2 ms interrupted by a 1 ms timer
+ *                         whose SIGALRM handler calls getppid; prints how
+ *                         many times the handler ran
+ *   work exits            three children: exit(3), killed by SIGKILL, by
+ *                         SIGTERM's default action
+ *   work signals N        N getppid with every signal blocked, N in a
+ *                         SIGUSR1 handler whose mask is full, its own
+ *                         SIGSYS handler called by kill(SIGSYS), and a
+ *                         mask and alternate stack that must stay set
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/time.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+static long n;
+
+static void loop(long k)
+{
+	for (long i = 0; i < k; i++)
+		syscall(SYS_getppid);
+}
+
+static void *run(void *a)
+{
+	loop(n);
+	return a;
+}
+
+static volatile sig_atomic_t got_sys;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	loop(n);
+}
+
+static void on_sys(int sig, siginfo_t *si, void *ctx)
+{
+	(void)ctx;
+	if (sig == SIGSYS && si->si_code == SI_USER)
+		got_sys = 1;
+}
+
+static int signals(void)
+{
+	sigset_t all, old;
+	sigfillset(&all);
+	if (sigprocmask(SIG_BLOCK, &all, &old) != 0)
+		return 1;
+	loop(n);
+	if (sigprocmask(SIG_SETMASK, &old, 0) != 0)
+		return 1;
+
+	struct sigaction sa = {0}, prev;
+	sa.sa_handler = on_usr1;
+	sigfillset(&sa.sa_mask);
+	if (sigaction(SIGUSR1, &sa, 0) != 0 || raise(SIGUSR1) != 0)
+		return 1;
+	if (sigaction(SIGUSR1, 0, &prev) != 0 || prev.sa_handler != on_usr1) {
+		fprintf(stderr, "work: sigaction(SIGUSR1) reads back another handler\n");
+		return 1;
+	}
+
+	struct sigaction ss = {0};
+	ss.sa_sigaction = on_sys;
+	ss.sa_flags = SA_SIGINFO;
+	if (sigaction(SIGSYS, &ss, 0) != 0 || sigaction(SIGSYS, 0, &prev) != 0)
+		return 1;
+	if (prev.sa_sigaction != on_sys) {
+		fprintf(stderr, "work: sigaction(SIGSYS) reads back another handler\n");
+		return 1;
+	}
+	if (kill(getpid(), SIGSYS) != 0 || !got_sys) {
+		fprintf(stderr, "work: own SIGSYS handler not called\n");
+		return 1;
+	}
+
+	sigset_t usr2, cur;
+	sigemptyset(&usr2);
+	sigaddset(&usr2, SIGUSR2);
+	if (sigprocmask(SIG_BLOCK, &usr2, 0) != 0 || sigprocmask(SIG_BLOCK, 0, &cur) != 0 ||
+	    !sigismember(&cur, SIGUSR2)) {
+		fprintf(stderr, "work: SIGUSR2 not blocked after sigprocmask\n");
+		return 1;
+	}
+	char alt[16384];
+	stack_t as = {.ss_sp = alt, .ss_size = sizeof alt}, got;
+	if (sigaltstack(&as, 0) != 0 || sigaltstack(0, &got) != 0 || got.ss_sp != alt) {
+		fprintf(stderr, "work: sigaltstack not kept\n");
+		return 1;
+	}
+	as.ss_flags = SS_DISABLE;
+	return sigaltstack(&as, 0);
+}
+
+static volatile long alarms;
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	syscall(SYS_getppid);
+	alarms++;
+}
+
+static int interrupt(long k)
+{
+	struct sigaction sa = {0};
+	sa.sa_handler = on_alarm;
+	sa.sa_flags = SA_RESTART;
+	struct itimerval it = {{0, 1000}, {0, 1000}};
+	if (sigaction(SIGALRM, &sa, 0) != 0 || setitimer(ITIMER_REAL, &it, 0) != 0)
+		return 1;
+	for (long i = 0; i < k; i++) {
+		struct timespec ts = {0, 2000000};
+		while (nanosleep(&ts, &ts) != 0)
+			;
+	}
+	sigset_t alrm;
+	sigemptyset(&alrm);
+	sigaddset(&alrm, SIGALRM);
+	sigprocmask(SIG_BLOCK, &alrm, 0);
+	printf("%ld\n", alarms);
+	return 0;
+}
+
+static int io(const char *path)
+{
+	char buf[64];
+	int fd = syscall(SYS_openat, AT_FDCWD, path, O_CREAT | O_RDWR | O_TRUNC, 0600);
+	if (fd < 0 || write(fd, "hello agent", 11) != 11 || lseek(fd, 0, SEEK_SET) != 0 ||
+	    read(fd, buf, sizeof buf) != 11)
+		return 1;
+	struct iovec iov[2] = {{"ab", 2}, {"cd", 2}};
+	if (writev(fd, iov, 2) != 4)
+		return 1;
+	if (syscall(SYS_openat, AT_FDCWD, (char *)8, O_RDONLY) != -1)
+		return 1;
+	return close(fd);
+}
+
+static int exits(void)
+{
+	for (int i = 0; i < 3; i++) {
+		pid_t pid = fork();
+		if (pid < 0)
+			return 1;
+		if (pid == 0) {
+			if (i == 0)
+				_exit(3);
+			kill(getpid(), i == 1 ? SIGKILL : SIGTERM);
+			pause();
+		}
+		int st;
+		if (waitpid(pid, &st, 0) != pid)
+			return 1;
+	}
+	return 0;
+}
+
+static void reap(pid_t pid)
+{
+	int st;
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		fprintf(stderr, "work: child %d failed (status %#x)\n", pid, st);
+		exit(1);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2 || (argc < 3 && strcmp(argv[1], "exits"))) {
+		fprintf(stderr, "usage: work MODE ...\n");
+		return 2;
+	}
+	const char *mode = argv[1];
+	if (!strcmp(mode, "getppid")) {
+		loop(atol(argv[2]));
+		return 0;
+	}
+	if (!strcmp(mode, "exits"))
+		return exits();
+	if (!strcmp(mode, "interrupt"))
+		return interrupt(atol(argv[2]));
+	if (!strcmp(mode, "io"))
+		return io(argv[2]);
+	if (!strcmp(mode, "signals")) {
+		n = atol(argv[2]);
+		return signals();
+	}
+	if (!strcmp(mode, "exec")) {
+		char *args[] = {argv[0], "getppid", argv[2], 0};
+		execve("/proc/self/exe", args, environ);
+		perror("work: execve");
+		return 1;
+	}
+	if (argc < 4)
+		return 2;
+	long p = atol(argv[2]);
+	n = atol(argv[3]);
+	if (!strcmp(mode, "threads")) {
+		pthread_t th[256];
+		for (long i = 0; i < p; i++)
+			if (pthread_create(&th[i], 0, run, 0) != 0)
+				return 1;
+		for (long i = 0; i < p; i++)
+			pthread_join(th[i], 0);
+		return 0;
+	}
+	char *args[] = {argv[0], "getppid", argv[3], 0};
+	for (long i = 0; i < p; i++) {
+		pid_t pid;
+		if (!strcmp(mode, "forks")) {
+			pid = fork();
+			if (pid == 0) {
+				loop(n);
+				_exit(0);
+			}
+		} else if (!strcmp(mode, "vforks")) {
+			pid = vfork();
+			if (pid == 0) {
+				execve("/proc/self/exe", args, environ);
+				_exit(127);
+			}
+		} else if (!strcmp(mode, "spawn")) {
+			if (posix_spawn(&pid, "/proc/self/exe", 0, 0, args, environ) != 0)
+				return 1;
+		} else {
+			return 2;
+		}
+		if (pid < 0)
+			return 1;
+		reap(pid);
+	}
+	return 0;
+}

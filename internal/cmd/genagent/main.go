@@ -1,0 +1,350 @@
+// Command genagent writes agent/src/capture_gen.h, the agent's table of
+// the tracee memory to copy into a syscall's records: for every native
+// syscall and side (enter, exit), which strings, buffers and structures
+// the decoder reads for the parameters of its events. It is derived from
+// event/tables (x86_64_syscalls.tsv for the events of a syscall, events.tsv
+// for their names, x86_64_fetch.tsv for how each parameter is fetched),
+// the same tables that drive the decoder; the agent has no table of its
+// own. Every fetch kind must be classified below: a kind this command
+// does not know is an error, so a new kind cannot be left uncaptured.
+//
+//	genagent -in event/tables -out agent/src/capture_gen.h
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// op is a capture operation of the agent (enum xa_op in capture_gen.h).
+type op int
+
+const (
+	opStr      op = iota // NUL-terminated string at arg a, at most imm bytes
+	opBuf                // arg b bytes at arg a, cut to the snaplen
+	opBufRet             // ret bytes at arg a (exit, ret > 0), cut to the snaplen
+	opFixed              // imm bytes at arg a
+	opArray              // arg b elements of imm bytes at arg a
+	opBufCap             // arg b bytes at arg a, at most imm
+	opBufDeref           // *(u32 *)arg b bytes at arg a, at most imm (0: the snaplen)
+	opIov                // iovec array at arg a, arg b entries, and their data (imm 1: up to ret)
+	opMsg                // msghdr at arg a, its name, iovecs and data (imm 1: up to ret)
+)
+
+var opNames = []string{"XA_OP_STR", "XA_OP_BUF", "XA_OP_BUFRET", "XA_OP_FIXED", "XA_OP_ARRAY",
+	"XA_OP_BUFCAP", "XA_OP_BUFDEREF", "XA_OP_IOV", "XA_OP_MSG"}
+
+// capture is one row of the generated table.
+type capture struct {
+	op   op
+	a, b int // argument indexes
+	imm  int
+}
+
+const (
+	pathMax     = 4096 // PATH_MAX: the longest path the kernel takes
+	sockaddrMax = 128  // sizeof(struct sockaddr_storage)
+)
+
+// registersOnly are the kinds computed from registers and the return
+// value alone.
+var registersOnly = map[string]bool{
+	"arg": true, "int32": true, "ret": true, "ret16": true, "const": true, "dirfd": true,
+	"accessmode": true, "chmodmode": true, "creatmode": true, "cloneflags": true,
+	"execveatflags": true, "fcntlcmd": true, "flockop": true, "futexop": true,
+	"linkatflags": true, "mmapflags": true, "mountflags": true, "openflags": true,
+	"openmode": true, "optlevel": true, "optname": true, "protflags": true,
+	"ptracereq": true, "ptraceaddr": true, "quotacmd": true, "quotafmt": true, "quotaid": true,
+	"quotatype": true, "rlimitres": true, "semctlcmd": true, "semctlval": true,
+	"semgetflags": true, "unlinkatflags": true, "whence": true, "bpfres": true,
+}
+
+// inProcess are the kinds that need more than the call's memory: /proc
+// of the process, the socket behind a descriptor, the exit status or the
+// signal. The agent does not capture them yet (see docs/performance.md,
+// "In-process agent"); they are listed so that the table is complete.
+var inProcess = map[string]bool{
+	"proc": true, "vm": true, "fddev": true, "pipeino": true, "backlog": true,
+	"tupleaccept": true, "exit": true, "signal": true, "cloneflagsx": true,
+}
+
+// classify returns the captures of one fetch, kind(operands).
+func classify(kind string, args []int) ([]capture, error) {
+	arg := func(i int) int {
+		if i < len(args) {
+			return args[i]
+		}
+		return -1
+	}
+	switch {
+	case registersOnly[kind], inProcess[kind]:
+		return nil, nil
+	}
+	var c []capture
+	switch kind {
+	case "path", "pathna":
+		c = []capture{{op: opStr, a: arg(0), imm: pathMax}}
+	case "path256":
+		c = []capture{{op: opStr, a: arg(0), imm: 256}}
+	case "quotapath":
+		c = []capture{{op: opStr, a: arg(1), imm: pathMax}}
+	case "buf", "optval":
+		a, b := arg(0), arg(1)
+		if kind == "optval" {
+			a, b = arg(2), arg(3)
+		}
+		c = []capture{{op: opBuf, a: a, b: b}}
+	case "bufret":
+		c = []capture{{op: opBufRet, a: arg(0)}}
+	case "deref32", "quotafmtout":
+		c = []capture{{op: opFixed, a: arg(len(args) - 1), imm: 4}}
+	case "offptr", "sigmask", "pipefd", "pairfd", "pairid", "ptracedata":
+		c = []capture{{op: opFixed, a: arg(len(args) - 1), imm: 8}}
+		if kind == "pipefd" || kind == "pairfd" || kind == "pairid" {
+			c[0].a = arg(0)
+		}
+	case "timespec", "ppolltimeout", "rlimit", "setrlimit", "prlimitnew", "prlimitold":
+		c = []capture{{op: opFixed, a: arg(0), imm: 16}}
+	case "howflags", "howmode", "howresolve":
+		c = []capture{{op: opFixed, a: arg(0), imm: 24}}
+	case "dqblk":
+		c = []capture{{op: opFixed, a: arg(1), imm: 72}}
+	case "dqinfo":
+		c = []capture{{op: opFixed, a: arg(1), imm: 24}}
+	case "pollin", "pollout":
+		c = []capture{{op: opArray, a: arg(0), b: arg(1), imm: 8}}
+	case "sembuf":
+		c = []capture{{op: opArray, a: arg(0), b: arg(1), imm: 6}}
+	case "sockaddr", "fdsockaddr", "tupleout":
+		a, b := arg(0), arg(1)
+		if kind != "sockaddr" {
+			a, b = arg(1), arg(2)
+		}
+		c = []capture{{op: opBufCap, a: a, b: b, imm: sockaddrMax}}
+	case "tuplein":
+		c = []capture{{op: opFixed, a: arg(2), imm: 4}, {op: opBufDeref, a: arg(1), b: arg(2), imm: sockaddrMax}}
+	case "optvalget":
+		c = []capture{{op: opFixed, a: arg(3), imm: 4}, {op: opBufDeref, a: arg(2), b: arg(3)}}
+	case "iovdata", "iovsize":
+		c = []capture{{op: opIov, a: arg(0), b: arg(1)}}
+	case "iovdataret", "iovsizeret":
+		c = []capture{{op: opIov, a: arg(0), b: arg(1), imm: 1}}
+	case "msgdata", "msgsize", "msgtupleout":
+		c = []capture{{op: opMsg, a: arg(len(args) - 1)}}
+	case "msgdataret", "msgsizeret", "msgtuplein":
+		c = []capture{{op: opMsg, a: arg(len(args) - 1), imm: 1}}
+	default:
+		return nil, fmt.Errorf("fetch kind %q is not classified in internal/cmd/genagent", kind)
+	}
+	for _, x := range c {
+		if x.a < 0 || (x.op == opBuf || x.op == opArray || x.op == opBufCap || x.op == opBufDeref || x.op == opIov) && x.b < 0 {
+			return nil, fmt.Errorf("fetch %s%v: an operand is not a syscall argument", kind, args)
+		}
+	}
+	return c, nil
+}
+
+// parseFetch parses "kind(a0,a3,1)" into the kind and its argument
+// indexes (-1 for operands that are not arguments).
+func parseFetch(s string) (string, []int) {
+	kind, rest, ok := strings.Cut(s, "(")
+	if !ok {
+		return s, nil
+	}
+	var args []int
+	for _, o := range strings.Split(strings.TrimSuffix(rest, ")"), ",") {
+		if len(o) == 2 && o[0] == 'a' && o[1] >= '0' && o[1] <= '5' {
+			args = append(args, int(o[1]-'0'))
+		} else {
+			args = append(args, -1)
+		}
+	}
+	return kind, args
+}
+
+func readTSV(path string) ([][]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var rows [][]string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	for first := true; sc.Scan(); first = false {
+		if !first {
+			rows = append(rows, strings.Split(sc.Text(), "\t"))
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return rows, nil
+}
+
+func generate(dir string) ([]byte, error) {
+	events, err := readTSV(filepath.Join(dir, "events.tsv"))
+	if err != nil {
+		return nil, err
+	}
+	symbol := map[int]string{}
+	for _, r := range events {
+		n, err := strconv.Atoi(r[0])
+		if err != nil || len(r) < 2 {
+			return nil, fmt.Errorf("events.tsv: bad row %q", r)
+		}
+		symbol[n] = r[1]
+	}
+	fetchRows, err := readTSV(filepath.Join(dir, "x86_64_fetch.tsv"))
+	if err != nil {
+		return nil, err
+	}
+	fetch := map[string]string{}
+	for _, r := range fetchRows {
+		if len(r) >= 2 {
+			fetch[r[0]] = r[1]
+		}
+	}
+	captures := func(ev int) ([]capture, error) {
+		sym, ok := symbol[ev]
+		if !ok {
+			return nil, fmt.Errorf("x86_64_syscalls.tsv names event %d, which events.tsv lacks", ev)
+		}
+		var out []capture
+		for _, p := range strings.Split(fetch[sym], ";") {
+			p = strings.TrimSpace(p)
+			if p == "" {
+				continue
+			}
+			_, f, ok := strings.Cut(p, "=")
+			if !ok {
+				return nil, fmt.Errorf("x86_64_fetch.tsv %s: bad parameter %q", sym, p)
+			}
+			c, err := classify(parseFetch(f))
+			if err != nil {
+				return nil, fmt.Errorf("x86_64_fetch.tsv %s: %w", sym, err)
+			}
+			for _, x := range c {
+				if !contains(out, x) {
+					out = append(out, x)
+				}
+			}
+		}
+		return out, nil
+	}
+	sys, err := readTSV(filepath.Join(dir, "x86_64_syscalls.tsv"))
+	if err != nil {
+		return nil, err
+	}
+	type entry struct {
+		nr, side int
+		name     string
+		caps     []capture
+	}
+	var entries []entry
+	maxNr := 0
+	for _, r := range sys {
+		if len(r) < 3 {
+			return nil, fmt.Errorf("x86_64_syscalls.tsv: bad row %q", r)
+		}
+		nr, err := strconv.Atoi(r[0])
+		if err != nil {
+			return nil, fmt.Errorf("x86_64_syscalls.tsv: bad number in %q", r)
+		}
+		maxNr = max(maxNr, nr)
+		e, x, ok := strings.Cut(r[2], "/")
+		if !ok {
+			continue // GENERIC: the ID and the number only
+		}
+		for side, s := range []string{e, x} {
+			ev, err := strconv.Atoi(s)
+			if err != nil {
+				return nil, fmt.Errorf("x86_64_syscalls.tsv %s: bad event %q", r[1], s)
+			}
+			c, err := captures(ev)
+			if err != nil {
+				return nil, err
+			}
+			if len(c) > 0 {
+				entries = append(entries, entry{nr, side, r[1], c})
+			}
+		}
+	}
+	sort.Slice(entries, func(i, j int) bool {
+		if entries[i].nr != entries[j].nr {
+			return entries[i].nr < entries[j].nr
+		}
+		return entries[i].side < entries[j].side
+	})
+
+	var b bytes.Buffer
+	b.WriteString("/* Code generated by internal/cmd/genagent from event/tables; DO NOT EDIT. */\n\n")
+	b.WriteString("/* The tracee memory the decoder reads for each syscall, by side. */\n")
+	b.WriteString("enum xa_op {\n")
+	for i, n := range opNames {
+		fmt.Fprintf(&b, "\t%s = %d,\n", n, i)
+	}
+	b.WriteString("};\n\n")
+	b.WriteString("struct xa_cap {\n\tu8 op, a, b, pad;\n\tu32 imm;\n};\n\n")
+	fmt.Fprintf(&b, "#define XA_CAP_NSYS %d\n\n", maxNr+1)
+	b.WriteString("static const struct xa_cap xa_caps[] = {\n")
+	type span struct{ start, n int }
+	index := map[[2]int]span{}
+	pos := 0
+	for _, e := range entries {
+		fmt.Fprintf(&b, "\t/* %d %s %s */\n", e.nr, e.name, []string{"enter", "exit"}[e.side])
+		for _, c := range e.caps {
+			bb := max(c.b, 0)
+			fmt.Fprintf(&b, "\t{%s, %d, %d, 0, %d},\n", opNames[c.op], c.a, bb, c.imm)
+		}
+		index[[2]int{e.nr, e.side}] = span{pos, len(e.caps)}
+		pos += len(e.caps)
+	}
+	b.WriteString("};\n\n")
+	b.WriteString("/* xa_cap_index[nr][side]: first row in xa_caps and row count. */\n")
+	b.WriteString("static const u16 xa_cap_index[XA_CAP_NSYS][2][2] = {\n")
+	var nrs []int
+	seen := map[int]bool{}
+	for _, e := range entries {
+		if !seen[e.nr] {
+			seen[e.nr] = true
+			nrs = append(nrs, e.nr)
+		}
+	}
+	for _, nr := range nrs {
+		en, ex := index[[2]int{nr, 0}], index[[2]int{nr, 1}]
+		fmt.Fprintf(&b, "\t[%d] = {{%d, %d}, {%d, %d}},\n", nr, en.start, en.n, ex.start, ex.n)
+	}
+	b.WriteString("};\n")
+	return b.Bytes(), nil
+}
+
+func contains(cs []capture, c capture) bool {
+	for _, x := range cs {
+		if x == c {
+			return true
+		}
+	}
+	return false
+}
+
+func main() {
+	in := flag.String("in", "event/tables", "folder holding the TSV tables")
+	out := flag.String("out", "agent/src/capture_gen.h", "C header to write")
+	flag.Parse()
+	src, err := generate(*in)
+	if err != nil {
+		log.Fatalf("genagent: %v", err)
+	}
+	if err := os.WriteFile(*out, src, 0o644); err != nil {
+		log.Fatalf("genagent: %v", err)
+	}
+}
