@@ -53,6 +53,9 @@ type Call struct {
 	// driver reports it in ptid), 0 when unknown: decode then falls back
 	// to /proc's ppid.
 	Parent, ParentPID int
+	// Mem, when set, is where the call's memory is read from instead of
+	// the process (process_vm_readv): the in-process agent's copies.
+	Mem MemSource
 	// CloneFlags are the native clone flags of a clone-family call (see
 	// [Decoder.CloneFlags]); the tracer reads them at entry and passes
 	// them to both exit events, because clone3 keeps them in memory that
@@ -380,6 +383,7 @@ func (d *Decoder) encode(ts uint64, t event.Type, c *Call, exit bool) ([]byte, e
 
 func (d *Decoder) begin(c *Call, exit bool) {
 	d.c, d.exit = c, exit
+	d.mem.src = c.Mem
 	if !exit {
 		c.pathOK = false
 	}

@@ -13,9 +13,22 @@ var errFault = errors.New("decode: tracee memory fault")
 
 const pageSize = 4096
 
+// MemSource reads a traced process's memory in place of process_vm_readv:
+// a recorder that copied what the decoder needs while the process ran
+// (the in-process agent) hands it over through [Call.Mem].
+type MemSource interface {
+	// ReadMem copies up to len(dst) bytes at addr into dst and returns
+	// how many it copied: fewer when the range runs into memory the
+	// source does not hold, as process_vm_readv stops at an unmapped
+	// page.
+	ReadMem(addr uint64, dst []byte) (int, error)
+}
+
 // mem reads tracee memory with process_vm_readv, one call per buffer, into
-// caller-provided slices; its iovec arrays are reused.
+// caller-provided slices; its iovec arrays are reused. With src set (the
+// call's MemSource) it reads from there instead.
 type mem struct {
+	src    MemSource
 	local  [1]unix.Iovec
 	remote [1]unix.RemoteIovec
 	// gathering (readv/writev data)
@@ -28,6 +41,9 @@ type mem struct {
 func (m *mem) read(pid int, addr uint64, dst []byte) (int, error) {
 	if len(dst) == 0 {
 		return 0, nil
+	}
+	if m.src != nil {
+		return m.src.ReadMem(addr, dst)
 	}
 	m.local[0].Base = &dst[0]
 	m.local[0].SetLen(len(dst))
@@ -90,6 +106,23 @@ func (m *mem) readString(pid int, addr uint64, dst []byte, max int) ([]byte, err
 func (m *mem) gather(pid int, remote []unix.RemoteIovec, dst []byte) (int, error) {
 	if len(dst) == 0 || len(remote) == 0 {
 		return 0, nil
+	}
+	if m.src != nil {
+		// The iovecs one after the other, stopping at the first
+		// short read, as process_vm_readv does.
+		n := 0
+		for _, r := range remote {
+			want := min(r.Len, len(dst)-n)
+			got, err := m.src.ReadMem(uint64(r.Base), dst[n:n+want])
+			n += got
+			if err != nil || got < want || n == len(dst) {
+				if n == 0 && err != nil {
+					return 0, err
+				}
+				return n, nil
+			}
+		}
+		return n, nil
 	}
 	m.glocal[0].Base = &dst[0]
 	m.glocal[0].SetLen(len(dst))
