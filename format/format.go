@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"xtrace/inspect"
+	"xtrace/scap"
 )
 
 // TimeMode is the -t time column mode.
@@ -25,7 +26,16 @@ type Options struct {
 	Render inspect.RenderOptions
 	// Loc is the zone for human times (time.Local when nil).
 	Loc *time.Location
+	// Marks shows what xtrace's recorder marked an event with, which
+	// sysdig's output has no place for: "[injected]" at the end of the
+	// default line and "evt.injected":true in -j objects for calls
+	// xtrace --inject failed (off with --sysdig-compat).
+	Marks bool
 }
+
+// injected reports whether e is a call --inject decided (EVF flag
+// scap.FlagInjected).
+func injected(e *inspect.Event) bool { return e.DumpFlags&scap.FlagInjected != 0 }
 
 // Default prints the default event line:
 //
@@ -69,6 +79,9 @@ func (d *Default) Append(dst []byte, e *inspect.Event) []byte {
 	dst = append(dst, e.TypeName()...)
 	dst = append(dst, ' ')
 	dst = e.AppendInfo(dst, &d.opts.Render)
+	if d.opts.Marks && injected(e) {
+		dst = append(dst, "[injected]"...)
+	}
 	return append(dst, '\n')
 }
 

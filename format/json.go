@@ -17,6 +17,7 @@ type JSON struct {
 	keys   []jsonKey
 	all    bool
 	colors bool
+	marks  bool // Options.Marks
 }
 
 // jsonKey is one distinct key; when a format names a field twice the last
@@ -38,7 +39,7 @@ func NewJSON(format string, o Options) (*JSON, error) {
 	if err != nil {
 		return nil, err
 	}
-	j := &JSON{all: all, colors: strings.IndexByte(format, 0x1b) >= 0}
+	j := &JSON{all: all, colors: strings.IndexByte(format, 0x1b) >= 0, marks: o.Marks}
 	byName := map[string]int{}
 	for _, t := range tokens {
 		if t.f == nil {
@@ -88,6 +89,9 @@ func (j *JSON) Append(dst []byte, e *inspect.Event) (out []byte, ok bool, err er
 	}
 	if !ok {
 		return dst[:start], false, nil
+	}
+	if j.marks && injected(e) {
+		dst = append(dst, `,"evt.injected":true`...)
 	}
 	dst = append(dst, '}', '\n')
 	return dst, true, nil

@@ -37,6 +37,15 @@ func TestInject(t *testing.T) {
 	if d := recFirstDiff(ss, xs); d != "(same)" || len(xs) != 2 {
 		t.Errorf("sysdig and xtrace differ on the injected calls: %s", d)
 	}
+	// Without --sysdig-compat the default line and -j show the mark.
+	full := recRun(t, dir, nil, bin, "-r", capture, filter)
+	if n := strings.Count(full.stdout, " [injected]\n"); n != 2 {
+		t.Errorf("default lines with [injected]: %d, want 2:\n%s", n, full.stdout)
+	}
+	js := recRun(t, dir, nil, bin, "-r", capture, "-j", filter)
+	if n := strings.Count(js.stdout, `"evt.injected":true}`); n != 2 {
+		t.Errorf("-j objects with evt.injected: %d, want 2:\n%s", n, js.stdout)
+	}
 }
 
 // TestInjectWhenProb checks when= and prob= on a shell loop that opens a

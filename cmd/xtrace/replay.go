@@ -310,7 +310,7 @@ func (p *linePrinter) End() error { return nil }
 
 // printOptions turns the output flags into format options.
 func printOptions(cli *CLI) (format.Options, error) {
-	var o format.Options
+	o := format.Options{Marks: !cli.SysdigCompat}
 	switch cli.TimeType {
 	case "", "h":
 		o.Time = format.TimeHuman
