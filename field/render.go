@@ -234,14 +234,7 @@ func AppendJSONString[S ~string | ~[]byte](dst []byte, s S) []byte {
 }
 
 // appendPadded appends v in decimal, zero-padded to width digits.
-func appendPadded(dst []byte, v uint64, width int) []byte {
-	var b [20]byte
-	n := strconv.AppendUint(b[:0], v, 10)
-	for i := len(n); i < width; i++ {
-		dst = append(dst, '0')
-	}
-	return append(dst, n...)
-}
+func appendPadded(dst []byte, v uint64, width int) []byte { return inspect.AppendPadded(dst, v, width) }
 
 // appendPaddedInt is C's "%09" PRId64: the sign counts in the width.
 func appendPaddedInt(dst []byte, v int64) []byte {

@@ -370,6 +370,16 @@ func appendNum(dst []byte, v int64, bits int, f event.PrintFormat) []byte {
 	return strconv.AppendInt(dst, v, 10)
 }
 
+// AppendPadded appends v in decimal, zero-padded to width digits.
+func AppendPadded(dst []byte, v uint64, width int) []byte {
+	var b [20]byte
+	n := strconv.AppendUint(b[:0], v, 10)
+	for i := len(n); i < width; i++ {
+		dst = append(dst, '0')
+	}
+	return append(dst, n...)
+}
+
 // AppendUpperHex appends u in upper-case hex without prefix or padding,
 // as sinsp's "%" PRIX64 formats print it.
 func AppendUpperHex(dst []byte, u uint64) []byte {

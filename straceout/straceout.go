@@ -209,7 +209,7 @@ func (p *Printer) appendCall(dst []byte, e *inspect.Event) []byte {
 		dst = append(dst, " <"...)
 		dst = strconv.AppendUint(dst, d/1e9, 10)
 		dst = append(dst, '.')
-		dst = appendPad(dst, (d%1e9)/1e3, 6)
+		dst = inspect.AppendPadded(dst, (d%1e9)/1e3, 6)
 		dst = append(dst, '>')
 	}
 	if failed && p.o.Color {
@@ -228,15 +228,6 @@ func appendCallText(dst []byte, name string, args []arg) []byte {
 		dst = append(dst, args[i].text...)
 	}
 	return append(dst, ')')
-}
-
-func appendPad(dst []byte, v uint64, width int) []byte {
-	var b [20]byte
-	s := strconv.AppendUint(b[:0], v, 10)
-	for i := len(s); i < width; i++ {
-		dst = append(dst, '0')
-	}
-	return append(dst, s...)
 }
 
 // appendReturn renders the return value of an exit event: "-1 ENOENT (No
