@@ -48,6 +48,11 @@ type thread struct {
 	exitDone          bool
 
 	injected bool // the call in progress was skipped by the injector
+
+	// helper marks a thread the launch helper's Go runtime started
+	// before its execve: followed (it runs under the seccomp filter)
+	// but never recorded; the execve ends it.
+	helper bool
 }
 
 // process is a thread group.
@@ -436,7 +441,7 @@ func (l *loop) emitExit(th *thread, ts uint64, c *decode.Call) {
 }
 
 func (l *loop) recordable(th *thread) bool {
-	return l.recording && th.proc != nil && th.proc.record
+	return l.recording && th.proc != nil && th.proc.record && !th.helper
 }
 
 // syscallStop handles a SIGTRAP|0x80 stop: a syscall-exit-stop, or for
@@ -574,6 +579,7 @@ func (l *loop) cloneEvent(th *thread, ev int) {
 	}
 	flags := th.call.CloneFlags
 	child.creator = th
+	child.helper = th.proc != nil && !th.proc.record
 	child.call = th.call.Fork()
 	if flags&decode.CloneThread != 0 {
 		child.pid = th.pid
