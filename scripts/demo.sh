@@ -29,8 +29,8 @@ if "$xtrace" -zw "$tmp/demo.scap.z" -- sh -c 'cat /etc/hostname > /dev/null; cat
 	section "top system calls of the recording"
 	"$xtrace" -r "$tmp/demo.scap.z" -c topscalls | head -n 12
 	section "the failures view: failed calls ranked, and the last ones before each non-zero exit"
-	echo "\$ xtrace -r demo.scap.z -c failures '3 8'"
-	"$xtrace" -r "$tmp/demo.scap.z" -c failures '3 8'
+	echo "\$ xtrace -r demo.scap.z -c failures '6 8'"
+	"$xtrace" -r "$tmp/demo.scap.z" -c failures '6 8'
 	section "export: one typed row per syscall (enter and exit merged)"
 	echo "\$ xtrace export demo.scap.z \"evt.failed=true and fd.name contains nonexistent\""
 	"$xtrace" export "$tmp/demo.scap.z" "evt.failed=true and fd.name contains nonexistent" | grep '"kind":"syscall"'
