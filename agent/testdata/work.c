@@ -10,7 +10,7 @@
  *   work exec N           execs itself as "work getppid N"
  *   work io PATH          openat PATH, write, read back, writev, then an
  *                         openat of an unmapped address (EFAULT)
- *   work interrupt N      N sleeps of 2 ms interrupted by a 1 ms timer
+ *   work interrupt N      N sleeps to 2 ms later, interrupted by a 1 ms timer
  *                         whose SIGALRM handler calls getppid; prints how
  *                         many times the handler ran
  *   work exits            three children: exit(3), killed by SIGKILL, by
@@ -134,9 +134,18 @@ static int interrupt(long k)
 	struct itimerval it = {{0, 1000}, {0, 1000}};
 	if (sigaction(SIGALRM, &sa, 0) != 0 || setitimer(ITIMER_REAL, &it, 0) != 0)
 		return 1;
+	/* Sleep to absolute times, so that the run ends however often the
+	 * timer interrupts (a relative sleep restarted with what remains can
+	 * starve when a signal is always pending). */
+	struct timespec at;
+	clock_gettime(CLOCK_MONOTONIC, &at);
 	for (long i = 0; i < k; i++) {
-		struct timespec ts = {0, 2000000};
-		while (nanosleep(&ts, &ts) != 0)
+		at.tv_nsec += 2000000;
+		if (at.tv_nsec >= 1000000000) {
+			at.tv_sec++;
+			at.tv_nsec -= 1000000000;
+		}
+		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &at, 0) != 0)
 			;
 	}
 	sigset_t alrm;
