@@ -15,6 +15,8 @@
  *                         many times the handler ran
  *   work exits            three children: exit(3), killed by SIGKILL, by
  *                         SIGTERM's default action
+ *   work daemon N         a child in its own session makes N getppid
+ *                         after the parent, which prints its pid, has ended
  *   work signals N        N getppid with every signal blocked, N in a
  *                         SIGUSR1 handler whose mask is full, its own
  *                         SIGSYS handler called by kill(SIGSYS), and a
@@ -208,6 +210,23 @@ int main(int argc, char **argv)
 	const char *mode = argv[1];
 	if (!strcmp(mode, "getppid")) {
 		loop(atol(argv[2]));
+		return 0;
+	}
+	if (!strcmp(mode, "daemon")) {
+		pid_t pid = fork();
+		if (pid < 0)
+			return 1;
+		if (pid == 0) {
+			int nul = open("/dev/null", O_RDWR);
+			dup2(nul, 0);
+			dup2(nul, 1);
+			dup2(nul, 2);
+			setsid();
+			usleep(100000);
+			loop(atol(argv[2]));
+			_exit(0);
+		}
+		printf("%d\n", pid);
 		return 0;
 	}
 	if (!strcmp(mode, "exits"))
