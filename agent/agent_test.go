@@ -368,3 +368,32 @@ func TestExits(t *testing.T) {
 		t.Errorf("exit statuses (status: count) %v, want %v", got, want)
 	}
 }
+
+// TestDaemon leaves a process running after the command ends, making far
+// more syscalls than its ring holds: once the session is closed the
+// agent stops recording and never waits, so the daemon finishes.
+func TestDaemon(t *testing.T) {
+	s, err := NewSession(80)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	cmd := exec.Command(work(t), "daemon", "200000")
+	cmd.Stdout, cmd.Stderr = &out, os.Stderr
+	if err := s.Run(cmd, func(*ring.Record) {}); err != nil {
+		t.Fatalf("work daemon: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	pid := strings.TrimSpace(out.String())
+	for end := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		stat, err := os.ReadFile("/proc/" + pid + "/stat")
+		if err != nil || strings.Contains(string(stat), ") Z ") {
+			return // ended
+		}
+		if time.Now().After(end) {
+			t.Fatalf("daemon %s still runs 30 s after the session closed: %s", pid, stat)
+		}
+	}
+}

@@ -16,6 +16,8 @@ const (
 	hdrSleeping  = 20
 	hdrClaims    = 24
 	hdrSnaplen   = 28
+	hdrClosed    = 32
+	hdrXtracePid = 36
 
 	ringState   = 0
 	ringTid     = 4

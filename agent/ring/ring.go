@@ -99,6 +99,7 @@ func Create(snaplen int) (*Region, error) {
 	binary.LittleEndian.PutUint32(mem[hdrNRings:], NRings)
 	binary.LittleEndian.PutUint32(mem[hdrRingBytes:], RingBytes)
 	binary.LittleEndian.PutUint32(mem[hdrSnaplen:], uint32(snaplen))
+	binary.LittleEndian.PutUint32(mem[hdrXtracePid:], uint32(os.Getpid()))
 	atomic.StoreUint64(u64p(mem, hdrMagic), Magic)
 	reg := &Region{f: f, mem: mem}
 	reg.clock.Mark()
@@ -111,8 +112,17 @@ func (r *Region) Path() string {
 	return fmt.Sprintf("/proc/%d/fd/%d", os.Getpid(), r.f.Fd())
 }
 
-// Close unmaps the region and closes its memfd.
+// Close tells the agents that nobody reads the rings any more (they
+// stop recording and waiting: a daemon the command left behind runs on
+// unrecorded), wakes those waiting for room, unmaps the region and
+// closes its memfd.
 func (r *Region) Close() error {
+	atomic.StoreUint32(u32p(r.mem, hdrClosed), 1)
+	for i := 0; i < NRings; i++ {
+		if atomic.LoadUint32(u32p(r.mem, ringOff(i)+ringWaiting)) != 0 {
+			futexWake(u32p(r.mem, ringOff(i)+ringTail))
+		}
+	}
 	err := unix.Munmap(r.mem)
 	if cerr := r.f.Close(); err == nil {
 		err = cerr

@@ -31,6 +31,7 @@
 #define SYS_rt_sigprocmask 14
 #define SYS_rt_sigreturn 15
 #define SYS_nanosleep 35
+#define SYS_kill 62
 #define SYS_rt_sigsuspend 130
 #define SYS_sigaltstack 131
 #define SYS_tgkill 234
@@ -236,6 +237,25 @@ static void doorbell(void)
 	}
 }
 
+/* recording is false once xtrace stopped reading the rings. */
+static int recording(void)
+{
+	return !__atomic_load_n(&region->closed, __ATOMIC_RELAXED);
+}
+
+/* reader_gone checks, for an agent about to wait, that xtrace still
+ * reads; a killed xtrace never says so itself. */
+static int reader_gone(void)
+{
+	if (!recording())
+		return 1;
+	if (sys2(SYS_kill, region->xtrace_pid, 0) == -3 /* ESRCH */) {
+		__atomic_store_n(&region->closed, 1, __ATOMIC_RELAXED);
+		return 1;
+	}
+	return 0;
+}
+
 static void take(struct thr *t, struct xa_ring *r)
 {
 	t->ring = r;
@@ -270,6 +290,10 @@ static void claim(struct thr *t)
 				return;
 			}
 		}
+		if (reader_gone()) {
+			sys4(SYS_rt_sigprocmask, SIG_SETMASK, &old, 0, 8);
+			return; /* no ring: nothing is recorded */
+		}
 		struct timespec ts = {0, 1000000};
 		__atomic_store_n(&region->sleeping, 1, __ATOMIC_SEQ_CST);
 		doorbell();
@@ -289,6 +313,8 @@ static void room(struct thr *t, u64 len)
 		tail = __atomic_load_n(&r->tail, __ATOMIC_SEQ_CST);
 		if (XA_RING_BYTES - (t->head - tail) >= len)
 			return;
+		if (reader_gone())
+			return; /* overwriting what nobody will read */
 		__atomic_store_n(&region->sleeping, 1, __ATOMIC_SEQ_CST);
 		doorbell();
 		struct timespec ts = {0, 50000000};
@@ -564,6 +590,8 @@ static void capture(struct thr *t, u8 **p, const struct xa_cap *c, const u64 *a,
  * memory capture_gen.h lists for it. */
 static void record(struct thr *t, int exit, long nr, const u64 *a, long ret)
 {
+	if (!t->ring || !recording())
+		return;
 	u32 fixed = exit ? sizeof(struct xa_exit) : sizeof(struct xa_enter);
 	const struct xa_cap *caps = 0;
 	u32 ncaps = 0;
@@ -761,6 +789,9 @@ static long do_clone3(struct thr *t, u64 *g)
  * into the environment it passes, so that the new image records too. */
 static long do_exec(struct thr *t, long nr, u64 *g)
 {
+	if (!recording()) /* xtrace is gone: the new image runs without the agent */
+		return xa_syscall6(nr, (long)g[RDI], (long)g[RSI], (long)g[RDX], (long)g[R10],
+				   (long)g[R8], (long)g[R9]);
 	char **envp = (char **)(nr == SYS_execve ? g[RDX] : g[R10]);
 	u64 n = 0;
 	while (envp && envp[n] && n < 65536)
@@ -807,14 +838,16 @@ static long do_exec(struct thr *t, long nr, u64 *g)
 	}
 	env[k++] = region_env;
 	env[k] = 0;
-	__atomic_store_n(&t->ring->exec_nr, (u32)nr, __ATOMIC_RELEASE);
+	if (t->ring)
+		__atomic_store_n(&t->ring->exec_nr, (u32)nr, __ATOMIC_RELEASE);
 	long ret;
 	if (nr == SYS_execve)
 		ret = xa_syscall6(nr, (long)g[RDI], (long)g[RSI], (long)env, 0, 0, 0);
 	else
 		ret = xa_syscall6(nr, (long)g[RDI], (long)g[RSI], (long)g[RDX], (long)env,
 				  (long)g[R8], 0);
-	__atomic_store_n(&t->ring->exec_nr, 0, __ATOMIC_RELEASE);
+	if (t->ring)
+		__atomic_store_n(&t->ring->exec_nr, 0, __ATOMIC_RELEASE);
 	return ret;
 }
 
@@ -834,8 +867,10 @@ static struct ksigaction user_sigsys;
 static void record_signal(int sig, const struct ksiginfo *si)
 {
 	struct thr *t = &me;
-	if (!t->ring)
+	if (!t->ring && recording())
 		claim(t);
+	if (!t->ring || !recording())
+		return;
 	struct xa_signal *s = begin(t, sizeof *s, XA_REC_SIGNAL, sig);
 	s->code = si->code;
 	s->pid = (u32)si->kill.pid;
@@ -1010,7 +1045,7 @@ static void on_sigsys(int sig, struct ksiginfo *si, void *ctx)
 	}
 	long nr = (long)g[RAX];
 	struct thr *t = &me;
-	if (!t->ring)
+	if (!t->ring && recording())
 		claim(t);
 
 	u64 args[6] = {g[RDI], g[RSI], g[RDX], g[R10], g[R8], g[R9]};
@@ -1022,7 +1057,8 @@ static void on_sigsys(int sig, struct ksiginfo *si, void *ctx)
 		xa_sigreturn_at(g[RSP]);
 	case SYS_exit:
 	case SYS_exit_group:
-		__atomic_store_n(&t->ring->state, XA_CLOSED, __ATOMIC_RELEASE);
+		if (t->ring)
+			__atomic_store_n(&t->ring->state, XA_CLOSED, __ATOMIC_RELEASE);
 		doorbell();
 		ret = xa_syscall6(nr, (long)g[RDI], 0, 0, 0, 0, 0);
 		break;
@@ -1158,8 +1194,16 @@ __attribute__((constructor)) static void init(int argc, char **argv, char **envp
 	if (!path)
 		return;
 	long fd = sys4(SYS_openat, AT_FDCWD, path, O_RDWR | O_CLOEXEC, 0);
-	if (fd < 0)
+	if (fd < 0) {
+		/* "/proc/PID/fd/N": a process started after xtrace ended runs
+		 * unrecorded; one that cannot reach a live xtrace must not. */
+		long pid = 0;
+		for (const char *q = path + 6; *q >= '0' && *q <= '9'; q++)
+			pid = pid * 10 + (*q - '0');
+		if (has_prefix(path, "/proc/", 6) && pid > 0 && sys2(SYS_kill, pid, 0) == -3)
+			return;
 		fatal("cannot open the shared region ", path);
+	}
 	long p = xa_syscall6(SYS_mmap, 0, (long)XA_REGION_BYTES, PROT_RW, MAP_SHARED, fd, 0);
 	sys1(SYS_close, fd);
 	if (p < 0 && p > -4096)

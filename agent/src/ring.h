@@ -33,7 +33,11 @@ struct xa_header {
 	u32 claims;
 	/* Longest I/O buffer to copy (sysdig's -s), written by xtrace. */
 	u32 snaplen;
-	u64 pad1[4];
+	/* Set when xtrace stops reading (or found gone by a waiting agent):
+	 * agents then record nothing and never wait. */
+	u32 closed;
+	u32 xtrace_pid;
+	u64 pad1[3];
 };
 
 /* Ring states. */

@@ -10,11 +10,13 @@
  *   work exec N           execs itself as "work getppid N"
  *   work io PATH          openat PATH, write, read back, writev, then an
  *                         openat of an unmapped address (EFAULT)
- *   work interrupt N      N sleeps of 2 ms interrupted by a 1 ms timer
+ *   work interrupt N      N sleeps to 2 ms later, interrupted by a 1 ms timer
  *                         whose SIGALRM handler calls getppid; prints how
  *                         many times the handler ran
  *   work exits            three children: exit(3), killed by SIGKILL, by
  *                         SIGTERM's default action
+ *   work daemon N         a child in its own session makes N getppid
+ *                         after the parent, which prints its pid, has ended
  *   work signals N        N getppid with every signal blocked, N in a
  *                         SIGUSR1 handler whose mask is full, its own
  *                         SIGSYS handler called by kill(SIGSYS), and a
@@ -134,9 +136,18 @@ static int interrupt(long k)
 	struct itimerval it = {{0, 1000}, {0, 1000}};
 	if (sigaction(SIGALRM, &sa, 0) != 0 || setitimer(ITIMER_REAL, &it, 0) != 0)
 		return 1;
+	/* Sleep to absolute times, so that the run ends however often the
+	 * timer interrupts (a relative sleep restarted with what remains can
+	 * starve when a signal is always pending). */
+	struct timespec at;
+	clock_gettime(CLOCK_MONOTONIC, &at);
 	for (long i = 0; i < k; i++) {
-		struct timespec ts = {0, 2000000};
-		while (nanosleep(&ts, &ts) != 0)
+		at.tv_nsec += 2000000;
+		if (at.tv_nsec >= 1000000000) {
+			at.tv_sec++;
+			at.tv_nsec -= 1000000000;
+		}
+		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &at, 0) != 0)
 			;
 	}
 	sigset_t alrm;
@@ -199,6 +210,23 @@ int main(int argc, char **argv)
 	const char *mode = argv[1];
 	if (!strcmp(mode, "getppid")) {
 		loop(atol(argv[2]));
+		return 0;
+	}
+	if (!strcmp(mode, "daemon")) {
+		pid_t pid = fork();
+		if (pid < 0)
+			return 1;
+		if (pid == 0) {
+			int nul = open("/dev/null", O_RDWR);
+			dup2(nul, 0);
+			dup2(nul, 1);
+			dup2(nul, 2);
+			setsid();
+			usleep(100000);
+			loop(atol(argv[2]));
+			_exit(0);
+		}
+		printf("%d\n", pid);
 		return 0;
 	}
 	if (!strcmp(mode, "exits"))

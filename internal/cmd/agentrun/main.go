@@ -30,7 +30,6 @@ func main() {
 		fmt.Fprintln(os.Stderr, "agentrun:", err)
 		os.Exit(1)
 	}
-	defer s.Close()
 	type count struct{ enter, exit uint64 }
 	perTid := map[uint32]*count{}
 	cmd := exec.Command(flag.Arg(0), flag.Args()[1:]...)
@@ -67,5 +66,6 @@ func main() {
 		st := s.Region.Stats()
 		fmt.Fprintf(os.Stderr, "records %d, producer wakes %d, rings freed %d\n", st.Records, st.Wakes, st.Freed)
 	}
+	s.Close()
 	os.Exit(code)
 }
