@@ -61,3 +61,7 @@ func (cs *Calls) Call(r *ring.Record) decode.Call {
 	}
 	return c
 }
+
+// Memory is what the decoder reads a recorded call's memory from
+// (decode.Call.Mem).
+var _ decode.MemSource = (*Memory)(nil)

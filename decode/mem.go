@@ -17,11 +17,11 @@ const pageSize = 4096
 // a recorder that copied what the decoder needs while the process ran
 // (the in-process agent) hands it over through [Call.Mem].
 type MemSource interface {
-	// ReadMem copies up to len(dst) bytes at addr into dst and returns
+	// Read copies up to len(dst) bytes at addr into dst and returns
 	// how many it copied: fewer when the range runs into memory the
 	// source does not hold, as process_vm_readv stops at an unmapped
 	// page.
-	ReadMem(addr uint64, dst []byte) (int, error)
+	Read(addr uint64, dst []byte) (int, error)
 }
 
 // mem reads tracee memory with process_vm_readv, one call per buffer, into
@@ -43,7 +43,7 @@ func (m *mem) read(pid int, addr uint64, dst []byte) (int, error) {
 		return 0, nil
 	}
 	if m.src != nil {
-		return m.src.ReadMem(addr, dst)
+		return m.src.Read(addr, dst)
 	}
 	m.local[0].Base = &dst[0]
 	m.local[0].SetLen(len(dst))
@@ -113,7 +113,7 @@ func (m *mem) gather(pid int, remote []unix.RemoteIovec, dst []byte) (int, error
 		n := 0
 		for _, r := range remote {
 			want := min(r.Len, len(dst)-n)
-			got, err := m.src.ReadMem(uint64(r.Base), dst[n:n+want])
+			got, err := m.src.Read(uint64(r.Base), dst[n:n+want])
 			n += got
 			if err != nil || got < want || n == len(dst) {
 				if n == 0 && err != nil {

@@ -10,7 +10,7 @@ import (
 // this one (addresses nothing maps here).
 type fakeMem map[uint64][]byte
 
-func (f fakeMem) ReadMem(addr uint64, dst []byte) (int, error) {
+func (f fakeMem) Read(addr uint64, dst []byte) (int, error) {
 	for base, b := range f {
 		if addr >= base && addr < base+uint64(len(b)) {
 			return copy(dst, b[addr-base:]), nil

@@ -1,0 +1,87 @@
+package agent
+
+import (
+	"bytes"
+	"encoding/binary"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"xtrace/agent/ring"
+	"xtrace/decode"
+	"xtrace/event"
+)
+
+// TestDecodeRecords turns the agent's records of a program into scap
+// events through package decode, reading the memory the agent copied
+// (decode.Call.Mem) instead of the process's: the openat exit names the
+// file and the write and read exits carry the data, as the ptrace
+// backend's events do.
+func TestDecodeRecords(t *testing.T) {
+	const (
+		sysRead   = 0
+		sysWrite  = 1
+		sysOpenat = 257
+	)
+	path := filepath.Join(t.TempDir(), "f")
+	s, err := NewSession(80)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	dec := decode.New(decode.Options{Snaplen: 80})
+	defer dec.Close()
+	var calls Calls
+	var mem Memory
+	got := map[string][]string{}
+	cmd := exec.Command(work(t), "io", path)
+	cmd.Stderr = os.Stderr
+	err = s.Run(cmd, func(r *ring.Record) {
+		c := calls.Call(r)
+		if r.Kind != ring.KindExit || (r.NR != sysOpenat && r.NR != sysWrite && r.NR != sysRead) || r.Ret < 0 {
+			return
+		}
+		mem.Set(r.Mem)
+		c.Mem = &mem
+		raw, err := dec.Exit(1, &c)
+		if err != nil {
+			t.Errorf("decoding the exit of syscall %d: %v", r.NR, err)
+			return
+		}
+		typ := event.Type(binary.LittleEndian.Uint16(raw[20:]))
+		d := event.Info(typ)
+		ps := params(raw)
+		for i, p := range d.Params {
+			if p.Name == "name" || p.Name == "data" {
+				got[d.Name] = append(got[d.Name], string(bytes.TrimSuffix(ps[i], []byte{0})))
+			}
+		}
+	})
+	if err != nil {
+		t.Fatalf("work io: %v", err)
+	}
+	want := map[string]string{"openat": path, "write": "hello agent", "read": "hello agent"}
+	for name, w := range want {
+		found := false
+		for _, g := range got[name] {
+			found = found || g == w
+		}
+		if !found {
+			t.Errorf("%s exits carry %q, want one with %q", name, got[name], w)
+		}
+	}
+}
+
+// params splits an encoded v2 event into its parameter values.
+func params(raw []byte) [][]byte {
+	n := int(binary.LittleEndian.Uint32(raw[22:]))
+	off := 26 + 2*n
+	var ps [][]byte
+	for i := range n {
+		l := int(binary.LittleEndian.Uint16(raw[26+2*i:]))
+		ps = append(ps, raw[off:off+l])
+		off += l
+	}
+	return ps
+}
