@@ -37,8 +37,22 @@ func TestDecodeRecords(t *testing.T) {
 	got := map[string][]string{}
 	cmd := exec.Command(work(t), "io", path)
 	cmd.Stderr = os.Stderr
+	extended := 0
 	err = s.Run(cmd, func(r *ring.Record) {
 		c := calls.Call(r)
+		if r.Kind == ring.KindExit {
+			if _, ok := event.ExtendedType(int(r.NR), event.Exit); ok {
+				// A syscall sysdig records as generic: its extended
+				// exit decodes from the copied memory too.
+				mem.Set(r.Mem)
+				c.Mem = &mem
+				if _, err := dec.Exit(1, &c); err != nil {
+					t.Errorf("decoding the exit of syscall %d: %v", r.NR, err)
+				}
+				extended++
+				return
+			}
+		}
 		if r.Kind != ring.KindExit || (r.NR != sysOpenat && r.NR != sysWrite && r.NR != sysRead) || r.Ret < 0 {
 			return
 		}
@@ -60,6 +74,37 @@ func TestDecodeRecords(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatalf("work io: %v", err)
+	}
+	// getppid, which sysdig records as generic: 100 extended exits.
+	s2, err := NewSession(80)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	extended = 0
+	err = s2.Run(exec.Command(work(t), "getppid", "100"), func(r *ring.Record) {
+		c := calls.Call(r)
+		if r.Kind != ring.KindExit || r.NR != 110 {
+			return
+		}
+		mem.Set(r.Mem)
+		c.Mem = &mem
+		raw, err := dec.Exit(1, &c)
+		if err != nil {
+			t.Errorf("decoding getppid's exit: %v", err)
+			return
+		}
+		// Written as a generic exit with xtrace's prefix and result.
+		if typ := event.Type(binary.LittleEndian.Uint16(raw[20:])); typ != event.GenericX {
+			t.Errorf("getppid exit written as type %d", typ)
+		}
+		extended++
+	})
+	if err != nil {
+		t.Fatalf("work getppid: %v", err)
+	}
+	if extended != 100 {
+		t.Errorf("%d getppid exits decoded, want 100", extended)
 	}
 	want := map[string]string{"openat": path, "write": "hello agent", "read": "hello agent"}
 	for name, w := range want {

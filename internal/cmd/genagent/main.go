@@ -3,7 +3,8 @@
 // syscall and side (enter, exit), which strings, buffers and structures
 // the decoder reads for the parameters of its events. It is derived from
 // event/tables (x86_64_syscalls.tsv for the events of a syscall, events.tsv
-// for their names, x86_64_fetch.tsv for how each parameter is fetched),
+// for their names, x86_64_fetch.tsv and, for the syscalls sysdig records
+// as generic, xtrace_events.tsv for how each parameter is fetched),
 // the same tables that drive the decoder; the agent has no table of its
 // own. Every fetch kind must be classified below: a kind this command
 // does not know is an error, so a new kind cannot be left uncaptured.
@@ -19,6 +20,7 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -104,7 +106,7 @@ func classify(kind string, args []int) ([]capture, error) {
 		c = []capture{{op: opBuf, a: a, b: b}}
 	case "bufret":
 		c = []capture{{op: opBufRet, a: arg(0)}}
-	case "deref32", "quotafmtout":
+	case "deref32", "deref32z", "quotafmtout":
 		c = []capture{{op: opFixed, a: arg(len(args) - 1), imm: 4}}
 	case "offptr", "sigmask", "pipefd", "pairfd", "pairid", "ptracedata":
 		c = []capture{{op: opFixed, a: arg(len(args) - 1), imm: 8}}
@@ -244,6 +246,17 @@ func generate(dir string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	xrows, err := readTSV(filepath.Join(dir, "xtrace_events.tsv"))
+	if err != nil {
+		return nil, err
+	}
+	extended := map[string][2]string{} // syscall -> enter, exit params
+	for _, r := range xrows {
+		for len(r) < 5 {
+			r = append(r, "")
+		}
+		extended[r[0]] = [2]string{r[3], r[4]}
+	}
 	type entry struct {
 		nr, side int
 		name     string
@@ -262,7 +275,22 @@ func generate(dir string) ([]byte, error) {
 		maxNr = max(maxNr, nr)
 		e, x, ok := strings.Cut(r[2], "/")
 		if !ok {
-			continue // GENERIC: the ID and the number only
+			// GENERIC in sysdig's table: xtrace's extended events,
+			// whose fetches xtrace_events.tsv gives.
+			cols, known := extended[r[1]]
+			if !known {
+				continue
+			}
+			for side, col := range cols {
+				c, err := extendedCaptures(r[1], col)
+				if err != nil {
+					return nil, err
+				}
+				if len(c) > 0 {
+					entries = append(entries, entry{nr, side, r[1], c})
+				}
+			}
+			continue
 		}
 		for side, s := range []string{e, x} {
 			ev, err := strconv.Atoi(s)
@@ -325,6 +353,36 @@ func generate(dir string) ([]byte, error) {
 	}
 	b.WriteString("};\n")
 	return b.Bytes(), nil
+}
+
+// fetchTail is the fetch part at the end of a parameter of
+// xtrace_events.tsv ("path:FSRELPATH:NA:dirfd=param1=pathna(a1)").
+var fetchTail = regexp.MustCompile(`=([a-z0-9]+(?:\([^)]*\))?)$`)
+
+// extendedCaptures returns the captures of one params column of
+// xtrace_events.tsv.
+func extendedCaptures(name, col string) ([]capture, error) {
+	var out []capture
+	for _, p := range strings.Split(col, ";") {
+		p = strings.TrimSpace(p)
+		if p == "" || p == "-" {
+			continue
+		}
+		m := fetchTail.FindStringSubmatch(p)
+		if m == nil {
+			return nil, fmt.Errorf("xtrace_events.tsv %s: bad parameter %q", name, p)
+		}
+		c, err := classify(parseFetch(m[1]))
+		if err != nil {
+			return nil, fmt.Errorf("xtrace_events.tsv %s: %w", name, err)
+		}
+		for _, x := range c {
+			if !contains(out, x) {
+				out = append(out, x)
+			}
+		}
+	}
+	return out, nil
 }
 
 func contains(cs []capture, c capture) bool {
