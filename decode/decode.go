@@ -111,6 +111,7 @@ const (
 	kBufret                    // bytes at op0, length = res when res > 0
 	kDeref32                   // u32 at op0; fault drops
 	kDeref32z                  // int at op0; NULL or fault -> 0
+	kOutfield                  // field at op0+imm of a successful call's output struct
 	kIovsize                   // total iov_len of an iovec array
 	kIovdata                   // gathered iovec data (write side)
 	kIovsizeret                // total iov_len, at most res
@@ -563,6 +564,16 @@ func (d *Decoder) fetch(f *fetch, p *event.Param) error {
 			b = [4]byte{}
 		}
 		d.putInt(p.Type, uint64(int64(int32(binary.LittleEndian.Uint32(b[:])))))
+	case kOutfield:
+		// A field of the structure a successful call wrote at op0
+		// (stat's st_mode at imm 24), as wide as the parameter's
+		// type; 0 when the call failed or the memory is unreadable.
+		var b [8]byte
+		n := p.Type.Size()
+		if d.c.Ret != 0 || a0 == 0 || n == 0 || d.mem.readFull(d.c.PID, a0+uint64(f.imm), b[:n]) != nil {
+			b = [8]byte{}
+		}
+		d.putInt(p.Type, binary.LittleEndian.Uint64(b[:]))
 	case kIovsize, kIovsizeret:
 		size, err := d.iovSize(a0, a1, f.kind == kIovsizeret)
 		if err != nil {

@@ -2326,11 +2326,13 @@ var fetchTable = [...][]fetch{
 	680: { // XT_NEWFSTATAT_E
 	},
 	681: { // XT_NEWFSTATAT_X
-		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},  // res
-		{kind: kDirfd, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},  // dirfd
-		{kind: kPathna, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0}, // path
-		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},    // statbuf
-		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},    // flags
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},     // res
+		{kind: kDirfd, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},     // dirfd
+		{kind: kPathna, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},    // path
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},       // statbuf
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},       // flags
+		{kind: kOutfield, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 24}, // mode
+		{kind: kOutfield, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 48}, // size
 	},
 	682: { // XT_READLINKAT_E
 	},
@@ -2697,12 +2699,14 @@ var fetchTable = [...][]fetch{
 	762: { // XT_STATX_E
 	},
 	763: { // XT_STATX_X
-		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},  // res
-		{kind: kDirfd, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},  // dirfd
-		{kind: kPathna, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0}, // path
-		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},    // flags
-		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},    // mask
-		{kind: kArg, op: [4]operand{opA4, opNone, opNone, opNone}, imm: 0},    // buffer
+		{kind: kRet, op: [4]operand{opNone, opNone, opNone, opNone}, imm: 0},     // res
+		{kind: kDirfd, op: [4]operand{opA0, opNone, opNone, opNone}, imm: 0},     // dirfd
+		{kind: kPathna, op: [4]operand{opA1, opNone, opNone, opNone}, imm: 0},    // path
+		{kind: kArg, op: [4]operand{opA2, opNone, opNone, opNone}, imm: 0},       // flags
+		{kind: kArg, op: [4]operand{opA3, opNone, opNone, opNone}, imm: 0},       // mask
+		{kind: kArg, op: [4]operand{opA4, opNone, opNone, opNone}, imm: 0},       // buffer
+		{kind: kOutfield, op: [4]operand{opA4, opNone, opNone, opNone}, imm: 28}, // mode
+		{kind: kOutfield, op: [4]operand{opA4, opNone, opNone, opNone}, imm: 40}, // size
 	},
 	764: { // XT_IO_PGETEVENTS_E
 	},

@@ -4125,6 +4125,8 @@ var events = [numTypes]Desc{
 		{Name: "path", Type: PTFSRelPath, Format: FormatNA, DirFD: 1},
 		{Name: "statbuf", Type: PTUint64, Format: FormatHex, DirFD: -1},
 		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtAtFlags},
+		{Name: "mode", Type: PTUint32, Format: FormatOct, DirFD: -1},
+		{Name: "size", Type: PTInt64, Format: FormatDec, DirFD: -1},
 	}},
 	{Type: 682, Symbol: "XT_READLINKAT_E", Name: "readlinkat", Dir: Enter, Category: CatFile, Flags: 0, Wire: 0, Nr: 267, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
 	{Type: 683, Symbol: "XT_READLINKAT_X", Name: "readlinkat", Dir: Exit, Category: CatFile, Flags: 0, Wire: 1, Nr: 267, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{1, 2}, {1, 2}}, Params: []Param{
@@ -4469,6 +4471,8 @@ var events = [numTypes]Desc{
 		{Name: "flags", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtAtFlags},
 		{Name: "mask", Type: PTFlags32, Format: FormatHex, DirFD: -1, Table: ftXtStatxMask},
 		{Name: "buffer", Type: PTUint64, Format: FormatHex, DirFD: -1},
+		{Name: "mode", Type: PTUint16, Format: FormatOct, DirFD: -1},
+		{Name: "size", Type: PTInt64, Format: FormatDec, DirFD: -1},
 	}},
 	{Type: 764, Symbol: "XT_IO_PGETEVENTS_E", Name: "io_pgetevents", Dir: Enter, Category: CatIOOther, Flags: Waits, Wire: 0, Nr: 333, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}},
 	{Type: 765, Symbol: "XT_IO_PGETEVENTS_X", Name: "io_pgetevents", Dir: Exit, Category: CatIOOther, Flags: Waits, Wire: 1, Nr: 333, Parser: ParserNone, Facts: 0, FDKind: 0, AbsPath: [2][2]int8{{-1, -1}, {-1, -1}}, Params: []Param{

@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -81,6 +82,10 @@ func TestDecodeFamilies(t *testing.T) {
 	}{
 		{"newfstatat", "nosuch", []arg{{1, "path", "path"}, {3, "flags", "flags"}}},
 		{"statx", "nosuch", []arg{{1, "path", "path"}, {2, "flags", "flags"}}},
+		// Successful calls: the file's type, mode and size from the
+		// structure they filled.
+		{"newfstatat", `/file"`, []arg{{1, "path", "path"}, {2, "mode", "smode:st_mode"}, {2, "size", "sint:st_size"}}},
+		{"statx", `/file"`, []arg{{1, "path", "path"}, {4, "mode", "smode:stx_mode"}, {4, "size", "sint:stx_size"}}},
 		{"faccessat2", "nosuch", []arg{{1, "path", "path"}, {3, "flags", "flags"}}},
 		{"faccessat", "/file", []arg{{1, "path", "path"}}},
 		{"readlink", "nosuch", []arg{{0, "path", "path"}, {2, "bufsiz", "int"}}},
@@ -190,6 +195,14 @@ func xtMatches(c *xtCall, param string, sargs []string, i int, kind string) bool
 	s := sargs[i]
 	value, resolved, _ := strings.Cut(v, "(")
 	resolved = strings.TrimSuffix(resolved, ")")
+	if k, key, ok := strings.Cut(kind, ":"); ok {
+		// A member of a structure strace prints: {key=VALUE, ...}.
+		m := regexp.MustCompile(`[{ ]` + key + `=([^,}]*)`).FindStringSubmatch(s)
+		if m == nil {
+			return false
+		}
+		s, kind = m[1], map[string]string{"smode": "mode", "sint": "int"}[k]
+	}
 	switch kind {
 	case "path", "str":
 		u, err := strconv.Unquote(s)

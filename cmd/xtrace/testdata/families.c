@@ -42,6 +42,8 @@ int main(int argc, char **argv)
 
 	syscall(SYS_newfstatat, AT_FDCWD, path(d, "nosuch"), &st, AT_SYMLINK_NOFOLLOW);
 	syscall(SYS_statx, AT_FDCWD, path(d, "nosuch"), AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, 0x7ff, buf);
+	syscall(SYS_newfstatat, AT_FDCWD, path(d, "file"), &st, 0);
+	syscall(SYS_statx, AT_FDCWD, path(d, "file"), 0, 0x7ff, buf);
 	syscall(SYS_faccessat2, AT_FDCWD, path(d, "nosuch"), R_OK | W_OK, AT_EACCESS);
 	syscall(SYS_faccessat, AT_FDCWD, path(d, "file"), X_OK);
 	syscall(SYS_readlink, path(d, "nosuch"), buf, sizeof buf);

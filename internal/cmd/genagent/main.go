@@ -106,6 +106,10 @@ func classify(kind string, args []int) ([]capture, error) {
 		c = []capture{{op: opBuf, a: a, b: b}}
 	case "bufret":
 		c = []capture{{op: opBufRet, a: arg(0)}}
+	case "outfield":
+		// The output structure of a successful call (struct stat is
+		// 144 bytes, struct statx 256).
+		c = []capture{{op: opFixed, a: arg(0), imm: 256}}
 	case "deref32", "deref32z", "quotafmtout":
 		c = []capture{{op: opFixed, a: arg(len(args) - 1), imm: 4}}
 	case "offptr", "sigmask", "pipefd", "pairfd", "pairid", "ptracedata":

@@ -18,7 +18,7 @@ var fetchKinds = map[string]int{
 	// values taken straight from the stop
 	"sc": 0, "nr": 0, "ret": 0, "ret16": 0, "arg": 1, "int32": 1, "const": 1, "dirfd": 1,
 	// strings and buffers in tracee memory
-	"path": 1, "path256": 1, "pathna": 1, "buf": 2, "bufret": 1, "deref32": 1, "deref32z": 1,
+	"path": 1, "path256": 1, "pathna": 1, "buf": 2, "bufret": 1, "deref32": 1, "deref32z": 1, "outfield": 2,
 	"iovsize": 2, "iovdata": 2, "iovsizeret": 2, "iovdataret": 2,
 	"msgsize": 1, "msgdata": 1, "msgsizeret": 1, "msgdataret": 1,
 	"timespec": 1, "ppolltimeout": 1, "sigmask": 1, "pollin": 2, "pollout": 2,
