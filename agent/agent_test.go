@@ -16,7 +16,26 @@ import (
 	"xtrace/internal/testutil"
 )
 
-const sysGetppid = 110
+// Syscall numbers (x86_64) of the calls the tests look for.
+const (
+	sysRead    = 0
+	sysWrite   = 1
+	sysWritev  = 20
+	sysGetppid = 110
+	sysOpenat  = 257
+)
+
+// session returns a new session with an 80-byte snaplen, closed when the
+// test ends.
+func session(t *testing.T) *Session {
+	t.Helper()
+	s, err := NewSession(80)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
 
 var (
 	workOnce sync.Once
@@ -254,18 +273,8 @@ func TestForkStorm(t *testing.T) {
 // its result, writev's iovecs and data, and a fault where the program
 // passed a bad pointer (the call fails with EFAULT; the agent survives).
 func TestMemory(t *testing.T) {
-	const (
-		sysRead   = 0
-		sysWrite  = 1
-		sysWritev = 20
-		sysOpenat = 257
-	)
 	path := filepath.Join(t.TempDir(), "f")
-	s, err := NewSession(80)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := session(t)
 	type key struct {
 		nr   uint32
 		kind uint16
@@ -277,7 +286,7 @@ func TestMemory(t *testing.T) {
 	got := map[key][]seen{}
 	cmd := exec.Command(work(t), "io", path)
 	cmd.Stderr = os.Stderr
-	err = s.Run(cmd, func(r *ring.Record) {
+	err := s.Run(cmd, func(r *ring.Record) {
 		switch r.NR {
 		case sysRead, sysWrite, sysWritev, sysOpenat:
 		default:
@@ -346,11 +355,7 @@ func TestInterrupt(t *testing.T) {
 // pidfd each hands over: a normal exit, SIGKILL, and SIGTERM's default
 // action (which no handler sees).
 func TestExits(t *testing.T) {
-	s, err := NewSession(80)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := session(t)
 	got := map[int]int{}
 	s.Exit = func(pid, status int) { got[status]++ }
 	cmd := exec.Command(work(t), "exits")

@@ -19,17 +19,8 @@ import (
 // file and the write and read exits carry the data, as the ptrace
 // backend's events do.
 func TestDecodeRecords(t *testing.T) {
-	const (
-		sysRead   = 0
-		sysWrite  = 1
-		sysOpenat = 257
-	)
 	path := filepath.Join(t.TempDir(), "f")
-	s, err := NewSession(80)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := session(t)
 	dec := decode.New(decode.Options{Snaplen: 80})
 	defer dec.Close()
 	var calls Calls
@@ -38,7 +29,7 @@ func TestDecodeRecords(t *testing.T) {
 	cmd := exec.Command(work(t), "io", path)
 	cmd.Stderr = os.Stderr
 	extended := 0
-	err = s.Run(cmd, func(r *ring.Record) {
+	err := s.Run(cmd, func(r *ring.Record) {
 		c := calls.Call(r)
 		if r.Kind == ring.KindExit {
 			if _, ok := event.ExtendedType(int(r.NR), event.Exit); ok {
@@ -76,15 +67,11 @@ func TestDecodeRecords(t *testing.T) {
 		t.Fatalf("work io: %v", err)
 	}
 	// getppid, which sysdig records as generic: 100 extended exits.
-	s2, err := NewSession(80)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s2.Close()
+	s2 := session(t)
 	extended = 0
 	err = s2.Run(exec.Command(work(t), "getppid", "100"), func(r *ring.Record) {
 		c := calls.Call(r)
-		if r.Kind != ring.KindExit || r.NR != 110 {
+		if r.Kind != ring.KindExit || r.NR != sysGetppid {
 			return
 		}
 		mem.Set(r.Mem)
