@@ -21,6 +21,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -56,104 +57,105 @@ const (
 	sockaddrMax = 128  // sizeof(struct sockaddr_storage)
 )
 
-// registersOnly are the kinds computed from registers and the return
-// value alone.
-var registersOnly = map[string]bool{
-	"arg": true, "int32": true, "ret": true, "ret16": true, "const": true, "dirfd": true,
-	"accessmode": true, "chmodmode": true, "creatmode": true, "cloneflags": true,
-	"execveatflags": true, "fcntlcmd": true, "flockop": true, "futexop": true,
-	"linkatflags": true, "mmapflags": true, "mountflags": true, "openflags": true,
-	"openmode": true, "optlevel": true, "optname": true, "protflags": true,
-	"ptracereq": true, "ptraceaddr": true, "quotacmd": true, "quotafmt": true, "quotaid": true,
-	"quotatype": true, "rlimitres": true, "semctlcmd": true, "semctlval": true,
-	"semgetflags": true, "unlinkatflags": true, "whence": true, "bpfres": true,
+// operand names an operand of a fetch by its position; last is the
+// final one, none an operand the capture does not use.
+type operand int8
+
+const (
+	last operand = -1
+	none operand = -2
+)
+
+// capSpec is a capture of a fetch kind in terms of the fetch's operands.
+type capSpec struct {
+	op   op
+	a, b operand
+	imm  int
 }
 
-// inProcess are the kinds that need more than the call's memory: /proc
-// of the process, the socket behind a descriptor, the exit status or the
-// signal. The agent does not capture them yet (see docs/performance.md,
-// "In-process agent"); they are listed so that the table is complete.
-var inProcess = map[string]bool{
-	"proc": true, "vm": true, "fddev": true, "pipeino": true, "backlog": true,
-	"tupleaccept": true, "exit": true, "signal": true, "cloneflagsx": true,
+// kindGroups gives the captures of every fetch kind, kinds with the same
+// captures together.
+var kindGroups = []struct {
+	kinds string
+	caps  []capSpec
+}{
+	{"path pathna", []capSpec{{opStr, 0, none, pathMax}}},
+	{"path256", []capSpec{{opStr, 0, none, 256}}},
+	{"quotapath", []capSpec{{opStr, 1, none, pathMax}}},
+	{"buf", []capSpec{{opBuf, 0, 1, 0}}},
+	{"optval", []capSpec{{opBuf, 2, 3, 0}}},
+	{"bufret", []capSpec{{opBufRet, 0, none, 0}}},
+	// The output structure of a successful call (struct stat is 144
+	// bytes, struct statx 256).
+	{"outfield", []capSpec{{opFixed, 0, none, 256}}},
+	{"deref32 deref32z quotafmtout", []capSpec{{opFixed, last, none, 4}}},
+	{"offptr sigmask ptracedata", []capSpec{{opFixed, last, none, 8}}},
+	{"pipefd pairfd pairid", []capSpec{{opFixed, 0, none, 8}}},
+	{"timespec ppolltimeout rlimit setrlimit prlimitnew prlimitold", []capSpec{{opFixed, 0, none, 16}}},
+	{"howflags howmode howresolve", []capSpec{{opFixed, 0, none, 24}}},
+	{"dqblk", []capSpec{{opFixed, 1, none, 72}}},
+	{"dqinfo", []capSpec{{opFixed, 1, none, 24}}},
+	{"pollin pollout", []capSpec{{opArray, 0, 1, 8}}},
+	{"sembuf", []capSpec{{opArray, 0, 1, 6}}},
+	{"sockaddr", []capSpec{{opBufCap, 0, 1, sockaddrMax}}},
+	{"fdsockaddr tupleout", []capSpec{{opBufCap, 1, 2, sockaddrMax}}},
+	{"tuplein", []capSpec{{opFixed, 2, none, 4}, {opBufDeref, 1, 2, sockaddrMax}}},
+	{"optvalget", []capSpec{{opFixed, 3, none, 4}, {opBufDeref, 2, 3, 0}}},
+	{"iovdata iovsize", []capSpec{{opIov, 0, 1, 0}}},
+	{"iovdataret iovsizeret", []capSpec{{opIov, 0, 1, 1}}},
+	{"msgdata msgsize msgtupleout", []capSpec{{opMsg, last, none, 0}}},
+	{"msgdataret msgsizeret msgtuplein", []capSpec{{opMsg, last, none, 1}}},
+	// Kinds computed from registers and the return value alone.
+	{"arg int32 ret ret16 const dirfd accessmode chmodmode creatmode cloneflags " +
+		"execveatflags fcntlcmd flockop futexop linkatflags mmapflags mountflags openflags " +
+		"openmode optlevel optname protflags ptracereq ptraceaddr quotacmd quotafmt quotaid " +
+		"quotatype rlimitres semctlcmd semctlval semgetflags unlinkatflags whence bpfres", nil},
+	// Kinds that need more than the call's memory: /proc of the process,
+	// the socket behind a descriptor, the exit status or the signal. The
+	// agent does not capture them yet (see docs/performance.md,
+	// "In-process agent"); they are listed so that the table is complete.
+	{"proc vm fddev pipeino backlog tupleaccept exit signal cloneflagsx", nil},
 }
+
+// captureKinds is kindGroups by kind.
+var captureKinds = func() map[string][]capSpec {
+	m := map[string][]capSpec{}
+	for _, g := range kindGroups {
+		for _, k := range strings.Fields(g.kinds) {
+			if _, dup := m[k]; dup {
+				panic("genagent: fetch kind " + k + " classified twice")
+			}
+			m[k] = g.caps
+		}
+	}
+	return m
+}()
 
 // classify returns the captures of one fetch, kind(operands).
 func classify(kind string, args []int) ([]capture, error) {
-	arg := func(i int) int {
-		if i < len(args) {
-			return args[i]
-		}
-		return -1
-	}
-	switch {
-	case registersOnly[kind], inProcess[kind]:
-		return nil, nil
-	}
-	var c []capture
-	switch kind {
-	case "path", "pathna":
-		c = []capture{{op: opStr, a: arg(0), imm: pathMax}}
-	case "path256":
-		c = []capture{{op: opStr, a: arg(0), imm: 256}}
-	case "quotapath":
-		c = []capture{{op: opStr, a: arg(1), imm: pathMax}}
-	case "buf", "optval":
-		a, b := arg(0), arg(1)
-		if kind == "optval" {
-			a, b = arg(2), arg(3)
-		}
-		c = []capture{{op: opBuf, a: a, b: b}}
-	case "bufret":
-		c = []capture{{op: opBufRet, a: arg(0)}}
-	case "outfield":
-		// The output structure of a successful call (struct stat is
-		// 144 bytes, struct statx 256).
-		c = []capture{{op: opFixed, a: arg(0), imm: 256}}
-	case "deref32", "deref32z", "quotafmtout":
-		c = []capture{{op: opFixed, a: arg(len(args) - 1), imm: 4}}
-	case "offptr", "sigmask", "pipefd", "pairfd", "pairid", "ptracedata":
-		c = []capture{{op: opFixed, a: arg(len(args) - 1), imm: 8}}
-		if kind == "pipefd" || kind == "pairfd" || kind == "pairid" {
-			c[0].a = arg(0)
-		}
-	case "timespec", "ppolltimeout", "rlimit", "setrlimit", "prlimitnew", "prlimitold":
-		c = []capture{{op: opFixed, a: arg(0), imm: 16}}
-	case "howflags", "howmode", "howresolve":
-		c = []capture{{op: opFixed, a: arg(0), imm: 24}}
-	case "dqblk":
-		c = []capture{{op: opFixed, a: arg(1), imm: 72}}
-	case "dqinfo":
-		c = []capture{{op: opFixed, a: arg(1), imm: 24}}
-	case "pollin", "pollout":
-		c = []capture{{op: opArray, a: arg(0), b: arg(1), imm: 8}}
-	case "sembuf":
-		c = []capture{{op: opArray, a: arg(0), b: arg(1), imm: 6}}
-	case "sockaddr", "fdsockaddr", "tupleout":
-		a, b := arg(0), arg(1)
-		if kind != "sockaddr" {
-			a, b = arg(1), arg(2)
-		}
-		c = []capture{{op: opBufCap, a: a, b: b, imm: sockaddrMax}}
-	case "tuplein":
-		c = []capture{{op: opFixed, a: arg(2), imm: 4}, {op: opBufDeref, a: arg(1), b: arg(2), imm: sockaddrMax}}
-	case "optvalget":
-		c = []capture{{op: opFixed, a: arg(3), imm: 4}, {op: opBufDeref, a: arg(2), b: arg(3)}}
-	case "iovdata", "iovsize":
-		c = []capture{{op: opIov, a: arg(0), b: arg(1)}}
-	case "iovdataret", "iovsizeret":
-		c = []capture{{op: opIov, a: arg(0), b: arg(1), imm: 1}}
-	case "msgdata", "msgsize", "msgtupleout":
-		c = []capture{{op: opMsg, a: arg(len(args) - 1)}}
-	case "msgdataret", "msgsizeret", "msgtuplein":
-		c = []capture{{op: opMsg, a: arg(len(args) - 1), imm: 1}}
-	default:
+	specs, ok := captureKinds[kind]
+	if !ok {
 		return nil, fmt.Errorf("fetch kind %q is not classified in internal/cmd/genagent", kind)
 	}
-	for _, x := range c {
-		if x.a < 0 || (x.op == opBuf || x.op == opArray || x.op == opBufCap || x.op == opBufDeref || x.op == opIov) && x.b < 0 {
+	arg := func(o operand) int {
+		switch {
+		case o == none:
+			return 0
+		case o == last:
+			o = operand(len(args) - 1)
+		}
+		if o < 0 || int(o) >= len(args) {
+			return -1
+		}
+		return args[o]
+	}
+	var c []capture
+	for _, sp := range specs {
+		x := capture{op: sp.op, a: arg(sp.a), b: arg(sp.b), imm: sp.imm}
+		if x.a < 0 || x.b < 0 {
 			return nil, fmt.Errorf("fetch %s%v: an operand is not a syscall argument", kind, args)
 		}
+		c = append(c, x)
 	}
 	return c, nil
 }
@@ -224,27 +226,7 @@ func generate(dir string) ([]byte, error) {
 		if !ok {
 			return nil, fmt.Errorf("x86_64_syscalls.tsv names event %d, which events.tsv lacks", ev)
 		}
-		var out []capture
-		for _, p := range strings.Split(fetch[sym], ";") {
-			p = strings.TrimSpace(p)
-			if p == "" {
-				continue
-			}
-			_, f, ok := strings.Cut(p, "=")
-			if !ok {
-				return nil, fmt.Errorf("x86_64_fetch.tsv %s: bad parameter %q", sym, p)
-			}
-			c, err := classify(parseFetch(f))
-			if err != nil {
-				return nil, fmt.Errorf("x86_64_fetch.tsv %s: %w", sym, err)
-			}
-			for _, x := range c {
-				if !contains(out, x) {
-					out = append(out, x)
-				}
-			}
-		}
-		return out, nil
+		return paramCaptures("x86_64_fetch.tsv", sym, fetch[sym])
 	}
 	sys, err := readTSV(filepath.Join(dir, "x86_64_syscalls.tsv"))
 	if err != nil {
@@ -286,7 +268,7 @@ func generate(dir string) ([]byte, error) {
 				continue
 			}
 			for side, col := range cols {
-				c, err := extendedCaptures(r[1], col)
+				c, err := paramCaptures("xtrace_events.tsv", r[1], col)
 				if err != nil {
 					return nil, err
 				}
@@ -359,13 +341,14 @@ func generate(dir string) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// fetchTail is the fetch part at the end of a parameter of
-// xtrace_events.tsv ("path:FSRELPATH:NA:dirfd=param1=pathna(a1)").
+// fetchTail is the fetch part at the end of a parameter, "fd=arg(a0)"
+// in x86_64_fetch.tsv, "path:FSRELPATH:NA:dirfd=param1=pathna(a1)" in
+// xtrace_events.tsv.
 var fetchTail = regexp.MustCompile(`=([a-z0-9]+(?:\([^)]*\))?)$`)
 
-// extendedCaptures returns the captures of one params column of
-// xtrace_events.tsv.
-func extendedCaptures(name, col string) ([]capture, error) {
+// paramCaptures returns the captures of one params column of table, the
+// parameters of name, each once.
+func paramCaptures(table, name, col string) ([]capture, error) {
 	var out []capture
 	for _, p := range strings.Split(col, ";") {
 		p = strings.TrimSpace(p)
@@ -374,28 +357,19 @@ func extendedCaptures(name, col string) ([]capture, error) {
 		}
 		m := fetchTail.FindStringSubmatch(p)
 		if m == nil {
-			return nil, fmt.Errorf("xtrace_events.tsv %s: bad parameter %q", name, p)
+			return nil, fmt.Errorf("%s %s: bad parameter %q", table, name, p)
 		}
 		c, err := classify(parseFetch(m[1]))
 		if err != nil {
-			return nil, fmt.Errorf("xtrace_events.tsv %s: %w", name, err)
+			return nil, fmt.Errorf("%s %s: %w", table, name, err)
 		}
 		for _, x := range c {
-			if !contains(out, x) {
+			if !slices.Contains(out, x) {
 				out = append(out, x)
 			}
 		}
 	}
 	return out, nil
-}
-
-func contains(cs []capture, c capture) bool {
-	for _, x := range cs {
-		if x == c {
-			return true
-		}
-	}
-	return false
 }
 
 func main() {
