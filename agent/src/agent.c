@@ -398,6 +398,22 @@ static u32 snaplen(void)
 	return region->snaplen;
 }
 
+/* array_bytes is the size of the array c asks for, at most ARRAY_MAX. */
+static u64 array_bytes(const struct xa_cap *c, const u64 *a)
+{
+	u64 n = a[c->b] < ARRAY_MAX ? a[c->b] * c->imm : ARRAY_MAX;
+	return n < ARRAY_MAX ? n : ARRAY_MAX;
+}
+
+/* iov_limit is how much data an iovec or msghdr capture copies: up to
+ * the result when c asks so (imm 1), at most the snaplen. */
+static u64 iov_limit(const struct xa_cap *c, long ret, u64 snap)
+{
+	if (c->imm && ret < (long)snap)
+		return ret > 0 ? (u64)ret : 0;
+	return snap;
+}
+
 /* cap_max is the most room one capture can take, chunk headers included. */
 static u64 cap_max(const struct xa_cap *c, const u64 *a)
 {
@@ -412,10 +428,8 @@ static u64 cap_max(const struct xa_cap *c, const u64 *a)
 		return h + snaplen();
 	case XA_OP_BUFDEREF:
 		return h + (c->imm ? c->imm : snaplen());
-	case XA_OP_ARRAY: {
-		u64 n = a[c->b] < ARRAY_MAX ? a[c->b] * c->imm : ARRAY_MAX;
-		return h + (n < ARRAY_MAX ? n : ARRAY_MAX);
-	}
+	case XA_OP_ARRAY:
+		return h + array_bytes(c, a);
 	case XA_OP_IOV:
 	case XA_OP_MSG: {
 		u64 n = c->op == XA_OP_IOV ? a[c->b] : IOV_MAX;
@@ -553,11 +567,9 @@ static void capture(struct thr *t, u8 **p, const struct xa_cap *c, const u64 *a,
 	case XA_OP_FIXED:
 		chunk(t, p, a[c->a], c->imm);
 		break;
-	case XA_OP_ARRAY: {
-		u64 n = a[c->b] < ARRAY_MAX ? a[c->b] * c->imm : ARRAY_MAX;
-		chunk(t, p, a[c->a], n < ARRAY_MAX ? n : ARRAY_MAX);
+	case XA_OP_ARRAY:
+		chunk(t, p, a[c->a], array_bytes(c, a));
 		break;
-	}
 	case XA_OP_BUFCAP:
 		chunk(t, p, a[c->a], a[c->b] < c->imm ? a[c->b] : c->imm);
 		break;
@@ -569,7 +581,7 @@ static void capture(struct thr *t, u8 **p, const struct xa_cap *c, const u64 *a,
 		break;
 	}
 	case XA_OP_IOV:
-		chunk_iov(t, p, a[c->a], a[c->b], c->imm && ret < (long)snap ? (ret > 0 ? (u64)ret : 0) : snap);
+		chunk_iov(t, p, a[c->a], a[c->b], iov_limit(c, ret, snap));
 		break;
 	case XA_OP_MSG: {
 		struct xa_chunk *m = (struct xa_chunk *)*p;
@@ -580,7 +592,7 @@ static void capture(struct thr *t, u8 **p, const struct xa_cap *c, const u64 *a,
 		u32 namelen = *(const u32 *)(hdr + 8);
 		if (name && namelen)
 			chunk(t, p, name, namelen < 128 ? namelen : 128);
-		chunk_iov(t, p, iov, cnt, c->imm && ret < (long)snap ? (ret > 0 ? (u64)ret : 0) : snap);
+		chunk_iov(t, p, iov, cnt, iov_limit(c, ret, snap));
 		break;
 	}
 	}
