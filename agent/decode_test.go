@@ -2,7 +2,6 @@ package agent
 
 import (
 	"bytes"
-	"encoding/binary"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +10,7 @@ import (
 	"xtrace/agent/ring"
 	"xtrace/decode"
 	"xtrace/event"
+	"xtrace/scap"
 )
 
 // TestDecodeRecords turns the agent's records of a program into scap
@@ -54,12 +54,15 @@ func TestDecodeRecords(t *testing.T) {
 			t.Errorf("decoding the exit of syscall %d: %v", r.NR, err)
 			return
 		}
-		typ := event.Type(binary.LittleEndian.Uint16(raw[20:]))
-		d := event.Info(typ)
-		ps := params(raw)
-		for i, p := range d.Params {
+		var ev scap.Event
+		if err := ev.Load(0, 0, raw); err != nil {
+			t.Errorf("syscall %d: %v", r.NR, err)
+			return
+		}
+		d := ev.Desc()
+		for i, p := range d.Params[:ev.NumParams()] {
 			if p.Name == "name" || p.Name == "data" {
-				got[d.Name] = append(got[d.Name], string(bytes.TrimSuffix(ps[i], []byte{0})))
+				got[d.Name] = append(got[d.Name], string(bytes.TrimSuffix(ev.Param(i), []byte{0})))
 			}
 		}
 	})
@@ -82,8 +85,11 @@ func TestDecodeRecords(t *testing.T) {
 			return
 		}
 		// Written as a generic exit with xtrace's prefix and result.
-		if typ := event.Type(binary.LittleEndian.Uint16(raw[20:])); typ != event.GenericX {
-			t.Errorf("getppid exit written as type %d", typ)
+		var ev scap.Event
+		if err := ev.Load(0, 0, raw); err != nil {
+			t.Errorf("getppid exit: %v", err)
+		} else if ev.Type != event.GenericX {
+			t.Errorf("getppid exit written as type %d", ev.Type)
 		}
 		extended++
 	})
@@ -103,17 +109,4 @@ func TestDecodeRecords(t *testing.T) {
 			t.Errorf("%s exits carry %q, want one with %q", name, got[name], w)
 		}
 	}
-}
-
-// params splits an encoded v2 event into its parameter values.
-func params(raw []byte) [][]byte {
-	n := int(binary.LittleEndian.Uint32(raw[22:]))
-	off := 26 + 2*n
-	var ps [][]byte
-	for i := range n {
-		l := int(binary.LittleEndian.Uint16(raw[26+2*i:]))
-		ps = append(ps, raw[off:off+l])
-		off += l
-	}
-	return ps
 }
