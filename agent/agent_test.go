@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"encoding/binary"
 	"fmt"
 	"io"
 	"os"
@@ -23,6 +24,7 @@ const (
 	sysWritev  = 20
 	sysGetppid = 110
 	sysOpenat  = 257
+	sysStat    = 262 // newfstatat
 )
 
 // session returns a new session with an 80-byte snaplen, closed when the
@@ -271,7 +273,8 @@ func TestForkStorm(t *testing.T) {
 // TestMemory checks the memory the agent copies, as capture_gen.h asks:
 // paths at openat's enter and exit, write's buffer, read's data up to
 // its result, writev's iovecs and data, and a fault where the program
-// passed a bad pointer (the call fails with EFAULT; the agent survives).
+// passed a bad pointer (the call fails with EFAULT; the agent survives),
+// and newfstatat's struct stat only when the call succeeded.
 func TestMemory(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "f")
 	s := session(t)
@@ -288,7 +291,7 @@ func TestMemory(t *testing.T) {
 	cmd.Stderr = os.Stderr
 	err := s.Run(cmd, func(r *ring.Record) {
 		switch r.NR {
-		case sysRead, sysWrite, sysWritev, sysOpenat:
+		case sysRead, sysWrite, sysWritev, sysOpenat, sysStat:
 		default:
 			return
 		}
@@ -316,6 +319,8 @@ func TestMemory(t *testing.T) {
 		{sysRead, ring.KindExit}:    {{11, []string{"hello agent"}}},
 		{sysWritev, ring.KindEnter}: {{0, []string{"", "ab", "cd"}}},
 		{sysWritev, ring.KindExit}:  {{4, []string{"", "ab", "cd"}}},
+		{sysStat, ring.KindEnter}:   {{0, nil}, {0, nil}},
+		{sysStat, ring.KindExit}:    {{0, []string{path + "\x00", "stat"}}, {-2, []string{"/nonexistent-xtrace\x00"}}},
 	}
 	for k, w := range want {
 		g := got[k]
@@ -326,6 +331,14 @@ func TestMemory(t *testing.T) {
 					t.Errorf("writev %d: iovec array of %d bytes, want 32", k.kind, len(g[i].data[0]))
 				}
 				g[i].data[0] = ""
+			}
+			// the struct stat (256 bytes copied): compare st_size
+			if k.nr == sysStat && len(g[i].data) == 2 {
+				st := g[i].data[1]
+				if len(st) != 256 || binary.LittleEndian.Uint64([]byte(st[48:])) != 15 {
+					t.Errorf("newfstatat: struct stat of %d bytes, want 256 with st_size 15", len(st))
+				}
+				g[i].data[1] = "stat"
 			}
 		}
 		if fmt.Sprint(g) != fmt.Sprint(w) {

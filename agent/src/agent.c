@@ -422,6 +422,7 @@ static u64 cap_max(const struct xa_cap *c, const u64 *a)
 	case XA_OP_STR:
 	case XA_OP_FIXED:
 	case XA_OP_BUFCAP:
+	case XA_OP_OUT:
 		return h + c->imm;
 	case XA_OP_BUF:
 	case XA_OP_BUFRET:
@@ -566,6 +567,10 @@ static void capture(struct thr *t, u8 **p, const struct xa_cap *c, const u64 *a,
 		break;
 	case XA_OP_FIXED:
 		chunk(t, p, a[c->a], c->imm);
+		break;
+	case XA_OP_OUT:
+		if (exit && ret == 0)
+			chunk(t, p, a[c->a], c->imm);
 		break;
 	case XA_OP_ARRAY:
 		chunk(t, p, a[c->a], array_bytes(c, a));

@@ -11,6 +11,7 @@ enum xa_op {
 	XA_OP_BUFDEREF = 6,
 	XA_OP_IOV = 7,
 	XA_OP_MSG = 8,
+	XA_OP_OUT = 9,
 };
 
 struct xa_cap {
@@ -278,7 +279,7 @@ static const struct xa_cap xa_caps[] = {
 	{XA_OP_STR, 1, 0, 0, 4096},
 	/* 262 newfstatat exit */
 	{XA_OP_STR, 1, 0, 0, 4096},
-	{XA_OP_FIXED, 2, 0, 0, 256},
+	{XA_OP_OUT, 2, 0, 0, 256},
 	/* 263 unlinkat exit */
 	{XA_OP_STR, 1, 0, 0, 4096},
 	/* 264 renameat exit */
@@ -350,7 +351,7 @@ static const struct xa_cap xa_caps[] = {
 	{XA_OP_IOV, 1, 2, 0, 0},
 	/* 332 statx exit */
 	{XA_OP_STR, 1, 0, 0, 4096},
-	{XA_OP_FIXED, 4, 0, 0, 256},
+	{XA_OP_OUT, 4, 0, 0, 256},
 	/* 333 io_pgetevents exit */
 	{XA_OP_FIXED, 4, 0, 0, 16},
 	/* 428 open_tree exit */

@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -169,6 +170,10 @@ static int io(const char *path)
 	if (writev(fd, iov, 2) != 4)
 		return 1;
 	if (syscall(SYS_openat, AT_FDCWD, (char *)8, O_RDONLY) != -1)
+		return 1;
+	struct stat st;
+	if (syscall(SYS_newfstatat, AT_FDCWD, path, &st, 0) != 0 ||
+	    syscall(SYS_newfstatat, AT_FDCWD, "/nonexistent-xtrace", &st, 0) != -1)
 		return 1;
 	return close(fd);
 }

@@ -40,10 +40,11 @@ const (
 	opBufDeref           // *(u32 *)arg b bytes at arg a, at most imm (0: the snaplen)
 	opIov                // iovec array at arg a, arg b entries, and their data (imm 1: up to ret)
 	opMsg                // msghdr at arg a, its name, iovecs and data (imm 1: up to ret)
+	opOut                // imm bytes at arg a when the call succeeded (ret 0): its output structure
 )
 
 var opNames = []string{"XA_OP_STR", "XA_OP_BUF", "XA_OP_BUFRET", "XA_OP_FIXED", "XA_OP_ARRAY",
-	"XA_OP_BUFCAP", "XA_OP_BUFDEREF", "XA_OP_IOV", "XA_OP_MSG"}
+	"XA_OP_BUFCAP", "XA_OP_BUFDEREF", "XA_OP_IOV", "XA_OP_MSG", "XA_OP_OUT"}
 
 // capture is one row of the generated table.
 type capture struct {
@@ -86,8 +87,8 @@ var kindGroups = []struct {
 	{"optval", []capSpec{{opBuf, 2, 3, 0}}},
 	{"bufret", []capSpec{{opBufRet, 0, none, 0}}},
 	// The output structure of a successful call (struct stat is 144
-	// bytes, struct statx 256).
-	{"outfield", []capSpec{{opFixed, 0, none, 256}}},
+	// bytes, struct statx 256); the decoder reads none of a failed one.
+	{"outfield", []capSpec{{opOut, 0, none, 256}}},
 	{"deref32 deref32z quotafmtout", []capSpec{{opFixed, last, none, 4}}},
 	{"offptr sigmask ptracedata", []capSpec{{opFixed, last, none, 8}}},
 	{"pipefd pairfd pairid", []capSpec{{opFixed, 0, none, 8}}},
