@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"xtrace/agent/ring"
+	"xtrace/internal/testutil"
 )
 
 const sysGetppid = 110
@@ -27,13 +28,7 @@ var (
 // work builds testdata/work.c once per test binary.
 func work(t *testing.T) string {
 	t.Helper()
-	gcc, err := exec.LookPath("gcc")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("gcc is required under CI=true")
-		}
-		t.Skip("gcc not installed")
-	}
+	gcc := testutil.LookTool(t, "gcc")
 	workOnce.Do(func() {
 		workDir, workErr = os.MkdirTemp("", "xtrace-agent-test")
 		if workErr != nil {

@@ -7,18 +7,14 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"xtrace/internal/testutil"
 )
 
 // TestLayout compiles a program that prints the offsets and constants of
 // agent/src/ring.h and compares them with layout.go.
 func TestLayout(t *testing.T) {
-	gcc, err := exec.LookPath("gcc")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("gcc is required under CI=true")
-		}
-		t.Skip("gcc not installed")
-	}
+	gcc := testutil.LookTool(t, "gcc")
 	dir := t.TempDir()
 	src := filepath.Join(dir, "layout.c")
 	prog := `#include <stdio.h>
