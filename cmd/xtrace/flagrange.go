@@ -13,13 +13,13 @@ import (
 // "no limit" for the limits).
 type flagRange struct{ min, max int64 }
 
-// flagRanges lists every numeric flag by its long name. sysdig 0.29.3
+// flagRanges lists every numeric flag by its long name (-s, a string
+// since it takes per-class lengths, is checked by parseArgsTo). sysdig 0.29.3
 // checks some of these and silently clamps or ignores others (-s
 // 99999999999 becomes 65000, -n -1 means no limit); xtrace rejects any
 // value out of range with the same message for the short and long forms.
 var flagRanges = map[string]flagRange{
 	"numevents":   {1, math.MaxInt64},
-	"snaplen":     {1, 65000}, // sysdig's largest snaplen
 	"duration":    {1, math.MaxInt32},
 	"event-limit": {1, math.MaxInt64},
 	"file-size":   {1, math.MaxInt32},
