@@ -137,7 +137,7 @@ func (r *Reader) joinBig(left, data []byte, n int) {
 			// what the whole block needs, once.
 			size = n + prefetchChunk
 		}
-		grown := make([]byte, len(r.big), max(need, min(size, n+prefetchChunk)))
+		grown := make([]byte, len(r.big), max(need, size))
 		r.copied += int64(copy(grown, r.big))
 		r.big = grown
 	}
