@@ -45,10 +45,20 @@ func checkFlagRanges(flags []*kong.Flag) error {
 		default:
 			continue
 		}
-		r, ok := flagRanges[f.Name]
-		if ok && f.Set && (v < r.min || v > r.max) {
-			return fmt.Errorf("%s: %d is out of range (%d to %d)", flagNames(f), v, r.min, r.max)
+		if r, ok := flagRanges[f.Name]; ok && f.Set {
+			if err := r.check(flagNames(f), v); err != nil {
+				return err
+			}
 		}
+	}
+	return nil
+}
+
+// check rejects v, given to the flag called names (see flagNames), when
+// it lies outside r.
+func (r flagRange) check(names string, v int64) error {
+	if v < r.min || v > r.max {
+		return fmt.Errorf("%s: %d is out of range (%d to %d)", names, v, r.min, r.max)
 	}
 	return nil
 }
