@@ -229,27 +229,11 @@ func TestWriterRotates(t *testing.T) {
 	}
 	var total int64
 	for i, n := range names {
-		f, err := os.Open(n)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rd, err := scap.NewReader(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		events := 0
-		for {
-			if _, err := rd.Next(); err != nil {
-				break
-			}
-			events++
-		}
-		f.Close()
 		st, _ := os.Stat(n)
 		total += st.Size()
 		want := []int{9, 10, 6}[i]
-		if events != want {
-			t.Errorf("%s: %d events, want %d", n, events, want)
+		if got := events(t, n); got != want {
+			t.Errorf("%s: %d events, want %d", n, got, want)
 		}
 		if st.Mode().Perm() != 0o600 {
 			t.Errorf("%s: mode %v", n, st.Mode().Perm())

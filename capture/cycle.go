@@ -55,7 +55,7 @@ type Cycle struct {
 	strftime bool
 
 	lastTime int64 // seconds
-	// empty: no event was considered for the current file yet. Live,
+	// empty: no event was considered yet (in the whole capture). Live,
 	// the clock starts at setup, and sysdig would start a new file at
 	// a first event that comes a whole period later (a slow start),
 	// leaving a file of header only that no reader takes; xtrace keeps
@@ -104,13 +104,14 @@ func (c *Cycle) Remove() string { return c.remove }
 func (c *Cycle) Consider(ts uint64, offset int64) bool {
 	c.remove = ""
 	c.eventCount++
-	defer func() { c.empty = false }()
+	first := c.empty
+	c.empty = false
 	sec := int64(ts / 1e9)
 	if c.rot.Seconds > 0 {
 		if c.lastTime == 0 {
 			c.lastTime = sec
 		}
-		if c.empty && sec-c.lastTime >= int64(c.rot.Seconds) {
+		if first && sec-c.lastTime >= int64(c.rot.Seconds) {
 			c.lastTime = sec // the first event stays in the first file
 		}
 		if sec-c.lastTime >= int64(c.rot.Seconds) {

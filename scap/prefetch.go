@@ -127,10 +127,7 @@ func (r *Reader) joinBig(left, data []byte, n int) {
 	if !inBig || len(r.big)-len(left) > len(left) {
 		// Start over at the front of r.big: left is in a chunk, or
 		// less than what was read before it.
-		r.big = r.big[:copy(r.big[:cap(r.big)], left)]
-		if len(r.big) < len(left) {
-			r.big = append(r.big, left[len(r.big):]...)
-		}
+		r.big = append(r.big[:0], left...) // left may overlap r.big: append moves it
 		r.copied += int64(len(left))
 	}
 	if need := len(r.big) + len(data); need > cap(r.big) {
@@ -140,7 +137,7 @@ func (r *Reader) joinBig(left, data []byte, n int) {
 			// what the whole block needs, once.
 			size = n + prefetchChunk
 		}
-		grown := make([]byte, len(r.big), max(need, min(size, n+prefetchChunk)))
+		grown := make([]byte, len(r.big), max(need, size))
 		r.copied += int64(copy(grown, r.big))
 		r.big = grown
 	}

@@ -13,13 +13,13 @@ import (
 // "no limit" for the limits).
 type flagRange struct{ min, max int64 }
 
-// flagRanges lists every numeric flag by its long name. sysdig 0.29.3
+// flagRanges lists every numeric flag by its long name (-s, a string
+// since it takes per-class lengths, is checked by parseArgsTo). sysdig 0.29.3
 // checks some of these and silently clamps or ignores others (-s
 // 99999999999 becomes 65000, -n -1 means no limit); xtrace rejects any
 // value out of range with the same message for the short and long forms.
 var flagRanges = map[string]flagRange{
 	"numevents":   {1, math.MaxInt64},
-	"snaplen":     {1, 65000}, // sysdig's largest snaplen
 	"duration":    {1, math.MaxInt32},
 	"event-limit": {1, math.MaxInt64},
 	"file-size":   {1, math.MaxInt32},
@@ -45,10 +45,20 @@ func checkFlagRanges(flags []*kong.Flag) error {
 		default:
 			continue
 		}
-		r, ok := flagRanges[f.Name]
-		if ok && f.Set && (v < r.min || v > r.max) {
-			return fmt.Errorf("%s: %d is out of range (%d to %d)", flagNames(f), v, r.min, r.max)
+		if r, ok := flagRanges[f.Name]; ok && f.Set {
+			if err := r.check(flagNames(f), v); err != nil {
+				return err
+			}
 		}
+	}
+	return nil
+}
+
+// check rejects v, given to the flag called names (see flagNames), when
+// it lies outside r.
+func (r flagRange) check(names string, v int64) error {
+	if v < r.min || v > r.max {
+		return fmt.Errorf("%s: %d is out of range (%d to %d)", names, v, r.min, r.max)
 	}
 	return nil
 }

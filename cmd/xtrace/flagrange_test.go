@@ -45,19 +45,27 @@ func TestFlagRanges(t *testing.T) {
 	}
 }
 
-// TestFlagRangesComplete: every numeric flag has a range in flagRanges.
+// TestFlagRangesComplete: every numeric flag has a range in flagRanges,
+// and every range is a numeric flag's.
 func TestFlagRangesComplete(t *testing.T) {
 	parser, err := kong.New(&CLI{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	numeric := map[string]bool{}
 	for _, f := range parser.Model.Flags {
 		switch f.Target.Kind() {
 		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
 			reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+			numeric[f.Name] = true
 			if _, ok := flagRanges[f.Name]; !ok {
 				t.Errorf("numeric flag --%s has no range in flagRanges", f.Name)
 			}
+		}
+	}
+	for name := range flagRanges {
+		if !numeric[name] {
+			t.Errorf("flagRanges has --%s, which is not a numeric flag", name)
 		}
 	}
 }

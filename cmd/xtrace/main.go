@@ -172,8 +172,10 @@ func parseArgsTo(args []string, stdout io.Writer) (cli *CLI, err error) {
 	}
 	// -s is a length or per-class lengths (-s 80,net=4096): checked
 	// whatever the mode, as the numeric flags are.
-	if n, err := strconv.ParseInt(c.Snaplen, 10, 64); err == nil && (n < 1 || n > snaplen.MaxLen) {
-		return nil, fmt.Errorf("-s/--snaplen: %d is out of range (1 to %d)", n, snaplen.MaxLen)
+	if n, err := strconv.ParseInt(c.Snaplen, 10, 64); err == nil {
+		if err := (flagRange{1, snaplen.MaxLen}).check("-s/--snaplen", n); err != nil {
+			return nil, err
+		}
 	}
 	if _, err := snaplen.Parse(c.Snaplen); err != nil {
 		return nil, err

@@ -760,7 +760,7 @@ func TestServiceApache2(t *testing.T) {
 	testutil.RequireTools(t, "sysdig", "service")
 	recRequireTracing(t)
 	if os.Getuid() != 0 {
-		t.Skip("needs root for port 80")
+		testutil.SkipOrFail(t, "needs root for port 80")
 	}
 	bin := recXtraceBin(t)
 	dir := t.TempDir()
