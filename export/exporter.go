@@ -75,9 +75,6 @@ type pending struct {
 	match bool
 	vals  []Value
 	args  []byte // JSON members, without braces
-	// params are the enter event's parameters, to leave out those the
-	// exit repeats.
-	params []event.Param
 }
 
 // proc is one row of the process table.
@@ -178,8 +175,7 @@ func (x *Exporter) Event(e *inspect.Event) error {
 		p.match = x.match(e)
 		clearVals(p.vals)
 		x.fill(p.vals, e, false)
-		p.args = x.appendArgMembers(p.args[:0], e, nil)
-		p.params = e.Info.Params[:min(e.NumParams(), len(e.Info.Params))]
+		p.args = x.appendArgMembers(p.args[:0], e)
 		return nil
 	}
 	paired := p != nil && p.used && p.typ+1 == e.Type
@@ -304,7 +300,7 @@ func (x *Exporter) setArgs(row []Value, e *inspect.Event, p *pending) {
 		// Enter members the exit does not repeat.
 		a = x.appendEnterMembers(a, p, e.Info.Params[:min(e.NumParams(), len(e.Info.Params))])
 	}
-	x.mbuf = x.appendArgMembers(x.mbuf[:0], e, nil)
+	x.mbuf = x.appendArgMembers(x.mbuf[:0], e)
 	if len(x.mbuf) > 0 && len(a) > 1 {
 		a = append(a, ',')
 	}
@@ -320,7 +316,7 @@ func (x *Exporter) appendEnterMembers(dst []byte, p *pending, exit []event.Param
 	for b := p.args; len(b) > 0; {
 		name, text, rest := nextMember(b)
 		b = rest
-		if namedBytes(exit, name) {
+		if named(exit, name) {
 			continue
 		}
 		if !first {
@@ -332,8 +328,9 @@ func (x *Exporter) appendEnterMembers(dst []byte, p *pending, exit []event.Param
 	return dst
 }
 
-// namedBytes is named for a name held in bytes (compared without a copy).
-func namedBytes(ps []event.Param, name []byte) bool {
+// named reports whether ps has a parameter called name that argsParam
+// would keep.
+func named(ps []event.Param, name []byte) bool {
 	for i := range ps {
 		if ps[i].Name == string(name) && ps[i].Type != event.PTByteBuf {
 			return true
