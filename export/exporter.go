@@ -60,10 +60,10 @@ type Exporter struct {
 	row      []Value // scratch row
 	val, res []byte  // parameter rendering scratch
 	mbuf     []byte  // the exit's args members
-	// Column indices the merge reads.
-	dur, rs, ts, args int
-	rows              uint64
-	begun             bool
+	// Column indices the merge reads; pargs is the process table's args.
+	dur, rs, ts, args, pargs int
+	rows                     uint64
+	begun                    bool
 }
 
 // pending is a syscall whose enter event was seen and whose exit has not
@@ -99,6 +99,7 @@ func New(sink Sink, o Options) (*Exporter, error) {
 		rs:      index(syscallCols, "res"),
 		ts:      index(syscallCols, "ts"),
 		args:    index(syscallCols, "args"),
+		pargs:   index(procCols, "args"),
 	}
 	fo := &field.Options{Render: inspect.RenderOptions{Full: true}}
 	var err error
@@ -423,7 +424,7 @@ func (x *Exporter) procFields(pr *proc, e *inspect.Event) {
 			x.extract(&pr.vals[i], h, e)
 		}
 	}
-	if i := index(procCols, "args"); i >= 0 {
+	if i := x.pargs; i >= 0 {
 		if m := e.Thread.Main(); m != nil {
 			a := append(pr.vals[i].Buf[:0], '[')
 			for j, s := range m.Args {
