@@ -16,6 +16,7 @@ package diff
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"sort"
@@ -185,39 +186,11 @@ func (c *collector) run() *Run {
 }
 
 // splitJSONStrings decodes the JSON array of strings the process table
-// holds.
+// holds (nil when it is not one).
 func splitJSONStrings(s string) []string {
 	var out []string
-	for i := 0; i < len(s); i++ {
-		if s[i] != '"' {
-			continue
-		}
-		j := i + 1
-		var b strings.Builder
-		for ; j < len(s) && s[j] != '"'; j++ {
-			if s[j] == '\\' && j+1 < len(s) {
-				j++
-				switch s[j] {
-				case 'n':
-					b.WriteByte('\n')
-				case 't':
-					b.WriteByte('\t')
-				case 'u':
-					if j+4 < len(s) {
-						if r, err := strconv.ParseUint(s[j+1:j+5], 16, 32); err == nil {
-							b.WriteRune(rune(r))
-						}
-						j += 4
-					}
-				default:
-					b.WriteByte(s[j])
-				}
-				continue
-			}
-			b.WriteByte(s[j])
-		}
-		out = append(out, b.String())
-		i = j
+	if json.Unmarshal([]byte(s), &out) != nil {
+		return nil
 	}
 	return out
 }

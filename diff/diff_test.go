@@ -3,6 +3,8 @@ package diff
 import (
 	"strings"
 	"testing"
+
+	"xtrace/field"
 )
 
 func TestNormalize(t *testing.T) {
@@ -88,6 +90,12 @@ first divergence:
 func TestSplitJSONStrings(t *testing.T) {
 	got := splitJSONStrings(`["a b","c\"d","\u00e9"]`)
 	if strings.Join(got, "|") != `a b|c"d|é` {
+		t.Errorf("%q", got)
+	}
+	// Every escape AppendJSONString writes: short ones and surrogate
+	// pairs.
+	got = splitJSONStrings(string(field.AppendJSONString([]byte("["), "a\r\b\f\t\n\U0001F600")) + "]")
+	if len(got) != 1 || got[0] != "a\r\b\f\t\n\U0001F600" {
 		t.Errorf("%q", got)
 	}
 }

@@ -24,13 +24,13 @@ func argsParam(d *event.Desc, i int) bool {
 }
 
 // appendArgMembers appends `"name":value` members for the parameters of e
-// that argsParam keeps and skip does not name, each preceded by a comma
-// when dst already holds a member.
-func (x *Exporter) appendArgMembers(dst []byte, e *inspect.Event, skip []event.Param) []byte {
+// that argsParam keeps, each preceded by a comma when dst already holds a
+// member.
+func (x *Exporter) appendArgMembers(dst []byte, e *inspect.Event) []byte {
 	d := e.Info
 	n := min(e.NumParams(), len(d.Params))
 	for i := 0; i < n; i++ {
-		if !argsParam(d, i) || named(skip, d.Params[i].Name) {
+		if !argsParam(d, i) {
 			continue
 		}
 		if len(dst) > 0 {
@@ -41,17 +41,6 @@ func (x *Exporter) appendArgMembers(dst []byte, e *inspect.Event, skip []event.P
 		dst = x.appendArgValue(dst, e, i)
 	}
 	return dst
-}
-
-// named reports whether ps has a parameter called name that argsParam
-// would keep.
-func named(ps []event.Param, name string) bool {
-	for i := range ps {
-		if ps[i].Name == name && ps[i].Type != event.PTByteBuf {
-			return true
-		}
-	}
-	return false
 }
 
 // appendArgValue appends parameter i of e as a typed JSON value. The switch

@@ -60,10 +60,10 @@ type Exporter struct {
 	row      []Value // scratch row
 	val, res []byte  // parameter rendering scratch
 	mbuf     []byte  // the exit's args members
-	// Column indices the merge reads.
-	dur, rs, ts, args int
-	rows              uint64
-	begun             bool
+	// Column indices the merge reads; pargs is the process table's args.
+	dur, rs, ts, args, pargs int
+	rows                     uint64
+	begun                    bool
 }
 
 // pending is a syscall whose enter event was seen and whose exit has not
@@ -75,9 +75,6 @@ type pending struct {
 	match bool
 	vals  []Value
 	args  []byte // JSON members, without braces
-	// params are the enter event's parameters, to leave out those the
-	// exit repeats.
-	params []event.Param
 }
 
 // proc is one row of the process table.
@@ -102,6 +99,7 @@ func New(sink Sink, o Options) (*Exporter, error) {
 		rs:      index(syscallCols, "res"),
 		ts:      index(syscallCols, "ts"),
 		args:    index(syscallCols, "args"),
+		pargs:   index(procCols, "args"),
 	}
 	fo := &field.Options{Render: inspect.RenderOptions{Full: true}}
 	var err error
@@ -178,8 +176,7 @@ func (x *Exporter) Event(e *inspect.Event) error {
 		p.match = x.match(e)
 		clearVals(p.vals)
 		x.fill(p.vals, e, false)
-		p.args = x.appendArgMembers(p.args[:0], e, nil)
-		p.params = e.Info.Params[:min(e.NumParams(), len(e.Info.Params))]
+		p.args = x.appendArgMembers(p.args[:0], e)
 		return nil
 	}
 	paired := p != nil && p.used && p.typ+1 == e.Type
@@ -304,7 +301,7 @@ func (x *Exporter) setArgs(row []Value, e *inspect.Event, p *pending) {
 		// Enter members the exit does not repeat.
 		a = x.appendEnterMembers(a, p, e.Info.Params[:min(e.NumParams(), len(e.Info.Params))])
 	}
-	x.mbuf = x.appendArgMembers(x.mbuf[:0], e, nil)
+	x.mbuf = x.appendArgMembers(x.mbuf[:0], e)
 	if len(x.mbuf) > 0 && len(a) > 1 {
 		a = append(a, ',')
 	}
@@ -320,7 +317,7 @@ func (x *Exporter) appendEnterMembers(dst []byte, p *pending, exit []event.Param
 	for b := p.args; len(b) > 0; {
 		name, text, rest := nextMember(b)
 		b = rest
-		if namedBytes(exit, name) {
+		if named(exit, name) {
 			continue
 		}
 		if !first {
@@ -332,8 +329,9 @@ func (x *Exporter) appendEnterMembers(dst []byte, p *pending, exit []event.Param
 	return dst
 }
 
-// namedBytes is named for a name held in bytes (compared without a copy).
-func namedBytes(ps []event.Param, name []byte) bool {
+// named reports whether ps has a parameter called name that argsParam
+// would keep.
+func named(ps []event.Param, name []byte) bool {
 	for i := range ps {
 		if ps[i].Name == string(name) && ps[i].Type != event.PTByteBuf {
 			return true
@@ -426,7 +424,7 @@ func (x *Exporter) procFields(pr *proc, e *inspect.Event) {
 			x.extract(&pr.vals[i], h, e)
 		}
 	}
-	if i := index(procCols, "args"); i >= 0 {
+	if i := x.pargs; i >= 0 {
 		if m := e.Thread.Main(); m != nil {
 			a := append(pr.vals[i].Buf[:0], '[')
 			for j, s := range m.Args {

@@ -20,10 +20,35 @@ type perfetto struct {
 	t0    uint64
 	first bool
 	buf   []byte
+	label []byte // a slice's name, scratch
 	// threads maps tids to their process and last name.
 	threads map[int64]perfettoThread
 	lastTS  uint64
-	col     map[string]int
+}
+
+// The positions of the columns the timeline reads, resolved once.
+var (
+	pfSys = struct{ pid, tid, proc, ts, syscall, errno, category, dur, args int }{
+		index(syscallCols, "pid"), index(syscallCols, "tid"), index(syscallCols, "proc"),
+		index(syscallCols, "ts"), index(syscallCols, "syscall"), index(syscallCols, "errno"),
+		index(syscallCols, "category"), index(syscallCols, "dur"), index(syscallCols, "args"),
+	}
+	// pfArgs are the columns a slice carries in its args, in order.
+	pfArgs = indices(syscallCols, "res", "errno", "failed", "fd", "fd_name", "path", "bytes")
+	pfProc = struct{ pid, name, exe, exitStatus, signal, start, end, args int }{
+		index(procCols, "pid"), index(procCols, "name"), index(procCols, "exe"),
+		index(procCols, "exit_status"), index(procCols, "signal"), index(procCols, "start"),
+		index(procCols, "end"), index(procCols, "args"),
+	}
+)
+
+// indices returns the positions of the columns named in cols.
+func indices(cols []Column, names ...string) []int {
+	is := make([]int, len(names))
+	for i, n := range names {
+		is[i] = index(cols, n)
+	}
+	return is
 }
 
 type perfettoThread struct {
@@ -36,13 +61,7 @@ type perfettoThread struct {
 // capture, whose absolute time (ns) is in "otherData".
 func NewPerfetto(w io.Writer) Sink {
 	p := &perfetto{w: bufio.NewWriterSize(w, 1<<16), c: w, first: true,
-		threads: make(map[int64]perfettoThread), col: make(map[string]int)}
-	for i, c := range syscallCols {
-		p.col[c.Name] = i
-	}
-	for i, c := range procCols {
-		p.col["proc."+c.Name] = i
-	}
+		threads: make(map[int64]perfettoThread)}
 	p.w.WriteString(`{"displayTimeUnit":"ns","traceEvents":[`)
 	return p
 }
@@ -76,25 +95,27 @@ func (p *perfetto) start(b []byte) []byte {
 }
 
 func (p *perfetto) Syscall(vals []Value) error {
-	v := func(name string) *Value { return &vals[p.col[name]] }
-	pid, tid := v("pid"), v("tid")
+	pid, tid := &vals[pfSys.pid], &vals[pfSys.tid]
 	if pid.Null || tid.Null {
 		return nil
 	}
-	if name := v("proc"); !name.Null {
-		p.threads[tid.Int] = perfettoThread{pid.Int, string(name.Buf)}
+	if name := &vals[pfSys.proc]; !name.Null {
+		if t, ok := p.threads[tid.Int]; !ok || t.pid != pid.Int || t.name != string(name.Buf) {
+			p.threads[tid.Int] = perfettoThread{pid.Int, string(name.Buf)}
+		}
 	}
-	ts := v("ts").Uint
+	ts := vals[pfSys.ts].Uint
 	b := p.start(p.buf[:0])
 	b = append(b, `{"name":`...)
-	label := append([]byte(nil), v("syscall").Buf...)
-	if e := v("errno"); !e.Null {
+	label := append(p.label[:0], vals[pfSys.syscall].Buf...)
+	if e := &vals[pfSys.errno]; !e.Null {
 		label = append(append(append(label, " ("...), e.Buf...), ')')
 	}
+	p.label = label
 	b = field.AppendJSONString(b, label)
 	b = append(b, `,"cat":`...)
-	b = field.AppendJSONString(b, v("category").Buf)
-	if d := v("dur"); !d.Null {
+	b = field.AppendJSONString(b, vals[pfSys.category].Buf)
+	if d := &vals[pfSys.dur]; !d.Null {
 		b = append(b, `,"ph":"X","ts":`...)
 		b = p.appendMicros(b, ts)
 		b = append(b, `,"dur":`...)
@@ -115,8 +136,8 @@ func (p *perfetto) Syscall(vals []Value) error {
 	b = strconv.AppendInt(b, tid.Int, 10)
 	b = append(b, `,"args":{`...)
 	n := 0
-	for _, name := range []string{"res", "errno", "failed", "fd", "fd_name", "path", "bytes"} {
-		x := v(name)
+	for _, i := range pfArgs {
+		x := &vals[i]
 		if x.Null {
 			continue
 		}
@@ -124,11 +145,11 @@ func (p *perfetto) Syscall(vals []Value) error {
 			b = append(b, ',')
 		}
 		n++
-		b = field.AppendJSONString(b, name)
+		b = field.AppendJSONString(b, syscallCols[i].Name)
 		b = append(b, ':')
-		b = appendJSONValue(b, syscallCols[p.col[name]].Type, x)
+		b = appendJSONValue(b, syscallCols[i].Type, x)
 	}
-	if a := v("args"); !a.Null && len(a.Buf) > 2 {
+	if a := &vals[pfSys.args]; !a.Null && len(a.Buf) > 2 {
 		if n > 0 {
 			b = append(b, ',')
 		}
@@ -144,20 +165,19 @@ func (p *perfetto) Syscall(vals []Value) error {
 }
 
 func (p *perfetto) Process(vals []Value) error {
-	v := func(name string) *Value { return &vals[p.col["proc."+name]] }
-	pid := v("pid")
+	pid := &vals[pfProc.pid]
 	if pid.Null {
 		return nil
 	}
-	name := string(v("exe").Buf)
+	name := string(vals[pfProc.exe].Buf)
 	if name == "" {
-		name = string(v("name").Buf)
+		name = string(vals[pfProc.name].Buf)
 	}
 	label := name
-	if x := v("exit_status"); !x.Null {
+	if x := &vals[pfProc.exitStatus]; !x.Null {
 		label += " (exit " + strconv.FormatInt(x.Int, 10) + ")"
 	}
-	if s := v("signal"); !s.Null {
+	if s := &vals[pfProc.signal]; !s.Null {
 		label += " (" + string(s.Buf) + ")"
 	}
 	b := p.start(p.buf[:0])
@@ -167,8 +187,8 @@ func (p *perfetto) Process(vals []Value) error {
 	b = field.AppendJSONString(b, name)
 	b = append(b, "}}"...)
 	// The lifetime, as an async slice on the process' own track.
-	start, end := v("start").Uint, p.lastTS
-	if e := v("end"); !e.Null {
+	start, end := vals[pfProc.start].Uint, p.lastTS
+	if e := &vals[pfProc.end]; !e.Null {
 		end = e.Uint
 	}
 	for _, ph := range []string{"b", "e"} {
@@ -191,9 +211,9 @@ func (p *perfetto) Process(vals []Value) error {
 		b = p.appendMicros(b, ts)
 		if ph == "b" {
 			b = append(b, `,"args":{"args":`...)
-			b = append(b, orJSON(v("args"), "null")...)
+			b = append(b, orJSON(&vals[pfProc.args], "null")...)
 			b = append(b, `,"exit_status":`...)
-			b = append(b, orJSONInt(v("exit_status"))...)
+			b = append(b, orJSONInt(&vals[pfProc.exitStatus])...)
 			b = append(b, '}')
 		}
 		b = append(b, '}')

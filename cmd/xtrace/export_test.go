@@ -24,11 +24,8 @@ func duckdbQuery(t *testing.T, sql string) []map[string]any {
 	if err != nil {
 		t.Fatal(err)
 	}
-	node, err := exec.LookPath("node")
-	if err == nil {
-		_, err = os.Stat(filepath.Join(dir, "node_modules", "@duckdb", "node-api"))
-	}
-	if err != nil {
+	node := testutil.LookTool(t, "node")
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@duckdb", "node-api")); err != nil {
 		testutil.SkipOrFail(t, fmt.Sprintf("DuckDB is not installed (make deps installs it): %v", err))
 	}
 	cmd := exec.Command(node, filepath.Join(dir, "query.js"), sql)
