@@ -129,3 +129,14 @@ func FuzzParseRule(f *testing.F) {
 		}
 	})
 }
+
+func TestOptionWord(t *testing.T) {
+	for w, want := range map[string]bool{
+		"error=ENOENT": true, "retval=0": true, "delay=10ms": true, "when=2+": true, "prob=50%": true, "seed=7": true,
+		"error=": true, "evt.type=openat": false, "error": false, "error=EIO when=2": false, "fd.name=/x": false,
+	} {
+		if got := OptionWord(w); got != want {
+			t.Errorf("OptionWord(%q) = %v, want %v", w, got, want)
+		}
+	}
+}

@@ -32,9 +32,6 @@ type FieldOptions struct {
 	Inject []string `name:"inject" sep:"none" group:"Fault injection" placeholder:"'FILTER ACTION...'" help:"Fault a syscall at its entry when FILTER (the filter language, on the enter event: evt.type, evt.arg.*, proc.name, proc.pname, fd.name...) matches. ACTION words follow the filter: error=ERRNO (the call does not run and fails), retval=N (does not run, returns N), delay=DUR (held back before it runs; 10ms, or microseconds), when=FIRST[+[STEP]] (from the FIRST-th match, every STEP-th; default every match), prob=P (0-1 or N%), seed=N (for prob, a reproducible run). Repeatable; the first rule that fires wins. Injected calls are marked in the capture (the evt.injected field; --strace prints (INJECTED))."`
 }
 
-// injectWords are the option words of an --inject rule.
-var injectWords = []string{"error=", "retval=", "delay=", "when=", "prob=", "seed="}
-
 // takeInject handles "--inject FILTER [ACTION...]" in normalizeArgs: the
 // action words after the filter belong to the rule, which becomes one
 // --inject value. It returns the new index into args.
@@ -50,20 +47,11 @@ func takeInject(out []string, args []string, i int) ([]string, int) {
 		i++
 		rule = args[i]
 	}
-	for i+1 < len(args) && isInjectWord(args[i+1]) {
+	for i+1 < len(args) && inject.OptionWord(args[i+1]) {
 		i++
 		rule += " " + args[i]
 	}
 	return append(out, "--inject="+rule), i
-}
-
-func isInjectWord(w string) bool {
-	for _, p := range injectWords {
-		if strings.HasPrefix(w, p) && !strings.ContainsAny(w, " \t") {
-			return true
-		}
-	}
-	return false
 }
 
 // setupInject parses the --inject rules into an injector for the tracer
