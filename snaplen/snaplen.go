@@ -114,12 +114,21 @@ func (p *Policy) Max() int {
 
 // Cutter cuts events to a policy. It is not safe for concurrent use.
 type Cutter struct {
-	p   Policy
-	enc scap.Encoder
+	p        Policy
+	shortest int // the smallest length of p: shorter buffers are never cut
+	enc      scap.Encoder
 }
 
 // NewCutter returns a Cutter for p.
-func NewCutter(p Policy) *Cutter { return &Cutter{p: p} }
+func NewCutter(p Policy) *Cutter {
+	c := &Cutter{p: p, shortest: p.Default}
+	for _, n := range p.byType {
+		if n != 0 {
+			c.shortest = min(c.shortest, n)
+		}
+	}
+	return c
+}
 
 // Cut cuts the byte buffers of sev to the snaplen of its fd's class. Call
 // it before in.Process(sev): the fd is the enter event's fd parameter, or
@@ -133,7 +142,7 @@ func (c *Cutter) Cut(in *inspect.Inspector, sev *scap.Event) error {
 	n := min(sev.NumParams(), len(d.Params))
 	long := false
 	for i := range n {
-		if d.Params[i].Type == event.PTByteBuf && len(sev.Param(i)) > c.min() {
+		if d.Params[i].Type == event.PTByteBuf && len(sev.Param(i)) > c.shortest {
 			long = true
 		}
 	}
@@ -163,17 +172,6 @@ func (c *Cutter) Cut(in *inspect.Inspector, sev *scap.Event) error {
 	err = sev.Load(sev.CPU, sev.DumpFlags, b)
 	sev.Offset = off
 	return err
-}
-
-// min is the smallest length of the policy.
-func (c *Cutter) min() int {
-	m := c.p.Default
-	for _, n := range c.p.byType {
-		if n != 0 {
-			m = min(m, n)
-		}
-	}
-	return m
 }
 
 // fdOf finds the fd an event uses.
