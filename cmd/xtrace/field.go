@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"fmt"
 	"os"
 	"strings"
 
@@ -28,6 +27,9 @@ type FieldOptions struct {
 	ManPage       bool   `name:"man-page" hidden:"" help:"Print the man page (roff), from the same model as --help."`
 	Completion    string `name:"completion" placeholder:"SHELL" enum:"bash,zsh,fish," default:"" help:"Print the completion script for bash, zsh or fish (flags, field names after -p %, chisel names after -c)."`
 	CompleteWords string `name:"complete-words" hidden:"" help:"Print the words a completion script offers: fields, chisels or flags."`
+
+	// snap is -s, parsed once by parseArgsTo.
+	snap snaplen.Policy `kong:"-"`
 
 	Inject []string `name:"inject" sep:"none" group:"Fault injection" placeholder:"'FILTER ACTION...'" help:"Fault a syscall at its entry when FILTER (the filter language, on the enter event: evt.type, evt.arg.*, proc.name, proc.pname, fd.name...) matches. ACTION words follow the filter: error=ERRNO (the call does not run and fails), retval=N (does not run, returns N), delay=DUR (held back before it runs; 10ms, or microseconds), when=FIRST[+[STEP]] (from the FIRST-th match, every STEP-th; default every match), prob=P (0-1 or N%), seed=N (for prob, a reproducible run). Repeatable; the first rule that fires wins. Injected calls are marked in the capture (the evt.injected field; --strace prints (INJECTED))."`
 }
@@ -80,11 +82,7 @@ func setupInject(cli *CLI, opts *tracer.Options) (*inject.Injector, error) {
 func newStracePrinter(cli *CLI, out *bufio.Writer) (eventSink, error) {
 	o := straceout.Options{Times: cli.Times}
 	if cli.Snaplen != "" {
-		p, err := snaplen.Parse(cli.Snaplen)
-		if err != nil {
-			return nil, fmt.Errorf("xtrace: %w", err)
-		}
-		o.StrLen = p.Default
+		o.StrLen = cli.snap.Default
 	}
 	switch cli.Color {
 	case "always":

@@ -175,7 +175,7 @@ func parseArgsTo(args []string, stdout io.Writer) (cli *CLI, err error) {
 	if n, err := strconv.ParseInt(c.Snaplen, 10, 64); err == nil && (n < 1 || n > snaplen.MaxLen) {
 		return nil, fmt.Errorf("-s/--snaplen: %d is out of range (1 to %d)", n, snaplen.MaxLen)
 	}
-	if _, err := snaplen.Parse(c.Snaplen); err != nil {
+	if c.snap, err = snaplen.Parse(c.Snaplen); err != nil {
 		return nil, err
 	}
 	return &c, nil
