@@ -66,6 +66,13 @@ func denialCause(f *facts) (cause, fix string) {
 	return "refused for a reason the other checks do not show (an LSM such as SELinux?)", "check the audit log (dmesg, /var/log/audit)"
 }
 
+// blame adds to a refused check what refused it and the fix.
+func (c *Check) blame(f *facts) {
+	cause, fix := denialCause(f)
+	c.Detail += ": " + cause
+	c.Fix = fix
+}
+
 func ptraceCheck(f *facts) Check {
 	c := Check{Name: "ptrace"}
 	switch {
@@ -76,9 +83,7 @@ func ptraceCheck(f *facts) Check {
 		c.Status = Blocked
 		c.Detail = "PTRACE_SEIZE of a child: " + f.seizeErr.Error()
 		if errors.Is(f.seizeErr, unix.EPERM) || errors.Is(f.seizeErr, unix.EACCES) {
-			cause, fix := denialCause(f)
-			c.Detail += ": " + cause
-			c.Fix = fix
+			c.blame(f)
 		}
 	default:
 		c.Detail = "a child can be seized and stopped"
@@ -100,9 +105,7 @@ func vmCheck(f *facts) Check {
 		c.Status = Blocked
 		c.Detail = f.vmErr.Error()
 		if errors.Is(f.vmErr, unix.EPERM) || errors.Is(f.vmErr, unix.ENOSYS) {
-			cause, fix := denialCause(f)
-			c.Detail += ": " + cause
-			c.Fix = fix
+			c.blame(f)
 		}
 	}
 	return c
@@ -145,9 +148,7 @@ func seccompCheck(f *facts) Check {
 		c.Fix = "a kernel built with CONFIG_SECCOMP_FILTER"
 	default:
 		c.Status, c.Detail = Blocked, "seccomp(): "+f.retTrace.Error()
-		cause, fix := denialCause(f)
-		c.Detail += ": " + cause
-		c.Fix = fix
+		c.blame(f)
 	}
 	if c.Status == OK && f.seccompMode == 2 {
 		c.Detail += fmt.Sprintf("; xtrace itself runs under %d filters (a container profile): the command's filter stacks on them", f.seccompCount)

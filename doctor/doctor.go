@@ -192,7 +192,7 @@ func gather(o Options) facts {
 	if f.procErr == nil {
 		f.hidepid, f.procErr = procHidepid(o.ProcRoot)
 	}
-	f.retTrace = linux.SeccompActionAvail(linux.SeccompRetTrace)
+	f.retTrace = linux.SeccompActionAvail(unix.SECCOMP_RET_TRACE)
 	f.sud = linux.SyscallUserDispatchOff()
 	f.probeErr, f.seizeErr, f.vmErr = probePtrace(o.Self)
 	return f
@@ -288,7 +288,7 @@ func probeOnThread(self string) (start, seize, vm error) {
 		proc.Release()
 	}()
 	if err := linux.Ptrace(unix.PTRACE_SEIZE, pid, 0, unix.PTRACE_O_EXITKILL); err != nil {
-		return nil, err, vmSelf()
+		return nil, err, linux.ProcessVMReadvSelf()
 	}
 	if err := linux.Ptrace(unix.PTRACE_INTERRUPT, pid, 0, 0); err != nil {
 		return nil, err, nil
@@ -305,7 +305,7 @@ func probeOnThread(self string) (start, seize, vm error) {
 func vmRead(pid int) error {
 	maps, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/maps")
 	if err != nil {
-		return vmSelf()
+		return linux.ProcessVMReadvSelf()
 	}
 	for _, line := range strings.Split(string(maps), "\n") {
 		fs := strings.Fields(line)
@@ -324,7 +324,3 @@ func vmRead(pid int) error {
 	}
 	return errors.New("no readable mapping")
 }
-
-// vmSelf tries process_vm_readv on xtrace itself, which only a seccomp
-// profile can refuse.
-func vmSelf() error { return linux.ProcessVMReadvSelf() }

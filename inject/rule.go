@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -57,10 +58,10 @@ func ParseRule(s string) (*Rule, error) {
 	for {
 		i := strings.LastIndexAny(rest, " \t\n")
 		word := rest[i+1:]
-		key, val, ok := strings.Cut(word, "=")
-		if !ok || !isKey(key) {
+		if !OptionWord(word) {
 			break
 		}
+		key, val, _ := strings.Cut(word, "=")
 		if _, dup := opts[key]; dup {
 			return nil, fmt.Errorf("inject: %q: %s= given twice", s, key)
 		}
@@ -116,13 +117,12 @@ func errnoByName(name string) unix.Errno {
 	return 0
 }
 
-func isKey(k string) bool {
-	for _, x := range keys {
-		if k == x {
-			return true
-		}
-	}
-	return false
+// OptionWord reports whether w is one of the option words a rule ends
+// with (error=..., retval=..., delay=..., when=..., prob=..., seed=...),
+// which the command line gathers after an --inject filter.
+func OptionWord(w string) bool {
+	key, _, ok := strings.Cut(w, "=")
+	return ok && !strings.ContainsAny(w, " \t\n") && slices.Contains(keys, key)
 }
 
 func (r *Rule) set(key, val string) error {

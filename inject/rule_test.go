@@ -53,6 +53,25 @@ func TestParseRule(t *testing.T) {
 	}
 }
 
+// firing parses rule and shows which of n matches fire: "x" fired, "."
+// did not.
+func firing(t *testing.T, rule string, n int) string {
+	t.Helper()
+	r, err := ParseRule(rule)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := ""
+	for range n {
+		if r.fires() {
+			s += "x"
+		} else {
+			s += "."
+		}
+	}
+	return s
+}
+
 func TestFiresWhen(t *testing.T) {
 	tests := []struct {
 		when string
@@ -65,19 +84,7 @@ func TestFiresWhen(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.when, func(t *testing.T) {
-			r, err := ParseRule("evt.type=read error=EIO " + tt.when)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := ""
-			for range 8 {
-				if r.fires() {
-					got += "x"
-				} else {
-					got += "."
-				}
-			}
-			if got != tt.want {
+			if got := firing(t, "evt.type=read error=EIO "+tt.when, 8); got != tt.want {
 				t.Errorf("%s: %s, want %s", tt.when, got, tt.want)
 			}
 		})
@@ -85,22 +92,8 @@ func TestFiresWhen(t *testing.T) {
 }
 
 func TestProbSeed(t *testing.T) {
-	seq := func() string {
-		r, err := ParseRule("evt.type=read error=EIO prob=0.5 seed=7")
-		if err != nil {
-			t.Fatal(err)
-		}
-		s := ""
-		for range 64 {
-			if r.fires() {
-				s += "x"
-			} else {
-				s += "."
-			}
-		}
-		return s
-	}
-	a, b := seq(), seq()
+	const rule = "evt.type=read error=EIO prob=0.5 seed=7"
+	a, b := firing(t, rule, 64), firing(t, rule, 64)
 	if a != b {
 		t.Fatalf("same seed, different runs:\n%s\n%s", a, b)
 	}
@@ -128,4 +121,15 @@ func FuzzParseRule(f *testing.F) {
 			t.Fatalf("rule without action: %+v", r)
 		}
 	})
+}
+
+func TestOptionWord(t *testing.T) {
+	for w, want := range map[string]bool{
+		"error=ENOENT": true, "retval=0": true, "delay=10ms": true, "when=2+": true, "prob=50%": true, "seed=7": true,
+		"error=": true, "evt.type=openat": false, "error": false, "error=EIO when=2": false, "fd.name=/x": false,
+	} {
+		if got := OptionWord(w); got != want {
+			t.Errorf("OptionWord(%q) = %v, want %v", w, got, want)
+		}
+	}
 }

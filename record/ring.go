@@ -79,6 +79,8 @@ func (o *Ring) evicted(cpu uint16, flags uint32, raw []byte) {
 	}
 }
 
+// Header starts the state engines from the capture header; nothing is
+// written until a dump.
 func (o *Ring) Header(h *scap.Header) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -90,6 +92,8 @@ func (o *Ring) Header(h *scap.Header) error {
 	return nil
 }
 
+// Write pushes a batch into the ring and, with --trigger, runs the head
+// state engine and the trigger on it, dumping when the trigger is due.
 func (o *Ring) Write(b *tracer.Batch) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -169,12 +173,14 @@ func (o *Ring) fail(err error) error {
 	return err
 }
 
+// FinishEarly stops taking batches; Close still writes the ring.
 func (o *Ring) FinishEarly() {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.done = true
 }
 
+// Closed reports whether the ring takes no more batches.
 func (o *Ring) Closed() bool {
 	o.mu.Lock()
 	defer o.mu.Unlock()

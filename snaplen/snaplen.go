@@ -114,17 +114,26 @@ func (p *Policy) Max() int {
 
 // Cutter cuts events to a policy. It is not safe for concurrent use.
 type Cutter struct {
-	p   Policy
-	buf []byte
+	p        Policy
+	shortest int // the smallest length of p: shorter buffers are never cut
+	enc      scap.Encoder
 }
 
 // NewCutter returns a Cutter for p.
-func NewCutter(p Policy) *Cutter { return &Cutter{p: p} }
+func NewCutter(p Policy) *Cutter {
+	c := &Cutter{p: p, shortest: p.Default}
+	for _, n := range p.byType {
+		if n != 0 {
+			c.shortest = min(c.shortest, n)
+		}
+	}
+	return c
+}
 
 // Cut cuts the byte buffers of sev to the snaplen of its fd's class. Call
 // it before in.Process(sev): the fd is the enter event's fd parameter, or
 // for an exit event the fd the thread's enter event used, as in knows it.
-// A cut sev points into the Cutter's buffer until the next call.
+// A cut sev points into the Cutter's encoder until the next call.
 func (c *Cutter) Cut(in *inspect.Inspector, sev *scap.Event) error {
 	d := event.Info(sev.Type)
 	if d == nil {
@@ -133,7 +142,7 @@ func (c *Cutter) Cut(in *inspect.Inspector, sev *scap.Event) error {
 	n := min(sev.NumParams(), len(d.Params))
 	long := false
 	for i := range n {
-		if d.Params[i].Type == event.PTByteBuf && len(sev.Param(i)) > c.min() {
+		if d.Params[i].Type == event.PTByteBuf && len(sev.Param(i)) > c.shortest {
 			long = true
 		}
 	}
@@ -144,47 +153,25 @@ func (c *Cutter) Cut(in *inspect.Inspector, sev *scap.Event) error {
 	if fd, ok := c.fdOf(in, sev, d); ok {
 		limit = c.p.For(fd.Type)
 	}
-	raw := sev.Raw()
-	nparams := int(binary.LittleEndian.Uint32(raw[22:]))
-	if nparams != n {
+	if int(binary.LittleEndian.Uint32(sev.Raw()[22:])) != n {
 		return nil // parameters the table does not list: leave it whole
 	}
-	lenSize := 2
-	if d.Flags&event.LargePayload != 0 {
-		lenSize = 4
-	}
-	const hdr = 26
-	b := append(c.buf[:0], raw[:hdr]...)
-	b = append(b, make([]byte, lenSize*n)...)
+	c.enc.Begin(sev.TS, sev.TID, sev.Type)
 	for i := range n {
 		v := sev.Param(i)
 		if d.Params[i].Type == event.PTByteBuf && len(v) > limit {
 			v = v[:limit]
 		}
-		if lenSize == 2 {
-			binary.LittleEndian.PutUint16(b[hdr+2*i:], uint16(len(v)))
-		} else {
-			binary.LittleEndian.PutUint32(b[hdr+4*i:], uint32(len(v)))
-		}
-		b = append(b, v...)
+		c.enc.Bytes(v)
 	}
-	binary.LittleEndian.PutUint32(b[16:], uint32(len(b)))
-	c.buf = b
+	b, err := c.enc.Finish()
+	if err != nil {
+		return err
+	}
 	off := sev.Offset
-	err := sev.Load(sev.CPU, sev.DumpFlags, b)
+	err = sev.Load(sev.CPU, sev.DumpFlags, b)
 	sev.Offset = off
 	return err
-}
-
-// min is the smallest length of the policy.
-func (c *Cutter) min() int {
-	m := c.p.Default
-	for _, n := range c.p.byType {
-		if n != 0 {
-			m = min(m, n)
-		}
-	}
-	return m
 }
 
 // fdOf finds the fd an event uses.

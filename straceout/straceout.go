@@ -177,12 +177,11 @@ func (p *Printer) appendCall(dst []byte, e *inspect.Event) []byte {
 	c := p.pending[e.TID]
 	if c != nil {
 		delete(p.pending, e.TID)
-		defer func() { p.free = append(p.free, c) }()
 	} else {
 		c = p.newCall()
-		defer func() { p.free = append(p.free, c) }()
 		c.name, c.ts = callName(e), 0
 	}
+	defer func() { p.free = append(p.free, c) }()
 	c.args = p.appendArgs(c.args, e, c.args)
 	sort.SliceStable(c.args, func(i, j int) bool { return c.args[i].pos < c.args[j].pos })
 
@@ -282,6 +281,15 @@ func appendHex(dst []byte, v uint64) []byte {
 	return strconv.AppendUint(dst, v, 16)
 }
 
+// appendOct renders a mode as strace does: 0644, or 000.
+func appendOct(dst []byte, v uint64) []byte {
+	if v == 0 {
+		return append(dst, "000"...)
+	}
+	dst = append(dst, '0')
+	return strconv.AppendUint(dst, v, 8)
+}
+
 // appendFD renders an fd as strace -y does: "3</etc/hostname>", or
 // AT_FDCWD.
 func (p *Printer) appendFD(dst []byte, e *inspect.Event, fd int64) []byte {
@@ -352,11 +360,7 @@ func (p *Printer) appendParam(dst []byte, e *inspect.Event, i int) []byte {
 		return append(dst, res...)
 	case event.PTMode:
 		v, _ := e.ParamUint(i)
-		if v == 0 {
-			return append(dst, "000"...)
-		}
-		dst = append(dst, '0')
-		return strconv.AppendUint(dst, v, 8)
+		return appendOct(dst, v)
 	case event.PTSigType:
 		v, _ := e.ParamUint(i)
 		if name := event.SignalName(int(v)); name != "" {
@@ -375,11 +379,7 @@ func (p *Printer) appendParam(dst []byte, e *inspect.Event, i int) []byte {
 		}
 		if pr.Format == event.FormatOct {
 			v, _ := e.ParamUint(i)
-			if v == 0 {
-				return append(dst, "000"...)
-			}
-			dst = append(dst, '0')
-			return strconv.AppendUint(dst, v, 8)
+			return appendOct(dst, v)
 		}
 		v, _ := e.ParamInt(i)
 		if pr.Type.Size() < 8 && isUnsigned(pr.Type) {

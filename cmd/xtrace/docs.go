@@ -44,7 +44,7 @@ func printVersion(w io.Writer) error {
 func eventTableFacts() (types, syscalls int, fingerprint string) {
 	h := sha256.New()
 	var b [2]byte
-	for t := event.Type(0); t < 4096; t++ {
+	for t := range event.NumTypes {
 		d := event.Info(t)
 		if d == nil || d.Flags&event.Unused != 0 {
 			continue

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"fmt"
 	"os"
 	"strings"
 
@@ -29,11 +28,11 @@ type FieldOptions struct {
 	Completion    string `name:"completion" placeholder:"SHELL" enum:"bash,zsh,fish," default:"" help:"Print the completion script for bash, zsh or fish (flags, field names after -p %, chisel names after -c)."`
 	CompleteWords string `name:"complete-words" hidden:"" help:"Print the words a completion script offers: fields, chisels or flags."`
 
+	// snap is -s, parsed once by parseArgsTo.
+	snap snaplen.Policy `kong:"-"`
+
 	Inject []string `name:"inject" sep:"none" group:"Fault injection" placeholder:"'FILTER ACTION...'" help:"Fault a syscall at its entry when FILTER (the filter language, on the enter event: evt.type, evt.arg.*, proc.name, proc.pname, fd.name...) matches. ACTION words follow the filter: error=ERRNO (the call does not run and fails), retval=N (does not run, returns N), delay=DUR (held back before it runs; 10ms, or microseconds), when=FIRST[+[STEP]] (from the FIRST-th match, every STEP-th; default every match), prob=P (0-1 or N%), seed=N (for prob, a reproducible run). Repeatable; the first rule that fires wins. Injected calls are marked in the capture (the evt.injected field; --strace prints (INJECTED))."`
 }
-
-// injectWords are the option words of an --inject rule.
-var injectWords = []string{"error=", "retval=", "delay=", "when=", "prob=", "seed="}
 
 // takeInject handles "--inject FILTER [ACTION...]" in normalizeArgs: the
 // action words after the filter belong to the rule, which becomes one
@@ -50,20 +49,11 @@ func takeInject(out []string, args []string, i int) ([]string, int) {
 		i++
 		rule = args[i]
 	}
-	for i+1 < len(args) && isInjectWord(args[i+1]) {
+	for i+1 < len(args) && inject.OptionWord(args[i+1]) {
 		i++
 		rule += " " + args[i]
 	}
 	return append(out, "--inject="+rule), i
-}
-
-func isInjectWord(w string) bool {
-	for _, p := range injectWords {
-		if strings.HasPrefix(w, p) && !strings.ContainsAny(w, " \t") {
-			return true
-		}
-	}
-	return false
 }
 
 // setupInject parses the --inject rules into an injector for the tracer
@@ -92,11 +82,7 @@ func setupInject(cli *CLI, opts *tracer.Options) (*inject.Injector, error) {
 func newStracePrinter(cli *CLI, out *bufio.Writer) (eventSink, error) {
 	o := straceout.Options{Times: cli.Times}
 	if cli.Snaplen != "" {
-		p, err := snaplen.Parse(cli.Snaplen)
-		if err != nil {
-			return nil, fmt.Errorf("xtrace: %w", err)
-		}
-		o.StrLen = p.Default
+		o.StrLen = cli.snap.Default
 	}
 	switch cli.Color {
 	case "always":

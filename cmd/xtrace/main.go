@@ -177,7 +177,7 @@ func parseArgsTo(args []string, stdout io.Writer) (cli *CLI, err error) {
 			return nil, err
 		}
 	}
-	if _, err := snaplen.Parse(c.Snaplen); err != nil {
+	if c.snap, err = snaplen.Parse(c.Snaplen); err != nil {
 		return nil, err
 	}
 	return &c, nil

@@ -21,7 +21,6 @@ import (
 	"xtrace/procfs"
 	"xtrace/record"
 	"xtrace/scap"
-	"xtrace/snaplen"
 	"xtrace/tracer"
 )
 
@@ -48,10 +47,7 @@ func runRecord(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
 	if err := checkLimits(cli); err != nil {
 		return err
 	}
-	snapPolicy, err := snaplen.Parse(cli.Snaplen)
-	if err != nil {
-		return fmt.Errorf("xtrace: %w", err)
-	}
+	var err error
 	var path string
 	if pids == nil {
 		var err error
@@ -107,8 +103,8 @@ func runRecord(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
 			limiter = lo
 		}
 	}
-	if !snapPolicy.Uniform() {
-		out = record.NewSnaplen(out, snapPolicy)
+	if !cli.snap.Uniform() {
+		out = record.NewSnaplen(out, cli.snap)
 	}
 	// -n: the tracer counts events when all of them are written; with a
 	// filter the output counts those that pass it.
@@ -127,7 +123,7 @@ func runRecord(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
 		Path:      path,
 		Args:      cli.Command,
 		Syscalls:  captureSyscalls(filterExpr),
-		Snaplen:   snapPolicy.Max(),
+		Snaplen:   cli.snap.Max(),
 		PinTracer: os.Getenv("XTRACE_PIN") != "0",
 		PinTree:   os.Getenv("XTRACE_PIN") == "tree",
 		Spin:      envInt("XTRACE_SPIN"),

@@ -257,14 +257,7 @@ func SetAffinity(tid int, set *unix.CPUSet) error {
 
 // SeccompSetModeFilter installs prog as a seccomp filter of the calling
 // thread (seccomp(SECCOMP_SET_MODE_FILTER, 0, &prog)).
-func SeccompSetModeFilter(prog []unix.SockFilter) error {
-	if len(prog) == 0 {
-		return unix.EINVAL
-	}
-	fprog := unix.SockFprog{Len: uint16(len(prog)), Filter: &prog[0]}
-	_, _, e := unix.RawSyscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, 0, uintptr(unsafe.Pointer(&fprog)))
-	return errnoErr(e)
-}
+func SeccompSetModeFilter(prog []unix.SockFilter) error { return seccompSetModeFilter(prog, 0) }
 
 // PidfdSendSignal sends sig to the process behind pidfd; it cannot hit a
 // process that reused the pid.

@@ -9,10 +9,6 @@ import (
 // seccompGetActionAvail is SECCOMP_GET_ACTION_AVAIL (Linux 4.14).
 const seccompGetActionAvail = 2
 
-// SeccompRetTrace is the SECCOMP_RET_TRACE action the recorder's filter
-// returns for the syscalls it stops on.
-const SeccompRetTrace = 0x7ff00000
-
 // SeccompActionAvail asks the kernel whether a seccomp filter may return
 // action (seccomp(SECCOMP_GET_ACTION_AVAIL, 0, &action)).
 func SeccompActionAvail(action uint32) error {
@@ -35,11 +31,16 @@ func SyscallUserDispatchOff() error {
 // thread of the process (SECCOMP_FILTER_FLAG_TSYNC), as a Go program needs
 // for a filter to cover the thread a goroutine later runs on.
 func SeccompSetModeFilterAllThreads(prog []unix.SockFilter) error {
+	return seccompSetModeFilter(prog, unix.SECCOMP_FILTER_FLAG_TSYNC)
+}
+
+// seccompSetModeFilter is seccomp(SECCOMP_SET_MODE_FILTER, flags, &prog).
+func seccompSetModeFilter(prog []unix.SockFilter, flags uintptr) error {
 	if len(prog) == 0 {
 		return unix.EINVAL
 	}
 	fprog := unix.SockFprog{Len: uint16(len(prog)), Filter: &prog[0]}
-	_, _, e := unix.RawSyscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, unix.SECCOMP_FILTER_FLAG_TSYNC, uintptr(unsafe.Pointer(&fprog)))
+	_, _, e := unix.RawSyscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, flags, uintptr(unsafe.Pointer(&fprog)))
 	return errnoErr(e)
 }
 
