@@ -308,6 +308,17 @@ func SyscallByNr(nr int) *Syscall {
 	return &syscalls[i]
 }
 
+// SyscallByName returns the x86_64 syscall with the kernel's name name,
+// or nil.
+func SyscallByName(name string) *Syscall {
+	for i := range syscalls {
+		if syscalls[i].Name == name {
+			return &syscalls[i]
+		}
+	}
+	return nil
+}
+
 // Syscalls returns every known x86_64 syscall in native number order. The
 // slice is shared; do not modify it.
 func Syscalls() []Syscall { return syscalls[:] }

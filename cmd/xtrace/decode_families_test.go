@@ -172,10 +172,8 @@ func TestDecodeFamilies(t *testing.T) {
 // straceRawName is how an strace that does not know syscall name prints
 // it: syscall_0x followed by its number in hex.
 func straceRawName(name string) string {
-	for _, sc := range event.Syscalls() {
-		if sc.Name == name {
-			return "syscall_0x" + strconv.FormatUint(uint64(sc.Nr), 16)
-		}
+	if sc := event.SyscallByName(name); sc != nil {
+		return "syscall_0x" + strconv.FormatUint(uint64(sc.Nr), 16)
 	}
 	return ""
 }

@@ -156,7 +156,7 @@ func (c closeAfter) Close() error {
 	return err
 }
 
-// runSubcommand runs `xtrace export ...` and `xtrace diff ...`; ok is false
+// runSubcommand runs `xtrace doctor`, `xtrace export ...` and `xtrace diff ...`; ok is false
 // for every other command line, which the sysdig-style CLI handles (a
 // first word that is not an option is otherwise a filter, useless without
 // -r or a command).
@@ -166,6 +166,8 @@ func runSubcommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	var err error
 	switch args[0] {
+	case "doctor":
+		return runDoctor(args[1:], stdout, stderr), true
 	case "export":
 		err = runExport(ctx, args[1:], stdout)
 	case "diff":

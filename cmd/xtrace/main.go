@@ -121,9 +121,6 @@ func main() {
 
 // runMain parses args, runs xtrace and returns the exit status.
 func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) > 0 && args[0] == "doctor" {
-		return runDoctor(args[1:], stdout, stderr)
-	}
 	if code, ok := runSubcommand(ctx, args, stdout, stderr); ok {
 		return code
 	}

@@ -197,11 +197,9 @@ var straceRestart = map[string]bool{"ERESTARTSYS": true, "ERESTARTNOINTR": true,
 // xtraceNameOf maps a kernel syscall name to the event name xtrace shows
 // for it (the event table's name of its event pair).
 func xtraceNameOf(sys string) string {
-	for _, sc := range event.Syscalls() {
-		if sc.Name == sys {
-			enter, _ := sc.Events()
-			return event.Info(enter).Name
-		}
+	if sc := event.SyscallByName(sys); sc != nil {
+		enter, _ := sc.Events()
+		return event.Info(enter).Name
 	}
 	return sys
 }
