@@ -400,11 +400,14 @@ func (l *loop) resume(th *thread, req int, sig int) {
 
 // emit appends an event to the current batch (and shows it to the
 // injector).
-func (l *loop) emit(raw []byte, err error) {
+func (l *loop) emit(raw []byte, err error) { l.emitFlags(raw, err, 0) }
+
+// emitFlags is emit with the event's dump flags.
+func (l *loop) emitFlags(raw []byte, err error, flags uint32) {
 	if err == nil && l.inj != nil {
 		l.inj.Observe(l.cpuid, raw)
 	}
-	l.put(raw, err, 0)
+	l.put(raw, err, flags)
 }
 
 // put appends an event with its dump flags to the current batch.
@@ -429,15 +432,12 @@ func (l *loop) put(raw []byte, err error, flags uint32) {
 
 // emitExit writes the exit event of th's call, marked when injected.
 func (l *loop) emitExit(th *thread, ts uint64, c *decode.Call) {
-	if !th.injected {
-		l.emit(l.dec.Exit(ts, c))
-		return
+	var flags uint32
+	if th.injected {
+		flags = scap.FlagInjected
 	}
 	raw, err := l.dec.Exit(ts, c)
-	if err == nil {
-		l.inj.Observe(l.cpuid, raw)
-	}
-	l.put(raw, err, scap.FlagInjected)
+	l.emitFlags(raw, err, flags)
 }
 
 func (l *loop) recordable(th *thread) bool {
