@@ -15,11 +15,17 @@ import (
 	"xtrace/scap"
 )
 
-// followOpts are the ptrace options of a traced command's threads: exec,
-// seccomp and exit events, and the threads and processes they create.
-const followOpts = unix.PTRACE_O_TRACESYSGOOD | unix.PTRACE_O_TRACEEXEC | unix.PTRACE_O_TRACESECCOMP |
-	unix.PTRACE_O_TRACEEXIT | unix.PTRACE_O_EXITKILL |
-	unix.PTRACE_O_TRACEFORK | unix.PTRACE_O_TRACEVFORK | unix.PTRACE_O_TRACECLONE
+// launchOpts are the ptrace options the launch helper is seized with:
+// exec, seccomp and exit events, with EXITKILL so that it never outlives
+// us. followOpts, those of a traced command's threads, add the threads and
+// processes they create; the helper gets them at its first filtered
+// syscall (see syscallEntered): before, it is a Go program whose runtime
+// threads, not under the filter, must not be followed.
+const (
+	launchOpts = unix.PTRACE_O_TRACESYSGOOD | unix.PTRACE_O_TRACEEXEC | unix.PTRACE_O_TRACESECCOMP |
+		unix.PTRACE_O_TRACEEXIT | unix.PTRACE_O_EXITKILL
+	followOpts = launchOpts | unix.PTRACE_O_TRACEFORK | unix.PTRACE_O_TRACEVFORK | unix.PTRACE_O_TRACECLONE
+)
 
 // thread is one traced thread, created when it first shows up and reused
 // for every stop.
