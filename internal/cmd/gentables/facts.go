@@ -172,6 +172,11 @@ func readFacts(dir string, evRows [][]string, nSysdig int) ([]eventFacts, error)
 	return out, nil
 }
 
+// optTraits maps a native_values.tsv trait to its event.OptValue.
+var optTraits = map[string]string{
+	"-": "OptBytes", "u32": "OptU32", "errno": "OptErrno", "timeval": "OptTimeval", "u64": "OptU64",
+}
+
 // generateNative emits the native values of PPM flag names
 // (native_values.tsv), checking every table and name against the flag
 // tables.
@@ -204,15 +209,11 @@ func generateNative(p func(string, ...any), dir string, tables map[string][]entr
 		if _, err := fmt.Sscan(r[2], &native); err != nil {
 			return fmt.Errorf("native_values.tsv: %s %s: bad native value %q", r[0], r[1], r[2])
 		}
-		u32 := false
-		switch r[3] {
-		case "-":
-		case "u32":
-			u32 = true
-		default:
+		opt, ok := optTraits[r[3]]
+		if !ok {
 			return fmt.Errorf("native_values.tsv: %s %s: unknown trait %q", r[0], r[1], r[3])
 		}
-		p("\t{Table: %q, Name: %q, Native: %#x, PPM: %#x, U32: %v},\n", r[0], r[1], native, ppm, u32)
+		p("\t{Table: %q, Name: %q, Native: %#x, PPM: %#x, Opt: %s},\n", r[0], r[1], native, ppm, opt)
 	}
 	p("}\n\n")
 	return nil
