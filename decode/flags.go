@@ -251,15 +251,12 @@ var (
 	semctlMap  = nativeToPPM("semctl_commands")
 	ptraceMap  = nativeToPPM("ptrace_requests")
 	sockoptMap = nativeToPPM("sockopt_options")
-	// sockoptU32 marks the socket options the driver decodes as a u32
-	// value; the others (apart from SO_ERROR, the timeouts and
-	// SO_COOKIE) are recorded as raw bytes.
-	sockoptU32 = func() map[uint64]bool {
-		m := map[uint64]bool{}
+	// sockoptKind says how the driver records each socket option's
+	// value (raw bytes for those it does not list).
+	sockoptKind = func() map[uint64]event.OptValue {
+		m := map[uint64]event.OptValue{}
 		for _, v := range event.NativeValues("sockopt_options") {
-			if v.U32 {
-				m[v.Native] = true
-			}
+			m[v.Native] = v.Opt
 		}
 		return m
 	}()

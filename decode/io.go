@@ -274,16 +274,15 @@ func (d *Decoder) quotaField(k kind, cmdArg, addr uint64, i int) (uint64, error)
 // parse_sockopt does.
 func (d *Decoder) sockoptVal(p *event.Param, level, name, addr uint64, optlen int64) error {
 	if int32(level) == solSocket {
-		n := uint64(int32(name))
-		switch {
-		case n == 4: // SO_ERROR
+		switch sockoptKind[uint64(int32(name))] {
+		case event.OptErrno:
 			var b [4]byte
 			if d.mem.readFull(d.c.PID, addr, b[:]) != nil {
 				return ErrDropped
 			}
 			d.putDyn(p, sockoptIdxErrno, uint64(-int64(int32(binary.LittleEndian.Uint32(b[:])))))
 			return nil
-		case n == 20 || n == 21: // SO_RCVTIMEO, SO_SNDTIMEO
+		case event.OptTimeval:
 			var b [16]byte
 			if d.mem.readFull(d.c.PID, addr, b[:]) != nil {
 				return ErrDropped
@@ -291,14 +290,14 @@ func (d *Decoder) sockoptVal(p *event.Param, level, name, addr uint64, optlen in
 			ns := binary.LittleEndian.Uint64(b[:])*1e9 + binary.LittleEndian.Uint64(b[8:])*1000
 			d.putDyn(p, sockoptIdxTime, ns)
 			return nil
-		case n == 57: // SO_COOKIE
+		case event.OptU64:
 			var b [8]byte
 			if d.mem.readFull(d.c.PID, addr, b[:]) != nil {
 				return ErrDropped
 			}
 			d.putDyn(p, sockoptIdxUint64, binary.LittleEndian.Uint64(b[:]))
 			return nil
-		case sockoptU32[n]:
+		case event.OptU32:
 			var b [4]byte
 			if d.mem.readFull(d.c.PID, addr, b[:]) != nil {
 				return ErrDropped

@@ -221,6 +221,22 @@ type Desc struct {
 // generic event with extra parameters).
 func (d *Desc) Extended() bool { return d.Wire != d.Type }
 
+// Result returns the index of d's parameter that holds the call's return
+// value: "res", or on the exit of a call that creates an fd its "fd"; -1
+// when d has none (evt.rawres and evt.failed read it).
+func (d *Desc) Result() int {
+	fd := -1
+	for i, p := range d.Params {
+		switch {
+		case p.Name == "res":
+			return i
+		case p.Name == "fd" && fd < 0 && d.Dir == Exit && d.Flags&CreatesFD != 0:
+			fd = i
+		}
+	}
+	return fd
+}
+
 // Info returns the description of event type t, or nil when neither
 // sysdig 0.29.3 nor xtrace knows the type.
 func Info(t Type) *Desc {

@@ -102,9 +102,23 @@ type NativeValue struct {
 	Table, Name string
 	Native      uint64
 	PPM         uint64
-	// U32 marks a socket option the driver records as a u32 value.
-	U32 bool
+	// Opt is how the driver records the value of a socket option
+	// (the traits column; OptBytes for the rest).
+	Opt OptValue
 }
+
+// OptValue is how the driver records a SOL_SOCKET option's value
+// (native_values.tsv traits: u32, errno, timeval, u64).
+type OptValue uint8
+
+// The socket option value kinds.
+const (
+	OptBytes   OptValue = iota // the raw bytes (-)
+	OptU32                     // a u32 (u32)
+	OptErrno                   // an int error, stored negated (errno)
+	OptTimeval                 // a struct timeval, as nanoseconds (timeval)
+	OptU64                     // a u64 (u64)
+)
 
 // NativeValues returns the native values of flag table table's names.
 func NativeValues(table string) []NativeValue {

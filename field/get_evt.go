@@ -48,28 +48,12 @@ func paramInt64(e *inspect.Event, name string) (int64, bool) {
 }
 
 // resultIndex gives, per event type, the index of the parameter holding
-// the return value: "res", or "fd" for exit events that create an fd; -1
-// when there is none.
+// the return value (event.Desc.Result); -1 when there is none.
 var resultIndex = func() (idx [event.NumTypes]int8) {
 	for t := event.Type(0); t < event.NumTypes; t++ {
 		idx[t] = -1
-		d := event.Info(t)
-		if d == nil {
-			continue
-		}
-		for i, p := range d.Params {
-			if p.Name == "res" {
-				idx[t] = int8(i)
-				break
-			}
-		}
-		if idx[t] < 0 && d.Flags&event.CreatesFD != 0 && t&1 == 1 {
-			for i, p := range d.Params {
-				if p.Name == "fd" {
-					idx[t] = int8(i)
-					break
-				}
-			}
+		if d := event.Info(t); d != nil {
+			idx[t] = int8(d.Result())
 		}
 	}
 	return idx

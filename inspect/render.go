@@ -200,10 +200,10 @@ func (e *Event) renderParam(val, res []byte, i int, rc renderCtx) ([]byte, []byt
 		val = appendNum(val, int64(int32(le32(p))), 32, format)
 	case event.PTFD:
 		fd := int64(le64(p))
-		if fd < 0 && fd != ppmAtFDCWD && e.Info.Extended() && !(i == 0 && e.Info.Dir == event.Exit) {
+		if fd < 0 && fd != ppmAtFDCWD && e.Info.Extended() && i != e.Info.Result() {
 			// An fd argument of xtrace's own events is what the
 			// program passed: -1 is -1, not an errno (only the
-			// result of a call carries one).
+			// result of a call, event.Desc.Result, carries one).
 			val = strconv.AppendInt(val, fd, 10)
 			break
 		}

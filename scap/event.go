@@ -205,20 +205,21 @@ func (e *Event) promote() {
 	d := event.Info(t)
 	load := min(int(nparams)-event.WirePrefix, len(d.Params), maxParams)
 	off += 4
-	end := uint32(len(raw))
+	// Check every length before the offsets overwrite the generic
+	// view: one that runs past the event keeps that view.
+	lens := raw[evtHeaderLen+2*event.WirePrefix:]
+	end := off
+	for i := range load {
+		l := uint32(binary.LittleEndian.Uint16(lens[2*i:]))
+		if l > uint32(len(raw))-end {
+			return
+		}
+		end += l
+	}
 	ps := e.offs[:load+1]
 	ps[0] = off
 	for i := range load {
-		l := uint32(binary.LittleEndian.Uint16(raw[evtHeaderLen+2*(event.WirePrefix+i):]))
-		if l > end-off {
-			// A length runs past the event: keep the generic view.
-			e.offs[0] = uint32(evtHeaderLen) + 2*nparams
-			e.offs[1] = e.offs[0] + l0
-			e.offs[2] = e.offs[1] + l1
-			e.nparams = min(int(nparams), len(event.Info(e.Type).Params))
-			return
-		}
-		off += l
+		off += uint32(binary.LittleEndian.Uint16(lens[2*i:]))
 		ps[i+1] = off
 	}
 	e.Type = t

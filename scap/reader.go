@@ -187,19 +187,16 @@ func (r *Reader) Offset() int64 { return r.blkOff }
 // skips them. The returned Event and its byte slices are reused by the
 // next call.
 func (r *Reader) Next() (*Event, error) {
-	if ev := r.nextFast(); ev != nil {
-		if ev.Type <= event.GenericX && !r.compat {
-			ev.promote()
+	ev := r.nextFast()
+	if ev == nil {
+		if r.err != nil {
+			return nil, r.err
 		}
-		return ev, nil
-	}
-	if r.err != nil {
-		return nil, r.err
-	}
-	ev, err := r.next()
-	if err != nil {
-		r.err = err
-		return nil, err
+		var err error
+		if ev, err = r.next(); err != nil {
+			r.err = err
+			return nil, err
+		}
 	}
 	if ev.Type <= event.GenericX && !r.compat {
 		ev.promote()

@@ -67,8 +67,8 @@ func syscallsOf(n filter.Node) (Set, bool) {
 }
 
 // failing returns the syscalls whose events evt.failed=true can match:
-// evt.failed is true for an event with a negative "res" parameter, or the
-// exit of an fd-creating call with a negative "fd". Every syscall that
+// evt.failed is true for an event whose result parameter
+// (event.Desc.Result) is negative. Every syscall that
 // sysdig records as generic has such a result in xtrace's extended exit
 // event.
 func failing() Set {
@@ -79,14 +79,8 @@ func failing() Set {
 			continue // brk returns the old break on failure
 		}
 		for _, t := range []event.Type{enter, exit} {
-			d := event.Info(t)
-			if d == nil {
-				continue
-			}
-			for _, p := range d.Params {
-				if p.Name == "res" || (p.Name == "fd" && d.Dir == event.Exit && d.Flags&event.CreatesFD != 0) {
-					set.Add(sc.Nr)
-				}
+			if d := event.Info(t); d != nil && d.Result() >= 0 {
+				set.Add(sc.Nr)
 			}
 		}
 	}

@@ -658,10 +658,8 @@ func (l *loop) countDetached(th *thread) {
 	tgid := th.pid
 	if tgid == 0 {
 		tgid = th.tid
-		if b, err := os.ReadFile("/proc/" + strconv.Itoa(th.tid) + "/status"); err == nil {
-			if g := int(statusInt(b, "Tgid:")); g > 0 {
-				tgid = g
-			}
+		if g, err := tgidOf(th.tid); err == nil {
+			tgid = g
 		}
 	}
 	if l.detachedProcs == nil {

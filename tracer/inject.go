@@ -58,18 +58,21 @@ func (l *loop) enterCall(th *thread, ts uint64, c *decode.Call) Fault {
 	}
 	l.put(raw, nil, flags)
 	if f.Skip {
-		if err := linux.PtraceGetRegs(th.tid, &l.regs); err == nil {
-			l.regs.Orig_rax = ^uint64(0)
-			l.regs.Rax = uint64(f.Ret)
-			if linux.PtraceSetRegs(th.tid, &l.regs) != nil {
-				th.injected = false
-			}
-		} else {
-			th.injected = false
-		}
+		th.injected = l.skipCall(th.tid, f.Ret)
 		c.Ret = f.Ret
 	}
 	return f
+}
+
+// skipCall sets tid's registers at its entry stop so that the kernel does
+// not run the call and returns ret; it reports whether they were set.
+func (l *loop) skipCall(tid int, ret int64) bool {
+	if linux.PtraceGetRegs(tid, &l.regs) != nil {
+		return false
+	}
+	l.regs.Orig_rax = ^uint64(0)
+	l.regs.Rax = uint64(ret)
+	return linux.PtraceSetRegs(tid, &l.regs) == nil
 }
 
 // resumeLater resumes th with req after d, holding it stopped meanwhile

@@ -15,11 +15,17 @@ import (
 	"xtrace/scap"
 )
 
-// followOpts are the ptrace options of a traced command's threads: exec,
-// seccomp and exit events, and the threads and processes they create.
-const followOpts = unix.PTRACE_O_TRACESYSGOOD | unix.PTRACE_O_TRACEEXEC | unix.PTRACE_O_TRACESECCOMP |
-	unix.PTRACE_O_TRACEEXIT | unix.PTRACE_O_EXITKILL |
-	unix.PTRACE_O_TRACEFORK | unix.PTRACE_O_TRACEVFORK | unix.PTRACE_O_TRACECLONE
+// launchOpts are the ptrace options the launch helper is seized with:
+// exec, seccomp and exit events, with EXITKILL so that it never outlives
+// us. followOpts, those of a traced command's threads, add the threads and
+// processes they create; the helper gets them at its first filtered
+// syscall (see syscallEntered): before, it is a Go program whose runtime
+// threads, not under the filter, must not be followed.
+const (
+	launchOpts = unix.PTRACE_O_TRACESYSGOOD | unix.PTRACE_O_TRACEEXEC | unix.PTRACE_O_TRACESECCOMP |
+		unix.PTRACE_O_TRACEEXIT | unix.PTRACE_O_EXITKILL
+	followOpts = launchOpts | unix.PTRACE_O_TRACEFORK | unix.PTRACE_O_TRACEVFORK | unix.PTRACE_O_TRACECLONE
+)
 
 // thread is one traced thread, created when it first shows up and reused
 // for every stop.
@@ -400,11 +406,14 @@ func (l *loop) resume(th *thread, req int, sig int) {
 
 // emit appends an event to the current batch (and shows it to the
 // injector).
-func (l *loop) emit(raw []byte, err error) {
+func (l *loop) emit(raw []byte, err error) { l.emitFlags(raw, err, 0) }
+
+// emitFlags is emit with the event's dump flags.
+func (l *loop) emitFlags(raw []byte, err error, flags uint32) {
 	if err == nil && l.inj != nil {
 		l.inj.Observe(l.cpuid, raw)
 	}
-	l.put(raw, err, 0)
+	l.put(raw, err, flags)
 }
 
 // put appends an event with its dump flags to the current batch.
@@ -429,15 +438,12 @@ func (l *loop) put(raw []byte, err error, flags uint32) {
 
 // emitExit writes the exit event of th's call, marked when injected.
 func (l *loop) emitExit(th *thread, ts uint64, c *decode.Call) {
-	if !th.injected {
-		l.emit(l.dec.Exit(ts, c))
-		return
+	var flags uint32
+	if th.injected {
+		flags = scap.FlagInjected
 	}
 	raw, err := l.dec.Exit(ts, c)
-	if err == nil {
-		l.inj.Observe(l.cpuid, raw)
-	}
-	l.put(raw, err, scap.FlagInjected)
+	l.emitFlags(raw, err, flags)
 }
 
 func (l *loop) recordable(th *thread) bool {

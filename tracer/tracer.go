@@ -361,13 +361,8 @@ func (t *Tracer) launch() (*loop, error) {
 		kill()
 		return nil, fmt.Errorf("tracer: helper did not start")
 	}
-	// The helper is blocked reading fd 3. Seize it now: exec, seccomp
-	// and exit events, with EXITKILL so it never outlives us. Clone
-	// events are switched on at its exec: before, the helper is a Go
-	// program whose runtime threads must not be followed.
-	const opts = unix.PTRACE_O_TRACESYSGOOD | unix.PTRACE_O_TRACEEXEC | unix.PTRACE_O_TRACESECCOMP |
-		unix.PTRACE_O_TRACEEXIT | unix.PTRACE_O_EXITKILL
-	if err := linux.Ptrace(unix.PTRACE_SEIZE, pid, 0, opts); err != nil {
+	// The helper is blocked reading fd 3. Seize it now with launchOpts.
+	if err := linux.Ptrace(unix.PTRACE_SEIZE, pid, 0, launchOpts); err != nil {
 		kill()
 		return nil, traceErr(pid, "ptrace(PTRACE_SEIZE)", err)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -95,12 +96,11 @@ func readFacts(dir string, evRows [][]string, nSysdig int) ([]eventFacts, error)
 		var pairs [][2]int
 		if len(evRows[i]) > 7 && strings.TrimSpace(evRows[i][7]) != "" {
 			for j, spec := range strings.Split(evRows[i][7], "; ") {
-				parts := strings.Split(spec, ":")
-				if len(parts) > 3 && parts[1] == "FSRELPATH" && strings.HasPrefix(parts[3], "dirfd=param") {
-					var d int
-					if _, err := fmt.Sscanf(parts[3], "dirfd=param%d", &d); err != nil {
-						return nil, fmt.Errorf("%s: bad %q", evRows[i][1], parts[3])
-					}
+				d, err := dirfdOf(spec)
+				if err != nil {
+					return nil, fmt.Errorf("%s: %w", evRows[i][1], err)
+				}
+				if d >= 0 && strings.Split(spec, ":")[1] == "FSRELPATH" {
 					pairs = append(pairs, [2]int{d, j})
 				}
 			}
@@ -155,13 +155,7 @@ func readFacts(dir string, evRows [][]string, nSysdig int) ([]eventFacts, error)
 						return nil, fmt.Errorf("event_facts.tsv: %s: bad abspath %q", r[0], val)
 					}
 					for k, name := range pair {
-						idx := -1
-						for n, pn := range names {
-							if pn == name {
-								idx = n
-								break
-							}
-						}
+						idx := slices.Index(names, name)
 						if idx < 0 {
 							return nil, fmt.Errorf("event_facts.tsv: %s: abspath names %q, which the event has no parameter of", r[0], name)
 						}
@@ -176,6 +170,11 @@ func readFacts(dir string, evRows [][]string, nSysdig int) ([]eventFacts, error)
 		}
 	}
 	return out, nil
+}
+
+// optTraits maps a native_values.tsv trait to its event.OptValue.
+var optTraits = map[string]string{
+	"-": "OptBytes", "u32": "OptU32", "errno": "OptErrno", "timeval": "OptTimeval", "u64": "OptU64",
 }
 
 // generateNative emits the native values of PPM flag names
@@ -210,15 +209,11 @@ func generateNative(p func(string, ...any), dir string, tables map[string][]entr
 		if _, err := fmt.Sscan(r[2], &native); err != nil {
 			return fmt.Errorf("native_values.tsv: %s %s: bad native value %q", r[0], r[1], r[2])
 		}
-		u32 := false
-		switch r[3] {
-		case "-":
-		case "u32":
-			u32 = true
-		default:
+		opt, ok := optTraits[r[3]]
+		if !ok {
 			return fmt.Errorf("native_values.tsv: %s %s: unknown trait %q", r[0], r[1], r[3])
 		}
-		p("\t{Table: %q, Name: %q, Native: %#x, PPM: %#x, U32: %v},\n", r[0], r[1], native, ppm, u32)
+		p("\t{Table: %q, Name: %q, Native: %#x, PPM: %#x, Opt: %s},\n", r[0], r[1], native, ppm, opt)
 	}
 	p("}\n\n")
 	return nil

@@ -463,6 +463,20 @@ func emitNames(b *bytes.Buffer, varName string, rows [][]string, rename func(int
 	return nil
 }
 
+// dirfdOf returns N of a param spec's ":dirfd=paramN" part (the parameter
+// holding the dirfd a path is relative to), or -1 when it has none.
+func dirfdOf(spec string) (int, error) {
+	parts := strings.Split(spec, ":")
+	if len(parts) < 4 || !strings.HasPrefix(parts[3], "dirfd=param") {
+		return -1, nil
+	}
+	n, err := strconv.Atoi(strings.TrimPrefix(parts[3], "dirfd=param"))
+	if err != nil || n < 0 {
+		return -1, fmt.Errorf("param %q: bad dirfd %q", parts[0], parts[3])
+	}
+	return n, nil
+}
+
 // paramSpec turns "name:TYPE:FORMAT[:table|:dirfd=paramN]" into a Param
 // literal. Parameter names may contain spaces ("plugin ID").
 func paramSpec(spec string, tables map[string][]entry, dyn map[string][]string) (string, error) {
@@ -478,16 +492,15 @@ func paramSpec(spec string, tables map[string][]entry, dyn map[string][]string) 
 	if !ok {
 		return "", fmt.Errorf("param %q: unknown format %q", parts[0], parts[2])
 	}
-	lit := fmt.Sprintf("{Name: %q, Type: %s, Format: %s, DirFD: -1", parts[0], pt, pf)
+	dirfd, err := dirfdOf(spec)
+	if err != nil {
+		return "", err
+	}
+	lit := fmt.Sprintf("{Name: %q, Type: %s, Format: %s, DirFD: %d", parts[0], pt, pf, dirfd)
 	if len(parts) > 3 {
 		extra := parts[3]
 		switch {
-		case strings.HasPrefix(extra, "dirfd=param"):
-			n, err := strconv.Atoi(strings.TrimPrefix(extra, "dirfd=param"))
-			if err != nil {
-				return "", fmt.Errorf("param %q: bad dirfd %q", parts[0], extra)
-			}
-			lit = strings.Replace(lit, "DirFD: -1", fmt.Sprintf("DirFD: %d", n), 1)
+		case dirfd >= 0:
 		case dyn[extra] != nil:
 			lit += fmt.Sprintf(", Dyn: dyn%s", goIdent(extra)[2:])
 		case tables[extra] != nil:

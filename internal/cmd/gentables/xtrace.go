@@ -90,16 +90,16 @@ func readXtraceEvents(dir string) ([]xtraceRow, error) {
 	return out, nil
 }
 
-// eventRows returns the rows' event pairs in events.tsv layout, numbered
+// xtraceEventRows returns the rows' event pairs in events.tsv layout, numbered
 // from first.
 func xtraceEventRows(xs []xtraceRow, first int) [][]string {
 	var out [][]string
 	for i, x := range xs {
-		e, xs := x.symbols()
+		enter, exit := x.symbols()
 		out = append(out,
-			[]string{fmt.Sprint(first + 2*i), e, x.syscall, "E", x.category, x.flags,
+			[]string{fmt.Sprint(first + 2*i), enter, x.syscall, "E", x.category, x.flags,
 				fmt.Sprint(len(x.enter)), strings.Join(x.enter, "; ")},
-			[]string{fmt.Sprint(first + 2*i + 1), xs, x.syscall, "X", x.category, x.flags,
+			[]string{fmt.Sprint(first + 2*i + 1), exit, x.syscall, "X", x.category, x.flags,
 				fmt.Sprint(len(x.exit)), strings.Join(x.exit, "; ")})
 	}
 	return out
@@ -109,9 +109,9 @@ func xtraceEventRows(xs []xtraceRow, first int) [][]string {
 func xtraceFetchRows(xs []xtraceRow) [][]string {
 	var out [][]string
 	for _, x := range xs {
-		e, xs := x.symbols()
-		out = append(out, []string{e, strings.Join(x.enterFetch, "; ")},
-			[]string{xs, strings.Join(x.exitFetch, "; ")})
+		enter, exit := x.symbols()
+		out = append(out, []string{enter, strings.Join(x.enterFetch, "; ")},
+			[]string{exit, strings.Join(x.exitFetch, "; ")})
 	}
 	return out
 }
