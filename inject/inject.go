@@ -29,7 +29,7 @@ func (j *Injector) process(cpu uint16, raw []byte) *inspect.Event {
 	if j.in == nil {
 		j.in = inspect.New(&scap.Header{})
 	}
-	if j.ev.Load(cpu, 0, raw) != nil {
+	if j.ev.LoadPromoted(cpu, 0, raw) != nil {
 		return nil
 	}
 	return j.in.Process(&j.ev)

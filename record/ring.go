@@ -74,7 +74,7 @@ func NewRing(opt RingOptions) *Ring {
 
 // evicted keeps the tail state engine at the ring's first event.
 func (o *Ring) evicted(cpu uint16, flags uint32, raw []byte) {
-	if o.ev.Load(cpu, flags, raw) == nil {
+	if o.ev.LoadPromoted(cpu, flags, raw) == nil {
 		o.tail.Process(&o.ev)
 	}
 }
@@ -111,7 +111,7 @@ func (o *Ring) Write(b *tracer.Batch) error {
 			}
 			return nil
 		}
-		if o.ev.Load(cpu, flags, raw) != nil {
+		if o.ev.LoadPromoted(cpu, flags, raw) != nil {
 			return nil
 		}
 		if ev := o.head.Process(&o.ev); !ev.Hidden() && o.trigger(ev) {

@@ -48,6 +48,24 @@ func TestInject(t *testing.T) {
 	}
 }
 
+// TestInjectExtended: a rule names a syscall that sysdig records only as
+// generic (statx): the injector sees xtrace's extended event, fails the
+// call, and the capture shows the injected result.
+func TestInjectExtended(t *testing.T) {
+	recRequireTracing(t)
+	bin := recXtraceBin(t)
+	dir := t.TempDir()
+	capture := filepath.Join(dir, "x.scap")
+	r := recRun(t, dir, nil, bin, "-q", "-w", capture, "--inject", "evt.type=statx", "error=EACCES", "--", "stat", "/etc/hostname")
+	if r.code != 1 || !strings.Contains(r.stderr, "Permission denied") {
+		t.Fatalf("exit %d, stderr %q; want 1 and stat's EACCES message", r.code, r.stderr)
+	}
+	out := recRun(t, dir, nil, bin, "-r", capture, "-p", "%evt.type %evt.res %evt.injected", "evt.type=statx and evt.dir=<")
+	if got := strings.TrimSpace(out.stdout); got != "statx EACCES true" {
+		t.Errorf("statx exits: %q, want one injected EACCES", got)
+	}
+}
+
 // TestInjectWhenProb checks when= and prob= on a shell loop that opens a
 // file ten times: when=3+2 fails the 3rd, 5th, 7th and 9th opens; prob=
 // with a seed fails the same opens on every run.
