@@ -46,10 +46,8 @@ func TestManPage(t *testing.T) {
 			t.Errorf("no %q section", sec)
 		}
 	}
-	if _, err := exec.LookPath("groff"); err != nil {
-		t.Skip("groff not installed: rendering not checked")
-	}
-	cmd := exec.Command("groff", "-man", "-Tutf8", "-ww", "-z")
+	groff := testutil.LookTool(t, "groff") // make deps installs it
+	cmd := exec.Command(groff, "-man", "-Tutf8", "-ww", "-z")
 	cmd.Stdin = strings.NewReader(page)
 	msg, err := cmd.CombinedOutput()
 	if err != nil || len(msg) > 0 {
