@@ -62,6 +62,9 @@ func (cs *Calls) Call(r *ring.Record) decode.Call {
 	return c
 }
 
+// Forget drops what cs keeps of thread tid (it ended).
+func (cs *Calls) Forget(tid uint32) { delete(cs.args, tid) }
+
 // Memory is what the decoder reads a recorded call's memory from
 // (decode.Call.Mem).
 var _ decode.MemSource = (*Memory)(nil)

@@ -359,6 +359,31 @@ func (d *Decoder) SignalDeliver(ts uint64, tid int, spid int, sig int) ([]byte, 
 	return d.encode(ts, event.SignalDeliver, &c, false)
 }
 
+// SignalSender picks the sending pid of a signal out of its siginfo
+// (si_code, si_pid) the way the driver does for signaldeliver: for SIGKILL
+// always, for the job-control and termination signals only when sent by a
+// process, for SIGCHLD the child, for real-time signals the sender; 0
+// otherwise.
+func SignalSender(sig int, code int32, pid int) int {
+	const (
+		sigHUP, sigINT, sigQUIT, sigKILL, sigTERM, sigCHLD, sigTSTP = 1, 2, 3, 9, 15, 17, 20
+		sigRTMIN, sigRTMAX                                          = 34, 64
+	)
+	switch {
+	case sig == sigKILL:
+		return pid
+	case sig == sigTERM || sig == sigHUP || sig == sigINT || sig == sigTSTP || sig == sigQUIT:
+		if code <= 0 { // SI_USER, SI_QUEUE, SI_TKILL, ...
+			return pid
+		}
+	case sig == sigCHLD:
+		return pid
+	case sig >= sigRTMIN && sig <= sigRTMAX:
+		return pid
+	}
+	return 0
+}
+
 func (d *Decoder) encode(ts uint64, t event.Type, c *Call, exit bool) ([]byte, error) {
 	desc := event.Info(t)
 	if int(t) >= len(fetchTable) || desc == nil || (fetchTable[t] == nil && len(desc.Params) > 0) {

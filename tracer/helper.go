@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -26,6 +27,11 @@ import (
 //  2. waits for the go byte on fd 3 while the tracer seizes it and takes
 //     its /proc snapshot,
 //  3. installs the filter on its (main) thread and execs the command.
+//
+// The agent backend (package agent) starts the command through the same
+// helper without a filter: the helper is then a process that waits in a
+// known state while the capture header is read, and whose execve turns
+// it into the command.
 //
 // Everything before the execve is the helper, not the command; the tracer
 // records from the command's execve on. The helper runs on the main
@@ -46,6 +52,9 @@ type helperConfig struct {
 	noNewPrivs bool
 	path       string
 	argv       []string
+	// env, when it has entries, is the command's environment (else the
+	// helper's own, without HelperEnv).
+	env []string
 }
 
 func appendStr(b []byte, s string) []byte {
@@ -71,6 +80,10 @@ func encodeConfig(c *helperConfig) []byte {
 	body = binary.LittleEndian.AppendUint32(body, uint32(len(c.argv)))
 	for _, a := range c.argv {
 		body = appendStr(body, a)
+	}
+	body = binary.LittleEndian.AppendUint32(body, uint32(len(c.env)))
+	for _, e := range c.env {
+		body = appendStr(body, e)
 	}
 	return append(binary.LittleEndian.AppendUint32(nil, uint32(len(body))), body...)
 }
@@ -122,7 +135,11 @@ func decodeConfig(r io.Reader) (*helperConfig, error) {
 	for i := 0; i < n; i++ {
 		c.argv = append(c.argv, str())
 	}
-	if body == nil || len(c.prog) == 0 {
+	n = u32()
+	for i := 0; i < n; i++ {
+		c.env = append(c.env, str())
+	}
+	if body == nil {
 		return nil, errBadConfig
 	}
 	return c, nil
@@ -159,16 +176,20 @@ func RunHelper() {
 		// The tracer went away or gave up: do not run untraced.
 		os.Exit(exitCannotExec)
 	}
-	env := make([]string, 0, len(os.Environ()))
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, HelperEnv+"=") {
-			env = append(env, kv)
+	env := cfg.env
+	if len(env) == 0 {
+		for _, kv := range os.Environ() {
+			if !strings.HasPrefix(kv, HelperEnv+"=") {
+				env = append(env, kv)
+			}
 		}
 	}
 	unix.CloseOnExec(helperCfgFD)
 	unix.CloseOnExec(helperReplyFD)
-	if err := seccomp.Install(cfg.prog, cfg.noNewPrivs); err != nil {
-		fail(exitCannotExec, err.Error())
+	if len(cfg.prog) > 0 {
+		if err := seccomp.Install(cfg.prog, cfg.noNewPrivs); err != nil {
+			fail(exitCannotExec, err.Error())
+		}
 	}
 	err = syscall.Exec(cfg.path, cfg.argv, env)
 	code := exitCannotExec
@@ -176,4 +197,134 @@ func RunHelper() {
 		code = exitNotFound
 	}
 	fail(code, fmt.Sprintf("%s: %v", cfg.path, err))
+}
+
+// HelperOptions say what a launch helper runs.
+type HelperOptions struct {
+	// Path is the executable and Args its argv (Args[0] as given).
+	Path string
+	Args []string
+	// Env is the command's environment (os.Environ() when nil).
+	Env []string
+	// ExecEnv, when not nil, is the environment the command gets
+	// instead of Env, which is then the helper's own only (the agent's
+	// LD_PRELOAD must reach the command, not the helper, which is this
+	// binary and may be dynamically linked).
+	ExecEnv []string
+	// Filter is the seccomp program installed before the execve (none
+	// when empty); NoNewPrivs sets PR_SET_NO_NEW_PRIVS with it.
+	Filter     []unix.SockFilter
+	NoNewPrivs bool
+	// Stdin, Stdout, Stderr of the command (os.Std* when nil).
+	Stdin, Stdout, Stderr *os.File
+}
+
+// Helper is a started launch helper, waiting for its go.
+type Helper struct {
+	PID   int
+	cfgW  *os.File
+	reply *os.File
+}
+
+// StartHelper starts a launch helper (this binary again, whose init calls
+// RunHelper) and returns once it waits for [Helper.Go]. The helper is a
+// child of the calling process.
+func StartHelper(o HelperOptions) (*Helper, error) {
+	cfgR, cfgW, err := os.Pipe()
+	if err != nil {
+		return nil, fmt.Errorf("tracer: creating helper pipe: %w", err)
+	}
+	repR, repW, err := os.Pipe()
+	if err != nil {
+		cfgR.Close()
+		cfgW.Close()
+		return nil, fmt.Errorf("tracer: creating helper pipe: %w", err)
+	}
+	env := o.Env
+	if env == nil {
+		env = os.Environ()
+	}
+	env = append(env[:len(env):len(env)], HelperEnv+"=1")
+	stdin, stdout, stderr := o.Stdin, o.Stdout, o.Stderr
+	if stdin == nil {
+		stdin = os.Stdin
+	}
+	if stdout == nil {
+		stdout = os.Stdout
+	}
+	if stderr == nil {
+		stderr = os.Stderr
+	}
+	self, err := os.Executable()
+	if err != nil {
+		self = "/proc/self/exe"
+	}
+	proc, err := os.StartProcess(self, []string{o.Args[0]}, &os.ProcAttr{
+		Env:   env,
+		Files: []*os.File{stdin, stdout, stderr, cfgR, repW},
+	})
+	cfgR.Close()
+	repW.Close()
+	if err != nil {
+		cfgW.Close()
+		repR.Close()
+		return nil, fmt.Errorf("tracer: starting helper: %w", err)
+	}
+	h := &Helper{PID: proc.Pid, cfgW: cfgW, reply: repR}
+	proc.Release()
+	cfg := encodeConfig(&helperConfig{prog: o.Filter, noNewPrivs: o.NoNewPrivs, path: o.Path, argv: o.Args, env: o.ExecEnv})
+	if _, err := cfgW.Write(cfg); err != nil {
+		h.Kill()
+		return nil, fmt.Errorf("tracer: configuring helper: %w", err)
+	}
+	var rb [1]byte
+	if _, err := io.ReadFull(repR, rb[:]); err != nil || rb[0] != 'R' {
+		h.Kill()
+		return nil, fmt.Errorf("tracer: helper did not start")
+	}
+	return h, nil
+}
+
+// Go lets the helper install its filter and exec the command.
+func (h *Helper) Go() {
+	if h.cfgW != nil {
+		h.cfgW.Write([]byte{'G'})
+		h.cfgW.Close()
+		h.cfgW = nil
+	}
+}
+
+// Kill ends a helper that never got its go, and reaps it.
+func (h *Helper) Kill() {
+	unix.Kill(h.PID, unix.SIGKILL)
+	var ws unix.WaitStatus
+	unix.Wait4(h.PID, &ws, unix.WALL, nil)
+	h.Close()
+}
+
+// ExecError returns the message the helper left on its reply pipe when it
+// could not exec the command ("" when it did). Call it once the helper
+// has exited.
+func (h *Helper) ExecError() string {
+	if h == nil || h.reply == nil {
+		return ""
+	}
+	h.reply.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+	b, _ := io.ReadAll(h.reply)
+	if len(b) > 0 && b[0] == 'E' {
+		return string(b[1:])
+	}
+	return ""
+}
+
+// Close releases the helper's pipes.
+func (h *Helper) Close() {
+	if h.cfgW != nil {
+		h.cfgW.Close()
+		h.cfgW = nil
+	}
+	if h.reply != nil {
+		h.reply.Close()
+		h.reply = nil
+	}
 }

@@ -819,7 +819,7 @@ func (l *loop) eventStop(th *thread, sig int) {
 // (injected on resume) and recorded as the driver records deliveries.
 func (l *loop) signalStop(th *thread, sig int) {
 	if l.recordable(th) && linux.PtraceGetSiginfo(th.tid, &l.si) == nil && !l.ignored(th, sig) {
-		l.emit(l.dec.SignalDeliver(uint64(now()), th.tid, senderPID(sig, &l.si), sig))
+		l.emit(l.dec.SignalDeliver(uint64(now()), th.tid, decode.SignalSender(sig, l.si.Code, int(l.si.Pid)), sig))
 	}
 	th.lastSig = sig
 	if th.inSyscall {
@@ -827,27 +827,6 @@ func (l *loop) signalStop(th *thread, sig int) {
 	} else {
 		l.resume(th, unix.PTRACE_CONT, sig)
 	}
-}
-
-// senderPID picks the sending pid out of a siginfo the way the driver does
-// for signal_deliver: for SIGKILL always, for the job-control and
-// termination signals only when sent by a process, for SIGCHLD the child,
-// for real-time signals the sender; 0 otherwise.
-func senderPID(sig int, si *linux.Siginfo) int {
-	switch {
-	case sig == int(unix.SIGKILL):
-		return int(si.Pid)
-	case sig == int(unix.SIGTERM) || sig == int(unix.SIGHUP) || sig == int(unix.SIGINT) ||
-		sig == int(unix.SIGTSTP) || sig == int(unix.SIGQUIT):
-		if si.Code <= 0 { // SI_USER, SI_QUEUE, SI_TKILL, ...
-			return int(si.Pid)
-		}
-	case sig == int(unix.SIGCHLD):
-		return int(si.Pid)
-	case sig >= 34 && sig <= 64:
-		return int(si.Pid)
-	}
-	return 0
 }
 
 // ignored reports whether an untraced process would have discarded sig

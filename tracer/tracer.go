@@ -3,8 +3,6 @@ package tracer
 import (
 	"context"
 	"errors"
-	"fmt"
-	"io"
 	"os"
 	"runtime"
 	"sync"
@@ -109,8 +107,7 @@ type Tracer struct {
 	stopReq atomic.Pointer[stopRequest]
 	// endCapture holds the reason recording should end, once set.
 	endCapture atomic.Pointer[string]
-	reply      *os.File
-	cfgW       *os.File
+	helper     *Helper // the launch helper, nil when attaching
 
 	// sigMu guards launchFD (pidfd of the launched process while it
 	// lives) and wakeFD (pidfd of some live traced process), which Stop
@@ -163,10 +160,9 @@ func (t *Tracer) PID() int { return t.pid }
 
 // Start lets the command run.
 func (t *Tracer) Start() {
-	if t.cfgW != nil {
+	if t.helper != nil {
 		// The go byte: the helper installs the filter and execs.
-		t.cfgW.Write([]byte{'G'})
-		t.cfgW.Close()
+		t.helper.Go()
 	}
 	close(t.resume)
 }
@@ -252,25 +248,11 @@ func (t *Tracer) run(ready chan<- error) {
 	}
 	t.res, t.err = l.safeRun()
 	if !l.attach && !l.execed && (t.res.ExitCode == exitCannotExec || t.res.ExitCode == exitNotFound) {
-		t.res.ExecError = t.readHelperError()
+		t.res.ExecError = t.helper.ExecError()
 	}
-	if t.reply != nil {
-		t.reply.Close()
+	if t.helper != nil {
+		t.helper.Close()
 	}
-}
-
-// readHelperError returns the message the helper left on its reply pipe
-// when it could not exec the command.
-func (t *Tracer) readHelperError() string {
-	if t.reply == nil {
-		return ""
-	}
-	t.reply.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
-	b, _ := io.ReadAll(t.reply)
-	if len(b) > 0 && b[0] == 'E' {
-		return string(b[1:])
-	}
-	return ""
 }
 
 // launch starts and seizes the helper.
@@ -280,31 +262,6 @@ func (t *Tracer) launch() (*loop, error) {
 	prog, err := seccomp.Program(&set)
 	if err != nil {
 		return nil, err
-	}
-	cfgR, cfgW, err := os.Pipe()
-	if err != nil {
-		return nil, fmt.Errorf("tracer: creating helper pipe: %w", err)
-	}
-	repR, repW, err := os.Pipe()
-	if err != nil {
-		cfgR.Close()
-		cfgW.Close()
-		return nil, fmt.Errorf("tracer: creating helper pipe: %w", err)
-	}
-	env := o.Env
-	if env == nil {
-		env = os.Environ()
-	}
-	env = append(env[:len(env):len(env)], HelperEnv+"=1")
-	stdin, stdout, stderr := o.Stdin, o.Stdout, o.Stderr
-	if stdin == nil {
-		stdin = os.Stdin
-	}
-	if stdout == nil {
-		stdout = os.Stdout
-	}
-	if stderr == nil {
-		stderr = os.Stderr
 	}
 	// The tracer thread is pinned to the CPU it runs on. A forked child
 	// inherits the forking thread's affinity, so without PinTree the pin
@@ -323,47 +280,21 @@ func (t *Tracer) launch() (*loop, error) {
 	if o.PinTree {
 		pin()
 	}
-	self, err := os.Executable()
-	if err != nil {
-		self = "/proc/self/exe"
-	}
-	proc, err := os.StartProcess(self, []string{o.Args[0]}, &os.ProcAttr{
-		Env:   env,
-		Files: []*os.File{stdin, stdout, stderr, cfgR, repW},
+	h, err := StartHelper(HelperOptions{
+		Path: o.Path, Args: o.Args, Env: o.Env, Filter: prog, NoNewPrivs: o.NoNewPrivs,
+		Stdin: o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr,
 	})
-	cfgR.Close()
-	repW.Close()
 	if err != nil {
-		cfgW.Close()
-		repR.Close()
-		return nil, fmt.Errorf("tracer: starting helper: %w", err)
+		return nil, err
 	}
-	pid := proc.Pid
-	proc.Release()
+	pid := h.PID
 	t.pid = pid
 	if !o.PinTree {
 		pin()
 	}
-	kill := func() {
-		unix.Kill(pid, unix.SIGKILL)
-		var ws unix.WaitStatus
-		linux.Wait4(pid, &ws, unix.WALL)
-		cfgW.Close()
-		repR.Close()
-	}
-	cfg := encodeConfig(&helperConfig{prog: prog, noNewPrivs: o.NoNewPrivs, path: o.Path, argv: o.Args})
-	if _, err := cfgW.Write(cfg); err != nil {
-		kill()
-		return nil, fmt.Errorf("tracer: configuring helper: %w", err)
-	}
-	var rb [1]byte
-	if _, err := io.ReadFull(repR, rb[:]); err != nil || rb[0] != 'R' {
-		kill()
-		return nil, fmt.Errorf("tracer: helper did not start")
-	}
 	// The helper is blocked reading fd 3. Seize it now with launchOpts.
 	if err := linux.Ptrace(unix.PTRACE_SEIZE, pid, 0, launchOpts); err != nil {
-		kill()
+		h.Kill()
 		return nil, traceErr(pid, "ptrace(PTRACE_SEIZE)", err)
 	}
 	if cpu >= 0 && o.PinTree {
@@ -371,6 +302,6 @@ func (t *Tracer) launch() (*loop, error) {
 		set.Set(cpu)
 		linux.SetAffinity(pid, &set)
 	}
-	t.reply, t.cfgW = repR, cfgW
+	t.helper = h
 	return newLoop(t, pid, cpu, o.PinTree), nil
 }

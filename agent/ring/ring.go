@@ -117,12 +117,7 @@ func (r *Region) Path() string {
 // unrecorded), wakes those waiting for room, unmaps the region and
 // closes its memfd.
 func (r *Region) Close() error {
-	atomic.StoreUint32(u32p(r.mem, hdrClosed), 1)
-	for i := 0; i < NRings; i++ {
-		if atomic.LoadUint32(u32p(r.mem, ringOff(i)+ringWaiting)) != 0 {
-			futexWake(u32p(r.mem, ringOff(i)+ringTail))
-		}
-	}
+	r.Stop()
 	err := unix.Munmap(r.mem)
 	if cerr := r.f.Close(); err == nil {
 		err = cerr
@@ -131,6 +126,18 @@ func (r *Region) Close() error {
 		return fmt.Errorf("ring: close region: %w", err)
 	}
 	return nil
+}
+
+// Stop tells the agents that nobody reads the rings any more: they stop
+// recording and waiting (the program runs on unrecorded), and those
+// waiting now are woken. The region stays mapped until Close.
+func (r *Region) Stop() {
+	atomic.StoreUint32(u32p(r.mem, hdrClosed), 1)
+	for i := 0; i < NRings; i++ {
+		if atomic.LoadUint32(u32p(r.mem, ringOff(i)+ringWaiting)) != 0 {
+			futexWake(u32p(r.mem, ringOff(i)+ringTail))
+		}
+	}
 }
 
 // Stats returns the counts so far.

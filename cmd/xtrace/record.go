@@ -17,6 +17,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"xtrace/agent"
 	"xtrace/capture"
 	"xtrace/procfs"
 	"xtrace/record"
@@ -137,7 +138,7 @@ func runRecord(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
 		out.Abort()
 		return err
 	}
-	var t *tracer.Tracer
+	var t recorder
 	// The header: the machine as it is when recording starts. For a
 	// launched command the machine-wide part is read while the helper
 	// starts (they take about as long), and the helper's own entries
@@ -155,9 +156,20 @@ func runRecord(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
 		}()
 	}
 	noNewPrivs := false
-	if pids != nil {
+	backend, err := chooseBackend(cli, pids, path, inj != nil)
+	if err != nil {
+		out.Abort()
+		return err
+	}
+	switch {
+	case pids != nil:
 		t, err = tracer.Attach(opts, pids)
-	} else {
+	case backend == "agent":
+		t, err = agent.Launch(agent.Options{
+			Path: opts.Path, Args: opts.Args, Snaplen: opts.Snaplen,
+			Full: full, Free: free, MaxEvents: maxEvents, Context: ctx,
+		})
+	default:
 		noNewPrivs = !hasCapSysAdmin()
 		opts.NoNewPrivs = noNewPrivs
 		t, err = tracer.Launch(opts)
@@ -413,7 +425,7 @@ func isTerminal(w io.Writer) bool {
 
 // describeEnd is the one line said on stderr when the capture did not
 // simply end with the command.
-func describeEnd(cli *CLI, res tracer.Result, sig syscall.Signal, file *record.File, t *tracer.Tracer) string {
+func describeEnd(cli *CLI, res tracer.Result, sig syscall.Signal, file *record.File, t recorder) string {
 	var b strings.Builder
 	switch {
 	case sig != 0:
@@ -431,8 +443,8 @@ func describeEnd(cli *CLI, res tracer.Result, sig syscall.Signal, file *record.F
 			fmt.Fprintf(&b, " written to %s", names[0])
 		}
 	}
-	if res.Detached > 0 {
-		fmt.Fprintf(&b, "; detached from %s", detachedCount(res, t))
+	if tt, ok := t.(*tracer.Tracer); ok && res.Detached > 0 {
+		fmt.Fprintf(&b, "; detached from %s", detachedCount(res, tt))
 	}
 	if res.Killed > 0 {
 		fmt.Fprintf(&b, "; killed %d traced threads still running (a process carrying the tracer's seccomp filter cannot run without it)", res.Killed)

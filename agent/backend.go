@@ -1,0 +1,536 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"xtrace/agent/ring"
+	"xtrace/decode"
+	"xtrace/tracer"
+)
+
+// Options configure a recording with the agent (xtrace --backend=agent).
+type Options struct {
+	// Path is the executable and Args its argv (Args[0] as given).
+	Path string
+	Args []string
+	// Env is the command's environment (os.Environ() when nil).
+	Env []string
+	// Snaplen caps captured I/O buffers.
+	Snaplen int
+	// Full receives filled batches of events; Free hands them back.
+	Full chan<- *tracer.Batch
+	Free <-chan *tracer.Batch
+	// FlushEvery bounds how long events may wait in a partial batch.
+	FlushEvery time.Duration
+	// MaxEvents ends recording after that many events (0 = no limit).
+	MaxEvents int64
+	// Stdin, Stdout, Stderr of the command (os.Std* when nil).
+	Stdin, Stdout, Stderr *os.File
+	// Context is unused (the launch never blocks on the tree); it is
+	// here so that both backends take the same options.
+	Context context.Context
+}
+
+// Recorder records a launched command with the agent: it starts the
+// command through xtrace's launch helper with the agent preloaded,
+// drains the rings of its threads and turns their records into the
+// events the ptrace backend writes, through package decode (the memory
+// the agent copied stands in for process_vm_readv). Records whose events
+// read the live process (/proc, its descriptors) are synchronous: the
+// agent holds the thread until they are decoded, as a ptrace stop does.
+//
+// Its methods mirror tracer.Tracer's, so that the recorder can drive
+// either: Launch, PID, Start, Wait, Stop, EndCapture.
+type Recorder struct {
+	opts   Options
+	sess   *Session
+	helper *tracer.Helper
+	pid    int
+	pidfd  int // of the launched process, for Stop's signals
+	done   chan struct{}
+	res    tracer.Result
+	err    error
+
+	stopReq atomic.Pointer[stopRequest]
+	endReq  atomic.Pointer[string]
+	wake    chan struct{}
+
+	// Owned by the loop goroutine.
+	dec       *decode.Decoder
+	calls     Calls
+	mem       Memory
+	threads   map[uint32]*thread
+	live      map[int]int // pid -> pidfd of the processes not yet ended
+	dying     []procEnd   // processes found ended, written after the next drain
+	recording bool
+	stop      *stopRequest
+	killAt    time.Time
+	cur       *tracer.Batch
+	since     time.Time
+	imaged    bool // the launched process' first image was seen
+}
+
+type stopRequest struct {
+	reason string
+	sig    syscall.Signal
+	record bool
+}
+
+// thread is what the recorder keeps of a traced thread.
+type thread struct {
+	pid int
+	// parent and parentPID created the thread (its child record);
+	// childFlags are the clone flags that made it and childNr the call.
+	parent, parentPID int
+	childFlags        uint64
+	cloneFlags        uint64 // of the clone-family call in progress
+	ended             bool
+}
+
+type procEnd struct{ pid, status int }
+
+// stopGrace is how long an interrupted command may take to exit before
+// the rest of the tree is killed (as the ptrace backend does).
+const stopGrace = 3 * time.Second
+
+// Launch starts the command's launch helper, which waits for Start: the
+// caller may read its machine snapshot in between.
+func Launch(o Options) (*Recorder, error) {
+	if o.Full == nil || o.Free == nil {
+		return nil, errors.New("agent: Options.Full and Options.Free are required")
+	}
+	if o.FlushEvery <= 0 {
+		o.FlushEvery = 100 * time.Millisecond
+	}
+	sess, err := NewSession(o.Snaplen)
+	if err != nil {
+		return nil, err
+	}
+	env := o.Env
+	if env == nil {
+		env = os.Environ()
+	}
+	h, err := tracer.StartHelper(tracer.HelperOptions{
+		Path: o.Path, Args: o.Args, Env: env, ExecEnv: sess.Env(env),
+		Stdin: o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr,
+	})
+	if err != nil {
+		sess.Close()
+		return nil, fmt.Errorf("agent: %w", err)
+	}
+	pidfd, err := unix.PidfdOpen(h.PID, 0)
+	if err != nil {
+		pidfd = -1
+	}
+	r := &Recorder{
+		opts: o, sess: sess, helper: h, pid: h.PID, pidfd: pidfd,
+		done: make(chan struct{}), wake: make(chan struct{}, 1),
+		dec:     decode.New(decode.Options{Snaplen: o.Snaplen}),
+		threads: map[uint32]*thread{}, live: map[int]int{},
+		recording: true,
+	}
+	return r, nil
+}
+
+// PID returns the launched process' pid.
+func (r *Recorder) PID() int { return r.pid }
+
+// Start lets the command run and starts draining.
+func (r *Recorder) Start() {
+	r.cur = <-r.opts.Free
+	r.cur.Reset()
+	// The helper's execve of the command, as the ptrace backend records
+	// it from the helper: its exit comes from the new image's agent.
+	r.execEnter(uint64(time.Now().UnixNano()), r.pid, r.opts.Path)
+	r.helper.Go()
+	waited := make(chan unix.WaitStatus, 1)
+	go func() {
+		var ws unix.WaitStatus
+		for {
+			_, err := unix.Wait4(r.pid, &ws, 0, nil)
+			if err != unix.EINTR {
+				break
+			}
+		}
+		waited <- ws
+		r.poke()
+	}()
+	go r.loop(waited)
+}
+
+// Wait blocks until the command's tree is gone (or recording failed).
+func (r *Recorder) Wait() (tracer.Result, error) {
+	<-r.done
+	return r.res, r.err
+}
+
+// Stop ends the capture as tracer.Tracer.Stop does: recording stops (or
+// continues, with record), the launched command gets sig after a SIGCONT,
+// and what is left of the tree after a grace period is killed. A second
+// Stop kills at once.
+func (r *Recorder) Stop(reason string, sig syscall.Signal, record bool) {
+	req := &stopRequest{reason: reason, sig: sig, record: record}
+	if !r.stopReq.CompareAndSwap(nil, req) {
+		r.stopReq.Store(&stopRequest{reason: reason, sig: unix.SIGKILL})
+	}
+	if r.pidfd >= 0 {
+		unix.PidfdSendSignal(r.pidfd, unix.SIGCONT, nil, 0)
+		if sig != 0 {
+			unix.PidfdSendSignal(r.pidfd, sig, nil, 0)
+		}
+	}
+	r.poke()
+}
+
+// EndCapture stops recording; the tree runs on without the agent
+// recording it, and Wait returns once the launched command has exited.
+func (r *Recorder) EndCapture(reason string) {
+	r.endReq.CompareAndSwap(nil, &reason)
+	r.poke()
+}
+
+func (r *Recorder) poke() {
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+// loop drains the rings until the launched command and every process it
+// started have ended.
+func (r *Recorder) loop(waited <-chan unix.WaitStatus) {
+	defer close(r.done)
+	defer r.finish()
+	launched := false
+	for {
+		select {
+		case ws := <-waited:
+			launched = true
+			if ws.Exited() {
+				r.res.ExitCode = ws.ExitStatus()
+			} else {
+				r.res.ExitCode, r.res.Signal = -1, ws.Signal()
+			}
+		default:
+		}
+		r.control()
+		if !r.recording {
+			// Nothing more is read: the agents stopped recording when
+			// the region was marked closed.
+			if launched {
+				return
+			}
+			select {
+			case <-r.wake:
+			case <-time.After(50 * time.Millisecond):
+			}
+			continue
+		}
+		r.sess.takePidfds(r.live)
+		r.ended()
+		n := r.sess.Region.Drain(r.record)
+		r.writeEnded()
+		if launched && n == 0 && len(r.live) == 0 && len(r.dying) == 0 {
+			return
+		}
+		if n == 0 {
+			if r.cur.Events > 0 && time.Since(r.since) >= r.opts.FlushEvery {
+				r.swap()
+			}
+			r.sess.Region.Sleep(10 * time.Millisecond)
+		}
+	}
+}
+
+// finish hands the last batch over and releases everything.
+func (r *Recorder) finish() {
+	if r.cur != nil {
+		if r.cur.Events > 0 {
+			r.opts.Full <- r.cur
+		}
+		r.cur = nil
+	}
+	if !r.imaged && (r.res.ExitCode == 126 || r.res.ExitCode == 127) {
+		r.res.ExecError = r.helper.ExecError()
+	}
+	r.helper.Close()
+	for pid, fd := range r.live {
+		unix.Close(fd)
+		delete(r.live, pid)
+	}
+	if r.pidfd >= 0 {
+		unix.Close(r.pidfd)
+	}
+	r.dec.Close()
+	if err := r.sess.Close(); err != nil && r.err == nil {
+		r.err = err
+	}
+}
+
+// control acts on Stop and EndCapture requests and the grace period.
+func (r *Recorder) control() {
+	if reason := r.endReq.Load(); reason != nil {
+		r.endCapture(*reason)
+	}
+	if req := r.stopReq.Load(); req != nil && req != r.stop {
+		first := r.stop == nil
+		r.stop = req
+		if !req.record {
+			r.endCapture(req.reason)
+		}
+		if req.sig == unix.SIGKILL {
+			r.killTree()
+		} else if first {
+			r.killAt = time.Now().Add(stopGrace)
+		}
+	}
+	if r.stop != nil && !r.killAt.IsZero() && time.Now().After(r.killAt) {
+		r.killAt = time.Time{}
+		r.killTree()
+	}
+}
+
+// endCapture stops recording: the last events go out and the agents are
+// told that nobody reads any more.
+func (r *Recorder) endCapture(reason string) {
+	if !r.recording {
+		return
+	}
+	r.recording = false
+	if r.cur != nil && r.cur.Events > 0 {
+		r.swap()
+	}
+	if r.res.Stopped == "" {
+		r.res.Stopped = reason
+	}
+	r.sess.Region.Stop()
+}
+
+// killTree kills every process of the tree still running.
+func (r *Recorder) killTree() {
+	r.sess.takePidfds(r.live)
+	for _, fd := range r.live {
+		if unix.PidfdSendSignal(fd, unix.SIGKILL, nil, 0) == nil {
+			r.res.Killed++
+		}
+	}
+	if r.pidfd >= 0 {
+		unix.PidfdSendSignal(r.pidfd, unix.SIGKILL, nil, 0)
+	}
+}
+
+// ended moves the processes whose exit status is known to dying: their
+// end is written after the drain that follows, which reads their last
+// records.
+func (r *Recorder) ended() {
+	for pid, fd := range r.live {
+		status, ok, err := ring.PidfdExit(fd)
+		if !ok && err == nil {
+			continue
+		}
+		unix.Close(fd)
+		delete(r.live, pid)
+		if ok {
+			r.dying = append(r.dying, procEnd{pid, status})
+		}
+	}
+}
+
+// writeEnded writes the end of the threads of the processes in dying
+// that did not write their own (killed, or ended by a signal): a
+// signaldeliver where a signal ended them, then procexit, as the ptrace
+// backend does.
+func (r *Recorder) writeEnded() {
+	for _, e := range r.dying {
+		ts := uint64(time.Now().UnixNano())
+		sig := e.status & 0x7f
+		for tid, th := range r.threads {
+			if th.pid != e.pid {
+				continue
+			}
+			if !th.ended {
+				if sig != 0 {
+					s := unix.SIGKILL
+					if int(tid) == e.pid {
+						s = syscall.Signal(sig)
+					}
+					r.put(r.dec.SignalDeliver(ts, int(tid), 0, int(s)))
+				}
+				r.put(r.dec.ProcExit(ts, int(tid), e.pid, e.status))
+			}
+			r.forget(tid)
+		}
+		r.dec.ProcessGone(e.pid)
+	}
+	r.dying = r.dying[:0]
+}
+
+func (r *Recorder) forget(tid uint32) {
+	delete(r.threads, tid)
+	r.calls.Forget(tid)
+}
+
+// threadOf returns the state of the thread that wrote rec.
+func (r *Recorder) threadOf(rec *ring.Record) *thread {
+	th := r.threads[rec.Tid]
+	if th == nil || th.ended {
+		th = &thread{pid: int(rec.Pid)}
+		r.threads[rec.Tid] = th
+	}
+	return th
+}
+
+// record turns one record into events.
+func (r *Recorder) record(rec *ring.Record) {
+	if !r.recording {
+		return
+	}
+	th := r.threadOf(rec)
+	switch rec.Kind {
+	case kindChild:
+		th.childFlags = rec.Args[0]
+		th.parent, th.parentPID = int(rec.Args[1]), int(rec.Args[2])
+		if rec.Pid == rec.Tid {
+			r.track(int(rec.Pid))
+		}
+	case kindImage:
+		path := r.opts.Path
+		if int(rec.Pid) != r.pid || r.imaged {
+			// A program exec'd by one the agent did not record.
+			path, _ = os.Readlink("/proc/" + strconv.Itoa(int(rec.Pid)) + "/exe")
+			r.execEnter(rec.TS, int(rec.Pid), path)
+		}
+		r.imaged = true
+		r.track(int(rec.Pid))
+	case ring.KindEnter:
+		c := r.calls.Call(rec)
+		r.mem.Set(rec.Mem)
+		c.Mem = &r.mem
+		c.Parent, c.ParentPID = th.parent, th.parentPID
+		flow := decode.FlowOf(c.Nr)
+		r.put(r.dec.Enter(rec.TS, &c))
+		if flow == decode.FlowNoreturn {
+			r.exitCall(rec, th, c.Args[0], c.Nr == unix.SYS_EXIT_GROUP)
+		}
+	case ring.KindExit:
+		c := r.calls.Call(rec)
+		r.mem.Set(rec.Mem)
+		c.Mem = &r.mem
+		c.Parent, c.ParentPID = th.parent, th.parentPID
+		switch decode.FlowOf(c.Nr) {
+		case decode.FlowClone:
+			if c.Ret == 0 {
+				c.CloneFlags = th.childFlags
+			} else {
+				// The creating thread, held at this exit: clone3 keeps
+				// its flags in memory it still has.
+				live := c
+				live.Mem = nil
+				c.CloneFlags = r.dec.CloneFlags(&live)
+				if c.Ret > 0 && c.CloneFlags&decode.CloneThread == 0 {
+					r.track(int(c.Ret))
+				}
+			}
+		case decode.FlowExec:
+			if c.Ret == 0 {
+				r.dec.ProcessExec(c.PID)
+			}
+		}
+		r.put(r.dec.Exit(rec.TS, &c))
+	case ring.KindSignal:
+		sig := int(rec.NR)
+		r.put(r.dec.SignalDeliver(rec.TS, int(rec.Tid), decode.SignalSender(sig, int32(rec.Args[0]), int(rec.Args[1])), sig))
+	}
+}
+
+// exitCall writes the end of the threads an exit or exit_group ends,
+// right after its enter event: the thread itself, and for exit_group the
+// other threads of its process, which the kernel kills.
+func (r *Recorder) exitCall(rec *ring.Record, th *thread, code uint64, group bool) {
+	status := int(code&0xff) << 8
+	if group {
+		for tid, o := range r.threads {
+			if o.pid != th.pid || o == th || o.ended {
+				continue
+			}
+			r.put(r.dec.SignalDeliver(rec.TS, int(tid), 0, int(unix.SIGKILL)))
+			r.put(r.dec.ProcExit(rec.TS, int(tid), o.pid, status))
+			o.ended = true
+		}
+	}
+	r.put(r.dec.ProcExit(rec.TS, int(rec.Tid), th.pid, status))
+	th.ended = true
+}
+
+// track keeps a pidfd of a process of the tree, so that the recording
+// waits for it and learns how it ended.
+func (r *Recorder) track(pid int) {
+	if _, ok := r.live[pid]; ok {
+		return
+	}
+	if fd, err := unix.PidfdOpen(pid, 0); err == nil {
+		r.live[pid] = fd
+	}
+}
+
+// execEnter writes the enter event of an execve that the agent could not
+// record (made by a process without it): the launch helper's, or an
+// unrecorded program's.
+func (r *Recorder) execEnter(ts uint64, pid int, path string) {
+	const addr = 1 << 16 // where the path seems to be: any address does
+	rec := ring.Record{Kind: ring.KindEnter, Tid: uint32(pid), Pid: uint32(pid), NR: unix.SYS_EXECVE}
+	rec.Args[0] = addr
+	c := r.calls.Call(&rec)
+	r.mem.Set([]ring.Chunk{{Addr: addr, Data: append([]byte(path), 0)}})
+	c.Mem = &r.mem
+	r.put(r.dec.Enter(ts, &c))
+}
+
+// put appends one event to the current batch.
+func (r *Recorder) put(raw []byte, err error) {
+	if err != nil {
+		if errors.Is(err, decode.ErrDropped) {
+			r.res.Dropped++
+		} else {
+			r.res.DecodeErrors++
+			if r.res.DecodeError == nil {
+				r.res.DecodeError = err
+			}
+		}
+		return
+	}
+	if !r.recording {
+		return
+	}
+	b := r.cur
+	if len(b.Data)+len(raw)+8 > cap(b.Data) && b.Events > 0 {
+		r.swap()
+		b = r.cur
+	}
+	if b.Events == 0 {
+		r.since = time.Now()
+	}
+	b.Add(0, 0, raw)
+	r.res.Events++
+	if max := r.opts.MaxEvents; max > 0 && r.res.Events >= max {
+		r.endCapture("event limit reached")
+	}
+}
+
+// swap hands the current batch to the writer and takes a free one; it
+// blocks while the writer is behind (and so, through the rings, the
+// traced tree).
+func (r *Recorder) swap() {
+	r.opts.Full <- r.cur
+	r.cur = <-r.opts.Free
+	r.cur.Reset()
+}
