@@ -26,7 +26,8 @@ import (
 // (untraced processes started since the first header).
 func headerFromState(in *inspect.Inspector, base *scap.Header) *scap.Header {
 	h := &scap.Header{Major: base.Major, Minor: base.Minor, Machine: base.Machine,
-		Interfaces: base.Interfaces, HasIL: base.HasIL, Users: base.Users, Groups: base.Groups, HasUL: base.HasUL}
+		Interfaces: base.Interfaces, HasIL: base.HasIL, Users: base.Users, Groups: base.Groups, HasUL: base.HasUL,
+		Recorder: base.Recorder}
 	var threads []*inspect.Thread
 	in.Threads(func(t *inspect.Thread) bool {
 		threads = append(threads, t)

@@ -38,6 +38,11 @@ const (
 	BlockEVv2Big  = 0x221 // event with 32-bit param lengths
 	BlockEVFv2Big = 0x222
 
+	// BlockXtrace is xtrace's own metadata block (Header.Recorder), a
+	// type no sysdig version uses: sysdig and tshark skip it before the
+	// first event.
+	BlockXtrace = 0x58540001
+
 	BlockILv1    = 0x205 // interface list
 	BlockILv1Int = 0x8011ABCD
 	BlockILv2    = 0x219
@@ -99,6 +104,8 @@ func BlockName(t uint32) string {
 		return "EV"
 	case BlockEVFv1, BlockEVFv2, BlockEVFv2Big:
 		return "EVF"
+	case BlockXtrace:
+		return "XT"
 	}
 	return fmt.Sprintf("block type %#x", t)
 }

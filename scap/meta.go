@@ -19,6 +19,10 @@ type Header struct {
 	// HasIL and HasUL record whether those blocks were present (an empty
 	// list and a missing block read the same otherwise).
 	HasIL, HasUL bool
+	// Recorder says how the events were recorded, as "key=value" lines
+	// (xtrace writes "backend=ptrace" or "backend=agent"): an xtrace
+	// block before the MI, which other readers skip. Empty: no block.
+	Recorder string
 }
 
 // MachineInfo is the MI block: 180 bytes.

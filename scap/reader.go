@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"strings"
 
 	"github.com/klauspost/compress/gzip"
 
@@ -487,6 +488,8 @@ func (r *Reader) readSection(first bool) error {
 				}
 			}
 			h.Machine, msg = parseMachineInfo(body)
+		case "XT":
+			h.Recorder = strings.TrimRight(string(body), "\x00")
 		case "PL":
 			h.Procs, msg = parseProcs(body, typ, h.Procs)
 		case "FDL":

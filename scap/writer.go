@@ -52,6 +52,9 @@ func (w *Writer) WriteHeader(h *Header) error {
 	if h == nil {
 		return w.err
 	}
+	if h.Recorder != "" {
+		w.end(append(w.begin(BlockXtrace), h.Recorder...))
+	}
 	if h.Machine != nil {
 		w.end(appendMachineInfo(w.begin(BlockMI), h.Machine))
 	}

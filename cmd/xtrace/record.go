@@ -205,6 +205,10 @@ func runRecord(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
 		hdr = &scap.Header{}
 		fmt.Fprintf(stderr, "xtrace: reading /proc for the capture header: %v (writing a minimal header)\n", err)
 	}
+	if pids != nil {
+		backend = "ptrace"
+	}
+	hdr.Recorder = "backend=" + backend
 	werr := make(chan error, 1)
 	if err := out.Header(hdr); err != nil {
 		werr <- err
