@@ -396,13 +396,13 @@ func (r *Recorder) record(rec *ring.Record) {
 	}
 	th := r.threadOf(rec)
 	switch rec.Kind {
-	case kindChild:
+	case ring.KindChild:
 		th.childFlags = rec.Args[0]
 		th.parent, th.parentPID = int(rec.Args[1]), int(rec.Args[2])
 		if rec.Pid == rec.Tid {
 			r.track(int(rec.Pid))
 		}
-	case kindImage:
+	case ring.KindImage:
 		path := r.opts.Path
 		if int(rec.Pid) != r.pid || r.imaged {
 			// A program exec'd by one the agent did not record.

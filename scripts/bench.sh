@@ -184,6 +184,8 @@ if [ -x "$baselines" ] && command -v strace >/dev/null; then
 	if "$baselines" -n "$runs" -w "$wl" \
 		-m "native strace strace-sbpf-sub strace-1cpu" \
 		-x "xtrace=$xtrace -q -w $work/rec.scap --" \
+		-x "xtrace-ptrace=$xtrace --backend=ptrace -q -w $work/rec.scap --" \
+		-x "xtrace-agent=$xtrace --backend=agent -q -w $work/rec.scap --" \
 		-x "xtrace-z=$xtrace -q -zw $work/rec.scap.z --" \
 		-x "xtrace-inject=$xtrace -q -w $work/rec.scap --inject proc.name=no-such-process error=EPERM --" \
 		-x "xtrace-ring=$xtrace -q --ring 64M -w $work/rec.scap --" \
@@ -200,6 +202,8 @@ if [ -x "$baselines" ] && command -v strace >/dev/null; then
 				s = $(col["strace"]) + 0; s1 = $(col["strace-1cpu"]) + 0
 				x = $(col["xtrace"]) + 0; xz = $(col["xtrace-z"]) + 0
 				xi = $(col["xtrace-inject"]) + 0; xr = $(col["xtrace-ring"]) + 0
+				xp = $(col["xtrace-ptrace"]) + 0; xa = $(col["xtrace-agent"]) + 0
+				arows = arows sprintf("| %s | %.1f | %.1f (%.2fx) | %.1f (%.2fx) | %.2f |\n", w, s, xp, (s > 0 ? xp / s : 0), xa, (s > 0 ? xa / s : 0), (xp > 0 ? xa / xp : 0))
 				rows = rows sprintf("| %s | %.1f | %.1f | %.1f (%.2fx) | %.1f (%.2fx) |\n", w, s, s1, x, (s > 0 ? x / s : 0), xz, (s > 0 ? xz / s : 0))
 				frows = frows sprintf("| %s | %.1f | %.1f (%.2fx) | %.1f (%.2fx) |\n", w, x, xi, (x > 0 ? xi / x : 0), xr, (x > 0 ? xr / x : 0))
 				next
@@ -211,6 +215,12 @@ if [ -x "$baselines" ] && command -v strace >/dev/null; then
 				print "| workload | strace -f | strace on 1 CPU | xtrace -w | xtrace -zw |"
 				print "|---|---:|---:|---:|---:|"
 				printf "%s", rows
+				print ""
+				print "### Backends: agent and ptrace against strace -f, added us per syscall (ratio to strace -f; targets: agent <= 0.1x on getppid, pipe, files, <= 0.3x on procs, git, tar; threads: agent not slower than ptrace)"
+				print ""
+				print "| workload | strace -f | --backend=ptrace | --backend=agent | agent / ptrace |"
+				print "|---|---:|---:|---:|---:|"
+				printf "%s", arows
 				print ""
 				print "### --inject with no matching rule and the --ring flight recorder: added us per syscall (ratio to xtrace -w; target about 1x)"
 				print ""
