@@ -45,6 +45,10 @@ int main(void) {
 	P("SignalBytes", sizeof(struct xa_signal)); P("sigCode", offsetof(struct xa_signal, code));
 	P("sigPid", offsetof(struct xa_signal, pid)); P("sigUID", offsetof(struct xa_signal, uid));
 	P("KindSignal", XA_REC_SIGNAL);
+	P("ChildBytes", sizeof(struct xa_child)); P("childFlags", offsetof(struct xa_child, flags));
+	P("childPtid", offsetof(struct xa_child, ptid)); P("childPpid", offsetof(struct xa_child, ppid));
+	P("ImageBytes", sizeof(struct xa_image)); P("imagePpid", offsetof(struct xa_image, ppid));
+	P("KindChild", XA_REC_CHILD); P("KindImage", XA_REC_IMAGE); P("recSync", XA_REC_SYNC);
 	P("StateFree", XA_FREE); P("StateOwned", XA_OWNED); P("StateClosed", XA_CLOSED);
 	P("KindPad", XA_REC_PAD); P("KindEnter", XA_REC_ENTER); P("KindExit", XA_REC_EXIT);
 	return 0;
@@ -74,6 +78,9 @@ int main(void) {
 		"recNR": recNR, "recTSC": recTSC, "recArgs": recArgs, "recRet": recRet,
 		"EnterBytes": EnterBytes, "ExitBytes": ExitBytes,
 		"SignalBytes": SignalBytes, "sigCode": sigCode, "sigPid": sigPid, "sigUID": sigUID, "KindSignal": KindSignal,
+		"ChildBytes": ChildBytes, "childFlags": childFlags, "childPtid": childPtid, "childPpid": childPpid,
+		"ImageBytes": ImageBytes, "imagePpid": imagePpid,
+		"KindChild": KindChild, "KindImage": KindImage, "recSync": recSync,
 		"StateFree": StateFree, "StateOwned": StateOwned, "StateClosed": StateClosed,
 		"KindPad": KindPad, "KindEnter": KindEnter, "KindExit": KindExit,
 	}

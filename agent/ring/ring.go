@@ -24,11 +24,20 @@ import (
 )
 
 // Record is one record of a ring, decoded. Args holds the six syscall
-// arguments of an enter record; Ret the result of an exit record. Mem is
-// the tracee memory the agent copied with it; its Data point into the
+// arguments of an enter record (and the fields of signal, child and image
+// records, see the Kind constants); Ret the result of an exit record. Mem
+// is the tracee memory the agent copied with it; its Data point into the
 // ring and are valid only until the callback that got the Record returns.
+//
+// Sync is set on a synchronous record: its thread is held, inside the
+// agent's handler, until the callback that got the Record has returned
+// (Drain moves the ring's tail past it and wakes the thread right then).
+// Decoding it may read the live process through /proc and its
+// descriptors: for an exit record the call has run and the program has
+// not seen its result yet.
 type Record struct {
 	Kind uint16
+	Sync bool
 	Tid  uint32
 	Pid  uint32 // the thread group of Tid
 	NR   uint32
@@ -144,8 +153,10 @@ func ringOff(i int) int { return Page + i*RingStride }
 
 // Drain reads every record committed so far, in order per ring, calling
 // fn for each (the Record is reused after fn returns), moves the tails
-// and wakes producers waiting for room. It frees the rings of threads
-// that closed them or ended, once they are empty. It returns the records read.
+// and wakes producers waiting for room, and the thread of a synchronous
+// record as soon as fn has returned for it. It frees the rings of threads
+// that closed them or ended, once they are empty. It returns the records
+// read.
 func (r *Region) Drain(fn func(*Record)) int {
 	n := 0
 	reap := false
@@ -183,6 +194,7 @@ func (r *Region) Drain(fn func(*Record)) int {
 			}
 			if kind != KindPad {
 				rec.Kind = kind
+				rec.Sync = binary.LittleEndian.Uint16(data[pos+recFlags:])&recSync != 0
 				rec.Tid = binary.LittleEndian.Uint32(data[pos+recTid:])
 				rec.NR = binary.LittleEndian.Uint32(data[pos+recNR:])
 				rec.TSC = binary.LittleEndian.Uint64(data[pos+recTSC:])
@@ -200,19 +212,24 @@ func (r *Region) Drain(fn func(*Record)) int {
 					rec.Args[0] = uint64(int64(int32(binary.LittleEndian.Uint32(data[pos+sigCode:]))))
 					rec.Args[1] = uint64(binary.LittleEndian.Uint32(data[pos+sigPid:]))
 					rec.Args[2] = uint64(binary.LittleEndian.Uint32(data[pos+sigUID:]))
+				case KindChild:
+					rec.Args[0] = binary.LittleEndian.Uint64(data[pos+childFlags:])
+					rec.Args[1] = uint64(binary.LittleEndian.Uint32(data[pos+childPtid:]))
+					rec.Args[2] = uint64(binary.LittleEndian.Uint32(data[pos+childPpid:]))
+				case KindImage:
+					rec.Args[0] = uint64(binary.LittleEndian.Uint32(data[pos+imagePpid:]))
 				}
 				rec.Mem = chunks(rec.Mem[:0], data[pos+fixed:pos+size])
 				fn(&rec)
 				n++
+				if rec.Sync {
+					// Its thread waits for this: let it go now.
+					r.release(c, tail+uint64(size))
+				}
 			}
 			tail += uint64(size)
 		}
-		atomic.StoreUint64(u64p(r.mem, c+ringTail), tail)
-		if atomic.LoadUint32(u32p(r.mem, c+ringWaiting)) != 0 {
-			atomic.StoreUint32(u32p(r.mem, c+ringWaiting), 0)
-			futexWake(u32p(r.mem, c+ringTail))
-			r.stats.Wakes++
-		}
+		r.release(c, tail)
 		if tail == atomic.LoadUint64(u64p(r.mem, c+ringHead)) && (state == StateClosed || reap && r.gone(c)) {
 			// Give the ring's pages back to the system: a tree with
 			// many short-lived threads touches many rings.
@@ -225,6 +242,28 @@ func (r *Region) Drain(fn func(*Record)) int {
 	}
 	r.stats.Records += uint64(n)
 	return n
+}
+
+// release moves the tail of the ring at c to tail and wakes its producer
+// if it waits (for room, or for a synchronous record to be consumed).
+func (r *Region) release(c int, tail uint64) {
+	atomic.StoreUint64(u64p(r.mem, c+ringTail), tail)
+	if atomic.LoadUint32(u32p(r.mem, c+ringWaiting)) != 0 {
+		atomic.StoreUint32(u32p(r.mem, c+ringWaiting), 0)
+		futexWake(u32p(r.mem, c+ringTail))
+		r.stats.Wakes++
+	}
+}
+
+// pending reports whether a ring's head moved since the last Drain read
+// it (a ring Drain stopped reading as corrupt does not count).
+func (r *Region) pending() bool {
+	for i := 0; i < NRings; i++ {
+		if atomic.LoadUint64(u64p(r.mem, ringOff(i)+ringHead)) != r.heads[i] {
+			return true
+		}
+	}
+	return false
 }
 
 // Waiting returns how many producers wait for room now.
@@ -269,6 +308,10 @@ func recordFixed(kind uint16) int {
 		return ExitBytes
 	case KindSignal:
 		return SignalBytes
+	case KindChild:
+		return ChildBytes
+	case KindImage:
+		return ImageBytes
 	}
 	return -1
 }
@@ -286,12 +329,20 @@ func (r *Region) gone(c int) bool {
 }
 
 // Sleep waits until a producer rings the doorbell (a ring a quarter
-// full, a thread exiting, or a producer waiting for room) or timeout
-// passes.
+// full, a thread exiting, a producer waiting for room or holding its
+// thread after a synchronous record) or timeout passes. It returns at
+// once when a ring holds records committed since the last Drain.
 func (r *Region) Sleep(timeout time.Duration) {
 	bell := u32p(r.mem, hdrDoorbell)
-	seen := atomic.LoadUint32(bell)
+	// sleeping first, then the rings: a producer that commits after the
+	// look below sees sleeping set and rings; one that committed before
+	// it is seen here.
 	atomic.StoreUint32(u32p(r.mem, hdrSleeping), 1)
+	seen := atomic.LoadUint32(bell)
+	if r.pending() {
+		atomic.StoreUint32(u32p(r.mem, hdrSleeping), 0)
+		return
+	}
 	ts := unix.NsecToTimespec(int64(timeout))
 	unix.Syscall6(unix.SYS_FUTEX, uintptr(unsafe.Pointer(bell)), futexWait, uintptr(seen), uintptr(unsafe.Pointer(&ts)), 0, 0)
 	atomic.StoreUint32(u32p(r.mem, hdrSleeping), 0)

@@ -67,12 +67,17 @@ struct xa_ring {
 #define XA_REC_ENTER 1
 #define XA_REC_EXIT 2
 #define XA_REC_SIGNAL 3 /* a program handler is about to run; nr is the signal */
+#define XA_REC_CHILD 4  /* a new task's first record; nr is the syscall that made it */
+#define XA_REC_IMAGE 5  /* an image not started by a recorded execve: its first record */
+
+/* Record flags. */
+#define XA_REC_SYNC 1U /* the thread waits until the consumer has consumed the record */
 
 /* Every record starts with this and is a multiple of 8 bytes long. */
 struct xa_rec {
 	u32 len;    /* whole record, header included */
 	u16 kind;
-	u16 flags;
+	u16 flags;  /* XA_REC_SYNC */
 	u32 tid;
 	u32 nr;     /* syscall number */
 	u64 tsc;    /* rdtsc at the event */
@@ -93,6 +98,24 @@ struct xa_signal {
 	int code;   /* si_code */
 	u32 pid;    /* si_pid: the sender, for kill, tgkill, sigqueue */
 	u32 uid;    /* si_uid */
+	u32 pad;
+};
+
+/* The first record of every new thread or process, before the exit
+ * record of the clone in the child. */
+struct xa_child {
+	struct xa_rec h;
+	u64 flags;  /* the native clone flags the program asked for */
+	u32 ptid;   /* the creating thread */
+	u32 ppid;   /* its thread group */
+};
+
+/* The first record of an image that no recorded execve started (the
+ * command itself, or a program an unrecorded one started); a synchronous
+ * exit record of execve follows. */
+struct xa_image {
+	struct xa_rec h;
+	u32 ppid;   /* getppid() */
 	u32 pad;
 };
 
