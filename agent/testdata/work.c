@@ -7,7 +7,12 @@
  *   work forks P N        P children by fork, each N getppid, one at a time
  *   work vforks P N       P children by vfork, each execs "work getppid N"
  *   work spawn P N        P children by posix_spawn of "work getppid N"
+ *   work forkexecs P N    P children by fork, each execs "work getppid N"
+ *   work rawforks N       three children by the raw syscalls, each N getppid:
+ *                         fork, clone(CLONE_FS|SIGCHLD), clone3(CLONE_FS)
  *   work exec N           execs itself as "work getppid N"
+ *   work opens N DIR      openat DIR/0 .. DIR/N-1, each closed at once,
+ *                         then an openat of a missing file
  *   work io PATH          openat PATH, write, read back, writev, then an
  *                         openat of an unmapped address (EFAULT)
  *   work interrupt N      N sleeps to 2 ms later, interrupted by a 1 ms timer
@@ -37,6 +42,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <linux/sched.h>
 
 extern char **environ;
 static long n;
@@ -197,6 +203,45 @@ static int exits(void)
 	return 0;
 }
 
+static int opens(long k, const char *dir)
+{
+	char path[4096];
+	for (long i = 0; i < k; i++) {
+		snprintf(path, sizeof path, "%s/%ld", dir, i);
+		int fd = syscall(SYS_openat, AT_FDCWD, path, O_RDONLY);
+		if (fd < 0 || syscall(SYS_close, fd) != 0)
+			return 1;
+	}
+	return syscall(SYS_openat, AT_FDCWD, "/nonexistent-xtrace", O_RDONLY) == -1 ? 0 : 1;
+}
+
+static void reap(pid_t pid);
+
+/* rawforks makes a child with each raw call, so that the flags the agent
+ * reports are known exactly. */
+static int rawforks(void)
+{
+	for (int i = 0; i < 3; i++) {
+		long pid;
+		if (i == 0) {
+			pid = syscall(SYS_fork);
+		} else if (i == 1) {
+			pid = syscall(SYS_clone, CLONE_FS | SIGCHLD, 0, 0, 0, 0);
+		} else {
+			struct clone_args ca = {.flags = CLONE_FS, .exit_signal = SIGCHLD};
+			pid = syscall(SYS_clone3, &ca, sizeof ca);
+		}
+		if (pid < 0)
+			return 1;
+		if (pid == 0) {
+			loop(n);
+			syscall(SYS_exit_group, 0);
+		}
+		reap(pid);
+	}
+	return 0;
+}
+
 static void reap(pid_t pid)
 {
 	int st;
@@ -240,6 +285,12 @@ int main(int argc, char **argv)
 		return interrupt(atol(argv[2]));
 	if (!strcmp(mode, "io"))
 		return io(argv[2]);
+	if (!strcmp(mode, "opens") && argc > 3)
+		return opens(atol(argv[2]), argv[3]);
+	if (!strcmp(mode, "rawforks")) {
+		n = atol(argv[2]);
+		return rawforks();
+	}
 	if (!strcmp(mode, "signals")) {
 		n = atol(argv[2]);
 		return signals();
@@ -271,6 +322,12 @@ int main(int argc, char **argv)
 			if (pid == 0) {
 				loop(n);
 				_exit(0);
+			}
+		} else if (!strcmp(mode, "forkexecs")) {
+			pid = fork();
+			if (pid == 0) {
+				execve("/proc/self/exe", args, environ);
+				_exit(127);
 			}
 		} else if (!strcmp(mode, "vforks")) {
 			pid = vfork();
