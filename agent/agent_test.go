@@ -387,10 +387,12 @@ func TestProcesses(t *testing.T) {
 	}
 }
 
-// TestLossless stalls the consumer so that eight threads fill their
-// rings and wait: every call is still recorded.
+// TestLossless is the scale: eight threads of a million getppid
+// each, with the consumer stalled at first so that the threads fill
+// their rings and wait: every call is recorded, enter and exit, on its
+// thread (14 s here; 20,000 per thread with -short).
 func TestLossless(t *testing.T) {
-	n := 200000
+	n := 1000000
 	if testing.Short() {
 		n = 20000
 	}
@@ -413,6 +415,23 @@ func TestForkStorm(t *testing.T) {
 	}
 	if st.Freed < procs {
 		t.Errorf("%d rings freed, want at least %d", st.Freed, procs)
+	}
+}
+
+// TestExecStorm starts 1000 processes one after the other, each by fork
+// and then execve of a dynamic program (work itself): every process's
+// records arrive, each child starting with a child record and returning
+// from its execve into the new image, every exit status is read.
+func TestExecStorm(t *testing.T) {
+	procs := 1000
+	if testing.Short() {
+		procs = 100
+	}
+	c, _ := recordSlow(t, sysGetppid, 0, "forkexecs", strconv.Itoa(procs), "3")
+	c.perThread(t, procs, 3)
+	c.tasks(t, procs, procs, c.byCommand([]uint32{sysClone, sysFork}, sigchld, cloneVM|cloneThread, 0))
+	if c.exits[0] != procs+1 || len(c.exits) != 1 {
+		t.Errorf("exit statuses (status: count) %v, want %d times 0", c.exits, procs+1)
 	}
 }
 
