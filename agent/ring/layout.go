@@ -18,6 +18,7 @@ const (
 	hdrSnaplen   = 28
 	hdrClosed    = 32
 	hdrXtracePid = 36
+	hdrActive    = 64
 
 	ringState   = 0
 	ringTid     = 4

@@ -29,6 +29,7 @@ int main(void) {
 	P("hdrSleeping", offsetof(struct xa_header, sleeping)); P("hdrClaims", offsetof(struct xa_header, claims));
 	P("hdrSnaplen", offsetof(struct xa_header, snaplen));
 	P("hdrClosed", offsetof(struct xa_header, closed)); P("hdrXtracePid", offsetof(struct xa_header, xtrace_pid));
+	P("hdrActive", offsetof(struct xa_header, active)); P("activeBits", 8 * sizeof(((struct xa_header *)0)->active));
 	P("chunkAddr", offsetof(struct xa_chunk, addr)); P("chunkLen", offsetof(struct xa_chunk, len));
 	P("chunkFlags", offsetof(struct xa_chunk, flags)); P("chunkBytes", sizeof(struct xa_chunk));
 	P("ChunkFault", XA_CHUNK_FAULT); P("chunkEnd", XA_CHUNK_END);
@@ -69,7 +70,7 @@ int main(void) {
 		"Magic": Magic, "Page": Page, "NRings": NRings, "RingBytes": RingBytes,
 		"RingStride": RingStride, "RegionBytes": RegionBytes,
 		"hdrMagic": hdrMagic, "hdrNRings": hdrNRings, "hdrRingBytes": hdrRingBytes,
-		"hdrDoorbell": hdrDoorbell, "hdrSleeping": hdrSleeping, "hdrClaims": hdrClaims, "hdrSnaplen": hdrSnaplen, "hdrClosed": hdrClosed, "hdrXtracePid": hdrXtracePid,
+		"hdrDoorbell": hdrDoorbell, "hdrSleeping": hdrSleeping, "hdrClaims": hdrClaims, "hdrSnaplen": hdrSnaplen, "hdrClosed": hdrClosed, "hdrXtracePid": hdrXtracePid, "hdrActive": hdrActive, "activeBits": NRings,
 		"chunkAddr": chunkAddr, "chunkLen": chunkLen, "chunkFlags": chunkFlags, "chunkBytes": chunkBytes,
 		"ChunkFault": ChunkFault, "chunkEnd": chunkEnd,
 		"ringState": ringState, "ringTid": ringTid, "ringPid": ringPid, "ringGen": ringGen, "ringExecNR": ringExecNR,

@@ -15,6 +15,7 @@ package ring
 import (
 	"encoding/binary"
 	"fmt"
+	mathbits "math/bits"
 	"os"
 	"sync/atomic"
 	"time"
@@ -65,6 +66,8 @@ type Region struct {
 	stats  Stats
 	clock  Clock
 	heads  [NRings]uint64
+	// active lists the rings in use at the start of the current Drain.
+	active []int
 	// lastTS is the time of each ring's last record: a thread's times
 	// never go back, though its stamps may, by the skew between CPUs'
 	// counters when it moves, or a stamp past the newest pair.
@@ -165,12 +168,13 @@ func (r *Region) Drain(fn func(*Record)) int {
 	}
 	// The heads first, then the clock's pair: every record read below
 	// was stamped before the pair.
-	for i := 0; i < NRings; i++ {
+	r.active = r.actives(r.active[:0])
+	for _, i := range r.active {
 		r.heads[i] = atomic.LoadUint64(u64p(r.mem, ringOff(i)+ringHead))
 	}
 	r.clock.Mark()
 	var rec Record
-	for i := 0; i < NRings; i++ {
+	for _, i := range r.active {
 		c := ringOff(i)
 		state := atomic.LoadUint32(u32p(r.mem, c+ringState))
 		if state == StateFree {
@@ -236,6 +240,9 @@ func (r *Region) Drain(fn func(*Record)) int {
 			unix.Madvise(r.mem[c+Page:c+Page+RingBytes], unix.MADV_REMOVE)
 			r.lastTS[i] = 0
 			atomic.StoreUint32(u32p(r.mem, c+ringTid), 0)
+			// Out of the active set before it is free: the next
+			// claimer sets its bit after taking the ring.
+			atomic.AndUint64(u64p(r.mem, hdrActive+8*(i/64)), ^(1 << (i % 64)))
 			atomic.StoreUint32(u32p(r.mem, c+ringState), StateFree)
 			r.stats.Freed++
 		}
@@ -255,12 +262,27 @@ func (r *Region) release(c int, tail uint64) {
 	}
 }
 
+// actives appends the rings in use to a.
+func (r *Region) actives(a []int) []int {
+	for w := 0; w < NRings/64; w++ {
+		bits := atomic.LoadUint64(u64p(r.mem, hdrActive+8*w))
+		for ; bits != 0; bits &= bits - 1 {
+			a = append(a, 64*w+mathbits.TrailingZeros64(bits))
+		}
+	}
+	return a
+}
+
 // pending reports whether a ring's head moved since the last Drain read
 // it (a ring Drain stopped reading as corrupt does not count).
 func (r *Region) pending() bool {
-	for i := 0; i < NRings; i++ {
-		if atomic.LoadUint64(u64p(r.mem, ringOff(i)+ringHead)) != r.heads[i] {
-			return true
+	for w := 0; w < NRings/64; w++ {
+		bits := atomic.LoadUint64(u64p(r.mem, hdrActive+8*w))
+		for ; bits != 0; bits &= bits - 1 {
+			i := 64*w + mathbits.TrailingZeros64(bits)
+			if atomic.LoadUint64(u64p(r.mem, ringOff(i)+ringHead)) != r.heads[i] {
+				return true
+			}
 		}
 	}
 	return false

@@ -284,11 +284,13 @@ static void claim(struct thr *t)
 			u32 free = XA_FREE;
 			if (__atomic_compare_exchange_n(&r->state, &free, XA_OWNED, 0,
 							__ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
+				u32 k = (start + i) % n;
 				r->exec_nr = 0;
 				t->pid = (u32)sys0(SYS_getpid);
 				r->pid = t->pid;
 				r->gen++;
 				__atomic_store_n(&r->tid, t->tid, __ATOMIC_RELEASE);
+				__atomic_fetch_or(&region->active[k / 64], 1UL << (k % 64), __ATOMIC_SEQ_CST);
 				take(t, r);
 				sys4(SYS_rt_sigprocmask, SIG_SETMASK, &old, 0, 8);
 				return;

@@ -20,6 +20,7 @@ typedef long i64;
 
 #define XA_MAGIC 0x31544e4741525458UL /* "XTRAGNT1" little-endian */
 #define XA_PAGE 4096UL
+#define XA_NRINGS 1024U
 
 /* Region header, at offset 0. */
 struct xa_header {
@@ -38,6 +39,10 @@ struct xa_header {
 	u32 closed;
 	u32 xtrace_pid;
 	u64 pad1[3];
+	/* Bit i is set while ring i is claimed (the agent sets it after
+	 * claiming, xtrace clears it before freeing), so that xtrace looks
+	 * at the rings in use only. */
+	u64 active[XA_NRINGS / 64];
 };
 
 /* Ring states. */
@@ -130,7 +135,6 @@ struct xa_chunk {
 #define XA_CHUNK_FAULT 1U /* the read stopped at unreadable memory */
 #define XA_CHUNK_END 2U   /* no more chunks: the rest of the record is slack */
 
-#define XA_NRINGS 1024U
 #define XA_RING_BYTES (1U << 18)
 #define XA_RING_STRIDE (XA_PAGE + XA_RING_BYTES)
 #define XA_REGION_BYTES (XA_PAGE + (u64)XA_NRINGS * XA_RING_STRIDE)
