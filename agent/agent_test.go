@@ -372,6 +372,11 @@ func TestProcesses(t *testing.T) {
 			}
 		}},
 		{"execve", []string{"exec", strconv.Itoa(n)}, 1, n, 0, 1, anyChild},
+		// A thread's execve: the new image runs on the leader's tid
+		// and takes over the thread's ring.
+		{"thread execve", []string{"threadexec", strconv.Itoa(n)}, 1, n, 1, 1, func(c counts) func(ring.Record) string {
+			return c.byCommand([]uint32{sysClone, sysClone3}, cloneVM|cloneThread, 0, 0)
+		}},
 		{"signals", []string{"signals", strconv.Itoa(n)}, 1, 2 * n, 0, 0, anyChild},
 	}
 	for _, tt := range tests {

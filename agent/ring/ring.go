@@ -341,11 +341,17 @@ func recordFixed(kind uint16) int {
 // gone reports whether the thread that owns the ring at c has ended
 // without closing it (killed, or ended by another thread's exit_group).
 // A thread that ended writes nothing more, so its drained ring is free.
+// A thread with an execve in flight may come back as the process's
+// leader, under another tid, and take the ring over in the new image:
+// its ring is free once the process is gone.
 func (r *Region) gone(c int) bool {
 	tid := int(atomic.LoadUint32(u32p(r.mem, c+ringTid)))
 	pid := int(atomic.LoadUint32(u32p(r.mem, c+ringPid)))
 	if tid == 0 || pid == 0 {
 		return false // being claimed
+	}
+	if atomic.LoadUint32(u32p(r.mem, c+ringExecNR)) != 0 {
+		return unix.Kill(pid, 0) == unix.ESRCH
 	}
 	return unix.Tgkill(pid, tid, 0) == unix.ESRCH
 }

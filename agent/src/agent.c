@@ -1225,24 +1225,49 @@ static void on_sigsys(int sig, struct ksiginfo *si, void *ctx)
 }
 
 /* adopt takes over the ring this thread held before execve, if it had
- * one, and records the execve's return into the new image. */
+ * one, and records the execve's return into the new image. A thread
+ * other than the leader that calls execve takes the leader's tid (the
+ * pid) in the new image: its ring is then the one of this process with
+ * an execve in flight (the other threads are gone; should several have
+ * called execve at once, the first found is taken), and the ring of the
+ * old leader, which execve ended, is closed. */
 static int adopt(struct thr *t)
 {
 	u32 tid = (u32)sys0(SYS_gettid), pid = (u32)sys0(SYS_getpid);
+	struct xa_ring *found = 0;
 	for (u32 i = 0; i < region->nrings; i++) {
 		struct xa_ring *r = ring_at(i);
 		if (__atomic_load_n(&r->state, __ATOMIC_ACQUIRE) != XA_OWNED ||
-		    r->tid != tid || r->pid != pid || !r->exec_nr)
+		    r->pid != pid || !__atomic_load_n(&r->exec_nr, __ATOMIC_ACQUIRE))
 			continue;
-		t->tid = tid;
-		t->pid = pid;
-		take(t, r);
-		long nr = r->exec_nr;
-		r->exec_nr = 0;
-		record_exit(t, nr, 0);
-		return 1;
+		if (r->tid == tid) {
+			found = r;
+			break;
+		}
+		if (!found)
+			found = r;
 	}
-	return 0;
+	if (!found)
+		return 0;
+	if (found->tid != tid) {
+		/* The old leader's ring (its tid is ours now) will get no
+		 * more records: close it, as the leader's death did not. */
+		for (u32 i = 0; i < region->nrings; i++) {
+			struct xa_ring *r = ring_at(i);
+			u32 owned = XA_OWNED;
+			if (r != found && r->pid == pid && r->tid == tid)
+				__atomic_compare_exchange_n(&r->state, &owned, XA_CLOSED, 0,
+							    __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+		}
+	}
+	t->tid = tid;
+	t->pid = pid;
+	__atomic_store_n(&found->tid, tid, __ATOMIC_RELEASE);
+	take(t, found);
+	long nr = found->exec_nr;
+	__atomic_store_n(&found->exec_nr, 0, __ATOMIC_RELEASE);
+	record_exit(t, nr, 0);
+	return 1;
 }
 
 static char *env_value(char **envp, const char *name, char ***at)

@@ -11,6 +11,7 @@
  *   work rawforks N       three children by the raw syscalls, each N getppid:
  *                         fork, clone(CLONE_FS|SIGCHLD), clone3(CLONE_FS)
  *   work exec N           execs itself as "work getppid N"
+ *   work threadexec N     a second thread execs "work getppid N"
  *   work opens N DIR      openat DIR/0 .. DIR/N-1, each closed at once,
  *                         then an openat of a missing file
  *   work io PATH          openat PATH, write, read back, writev, then an
@@ -57,6 +58,13 @@ static void *run(void *a)
 {
 	loop(n);
 	return a;
+}
+
+static void *run_exec(void *a)
+{
+	execve("/proc/self/exe", a, environ);
+	perror("work: execve");
+	exit(1);
 }
 
 static volatile sig_atomic_t got_sys;
@@ -294,6 +302,14 @@ int main(int argc, char **argv)
 	if (!strcmp(mode, "signals")) {
 		n = atol(argv[2]);
 		return signals();
+	}
+	if (!strcmp(mode, "threadexec")) {
+		char *args[] = {argv[0], "getppid", argv[2], 0};
+		pthread_t th;
+		if (pthread_create(&th, 0, run_exec, args) != 0)
+			return 1;
+		pthread_join(th, 0);
+		return 1;
 	}
 	if (!strcmp(mode, "exec")) {
 		char *args[] = {argv[0], "getppid", argv[2], 0};
