@@ -17,6 +17,22 @@
 // makes before the constructor runs are not recorded. Programs that
 // ignore LD_PRELOAD (static, setuid or setcap binaries) run unrecorded.
 //
+// Records (package ring): an enter and an exit record per syscall; a
+// child record first on every new thread or process (the syscall that
+// made it, the clone flags the program asked for, and its creator); an
+// image record and an execve exit first in an image that no recorded
+// execve started (the command itself, or a program started by an
+// unrecorded one); a signal record before a program handler runs.
+// Decoding some records reads the live process (its /proc entries or its
+// descriptors: the exits of clone, fork, vfork, clone3, execve, execveat,
+// mmap, munmap, brk, pipe, pipe2, connect, accept and accept4, the
+// exits of open, openat, creat, recvfrom, recvmsg and socketpair that
+// succeeded, the enters of sendto and sendmsg). Those are synchronous
+// (ring.Record.Sync): the agent holds the thread until the callback that
+// got the record has returned, so that the callback decodes it while the
+// process is as the call left it. Which records are synchronous is
+// derived from the event tables' fetch kinds by internal/cmd/genagent.
+//
 // Every thread arms itself: new threads and posix_spawn children start on
 // their own stack in the agent's clone path, forked children arm on their
 // way back through the handler, vfork runs as fork. The agent keeps the

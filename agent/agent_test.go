@@ -48,7 +48,7 @@ var (
 )
 
 // work builds testdata/work.c once per test binary.
-func work(t *testing.T) string {
+func work(t testing.TB) string {
 	t.Helper()
 	gcc := testutil.LookTool(t, "gcc")
 	workOnce.Do(func() {

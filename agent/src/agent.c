@@ -17,6 +17,20 @@
  * again (its LD_PRELOAD is put back into the environment execve passes)
  * and takes over the ring of its thread.
  *
+ * Where tasks and images come from: every new task's first record is a
+ * child record (XA_REC_CHILD: the syscall that made it, the clone flags
+ * the program asked for, the creating thread and process), before the
+ * child's exit record of that syscall. An image that no recorded execve
+ * started (the command xtrace launched, or a program an unrecorded one
+ * started) begins with an image record (XA_REC_IMAGE) and an execve exit
+ * record, as an adopted image begins with the exit of its execve.
+ *
+ * Synchronous records: decoding some records reads the live process
+ * (/proc, or the descriptors it holds), not only the memory copied with
+ * them. After such a record (capture_gen.h's xa_sync, derived from the
+ * event tables) the thread waits until xtrace has consumed it; see
+ * is_sync below.
+ *
  * Freestanding: no libc, no allocation; everything the handler touches is
  * async-signal-safe (its own syscalls, atomics on the shared region, and
  * initial-exec TLS).
