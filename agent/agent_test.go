@@ -581,6 +581,18 @@ func TestDaemon(t *testing.T) {
 	}
 }
 
+// numbered returns a new folder with n empty files named 0 to n-1, which
+// work opens reads.
+func numbered(tb testing.TB, n int) string {
+	dir := tb.TempDir()
+	for i := range n {
+		if err := os.WriteFile(filepath.Join(dir, strconv.Itoa(i)), nil, 0o600); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return dir
+}
+
 // held reports what is wrong with the claim that thread tid of process
 // pid is held by the agent: it must come to wait in futex (it may still
 // be on its way there, just after committing the record).
@@ -608,12 +620,7 @@ func held(pid, tid uint32) string {
 // getppid are not synchronous.
 func TestSyncHeld(t *testing.T) {
 	const n = 200
-	dir := t.TempDir()
-	for i := range n {
-		if err := os.WriteFile(filepath.Join(dir, strconv.Itoa(i)), nil, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
+	dir := numbered(t, n)
 	type result struct{ ok, failed, bad int }
 	check := func(t *testing.T, args []string, fn func(r *ring.Record, res *result)) result {
 		t.Helper()

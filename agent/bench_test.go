@@ -3,7 +3,6 @@ package agent
 import (
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -47,12 +46,7 @@ func benchRun(b *testing.B, calls int, args ...string) {
 // are asynchronous.
 func BenchmarkSyncOpenat(b *testing.B) {
 	const n = 5000
-	dir := b.TempDir()
-	for i := range n {
-		if err := os.WriteFile(filepath.Join(dir, strconv.Itoa(i)), nil, 0o600); err != nil {
-			b.Fatal(err)
-		}
-	}
+	dir := numbered(b, n)
 	b.Run("openat", func(b *testing.B) { benchRun(b, n, "opens", strconv.Itoa(n), dir) })
 	b.Run("getppid", func(b *testing.B) { benchRun(b, n, "getppid", strconv.Itoa(n)) })
 }
