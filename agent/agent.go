@@ -47,6 +47,8 @@
 package agent
 
 import (
+	"bytes"
+	"debug/elf"
 	_ "embed"
 	"encoding/binary"
 	"fmt"
@@ -65,6 +67,27 @@ var library []byte
 
 // Library returns the embedded interception library.
 func Library() []byte { return library }
+
+// MappedKiB is what the agent adds to the vm_size of a process it is in,
+// in KiB: the shared region and the library's image (the span of its
+// loadable segments, as the dynamic loader reserves it). The vm_size that
+// /proc reports for a process recorded by the agent, less this, is the
+// process's own.
+var MappedKiB = func() uint64 {
+	f, err := elf.NewFile(bytes.NewReader(library))
+	if err != nil {
+		panic("agent: the embedded library is not ELF: " + err.Error())
+	}
+	lo, hi := ^uint64(0), uint64(0)
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_LOAD {
+			lo, hi = min(lo, p.Vaddr), max(hi, p.Vaddr+p.Memsz)
+		}
+	}
+	const page = ring.Page
+	span := (hi+page-1)/page*page - lo/page*page
+	return (ring.RegionBytes + span) / 1024
+}()
 
 // Env names of what the agent reads.
 const (

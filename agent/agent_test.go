@@ -552,6 +552,27 @@ func TestExits(t *testing.T) {
 	}
 }
 
+// TestMappedKiB checks MappedKiB against the kernel: a program's address
+// space under the agent is larger than its native one by exactly that.
+func TestMappedKiB(t *testing.T) {
+	out, err := exec.Command(work(t), "statm").Output()
+	if err != nil {
+		t.Fatalf("work statm: %v", err)
+	}
+	native, err := strconv.ParseUint(strings.TrimSpace(string(out)), 10, 64)
+	if err != nil {
+		t.Fatalf("work statm printed %q", out)
+	}
+	_, got := recordOut(t, sysGetppid, "statm")
+	agent, err := strconv.ParseUint(strings.TrimSpace(got), 10, 64)
+	if err != nil {
+		t.Fatalf("work statm under the agent printed %q", got)
+	}
+	if (agent-native)*4 != MappedKiB {
+		t.Errorf("vm_size %d KiB under the agent, %d KiB natively: %d more, MappedKiB is %d", agent*4, native*4, (agent-native)*4, MappedKiB)
+	}
+}
+
 // TestDaemon leaves a process running after the command ends, making far
 // more syscalls than its ring holds: once the session is closed the
 // agent stops recording and never waits, so the daemon finishes.

@@ -14,6 +14,7 @@
  *   work threadexec N     a second thread execs "work getppid N"
  *   work opens N DIR      openat DIR/0 .. DIR/N-1, each closed at once,
  *                         then an openat of a missing file
+ *   work statm            prints the size of its address space in pages
  *   work io PATH          openat PATH, write, read back, writev, then an
  *                         openat of an unmapped address (EFAULT)
  *   work interrupt N      N sleeps to 2 ms later, interrupted by a 1 ms timer
@@ -261,7 +262,7 @@ static void reap(pid_t pid)
 
 int main(int argc, char **argv)
 {
-	if (argc < 2 || (argc < 3 && strcmp(argv[1], "exits"))) {
+	if (argc < 2 || (argc < 3 && strcmp(argv[1], "exits") && strcmp(argv[1], "statm"))) {
 		fprintf(stderr, "usage: work MODE ...\n");
 		return 2;
 	}
@@ -289,6 +290,14 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(mode, "exits"))
 		return exits();
+	if (!strcmp(mode, "statm")) {
+		char b[256];
+		FILE *f = fopen("/proc/self/statm", "r");
+		if (!f || !fgets(b, sizeof b, f))
+			return 1;
+		printf("%ld\n", atol(b));
+		return 0;
+	}
 	if (!strcmp(mode, "interrupt"))
 		return interrupt(atol(argv[2]));
 	if (!strcmp(mode, "io"))
