@@ -13,7 +13,9 @@
 // descriptor numbers are those it has natively. The constructor then
 // takes both variables out of the environment the program sees, and the
 // agent puts them back into the environment of every execve, so that the
-// new image records too, even after `env -i`. Syscalls the dynamic loader
+// new image records too, even after `env -i`. /proc/<pid>/environ still
+// holds them (the constructor changes the program's view, not the
+// strings): Session.StripEnv takes them out of what is recorded. Syscalls the dynamic loader
 // makes before the constructor runs are not recorded. Programs that
 // ignore LD_PRELOAD (static, setuid or setcap binaries) run unrecorded.
 //
@@ -198,24 +200,63 @@ func (s *Session) Close() error {
 	return err
 }
 
+// libPath is where processes open the library.
+func (s *Session) libPath() string {
+	return fmt.Sprintf("/proc/%d/fd/%d", os.Getpid(), s.lib.Fd())
+}
+
 // Env returns env with the agent's variables set: the library first in
-// LD_PRELOAD, before whatever the user preloads.
+// LD_PRELOAD (where the user's LD_PRELOAD is, before what it preloads,
+// or at the end), and XTRACE_AGENT at the end.
 func (s *Session) Env(env []string) []string {
-	lib := fmt.Sprintf("/proc/%d/fd/%d", os.Getpid(), s.lib.Fd())
+	lib := s.libPath()
 	out := make([]string, 0, len(env)+2)
-	preload := lib
+	seen := false
 	for _, kv := range env {
 		switch {
-		case strings.HasPrefix(kv, EnvPreload+"="):
-			if v := kv[len(EnvPreload)+1:]; v != "" {
-				preload = lib + ":" + v
-			}
+		case strings.HasPrefix(kv, EnvPreload+"=") && !seen:
+			seen = true
+			out = append(out, EnvPreload+"="+lib+":"+kv[len(EnvPreload)+1:])
 		case strings.HasPrefix(kv, EnvRegion+"="):
 		default:
 			out = append(out, kv)
 		}
 	}
-	return append(out, EnvPreload+"="+preload, EnvRegion+"="+s.Region.Path())
+	if !seen {
+		out = append(out, EnvPreload+"="+lib)
+	}
+	return append(out, EnvRegion+"="+s.Region.Path())
+}
+
+// StripEnv appends to dst the environment block env (NUL-terminated
+// strings, as /proc/<pid>/environ holds it) of a process the agent is in,
+// without what the agent added: its XTRACE_AGENT, and its library in
+// LD_PRELOAD (the variable goes when the program had none). That is the
+// environment the program was given, and the one it sees: the agent
+// takes the same out of the program's view.
+func (s *Session) StripEnv(dst, env []byte) []byte {
+	lib := s.libPath()
+	region := EnvRegion + "=" + s.Region.Path()
+	for len(env) > 0 {
+		kv, rest, found := bytes.Cut(env, []byte{0})
+		env = rest
+		v, preload := bytes.CutPrefix(kv, []byte(EnvPreload+"="))
+		switch {
+		case string(kv) == region:
+			continue
+		case preload && string(v) == lib:
+			continue
+		case preload && bytes.HasPrefix(v, []byte(lib)) && len(v) > len(lib) && (v[len(lib)] == ':' || v[len(lib)] == ' '):
+			dst = append(dst, EnvPreload+"="...)
+			dst = append(dst, v[len(lib)+1:]...)
+		default:
+			dst = append(dst, kv...)
+		}
+		if found {
+			dst = append(dst, 0)
+		}
+	}
+	return dst
 }
 
 // Run starts cmd (its Env is replaced by s.Env of it, or of os.Environ

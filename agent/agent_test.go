@@ -573,6 +573,93 @@ func TestMappedKiB(t *testing.T) {
 	}
 }
 
+// TestEnviron checks the environment of every image under the agent:
+// the program sees the one it was given (the agent's variables taken
+// out), and /proc/<pid>/environ, which decoding an execve exit reads,
+// is that one once StripEnv took the agent's part out, with and without
+// a user's LD_PRELOAD (an empty one included; the user's library is
+// loaded too), in the command and in an image it execs.
+func TestEnviron(t *testing.T) {
+	gcc := testutil.LookTool(t, "gcc")
+	dir := t.TempDir()
+	userLib := filepath.Join(dir, "user.so")
+	if err := os.WriteFile(filepath.Join(dir, "user.c"), []byte("int xtrace_user_lib;\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(gcc, "-shared", "-fPIC", "-o", userLib, filepath.Join(dir, "user.c")).CombinedOutput(); err != nil {
+		t.Fatalf("gcc: %v\n%s", err, out)
+	}
+	tests := []struct {
+		name string
+		env  []string
+	}{
+		{"no preload", []string{"PATH=/usr/bin:/bin", "XTRACE_TEST=1"}},
+		{"user preload", []string{"PATH=/usr/bin:/bin", "LD_PRELOAD=" + userLib, "XTRACE_TEST=1"}},
+		{"empty preload", []string{"LD_PRELOAD=", "XTRACE_TEST=1"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := session(t)
+			want := strings.Join(tt.env, "\x00") + "\x00"
+			var out strings.Builder
+			cmd := exec.Command(work(t), "environ", "1")
+			cmd.Env, cmd.Stdout, cmd.Stderr = tt.env, &out, os.Stderr
+			images := 0
+			err := s.Run(cmd, func(r *ring.Record) {
+				if r.Kind != ring.KindExit || r.NR != sysExecve || r.Ret != 0 {
+					return
+				}
+				images++
+				raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", r.Pid))
+				if err != nil {
+					t.Errorf("image %d: %v", images, err)
+					return
+				}
+				if got := string(s.StripEnv(nil, raw)); got != want {
+					t.Errorf("image %d: /proc environ %q, stripped %q; want %q", images, raw, got, want)
+				}
+				maps, _ := os.ReadFile(fmt.Sprintf("/proc/%d/maps", r.Pid))
+				if strings.Contains(want, userLib) != strings.Contains(string(maps), userLib) {
+					t.Errorf("image %d: the user's library mapped: %v, want %v", images, !strings.Contains(want, userLib), strings.Contains(want, userLib))
+				}
+			})
+			if err != nil {
+				t.Fatalf("work environ: %v", err)
+			}
+			seen := strings.Split(strings.TrimSuffix(out.String(), "--\n"), "--\n")
+			if images != 2 || len(seen) != 2 {
+				t.Fatalf("%d execve exits, %d images printed; want 2", images, len(seen))
+			}
+			for i, e := range seen {
+				if got := strings.Fields(e); strings.Join(got, "\x00")+"\x00" != want {
+					t.Errorf("image %d sees %q, want %q", i+1, got, tt.env)
+				}
+			}
+		})
+	}
+}
+
+// TestStripEnv takes the agent's variables out of environment blocks.
+func TestStripEnv(t *testing.T) {
+	s := session(t)
+	lib, region := "LD_PRELOAD="+s.libPath(), EnvRegion+"="+s.Region.Path()
+	tests := []struct{ in, want string }{
+		{"A=1\x00" + lib + "\x00" + region + "\x00", "A=1\x00"},
+		{lib + ":/u.so\x00A=1\x00" + region + "\x00", "LD_PRELOAD=/u.so\x00A=1\x00"},
+		{lib + " /u.so\x00", "LD_PRELOAD=/u.so\x00"},
+		{lib + ":\x00", "LD_PRELOAD=\x00"},
+		{"LD_PRELOAD=/u.so\x00XTRACE_AGENT=/other\x00", "LD_PRELOAD=/u.so\x00XTRACE_AGENT=/other\x00"},
+		{lib + "x\x00", lib + "x\x00"}, // another library whose path starts the same
+		{"A=1\x00B", "A=1\x00B"},       // cut short
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := string(s.StripEnv(nil, []byte(tt.in))); got != tt.want {
+			t.Errorf("StripEnv(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
 // TestDaemon leaves a process running after the command ends, making far
 // more syscalls than its ring holds: once the session is closed the
 // agent stops recording and never waits, so the daemon finishes.

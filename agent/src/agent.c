@@ -948,8 +948,7 @@ static long do_exec(struct thr *t, long nr, u64 *g)
 				*p++ = *s++;
 			for (u64 j = 0; j < lib_len; j++)
 				*p++ = lib_path[j];
-			if (vl)
-				*p++ = ':';
+			*p++ = ':'; /* even before an empty value, which the program then sees */
 			for (u64 j = 0; j <= vl; j++)
 				*p++ = v[j];
 			env[k++] = preload;
@@ -1302,9 +1301,15 @@ static void env_remove(char **at)
 		at[0] = at[1];
 }
 
+/* The program's LD_PRELOAD without the agent's library, when it has more. */
+static char user_preload[4096];
+
 /* hide takes the agent's variables out of the environment the program
  * sees: XTRACE_AGENT goes, and LD_PRELOAD goes or keeps only the user's
- * part. */
+ * part, in a copy: the strings themselves stay as they are, so that
+ * /proc/<pid>/environ shows them whole (xtrace takes the agent's part
+ * out of what it records, agent.StripEnv) rather than a shifted string
+ * followed by the rest of the old one. */
 static void hide(char **envp, const char *path)
 {
 	char **at;
@@ -1335,8 +1340,15 @@ static void hide(char **envp, const char *path)
 		env_remove(at);
 		return;
 	}
+	const char *user = v + n + 1;
 	char *d = v;
-	for (const char *s = v + n + 1; (*d++ = *s++);)
+	if (11 + slen(user) < sizeof user_preload) {
+		d = user_preload;
+		for (const char *s = "LD_PRELOAD="; *s;)
+			*d++ = *s++;
+		*at = user_preload;
+	}
+	while ((*d++ = *user++))
 		;
 }
 

@@ -14,6 +14,8 @@
  *   work threadexec N     a second thread execs "work getppid N"
  *   work opens N DIR      openat DIR/0 .. DIR/N-1, each closed at once,
  *                         then an openat of a missing file
+ *   work environ K        prints its environment, one variable a line, then
+ *                         "--"; execs itself as "work environ K-1" if K > 0
  *   work statm            prints the size of its address space in pages
  *   work io PATH          openat PATH, write, read back, writev, then an
  *                         openat of an unmapped address (EFAULT)
@@ -290,6 +292,21 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(mode, "exits"))
 		return exits();
+	if (!strcmp(mode, "environ")) {
+		for (char **e = environ; *e; e++)
+			printf("%s\n", *e);
+		printf("--\n");
+		fflush(stdout);
+		long k = atol(argv[2]);
+		if (k > 0) {
+			char next[32];
+			snprintf(next, sizeof next, "%ld", k - 1);
+			char *args[] = {argv[0], "environ", next, 0};
+			execve("/proc/self/exe", args, environ);
+			return 1;
+		}
+		return 0;
+	}
 	if (!strcmp(mode, "statm")) {
 		char b[256];
 		FILE *f = fopen("/proc/self/statm", "r");
