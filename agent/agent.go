@@ -13,9 +13,27 @@
 // descriptor numbers are those it has natively. The constructor then
 // takes both variables out of the environment the program sees, and the
 // agent puts them back into the environment of every execve, so that the
-// new image records too, even after `env -i`. Syscalls the dynamic loader
+// new image records too, even after `env -i`. /proc/<pid>/environ still
+// holds them (the constructor changes the program's view, not the
+// strings): Session.StripEnv takes them out of what is recorded. Syscalls the dynamic loader
 // makes before the constructor runs are not recorded. Programs that
 // ignore LD_PRELOAD (static, setuid or setcap binaries) run unrecorded.
+//
+// Records (package ring): an enter and an exit record per syscall; a
+// child record first on every new thread or process (the syscall that
+// made it, the clone flags the program asked for, and its creator); an
+// image record and an execve exit first in an image that no recorded
+// execve started (the command itself, or a program started by an
+// unrecorded one); a signal record before a program handler runs.
+// Decoding some records reads the live process (its /proc entries or its
+// descriptors: the exits of clone, fork, vfork, clone3, execve, execveat,
+// mmap, munmap, brk, pipe, pipe2, connect, accept and accept4, the
+// exits of open, openat, creat, recvfrom, recvmsg and socketpair that
+// succeeded, the enters of sendto and sendmsg). Those are synchronous
+// (ring.Record.Sync): the agent holds the thread until the callback that
+// got the record has returned, so that the callback decodes it while the
+// process is as the call left it. Which records are synchronous is
+// derived from the event tables' fetch kinds by internal/cmd/genagent.
 //
 // Every thread arms itself: new threads and posix_spawn children start on
 // their own stack in the agent's clone path, forked children arm on their
@@ -31,6 +49,8 @@
 package agent
 
 import (
+	"bytes"
+	"debug/elf"
 	_ "embed"
 	"encoding/binary"
 	"fmt"
@@ -49,6 +69,27 @@ var library []byte
 
 // Library returns the embedded interception library.
 func Library() []byte { return library }
+
+// MappedKiB is what the agent adds to the vm_size of a process it is in,
+// in KiB: the shared region and the library's image (the span of its
+// loadable segments, as the dynamic loader reserves it). The vm_size that
+// /proc reports for a process recorded by the agent, less this, is the
+// process's own.
+var MappedKiB = func() uint64 {
+	f, err := elf.NewFile(bytes.NewReader(library))
+	if err != nil {
+		panic("agent: the embedded library is not ELF: " + err.Error())
+	}
+	lo, hi := ^uint64(0), uint64(0)
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_LOAD {
+			lo, hi = min(lo, p.Vaddr), max(hi, p.Vaddr+p.Memsz)
+		}
+	}
+	const page = ring.Page
+	span := (hi+page-1)/page*page - lo/page*page
+	return (ring.RegionBytes + span) / 1024
+}()
 
 // Env names of what the agent reads.
 const (
@@ -159,24 +200,63 @@ func (s *Session) Close() error {
 	return err
 }
 
+// libPath is where processes open the library.
+func (s *Session) libPath() string {
+	return fmt.Sprintf("/proc/%d/fd/%d", os.Getpid(), s.lib.Fd())
+}
+
 // Env returns env with the agent's variables set: the library first in
-// LD_PRELOAD, before whatever the user preloads.
+// LD_PRELOAD (where the user's LD_PRELOAD is, before what it preloads,
+// or at the end), and XTRACE_AGENT at the end.
 func (s *Session) Env(env []string) []string {
-	lib := fmt.Sprintf("/proc/%d/fd/%d", os.Getpid(), s.lib.Fd())
+	lib := s.libPath()
 	out := make([]string, 0, len(env)+2)
-	preload := lib
+	seen := false
 	for _, kv := range env {
 		switch {
-		case strings.HasPrefix(kv, EnvPreload+"="):
-			if v := kv[len(EnvPreload)+1:]; v != "" {
-				preload = lib + ":" + v
-			}
+		case strings.HasPrefix(kv, EnvPreload+"=") && !seen:
+			seen = true
+			out = append(out, EnvPreload+"="+lib+":"+kv[len(EnvPreload)+1:])
 		case strings.HasPrefix(kv, EnvRegion+"="):
 		default:
 			out = append(out, kv)
 		}
 	}
-	return append(out, EnvPreload+"="+preload, EnvRegion+"="+s.Region.Path())
+	if !seen {
+		out = append(out, EnvPreload+"="+lib)
+	}
+	return append(out, EnvRegion+"="+s.Region.Path())
+}
+
+// StripEnv appends to dst the environment block env (NUL-terminated
+// strings, as /proc/<pid>/environ holds it) of a process the agent is in,
+// without what the agent added: its XTRACE_AGENT, and its library in
+// LD_PRELOAD (the variable goes when the program had none). That is the
+// environment the program was given, and the one it sees: the agent
+// takes the same out of the program's view.
+func (s *Session) StripEnv(dst, env []byte) []byte {
+	lib := s.libPath()
+	region := EnvRegion + "=" + s.Region.Path()
+	for len(env) > 0 {
+		kv, rest, found := bytes.Cut(env, []byte{0})
+		env = rest
+		v, preload := bytes.CutPrefix(kv, []byte(EnvPreload+"="))
+		switch {
+		case string(kv) == region:
+			continue
+		case preload && string(v) == lib:
+			continue
+		case preload && bytes.HasPrefix(v, []byte(lib)) && len(v) > len(lib) && (v[len(lib)] == ':' || v[len(lib)] == ' '):
+			dst = append(dst, EnvPreload+"="...)
+			dst = append(dst, v[len(lib)+1:]...)
+		default:
+			dst = append(dst, kv...)
+		}
+		if found {
+			dst = append(dst, 0)
+		}
+	}
+	return dst
 }
 
 // Run starts cmd (its Env is replaced by s.Env of it, or of os.Environ

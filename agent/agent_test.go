@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -47,7 +48,7 @@ var (
 )
 
 // work builds testdata/work.c once per test binary.
-func work(t *testing.T) string {
+func work(t testing.TB) string {
 	t.Helper()
 	gcc := testutil.LookTool(t, "gcc")
 	workOnce.Do(func() {
@@ -89,6 +90,16 @@ type counts struct {
 	signals map[uint32]int
 	// processes reported ended, by wait status
 	exits map[int]int
+	// lineage: the command's pid, each thread's first two records and
+	// process, and the counts of child and image records and of
+	// successful execve exits that follow a recorded execve (not an
+	// image record)
+	root     uint32
+	first    map[uint32][]ring.Record
+	pids     map[uint32]uint32
+	children int
+	images   int
+	execs    int
 }
 
 // record runs the work program with args under the agent and counts the
@@ -121,7 +132,9 @@ func recordCmd(t *testing.T, nr uint32, stall time.Duration, stdout io.Writer, a
 		t.Fatal(err)
 	}
 	defer s.Close()
-	c := counts{enter: map[uint32]int{}, exit: map[uint32]int{}, rets: map[int64]int{}, prevTS: map[uint32]uint64{}, signals: map[uint32]int{}, exits: map[int]int{}}
+	c := counts{enter: map[uint32]int{}, exit: map[uint32]int{}, rets: map[int64]int{}, prevTS: map[uint32]uint64{}, signals: map[uint32]int{}, exits: map[int]int{},
+		first: map[uint32][]ring.Record{}, pids: map[uint32]uint32{}}
+	last := map[uint32]uint16{} // the kind of each thread's last record
 	s.Exit = func(pid, status int) { c.exits[status]++ }
 	cmd := exec.Command(work(t), args...)
 	cmd.Stdout, cmd.Stderr = stdout, os.Stderr
@@ -140,6 +153,8 @@ func recordCmd(t *testing.T, nr uint32, stall time.Duration, stdout io.Writer, a
 			c.backwards++
 		}
 		c.prevTS[r.Tid] = r.TS
+		c.lineage(r, last[r.Tid])
+		last[r.Tid] = r.Kind
 		if r.Kind == ring.KindSignal {
 			c.signals[r.NR]++
 			return
@@ -157,7 +172,109 @@ func recordCmd(t *testing.T, nr uint32, stall time.Duration, stdout io.Writer, a
 	if err != nil {
 		t.Fatalf("work %v: %v", args, err)
 	}
+	c.root = uint32(cmd.Process.Pid)
 	return c, s.Region.Stats()
+}
+
+// Native clone flags and syscall numbers of the lineage checks.
+const (
+	cloneVM     = 0x100
+	cloneFS     = 0x200
+	cloneVfork  = 0x4000
+	cloneThread = 0x10000
+	cloneSettls = 0x80000
+	sigchld     = 17
+	sysClone    = 56
+	sysFork     = 57
+	sysVfork    = 58
+	sysExecve   = 59
+	sysClone3   = 435
+)
+
+// lineage notes what r, after a record of kind prev on its thread, says
+// of where threads, processes and images come from.
+func (c *counts) lineage(r *ring.Record, prev uint16) {
+	if f := c.first[r.Tid]; len(f) < 2 {
+		rc := *r
+		rc.Mem = nil
+		c.first[r.Tid] = append(f, rc)
+		c.pids[r.Tid] = r.Pid
+	}
+	switch {
+	case r.Kind == ring.KindChild:
+		c.children++
+	case r.Kind == ring.KindImage:
+		c.images++
+	case r.Kind == ring.KindExit && r.NR == sysExecve && r.Ret == 0 && prev != ring.KindImage:
+		c.execs++
+	}
+}
+
+// tasks checks that the command's first record is an image record
+// followed by a synchronous execve exit, that every other thread's first
+// record is a child record (which want checks, returning what is wrong)
+// naming a creator that was recorded, followed by the synchronous exit
+// of the call that made it, and that execs execve calls returned into a
+// new image.
+func (c counts) tasks(t *testing.T, children, execs int, want func(r ring.Record) string) {
+	t.Helper()
+	bad := 0
+	fail := func(format string, a ...any) {
+		if bad++; bad <= 5 {
+			t.Errorf(format, a...)
+		}
+	}
+	for tid, f := range c.first {
+		if len(f) < 2 {
+			fail("tid %d: %d records", tid, len(f))
+			continue
+		}
+		if tid == c.root {
+			if f[0].Kind != ring.KindImage || f[1].Kind != ring.KindExit || f[1].NR != sysExecve || f[1].Ret != 0 || !f[1].Sync {
+				fail("the command (tid %d) starts with %+v, %+v; want an image record and a synchronous execve exit", tid, f[0], f[1])
+			}
+			continue
+		}
+		ch, ex := f[0], f[1]
+		if ch.Kind != ring.KindChild {
+			fail("tid %d starts with a record of kind %d, want a child record", tid, ch.Kind)
+			continue
+		}
+		if ex.Kind != ring.KindExit || ex.NR != ch.NR || ex.Ret != 0 || !ex.Sync {
+			fail("tid %d: child record of syscall %d followed by %+v, want its synchronous exit with 0", tid, ch.NR, ex)
+		}
+		if pid, ok := c.pids[uint32(ch.Args[1])]; !ok || uint64(pid) != ch.Args[2] {
+			fail("tid %d: made by tid %d of pid %d, which was not recorded as such", tid, ch.Args[1], ch.Args[2])
+		}
+		if msg := want(ch); msg != "" {
+			fail("tid %d: syscall %d flags %#x by %d/%d: %s", tid, ch.NR, ch.Args[0], ch.Args[1], ch.Args[2], msg)
+		}
+	}
+	if c.children != children || c.children != len(c.first)-1 {
+		t.Errorf("%d child records for %d threads besides the command, want %d", c.children, len(c.first)-1, children)
+	}
+	if c.images != 1 || c.execs != execs {
+		t.Errorf("%d image records and %d execve exits into a new image, want 1 and %d", c.images, c.execs, execs)
+	}
+}
+
+// byCommand returns a child check: made by the command's main thread
+// with syscall nr (any of them when nil) and flags that hold set and
+// lack clear, or exactly exact when set.
+func (c counts) byCommand(nrs []uint32, set, clear, exact uint64) func(ring.Record) string {
+	return func(r ring.Record) string {
+		switch {
+		case r.Args[1] != uint64(c.root) || r.Args[2] != uint64(c.root):
+			return "not made by the command"
+		case nrs != nil && !slices.Contains(nrs, r.NR):
+			return fmt.Sprintf("made by syscall %d, want one of %v", r.NR, nrs)
+		case exact != 0 && r.Args[0] != exact:
+			return fmt.Sprintf("flags %#x, want %#x", r.Args[0], exact)
+		case r.Args[0]&set != set || r.Args[0]&clear != 0:
+			return fmt.Sprintf("flags %#x, want %#x set and %#x clear", r.Args[0], set, clear)
+		}
+		return ""
+	}
 }
 
 // perThread checks that threads threads made n calls each, every one
@@ -217,23 +334,56 @@ func TestGetppid(t *testing.T) {
 // sigprocmask and sigaltstack outlive the agent's rt_sigreturn.
 func TestProcesses(t *testing.T) {
 	const n = 2000
+	anyChild := func(c counts) func(ring.Record) string { return c.byCommand(nil, 0, 0, 0) }
 	tests := []struct {
 		name    string
 		args    []string
 		threads int // threads with n getppid each
 		calls   int // getppid per thread when not n
+		// the child records and execve exits into a new image expected,
+		// and what each child record must say
+		children, execs int
+		child           func(c counts) func(ring.Record) string
 	}{
-		{"threads", []string{"threads", "8", strconv.Itoa(n)}, 8, n},
-		{"fork", []string{"forks", "5", strconv.Itoa(n)}, 5, n},
-		{"vfork", []string{"vforks", "5", strconv.Itoa(n)}, 5, n},
-		{"posix_spawn", []string{"spawn", "5", strconv.Itoa(n)}, 5, n},
-		{"execve", []string{"exec", strconv.Itoa(n)}, 1, n},
-		{"signals", []string{"signals", strconv.Itoa(n)}, 1, 2 * n},
+		{"threads", []string{"threads", "8", strconv.Itoa(n)}, 8, n, 8, 0, func(c counts) func(ring.Record) string {
+			return c.byCommand([]uint32{sysClone, sysClone3}, cloneVM|cloneThread|cloneSettls, 0, 0)
+		}},
+		{"fork", []string{"forks", "5", strconv.Itoa(n)}, 5, n, 5, 0, func(c counts) func(ring.Record) string {
+			return c.byCommand([]uint32{sysClone, sysFork}, sigchld, cloneVM|cloneThread, 0)
+		}},
+		{"vfork", []string{"vforks", "5", strconv.Itoa(n)}, 5, n, 5, 5, func(c counts) func(ring.Record) string {
+			return c.byCommand([]uint32{sysVfork}, 0, 0, cloneVM|cloneVfork|sigchld)
+		}},
+		{"posix_spawn", []string{"spawn", "5", strconv.Itoa(n)}, 5, n, 5, 5, func(c counts) func(ring.Record) string {
+			return c.byCommand([]uint32{sysClone, sysClone3}, cloneVM|cloneVfork, cloneThread, 0)
+		}},
+		{"raw", []string{"rawforks", strconv.Itoa(n)}, 3, n, 3, 0, func(c counts) func(ring.Record) string {
+			check := map[uint32]func(ring.Record) string{
+				sysFork:   c.byCommand(nil, 0, 0, sigchld),
+				sysClone:  c.byCommand(nil, 0, 0, cloneFS|sigchld),
+				sysClone3: c.byCommand(nil, 0, 0, cloneFS),
+			}
+			return func(r ring.Record) string {
+				if f := check[r.NR]; f != nil {
+					delete(check, r.NR)
+					return f(r)
+				}
+				return fmt.Sprintf("syscall %d twice or not fork, clone or clone3", r.NR)
+			}
+		}},
+		{"execve", []string{"exec", strconv.Itoa(n)}, 1, n, 0, 1, anyChild},
+		// A thread's execve: the new image runs on the leader's tid
+		// and takes over the thread's ring.
+		{"thread execve", []string{"threadexec", strconv.Itoa(n)}, 1, n, 1, 1, func(c counts) func(ring.Record) string {
+			return c.byCommand([]uint32{sysClone, sysClone3}, cloneVM|cloneThread, 0, 0)
+		}},
+		{"signals", []string{"signals", strconv.Itoa(n)}, 1, 2 * n, 0, 0, anyChild},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := record(t, sysGetppid, tt.args...)
 			c.perThread(t, tt.threads, tt.calls)
+			c.tasks(t, tt.children, tt.execs, tt.child(c))
 			const sigusr1, sigsys = 10, 31
 			if tt.name == "signals" && (c.signals[sigusr1] != 1 || c.signals[sigsys] != 1 || len(c.signals) != 2) {
 				t.Errorf("signal deliveries %v, want one SIGUSR1 and one SIGSYS (sent by kill)", c.signals)
@@ -242,10 +392,12 @@ func TestProcesses(t *testing.T) {
 	}
 }
 
-// TestLossless stalls the consumer so that eight threads fill their
-// rings and wait: every call is still recorded.
+// TestLossless is the scale: eight threads of a million getppid
+// each, with the consumer stalled at first so that the threads fill
+// their rings and wait: every call is recorded, enter and exit, on its
+// thread (14 s here; 20,000 per thread with -short).
 func TestLossless(t *testing.T) {
-	n := 200000
+	n := 1000000
 	if testing.Short() {
 		n = 20000
 	}
@@ -262,11 +414,29 @@ func TestForkStorm(t *testing.T) {
 	const procs = 1500
 	c, st := recordSlow(t, sysGetppid, 0, "forks", strconv.Itoa(procs), "3")
 	c.perThread(t, procs, 3)
+	c.tasks(t, procs, 0, c.byCommand([]uint32{sysClone, sysFork}, sigchld, cloneVM|cloneThread, 0))
 	if c.exits[0] != procs+1 || len(c.exits) != 1 {
 		t.Errorf("exit statuses (status: count) %v, want %d times 0", c.exits, procs+1)
 	}
 	if st.Freed < procs {
 		t.Errorf("%d rings freed, want at least %d", st.Freed, procs)
+	}
+}
+
+// TestExecStorm starts 1000 processes one after the other, each by fork
+// and then execve of a dynamic program (work itself): every process's
+// records arrive, each child starting with a child record and returning
+// from its execve into the new image, every exit status is read.
+func TestExecStorm(t *testing.T) {
+	procs := 1000
+	if testing.Short() {
+		procs = 100
+	}
+	c, _ := recordSlow(t, sysGetppid, 0, "forkexecs", strconv.Itoa(procs), "3")
+	c.perThread(t, procs, 3)
+	c.tasks(t, procs, procs, c.byCommand([]uint32{sysClone, sysFork}, sigchld, cloneVM|cloneThread, 0))
+	if c.exits[0] != procs+1 || len(c.exits) != 1 {
+		t.Errorf("exit statuses (status: count) %v, want %d times 0", c.exits, procs+1)
 	}
 }
 
@@ -382,6 +552,114 @@ func TestExits(t *testing.T) {
 	}
 }
 
+// TestMappedKiB checks MappedKiB against the kernel: a program's address
+// space under the agent is larger than its native one by exactly that.
+func TestMappedKiB(t *testing.T) {
+	out, err := exec.Command(work(t), "statm").Output()
+	if err != nil {
+		t.Fatalf("work statm: %v", err)
+	}
+	native, err := strconv.ParseUint(strings.TrimSpace(string(out)), 10, 64)
+	if err != nil {
+		t.Fatalf("work statm printed %q", out)
+	}
+	_, got := recordOut(t, sysGetppid, "statm")
+	agent, err := strconv.ParseUint(strings.TrimSpace(got), 10, 64)
+	if err != nil {
+		t.Fatalf("work statm under the agent printed %q", got)
+	}
+	if (agent-native)*4 != MappedKiB {
+		t.Errorf("vm_size %d KiB under the agent, %d KiB natively: %d more, MappedKiB is %d", agent*4, native*4, (agent-native)*4, MappedKiB)
+	}
+}
+
+// TestEnviron checks the environment of every image under the agent:
+// the program sees the one it was given (the agent's variables taken
+// out), and /proc/<pid>/environ, which decoding an execve exit reads,
+// is that one once StripEnv took the agent's part out, with and without
+// a user's LD_PRELOAD (an empty one included; the user's library is
+// loaded too), in the command and in an image it execs.
+func TestEnviron(t *testing.T) {
+	gcc := testutil.LookTool(t, "gcc")
+	dir := t.TempDir()
+	userLib := filepath.Join(dir, "user.so")
+	if err := os.WriteFile(filepath.Join(dir, "user.c"), []byte("int xtrace_user_lib;\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(gcc, "-shared", "-fPIC", "-o", userLib, filepath.Join(dir, "user.c")).CombinedOutput(); err != nil {
+		t.Fatalf("gcc: %v\n%s", err, out)
+	}
+	tests := []struct {
+		name string
+		env  []string
+	}{
+		{"no preload", []string{"PATH=/usr/bin:/bin", "XTRACE_TEST=1"}},
+		{"user preload", []string{"PATH=/usr/bin:/bin", "LD_PRELOAD=" + userLib, "XTRACE_TEST=1"}},
+		{"empty preload", []string{"LD_PRELOAD=", "XTRACE_TEST=1"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := session(t)
+			want := strings.Join(tt.env, "\x00") + "\x00"
+			var out strings.Builder
+			cmd := exec.Command(work(t), "environ", "1")
+			cmd.Env, cmd.Stdout, cmd.Stderr = tt.env, &out, os.Stderr
+			images := 0
+			err := s.Run(cmd, func(r *ring.Record) {
+				if r.Kind != ring.KindExit || r.NR != sysExecve || r.Ret != 0 {
+					return
+				}
+				images++
+				raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", r.Pid))
+				if err != nil {
+					t.Errorf("image %d: %v", images, err)
+					return
+				}
+				if got := string(s.StripEnv(nil, raw)); got != want {
+					t.Errorf("image %d: /proc environ %q, stripped %q; want %q", images, raw, got, want)
+				}
+				maps, _ := os.ReadFile(fmt.Sprintf("/proc/%d/maps", r.Pid))
+				if strings.Contains(want, userLib) != strings.Contains(string(maps), userLib) {
+					t.Errorf("image %d: the user's library mapped: %v, want %v", images, !strings.Contains(want, userLib), strings.Contains(want, userLib))
+				}
+			})
+			if err != nil {
+				t.Fatalf("work environ: %v", err)
+			}
+			seen := strings.Split(strings.TrimSuffix(out.String(), "--\n"), "--\n")
+			if images != 2 || len(seen) != 2 {
+				t.Fatalf("%d execve exits, %d images printed; want 2", images, len(seen))
+			}
+			for i, e := range seen {
+				if got := strings.Fields(e); strings.Join(got, "\x00")+"\x00" != want {
+					t.Errorf("image %d sees %q, want %q", i+1, got, tt.env)
+				}
+			}
+		})
+	}
+}
+
+// TestStripEnv takes the agent's variables out of environment blocks.
+func TestStripEnv(t *testing.T) {
+	s := session(t)
+	lib, region := "LD_PRELOAD="+s.libPath(), EnvRegion+"="+s.Region.Path()
+	tests := []struct{ in, want string }{
+		{"A=1\x00" + lib + "\x00" + region + "\x00", "A=1\x00"},
+		{lib + ":/u.so\x00A=1\x00" + region + "\x00", "LD_PRELOAD=/u.so\x00A=1\x00"},
+		{lib + " /u.so\x00", "LD_PRELOAD=/u.so\x00"},
+		{lib + ":\x00", "LD_PRELOAD=\x00"},
+		{"LD_PRELOAD=/u.so\x00XTRACE_AGENT=/other\x00", "LD_PRELOAD=/u.so\x00XTRACE_AGENT=/other\x00"},
+		{lib + "x\x00", lib + "x\x00"}, // another library whose path starts the same
+		{"A=1\x00B", "A=1\x00B"},       // cut short
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := string(s.StripEnv(nil, []byte(tt.in))); got != tt.want {
+			t.Errorf("StripEnv(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
 // TestDaemon leaves a process running after the command ends, making far
 // more syscalls than its ring holds: once the session is closed the
 // agent stops recording and never waits, so the daemon finishes.
@@ -409,4 +687,128 @@ func TestDaemon(t *testing.T) {
 			t.Fatalf("daemon %s still runs 30 s after the session closed: %s", pid, stat)
 		}
 	}
+}
+
+// numbered returns a new folder with n empty files named 0 to n-1, which
+// work opens reads.
+func numbered(tb testing.TB, n int) string {
+	dir := tb.TempDir()
+	for i := range n {
+		if err := os.WriteFile(filepath.Join(dir, strconv.Itoa(i)), nil, 0o600); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// held reports what is wrong with the claim that thread tid of process
+// pid is held by the agent: it must come to wait in futex (it may still
+// be on its way there, just after committing the record).
+func held(pid, tid uint32) string {
+	var sc []byte
+	for end := time.Now().Add(5 * time.Second); time.Now().Before(end); time.Sleep(100 * time.Microsecond) {
+		var err error
+		sc, err = os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/syscall", pid, tid))
+		if err != nil {
+			return err.Error()
+		}
+		if nr, _, _ := strings.Cut(string(sc), " "); nr == "202" {
+			return ""
+		}
+	}
+	return fmt.Sprintf("in syscall %q, not futex (202)", strings.TrimSpace(string(sc)))
+}
+
+// TestSyncHeld checks that a synchronous record's thread is still held
+// while the consumer's callback runs: at every successful openat exit
+// the thread comes to wait in futex and then the descriptor it returned
+// is still open on the file it named (the program closes it right after
+// the call and opens the next file); at the child's side of every fork
+// the child waits in futex too. Failed openat calls, enter records and
+// getppid are not synchronous.
+func TestSyncHeld(t *testing.T) {
+	const n = 200
+	dir := numbered(t, n)
+	type result struct{ ok, failed, bad int }
+	check := func(t *testing.T, args []string, fn func(r *ring.Record, res *result)) result {
+		t.Helper()
+		s := session(t)
+		var res result
+		cmd := exec.Command(work(t), args...)
+		cmd.Stderr = os.Stderr
+		if err := s.Run(cmd, func(r *ring.Record) {
+			if r.NR == sysGetppid && r.Sync {
+				res.failed++
+				if res.bad++; res.bad <= 5 {
+					t.Errorf("getppid record of kind %d is synchronous", r.Kind)
+				}
+			}
+			fn(r, &res)
+		}); err != nil {
+			t.Fatalf("work %v: %v", args, err)
+		}
+		return res
+	}
+	t.Run("openat", func(t *testing.T) {
+		res := check(t, []string{"opens", strconv.Itoa(n), dir}, func(r *ring.Record, res *result) {
+			if r.NR != sysOpenat {
+				return
+			}
+			var msg string
+			switch {
+			case r.Kind != ring.KindExit || r.Ret < 0:
+				if r.Sync {
+					msg = fmt.Sprintf("record of kind %d (ret %d) is synchronous", r.Kind, r.Ret)
+				} else {
+					res.failed++
+				}
+			case !r.Sync:
+				msg = "successful exit is not synchronous"
+			case len(r.Mem) != 1:
+				msg = fmt.Sprintf("successful exit with %d memory chunks, want its path", len(r.Mem))
+			default:
+				path := strings.TrimSuffix(string(r.Mem[0].Data), "\x00")
+				if msg = held(r.Pid, r.Tid); msg != "" {
+					break
+				}
+				link, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/%d", r.Pid, r.Ret))
+				if err != nil || link != path {
+					msg = fmt.Sprintf("fd %d: %q, %v; want it open on %s", r.Ret, link, err, path)
+				} else {
+					res.ok++
+				}
+			}
+			if msg != "" {
+				if res.bad++; res.bad <= 5 {
+					t.Errorf("openat, tid %d: %s", r.Tid, msg)
+				}
+			}
+		})
+		// the failed ones: n+1 enters, one failed exit
+		if res.ok != n || res.failed != n+2 || res.bad != 0 {
+			t.Errorf("%d openat exits seen held, %d records not synchronous, %d wrong; want %d, %d, 0", res.ok, res.failed, res.bad, n, n+2)
+		}
+	})
+	t.Run("fork", func(t *testing.T) {
+		const procs = 20
+		res := check(t, []string{"forks", strconv.Itoa(procs), "1"}, func(r *ring.Record, res *result) {
+			if r.Kind != ring.KindExit || r.NR != sysClone || r.Ret != 0 {
+				return
+			}
+			msg := "the child's exit is not synchronous"
+			if r.Sync {
+				if msg = held(r.Pid, r.Tid); msg == "" {
+					res.ok++
+				}
+			}
+			if msg != "" {
+				if res.bad++; res.bad <= 5 {
+					t.Errorf("clone, child %d: %s", r.Tid, msg)
+				}
+			}
+		})
+		if res.ok != procs || res.bad != 0 {
+			t.Errorf("%d children seen held at their clone exit, %d wrong; want %d, 0", res.ok, res.bad, procs)
+		}
+	})
 }

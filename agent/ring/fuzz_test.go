@@ -11,10 +11,7 @@ import (
 // record and chunk it reports must lie inside the committed bytes.
 func FuzzDrain(f *testing.F) {
 	rec := func(kind uint16, extra []byte) []byte {
-		fixed := ExitBytes
-		if kind == KindEnter {
-			fixed = EnterBytes
-		}
+		fixed := recordFixed(kind)
 		b := make([]byte, fixed, fixed+len(extra))
 		b = append(b, extra...)
 		for len(b)%8 != 0 {
@@ -31,6 +28,8 @@ func FuzzDrain(f *testing.F) {
 	f.Add(rec(KindEnter, nil))
 	f.Add(append(rec(KindEnter, chunk), rec(KindExit, chunk)...))
 	f.Add(rec(KindPad, make([]byte, 64)))
+	f.Add(append(rec(KindChild, nil), rec(KindImage, nil)...))
+	f.Add(rec(KindSignal, nil))
 	f.Add([]byte{1, 2, 3})
 
 	r, err := Create(80)
@@ -51,6 +50,7 @@ func FuzzDrain(f *testing.F) {
 		copy(data, b)
 		atomic.StoreUint64(u64p(r.mem, c+ringHead), tail+uint64(len(b)))
 		atomic.StoreUint32(u32p(r.mem, c+ringState), StateOwned)
+		atomic.OrUint64(u64p(r.mem, hdrActive), 1)
 		r.Drain(func(rec *Record) {
 			for _, m := range rec.Mem {
 				if len(m.Data) > len(b) {

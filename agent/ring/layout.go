@@ -18,6 +18,7 @@ const (
 	hdrSnaplen   = 28
 	hdrClosed    = 32
 	hdrXtracePid = 36
+	hdrActive    = 64
 
 	ringState   = 0
 	ringTid     = 4
@@ -43,6 +44,16 @@ const (
 	sigCode     = 24
 	sigPid      = 28
 	sigUID      = 32
+
+	ChildBytes = 40
+	childFlags = 24
+	childPtid  = 32
+	childPpid  = 36
+
+	ImageBytes = 32
+	imagePpid  = 24
+
+	recSync = 1
 
 	chunkAddr  = 0
 	chunkLen   = 8
@@ -76,4 +87,17 @@ const (
 	// the signal, Args[0] its si_code, Args[1] and Args[2] the sender's
 	// pid and uid (for kill, tgkill and sigqueue).
 	KindSignal = 3
+	// KindChild is the first record of every new thread or process,
+	// before the child's exit record of the call that made it (ret 0).
+	// NR is that call (clone, clone3, fork or vfork), Args[0] the native
+	// clone flags the program asked for (fork: SIGCHLD; vfork:
+	// CLONE_VM|CLONE_VFORK|SIGCHLD, though the agent runs it as fork;
+	// clone3: clone_args.flags), Args[1] the creating thread and
+	// Args[2] its process.
+	KindChild = 4
+	// KindImage is the first record of an image that no recorded execve
+	// started: the command itself, or a program an unrecorded one
+	// started. Args[0] is its parent process (getppid). A synchronous
+	// exit record of execve (ret 0) follows, as after a recorded execve.
+	KindImage = 5
 )

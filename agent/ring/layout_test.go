@@ -29,6 +29,7 @@ int main(void) {
 	P("hdrSleeping", offsetof(struct xa_header, sleeping)); P("hdrClaims", offsetof(struct xa_header, claims));
 	P("hdrSnaplen", offsetof(struct xa_header, snaplen));
 	P("hdrClosed", offsetof(struct xa_header, closed)); P("hdrXtracePid", offsetof(struct xa_header, xtrace_pid));
+	P("hdrActive", offsetof(struct xa_header, active)); P("activeBits", 8 * sizeof(((struct xa_header *)0)->active));
 	P("chunkAddr", offsetof(struct xa_chunk, addr)); P("chunkLen", offsetof(struct xa_chunk, len));
 	P("chunkFlags", offsetof(struct xa_chunk, flags)); P("chunkBytes", sizeof(struct xa_chunk));
 	P("ChunkFault", XA_CHUNK_FAULT); P("chunkEnd", XA_CHUNK_END);
@@ -45,6 +46,10 @@ int main(void) {
 	P("SignalBytes", sizeof(struct xa_signal)); P("sigCode", offsetof(struct xa_signal, code));
 	P("sigPid", offsetof(struct xa_signal, pid)); P("sigUID", offsetof(struct xa_signal, uid));
 	P("KindSignal", XA_REC_SIGNAL);
+	P("ChildBytes", sizeof(struct xa_child)); P("childFlags", offsetof(struct xa_child, flags));
+	P("childPtid", offsetof(struct xa_child, ptid)); P("childPpid", offsetof(struct xa_child, ppid));
+	P("ImageBytes", sizeof(struct xa_image)); P("imagePpid", offsetof(struct xa_image, ppid));
+	P("KindChild", XA_REC_CHILD); P("KindImage", XA_REC_IMAGE); P("recSync", XA_REC_SYNC);
 	P("StateFree", XA_FREE); P("StateOwned", XA_OWNED); P("StateClosed", XA_CLOSED);
 	P("KindPad", XA_REC_PAD); P("KindEnter", XA_REC_ENTER); P("KindExit", XA_REC_EXIT);
 	return 0;
@@ -65,7 +70,7 @@ int main(void) {
 		"Magic": Magic, "Page": Page, "NRings": NRings, "RingBytes": RingBytes,
 		"RingStride": RingStride, "RegionBytes": RegionBytes,
 		"hdrMagic": hdrMagic, "hdrNRings": hdrNRings, "hdrRingBytes": hdrRingBytes,
-		"hdrDoorbell": hdrDoorbell, "hdrSleeping": hdrSleeping, "hdrClaims": hdrClaims, "hdrSnaplen": hdrSnaplen, "hdrClosed": hdrClosed, "hdrXtracePid": hdrXtracePid,
+		"hdrDoorbell": hdrDoorbell, "hdrSleeping": hdrSleeping, "hdrClaims": hdrClaims, "hdrSnaplen": hdrSnaplen, "hdrClosed": hdrClosed, "hdrXtracePid": hdrXtracePid, "hdrActive": hdrActive, "activeBits": NRings,
 		"chunkAddr": chunkAddr, "chunkLen": chunkLen, "chunkFlags": chunkFlags, "chunkBytes": chunkBytes,
 		"ChunkFault": ChunkFault, "chunkEnd": chunkEnd,
 		"ringState": ringState, "ringTid": ringTid, "ringPid": ringPid, "ringGen": ringGen, "ringExecNR": ringExecNR,
@@ -74,6 +79,9 @@ int main(void) {
 		"recNR": recNR, "recTSC": recTSC, "recArgs": recArgs, "recRet": recRet,
 		"EnterBytes": EnterBytes, "ExitBytes": ExitBytes,
 		"SignalBytes": SignalBytes, "sigCode": sigCode, "sigPid": sigPid, "sigUID": sigUID, "KindSignal": KindSignal,
+		"ChildBytes": ChildBytes, "childFlags": childFlags, "childPtid": childPtid, "childPpid": childPpid,
+		"ImageBytes": ImageBytes, "imagePpid": imagePpid,
+		"KindChild": KindChild, "KindImage": KindImage, "recSync": recSync,
 		"StateFree": StateFree, "StateOwned": StateOwned, "StateClosed": StateClosed,
 		"KindPad": KindPad, "KindEnter": KindEnter, "KindExit": KindExit,
 	}

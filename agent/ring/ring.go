@@ -15,6 +15,7 @@ package ring
 import (
 	"encoding/binary"
 	"fmt"
+	mathbits "math/bits"
 	"os"
 	"sync/atomic"
 	"time"
@@ -24,11 +25,20 @@ import (
 )
 
 // Record is one record of a ring, decoded. Args holds the six syscall
-// arguments of an enter record; Ret the result of an exit record. Mem is
-// the tracee memory the agent copied with it; its Data point into the
+// arguments of an enter record (and the fields of signal, child and image
+// records, see the Kind constants); Ret the result of an exit record. Mem
+// is the tracee memory the agent copied with it; its Data point into the
 // ring and are valid only until the callback that got the Record returns.
+//
+// Sync is set on a synchronous record: its thread is held, inside the
+// agent's handler, until the callback that got the Record has returned
+// (Drain moves the ring's tail past it and wakes the thread right then).
+// Decoding it may read the live process through /proc and its
+// descriptors: for an exit record the call has run and the program has
+// not seen its result yet.
 type Record struct {
 	Kind uint16
+	Sync bool
 	Tid  uint32
 	Pid  uint32 // the thread group of Tid
 	NR   uint32
@@ -56,6 +66,8 @@ type Region struct {
 	stats  Stats
 	clock  Clock
 	heads  [NRings]uint64
+	// active lists the rings in use at the start of the current Drain.
+	active []int
 	// lastTS is the time of each ring's last record: a thread's times
 	// never go back, though its stamps may, by the skew between CPUs'
 	// counters when it moves, or a stamp past the newest pair.
@@ -151,8 +163,10 @@ func ringOff(i int) int { return Page + i*RingStride }
 
 // Drain reads every record committed so far, in order per ring, calling
 // fn for each (the Record is reused after fn returns), moves the tails
-// and wakes producers waiting for room. It frees the rings of threads
-// that closed them or ended, once they are empty. It returns the records read.
+// and wakes producers waiting for room, and the thread of a synchronous
+// record as soon as fn has returned for it. It frees the rings of threads
+// that closed them or ended, once they are empty. It returns the records
+// read.
 func (r *Region) Drain(fn func(*Record)) int {
 	n := 0
 	reap := false
@@ -161,12 +175,13 @@ func (r *Region) Drain(fn func(*Record)) int {
 	}
 	// The heads first, then the clock's pair: every record read below
 	// was stamped before the pair.
-	for i := 0; i < NRings; i++ {
+	r.active = r.actives(r.active[:0])
+	for _, i := range r.active {
 		r.heads[i] = atomic.LoadUint64(u64p(r.mem, ringOff(i)+ringHead))
 	}
 	r.clock.Mark()
 	var rec Record
-	for i := 0; i < NRings; i++ {
+	for _, i := range r.active {
 		c := ringOff(i)
 		state := atomic.LoadUint32(u32p(r.mem, c+ringState))
 		if state == StateFree {
@@ -190,6 +205,7 @@ func (r *Region) Drain(fn func(*Record)) int {
 			}
 			if kind != KindPad {
 				rec.Kind = kind
+				rec.Sync = binary.LittleEndian.Uint16(data[pos+recFlags:])&recSync != 0
 				rec.Tid = binary.LittleEndian.Uint32(data[pos+recTid:])
 				rec.NR = binary.LittleEndian.Uint32(data[pos+recNR:])
 				rec.TSC = binary.LittleEndian.Uint64(data[pos+recTSC:])
@@ -207,31 +223,76 @@ func (r *Region) Drain(fn func(*Record)) int {
 					rec.Args[0] = uint64(int64(int32(binary.LittleEndian.Uint32(data[pos+sigCode:]))))
 					rec.Args[1] = uint64(binary.LittleEndian.Uint32(data[pos+sigPid:]))
 					rec.Args[2] = uint64(binary.LittleEndian.Uint32(data[pos+sigUID:]))
+				case KindChild:
+					rec.Args[0] = binary.LittleEndian.Uint64(data[pos+childFlags:])
+					rec.Args[1] = uint64(binary.LittleEndian.Uint32(data[pos+childPtid:]))
+					rec.Args[2] = uint64(binary.LittleEndian.Uint32(data[pos+childPpid:]))
+				case KindImage:
+					rec.Args[0] = uint64(binary.LittleEndian.Uint32(data[pos+imagePpid:]))
 				}
 				rec.Mem = chunks(rec.Mem[:0], data[pos+fixed:pos+size])
 				fn(&rec)
 				n++
+				if rec.Sync {
+					// Its thread waits for this: let it go now.
+					r.release(c, tail+uint64(size))
+				}
 			}
 			tail += uint64(size)
 		}
-		atomic.StoreUint64(u64p(r.mem, c+ringTail), tail)
-		if atomic.LoadUint32(u32p(r.mem, c+ringWaiting)) != 0 {
-			atomic.StoreUint32(u32p(r.mem, c+ringWaiting), 0)
-			futexWake(u32p(r.mem, c+ringTail))
-			r.stats.Wakes++
-		}
+		r.release(c, tail)
 		if tail == atomic.LoadUint64(u64p(r.mem, c+ringHead)) && (state == StateClosed || reap && r.gone(c)) {
 			// Give the ring's pages back to the system: a tree with
 			// many short-lived threads touches many rings.
 			unix.Madvise(r.mem[c+Page:c+Page+RingBytes], unix.MADV_REMOVE)
 			r.lastTS[i] = 0
 			atomic.StoreUint32(u32p(r.mem, c+ringTid), 0)
+			// Out of the active set before it is free: the next
+			// claimer sets its bit after taking the ring.
+			atomic.AndUint64(u64p(r.mem, hdrActive+8*(i/64)), ^(1 << (i % 64)))
 			atomic.StoreUint32(u32p(r.mem, c+ringState), StateFree)
 			r.stats.Freed++
 		}
 	}
 	r.stats.Records += uint64(n)
 	return n
+}
+
+// release moves the tail of the ring at c to tail and wakes its producer
+// if it waits (for room, or for a synchronous record to be consumed).
+func (r *Region) release(c int, tail uint64) {
+	atomic.StoreUint64(u64p(r.mem, c+ringTail), tail)
+	if atomic.LoadUint32(u32p(r.mem, c+ringWaiting)) != 0 {
+		atomic.StoreUint32(u32p(r.mem, c+ringWaiting), 0)
+		futexWake(u32p(r.mem, c+ringTail))
+		r.stats.Wakes++
+	}
+}
+
+// actives appends the rings in use to a.
+func (r *Region) actives(a []int) []int {
+	for w := 0; w < NRings/64; w++ {
+		bits := atomic.LoadUint64(u64p(r.mem, hdrActive+8*w))
+		for ; bits != 0; bits &= bits - 1 {
+			a = append(a, 64*w+mathbits.TrailingZeros64(bits))
+		}
+	}
+	return a
+}
+
+// pending reports whether a ring's head moved since the last Drain read
+// it (a ring Drain stopped reading as corrupt does not count).
+func (r *Region) pending() bool {
+	for w := 0; w < NRings/64; w++ {
+		bits := atomic.LoadUint64(u64p(r.mem, hdrActive+8*w))
+		for ; bits != 0; bits &= bits - 1 {
+			i := 64*w + mathbits.TrailingZeros64(bits)
+			if atomic.LoadUint64(u64p(r.mem, ringOff(i)+ringHead)) != r.heads[i] {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Waiting returns how many producers wait for room now.
@@ -276,6 +337,10 @@ func recordFixed(kind uint16) int {
 		return ExitBytes
 	case KindSignal:
 		return SignalBytes
+	case KindChild:
+		return ChildBytes
+	case KindImage:
+		return ImageBytes
 	}
 	return -1
 }
@@ -283,22 +348,36 @@ func recordFixed(kind uint16) int {
 // gone reports whether the thread that owns the ring at c has ended
 // without closing it (killed, or ended by another thread's exit_group).
 // A thread that ended writes nothing more, so its drained ring is free.
+// A thread with an execve in flight may come back as the process's
+// leader, under another tid, and take the ring over in the new image:
+// its ring is free once the process is gone.
 func (r *Region) gone(c int) bool {
 	tid := int(atomic.LoadUint32(u32p(r.mem, c+ringTid)))
 	pid := int(atomic.LoadUint32(u32p(r.mem, c+ringPid)))
 	if tid == 0 || pid == 0 {
 		return false // being claimed
 	}
+	if atomic.LoadUint32(u32p(r.mem, c+ringExecNR)) != 0 {
+		return unix.Kill(pid, 0) == unix.ESRCH
+	}
 	return unix.Tgkill(pid, tid, 0) == unix.ESRCH
 }
 
 // Sleep waits until a producer rings the doorbell (a ring a quarter
-// full, a thread exiting, or a producer waiting for room) or timeout
-// passes.
+// full, a thread exiting, a producer waiting for room or holding its
+// thread after a synchronous record) or timeout passes. It returns at
+// once when a ring holds records committed since the last Drain.
 func (r *Region) Sleep(timeout time.Duration) {
 	bell := u32p(r.mem, hdrDoorbell)
-	seen := atomic.LoadUint32(bell)
+	// sleeping first, then the rings: a producer that commits after the
+	// look below sees sleeping set and rings; one that committed before
+	// it is seen here.
 	atomic.StoreUint32(u32p(r.mem, hdrSleeping), 1)
+	seen := atomic.LoadUint32(bell)
+	if r.pending() {
+		atomic.StoreUint32(u32p(r.mem, hdrSleeping), 0)
+		return
+	}
 	ts := unix.NsecToTimespec(int64(timeout))
 	unix.Syscall6(unix.SYS_FUTEX, uintptr(unsafe.Pointer(bell)), futexWait, uintptr(seen), uintptr(unsafe.Pointer(&ts)), 0, 0)
 	atomic.StoreUint32(u32p(r.mem, hdrSleeping), 0)

@@ -17,6 +17,20 @@
  * again (its LD_PRELOAD is put back into the environment execve passes)
  * and takes over the ring of its thread.
  *
+ * Where tasks and images come from: every new task's first record is a
+ * child record (XA_REC_CHILD: the syscall that made it, the clone flags
+ * the program asked for, the creating thread and process), before the
+ * child's exit record of that syscall. An image that no recorded execve
+ * started (the command xtrace launched, or a program an unrecorded one
+ * started) begins with an image record (XA_REC_IMAGE) and an execve exit
+ * record, as an adopted image begins with the exit of its execve.
+ *
+ * Synchronous records: decoding some records reads the live process
+ * (/proc, or the descriptors it holds), not only the memory copied with
+ * them. After such a record (capture_gen.h's xa_sync, derived from the
+ * event tables) the thread waits until xtrace has consumed it; see
+ * is_sync below.
+ *
  * Freestanding: no libc, no allocation; everything the handler touches is
  * async-signal-safe (its own syscalls, atomics on the shared region, and
  * initial-exec TLS).
@@ -40,6 +54,7 @@
 #define SYS_epoll_pwait 281
 #define SYS_epoll_pwait2 441
 #define SYS_getpid 39
+#define SYS_getppid 110
 #define SYS_clone 56
 #define SYS_fork 57
 #define SYS_vfork 58
@@ -84,6 +99,7 @@
 #define CLONE_VM 0x100UL
 #define CLONE_VFORK 0x4000UL
 #define CLONE_SETTLS 0x80000UL
+#define SIGCHLD 17UL
 
 /* Offsets into the kernel's x86_64 ucontext: the general registers start
  * at 40 (after uc_flags, uc_link, uc_stack), in sigcontext order. */
@@ -130,8 +146,10 @@ struct cframe {
 	u64 sp;
 	u64 nr;
 	u64 flags; /* the clone flags */
+	u32 ptid;  /* the creating thread and its thread group */
+	u32 ppid;
 };
-_Static_assert(sizeof(struct cframe) == 160, "gate.S reads struct cframe by offset");
+_Static_assert(sizeof(struct cframe) == 168, "gate.S reads struct cframe by offset");
 
 /* clone3's argument, as far as the agent reads it. */
 struct clone_args {
@@ -280,11 +298,13 @@ static void claim(struct thr *t)
 			u32 free = XA_FREE;
 			if (__atomic_compare_exchange_n(&r->state, &free, XA_OWNED, 0,
 							__ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
+				u32 k = (start + i) % n;
 				r->exec_nr = 0;
 				t->pid = (u32)sys0(SYS_getpid);
 				r->pid = t->pid;
 				r->gen++;
 				__atomic_store_n(&r->tid, t->tid, __ATOMIC_RELEASE);
+				__atomic_fetch_or(&region->active[k / 64], 1UL << (k % 64), __ATOMIC_SEQ_CST);
 				take(t, r);
 				sys4(SYS_rt_sigprocmask, SIG_SETMASK, &old, 0, 8);
 				return;
@@ -319,6 +339,31 @@ static void room(struct thr *t, u64 len)
 		doorbell();
 		struct timespec ts = {0, 50000000};
 		sys4(SYS_futex, &r->tail, FUTEX_WAIT, (u32)tail, &ts);
+	}
+}
+
+/* hold waits until the consumer has consumed the ring up to target (the
+ * head after a synchronous record), ringing its doorbell first so that
+ * it wakes at once. */
+static void hold(struct thr *t, u64 target)
+{
+	struct xa_ring *r = t->ring;
+	doorbell();
+	for (;;) {
+		u64 tail = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
+		if (tail >= target)
+			return;
+		__atomic_store_n(&r->waiting, 1, __ATOMIC_SEQ_CST);
+		tail = __atomic_load_n(&r->tail, __ATOMIC_SEQ_CST);
+		if (tail >= target)
+			return;
+		if (reader_gone())
+			return;
+		struct timespec ts = {0, 50000000};
+		sys4(SYS_futex, &r->tail, FUTEX_WAIT, (u32)tail, &ts);
+		/* A timeout: ring again, in case the consumer missed it. */
+		__atomic_store_n(&region->sleeping, 1, __ATOMIC_SEQ_CST);
+		doorbell();
 	}
 }
 
@@ -603,6 +648,45 @@ static void capture(struct thr *t, u8 **p, const struct xa_cap *c, const u64 *a,
 	}
 }
 
+/*
+ * Synchronous records. Decoding some events reads the live process, not
+ * only the call's memory: /proc of the thread (clone, fork, vfork,
+ * clone3, execve and execveat exits; mmap, munmap and brk exits for the
+ * vm counters) or the descriptors it holds (the device of the file an
+ * open, openat or creat exit returns, the inode of a new pipe, the
+ * socket tuples of connect, accept, sendto, sendmsg, recvfrom and
+ * recvmsg, a socketpair's endpoints, a listening socket's backlog).
+ * capture_gen.h says which records those are (xa_sync, derived from the
+ * fetch kinds of the event tables; XA_SYNC_OK for kinds that read the
+ * process only when the call succeeded). After such a record the thread
+ * waits until xtrace has consumed it, so that xtrace decodes it while the
+ * process is as the call left it: an exit record after the syscall ran,
+ * before the program sees the result; an enter record before it runs.
+ * Nothing waits once xtrace is gone. A record written by a signal handler
+ * that interrupted the agent's own record writing cannot be published
+ * before the outer record is, so it is not held (nor flagged).
+ */
+static int is_sync(int exit, long nr, long ret)
+{
+	if (nr < 0 || nr >= XA_CAP_NSYS)
+		return 0;
+	u8 s = xa_sync[nr][exit];
+	return s == XA_SYNC_ALWAYS || (s == XA_SYNC_OK && ret >= 0);
+}
+
+/* publish commits the record h and, when it is synchronous, holds the
+ * thread until xtrace has consumed it. */
+static void publish(struct thr *t, struct xa_rec *h, int sync)
+{
+	if (sync && t->busy == 1)
+		h->flags |= XA_REC_SYNC;
+	else
+		sync = 0;
+	commit(t);
+	if (sync)
+		hold(t, t->head);
+}
+
 /* record writes an enter (exit 0) or exit (exit 1) record of nr with the
  * memory capture_gen.h lists for it. */
 static void record(struct thr *t, int exit, long nr, const u64 *a, long ret)
@@ -650,7 +734,7 @@ static void record(struct thr *t, int exit, long nr, const u64 *a, long ret)
 			end->flags = XA_CHUNK_END;
 		}
 	}
-	commit(t);
+	publish(t, h, is_sync(exit, nr, ret));
 }
 
 static void record_exit(struct thr *t, long nr, long ret)
@@ -659,14 +743,37 @@ static void record_exit(struct thr *t, long nr, long ret)
 	record(t, 1, nr, none, ret);
 }
 
-/* child_reset arms a new task that shares its parent's image and claims
- * its ring. */
-static void child_reset(struct thr *t)
+/* child_reset arms a new task that shares its parent's image, claims its
+ * ring and writes its first record: the syscall nr that made it, with the
+ * clone flags the program asked for and its creator (the parent thread's
+ * tid and pid, which the caller took before the clone: a child's copy of
+ * the parent's state is overwritten here). */
+static void child_reset(struct thr *t, long nr, u64 flags, u32 ptid, u32 ppid)
 {
 	t->ring = 0;
 	t->vm_child = 0;
 	arm();
 	claim(t);
+	if (!t->ring || !recording())
+		return;
+	struct xa_child *c = begin(t, sizeof *c, XA_REC_CHILD, nr);
+	c->flags = flags;
+	c->ptid = ptid;
+	c->ppid = ppid;
+	commit(t);
+}
+
+/* record_image writes the first record of an image that no recorded
+ * execve started, and the execve exit that describes it. */
+static void record_image(struct thr *t)
+{
+	if (!t->ring || !recording())
+		return;
+	struct xa_image *m = begin(t, sizeof *m, XA_REC_IMAGE, 0);
+	m->ppid = (u32)sys0(SYS_getppid);
+	m->pad = 0;
+	commit(t);
+	record_exit(t, SYS_execve, 0);
 }
 
 /*
@@ -724,9 +831,9 @@ static void announce(struct thr *t)
 }
 
 /* new_process is child_reset for a child that is a process of its own. */
-static void new_process(struct thr *t)
+static void new_process(struct thr *t, long nr, u64 flags, u32 ptid, u32 ppid)
 {
-	child_reset(t);
+	child_reset(t, nr, flags, ptid, ppid);
 	announce(t);
 }
 
@@ -735,7 +842,7 @@ static void new_process(struct thr *t)
 void xa_child_start(struct cframe *f)
 {
 	struct thr *t = &me;
-	child_reset(t);
+	child_reset(t, (long)f->nr, f->flags, f->ptid, f->ppid);
 	t->vm_child = (f->flags & CLONE_VM) && !(f->flags & CLONE_THREAD);
 	if (!(f->flags & CLONE_THREAD))
 		announce(t);
@@ -755,6 +862,8 @@ static long clone_stack(struct thr *t, u64 *g, long nr, u64 flags, u64 sp, struc
 	f->sp = sp;
 	f->nr = (u64)nr;
 	f->flags = flags;
+	f->ptid = t->tid;
+	f->ppid = t->pid;
 	struct thr saved = *t;
 	long ret;
 	if (cl) {
@@ -776,10 +885,11 @@ static long do_clone(struct thr *t, u64 *g)
 		return clone_stack(t, g, SYS_clone, flags, g[RSI], 0, 0);
 	if ((flags & CLONE_VM) && (flags & CLONE_VFORK))
 		flags &= ~(CLONE_VM | CLONE_VFORK);
+	u32 ptid = t->tid, ppid = t->pid;
 	long ret = xa_syscall6(SYS_clone, (long)flags, 0, (long)g[RDX], (long)g[R10],
 			       (long)g[R8], (long)g[R9]);
 	if (ret == 0)
-		new_process(t);
+		new_process(t, SYS_clone, g[RDI], ptid, ppid);
 	return ret;
 }
 
@@ -794,11 +904,13 @@ static long do_clone3(struct thr *t, u64 *g)
 		((u8 *)&cl)[i] = src[i];
 	if (cl.stack && cl.stack_size)
 		return clone_stack(t, g, SYS_clone3, cl.flags, cl.stack + cl.stack_size, &cl, size);
+	u64 flags = cl.flags;
 	if ((cl.flags & CLONE_VM) && (cl.flags & CLONE_VFORK))
 		cl.flags &= ~(CLONE_VM | CLONE_VFORK);
+	u32 ptid = t->tid, ppid = t->pid;
 	long ret = xa_syscall6(SYS_clone3, (long)&cl, (long)size, 0, 0, 0, 0);
 	if (ret == 0)
-		new_process(t);
+		new_process(t, SYS_clone3, flags, ptid, ppid);
 	return ret;
 }
 
@@ -836,8 +948,7 @@ static long do_exec(struct thr *t, long nr, u64 *g)
 				*p++ = *s++;
 			for (u64 j = 0; j < lib_len; j++)
 				*p++ = lib_path[j];
-			if (vl)
-				*p++ = ':';
+			*p++ = ':'; /* even before an empty value, which the program then sees */
 			for (u64 j = 0; j <= vl; j++)
 				*p++ = v[j];
 			env[k++] = preload;
@@ -1086,11 +1197,14 @@ static void on_sigsys(int sig, struct ksiginfo *si, void *ctx)
 		ret = do_clone3(t, g);
 		break;
 	case SYS_fork:
-	case SYS_vfork:
+	case SYS_vfork: {
+		u32 ptid = t->tid, ppid = t->pid;
 		ret = sys0(SYS_fork);
 		if (ret == 0)
-			new_process(t);
+			new_process(t, nr, nr == SYS_vfork ? CLONE_VM | CLONE_VFORK | SIGCHLD : SIGCHLD,
+				    ptid, ppid);
 		break;
+	}
 	case SYS_execve:
 	case SYS_execveat:
 		ret = do_exec(t, nr, g);
@@ -1124,24 +1238,49 @@ static void on_sigsys(int sig, struct ksiginfo *si, void *ctx)
 }
 
 /* adopt takes over the ring this thread held before execve, if it had
- * one, and records the execve's return into the new image. */
+ * one, and records the execve's return into the new image. A thread
+ * other than the leader that calls execve takes the leader's tid (the
+ * pid) in the new image: its ring is then the one of this process with
+ * an execve in flight (the other threads are gone; should several have
+ * called execve at once, the first found is taken), and the ring of the
+ * old leader, which execve ended, is closed. */
 static int adopt(struct thr *t)
 {
 	u32 tid = (u32)sys0(SYS_gettid), pid = (u32)sys0(SYS_getpid);
+	struct xa_ring *found = 0;
 	for (u32 i = 0; i < region->nrings; i++) {
 		struct xa_ring *r = ring_at(i);
 		if (__atomic_load_n(&r->state, __ATOMIC_ACQUIRE) != XA_OWNED ||
-		    r->tid != tid || r->pid != pid || !r->exec_nr)
+		    r->pid != pid || !__atomic_load_n(&r->exec_nr, __ATOMIC_ACQUIRE))
 			continue;
-		t->tid = tid;
-		t->pid = pid;
-		take(t, r);
-		long nr = r->exec_nr;
-		r->exec_nr = 0;
-		record_exit(t, nr, 0);
-		return 1;
+		if (r->tid == tid) {
+			found = r;
+			break;
+		}
+		if (!found)
+			found = r;
 	}
-	return 0;
+	if (!found)
+		return 0;
+	if (found->tid != tid) {
+		/* The old leader's ring (its tid is ours now) will get no
+		 * more records: close it, as the leader's death did not. */
+		for (u32 i = 0; i < region->nrings; i++) {
+			struct xa_ring *r = ring_at(i);
+			u32 owned = XA_OWNED;
+			if (r != found && r->pid == pid && r->tid == tid)
+				__atomic_compare_exchange_n(&r->state, &owned, XA_CLOSED, 0,
+							    __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+		}
+	}
+	t->tid = tid;
+	t->pid = pid;
+	__atomic_store_n(&found->tid, tid, __ATOMIC_RELEASE);
+	take(t, found);
+	long nr = found->exec_nr;
+	__atomic_store_n(&found->exec_nr, 0, __ATOMIC_RELEASE);
+	record_exit(t, nr, 0);
+	return 1;
 }
 
 static char *env_value(char **envp, const char *name, char ***at)
@@ -1162,9 +1301,15 @@ static void env_remove(char **at)
 		at[0] = at[1];
 }
 
+/* The program's LD_PRELOAD without the agent's library, when it has more. */
+static char user_preload[4096];
+
 /* hide takes the agent's variables out of the environment the program
  * sees: XTRACE_AGENT goes, and LD_PRELOAD goes or keeps only the user's
- * part. */
+ * part, in a copy: the strings themselves stay as they are, so that
+ * /proc/<pid>/environ shows them whole (xtrace takes the agent's part
+ * out of what it records, agent.StripEnv) rather than a shifted string
+ * followed by the rest of the old one. */
 static void hide(char **envp, const char *path)
 {
 	char **at;
@@ -1195,8 +1340,15 @@ static void hide(char **envp, const char *path)
 		env_remove(at);
 		return;
 	}
+	const char *user = v + n + 1;
 	char *d = v;
-	for (const char *s = v + n + 1; (*d++ = *s++);)
+	if (11 + slen(user) < sizeof user_preload) {
+		d = user_preload;
+		for (const char *s = "LD_PRELOAD="; *s;)
+			*d++ = *s++;
+		*at = user_preload;
+	}
+	while ((*d++ = *user++))
 		;
 }
 
@@ -1248,6 +1400,7 @@ __attribute__((constructor)) static void init(int argc, char **argv, char **envp
 		notify_name[notify_len++] = path[i];
 	if (!adopt(&me)) {
 		claim(&me);
+		record_image(&me);
 		announce(&me);
 	}
 	arm();

@@ -561,3 +561,41 @@ static const u16 xa_cap_index[XA_CAP_NSYS][2][2] = {
 	[468] = {{0, 0}, {220, 1}},
 	[469] = {{0, 0}, {221, 1}},
 };
+
+/*
+ * Synchronous records: decoding them reads the live process (its /proc
+ * entries or the descriptors it holds), so the agent holds the thread
+ * until xtrace has consumed the record. XA_SYNC_OK: only when the call
+ * succeeded (ret >= 0).
+ */
+enum xa_sync {
+	XA_SYNC_NO = 0,
+	XA_SYNC_ALWAYS = 1,
+	XA_SYNC_OK = 2,
+};
+
+/* xa_sync[nr][side] */
+static const u8 xa_sync[XA_CAP_NSYS][2] = {
+	[2] = {XA_SYNC_NO, XA_SYNC_OK}, /* open */
+	[9] = {XA_SYNC_NO, XA_SYNC_ALWAYS}, /* mmap */
+	[11] = {XA_SYNC_NO, XA_SYNC_ALWAYS}, /* munmap */
+	[12] = {XA_SYNC_NO, XA_SYNC_ALWAYS}, /* brk */
+	[22] = {XA_SYNC_NO, XA_SYNC_ALWAYS}, /* pipe */
+	[42] = {XA_SYNC_NO, XA_SYNC_ALWAYS}, /* connect */
+	[43] = {XA_SYNC_NO, XA_SYNC_ALWAYS}, /* accept */
+	[44] = {XA_SYNC_ALWAYS, XA_SYNC_NO}, /* sendto */
+	[45] = {XA_SYNC_NO, XA_SYNC_OK}, /* recvfrom */
+	[46] = {XA_SYNC_ALWAYS, XA_SYNC_NO}, /* sendmsg */
+	[47] = {XA_SYNC_NO, XA_SYNC_OK}, /* recvmsg */
+	[53] = {XA_SYNC_NO, XA_SYNC_OK}, /* socketpair */
+	[56] = {XA_SYNC_NO, XA_SYNC_ALWAYS}, /* clone */
+	[57] = {XA_SYNC_NO, XA_SYNC_ALWAYS}, /* fork */
+	[58] = {XA_SYNC_NO, XA_SYNC_ALWAYS}, /* vfork */
+	[59] = {XA_SYNC_NO, XA_SYNC_ALWAYS}, /* execve */
+	[85] = {XA_SYNC_NO, XA_SYNC_OK}, /* creat */
+	[257] = {XA_SYNC_NO, XA_SYNC_OK}, /* openat */
+	[288] = {XA_SYNC_NO, XA_SYNC_ALWAYS}, /* accept4 */
+	[293] = {XA_SYNC_NO, XA_SYNC_ALWAYS}, /* pipe2 */
+	[322] = {XA_SYNC_NO, XA_SYNC_ALWAYS}, /* execveat */
+	[435] = {XA_SYNC_NO, XA_SYNC_ALWAYS}, /* clone3 */
+};

@@ -20,6 +20,7 @@ typedef long i64;
 
 #define XA_MAGIC 0x31544e4741525458UL /* "XTRAGNT1" little-endian */
 #define XA_PAGE 4096UL
+#define XA_NRINGS 1024U
 
 /* Region header, at offset 0. */
 struct xa_header {
@@ -38,6 +39,10 @@ struct xa_header {
 	u32 closed;
 	u32 xtrace_pid;
 	u64 pad1[3];
+	/* Bit i is set while ring i is claimed (the agent sets it after
+	 * claiming, xtrace clears it before freeing), so that xtrace looks
+	 * at the rings in use only. */
+	u64 active[XA_NRINGS / 64];
 };
 
 /* Ring states. */
@@ -67,12 +72,17 @@ struct xa_ring {
 #define XA_REC_ENTER 1
 #define XA_REC_EXIT 2
 #define XA_REC_SIGNAL 3 /* a program handler is about to run; nr is the signal */
+#define XA_REC_CHILD 4  /* a new task's first record; nr is the syscall that made it */
+#define XA_REC_IMAGE 5  /* an image not started by a recorded execve: its first record */
+
+/* Record flags. */
+#define XA_REC_SYNC 1U /* the thread waits until the consumer has consumed the record */
 
 /* Every record starts with this and is a multiple of 8 bytes long. */
 struct xa_rec {
 	u32 len;    /* whole record, header included */
 	u16 kind;
-	u16 flags;
+	u16 flags;  /* XA_REC_SYNC */
 	u32 tid;
 	u32 nr;     /* syscall number */
 	u64 tsc;    /* rdtsc at the event */
@@ -96,6 +106,24 @@ struct xa_signal {
 	u32 pad;
 };
 
+/* The first record of every new thread or process, before the exit
+ * record of the clone in the child. */
+struct xa_child {
+	struct xa_rec h;
+	u64 flags;  /* the native clone flags the program asked for */
+	u32 ptid;   /* the creating thread */
+	u32 ppid;   /* its thread group */
+};
+
+/* The first record of an image that no recorded execve started (the
+ * command itself, or a program an unrecorded one started); a synchronous
+ * exit record of execve follows. */
+struct xa_image {
+	struct xa_rec h;
+	u32 ppid;   /* getppid() */
+	u32 pad;
+};
+
 /* Tracee memory copied with a record (capture_gen.h says which) follows
  * its fixed part as chunks, each a multiple of 8 bytes long: the address
  * and length read, then the bytes. */
@@ -107,7 +135,6 @@ struct xa_chunk {
 #define XA_CHUNK_FAULT 1U /* the read stopped at unreadable memory */
 #define XA_CHUNK_END 2U   /* no more chunks: the rest of the record is slack */
 
-#define XA_NRINGS 1024U
 #define XA_RING_BYTES (1U << 18)
 #define XA_RING_STRIDE (XA_PAGE + XA_RING_BYTES)
 #define XA_REGION_BYTES (XA_PAGE + (u64)XA_NRINGS * XA_RING_STRIDE)

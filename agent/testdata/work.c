@@ -7,7 +7,16 @@
  *   work forks P N        P children by fork, each N getppid, one at a time
  *   work vforks P N       P children by vfork, each execs "work getppid N"
  *   work spawn P N        P children by posix_spawn of "work getppid N"
+ *   work forkexecs P N    P children by fork, each execs "work getppid N"
+ *   work rawforks N       three children by the raw syscalls, each N getppid:
+ *                         fork, clone(CLONE_FS|SIGCHLD), clone3(CLONE_FS)
  *   work exec N           execs itself as "work getppid N"
+ *   work threadexec N     a second thread execs "work getppid N"
+ *   work opens N DIR      openat DIR/0 .. DIR/N-1, each closed at once,
+ *                         then an openat of a missing file
+ *   work environ K        prints its environment, one variable a line, then
+ *                         "--"; execs itself as "work environ K-1" if K > 0
+ *   work statm            prints the size of its address space in pages
  *   work io PATH          openat PATH, write, read back, writev, then an
  *                         openat of an unmapped address (EFAULT)
  *   work interrupt N      N sleeps to 2 ms later, interrupted by a 1 ms timer
@@ -37,6 +46,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <linux/sched.h>
 
 extern char **environ;
 static long n;
@@ -51,6 +61,13 @@ static void *run(void *a)
 {
 	loop(n);
 	return a;
+}
+
+static void *run_exec(void *a)
+{
+	execve("/proc/self/exe", a, environ);
+	perror("work: execve");
+	exit(1);
 }
 
 static volatile sig_atomic_t got_sys;
@@ -197,6 +214,45 @@ static int exits(void)
 	return 0;
 }
 
+static int opens(long k, const char *dir)
+{
+	char path[4096];
+	for (long i = 0; i < k; i++) {
+		snprintf(path, sizeof path, "%s/%ld", dir, i);
+		int fd = syscall(SYS_openat, AT_FDCWD, path, O_RDONLY);
+		if (fd < 0 || syscall(SYS_close, fd) != 0)
+			return 1;
+	}
+	return syscall(SYS_openat, AT_FDCWD, "/nonexistent-xtrace", O_RDONLY) == -1 ? 0 : 1;
+}
+
+static void reap(pid_t pid);
+
+/* rawforks makes a child with each raw call, so that the flags the agent
+ * reports are known exactly. */
+static int rawforks(void)
+{
+	for (int i = 0; i < 3; i++) {
+		long pid;
+		if (i == 0) {
+			pid = syscall(SYS_fork);
+		} else if (i == 1) {
+			pid = syscall(SYS_clone, CLONE_FS | SIGCHLD, 0, 0, 0, 0);
+		} else {
+			struct clone_args ca = {.flags = CLONE_FS, .exit_signal = SIGCHLD};
+			pid = syscall(SYS_clone3, &ca, sizeof ca);
+		}
+		if (pid < 0)
+			return 1;
+		if (pid == 0) {
+			loop(n);
+			syscall(SYS_exit_group, 0);
+		}
+		reap(pid);
+	}
+	return 0;
+}
+
 static void reap(pid_t pid)
 {
 	int st;
@@ -208,7 +264,7 @@ static void reap(pid_t pid)
 
 int main(int argc, char **argv)
 {
-	if (argc < 2 || (argc < 3 && strcmp(argv[1], "exits"))) {
+	if (argc < 2 || (argc < 3 && strcmp(argv[1], "exits") && strcmp(argv[1], "statm"))) {
 		fprintf(stderr, "usage: work MODE ...\n");
 		return 2;
 	}
@@ -236,13 +292,50 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(mode, "exits"))
 		return exits();
+	if (!strcmp(mode, "environ")) {
+		for (char **e = environ; *e; e++)
+			printf("%s\n", *e);
+		printf("--\n");
+		fflush(stdout);
+		long k = atol(argv[2]);
+		if (k > 0) {
+			char next[32];
+			snprintf(next, sizeof next, "%ld", k - 1);
+			char *args[] = {argv[0], "environ", next, 0};
+			execve("/proc/self/exe", args, environ);
+			return 1;
+		}
+		return 0;
+	}
+	if (!strcmp(mode, "statm")) {
+		char b[256];
+		FILE *f = fopen("/proc/self/statm", "r");
+		if (!f || !fgets(b, sizeof b, f))
+			return 1;
+		printf("%ld\n", atol(b));
+		return 0;
+	}
 	if (!strcmp(mode, "interrupt"))
 		return interrupt(atol(argv[2]));
 	if (!strcmp(mode, "io"))
 		return io(argv[2]);
+	if (!strcmp(mode, "opens") && argc > 3)
+		return opens(atol(argv[2]), argv[3]);
+	if (!strcmp(mode, "rawforks")) {
+		n = atol(argv[2]);
+		return rawforks();
+	}
 	if (!strcmp(mode, "signals")) {
 		n = atol(argv[2]);
 		return signals();
+	}
+	if (!strcmp(mode, "threadexec")) {
+		char *args[] = {argv[0], "getppid", argv[2], 0};
+		pthread_t th;
+		if (pthread_create(&th, 0, run_exec, args) != 0)
+			return 1;
+		pthread_join(th, 0);
+		return 1;
 	}
 	if (!strcmp(mode, "exec")) {
 		char *args[] = {argv[0], "getppid", argv[2], 0};
@@ -271,6 +364,12 @@ int main(int argc, char **argv)
 			if (pid == 0) {
 				loop(n);
 				_exit(0);
+			}
+		} else if (!strcmp(mode, "forkexecs")) {
+			pid = fork();
+			if (pid == 0) {
+				execve("/proc/self/exe", args, environ);
+				_exit(127);
 			}
 		} else if (!strcmp(mode, "vforks")) {
 			pid = vfork();

@@ -6,8 +6,13 @@
 // for their names, x86_64_fetch.tsv and, for the syscalls sysdig records
 // as generic, xtrace_events.tsv for how each parameter is fetched),
 // the same tables that drive the decoder; the agent has no table of its
-// own. Every fetch kind must be classified below: a kind this command
-// does not know is an error, so a new kind cannot be left uncaptured.
+// own. It also says, per syscall and side, whether the record is
+// synchronous: whether decoding it reads the live process (/proc, or the
+// descriptors the process holds), so that the agent must hold the thread
+// until xtrace has decoded it. Every fetch kind must be classified below
+// (its captures and whether it reads the live process): a kind this
+// command does not know is an error, so a new kind cannot be left
+// uncaptured or unsynchronised.
 //
 //	genagent -in event/tables -out agent/src/capture_gen.h
 package main
@@ -74,70 +79,124 @@ type capSpec struct {
 	imm  int
 }
 
-// kindGroups gives the captures of every fetch kind, kinds with the same
-// captures together.
+// live says whether decoding a fetch reads the live process: /proc of
+// the thread or the descriptors it holds (decode's fetch kinds that go
+// through procReader or sockets). A record with such a fetch is
+// synchronous: the agent holds its thread until xtrace has decoded it.
+type live int
+
+const (
+	liveNo     live = iota // registers, the result and the call's memory alone
+	liveAlways             // reads the process whatever the result
+	liveOK                 // only for a call that succeeded (ret >= 0)
+	// liveFd reads the descriptor that is its first operand only when
+	// that is >= 0: liveOK when the operand is the result, liveAlways
+	// when it is an argument.
+	liveFd
+)
+
+// kindGroups gives the captures of every fetch kind, and whether it
+// reads the live process, kinds with the same captures together.
 var kindGroups = []struct {
 	kinds string
 	caps  []capSpec
+	live  live
 }{
-	{"path pathna", []capSpec{{opStr, 0, none, pathMax}}},
-	{"path256", []capSpec{{opStr, 0, none, 256}}},
-	{"quotapath", []capSpec{{opStr, 1, none, pathMax}}},
-	{"buf", []capSpec{{opBuf, 0, 1, 0}}},
-	{"optval", []capSpec{{opBuf, 2, 3, 0}}},
-	{"bufret", []capSpec{{opBufRet, 0, none, 0}}},
+	{"path pathna", []capSpec{{opStr, 0, none, pathMax}}, liveNo},
+	{"path256", []capSpec{{opStr, 0, none, 256}}, liveNo},
+	{"quotapath", []capSpec{{opStr, 1, none, pathMax}}, liveNo},
+	{"buf", []capSpec{{opBuf, 0, 1, 0}}, liveNo},
+	{"optval", []capSpec{{opBuf, 2, 3, 0}}, liveNo},
+	{"bufret", []capSpec{{opBufRet, 0, none, 0}}, liveNo},
 	// The output structure of a successful call (struct stat is 144
 	// bytes, struct statx 256); the decoder reads none of a failed one.
-	{"outfield", []capSpec{{opOut, 0, none, 256}}},
-	{"deref32 deref32z quotafmtout", []capSpec{{opFixed, last, none, 4}}},
-	{"offptr sigmask ptracedata", []capSpec{{opFixed, last, none, 8}}},
-	{"pipefd pairfd pairid", []capSpec{{opFixed, 0, none, 8}}},
-	{"timespec ppolltimeout rlimit setrlimit prlimitnew prlimitold", []capSpec{{opFixed, 0, none, 16}}},
-	{"howflags howmode howresolve", []capSpec{{opFixed, 0, none, 24}}},
-	{"dqblk", []capSpec{{opFixed, 1, none, 72}}},
-	{"dqinfo", []capSpec{{opFixed, 1, none, 24}}},
-	{"pollin pollout", []capSpec{{opArray, 0, 1, 8}}},
-	{"sembuf", []capSpec{{opArray, 0, 1, 6}}},
-	{"sockaddr", []capSpec{{opBufCap, 0, 1, sockaddrMax}}},
-	{"fdsockaddr tupleout", []capSpec{{opBufCap, 1, 2, sockaddrMax}}},
-	{"tuplein", []capSpec{{opFixed, 2, none, 4}, {opBufDeref, 1, 2, sockaddrMax}}},
-	{"optvalget", []capSpec{{opFixed, 3, none, 4}, {opBufDeref, 2, 3, 0}}},
-	{"iovdata iovsize", []capSpec{{opIov, 0, 1, 0}}},
-	{"iovdataret iovsizeret", []capSpec{{opIov, 0, 1, 1}}},
-	{"msgdata msgsize msgtupleout", []capSpec{{opMsg, last, none, 0}}},
-	{"msgdataret msgsizeret msgtuplein", []capSpec{{opMsg, last, none, 1}}},
+	{"outfield", []capSpec{{opOut, 0, none, 256}}, liveNo},
+	{"deref32 deref32z quotafmtout", []capSpec{{opFixed, last, none, 4}}, liveNo},
+	{"offptr sigmask ptracedata", []capSpec{{opFixed, last, none, 8}}, liveNo},
+	{"pipefd pairfd", []capSpec{{opFixed, 0, none, 8}}, liveNo},
+	// pipeino stats the first descriptor of the pair whatever the
+	// result; pairid looks both up in /proc/<pid>/net/unix, for a
+	// socketpair that succeeded only.
+	{"pipeino", []capSpec{{opFixed, 0, none, 8}}, liveAlways},
+	{"pairid", []capSpec{{opFixed, 0, none, 8}}, liveOK},
+	{"timespec ppolltimeout rlimit setrlimit prlimitnew prlimitold", []capSpec{{opFixed, 0, none, 16}}, liveNo},
+	{"howflags howmode howresolve", []capSpec{{opFixed, 0, none, 24}}, liveNo},
+	{"dqblk", []capSpec{{opFixed, 1, none, 72}}, liveNo},
+	{"dqinfo", []capSpec{{opFixed, 1, none, 24}}, liveNo},
+	{"pollin pollout", []capSpec{{opArray, 0, 1, 8}}, liveNo},
+	{"sembuf", []capSpec{{opArray, 0, 1, 6}}, liveNo},
+	{"sockaddr", []capSpec{{opBufCap, 0, 1, sockaddrMax}}, liveNo},
+	// fdsockaddr reads the address from memory only (the descriptor
+	// just decides whether there is one).
+	{"fdsockaddr", []capSpec{{opBufCap, 1, 2, sockaddrMax}}, liveNo},
+	// The socket tuples ask the socket behind the descriptor (a copy
+	// taken with pidfd_getfd) for its addresses; the inbound ones of a
+	// call that failed are empty without asking.
+	{"tupleout", []capSpec{{opBufCap, 1, 2, sockaddrMax}}, liveAlways},
+	{"tuplein", []capSpec{{opFixed, 2, none, 4}, {opBufDeref, 1, 2, sockaddrMax}}, liveOK},
+	{"optvalget", []capSpec{{opFixed, 3, none, 4}, {opBufDeref, 2, 3, 0}}, liveNo},
+	{"iovdata iovsize", []capSpec{{opIov, 0, 1, 0}}, liveNo},
+	{"iovdataret iovsizeret", []capSpec{{opIov, 0, 1, 1}}, liveNo},
+	{"msgdata msgsize", []capSpec{{opMsg, last, none, 0}}, liveNo},
+	{"msgtupleout", []capSpec{{opMsg, last, none, 0}}, liveAlways},
+	{"msgdataret msgsizeret", []capSpec{{opMsg, last, none, 1}}, liveNo},
+	{"msgtuplein", []capSpec{{opMsg, last, none, 1}}, liveOK},
 	// Kinds computed from registers and the return value alone.
 	{"arg int32 ret ret16 const dirfd accessmode chmodmode creatmode cloneflags " +
 		"execveatflags fcntlcmd flockop futexop linkatflags mmapflags mountflags openflags " +
 		"openmode optlevel optname protflags ptracereq ptraceaddr quotacmd quotafmt quotaid " +
-		"quotatype rlimitres semctlcmd semctlval semgetflags unlinkatflags whence bpfres", nil},
-	// Kinds that need more than the call's memory: /proc of the process,
-	// the socket behind a descriptor, the exit status or the signal. The
-	// agent does not capture them yet (see docs/performance.md,
-	// "In-process agent"); they are listed so that the table is complete.
-	{"proc vm fddev pipeino backlog tupleaccept exit signal cloneflagsx", nil},
+		"quotatype rlimitres semctlcmd semctlval semgetflags unlinkatflags whence bpfres", nil, liveNo},
+	// The process's /proc entries: proc (clone and execve exits, failed
+	// ones included), vm (statm), and cloneflagsx, which asks /proc
+	// whether the thread is in a child pid namespace.
+	{"proc vm cloneflagsx", nil, liveAlways},
+	// The listening socket's accept queue (TCP_INFO on a copy of the
+	// descriptor), whatever accept returned.
+	{"backlog", nil, liveAlways},
+	// The device of a descriptor, and the tuple of an accepted socket:
+	// nothing is read for a negative descriptor.
+	{"fddev tupleaccept", nil, liveFd},
+	// procexit and signaldeliver fields: from the recorder's own state.
+	{"exit signal", nil, liveNo},
 }
 
-// captureKinds is kindGroups by kind.
-var captureKinds = func() map[string][]capSpec {
-	m := map[string][]capSpec{}
+// kindInfo is what genagent knows of a fetch kind.
+type kindInfo struct {
+	caps []capSpec
+	live live
+}
+
+// kinds is kindGroups by kind.
+var kinds = func() map[string]kindInfo {
+	m := map[string]kindInfo{}
 	for _, g := range kindGroups {
 		for _, k := range strings.Fields(g.kinds) {
 			if _, dup := m[k]; dup {
 				panic("genagent: fetch kind " + k + " classified twice")
 			}
-			m[k] = g.caps
+			m[k] = kindInfo{g.caps, g.live}
 		}
 	}
 	return m
 }()
 
-// classify returns the captures of one fetch, kind(operands).
-func classify(kind string, args []int) ([]capture, error) {
-	specs, ok := captureKinds[kind]
+// fetchOp is one parsed fetch, kind(operands): args holds the operands'
+// argument indexes (-1 for operands that are not arguments), ops the
+// operands as written.
+type fetchOp struct {
+	kind string
+	args []int
+	ops  []string
+}
+
+// classify returns the captures of one fetch and whether decoding it
+// reads the live process (liveNo, liveAlways or liveOK).
+func classify(f fetchOp) ([]capture, live, error) {
+	k, ok := kinds[f.kind]
 	if !ok {
-		return nil, fmt.Errorf("fetch kind %q is not classified in internal/cmd/genagent", kind)
+		return nil, 0, fmt.Errorf("fetch kind %q is not classified in internal/cmd/genagent", f.kind)
 	}
+	args := f.args
 	arg := func(o operand) int {
 		switch {
 		case o == none:
@@ -151,32 +210,42 @@ func classify(kind string, args []int) ([]capture, error) {
 		return args[o]
 	}
 	var c []capture
-	for _, sp := range specs {
+	for _, sp := range k.caps {
 		x := capture{op: sp.op, a: arg(sp.a), b: arg(sp.b), imm: sp.imm}
 		if x.a < 0 || x.b < 0 {
-			return nil, fmt.Errorf("fetch %s%v: an operand is not a syscall argument", kind, args)
+			return nil, 0, fmt.Errorf("fetch %s%v: an operand is not a syscall argument", f.kind, f.ops)
 		}
 		c = append(c, x)
 	}
-	return c, nil
-}
-
-// parseFetch parses "kind(a0,a3,1)" into the kind and its argument
-// indexes (-1 for operands that are not arguments).
-func parseFetch(s string) (string, []int) {
-	kind, rest, ok := strings.Cut(s, "(")
-	if !ok {
-		return s, nil
-	}
-	var args []int
-	for _, o := range strings.Split(strings.TrimSuffix(rest, ")"), ",") {
-		if len(o) == 2 && o[0] == 'a' && o[1] >= '0' && o[1] <= '5' {
-			args = append(args, int(o[1]-'0'))
-		} else {
-			args = append(args, -1)
+	l := k.live
+	if l == liveFd {
+		switch {
+		case len(f.ops) == 0:
+			return nil, 0, fmt.Errorf("fetch %s: no descriptor operand", f.kind)
+		case f.ops[0] == "ret":
+			l = liveOK
+		default:
+			l = liveAlways
 		}
 	}
-	return kind, args
+	return c, l, nil
+}
+
+// parseFetch parses "kind(a0,a3,1)".
+func parseFetch(s string) fetchOp {
+	kind, rest, ok := strings.Cut(s, "(")
+	if !ok {
+		return fetchOp{kind: s}
+	}
+	f := fetchOp{kind: kind, ops: strings.Split(strings.TrimSuffix(rest, ")"), ",")}
+	for _, o := range f.ops {
+		if len(o) == 2 && o[0] == 'a' && o[1] >= '0' && o[1] <= '5' {
+			f.args = append(f.args, int(o[1]-'0'))
+		} else {
+			f.args = append(f.args, -1)
+		}
+	}
+	return f
 }
 
 func readTSV(path string) ([][]string, error) {
@@ -222,10 +291,10 @@ func generate(dir string) ([]byte, error) {
 			fetch[r[0]] = r[1]
 		}
 	}
-	captures := func(ev int) ([]capture, error) {
+	captures := func(ev int) ([]capture, live, error) {
 		sym, ok := symbol[ev]
 		if !ok {
-			return nil, fmt.Errorf("x86_64_syscalls.tsv names event %d, which events.tsv lacks", ev)
+			return nil, 0, fmt.Errorf("x86_64_syscalls.tsv names event %d, which events.tsv lacks", ev)
 		}
 		return paramCaptures("x86_64_fetch.tsv", sym, fetch[sym])
 	}
@@ -248,8 +317,17 @@ func generate(dir string) ([]byte, error) {
 		nr, side int
 		name     string
 		caps     []capture
+		sync     live
 	}
 	var entries []entry
+	add := func(nr, side int, name string, c []capture, l live) {
+		if side == 0 && l == liveOK {
+			l = liveAlways // no result yet at enter
+		}
+		if len(c) > 0 || l != liveNo {
+			entries = append(entries, entry{nr, side, name, c, l})
+		}
+	}
 	maxNr := 0
 	for _, r := range sys {
 		if len(r) < 3 {
@@ -269,13 +347,11 @@ func generate(dir string) ([]byte, error) {
 				continue
 			}
 			for side, col := range cols {
-				c, err := paramCaptures("xtrace_events.tsv", r[1], col)
+				c, l, err := paramCaptures("xtrace_events.tsv", r[1], col)
 				if err != nil {
 					return nil, err
 				}
-				if len(c) > 0 {
-					entries = append(entries, entry{nr, side, r[1], c})
-				}
+				add(nr, side, r[1], c, l)
 			}
 			continue
 		}
@@ -284,13 +360,11 @@ func generate(dir string) ([]byte, error) {
 			if err != nil {
 				return nil, fmt.Errorf("x86_64_syscalls.tsv %s: bad event %q", r[1], s)
 			}
-			c, err := captures(ev)
+			c, l, err := captures(ev)
 			if err != nil {
 				return nil, err
 			}
-			if len(c) > 0 {
-				entries = append(entries, entry{nr, side, r[1], c})
-			}
+			add(nr, side, r[1], c, l)
 		}
 	}
 	sort.Slice(entries, func(i, j int) bool {
@@ -315,6 +389,9 @@ func generate(dir string) ([]byte, error) {
 	index := map[[2]int]span{}
 	pos := 0
 	for _, e := range entries {
+		if len(e.caps) == 0 {
+			continue
+		}
 		fmt.Fprintf(&b, "\t/* %d %s %s */\n", e.nr, e.name, []string{"enter", "exit"}[e.side])
 		for _, c := range e.caps {
 			bb := max(c.b, 0)
@@ -336,7 +413,35 @@ func generate(dir string) ([]byte, error) {
 	}
 	for _, nr := range nrs {
 		en, ex := index[[2]int{nr, 0}], index[[2]int{nr, 1}]
-		fmt.Fprintf(&b, "\t[%d] = {{%d, %d}, {%d, %d}},\n", nr, en.start, en.n, ex.start, ex.n)
+		if en.n > 0 || ex.n > 0 {
+			fmt.Fprintf(&b, "\t[%d] = {{%d, %d}, {%d, %d}},\n", nr, en.start, en.n, ex.start, ex.n)
+		}
+	}
+	b.WriteString("};\n\n")
+	b.WriteString("/*\n * Synchronous records: decoding them reads the live process (its /proc\n")
+	b.WriteString(" * entries or the descriptors it holds), so the agent holds the thread\n")
+	b.WriteString(" * until xtrace has consumed the record. XA_SYNC_OK: only when the call\n")
+	b.WriteString(" * succeeded (ret >= 0).\n */\n")
+	b.WriteString("enum xa_sync {\n\tXA_SYNC_NO = 0,\n\tXA_SYNC_ALWAYS = 1,\n\tXA_SYNC_OK = 2,\n};\n\n")
+	b.WriteString("/* xa_sync[nr][side] */\n")
+	b.WriteString("static const u8 xa_sync[XA_CAP_NSYS][2] = {\n")
+	syncs := map[int][2]live{}
+	for _, e := range entries {
+		s := syncs[e.nr]
+		s[e.side] = e.sync
+		syncs[e.nr] = s
+	}
+	syncName := []string{"XA_SYNC_NO", "XA_SYNC_ALWAYS", "XA_SYNC_OK"}
+	for _, nr := range nrs {
+		if s := syncs[nr]; s != [2]live{} {
+			var name string
+			for _, e := range entries {
+				if e.nr == nr {
+					name = e.name
+				}
+			}
+			fmt.Fprintf(&b, "\t[%d] = {%s, %s}, /* %s */\n", nr, syncName[s[0]], syncName[s[1]], name)
+		}
 	}
 	b.WriteString("};\n")
 	return b.Bytes(), nil
@@ -348,9 +453,11 @@ func generate(dir string) ([]byte, error) {
 var fetchTail = regexp.MustCompile(`=([a-z0-9]+(?:\([^)]*\))?)$`)
 
 // paramCaptures returns the captures of one params column of table, the
-// parameters of name, each once.
-func paramCaptures(table, name, col string) ([]capture, error) {
+// parameters of name, each once, and whether decoding them reads the live
+// process (the strongest of the parameters': liveAlways over liveOK).
+func paramCaptures(table, name, col string) ([]capture, live, error) {
 	var out []capture
+	sync := liveNo
 	for _, p := range strings.Split(col, ";") {
 		p = strings.TrimSpace(p)
 		if p == "" || p == "-" {
@@ -358,11 +465,14 @@ func paramCaptures(table, name, col string) ([]capture, error) {
 		}
 		m := fetchTail.FindStringSubmatch(p)
 		if m == nil {
-			return nil, fmt.Errorf("%s %s: bad parameter %q", table, name, p)
+			return nil, 0, fmt.Errorf("%s %s: bad parameter %q", table, name, p)
 		}
-		c, err := classify(parseFetch(m[1]))
+		c, l, err := classify(parseFetch(m[1]))
 		if err != nil {
-			return nil, fmt.Errorf("%s %s: %w", table, name, err)
+			return nil, 0, fmt.Errorf("%s %s: %w", table, name, err)
+		}
+		if l == liveAlways || l == liveOK && sync == liveNo {
+			sync = l
 		}
 		for _, x := range c {
 			if !slices.Contains(out, x) {
@@ -370,7 +480,7 @@ func paramCaptures(table, name, col string) ([]capture, error) {
 			}
 		}
 	}
-	return out, nil
+	return out, sync, nil
 }
 
 func main() {
