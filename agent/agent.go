@@ -6,7 +6,7 @@
 // ring), which Run drains. A syscall costs one SIGSYS in the process
 // instead of two ptrace stops and four context switches.
 //
-// How the library gets in: LD_PRELOAD names the embedded library through
+// How the library gets in: LD_AUDIT names the embedded library through
 // /proc/<xtrace>/fd/<memfd>, and XTRACE_AGENT names the region the same
 // way; the library's constructor opens and maps the region, closes the
 // descriptor and arms. No descriptor is inherited, so the program's
@@ -15,9 +15,13 @@
 // agent puts them back into the environment of every execve, so that the
 // new image records too, even after `env -i`. /proc/<pid>/environ still
 // holds them (the constructor changes the program's view, not the
-// strings): Session.StripEnv takes them out of what is recorded. Syscalls the dynamic loader
-// makes before the constructor runs are not recorded. Programs that
-// ignore LD_PRELOAD (static, setuid or setcap binaries) run unrecorded.
+// strings): Session.StripEnv takes them out of what is recorded. The
+// loader loads audit modules before any other library and runs their
+// constructors at once, so the agent records nearly all the loader's
+// syscalls; only its own setup before that is missed (brk, an anonymous
+// mmap, arch_prctl, set_tid_address, set_robust_list, rseq). Programs
+// the loader does not load, or loads in secure mode (static, setuid or
+// setcap binaries), cannot be recorded this way (CanEnter).
 //
 // Records (package ring): an enter and an exit record per syscall; a
 // child record first on every new thread or process (the syscall that
@@ -93,8 +97,10 @@ var MappedKiB = func() uint64 {
 
 // Env names of what the agent reads.
 const (
-	EnvRegion  = "XTRACE_AGENT"
-	EnvPreload = "LD_PRELOAD"
+	EnvRegion = "XTRACE_AGENT"
+	// EnvAudit is the loader variable that brings the library in: the
+	// loader loads audit modules before anything else (see agent.c).
+	EnvAudit = "LD_AUDIT"
 )
 
 // Session is one recording: the region, the library on a memfd, and the
@@ -206,7 +212,7 @@ func (s *Session) libPath() string {
 }
 
 // Env returns env with the agent's variables set: the library first in
-// LD_PRELOAD (where the user's LD_PRELOAD is, before what it preloads,
+// LD_AUDIT (where the user's LD_AUDIT is, before the user's modules,
 // or at the end), and XTRACE_AGENT at the end.
 func (s *Session) Env(env []string) []string {
 	lib := s.libPath()
@@ -214,16 +220,16 @@ func (s *Session) Env(env []string) []string {
 	seen := false
 	for _, kv := range env {
 		switch {
-		case strings.HasPrefix(kv, EnvPreload+"=") && !seen:
+		case strings.HasPrefix(kv, EnvAudit+"=") && !seen:
 			seen = true
-			out = append(out, EnvPreload+"="+lib+":"+kv[len(EnvPreload)+1:])
+			out = append(out, EnvAudit+"="+lib+":"+kv[len(EnvAudit)+1:])
 		case strings.HasPrefix(kv, EnvRegion+"="):
 		default:
 			out = append(out, kv)
 		}
 	}
 	if !seen {
-		out = append(out, EnvPreload+"="+lib)
+		out = append(out, EnvAudit+"="+lib)
 	}
 	return append(out, EnvRegion+"="+s.Region.Path())
 }
@@ -231,7 +237,7 @@ func (s *Session) Env(env []string) []string {
 // StripEnv appends to dst the environment block env (NUL-terminated
 // strings, as /proc/<pid>/environ holds it) of a process the agent is in,
 // without what the agent added: its XTRACE_AGENT, and its library in
-// LD_PRELOAD (the variable goes when the program had none). That is the
+// LD_AUDIT (the variable goes when the program had none). That is the
 // environment the program was given, and the one it sees: the agent
 // takes the same out of the program's view.
 func (s *Session) StripEnv(dst, env []byte) []byte {
@@ -240,14 +246,14 @@ func (s *Session) StripEnv(dst, env []byte) []byte {
 	for len(env) > 0 {
 		kv, rest, found := bytes.Cut(env, []byte{0})
 		env = rest
-		v, preload := bytes.CutPrefix(kv, []byte(EnvPreload+"="))
+		v, preload := bytes.CutPrefix(kv, []byte(EnvAudit+"="))
 		switch {
 		case string(kv) == region:
 			continue
 		case preload && string(v) == lib:
 			continue
 		case preload && bytes.HasPrefix(v, []byte(lib)) && len(v) > len(lib) && (v[len(lib)] == ':' || v[len(lib)] == ' '):
-			dst = append(dst, EnvPreload+"="...)
+			dst = append(dst, EnvAudit+"="...)
 			dst = append(dst, v[len(lib)+1:]...)
 		default:
 			dst = append(dst, kv...)

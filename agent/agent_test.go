@@ -459,11 +459,18 @@ func TestMemory(t *testing.T) {
 	got := map[key][]seen{}
 	cmd := exec.Command(work(t), "io", path)
 	cmd.Stderr = os.Stderr
+	started := false // the loader's calls (libraries opened, read, stat'ed) come first
 	err := s.Run(cmd, func(r *ring.Record) {
 		switch r.NR {
 		case sysRead, sysWrite, sysWritev, sysOpenat, sysStat:
 		default:
 			return
+		}
+		if !started {
+			if r.NR != sysOpenat || r.Kind != ring.KindEnter || len(r.Mem) == 0 || string(r.Mem[0].Data) != path+"\x00" {
+				return
+			}
+			started = true
 		}
 		var sn seen
 		sn.ret = r.Ret
@@ -553,7 +560,10 @@ func TestExits(t *testing.T) {
 }
 
 // TestMappedKiB checks MappedKiB against the kernel: a program's address
-// space under the agent is larger than its native one by exactly that.
+// space under the agent is larger than its native one by that, within a
+// few pages: with an audit module the loader lays out the thread's TLS
+// before loading libc, not after (a page less here), which depends on
+// the program.
 func TestMappedKiB(t *testing.T) {
 	out, err := exec.Command(work(t), "statm").Output()
 	if err != nil {
@@ -568,7 +578,8 @@ func TestMappedKiB(t *testing.T) {
 	if err != nil {
 		t.Fatalf("work statm under the agent printed %q", got)
 	}
-	if (agent-native)*4 != MappedKiB {
+	const slack = 4 * 4 // KiB
+	if d := int64(agent-native)*4 - int64(MappedKiB); d < -slack || d > slack {
 		t.Errorf("vm_size %d KiB under the agent, %d KiB natively: %d more, MappedKiB is %d", agent*4, native*4, (agent-native)*4, MappedKiB)
 	}
 }
@@ -577,13 +588,13 @@ func TestMappedKiB(t *testing.T) {
 // the program sees the one it was given (the agent's variables taken
 // out), and /proc/<pid>/environ, which decoding an execve exit reads,
 // is that one once StripEnv took the agent's part out, with and without
-// a user's LD_PRELOAD (an empty one included; the user's library is
+// a user's LD_AUDIT (an empty one included; the user's library is
 // loaded too), in the command and in an image it execs.
 func TestEnviron(t *testing.T) {
 	gcc := testutil.LookTool(t, "gcc")
 	dir := t.TempDir()
 	userLib := filepath.Join(dir, "user.so")
-	if err := os.WriteFile(filepath.Join(dir, "user.c"), []byte("int xtrace_user_lib;\n"), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "user.c"), []byte("unsigned la_version(unsigned v) { return v; }\nint xtrace_user_lib;\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if out, err := exec.Command(gcc, "-shared", "-fPIC", "-o", userLib, filepath.Join(dir, "user.c")).CombinedOutput(); err != nil {
@@ -594,8 +605,8 @@ func TestEnviron(t *testing.T) {
 		env  []string
 	}{
 		{"no preload", []string{"PATH=/usr/bin:/bin", "XTRACE_TEST=1"}},
-		{"user preload", []string{"PATH=/usr/bin:/bin", "LD_PRELOAD=" + userLib, "XTRACE_TEST=1"}},
-		{"empty preload", []string{"LD_PRELOAD=", "XTRACE_TEST=1"}},
+		{"user preload", []string{"PATH=/usr/bin:/bin", "LD_AUDIT=" + userLib, "XTRACE_TEST=1"}},
+		{"empty preload", []string{"LD_AUDIT=", "XTRACE_TEST=1"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -618,10 +629,6 @@ func TestEnviron(t *testing.T) {
 				if got := string(s.StripEnv(nil, raw)); got != want {
 					t.Errorf("image %d: /proc environ %q, stripped %q; want %q", images, raw, got, want)
 				}
-				maps, _ := os.ReadFile(fmt.Sprintf("/proc/%d/maps", r.Pid))
-				if strings.Contains(want, userLib) != strings.Contains(string(maps), userLib) {
-					t.Errorf("image %d: the user's library mapped: %v, want %v", images, !strings.Contains(want, userLib), strings.Contains(want, userLib))
-				}
 			})
 			if err != nil {
 				t.Fatalf("work environ: %v", err)
@@ -631,6 +638,10 @@ func TestEnviron(t *testing.T) {
 				t.Fatalf("%d execve exits, %d images printed; want 2", images, len(seen))
 			}
 			for i, e := range seen {
+				e, user := strings.CutSuffix(e, "#user-lib\n")
+				if user != strings.Contains(want, userLib) {
+					t.Errorf("image %d: the user's audit module loaded: %v, want %v", i+1, user, !user)
+				}
 				if got := strings.Fields(e); strings.Join(got, "\x00")+"\x00" != want {
 					t.Errorf("image %d sees %q, want %q", i+1, got, tt.env)
 				}
@@ -642,13 +653,13 @@ func TestEnviron(t *testing.T) {
 // TestStripEnv takes the agent's variables out of environment blocks.
 func TestStripEnv(t *testing.T) {
 	s := session(t)
-	lib, region := "LD_PRELOAD="+s.libPath(), EnvRegion+"="+s.Region.Path()
+	lib, region := "LD_AUDIT="+s.libPath(), EnvRegion+"="+s.Region.Path()
 	tests := []struct{ in, want string }{
 		{"A=1\x00" + lib + "\x00" + region + "\x00", "A=1\x00"},
-		{lib + ":/u.so\x00A=1\x00" + region + "\x00", "LD_PRELOAD=/u.so\x00A=1\x00"},
-		{lib + " /u.so\x00", "LD_PRELOAD=/u.so\x00"},
-		{lib + ":\x00", "LD_PRELOAD=\x00"},
-		{"LD_PRELOAD=/u.so\x00XTRACE_AGENT=/other\x00", "LD_PRELOAD=/u.so\x00XTRACE_AGENT=/other\x00"},
+		{lib + ":/u.so\x00A=1\x00" + region + "\x00", "LD_AUDIT=/u.so\x00A=1\x00"},
+		{lib + " /u.so\x00", "LD_AUDIT=/u.so\x00"},
+		{lib + ":\x00", "LD_AUDIT=\x00"},
+		{"LD_AUDIT=/u.so\x00XTRACE_AGENT=/other\x00", "LD_AUDIT=/u.so\x00XTRACE_AGENT=/other\x00"},
 		{lib + "x\x00", lib + "x\x00"}, // another library whose path starts the same
 		{"A=1\x00B", "A=1\x00B"},       // cut short
 		{"", ""},
@@ -749,10 +760,14 @@ func TestSyncHeld(t *testing.T) {
 		}
 		return res
 	}
+	// The files work opens (the loader opens libraries before).
+	ownFile := func(p string) bool {
+		return strings.HasPrefix(p, dir+"/") || p == "/nonexistent-xtrace\x00"
+	}
 	t.Run("openat", func(t *testing.T) {
 		res := check(t, []string{"opens", strconv.Itoa(n), dir}, func(r *ring.Record, res *result) {
-			if r.NR != sysOpenat {
-				return
+			if r.NR != sysOpenat || len(r.Mem) > 0 && !ownFile(string(r.Mem[0].Data)) {
+				return // not the program's own files: the loader's libraries
 			}
 			var msg string
 			switch {

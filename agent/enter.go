@@ -17,8 +17,8 @@ import (
 
 // CanEnter says whether the agent can record the program at path from
 // inside: nil when it can, otherwise why not. The dynamic loader must
-// load it (the agent comes in through LD_PRELOAD), which it does not for
-// a static binary and does without LD_PRELOAD for setuid, setgid and
+// load it (the agent comes in as an audit module, LD_AUDIT), which it does not for
+// a static binary and does without LD_AUDIT for setuid, setgid and
 // file-capability programs; a script is judged by its interpreter. The
 // kernel must have syscall user dispatch (Linux 5.11+).
 func CanEnter(path string) error {
@@ -32,8 +32,8 @@ func CanEnter(path string) error {
 var ErrStatic = errors.New("statically linked: no dynamic loader to preload the agent")
 
 // ErrPrivileged reports a program that gains privileges at exec, for
-// which the loader ignores LD_PRELOAD.
-var ErrPrivileged = errors.New("setuid, setgid or file capabilities: the loader ignores LD_PRELOAD")
+// which the loader ignores LD_AUDIT.
+var ErrPrivileged = errors.New("setuid, setgid or file capabilities: the loader ignores LD_AUDIT")
 
 func canLoad(path string, depth int) error {
 	f, err := os.Open(path)

@@ -1,6 +1,7 @@
 /*
- * agent.c: xtrace's in-process recorder. Loaded into a traced process by
- * LD_PRELOAD, it maps the shared region named by XTRACE_AGENT, installs a
+ * agent.c: xtrace's in-process recorder. Loaded into a traced process as
+ * an audit module (LD_AUDIT), it maps the shared region named by
+ * XTRACE_AGENT, installs a
  * SIGSYS handler and arms syscall user dispatch, so that every syscall the
  * program makes outside gate.S traps into on_sigsys. The handler appends
  * an enter record to the thread's ring, runs the syscall from the gate,
@@ -14,8 +15,20 @@
  * never returns through the parent's handler frame. vfork without a stack
  * runs as fork, since the child would return through, and overwrite, the
  * frame its parent resumes in. After execve the new image loads the agent
- * again (its LD_PRELOAD is put back into the environment execve passes)
+ * again (its LD_AUDIT is put back into the environment execve passes)
  * and takes over the ring of its thread.
+ *
+ * Why LD_AUDIT rather than LD_PRELOAD: the dynamic loader loads audit
+ * modules first, before the libraries the program needs and before
+ * LD_PRELOAD, and runs their constructors at once. So the agent records
+ * nearly all of the loader's syscalls (its search for ld.so.preload, the
+ * library cache, libc's loading and relocation): only the loader's own
+ * setup before it loads an audit module is missed (brk, an anonymous mmap,
+ * the thread pointer: arch_prctl, set_tid_address, set_robust_list, rseq)
+ * and the agent's own loading. A preloaded library would start after all
+ * of that. The agent needs no libc, so the audit namespace it lives in
+ * costs nothing; la_version accepts the loader's audit interface and no
+ * other audit callback is defined, so the loader does no auditing work.
  *
  * Where tasks and images come from: every new task's first record is a
  * child record (XA_REC_CHILD: the syscall that made it, the clone flags
@@ -195,6 +208,10 @@ static struct xa_header *region;
 static char region_env[256];
 static char lib_path[256];
 static u64 lib_len;
+
+/* The loader variable that brings the agent in. */
+#define LOADER_VAR "LD_AUDIT"
+#define LOADER_LEN 8
 
 static inline u64 rdtsc(void)
 {
@@ -933,18 +950,18 @@ static long do_exec(struct thr *t, long nr, u64 *g)
 		const char *e = envp[i];
 		if (has_prefix(e, "XTRACE_AGENT=", 13))
 			continue;
-		if (has_prefix(e, "LD_PRELOAD=", 11) && !seen) {
+		if (has_prefix(e, LOADER_VAR "=", LOADER_LEN + 1) && !seen) {
 			seen = 1;
-			const char *v = e + 11;
+			const char *v = e + LOADER_LEN + 1;
 			u64 vl = slen(v);
 			if (has_prefix(v, lib_path, lib_len) && (v[lib_len] == 0 || v[lib_len] == ':')) {
 				env[k++] = e;
 				continue;
 			}
-			if (11 + lib_len + 1 + vl + 1 > sizeof preload)
+			if (LOADER_LEN + 1 + lib_len + 1 + vl + 1 > sizeof preload)
 				return -7; /* E2BIG */
 			char *p = preload;
-			for (const char *s = "LD_PRELOAD="; *s;)
+			for (const char *s = LOADER_VAR "="; *s;)
 				*p++ = *s++;
 			for (u64 j = 0; j < lib_len; j++)
 				*p++ = lib_path[j];
@@ -958,7 +975,7 @@ static long do_exec(struct thr *t, long nr, u64 *g)
 	}
 	if (!seen) {
 		char *p = preload;
-		for (const char *s = "LD_PRELOAD="; *s;)
+		for (const char *s = LOADER_VAR "="; *s;)
 			*p++ = *s++;
 		for (u64 j = 0; j <= lib_len; j++)
 			*p++ = lib_path[j];
@@ -1301,11 +1318,11 @@ static void env_remove(char **at)
 		at[0] = at[1];
 }
 
-/* The program's LD_PRELOAD without the agent's library, when it has more. */
+/* The program's LD_AUDIT without the agent's library, when it has more. */
 static char user_preload[4096];
 
 /* hide takes the agent's variables out of the environment the program
- * sees: XTRACE_AGENT goes, and LD_PRELOAD goes or keeps only the user's
+ * sees: XTRACE_AGENT goes, and LD_AUDIT goes or keeps only the user's
  * part, in a copy: the strings themselves stay as they are, so that
  * /proc/<pid>/environ shows them whole (xtrace takes the agent's part
  * out of what it records, agent.StripEnv) rather than a shifted string
@@ -1324,7 +1341,7 @@ static void hide(char **envp, const char *path)
 	if (env_value(envp, "XTRACE_AGENT", &at))
 		env_remove(at);
 
-	char *v = env_value(envp, "LD_PRELOAD", &at);
+	char *v = env_value(envp, LOADER_VAR, &at);
 	if (!v)
 		return;
 	u64 n = 0;
@@ -1342,9 +1359,9 @@ static void hide(char **envp, const char *path)
 	}
 	const char *user = v + n + 1;
 	char *d = v;
-	if (11 + slen(user) < sizeof user_preload) {
+	if (LOADER_LEN + 1 + slen(user) < sizeof user_preload) {
 		d = user_preload;
-		for (const char *s = "LD_PRELOAD="; *s;)
+		for (const char *s = LOADER_VAR "="; *s;)
 			*d++ = *s++;
 		*at = user_preload;
 	}
@@ -1352,8 +1369,16 @@ static void hide(char **envp, const char *path)
 		;
 }
 
-/* init runs from the library's init array; glibc's loader passes argc,
- * argv and envp to it. */
+/* la_version is the audit interface's handshake: the loader keeps an
+ * audit module only when it returns a version it supports, the one it
+ * offers. */
+__attribute__((visibility("default"))) unsigned la_version(unsigned version)
+{
+	return version;
+}
+
+/* init runs from the library's init array, when the loader has loaded it
+ * as an audit module; glibc's loader passes argc, argv and envp to it. */
 __attribute__((constructor)) static void init(int argc, char **argv, char **envp)
 {
 	(void)argc;

@@ -14,7 +14,8 @@
  *   work threadexec N     a second thread execs "work getppid N"
  *   work opens N DIR      openat DIR/0 .. DIR/N-1, each closed at once,
  *                         then an openat of a missing file
- *   work environ K        prints its environment, one variable a line, then
+ *   work environ K        prints its environment, one variable a line,
+ *                         "#user-lib" if a library user.so is mapped, then
  *                         "--"; execs itself as "work environ K-1" if K > 0
  *   work statm            prints the size of its address space in pages
  *   work io PATH          openat PATH, write, read back, writev, then an
@@ -295,6 +296,17 @@ int main(int argc, char **argv)
 	if (!strcmp(mode, "environ")) {
 		for (char **e = environ; *e; e++)
 			printf("%s\n", *e);
+		/* Whether a user's audit module (named user.so) is loaded: the
+		 * loader loads it after the agent's constructor ran. */
+		char line[512];
+		FILE *maps = fopen("/proc/self/maps", "r");
+		int user = 0;
+		while (maps && fgets(line, sizeof line, maps))
+			user |= strstr(line, "/user.so") != 0;
+		if (maps)
+			fclose(maps);
+		if (user)
+			printf("#user-lib\n");
 		printf("--\n");
 		fflush(stdout);
 		long k = atol(argv[2]);

@@ -414,7 +414,7 @@ func TestRecordWorkloads(t *testing.T) {
 					}
 				}
 				if w.strace {
-					recCompareStrace(t, dir, w.argv, lines)
+					recCompareStrace(t, dir, w.argv, lines, capture)
 				}
 			}
 		})
@@ -537,6 +537,7 @@ type recStraceCall struct {
 	// sys is the kernel's name of the syscall (name is the one sysdig
 	// prints).
 	sys string
+	pid string
 }
 
 // recRunStrace records the recWorkload with strace -f and returns its calls.
@@ -573,7 +574,7 @@ func recRunStrace(t *testing.T, dir string, argv []string) []recStraceCall {
 		if m == nil {
 			continue
 		}
-		c := recStraceCall{name: m[2], args: m[3], sys: m[2]}
+		c := recStraceCall{name: m[2], args: m[3], sys: m[2], pid: m[1]}
 		if n, ok := recStraceName[c.name]; ok {
 			c.name = n
 		}
@@ -596,9 +597,9 @@ var recSysdigExitRes = regexp.MustCompile(`^\d+ \S+ \d+ \S+ \(\d+\) < (\S+) (?:r
 // recCompareStrace checks the capture against strace -f on the same
 // recWorkload: the same number of calls of every syscall, and for the calls
 // whose outcome does not depend on timing, the same results.
-func recCompareStrace(t *testing.T, dir string, argv, lines []string) {
+func recCompareStrace(t *testing.T, dir string, argv, lines []string, capture string) {
 	t.Helper()
-	calls := recRunStrace(t, dir, argv)
+	calls := recSeenBy(t, capture, recRunStrace(t, dir, argv))
 	// Counts of enter events by name (generic events carry the
 	// syscall's name; ppm_sc 0 prints "<unknown>").
 	ours := map[string]int{}
@@ -1097,4 +1098,75 @@ func TestCommandKeepsCPUs(t *testing.T) {
 	if got := allowed([]string{"XTRACE_PIN=tree"}); got != 1 {
 		t.Errorf("XTRACE_PIN=tree: the command may use %d CPUs, want 1", got)
 	}
+}
+
+// recBackend returns the backend that recorded a capture (its header's
+// recorder block).
+func recBackend(t *testing.T, capture string) string {
+	t.Helper()
+	rd := capturetest.Open(t, capture)
+	for _, kv := range strings.Split(rd.Header().Recorder, "\n") {
+		if v, ok := strings.CutPrefix(kv, "backend="); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// recSeenBy returns the calls of an strace -f run that the backend which
+// recorded capture can see: all of them for ptrace; for the agent, all
+// but the dynamic loader's setup before it loads the agent, in every
+// image of a dynamically linked program (docs/agent.md): the calls
+// before its first other call (brk, an anonymous mmap) and its
+// thread-pointer setup (the mmap before arch_prctl(ARCH_SET_FS),
+// arch_prctl, set_tid_address, set_robust_list, rseq), which the loader
+// does before an audit module loads rather than after libc.
+func recSeenBy(t *testing.T, capture string, calls []recStraceCall) []recStraceCall {
+	t.Helper()
+	if recBackend(t, capture) != "agent" {
+		return calls
+	}
+	const (
+		none = iota
+		start
+		afterStart
+		tls
+	)
+	phase := map[string]int{} // pid -> where its image's loader is
+	keep := make([]bool, len(calls))
+	lastMmap := map[string]int{}
+	for i, c := range calls {
+		keep[i] = true
+		switch p := phase[c.pid]; {
+		case c.sys == "execve" || c.sys == "execveat":
+			if c.ret == "0" {
+				phase[c.pid] = start
+			}
+		case p == start && (c.sys == "brk" || c.sys == "mmap"):
+			keep[i] = false
+		case p == start || p == afterStart:
+			phase[c.pid] = afterStart
+			if c.sys == "mmap" {
+				lastMmap[c.pid] = i
+			}
+			if c.sys == "arch_prctl" && strings.HasPrefix(c.args, "ARCH_SET_FS") {
+				keep[i] = false
+				if j, ok := lastMmap[c.pid]; ok {
+					keep[j] = false
+				}
+				phase[c.pid] = tls
+			}
+		case p == tls && (c.sys == "set_tid_address" || c.sys == "set_robust_list" || c.sys == "rseq"):
+			keep[i] = false
+		case p == tls:
+			phase[c.pid] = none
+		}
+	}
+	var out []recStraceCall
+	for i, c := range calls {
+		if keep[i] {
+			out = append(out, c)
+		}
+	}
+	return out
 }

@@ -117,6 +117,7 @@ func compareWithStrace(t *testing.T, bin, wdir string, straceArgv, xtraceArgv []
 	if strings.Contains(r.stderr, "xtrace:") {
 		t.Fatalf("xtrace: %s", r.stderr)
 	}
+	calls = recSeenBy(t, capture, calls)
 	// sysdig and tshark read it, and --sysdig-compat prints what sysdig
 	// prints.
 	recCheckCapture(t, bin, wdir, capture)
