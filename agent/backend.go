@@ -1,10 +1,13 @@
 package agent
 
 import (
+	"cmp"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"sync/atomic"
 	"syscall"
@@ -76,6 +79,9 @@ type Recorder struct {
 	killAt    time.Time
 	cur       *tracer.Batch
 	since     time.Time
+	limitHit  bool        // MaxEvents written
+	pass      []passEvent // the events of the current drain pass
+	passData  []byte
 	imaged    bool // the launched process' first image was seen
 }
 
@@ -239,6 +245,11 @@ func (r *Recorder) loop(waited <-chan unix.WaitStatus) {
 		r.ended()
 		n := r.sess.Region.Drain(r.record)
 		r.writeEnded()
+		r.flushPass()
+		if r.limitHit {
+			r.endCapture("event limit reached")
+			continue
+		}
 		if launched && n == 0 && len(r.live) == 0 && len(r.dying) == 0 {
 			return
 		}
@@ -253,6 +264,7 @@ func (r *Recorder) loop(waited <-chan unix.WaitStatus) {
 
 // finish hands the last batch over and releases everything.
 func (r *Recorder) finish() {
+	r.flushPass()
 	if r.cur != nil {
 		if r.cur.Events > 0 {
 			r.opts.Full <- r.cur
@@ -305,6 +317,7 @@ func (r *Recorder) endCapture(reason string) {
 	if !r.recording {
 		return
 	}
+	r.flushPass()
 	r.recording = false
 	if r.cur != nil && r.cur.Events > 0 {
 		r.swap()
@@ -442,6 +455,11 @@ func (r *Recorder) record(rec *ring.Record) {
 			}
 		case decode.FlowExec:
 			if c.Ret == 0 {
+				if r.execed(rec) {
+					c = r.calls.Call(rec) // the execve's arguments, adopted
+					r.mem.Set(rec.Mem)
+					c.Mem = &r.mem
+				}
 				r.dec.ProcessExec(c.PID)
 			}
 		}
@@ -450,6 +468,50 @@ func (r *Recorder) record(rec *ring.Record) {
 		sig := int(rec.NR)
 		r.put(r.dec.SignalDeliver(rec.TS, int(rec.Tid), decode.SignalSender(sig, int32(rec.Args[0]), int(rec.Args[1])), sig))
 	}
+}
+
+// execed handles a successful execve in a process with other threads,
+// before its exit event: the kernel kills the other threads (the ptrace
+// backend records a SIGKILL delivery and procexit for each), and when
+// the thread that made the call was not the leader it comes back as the
+// leader, under the leader's tid (the record's). It reports whether the
+// call's enter was adopted from another thread.
+func (r *Recorder) execed(rec *ring.Record) bool {
+	pid := int(rec.Pid)
+	var tids []uint32
+	for tid, th := range r.threads {
+		if th.pid == pid && !th.ended && tid != rec.Tid {
+			tids = append(tids, tid)
+		}
+	}
+	slices.Sort(tids)
+	// The other thread that is inside this execve made it.
+	var execer uint32
+	for _, tid := range tids {
+		if r.calls.Inside(tid, rec.NR) {
+			execer = tid
+		}
+	}
+	ts := rec.TS
+	if execer != 0 {
+		// The leader dies first (under its tid the execer goes on).
+		if th := r.threads[rec.Tid]; th != nil && !th.ended {
+			r.put(r.dec.SignalDeliver(ts, int(rec.Tid), 0, int(unix.SIGKILL)))
+			r.put(r.dec.ProcExit(ts, int(rec.Tid), pid, 0))
+		}
+		r.calls.Forget(rec.Tid)
+		r.threads[rec.Tid] = r.threads[execer]
+		delete(r.threads, execer)
+	}
+	for _, tid := range tids {
+		if tid == execer {
+			continue
+		}
+		r.put(r.dec.SignalDeliver(ts, int(tid), 0, int(unix.SIGKILL)))
+		r.put(r.dec.ProcExit(ts, int(tid), pid, 0))
+		r.forget(tid)
+	}
+	return execer != 0 && r.calls.Adopt(execer, rec.Tid, rec.NR)
 }
 
 // exitCall writes the end of the threads an exit or exit_group ends,
@@ -495,7 +557,9 @@ func (r *Recorder) execEnter(ts uint64, pid int, path string) {
 	r.put(r.dec.Enter(ts, &c))
 }
 
-// put appends one event to the current batch.
+// put takes one event of a drain pass. The events of a pass are written
+// in time order when it ends (flushPass): the pass reads ring after ring,
+// thread after thread, while the threads ran at the same time.
 func (r *Recorder) put(raw []byte, err error) {
 	if err != nil {
 		if errors.Is(err, decode.ErrDropped) {
@@ -511,6 +575,29 @@ func (r *Recorder) put(raw []byte, err error) {
 	if !r.recording {
 		return
 	}
+	r.pass = append(r.pass, passEvent{off: len(r.passData), n: len(raw)})
+	r.passData = append(r.passData, raw...)
+}
+
+// passEvent is an event of the current drain pass, in passData.
+type passEvent struct{ off, n int }
+
+// flushPass writes the events of the pass, ordered by their timestamps
+// (a thread's own events keep their order).
+func (r *Recorder) flushPass() {
+	ts := func(e passEvent) uint64 { return binary.LittleEndian.Uint64(r.passData[e.off:]) }
+	slices.SortStableFunc(r.pass, func(a, b passEvent) int { return cmp.Compare(ts(a), ts(b)) })
+	for _, e := range r.pass {
+		r.write(r.passData[e.off : e.off+e.n])
+	}
+	r.pass, r.passData = r.pass[:0], r.passData[:0]
+}
+
+// write appends one event to the current batch.
+func (r *Recorder) write(raw []byte) {
+	if !r.recording || r.limitHit {
+		return
+	}
 	b := r.cur
 	if len(b.Data)+len(raw)+8 > cap(b.Data) && b.Events > 0 {
 		r.swap()
@@ -522,7 +609,7 @@ func (r *Recorder) put(raw []byte, err error) {
 	b.Add(0, 0, raw)
 	r.res.Events++
 	if max := r.opts.MaxEvents; max > 0 && r.res.Events >= max {
-		r.endCapture("event limit reached")
+		r.limitHit = true // the loop ends the capture after this pass
 	}
 }
 

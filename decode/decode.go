@@ -1060,6 +1060,7 @@ func (d *Decoder) CloneFlags(c *Call) uint64 {
 		return cloneVM | cloneVfork | uint64(sigchld)
 	case sysClone3:
 		d.c = c
+		d.mem.src = c.Mem
 		var b [8]byte
 		if d.mem.readFull(c.PID, c.Args[0], b[:]) != nil {
 			return 0

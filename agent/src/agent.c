@@ -198,6 +198,10 @@ struct thr {
 	 * actions (posix_spawn's): it must not change the parent's table of
 	 * the program's actions. */
 	u32 vm_child;
+	/* Whether the program has SIGSYS blocked, as far as it knows: the
+	 * kernel never has it blocked (see do_masked), but the masks the
+	 * program reads back show it as the program set it. */
+	u32 sigsys_blocked;
 };
 
 static __thread struct thr me __attribute__((tls_model("initial-exec")));
@@ -1026,6 +1030,19 @@ static void record_signal(int sig, const struct ksiginfo *si)
 
 typedef void (*sighandler)(int, struct ksiginfo *, void *);
 
+/* record_sigreturn records the rt_sigreturn that ends a program handler
+ * the agent called: the agent's restorer makes it from the gate, where
+ * it does not trap, but the program's handler returning is that call.
+ * Its result is what it restores to rax: the interrupted context's. */
+static void record_sigreturn(const void *ctx)
+{
+	struct thr *t = &me;
+	u64 none[6] = {0};
+	const u64 *g = (const u64 *)((const u8 *)ctx + UC_GREGS);
+	record(t, 0, SYS_rt_sigreturn, none, 0);
+	record(t, 1, SYS_rt_sigreturn, none, (long)g[RAX]);
+}
+
 /* program_sigsys hands a SIGSYS that is not a dispatch trap to the
  * program's action: its handler, or the default (the process dies of it),
  * or nothing when ignored. */
@@ -1037,6 +1054,7 @@ static void program_sigsys(struct ksiginfo *si, void *ctx)
 	if (h != SIG_DFL) {
 		record_signal(SIGSYS, si);
 		((sighandler)user_sigsys.handler)(SIGSYS, si, ctx);
+		record_sigreturn(ctx);
 		return;
 	}
 	struct ksigaction dfl = {0};
@@ -1062,6 +1080,7 @@ static void on_signal(int sig, struct ksiginfo *si, void *ctx)
 	if (a.flags & SA_RESETHAND)
 		user_set[sig] = 0; /* the kernel has reset its action too */
 	((sighandler)a.handler)(sig, si, ctx);
+	record_sigreturn(ctx);
 }
 
 static long do_sigaction(u64 *g)
@@ -1166,8 +1185,16 @@ static void keep_state(long nr, const u64 *a, long ret, u8 *ctx)
 {
 	if (ret != 0)
 		return;
+	if (nr == SYS_rt_sigprocmask && a[3] == 8) {
+		/* The old mask as the program set it, SIGSYS included. */
+		if (a[2] && me.sigsys_blocked)
+			*(u64 *)a[2] |= SIGSYS_BIT;
+	}
 	if (nr == SYS_rt_sigprocmask && a[1] && a[3] == 8) {
 		u64 *mask = (u64 *)(ctx + UC_SIGMASK), set = *(const u64 *)a[1];
+		u32 has = (set & SIGSYS_BIT) != 0;
+		if (a[0] == SIG_SETMASK || has)
+			me.sigsys_blocked = a[0] == SIG_UNBLOCK ? 0 : has;
 		if (a[0] == SIG_BLOCK)
 			*mask |= set;
 		else if (a[0] == SIG_UNBLOCK)
@@ -1199,6 +1226,9 @@ static void on_sigsys(int sig, struct ksiginfo *si, void *ctx)
 	long ret;
 	switch (nr) {
 	case SYS_rt_sigreturn:
+		/* It returns into the context it restores, whose rax (at the
+		 * stack pointer: the signal frame's ucontext) is its result. */
+		record(t, 1, nr, args, (long)((const u64 *)(g[RSP] + UC_GREGS))[RAX]);
 		xa_sigreturn_at(g[RSP]);
 	case SYS_exit:
 	case SYS_exit_group:

@@ -16,22 +16,15 @@ import (
 // backend and by the agent gives the same events, thread by thread: the
 // same types, arguments, results, fd names and process tree, modulo what
 // differs between any two runs (timestamps, CPU numbers, addresses,
-// process ids, memory sizes) and the syscalls of the dynamic loader
-// before the agent's constructor runs, which the agent does not see
-// (documented in docs/agent.md).
+// process ids, memory sizes). The agent does not see the dynamic loader's
+// work before its constructor runs (docs/agent.md), and the loader works
+// a little differently with an audit module, so the ptrace recording
+// runs with recAuditMarker's module, which the loader loads where it
+// loads the agent, and leaves out each image's events up to its marker
+// call.
 
 // equivFormat prints what is compared of every event.
 const equivFormat = "%thread.tid %evt.dir %evt.type %evt.args"
-
-// loaderSyscalls are the calls the dynamic loader makes before the
-// agent runs: the only events the agent's capture may lack.
-var loaderSyscalls = map[string]bool{
-	"openat": true, "open": true, "read": true, "pread": true, "mmap": true, "mprotect": true,
-	"munmap": true, "close": true, "newfstatat": true, "fstat": true, "arch_prctl": true,
-	"set_tid_address": true, "set_robust_list": true, "rseq": true, "prlimit": true,
-	"brk": true, "access": true, "faccessat": true, "getrandom": true, "readlink": true,
-	"statfs": true, "uname": true,
-}
 
 // equivEvent is one normalised event line of a thread.
 type equivEvent struct {
@@ -42,11 +35,17 @@ func (e equivEvent) String() string { return e.dir + " " + e.typ + " " + e.args 
 
 var (
 	// Values that differ between two runs of the same program.
-	equivAddr   = regexp.MustCompile(`\b[0-9A-F]{6,16}\b`)
-	equivSizes  = regexp.MustCompile(`\b(vm_size|vm_rss|vm_swap|pgft_maj|pgft_min|fdlimit|ino|dev|source|peer|queuepct|queuelen)=\d+`)
-	equivPidArg = regexp.MustCompile(`\b(res|pid|tid|ptid|vtid|vpid|spid|dpid|pgid|fd|fd1|fd2)=(-?\d+)`)
-	equivTuple  = regexp.MustCompile(`:\d{4,5}\b`)
-	equivInode  = regexp.MustCompile(`pipe:\[\d+\]|\d+\(<p>\)`)
+	equivAddr    = regexp.MustCompile(`\b[0-9A-F]{6,16}\b`)
+	equivSizes   = regexp.MustCompile(`\b(vm_size|vm_rss|vm_swap|pgft_maj|pgft_min|fdlimit|ino|dev|queuepct|queuelen)=\d+`)
+	equivKernel  = regexp.MustCompile(`\b(source|peer)=[0-9A-F]+`)   // kernel socket addresses
+	equivRandom  = regexp.MustCompile(`^(res=\d+ buf=).*?( count=)`) // getrandom's data
+	equivPidArg  = regexp.MustCompile(`\b(res|pid|tid|ptid|vtid|vpid|spid|dpid|pgid|fd|fd1|fd2|val)=(-?\d+)`)
+	equivTuple   = regexp.MustCompile(`:\d{4,5}\b`)
+	equivChild   = regexp.MustCompile(`^res=<[0-9.]+>`)
+	equivSpid    = regexp.MustCompile(`spid=<[0-9.]+>`)
+	equivPidName = regexp.MustCompile(`(<[0-9.]+>)\([^)]*\)`)
+	equivUnix    = regexp.MustCompile(`(tuple=[0-9a-fA-F]+->)[0-9a-fA-F]+\b`) // unix socket addresses
+	equivInode   = regexp.MustCompile(`pipe:\[\d+\]|\d+\(<p>\)`)
 )
 
 // equivThreads reads a capture as sequences of normalised events per
@@ -71,7 +70,7 @@ func equivThreads(t *testing.T, bin, dir, capture string) (map[string][]equivEve
 		tid, dir, typ := f[0], f[1], f[2]
 		args := ""
 		if len(f) == 4 {
-			args = f[3]
+			args = strings.TrimSpace(f[3])
 		}
 		name, ok := names[tid]
 		if !ok {
@@ -86,7 +85,7 @@ func equivThreads(t *testing.T, bin, dir, capture string) (map[string][]equivEve
 			names[tid] = name
 			order = append(order, name)
 		}
-		if dir == "<" && (typ == "clone" || typ == "clone3" || typ == "fork" || typ == "vfork") {
+		if dir == "<" && cloneCall(typ) {
 			if m := regexp.MustCompile(`^res=(\d+)`).FindStringSubmatch(args); m != nil && m[1] != "0" {
 				created[name]++
 				child := name + "." + strconv.Itoa(created[name])
@@ -102,6 +101,9 @@ func equivThreads(t *testing.T, bin, dir, capture string) (map[string][]equivEve
 				names[m[1]] = child
 			}
 		}
+		if typ == "futex" {
+			continue // whether a thread waits depends on timing
+		}
 		seq[names[tid]] = append(seq[names[tid]], equivEvent{dir, typ, args})
 	}
 	// Normalise once every tid has its name.
@@ -110,18 +112,44 @@ func equivThreads(t *testing.T, bin, dir, capture string) (map[string][]equivEve
 			a := evs[i].args
 			a = equivPidArg.ReplaceAllStringFunc(a, func(s string) string {
 				k, v, _ := strings.Cut(s, "=")
-				if n, ok := names[v]; ok && k != "fd" && k != "fd1" && k != "fd2" {
+				if k == "fd" || k == "fd1" || k == "fd2" || k == "res" && !pidResult[evs[i].typ] {
+					return s
+				}
+				if n, ok := names[v]; ok {
 					return k + "=<" + n + ">"
+				}
+				if k != "val" && v != "0" && !strings.HasPrefix(v, "-") {
+					return k + "=<outside>" // a process not recorded (xtrace, the shell)
 				}
 				return s
 			})
-			a = equivAddr.ReplaceAllString(a, "ADDR")
+			a = equivUnix.ReplaceAllString(a, "${1}K")
+			switch evs[i].typ {
+			case "wait4", "waitid":
+				// Which child is reaped first depends on timing.
+				a = equivChild.ReplaceAllString(a, "res=<child>")
+			case "signaldeliver":
+				if strings.Contains(a, "sig=17(SIGCHLD)") {
+					a = equivSpid.ReplaceAllString(a, "spid=<child>")
+				}
+			case "rt_sigreturn":
+				a = "res=R" // the interrupted context's rax
+			}
 			a = equivSizes.ReplaceAllStringFunc(a, func(s string) string { k, _, _ := strings.Cut(s, "="); return k + "=N" })
+			a = equivKernel.ReplaceAllString(a, "$1=K")
+			if evs[i].typ == "getrandom" {
+				a = equivRandom.ReplaceAllString(a, "${1}RANDOM$2")
+			}
+			a = equivAddr.ReplaceAllString(a, "ADDR")
 			a = equivTuple.ReplaceAllString(a, ":PORT")
 			a = equivInode.ReplaceAllString(a, "PIPE")
 			for tid, n := range names {
 				a = strings.ReplaceAll(a, "("+tid+")", "(<"+n+">)")
 			}
+			// The name shown after another process' id is its name at
+			// that moment, which depends on timing (a vfork child
+			// may have exec'd).
+			a = equivPidName.ReplaceAllString(a, "$1")
 			evs[i].args = a
 		}
 		seq[name] = evs
@@ -129,21 +157,23 @@ func equivThreads(t *testing.T, bin, dir, capture string) (map[string][]equivEve
 	return seq, order
 }
 
-// equivCompare compares one thread's events, skipping in the ptrace
-// sequence the loader's calls after each successful execve up to the
-// agent's first event of the new image.
+// pidResult are the calls whose result is a process or thread id.
+var pidResult = map[string]bool{"clone": true, "clone3": true, "fork": true, "vfork": true,
+	"wait4": true, "waitid": true, "getpid": true, "getppid": true, "gettid": true,
+	"setsid": true, "getsid": true, "getpgid": true, "getpgrp": true}
+
+// cloneCall reports whether events of type typ create a thread.
+func cloneCall(typ string) bool {
+	return typ == "clone" || typ == "clone3" || typ == "fork" || typ == "vfork"
+}
+
+// equivCompare compares one thread's events.
 func equivCompare(name string, ptrace, agent []equivEvent) string {
 	i, j := 0, 0
-	afterExec := false
 	for i < len(ptrace) && j < len(agent) {
 		p, a := ptrace[i], agent[j]
 		if p == a {
-			afterExec = p.dir == "<" && (p.typ == "execve" || p.typ == "execveat") && strings.HasPrefix(p.args, "res=0 ")
 			i, j = i+1, j+1
-			continue
-		}
-		if afterExec && loaderSyscalls[p.typ] {
-			i++ // the loader's, before the agent ran
 			continue
 		}
 		return fmt.Sprintf("thread %s, event %d (ptrace) / %d (agent):\n  ptrace: %s\n  agent:  %s", name, i, j, p, a)
@@ -179,11 +209,23 @@ func TestBackendEquivalence(t *testing.T) {
 			var order []string
 			for _, backend := range []string{"ptrace", "agent"} {
 				capture := filepath.Join(dir, backend+".scap")
-				r := recRun(t, dir, nil, bin, append([]string{"--backend=" + backend, "-w", capture, "--"}, w.argv...)...)
+				var env []string
+				if backend == "ptrace" {
+					env = []string{"LD_AUDIT=" + recAuditMarker(t)}
+				}
+				r := recRun(t, dir, env, bin, append([]string{"--backend=" + backend, "-w", capture, "--"}, w.argv...)...)
 				if r.code != w.code {
 					t.Fatalf("--backend=%s: exit status %d, want %d\nstderr: %s", backend, r.code, w.code, r.stderr)
 				}
 				seqs[backend], order = equivThreads(t, bin, dir, capture)
+			}
+			for name, evs := range seqs["ptrace"] {
+				seqs["ptrace"][name] = equivPtraceOnly(equivAfterMarker(evs))
+			}
+			for backend, threads := range seqs {
+				for name, evs := range threads {
+					seqs[backend][name] = equivTimingFree(equivSignalsAfter(evs))
+				}
 			}
 			p, a := seqs["ptrace"], seqs["agent"]
 			for _, name := range order {
@@ -198,4 +240,136 @@ func TestBackendEquivalence(t *testing.T) {
 			}
 		})
 	}
+}
+
+// equivAfterMarker leaves out of a thread's events, after every
+// successful execve, those up to and including the marker module's call
+// (close of fd -77): the loader's work that the agent cannot see.
+func equivAfterMarker(evs []equivEvent) []equivEvent {
+	var out []equivEvent
+	loading := false
+	for _, e := range evs {
+		switch {
+		case e.dir == "<" && (e.typ == "execve" || e.typ == "execveat") && strings.HasPrefix(e.args, "res=0 "):
+			loading = true
+			out = append(out, e)
+		case loading:
+			if e.dir == "<" && e.typ == "close" && strings.HasPrefix(e.args, "res=-9(EBADF)") {
+				loading = false
+			}
+		default:
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// equivRestart are the results the kernel gives a syscall it restarts
+// after a signal handler; a process never sees them.
+var equivRestart = regexp.MustCompile(`^res=-(512|513|514|516)\([A-Z_]+\)`)
+
+// equivPtraceOnly turns a ptrace recording's thread into what the agent,
+// inside the process, sees (docs/agent.md). A syscall a signal handler
+// interrupted ends, to ptrace, with a restart code (ERESTARTSYS ...);
+// the kernel then either restarts it after the handler, which the
+// program (and the agent) sees as one call, or makes it fail with EINTR.
+// Deliveries of signals whose default action stops or continues the
+// process reach no handler and are not seen.
+func equivPtraceOnly(evs []equivEvent) []equivEvent {
+	drop := make([]bool, len(evs))
+	for i, e := range evs {
+		if e.dir != "<" || !equivRestart.MatchString(e.args) {
+			continue
+		}
+		// Past the handler runs that follow, is the call made again?
+		j, depth := i+1, 0
+		for ; j < len(evs); j++ {
+			if evs[j].typ == "signaldeliver" {
+				depth++
+			} else if depth > 0 && evs[j].dir == "<" && evs[j].typ == "rt_sigreturn" {
+				depth--
+			} else if depth == 0 {
+				break
+			}
+		}
+		if j < len(evs) && evs[j].dir == ">" && (evs[j].typ == e.typ || evs[j].typ == "restart_syscall") {
+			drop[i], drop[j] = true, true
+			continue
+		}
+		evs[i].args = equivRestart.ReplaceAllString(e.args, "res=-4(EINTR)")
+	}
+	var out []equivEvent
+	for i, e := range evs {
+		if drop[i] || e.typ == "signaldeliver" && equivStopSignal.MatchString(e.args) {
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// equivStopSignal matches the deliveries of job-control signals.
+var equivStopSignal = regexp.MustCompile(`sig=(19|20|21|22|18)\(`)
+
+// equivSignalsAfter moves every signal handler's run (its delivery up to
+// the rt_sigreturn that ends it) that comes between a syscall's enter and
+// its exit to after the exit. The kernel delivers a signal when a syscall
+// returns; ptrace records the syscall's exit first, the agent, whose
+// handler runs on the return of the syscall it made for the program,
+// after the handler (docs/agent.md).
+func equivSignalsAfter(evs []equivEvent) []equivEvent {
+	var out, block []equivEvent
+	depth := 0 // handler runs open in block
+	inCall := false
+	for _, e := range evs {
+		switch {
+		case e.typ == "signaldeliver" && (inCall || depth > 0):
+			depth++
+			block = append(block, e)
+		case depth > 0:
+			block = append(block, e)
+			if e.dir == "<" && e.typ == "rt_sigreturn" {
+				depth--
+			}
+		case e.dir == ">" && e.typ != "signaldeliver" && e.typ != "procexit":
+			inCall = !noReturn[e.typ]
+			out = append(out, e)
+		case e.dir == "<":
+			inCall = false
+			out = append(out, e)
+			out = append(out, block...)
+			block = block[:0]
+		default:
+			out = append(out, e)
+		}
+	}
+	return append(out, block...)
+}
+
+// equivTimingFree leaves out what depends on when processes run rather
+// than on the program: the runs of SIGCHLD handlers (when a child's end
+// interrupts its parent), and polls for ended children (wait4 with
+// WNOHANG), whose result depends on whether the child has ended yet.
+func equivTimingFree(evs []equivEvent) []equivEvent {
+	var out []equivEvent
+	depth := 0
+	for _, e := range evs {
+		switch {
+		case e.typ == "signaldeliver" && strings.Contains(e.args, "sig=17(SIGCHLD)"):
+			depth++
+			continue
+		case depth > 0:
+			if e.dir == "<" && e.typ == "rt_sigreturn" {
+				depth--
+			}
+			continue
+		case e.dir == "<" && (e.typ == "wait4" || e.typ == "waitid") && strings.Contains(e.args, "WNOHANG"):
+			if n := len(out); n > 0 && out[n-1].dir == ">" && out[n-1].typ == e.typ {
+				out = out[:n-1]
+			}
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
 }

@@ -39,7 +39,7 @@ func TestDecodeFamilies(t *testing.T) {
 	if err := os.Symlink("file", filepath.Join(work, "link")); err != nil {
 		t.Fatal(err)
 	}
-	calls := recRunStrace(t, dir, []string{prog, work})
+	calls := recRunStrace(t, dir, nil, []string{prog, work})
 	capture := filepath.Join(dir, "f.scap")
 	if r := recRun(t, dir, nil, bin, "-q", "-w", capture, "--", prog, work); r.code != 0 {
 		t.Fatalf("xtrace: exit %d: %s", r.code, r.stderr)

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"debug/elf"
 	"errors"
 	"fmt"
 	"os"
@@ -19,6 +20,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"xtrace/agent"
 	"xtrace/event"
 	"xtrace/inspect"
 	"xtrace/internal/capturetest"
@@ -541,10 +543,10 @@ type recStraceCall struct {
 }
 
 // recRunStrace records the recWorkload with strace -f and returns its calls.
-func recRunStrace(t *testing.T, dir string, argv []string) []recStraceCall {
+func recRunStrace(t *testing.T, dir string, env, argv []string) []recStraceCall {
 	t.Helper()
 	out := filepath.Join(dir, "strace.out")
-	r := recRun(t, dir, nil, "strace", append([]string{"-f", "-qq", "-s", "256", "-o", out, "--"}, argv...)...)
+	r := recRun(t, dir, env, "strace", append([]string{"-f", "-qq", "-s", "256", "-o", out, "--"}, argv...)...)
 	_ = r
 	f, err := os.Open(out)
 	if err != nil {
@@ -599,7 +601,7 @@ var recSysdigExitRes = regexp.MustCompile(`^\d+ \S+ \d+ \S+ \(\d+\) < (\S+) (?:r
 // whose outcome does not depend on timing, the same results.
 func recCompareStrace(t *testing.T, dir string, argv, lines []string, capture string) {
 	t.Helper()
-	calls := recSeenBy(t, capture, recRunStrace(t, dir, argv))
+	calls := recStraceFor(t, dir, argv, capture)
 	// Counts of enter events by name (generic events carry the
 	// syscall's name; ppm_sc 0 prints "<unknown>").
 	ours := map[string]int{}
@@ -1113,60 +1115,101 @@ func recBackend(t *testing.T, capture string) string {
 	return ""
 }
 
-// recSeenBy returns the calls of an strace -f run that the backend which
-// recorded capture can see: all of them for ptrace; for the agent, all
-// but the dynamic loader's setup before it loads the agent, in every
-// image of a dynamically linked program (docs/agent.md): the calls
-// before its first other call (brk, an anonymous mmap) and its
-// thread-pointer setup (the mmap before arch_prctl(ARCH_SET_FS),
-// arch_prctl, set_tid_address, set_robust_list, rseq), which the loader
-// does before an audit module loads rather than after libc.
-func recSeenBy(t *testing.T, capture string, calls []recStraceCall) []recStraceCall {
+// recStraceFor runs argv under strace -f and returns the calls the
+// backend that recorded capture can see: all of them for ptrace. The
+// agent comes in as an audit module: it misses the dynamic loader's work
+// before its constructor runs in each image of a dynamically linked
+// program (docs/agent.md), and the loader works differently with an
+// audit module (it sets up the thread pointer first). So for an agent
+// capture strace runs the program with a marker audit module, which the
+// loader loads where it loads the agent and whose constructor makes one
+// recognisable call (close(-77)); every image's calls up to that one are
+// left out.
+func recStraceFor(t *testing.T, dir string, argv []string, capture string) []recStraceCall {
 	t.Helper()
 	if recBackend(t, capture) != "agent" {
-		return calls
+		return recRunStrace(t, dir, nil, argv)
 	}
-	const (
-		none = iota
-		start
-		afterStart
-		tls
-	)
-	phase := map[string]int{} // pid -> where its image's loader is
-	keep := make([]bool, len(calls))
-	lastMmap := map[string]int{}
-	for i, c := range calls {
-		keep[i] = true
-		switch p := phase[c.pid]; {
-		case c.sys == "execve" || c.sys == "execveat":
-			if c.ret == "0" {
-				phase[c.pid] = start
-			}
-		case p == start && (c.sys == "brk" || c.sys == "mmap"):
-			keep[i] = false
-		case p == start || p == afterStart:
-			phase[c.pid] = afterStart
-			if c.sys == "mmap" {
-				lastMmap[c.pid] = i
-			}
-			if c.sys == "arch_prctl" && strings.HasPrefix(c.args, "ARCH_SET_FS") {
-				keep[i] = false
-				if j, ok := lastMmap[c.pid]; ok {
-					keep[j] = false
-				}
-				phase[c.pid] = tls
-			}
-		case p == tls && (c.sys == "set_tid_address" || c.sys == "set_robust_list" || c.sys == "rseq"):
-			keep[i] = false
-		case p == tls:
-			phase[c.pid] = none
-		}
-	}
+	calls := recRunStrace(t, dir, []string{"LD_AUDIT=" + recAuditMarker(t)}, argv)
+	loading := map[string]bool{} // pid -> its image's loader runs before the marker
 	var out []recStraceCall
-	for i, c := range calls {
-		if keep[i] {
+	for _, c := range calls {
+		switch {
+		case (c.sys == "execve" || c.sys == "execveat") && c.ret == "0":
+			loading[c.pid] = true
+			out = append(out, c)
+		case loading[c.pid]:
+			if c.sys == "close" && strings.HasPrefix(c.args, "-77)") {
+				loading[c.pid] = false
+			}
+		default:
 			out = append(out, c)
 		}
 	}
 	return out
+}
+
+var (
+	recMarkerOnce sync.Once
+	recMarkerLib  string
+	recMarkerFile *os.File
+	recMarkerErr  error
+)
+
+// recAuditMarker builds the marker audit module of recStraceFor once.
+func recAuditMarker(t *testing.T) string {
+	t.Helper()
+	recMarkerOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "xtrace-audit-marker")
+		if err != nil {
+			recMarkerErr = err
+			return
+		}
+		src := filepath.Join(dir, "marker.c")
+		// Freestanding, as the agent is, with a static TLS block of
+		// the agent's size: the loader loads it as it loads the agent.
+		size, align := recAgentTLS(t)
+		code := "unsigned la_version(unsigned v) { return v; }\n" +
+			fmt.Sprintf("static __thread char tls[%d] __attribute__((aligned(%d), tls_model(\"initial-exec\")));\n", size, align) +
+			"__attribute__((constructor)) static void marker(void) {\n" +
+			"\tlong r; tls[0] = 1;\n" +
+			"\t__asm__ volatile(\"syscall\" : \"=a\"(r) : \"a\"(3L), \"D\"(-77L) : \"rcx\", \"r11\", \"memory\");\n}\n"
+		if recMarkerErr = os.WriteFile(src, []byte(code), 0o644); recMarkerErr != nil {
+			return
+		}
+		recMarkerLib = filepath.Join(dir, "marker.so")
+		if out, err := exec.Command("gcc", "-shared", "-fPIC", "-nostdlib", "-O2", "-o", recMarkerLib, src).CombinedOutput(); err != nil {
+			recMarkerErr = fmt.Errorf("gcc marker.so: %v\n%s", err, out)
+		}
+		os.Chmod(dir, 0o755)
+		// Named as xtrace names the agent, /proc/PID/fd/N: the loader
+		// keeps the name, and a name of another length can move its
+		// small allocations across a page (one mmap more or less).
+		f, err := os.Open(recMarkerLib)
+		if err != nil {
+			recMarkerErr = err
+			return
+		}
+		recMarkerLib = fmt.Sprintf("/proc/%d/fd/%d", os.Getpid(), f.Fd())
+		recMarkerFile = f // open for the test process' life
+	})
+	if recMarkerErr != nil {
+		t.Fatal(recMarkerErr)
+	}
+	return recMarkerLib
+}
+
+// recAgentTLS returns the size and alignment of the agent library's
+// static TLS block.
+func recAgentTLS(t *testing.T) (size, align uint64) {
+	f, err := elf.NewFile(bytes.NewReader(agent.Library()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_TLS {
+			return max(p.Memsz, 1), max(p.Align, 1)
+		}
+	}
+	return 1, 1
 }

@@ -111,13 +111,12 @@ var cloneFamily = func() map[string]bool {
 func compareWithStrace(t *testing.T, bin, wdir string, straceArgv, xtraceArgv []string, wantFailures bool) []string {
 	t.Helper()
 	var problems []string
-	calls := recRunStrace(t, wdir, straceArgv)
 	capture := filepath.Join(wdir, "cap.scap")
 	r := recRun(t, wdir, nil, bin, append([]string{"-q", "-w", capture, "--"}, xtraceArgv...)...)
 	if strings.Contains(r.stderr, "xtrace:") {
 		t.Fatalf("xtrace: %s", r.stderr)
 	}
-	calls = recSeenBy(t, capture, calls)
+	calls := recStraceFor(t, wdir, straceArgv, capture)
 	// sysdig and tshark read it, and --sysdig-compat prints what sysdig
 	// prints.
 	recCheckCapture(t, bin, wdir, capture)
