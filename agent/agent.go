@@ -196,9 +196,19 @@ func (s *Session) takePidfds(live map[int]int) {
 	}
 }
 
+// StopAccepting closes the socket on which new processes hand over
+// their pidfd: once recording has ended nothing reads it, and a process
+// must not find it full.
+func (s *Session) StopAccepting() {
+	if s.notify >= 0 {
+		unix.Close(s.notify)
+		s.notify = -1
+	}
+}
+
 // Close releases the region, the socket and the library's memfd.
 func (s *Session) Close() error {
-	unix.Close(s.notify)
+	s.StopAccepting()
 	err := s.Region.Close()
 	if cerr := s.lib.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("agent: close library memfd: %w", cerr)

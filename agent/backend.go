@@ -64,6 +64,7 @@ type Recorder struct {
 	err    error
 
 	stopReq atomic.Pointer[stopRequest]
+	sentSig atomic.Int32 // the signal Stop sent the launched process
 	endReq  atomic.Pointer[string]
 	wake    chan struct{}
 
@@ -72,8 +73,9 @@ type Recorder struct {
 	calls     Calls
 	mem       Memory
 	threads   map[uint32]*thread
-	live      map[int]int // pid -> pidfd of the processes not yet ended
-	dying     []procEnd   // processes found ended, written after the next drain
+	live      map[int]int  // pid -> pidfd of the processes not yet ended
+	killed    map[int]bool // processes killTree killed
+	dying     []procEnd    // processes found ended, written after the next drain
 	recording bool
 	stop      *stopRequest
 	killAt    time.Time
@@ -141,7 +143,7 @@ func Launch(o Options) (*Recorder, error) {
 		opts: o, sess: sess, helper: h, pid: h.PID, pidfd: pidfd,
 		done: make(chan struct{}), wake: make(chan struct{}, 1),
 		dec:     decode.New(decode.Options{Snaplen: o.Snaplen}),
-		threads: map[uint32]*thread{}, live: map[int]int{},
+		threads: map[uint32]*thread{}, live: map[int]int{}, killed: map[int]bool{},
 		recording: true,
 	}
 	return r, nil
@@ -191,6 +193,7 @@ func (r *Recorder) Stop(reason string, sig syscall.Signal, record bool) {
 	if r.pidfd >= 0 {
 		unix.PidfdSendSignal(r.pidfd, unix.SIGCONT, nil, 0)
 		if sig != 0 {
+			r.sentSig.Store(int32(sig))
 			unix.PidfdSendSignal(r.pidfd, sig, nil, 0)
 		}
 	}
@@ -326,14 +329,16 @@ func (r *Recorder) endCapture(reason string) {
 		r.res.Stopped = reason
 	}
 	r.sess.Region.Stop()
+	r.sess.StopAccepting()
 }
 
 // killTree kills every process of the tree still running.
 func (r *Recorder) killTree() {
 	r.sess.takePidfds(r.live)
-	for _, fd := range r.live {
+	for pid, fd := range r.live {
 		if unix.PidfdSendSignal(fd, unix.SIGKILL, nil, 0) == nil {
 			r.res.Killed++
+			r.killed[pid] = true
 		}
 	}
 	if r.pidfd >= 0 {
@@ -376,7 +381,7 @@ func (r *Recorder) writeEnded() {
 					if int(tid) == e.pid {
 						s = syscall.Signal(sig)
 					}
-					r.put(r.dec.SignalDeliver(ts, int(tid), 0, int(s)))
+					r.put(r.dec.SignalDeliver(ts, int(tid), r.sender(e.pid, s), int(s)))
 				}
 				r.put(r.dec.ProcExit(ts, int(tid), e.pid, e.status))
 			}
@@ -385,6 +390,21 @@ func (r *Recorder) writeEnded() {
 		r.dec.ProcessGone(e.pid)
 	}
 	r.dying = r.dying[:0]
+}
+
+// sender is the sender of the signal that ended process pid, as far as
+// xtrace knows it: itself when it sent it (Stop, killTree), else unknown
+// (0), since a signal with its default action reaches no handler of the
+// agent's. SignalSender applies the driver's rule of when it shows one.
+func (r *Recorder) sender(pid int, sig syscall.Signal) int {
+	self := os.Getpid()
+	switch {
+	case r.killed[pid] && sig == unix.SIGKILL:
+		return decode.SignalSender(int(sig), 0, self)
+	case pid == r.pid && int32(sig) == r.sentSig.Load():
+		return decode.SignalSender(int(sig), 0, self)
+	}
+	return 0
 }
 
 func (r *Recorder) forget(tid uint32) {

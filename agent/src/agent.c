@@ -831,9 +831,13 @@ struct msghdr {
 
 static void announce(struct thr *t)
 {
+	if (!recording())
+		return;
 	long pfd = sys2(SYS_pidfd_open, t->pid, 0);
 	if (pfd < 0)
 		return;
+	/* The connect waits while xtrace's backlog is full (a fork storm);
+	 * when recording ends xtrace closes the socket, which ends the wait. */
 	long s = sys3(SYS_socket, AF_UNIX, SOCK_SEQPACKET | O_CLOEXEC, 0);
 	if (s >= 0) {
 		struct sockaddr_un sa = {.family = AF_UNIX};

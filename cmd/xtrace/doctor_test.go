@@ -43,7 +43,7 @@ func TestRecordBlocked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := recRun(t, dir, []string{denyPtraceEnv + "=" + strings.Join([]string{bin, "-w", dir + "/x.scap", "--", "true"}, "\x1f")}, self)
+	r := recRun(t, dir, []string{denyPtraceEnv + "=" + strings.Join([]string{bin, "--backend=ptrace", "-w", dir + "/x.scap", "--", "true"}, "\x1f")}, self)
 	if r.code == 0 {
 		t.Fatalf("recording worked under a filter denying ptrace: %q", r.stderr)
 	}
