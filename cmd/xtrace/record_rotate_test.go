@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/binary"
 	"fmt"
 	"io"
 	"os"
@@ -18,7 +17,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"xtrace/internal/testutil"
-	"xtrace/scap"
 )
 
 // Rotation tests: -C, -G, -W and -e, recording and rewriting. Each file
@@ -261,8 +259,6 @@ func TestRotateNames(t *testing.T) {
 			for _, n := range a {
 				x, _ := os.ReadFile(filepath.Join(theirs, n))
 				y, _ := os.ReadFile(filepath.Join(ours, n))
-				// xtrace keeps the recorder block, which sysdig drops.
-				y = withoutRecorderBlock(t, y)
 				if !bytes.Equal(x, y) {
 					t.Errorf("%s: %d bytes differ from sysdig's %d", n, len(y), len(x))
 				}
@@ -354,17 +350,4 @@ func openPTY(t *testing.T) (master, slave *os.File) {
 		t.Fatal(err)
 	}
 	return m, s
-}
-
-// withoutRecorderBlock removes xtrace's recorder block (which sysdig does
-// not copy) from a capture: right after the section header.
-func withoutRecorderBlock(t *testing.T, b []byte) []byte {
-	t.Helper()
-	const shb = 28
-	if len(b) < shb+12 || binary.LittleEndian.Uint32(b[shb:]) != scap.BlockXtrace {
-		t.Errorf("no recorder block after the section header")
-		return b
-	}
-	n := int(binary.LittleEndian.Uint32(b[shb+4:]))
-	return append(b[:shb:shb], b[shb+n:]...)
 }

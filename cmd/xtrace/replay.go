@@ -82,7 +82,11 @@ func replayFrom(ctx context.Context, cli *CLI, src io.Reader, stdout, stderr io.
 	}
 	var cw *captureWriter
 	if cli.Write != "" {
-		if cw, err = newCaptureWriter(cli, rd.Header()); err != nil {
+		// A rewrite writes what sysdig -r -w writes, byte for byte:
+		// without xtrace's recorder block (sysdig does not copy it).
+		h := *rd.Header()
+		h.Recorder = ""
+		if cw, err = newCaptureWriter(cli, &h); err != nil {
 			return err
 		}
 		sink = discardSink{}
