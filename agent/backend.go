@@ -1,12 +1,14 @@
 package agent
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"sync/atomic"
@@ -451,6 +453,9 @@ func (r *Recorder) record(rec *ring.Record) {
 		c.Parent, c.ParentPID = th.parent, th.parentPID
 		flow := decode.FlowOf(c.Nr)
 		r.put(r.dec.Enter(rec.TS, &c))
+		if flow == decode.FlowExec {
+			r.checkExec(rec, &c)
+		}
 		if flow == decode.FlowNoreturn {
 			r.exitCall(rec, th, c.Args[0], c.Nr == unix.SYS_EXIT_GROUP)
 		}
@@ -532,6 +537,35 @@ func (r *Recorder) execed(rec *ring.Record) bool {
 		r.forget(tid)
 	}
 	return execer != 0 && r.calls.Adopt(execer, rec.Tid, rec.NR)
+}
+
+// checkExec notes an execve of a program the agent cannot enter: a
+// static or setuid program runs without the agent, unrecorded (its
+// execve's enter is the last event of its process before procexit).
+func (r *Recorder) checkExec(rec *ring.Record, c *decode.Call) {
+	arg := 0
+	if c.Nr == unix.SYS_EXECVEAT {
+		arg = 1
+	}
+	var buf [4096]byte
+	n, _ := r.mem.Read(c.Args[arg], buf[:])
+	path, _, _ := bytes.Cut(buf[:n], []byte{0})
+	if len(path) == 0 {
+		return
+	}
+	p := string(path)
+	if !filepath.IsAbs(p) {
+		cwd, err := os.Readlink("/proc/" + strconv.Itoa(int(rec.Pid)) + "/cwd")
+		if err != nil {
+			return
+		}
+		p = filepath.Join(cwd, p)
+	}
+	if err := canLoad(p, 0); errors.Is(err, ErrStatic) || errors.Is(err, ErrPrivileged) {
+		if len(r.res.Unrecorded) < 20 {
+			r.res.Unrecorded = append(r.res.Unrecorded, fmt.Sprintf("%d %s: %v", rec.Pid, p, errors.Unwrap(err)))
+		}
+	}
 }
 
 // exitCall writes the end of the threads an exit or exit_group ends,

@@ -29,7 +29,7 @@ func CanEnter(path string) error {
 }
 
 // ErrStatic reports a program the dynamic loader does not load.
-var ErrStatic = errors.New("statically linked: no dynamic loader to preload the agent")
+var ErrStatic = errors.New("statically linked: no dynamic loader to load the agent")
 
 // ErrPrivileged reports a program that gains privileges at exec, for
 // which the loader ignores LD_AUDIT.

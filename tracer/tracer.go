@@ -81,6 +81,10 @@ type Result struct {
 	Stopped string
 	// Killed is the number of traced threads killed at the end.
 	Killed int
+	// Unrecorded lists programs the tree ran that the backend could not
+	// record (the agent cannot enter a static or setuid program a
+	// recorded process execs), one "pid path: why" each.
+	Unrecorded []string
 	// Detached is the number of threads given back at the end (those
 	// still running then), DetachedProcs the number of processes they
 	// make up: the attached ones and the children they created.

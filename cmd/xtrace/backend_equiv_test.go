@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -372,4 +373,43 @@ func equivTimingFree(evs []equivEvent) []equivEvent {
 		out = append(out, e)
 	}
 	return out
+}
+
+// TestAgentStaticChild: a static program that a process recorded by the
+// agent execs runs unrecorded (no loader to bring the agent in); the
+// capture still has its execve and its end, and xtrace says which
+// program was not recorded and how to record it.
+func TestAgentStaticChild(t *testing.T) {
+	testutil.RequireTools(t, "gcc")
+	recRequireTracing(t)
+	bin := recXtraceBin(t)
+	dir := t.TempDir()
+	src := filepath.Join(dir, "st.c")
+	if err := os.WriteFile(src, []byte("#include <unistd.h>\nint main(void) { write(1, \"static\\n\", 7); return 3; }\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("gcc", "-static", "-o", filepath.Join(dir, "st"), src).CombinedOutput(); err != nil {
+		testutil.SkipOrFail(t, fmt.Sprintf("gcc -static: %v: %s", err, out))
+	}
+	capture := filepath.Join(dir, "st.scap")
+	r := recRun(t, dir, nil, bin, "--backend=agent", "-w", capture, "--", "/bin/sh", "-c", "./st; exit $?")
+	if r.code != 3 {
+		t.Fatalf("exit %d, want 3: %s", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stderr, "1 program ran without being recorded") || !strings.Contains(r.stderr, "st: statically linked") ||
+		!strings.Contains(r.stderr, "--backend=ptrace") {
+		t.Errorf("stderr %q does not name the unrecorded program", r.stderr)
+	}
+	lines := recXtraceLines(t, bin, dir, capture)
+	if !recMatchAny(lines, `> execve filename=\./st`) || !recMatchAny(lines, `> procexit status=768 ret=3`) {
+		t.Errorf("the capture lacks the static program's execve or end:\n%s", strings.Join(lines[max(0, len(lines)-6):], "\n"))
+	}
+	// auto records a static command with ptrace, every syscall.
+	r = recRun(t, dir, nil, bin, "-w", capture, "--", "./st")
+	if r.code != 3 || recBackend(t, capture) != "ptrace" {
+		t.Fatalf("auto on a static command: exit %d, backend %s: %s", r.code, recBackend(t, capture), r.stderr)
+	}
+	if lines := recXtraceLines(t, bin, dir, capture); !recMatchAny(lines, `< write res=7 data=static`) {
+		t.Error("auto did not record the static command's write")
+	}
 }

@@ -300,6 +300,10 @@ func runRecord(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
 	if res.DecodeErrors > 0 {
 		fmt.Fprintf(stderr, "xtrace: %d events could not be built (first: %v)\n", res.DecodeErrors, res.DecodeError)
 	}
+	if n := len(res.Unrecorded); n > 0 {
+		fmt.Fprintf(stderr, "xtrace: %d %s ran without being recorded (the agent cannot enter them; --backend=ptrace records them): %s\n",
+			n, plural(n, "program"), strings.Join(res.Unrecorded, "; "))
+	}
 	if writeErr == nil {
 		summary := describeEnd(cli, res, interrupted.load(), file, t)
 		if summary != "" && (!cli.Quiet || interrupted.load() != 0) {
