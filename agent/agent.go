@@ -30,14 +30,18 @@
 // execve started (the command itself, or a program started by an
 // unrecorded one); a signal record before a program handler runs.
 // Decoding some records reads the live process (its /proc entries or its
-// descriptors: the exits of clone, fork, vfork, clone3, execve, execveat,
-// mmap, munmap, brk, pipe, pipe2, connect, accept and accept4, the
-// exits of open, openat, creat, recvfrom, recvmsg and socketpair that
-// succeeded, the enters of sendto and sendmsg). Those are synchronous
-// (ring.Record.Sync): the agent holds the thread until the callback that
-// got the record has returned, so that the callback decodes it while the
-// process is as the call left it. Which records are synchronous is
-// derived from the event tables' fetch kinds by internal/cmd/genagent.
+// descriptors). The frequent, cheap reads the agent makes itself after
+// the call and ships with the record (ring.Record.Facts, which Memory
+// hands to the decoder): the device of the file open, openat and creat
+// return, the inode of a new pipe, the vm counters after mmap, munmap and
+// brk. The rest (the exits of clone, fork, vfork, clone3, execve,
+// execveat, connect, accept and accept4, the exits of recvfrom, recvmsg
+// and socketpair that succeeded, the enters of sendto and sendmsg) are
+// synchronous (ring.Record.Sync): the agent holds the thread until the
+// callback that got the record has returned, so that the callback
+// decodes it while the process is as the call left it. Which records
+// carry which facts and which are synchronous is derived from the event
+// tables' fetch kinds by internal/cmd/genagent.
 //
 // Every thread arms itself: new threads and posix_spawn children start on
 // their own stack in the agent's clone path, forked children arm on their
@@ -66,6 +70,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"xtrace/agent/ring"
+	"xtrace/decode"
 )
 
 //go:embed xtrace-agent.so
@@ -138,6 +143,7 @@ func NewSession(snaplen int) (*Session, error) {
 		lib.Close()
 		return nil, fmt.Errorf("agent: %w", err)
 	}
+	reg.SetSwap(decode.HasSwap(""))
 	ln, err := listen(notifyName(reg.Path()))
 	if err != nil {
 		reg.Close()

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -23,8 +24,10 @@ const (
 	sysRead    = 0
 	sysWrite   = 1
 	sysWritev  = 20
+	sysMmap    = 9
 	sysGetppid = 110
 	sysOpenat  = 257
+	sysPipe2   = 293
 	sysStat    = 262 // newfstatat
 )
 
@@ -715,7 +718,11 @@ func numbered(tb testing.TB, n int) string {
 // held reports what is wrong with the claim that thread tid of process
 // pid is held by the agent: it must come to wait in futex (it may still
 // be on its way there, just after committing the record).
-func held(pid, tid uint32) string {
+func held(pid, tid uint32) string { return inSyscall(pid, tid, "202") }
+
+// inSyscall reports what is wrong with the claim that thread tid of
+// process pid comes to wait in syscall nr within 5 s.
+func inSyscall(pid, tid uint32, nr string) string {
 	var sc []byte
 	for end := time.Now().Add(5 * time.Second); time.Now().Before(end); time.Sleep(100 * time.Microsecond) {
 		var err error
@@ -723,20 +730,18 @@ func held(pid, tid uint32) string {
 		if err != nil {
 			return err.Error()
 		}
-		if nr, _, _ := strings.Cut(string(sc), " "); nr == "202" {
+		if got, _, _ := strings.Cut(string(sc), " "); got == nr {
 			return ""
 		}
 	}
-	return fmt.Sprintf("in syscall %q, not futex (202)", strings.TrimSpace(string(sc)))
+	return fmt.Sprintf("thread %d in syscall %q, not %s", tid, strings.TrimSpace(string(sc)), nr)
 }
 
 // TestSyncHeld checks that a synchronous record's thread is still held
-// while the consumer's callback runs: at every successful openat exit
-// the thread comes to wait in futex and then the descriptor it returned
-// is still open on the file it named (the program closes it right after
-// the call and opens the next file); at the child's side of every fork
-// the child waits in futex too. Failed openat calls, enter records and
-// getppid are not synchronous.
+// while the consumer's callback runs: at the child's side of every fork
+// the child comes to wait in futex. openat is not synchronous (the agent
+// ships the device and inode of the descriptor it returned as a fact,
+// those of the file it named), nor is getppid.
 func TestSyncHeld(t *testing.T) {
 	const n = 200
 	dir := numbered(t, n)
@@ -770,25 +775,21 @@ func TestSyncHeld(t *testing.T) {
 				return // not the program's own files: the loader's libraries
 			}
 			var msg string
+			var st syscall.Stat_t
 			switch {
+			case r.Sync:
+				msg = fmt.Sprintf("record of kind %d (ret %d) is synchronous", r.Kind, r.Ret)
 			case r.Kind != ring.KindExit || r.Ret < 0:
-				if r.Sync {
-					msg = fmt.Sprintf("record of kind %d (ret %d) is synchronous", r.Kind, r.Ret)
-				} else {
-					res.failed++
-				}
-			case !r.Sync:
-				msg = "successful exit is not synchronous"
-			case len(r.Mem) != 1:
-				msg = fmt.Sprintf("successful exit with %d memory chunks, want its path", len(r.Mem))
+				res.failed++
+			case len(r.Mem) != 1 || len(r.Facts.Fds) != 1:
+				msg = fmt.Sprintf("successful exit with %d memory chunks and %d descriptor facts, want its path and one", len(r.Mem), len(r.Facts.Fds))
 			default:
 				path := strings.TrimSuffix(string(r.Mem[0].Data), "\x00")
-				if msg = held(r.Pid, r.Tid); msg != "" {
-					break
-				}
-				link, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/%d", r.Pid, r.Ret))
-				if err != nil || link != path {
-					msg = fmt.Sprintf("fd %d: %q, %v; want it open on %s", r.Ret, link, err, path)
+				f := r.Facts.Fds[0]
+				if err := syscall.Stat(path, &st); err != nil {
+					msg = err.Error()
+				} else if f != (ring.FdFact{Fd: r.Ret, OK: true, Dev: uint32(st.Dev), Ino: st.Ino}) {
+					msg = fmt.Sprintf("fact %+v; want fd %d, dev %#x, ino %d (%s)", f, r.Ret, uint32(st.Dev), st.Ino, path)
 				} else {
 					res.ok++
 				}
@@ -799,9 +800,9 @@ func TestSyncHeld(t *testing.T) {
 				}
 			}
 		})
-		// the failed ones: n+1 enters, one failed exit
+		// failed: n+1 enters, one failed exit
 		if res.ok != n || res.failed != n+2 || res.bad != 0 {
-			t.Errorf("%d openat exits seen held, %d records not synchronous, %d wrong; want %d, %d, 0", res.ok, res.failed, res.bad, n, n+2)
+			t.Errorf("%d openat exits with their file's facts, %d enters and failed exits, %d wrong; want %d, %d, 0", res.ok, res.failed, res.bad, n, n+2)
 		}
 	})
 	t.Run("fork", func(t *testing.T) {

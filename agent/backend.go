@@ -144,7 +144,7 @@ func Launch(o Options) (*Recorder, error) {
 	r := &Recorder{
 		opts: o, sess: sess, helper: h, pid: h.PID, pidfd: pidfd,
 		done: make(chan struct{}), wake: make(chan struct{}, 1),
-		dec:     decode.New(decode.Options{Snaplen: o.Snaplen}),
+		dec:     decode.New(decode.Options{Snaplen: o.Snaplen, HiddenVMKiB: MappedKiB, StripEnv: sess.StripEnv}),
 		threads: map[uint32]*thread{}, live: map[int]int{}, killed: map[int]bool{},
 		recording: true,
 	}
@@ -448,8 +448,8 @@ func (r *Recorder) record(rec *ring.Record) {
 		r.track(int(rec.Pid))
 	case ring.KindEnter:
 		c := r.calls.Call(rec)
-		r.mem.Set(rec.Mem)
-		c.Mem = &r.mem
+		r.mem.SetRecord(rec)
+		c.Mem, c.Facts = &r.mem, &r.mem
 		c.Parent, c.ParentPID = th.parent, th.parentPID
 		flow := decode.FlowOf(c.Nr)
 		r.put(r.dec.Enter(rec.TS, &c))
@@ -461,8 +461,8 @@ func (r *Recorder) record(rec *ring.Record) {
 		}
 	case ring.KindExit:
 		c := r.calls.Call(rec)
-		r.mem.Set(rec.Mem)
-		c.Mem = &r.mem
+		r.mem.SetRecord(rec)
+		c.Mem, c.Facts = &r.mem, &r.mem
 		c.Parent, c.ParentPID = th.parent, th.parentPID
 		switch decode.FlowOf(c.Nr) {
 		case decode.FlowClone:
@@ -482,8 +482,8 @@ func (r *Recorder) record(rec *ring.Record) {
 			if c.Ret == 0 {
 				if r.execed(rec) {
 					c = r.calls.Call(rec) // the execve's arguments, adopted
-					r.mem.Set(rec.Mem)
-					c.Mem = &r.mem
+					r.mem.SetRecord(rec)
+					c.Mem, c.Facts = &r.mem, &r.mem
 				}
 				r.dec.ProcessExec(c.PID)
 			}

@@ -40,15 +40,29 @@ func benchRun(b *testing.B, calls int, args ...string) {
 	b.ReportMetric(float64(added.Microseconds())/float64(b.N*calls), "added-µs/call")
 }
 
-// BenchmarkSyncOpenat is the cost of a synchronous record: openat, whose
-// exit the agent holds until the consumer has taken it (a round trip
-// between the program and the consumer), against getppid, whose records
-// are asynchronous.
-func BenchmarkSyncOpenat(b *testing.B) {
+// BenchmarkOpenat is the cost of openat and the close that follows,
+// against getppid. openat's exit carries the device of the new
+// descriptor as a fact (an fstat in the agent); before facts it was
+// synchronous, held until the consumer had taken it.
+func BenchmarkOpenat(b *testing.B) {
 	const n = 5000
 	dir := numbered(b, n)
 	b.Run("openat", func(b *testing.B) { benchRun(b, n, "opens", strconv.Itoa(n), dir) })
 	b.Run("getppid", func(b *testing.B) { benchRun(b, n, "getppid", strconv.Itoa(n)) })
+}
+
+// BenchmarkVM is the cost of the calls whose exits report the vm
+// counters: rounds of mmap, munmap, brk up and brk back.
+func BenchmarkVM(b *testing.B) {
+	const n = 2500
+	benchRun(b, 4*n, "vm", strconv.Itoa(n))
+}
+
+// BenchmarkPipes is the cost of pipe2 (the inode of the new pipe) with
+// the two closes that follow.
+func BenchmarkPipes(b *testing.B) {
+	const n = 5000
+	benchRun(b, n, "pipes", strconv.Itoa(n))
 }
 
 // BenchmarkLossless is TestLossless without the stall: eight threads of

@@ -2,10 +2,15 @@ package agent
 
 import (
 	"bytes"
+	"encoding/binary"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"xtrace/agent/ring"
 	"xtrace/decode"
@@ -108,5 +113,153 @@ func TestDecodeRecords(t *testing.T) {
 		if !found {
 			t.Errorf("%s exits carry %q, want one with %q", name, got[name], w)
 		}
+	}
+}
+
+// paramOf returns the numeric parameter name of the encoded event raw.
+func paramOf(t *testing.T, raw []byte, name string) uint64 {
+	t.Helper()
+	var ev scap.Event
+	if err := ev.Load(0, 0, raw); err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range ev.Desc().Params[:ev.NumParams()] {
+		if p.Name == name {
+			var w [8]byte
+			copy(w[:], ev.Param(i))
+			return binary.LittleEndian.Uint64(w[:])
+		}
+	}
+	t.Fatalf("event %s has no parameter %s", ev.Desc().Name, name)
+	return 0
+}
+
+// vmSwap returns VmSwap of /proc/<pid>/status in KiB.
+func vmSwap(t *testing.T, pid uint32) uint64 {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmSwap:"); ok {
+			n, err := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			if err != nil {
+				t.Fatalf("VmSwap %q: %v", v, err)
+			}
+			return n
+		}
+	}
+	t.Fatalf("no VmSwap in /proc/%d/status", pid)
+	return 0
+}
+
+// TestFactsMatchProc decodes the exits whose parameters come from the
+// agent's facts (the inode of a new pipe, the device of an opened file,
+// the vm counters after mmap) twice: from the facts, and from /proc of
+// the live process as the ptrace backend does (the program keeps every
+// descriptor open and waits on its standard input after its last mmap).
+// The values must be the same: vm_rss within a few pages, which the
+// agent's own record writing touches after it read the counters. With the
+// header's swap flag set, the agent reads VmSwap too (the status file's
+// value; 0 on a machine without swap).
+func TestFactsMatchProc(t *testing.T) {
+	const n = 20
+	const rssSlack = 64 // KiB
+	file := filepath.Join(t.TempDir(), "f")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, swap := range []bool{false, true} {
+		t.Run(fmt.Sprintf("swap=%v", swap), func(t *testing.T) {
+			s := session(t)
+			s.Region.SetSwap(swap)
+			dec := decode.New(decode.Options{Snaplen: 80})
+			defer dec.Close()
+			stdin, w, err := os.Pipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer stdin.Close()
+			defer w.Close()
+			stop := time.AfterFunc(60*time.Second, func() { w.Close() })
+			defer stop.Stop()
+			var calls Calls
+			var mem Memory
+			seen := map[uint32]int{}
+			cmd := exec.Command(work(t), "facts", strconv.Itoa(n), file)
+			cmd.Stdin, cmd.Stderr = stdin, os.Stderr
+			decodeBoth := func(r *ring.Record) (facts, proc []byte) {
+				c := calls.Call(r)
+				mem.SetRecord(r)
+				c.Mem, c.Facts = &mem, &mem
+				raw, err := dec.Exit(r.TS, &c)
+				if err != nil {
+					t.Fatalf("syscall %d: %v", r.NR, err)
+				}
+				facts = append([]byte(nil), raw...)
+				c.Facts = nil
+				if proc, err = dec.Exit(r.TS, &c); err != nil {
+					t.Fatalf("syscall %d: %v", r.NR, err)
+				}
+				return facts, proc
+			}
+			err = s.Run(cmd, func(r *ring.Record) {
+				if r.Kind != ring.KindExit {
+					calls.Call(r)
+					return
+				}
+				switch r.NR {
+				case sysPipe2:
+					f, p := decodeBoth(r)
+					if len(r.Facts.Fds) != 2 || paramOf(t, f, "ino") != paramOf(t, p, "ino") || paramOf(t, f, "ino") == 0 {
+						t.Errorf("pipe2: facts %+v, ino %d from them, %d from /proc", r.Facts.Fds, paramOf(t, f, "ino"), paramOf(t, p, "ino"))
+					}
+				case sysOpenat:
+					if r.Ret < 0 {
+						return
+					}
+					f, p := decodeBoth(r)
+					if paramOf(t, f, "dev") != paramOf(t, p, "dev") || len(r.Facts.Fds) != 1 {
+						t.Errorf("openat: facts %+v, dev %#x from them, %#x from /proc", r.Facts.Fds, paramOf(t, f, "dev"), paramOf(t, p, "dev"))
+					}
+				case sysMmap:
+					if a, _ := calls.Args(r.Tid); a[1] != 1<<20 {
+						return // the loader's and libc's
+					}
+					// Wait for the program to block in read (0).
+					if msg := inSyscall(r.Pid, r.Tid, "0"); msg != "" {
+						t.Fatal(msg)
+					}
+					f, p := decodeBoth(r)
+					if !r.Facts.HasVM {
+						t.Errorf("mmap exit without vm facts")
+					}
+					fs, ps := paramOf(t, f, "vm_size"), paramOf(t, p, "vm_size")
+					fr, pr := paramOf(t, f, "vm_rss"), paramOf(t, p, "vm_rss")
+					if fs != ps || fr > pr || pr-fr > rssSlack || fs == 0 || fr == 0 {
+						t.Errorf("mmap: vm_size %d, vm_rss %d KiB from the facts; %d, %d from /proc", fs, fr, ps, pr)
+					}
+					t.Logf("mmap: vm_size %d, vm_rss %d KiB from the facts; %d, %d from /proc", fs, fr, ps, pr)
+					want := uint64(0)
+					if swap {
+						want = vmSwap(t, r.Pid)
+					}
+					if got := paramOf(t, f, "vm_swap"); got != want || r.Facts.VM.Swap != want {
+						t.Errorf("mmap: vm_swap %d from the facts, want %d", got, want)
+					}
+					w.Close()
+				default:
+					return
+				}
+				seen[r.NR]++
+			})
+			if err != nil {
+				t.Fatalf("work facts: %v", err)
+			}
+			if want := map[uint32]int{sysPipe2: n, sysOpenat: n, sysMmap: 1}; fmt.Sprint(seen) != fmt.Sprint(want) {
+				t.Errorf("exits checked %v, want %v", seen, want)
+			}
+		})
 	}
 }

@@ -17,12 +17,57 @@ var ErrNotCopied = errors.New("agent: memory not copied with the record")
 // on the stopped thread under ptrace: the bytes from addr on, fewer when
 // the copy ended there (at unreadable memory, the snaplen, a string's
 // NUL), an error when addr was not copied at all.
+//
+// It is also the record's facts (decode.Facts): the device and inode of
+// the descriptors and the vm counters the agent read after the call.
 type Memory struct {
 	chunks []ring.Chunk
+	facts  *ring.Facts
 }
 
-// Set makes m the memory of a record; it holds cs until the next Set.
-func (m *Memory) Set(cs []ring.Chunk) { m.chunks = cs }
+// Set makes m the memory of a record with no facts; it holds cs until
+// the next Set.
+func (m *Memory) Set(cs []ring.Chunk) { m.chunks, m.facts = cs, nil }
+
+// SetRecord makes m the memory and facts of rec; it holds them until the
+// next Set or SetRecord.
+func (m *Memory) SetRecord(rec *ring.Record) { m.chunks, m.facts = rec.Mem, &rec.Facts }
+
+// fd returns the fact of descriptor fd.
+func (m *Memory) fd(fd int) (ring.FdFact, bool) {
+	if m.facts != nil {
+		for _, f := range m.facts.Fds {
+			if f.Fd == int64(fd) {
+				return f, true
+			}
+		}
+	}
+	return ring.FdFact{}, false
+}
+
+// FdDev returns the device of fd as the agent read it (0 when fstat
+// failed), and whether the record has that fact.
+func (m *Memory) FdDev(fd int) (uint64, bool) {
+	f, ok := m.fd(fd)
+	return uint64(f.Dev), ok
+}
+
+// FdIno returns the inode of fd as the agent read it (0 when fstat
+// failed), and whether the record has that fact.
+func (m *Memory) FdIno(fd int) (uint64, bool) {
+	f, ok := m.fd(fd)
+	return f.Ino, ok
+}
+
+// VM returns the vm counters the agent read (KiB), and whether the
+// record has them.
+func (m *Memory) VM() (size, rss, swap uint64, ok bool) {
+	if m.facts == nil || !m.facts.HasVM {
+		return 0, 0, 0, false
+	}
+	v := m.facts.VM
+	return v.Size, v.RSS, v.Swap, true
+}
 
 // Read copies the bytes at addr into dst and returns how many it copied.
 func (m *Memory) Read(addr uint64, dst []byte) (int, error) {
@@ -75,6 +120,15 @@ func (cs *Calls) Call(r *ring.Record) decode.Call {
 	return c
 }
 
+// Args returns the arguments of thread tid's innermost call in progress.
+func (cs *Calls) Args(tid uint32) (args [6]uint64, ok bool) {
+	st := cs.open[tid]
+	if len(st) == 0 {
+		return args, false
+	}
+	return st[len(st)-1].args, true
+}
+
 // Inside reports whether thread tid is inside syscall nr (its innermost
 // call in progress).
 func (cs *Calls) Inside(tid, nr uint32) bool {
@@ -99,6 +153,9 @@ func (cs *Calls) Adopt(from, to, nr uint32) bool {
 // Forget drops what cs keeps of thread tid (it ended).
 func (cs *Calls) Forget(tid uint32) { delete(cs.open, tid) }
 
-// Memory is what the decoder reads a recorded call's memory from
-// (decode.Call.Mem).
-var _ decode.MemSource = (*Memory)(nil)
+// Memory is what the decoder reads a recorded call's memory and facts
+// from (decode.Call.Mem, decode.Call.Facts).
+var (
+	_ decode.MemSource = (*Memory)(nil)
+	_ decode.Facts     = (*Memory)(nil)
+)

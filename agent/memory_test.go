@@ -35,6 +35,45 @@ func TestMemoryRead(t *testing.T) {
 	}
 }
 
+// TestMemoryFacts answers the decoder's fact questions from a record's
+// facts: a descriptor fstat could not read has its fact (0), one the
+// record does not cover has none, and Set drops the facts.
+func TestMemoryFacts(t *testing.T) {
+	rec := ring.Record{Facts: ring.Facts{
+		Fds:   []ring.FdFact{{Fd: 3, OK: true, Dev: 0x803, Ino: 42}, {Fd: 4}},
+		VM:    ring.VMFact{Size: 10240, RSS: 2048, Swap: 8},
+		HasVM: true,
+	}}
+	var m Memory
+	m.SetRecord(&rec)
+	tests := []struct {
+		fd       int
+		dev, ino uint64
+		ok       bool
+	}{
+		{3, 0x803, 42, true},
+		{4, 0, 0, true},
+		{5, 0, 0, false},
+	}
+	for _, tt := range tests {
+		dev, ok1 := m.FdDev(tt.fd)
+		ino, ok2 := m.FdIno(tt.fd)
+		if dev != tt.dev || ino != tt.ino || ok1 != tt.ok || ok2 != tt.ok {
+			t.Errorf("fd %d: dev %#x %v, ino %d %v; want %#x, %d, %v", tt.fd, dev, ok1, ino, ok2, tt.dev, tt.ino, tt.ok)
+		}
+	}
+	if size, rss, swap, ok := m.VM(); size != 10240 || rss != 2048 || swap != 8 || !ok {
+		t.Errorf("VM() = %d, %d, %d, %v", size, rss, swap, ok)
+	}
+	m.Set(nil)
+	if _, ok := m.FdDev(3); ok {
+		t.Error("Set kept the facts of the record before")
+	}
+	if _, _, _, ok := m.VM(); ok {
+		t.Error("Set kept the vm facts of the record before")
+	}
+}
+
 func TestCalls(t *testing.T) {
 	var cs Calls
 	args := [6]uint64{3, 0x1000, 11}

@@ -56,6 +56,10 @@ type Call struct {
 	// Mem, when set, is where the call's memory is read from instead of
 	// the process (process_vm_readv): the in-process agent's copies.
 	Mem MemSource
+	// Facts, when set, is consulted before /proc for the device and
+	// inode of a descriptor and the vm counters: what the in-process
+	// agent read after the call.
+	Facts Facts
 	// CloneFlags are the native clone flags of a clone-family call (see
 	// [Decoder.CloneFlags]); the tracer reads them at entry and passes
 	// them to both exit events, because clone3 keeps them in memory that
@@ -245,6 +249,15 @@ type Options struct {
 	Snaplen int
 	// ProcRoot is where proc is mounted ("/proc" when empty).
 	ProcRoot string
+	// HiddenVMKiB is taken off every vm_size written (clamped at 0):
+	// what a recorder inside the process maps for itself (the agent's
+	// region and library), which the program did not map.
+	HiddenVMKiB uint64
+	// StripEnv, when set, rewrites the environment of execve exits:
+	// it appends to dst the environment block env (NUL-terminated
+	// strings) without what a recorder added to it, so that the event
+	// shows the environment the program was given.
+	StripEnv func(dst, env []byte) []byte
 }
 
 // maxEventLen is the largest event a normal EV block holds.
@@ -272,10 +285,12 @@ type Decoder struct {
 	quota  quotaState
 	blog   backlogState
 	pinfo  procInfo
+	vmSt   vmState
 	fdpair [2]int32
 	fdpOK  int8 // 0 unread, 1 read, -1 fault
 
 	scratch []byte // strings and buffers, reused
+	env     []byte // an execve's environment without a recorder's part
 }
 
 // New returns a Decoder.
@@ -419,6 +434,7 @@ func (d *Decoder) begin(c *Call, exit bool) {
 	d.quota.loaded = false
 	d.blog.loaded = false
 	d.pinfo.loaded = false
+	d.vmSt.loaded = false
 	d.fdpOK = 0
 }
 
@@ -698,8 +714,8 @@ func (d *Decoder) fetch(f *fetch, p *event.Param) error {
 				return err
 			}
 			// source is the first socket, peer its peer: the second.
-			a := d.proc.fdIno(d.c.PID, int(d.fdpair[0]))
-			b := d.proc.fdIno(d.c.PID, int(d.fdpair[1]))
+			a := d.fdIno(int(d.fdpair[0]))
+			b := d.fdIno(int(d.fdpair[1]))
 			ida, idb := d.sock.unixIDs(d.c.PID, a, b)
 			v = ida
 			if f.imm == 1 {
@@ -711,7 +727,7 @@ func (d *Decoder) fetch(f *fetch, p *event.Param) error {
 		if err := d.loadFdPair(a0); err != nil {
 			return err
 		}
-		d.putInt(p.Type, d.proc.fdIno(d.c.PID, int(d.fdpair[0])))
+		d.putInt(p.Type, d.fdIno(int(d.fdpair[0])))
 	case kHowflags, kHowmode, kHowresolve:
 		if err := d.loadHow(a0); err != nil {
 			return err
@@ -892,11 +908,11 @@ func (d *Decoder) fetch(f *fetch, p *event.Param) error {
 	case kFddev:
 		var v uint64
 		if int64(a0) >= 0 {
-			v = d.proc.fdDev(d.c.PID, int(a0))
+			v = d.fdDev(int(a0))
 		}
 		d.putInt(p.Type, v)
 	case kVm:
-		size, rss, swap := d.proc.vm(d.c.PID)
+		size, rss, swap := d.vm()
 		v := size
 		switch f.imm {
 		case fRss:

@@ -16,6 +16,14 @@
 // not syscalls, use the exit and signal kinds. x86_64_flow.tsv marks the
 // syscalls the tracer must follow specially ([FlowOf]).
 //
+// A recorder other than ptrace hands over what it copied while the
+// process ran: [Call.Mem] stands in for the process's memory and
+// [Call.Facts] for the device and inode of a descriptor (fddev, pipeino)
+// and the vm counters (vm), which the decoder otherwise reads from /proc.
+// [Options.HiddenVMKiB] and [Options.StripEnv] take what such a recorder
+// adds to the process (its mappings, its environment variables) out of
+// vm_size and an execve's env.
+//
 // # Driver behaviour reproduced
 //
 // Paths in open/openat/creat enter events are cut at 255 bytes and become

@@ -39,11 +39,20 @@ func (r *procReader) init(root string) {
 	r.root = root
 	r.procs = map[int]*procHandles{}
 	r.buf = make([]byte, 0, 8192)
-	if b, err := os.ReadFile(root + "/swaps"); err == nil {
-		r.hasSwap = bytes.Count(b, []byte("\n")) > 1
-	}
+	r.hasSwap = HasSwap(root)
 	r.cg.init(root)
 	r.fs = procfs.NewFS(root)
+}
+
+// HasSwap reports whether the machine has swap, as the decoder decides
+// whether to read vm_swap at all: <procRoot>/swaps ("/proc" when empty)
+// lists a device. Without swap, vm_swap is 0.
+func HasSwap(procRoot string) bool {
+	if procRoot == "" {
+		procRoot = "/proc"
+	}
+	b, err := os.ReadFile(procRoot + "/swaps")
+	return err == nil && bytes.Count(b, []byte("\n")) > 1
 }
 
 func (r *procReader) handles(pid int) *procHandles {
@@ -422,7 +431,7 @@ func (d *Decoder) procField(p *event.Param, field int) error {
 	case fPgftmin:
 		d.putInt(p.Type, t.PFMinor)
 	case fVmsize:
-		d.putInt(p.Type, uint64(t.VMSizeKB))
+		d.putInt(p.Type, d.hideVM(uint64(t.VMSizeKB)))
 	case fVmrss:
 		d.putInt(p.Type, uint64(t.VMRSSKB))
 	case fVmswap:
@@ -440,7 +449,12 @@ func (d *Decoder) procField(p *event.Param, field int) error {
 	case fVpid:
 		d.putInt(p.Type, uint64(t.VPID))
 	case fEnv:
-		d.enc.Bytes(pi.env)
+		env := pi.env
+		if d.opts.StripEnv != nil {
+			d.env = d.opts.StripEnv(d.env[:0], env)
+			env = d.env
+		}
+		d.enc.Bytes(env)
 	case fTty:
 		d.putInt(p.Type, uint64(int64(t.TTY)))
 	case fPgid:

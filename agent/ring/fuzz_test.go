@@ -25,7 +25,12 @@ func FuzzDrain(f *testing.F) {
 	binary.LittleEndian.PutUint64(chunk[chunkAddr:], 0x1000)
 	binary.LittleEndian.PutUint32(chunk[chunkLen:], 5)
 	copy(chunk[chunkBytes:], "hello")
+	fact := make([]byte, chunkBytes+factFdBytes)
+	binary.LittleEndian.PutUint64(fact[chunkAddr:], factFd)
+	binary.LittleEndian.PutUint32(fact[chunkLen:], factFdBytes)
+	binary.LittleEndian.PutUint32(fact[chunkFlags:], chunkFact)
 	f.Add(rec(KindEnter, nil))
+	f.Add(rec(KindExit, append(chunk, fact...)))
 	f.Add(append(rec(KindEnter, chunk), rec(KindExit, chunk)...))
 	f.Add(rec(KindPad, make([]byte, 64)))
 	f.Add(append(rec(KindChild, nil), rec(KindImage, nil)...))
@@ -52,6 +57,9 @@ func FuzzDrain(f *testing.F) {
 		atomic.StoreUint32(u32p(r.mem, c+ringState), StateOwned)
 		atomic.OrUint64(u64p(r.mem, hdrActive), 1)
 		r.Drain(func(rec *Record) {
+			if len(rec.Facts.Fds)*(chunkBytes+factFdBytes) > len(b) {
+				t.Fatalf("%d descriptor facts from %d bytes of input", len(rec.Facts.Fds), len(b))
+			}
 			for _, m := range rec.Mem {
 				if len(m.Data) > len(b) {
 					t.Fatalf("chunk of %d bytes from %d bytes of input", len(m.Data), len(b))

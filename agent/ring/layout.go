@@ -18,6 +18,7 @@ const (
 	hdrSnaplen   = 28
 	hdrClosed    = 32
 	hdrXtracePid = 36
+	hdrFlags     = 40
 	hdrActive    = 64
 
 	ringState   = 0
@@ -62,6 +63,21 @@ const (
 
 	ChunkFault = 1
 	chunkEnd   = 2
+	chunkFact  = 4
+
+	factFd      = 1
+	factVM      = 2
+	factFdBytes = 24
+	factFdFd    = 0
+	factFdOK    = 8
+	factFdDev   = 12
+	factFdIno   = 16
+	factVMBytes = 24
+	factVMSize  = 0
+	factVMRSS   = 8
+	factVMSwap  = 16
+
+	hdrSwap = 1
 
 	futexWait   = 0
 	futexWakeOp = 1

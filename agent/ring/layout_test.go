@@ -32,7 +32,14 @@ int main(void) {
 	P("hdrActive", offsetof(struct xa_header, active)); P("activeBits", 8 * sizeof(((struct xa_header *)0)->active));
 	P("chunkAddr", offsetof(struct xa_chunk, addr)); P("chunkLen", offsetof(struct xa_chunk, len));
 	P("chunkFlags", offsetof(struct xa_chunk, flags)); P("chunkBytes", sizeof(struct xa_chunk));
-	P("ChunkFault", XA_CHUNK_FAULT); P("chunkEnd", XA_CHUNK_END);
+	P("ChunkFault", XA_CHUNK_FAULT); P("chunkEnd", XA_CHUNK_END); P("chunkFact", XA_CHUNK_FACT);
+	P("factFd", XA_FACT_FD); P("factVM", XA_FACT_VM);
+	P("factFdBytes", sizeof(struct xa_fact_fd)); P("factFdFd", offsetof(struct xa_fact_fd, fd));
+	P("factFdOK", offsetof(struct xa_fact_fd, ok)); P("factFdDev", offsetof(struct xa_fact_fd, dev));
+	P("factFdIno", offsetof(struct xa_fact_fd, ino));
+	P("factVMBytes", sizeof(struct xa_fact_vm)); P("factVMSize", offsetof(struct xa_fact_vm, size));
+	P("factVMRSS", offsetof(struct xa_fact_vm, rss)); P("factVMSwap", offsetof(struct xa_fact_vm, swap));
+	P("hdrFlags", offsetof(struct xa_header, flags)); P("hdrSwap", XA_HDR_SWAP);
 	P("ringState", offsetof(struct xa_ring, state)); P("ringTid", offsetof(struct xa_ring, tid));
 	P("ringPid", offsetof(struct xa_ring, pid)); P("ringGen", offsetof(struct xa_ring, gen));
 	P("ringExecNR", offsetof(struct xa_ring, exec_nr));
@@ -72,7 +79,11 @@ int main(void) {
 		"hdrMagic": hdrMagic, "hdrNRings": hdrNRings, "hdrRingBytes": hdrRingBytes,
 		"hdrDoorbell": hdrDoorbell, "hdrSleeping": hdrSleeping, "hdrClaims": hdrClaims, "hdrSnaplen": hdrSnaplen, "hdrClosed": hdrClosed, "hdrXtracePid": hdrXtracePid, "hdrActive": hdrActive, "activeBits": NRings,
 		"chunkAddr": chunkAddr, "chunkLen": chunkLen, "chunkFlags": chunkFlags, "chunkBytes": chunkBytes,
-		"ChunkFault": ChunkFault, "chunkEnd": chunkEnd,
+		"ChunkFault": ChunkFault, "chunkEnd": chunkEnd, "chunkFact": chunkFact,
+		"factFd": factFd, "factVM": factVM, "factFdBytes": factFdBytes, "factFdFd": factFdFd,
+		"factFdOK": factFdOK, "factFdDev": factFdDev, "factFdIno": factFdIno,
+		"factVMBytes": factVMBytes, "factVMSize": factVMSize, "factVMRSS": factVMRSS, "factVMSwap": factVMSwap,
+		"hdrFlags": hdrFlags, "hdrSwap": hdrSwap,
 		"ringState": ringState, "ringTid": ringTid, "ringPid": ringPid, "ringGen": ringGen, "ringExecNR": ringExecNR,
 		"ringHead": ringHead, "ringTail": ringTail, "ringWaiting": ringWaiting,
 		"recLen": recLen, "recKind": recKind, "recFlags": recFlags, "recTid": recTid,

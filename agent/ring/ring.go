@@ -30,6 +30,11 @@ import (
 // is the tracee memory the agent copied with it; its Data point into the
 // ring and are valid only until the callback that got the Record returns.
 //
+// Facts are what the agent read in-process after the call ran, which
+// decoding would otherwise read from the live process (the device and
+// inode of a descriptor, the vm counters): with them, the record need
+// not be synchronous.
+//
 // Sync is set on a synchronous record: its thread is held, inside the
 // agent's handler, until the callback that got the Record has returned
 // (Drain moves the ring's tail past it and wakes the thread right then).
@@ -37,16 +42,40 @@ import (
 // descriptors: for an exit record the call has run and the program has
 // not seen its result yet.
 type Record struct {
-	Kind uint16
-	Sync bool
-	Tid  uint32
-	Pid  uint32 // the thread group of Tid
-	NR   uint32
-	TSC  uint64
-	TS   uint64 // TSC as wall-clock nanoseconds since the epoch
-	Args [6]uint64
-	Ret  int64
-	Mem  []Chunk
+	Kind  uint16
+	Sync  bool
+	Tid   uint32
+	Pid   uint32 // the thread group of Tid
+	NR    uint32
+	TSC   uint64
+	TS    uint64 // TSC as wall-clock nanoseconds since the epoch
+	Args  [6]uint64
+	Ret   int64
+	Mem   []Chunk
+	Facts Facts
+}
+
+// Facts are the facts of one record. Fds is reused by the next record.
+type Facts struct {
+	Fds   []FdFact
+	VM    VMFact
+	HasVM bool
+}
+
+// FdFact is a descriptor the call returned or made, fstat'ed by the agent
+// after the call. OK is false when fstat failed (Dev and Ino are 0).
+type FdFact struct {
+	Fd  int64
+	OK  bool
+	Dev uint32 // st_dev as the kernel encodes it (new_encode_dev)
+	Ino uint64
+}
+
+// VMFact holds the process's vm_size, vm_rss and vm_swap in KiB after
+// the call (/proc/self/statm, and VmSwap of /proc/self/status when the
+// machine has swap, see [Region.SetSwap]; 0 otherwise).
+type VMFact struct {
+	Size, RSS, Swap uint64
 }
 
 // Chunk is tracee memory copied at a syscall: the bytes at Addr, and
@@ -116,6 +145,17 @@ func Create(snaplen int) (*Region, error) {
 	reg := &Region{f: f, mem: mem}
 	reg.clock.Mark()
 	return reg, nil
+}
+
+// SetSwap tells the agents whether the machine has swap, so that their
+// vm facts read VmSwap (a second /proc file) only when it can be non-zero,
+// as the decoder does. Call it before the command starts.
+func (r *Region) SetSwap(on bool) {
+	var f uint32
+	if on {
+		f = hdrSwap
+	}
+	atomic.StoreUint32(u32p(r.mem, hdrFlags), f)
 }
 
 // Path is where a traced process opens the region: the memfd through
@@ -230,7 +270,7 @@ func (r *Region) Drain(fn func(*Record)) int {
 				case KindImage:
 					rec.Args[0] = uint64(binary.LittleEndian.Uint32(data[pos+imagePpid:]))
 				}
-				rec.Mem = chunks(rec.Mem[:0], data[pos+fixed:pos+size])
+				rec.chunks(data[pos+fixed : pos+size])
 				fn(&rec)
 				n++
 				if rec.Sync {
@@ -306,23 +346,47 @@ func (r *Region) Waiting() int {
 	return n
 }
 
-// chunks appends the memory chunks in b, a record's bytes after its
-// fixed part, to cs.
-func chunks(cs []Chunk, b []byte) []Chunk {
+// chunks sets rec.Mem and rec.Facts from b, a record's bytes after its
+// fixed part: memory chunks and fact chunks.
+func (rec *Record) chunks(b []byte) {
+	rec.Mem = rec.Mem[:0]
+	rec.Facts = Facts{Fds: rec.Facts.Fds[:0]}
 	for len(b) >= chunkBytes {
 		flags := binary.LittleEndian.Uint32(b[chunkFlags:])
 		n := int(binary.LittleEndian.Uint32(b[chunkLen:]))
 		if flags&chunkEnd != 0 || chunkBytes+n > len(b) {
 			break
 		}
-		cs = append(cs, Chunk{
-			Addr:  binary.LittleEndian.Uint64(b[chunkAddr:]),
-			Data:  b[chunkBytes : chunkBytes+n : chunkBytes+n],
-			Fault: flags&ChunkFault != 0,
-		})
+		addr := binary.LittleEndian.Uint64(b[chunkAddr:])
+		data := b[chunkBytes : chunkBytes+n : chunkBytes+n]
+		if flags&chunkFact != 0 {
+			rec.Facts.add(addr, data)
+		} else {
+			rec.Mem = append(rec.Mem, Chunk{Addr: addr, Data: data, Fault: flags&ChunkFault != 0})
+		}
 		b = b[min(len(b), chunkBytes+(n+7)&^7):]
 	}
-	return cs
+}
+
+// add adds the fact of kind in b; a fact of an unknown kind or size is
+// left out (the decoder then reads the live process, as without facts).
+func (f *Facts) add(kind uint64, b []byte) {
+	switch {
+	case kind == factFd && len(b) == factFdBytes:
+		f.Fds = append(f.Fds, FdFact{
+			Fd:  int64(binary.LittleEndian.Uint64(b[factFdFd:])),
+			OK:  binary.LittleEndian.Uint32(b[factFdOK:]) != 0,
+			Dev: binary.LittleEndian.Uint32(b[factFdDev:]),
+			Ino: binary.LittleEndian.Uint64(b[factFdIno:]),
+		})
+	case kind == factVM && len(b) == factVMBytes:
+		f.VM = VMFact{
+			Size: binary.LittleEndian.Uint64(b[factVMSize:]),
+			RSS:  binary.LittleEndian.Uint64(b[factVMRSS:]),
+			Swap: binary.LittleEndian.Uint64(b[factVMSwap:]),
+		}
+		f.HasVM = true
+	}
 }
 
 // recordFixed is the size of the fixed part of a record of kind, -1 for

@@ -38,11 +38,14 @@
  * started) begins with an image record (XA_REC_IMAGE) and an execve exit
  * record, as an adopted image begins with the exit of its execve.
  *
- * Synchronous records: decoding some records reads the live process
- * (/proc, or the descriptors it holds), not only the memory copied with
- * them. After such a record (capture_gen.h's xa_sync, derived from the
- * event tables) the thread waits until xtrace has consumed it; see
- * is_sync below.
+ * Facts and synchronous records: decoding some records reads the live
+ * process (/proc, or the descriptors it holds), not only the memory
+ * copied with them. The frequent, cheap ones (the device of the file an
+ * open returns, the inode of a new pipe, the vm counters after mmap,
+ * munmap and brk) the agent reads itself after the call and ships with
+ * the record as facts. After the others (capture_gen.h's xa_sync, derived
+ * from the event tables) the thread waits until xtrace has consumed the
+ * record; see is_sync below.
  *
  * Freestanding: no libc, no allocation; everything the handler touches is
  * async-signal-safe (its own syscalls, atomics on the shared region, and
@@ -51,8 +54,10 @@
 #include "ring.h"
 #include "capture_gen.h"
 
+#define SYS_read 0
 #define SYS_write 1
 #define SYS_close 3
+#define SYS_fstat 5
 #define SYS_mmap 9
 #define SYS_rt_sigaction 13
 #define SYS_rt_sigprocmask 14
@@ -87,6 +92,7 @@
 #define SYS_process_vm_readv 310
 
 #define AT_FDCWD -100
+#define O_RDONLY 0
 #define O_RDWR 02
 #define O_CLOEXEC 02000000
 #define PROT_RW 3
@@ -504,6 +510,12 @@ static u64 cap_max(const struct xa_cap *c, const u64 *a)
 			n = IOV_MAX;
 		return 3 * h + 56 + 128 + n * (sizeof(struct iovec) + h) + snaplen();
 	}
+	case XA_OP_FACT_FD:
+		return sizeof(struct xa_chunk) + sizeof(struct xa_fact_fd);
+	case XA_OP_FACT_PIPE:
+		return 2 * (sizeof(struct xa_chunk) + sizeof(struct xa_fact_fd));
+	case XA_OP_FACT_VM:
+		return sizeof(struct xa_chunk) + sizeof(struct xa_fact_vm);
 	}
 	return 0;
 }
@@ -606,6 +618,108 @@ static void chunk_iov(struct thr *t, u8 **p, u64 addr, u64 cnt, u64 limit)
 	}
 }
 
+/*
+ * Facts (ring.h): what decoding would otherwise read from the live
+ * process, read here after the call, the same way xtrace reads it: fstat
+ * of a descriptor (st_dev, st_ino), /proc/self/statm for the vm counters.
+ * A fact that cannot be read is left out (xtrace then reads the live
+ * process, as it would without facts), except a descriptor fstat does not
+ * know, which xtrace's fstat would not know either. Reading statm opens a
+ * descriptor for a moment: another thread opening a file right then gets
+ * the next number up.
+ */
+struct kstat {
+	u64 dev, ino, nlink;
+	u32 mode, uid, gid, pad0;
+	u64 rdev;
+	i64 size, blksize, blocks;
+	u64 times[6];
+	i64 unused[3];
+};
+_Static_assert(sizeof(struct kstat) == 144, "x86_64 struct stat");
+
+static void *fact(u8 **p, u64 kind, u32 len)
+{
+	struct xa_chunk *c = (struct xa_chunk *)*p;
+	c->addr = kind;
+	c->len = len;
+	c->flags = XA_CHUNK_FACT;
+	*p += sizeof *c + align8(len);
+	return c + 1;
+}
+
+static void fact_fd(u8 **p, i64 fd)
+{
+	struct kstat st;
+	struct xa_fact_fd *f = fact(p, XA_FACT_FD, sizeof *f);
+	f->fd = fd;
+	f->ok = sys2(SYS_fstat, fd, &st) == 0;
+	f->dev = f->ok ? (u32)st.dev : 0;
+	f->ino = f->ok ? st.ino : 0;
+}
+
+static u64 atou(const char **s, const char *end)
+{
+	u64 v = 0;
+	while (*s < end && **s == ' ')
+		(*s)++;
+	for (; *s < end && **s >= '0' && **s <= '9'; (*s)++)
+		v = v * 10 + (u64)(**s - '0');
+	return v;
+}
+
+/* read_proc reads up to n - 1 bytes of the file at path into b; it
+ * returns how many, or -1. */
+static long read_proc(const char *path, char *b, u64 n)
+{
+	long fd = sys4(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	long got = 0;
+	while ((u64)got < n - 1) {
+		long r = sys3(SYS_read, fd, b + got, n - 1 - got);
+		if (r <= 0)
+			break;
+		got += r;
+	}
+	sys1(SYS_close, fd);
+	return got;
+}
+
+/* vm_swap is VmSwap of /proc/self/status in KiB (0 when unknown), as
+ * xtrace reads it: the first decimal after the key. */
+static __attribute__((noinline)) u64 vm_swap(void)
+{
+	char b[4096];
+	long n = read_proc("/proc/self/status", b, sizeof b);
+	const char *end = b + (n > 0 ? n : 0);
+	for (const char *s = b; s < end;) {
+		if (end - s > 7 && has_prefix(s, "VmSwap:", 7)) {
+			s += 7;
+			while (s < end && (*s == ' ' || *s == '\t'))
+				s++;
+			return atou(&s, end);
+		}
+		while (s < end && *s++ != '\n')
+			;
+	}
+	return 0;
+}
+
+static void fact_vm(u8 **p)
+{
+	char b[256];
+	long n = read_proc("/proc/self/statm", b, sizeof b);
+	if (n <= 0)
+		return;
+	const char *s = b, *end = b + n;
+	u64 size = atou(&s, end), rss = atou(&s, end);
+	struct xa_fact_vm *f = fact(p, XA_FACT_VM, sizeof *f);
+	f->size = size * 4;
+	f->rss = rss * 4;
+	f->swap = __atomic_load_n(&region->flags, __ATOMIC_RELAXED) & XA_HDR_SWAP ? vm_swap() : 0;
+}
+
 /* capture copies what c asks for. At exit (exit 1), memory the call's
  * result shows the kernel went through is copied directly; everything
  * else through process_vm_readv. */
@@ -666,16 +780,38 @@ static void capture(struct thr *t, u8 **p, const struct xa_cap *c, const u64 *a,
 		chunk_iov(t, p, iov, cnt, iov_limit(c, ret, snap));
 		break;
 	}
+	case XA_OP_FACT_FD: {
+		i64 fd = c->imm ? ret : (i64)a[c->a];
+		if (fd >= 0)
+			fact_fd(p, fd);
+		break;
+	}
+	case XA_OP_FACT_PIPE: {
+		/* Both descriptors, whatever the result: xtrace stats the
+		 * first one the array holds even for a failed call. */
+		int fds[2];
+		if (exit && ret == 0) {
+			fds[0] = ((const int *)a[c->a])[0];
+			fds[1] = ((const int *)a[c->a])[1];
+		} else if (peek(t, a[c->a], fds, sizeof fds) != sizeof fds) {
+			break;
+		}
+		for (int i = 0; i < 2; i++)
+			if (fds[i] >= 0)
+				fact_fd(p, fds[i]);
+		break;
+	}
+	case XA_OP_FACT_VM:
+		fact_vm(p);
+		break;
 	}
 }
 
 /*
  * Synchronous records. Decoding some events reads the live process, not
- * only the call's memory: /proc of the thread (clone, fork, vfork,
- * clone3, execve and execveat exits; mmap, munmap and brk exits for the
- * vm counters) or the descriptors it holds (the device of the file an
- * open, openat or creat exit returns, the inode of a new pipe, the
- * socket tuples of connect, accept, sendto, sendmsg, recvfrom and
+ * only the call's memory and facts: /proc of the thread (clone, fork,
+ * vfork, clone3, execve and execveat exits) or the descriptors it holds
+ * (the socket tuples of connect, accept, sendto, sendmsg, recvfrom and
  * recvmsg, a socketpair's endpoints, a listening socket's backlog).
  * capture_gen.h says which records those are (xa_sync, derived from the
  * fetch kinds of the event tables; XA_SYNC_OK for kinds that read the

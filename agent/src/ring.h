@@ -38,12 +38,18 @@ struct xa_header {
 	 * agents then record nothing and never wait. */
 	u32 closed;
 	u32 xtrace_pid;
-	u64 pad1[3];
+	/* XA_HDR_*, written by xtrace before the command starts. */
+	u32 flags;
+	u32 pad0;
+	u64 pad1[2];
 	/* Bit i is set while ring i is claimed (the agent sets it after
 	 * claiming, xtrace clears it before freeing), so that xtrace looks
 	 * at the rings in use only. */
 	u64 active[XA_NRINGS / 64];
 };
+
+/* Header flags. */
+#define XA_HDR_SWAP 1U /* the machine has swap: a vm fact reads VmSwap too */
 
 /* Ring states. */
 #define XA_FREE 0U
@@ -134,6 +140,33 @@ struct xa_chunk {
 };
 #define XA_CHUNK_FAULT 1U /* the read stopped at unreadable memory */
 #define XA_CHUNK_END 2U   /* no more chunks: the rest of the record is slack */
+#define XA_CHUNK_FACT 4U  /* not memory: a fact, addr its XA_FACT_* kind */
+
+/*
+ * Facts: what decoding an exit would otherwise read from the live process,
+ * read by the agent in-process after the syscall ran, so that the record
+ * need not be synchronous. A fact travels as a chunk with XA_CHUNK_FACT
+ * set and its kind in addr; the chunk's bytes are the fact.
+ */
+#define XA_FACT_FD 1 /* struct xa_fact_fd */
+#define XA_FACT_VM 2 /* struct xa_fact_vm */
+
+/* A descriptor the call returned or made, fstat'ed. */
+struct xa_fact_fd {
+	i64 fd;
+	u32 ok;     /* 0: fstat failed; dev and ino are 0 */
+	u32 dev;    /* st_dev as the kernel encodes it (new_encode_dev) */
+	u64 ino;    /* st_ino */
+};
+
+/* The process's memory counters, in KiB: /proc/self/statm's size and
+ * resident pages times 4, and VmSwap of /proc/self/status when the
+ * header says XA_HDR_SWAP (else 0). */
+struct xa_fact_vm {
+	u64 size;
+	u64 rss;
+	u64 swap;
+};
 
 #define XA_RING_BYTES (1U << 18)
 #define XA_RING_STRIDE (XA_PAGE + XA_RING_BYTES)

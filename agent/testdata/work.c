@@ -18,6 +18,10 @@
  *                         "#user-lib" if a library user.so is mapped, then
  *                         "--"; execs itself as "work environ K-1" if K > 0
  *   work statm            prints the size of its address space in pages
+ *   work vm N             N rounds of mmap, munmap, brk up a page, brk back
+ *   work pipes N          N pipe2, both ends closed at once
+ *   work facts N PATH     N pipe2 and N openat of PATH, all kept open, an
+ *                         mmap, then waits for standard input to close
  *   work io PATH          openat PATH, write, read back, writev, then an
  *                         openat of an unmapped address (EFAULT)
  *   work interrupt N      N sleeps to 2 ms later, interrupted by a 1 ms timer
@@ -43,6 +47,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -227,6 +232,48 @@ static int opens(long k, const char *dir)
 	return syscall(SYS_openat, AT_FDCWD, "/nonexistent-xtrace", O_RDONLY) == -1 ? 0 : 1;
 }
 
+/* vm makes k rounds of the calls whose exits report the vm counters. */
+static int vm(long k)
+{
+	long cur = syscall(SYS_brk, 0);
+	for (long i = 0; i < k; i++) {
+		long p = syscall(SYS_mmap, 0, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == -1 || syscall(SYS_munmap, p, 4096) != 0)
+			return 1;
+		if (syscall(SYS_brk, cur + 4096) != cur + 4096 || syscall(SYS_brk, cur) != cur)
+			return 1;
+	}
+	return 0;
+}
+
+static int pipes(long k)
+{
+	for (long i = 0; i < k; i++) {
+		int fds[2];
+		if (syscall(SYS_pipe2, fds, O_CLOEXEC) != 0 || syscall(SYS_close, fds[0]) != 0 ||
+		    syscall(SYS_close, fds[1]) != 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* facts leaves what the descriptor and vm facts describe in place until
+ * standard input closes, so that a test can read /proc for the same. */
+static int facts(long k, const char *path)
+{
+	for (long i = 0; i < k; i++) {
+		int fds[2];
+		if (syscall(SYS_pipe2, fds, 0) != 0 || syscall(SYS_openat, AT_FDCWD, path, O_RDONLY) < 0)
+			return 1;
+	}
+	if (syscall(SYS_mmap, 0, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) == -1)
+		return 1;
+	char c;
+	while (syscall(SYS_read, 0, &c, 1) > 0)
+		;
+	return 0;
+}
+
 static void reap(pid_t pid);
 
 /* rawforks makes a child with each raw call, so that the flags the agent
@@ -331,6 +378,12 @@ int main(int argc, char **argv)
 		return interrupt(atol(argv[2]));
 	if (!strcmp(mode, "io"))
 		return io(argv[2]);
+	if (!strcmp(mode, "vm"))
+		return vm(atol(argv[2]));
+	if (!strcmp(mode, "pipes"))
+		return pipes(atol(argv[2]));
+	if (!strcmp(mode, "facts") && argc > 3)
+		return facts(atol(argv[2]), argv[3]);
 	if (!strcmp(mode, "opens") && argc > 3)
 		return opens(atol(argv[2]), argv[3]);
 	if (!strcmp(mode, "rawforks")) {

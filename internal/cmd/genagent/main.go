@@ -6,13 +6,16 @@
 // for their names, x86_64_fetch.tsv and, for the syscalls sysdig records
 // as generic, xtrace_events.tsv for how each parameter is fetched),
 // the same tables that drive the decoder; the agent has no table of its
-// own. It also says, per syscall and side, whether the record is
-// synchronous: whether decoding it reads the live process (/proc, or the
-// descriptors the process holds), so that the agent must hold the thread
-// until xtrace has decoded it. Every fetch kind must be classified below
-// (its captures and whether it reads the live process): a kind this
-// command does not know is an error, so a new kind cannot be left
-// uncaptured or unsynchronised.
+// own. Some fetch kinds read the live process (/proc, or the descriptors
+// the process holds). For the cheap, frequent ones (the device or inode
+// of a descriptor, the vm counters) the agent reads the same facts
+// in-process after the call and ships them with the record (fact
+// captures); for the others the table says, per syscall and side, that
+// the record is synchronous: the agent holds the thread until xtrace has
+// decoded it. Every fetch kind must be classified below (its captures
+// and whether it reads the live process): a kind this command does not
+// know is an error, so a new kind cannot be left uncaptured or
+// unsynchronised.
 //
 //	genagent -in event/tables -out agent/src/capture_gen.h
 package main
@@ -46,10 +49,19 @@ const (
 	opIov                // iovec array at arg a, arg b entries, and their data (imm 1: up to ret)
 	opMsg                // msghdr at arg a, its name, iovecs and data (imm 1: up to ret)
 	opOut                // imm bytes at arg a when the call succeeded (ret 0): its output structure
+	// Facts, read in-process after the call instead of by xtrace from
+	// the live process (struct xa_fact_* in ring.h).
+	opFactFd   // fstat of descriptor arg a (imm factRet: of the result), when >= 0
+	opFactPipe // fstat of both descriptors of the int[2] at arg a
+	opFactVM   // the vm counters (statm, and VmSwap when the machine has swap)
 )
 
+// factRet is the imm of an opFactFd whose descriptor is the call's result.
+const factRet = 1
+
 var opNames = []string{"XA_OP_STR", "XA_OP_BUF", "XA_OP_BUFRET", "XA_OP_FIXED", "XA_OP_ARRAY",
-	"XA_OP_BUFCAP", "XA_OP_BUFDEREF", "XA_OP_IOV", "XA_OP_MSG", "XA_OP_OUT"}
+	"XA_OP_BUFCAP", "XA_OP_BUFDEREF", "XA_OP_IOV", "XA_OP_MSG", "XA_OP_OUT",
+	"XA_OP_FACT_FD", "XA_OP_FACT_PIPE", "XA_OP_FACT_VM"}
 
 // capture is one row of the generated table.
 type capture struct {
@@ -83,10 +95,12 @@ type capSpec struct {
 // the thread or the descriptors it holds (decode's fetch kinds that go
 // through procReader or sockets). A record with such a fetch is
 // synchronous: the agent holds its thread until xtrace has decoded it.
+// Kinds whose live reads the agent makes itself (fact captures) are
+// liveNo: their record carries what the decoder would read.
 type live int
 
 const (
-	liveNo     live = iota // registers, the result and the call's memory alone
+	liveNo     live = iota // registers, the result, the call's memory and facts alone
 	liveAlways             // reads the process whatever the result
 	liveOK                 // only for a call that succeeded (ret >= 0)
 	// liveFd reads the descriptor that is its first operand only when
@@ -115,9 +129,9 @@ var kindGroups = []struct {
 	{"offptr sigmask ptracedata", []capSpec{{opFixed, last, none, 8}}, liveNo},
 	{"pipefd pairfd", []capSpec{{opFixed, 0, none, 8}}, liveNo},
 	// pipeino stats the first descriptor of the pair whatever the
-	// result; pairid looks both up in /proc/<pid>/net/unix, for a
-	// socketpair that succeeded only.
-	{"pipeino", []capSpec{{opFixed, 0, none, 8}}, liveAlways},
+	// result: a fact. pairid looks both up in /proc/<pid>/net/unix, for
+	// a socketpair that succeeded only.
+	{"pipeino", []capSpec{{opFixed, 0, none, 8}, {opFactPipe, 0, none, 0}}, liveNo},
 	{"pairid", []capSpec{{opFixed, 0, none, 8}}, liveOK},
 	{"timespec ppolltimeout rlimit setrlimit prlimitnew prlimitold", []capSpec{{opFixed, 0, none, 16}}, liveNo},
 	{"howflags howmode howresolve", []capSpec{{opFixed, 0, none, 24}}, liveNo},
@@ -146,16 +160,21 @@ var kindGroups = []struct {
 		"execveatflags fcntlcmd flockop futexop linkatflags mmapflags mountflags openflags " +
 		"openmode optlevel optname protflags ptracereq ptraceaddr quotacmd quotafmt quotaid " +
 		"quotatype rlimitres semctlcmd semctlval semgetflags unlinkatflags whence bpfres", nil, liveNo},
+	// The vm counters (statm): a fact.
+	{"vm", []capSpec{{opFactVM, none, none, 0}}, liveNo},
 	// The process's /proc entries: proc (clone and execve exits, failed
-	// ones included), vm (statm), and cloneflagsx, which asks /proc
-	// whether the thread is in a child pid namespace.
-	{"proc vm cloneflagsx", nil, liveAlways},
+	// ones included) and cloneflagsx, which asks /proc whether the
+	// thread is in a child pid namespace.
+	{"proc cloneflagsx", nil, liveAlways},
 	// The listening socket's accept queue (TCP_INFO on a copy of the
 	// descriptor), whatever accept returned.
 	{"backlog", nil, liveAlways},
-	// The device of a descriptor, and the tuple of an accepted socket:
-	// nothing is read for a negative descriptor.
-	{"fddev tupleaccept", nil, liveFd},
+	// The device of a descriptor (nothing is read for a negative one): a
+	// fact, of the result or of an argument.
+	{"fddev", []capSpec{{opFactFd, 0, none, 0}}, liveNo},
+	// The tuple of an accepted socket: nothing is read for a negative
+	// descriptor.
+	{"tupleaccept", nil, liveFd},
 	// procexit and signaldeliver fields: from the recorder's own state.
 	{"exit signal", nil, liveNo},
 }
@@ -212,6 +231,9 @@ func classify(f fetchOp) ([]capture, live, error) {
 	var c []capture
 	for _, sp := range k.caps {
 		x := capture{op: sp.op, a: arg(sp.a), b: arg(sp.b), imm: sp.imm}
+		if sp.op == opFactFd && len(f.ops) > 0 && f.ops[0] == "ret" {
+			x.a, x.imm = 0, factRet
+		}
 		if x.a < 0 || x.b < 0 {
 			return nil, 0, fmt.Errorf("fetch %s%v: an operand is not a syscall argument", f.kind, f.ops)
 		}
@@ -320,13 +342,19 @@ func generate(dir string) ([]byte, error) {
 		sync     live
 	}
 	var entries []entry
-	add := func(nr, side int, name string, c []capture, l live) {
+	add := func(nr, side int, name string, c []capture, l live) error {
 		if side == 0 && l == liveOK {
 			l = liveAlways // no result yet at enter
+		}
+		for _, x := range c {
+			if side == 0 && x.op == opFactFd && x.imm == factRet {
+				return fmt.Errorf("%s: the enter event reads a fact of the result", name)
+			}
 		}
 		if len(c) > 0 || l != liveNo {
 			entries = append(entries, entry{nr, side, name, c, l})
 		}
+		return nil
 	}
 	maxNr := 0
 	for _, r := range sys {
@@ -351,7 +379,9 @@ func generate(dir string) ([]byte, error) {
 				if err != nil {
 					return nil, err
 				}
-				add(nr, side, r[1], c, l)
+				if err := add(nr, side, r[1], c, l); err != nil {
+					return nil, err
+				}
 			}
 			continue
 		}
@@ -364,7 +394,9 @@ func generate(dir string) ([]byte, error) {
 			if err != nil {
 				return nil, err
 			}
-			add(nr, side, r[1], c, l)
+			if err := add(nr, side, r[1], c, l); err != nil {
+				return nil, err
+			}
 		}
 	}
 	sort.Slice(entries, func(i, j int) bool {
@@ -376,7 +408,8 @@ func generate(dir string) ([]byte, error) {
 
 	var b bytes.Buffer
 	b.WriteString("/* Code generated by internal/cmd/genagent from event/tables; DO NOT EDIT. */\n\n")
-	b.WriteString("/* The tracee memory the decoder reads for each syscall, by side. */\n")
+	b.WriteString("/*\n * The tracee memory the decoder reads for each syscall, by side, and the\n")
+	b.WriteString(" * facts (XA_OP_FACT_*) it would otherwise read from the live process.\n */\n")
 	b.WriteString("enum xa_op {\n")
 	for i, n := range opNames {
 		fmt.Fprintf(&b, "\t%s = %d,\n", n, i)

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -16,15 +18,16 @@ func TestClassify(t *testing.T) {
 		wantErr bool
 	}{
 		{"path(a1)", []capture{{opStr, 1, 0, pathMax}}, liveNo, false},
-		{"fddev(ret)", nil, liveOK, false},
-		{"fddev(a0)", nil, liveAlways, false},
+		{"fddev(ret)", []capture{{opFactFd, 0, 0, factRet}}, liveNo, false},
+		{"fddev(a0)", []capture{{opFactFd, 0, 0, 0}}, liveNo, false},
+		{"fddev(a2)", []capture{{opFactFd, 2, 0, 0}}, liveNo, false},
 		{"tupleaccept(ret)", nil, liveOK, false},
 		{"tuplein(a0,a4,a5)", []capture{{opFixed, 5, 0, 4}, {opBufDeref, 4, 5, sockaddrMax}}, liveOK, false},
 		{"tupleout(a0,a1,a2)", []capture{{opBufCap, 1, 2, sockaddrMax}}, liveAlways, false},
 		{"fdsockaddr(a0,a1,a2)", []capture{{opBufCap, 1, 2, sockaddrMax}}, liveNo, false},
 		{"pairid(a3,0)", []capture{{opFixed, 3, 0, 8}}, liveOK, false},
-		{"pipeino(a0)", []capture{{opFixed, 0, 0, 8}}, liveAlways, false},
-		{"vm(rss)", nil, liveAlways, false},
+		{"pipeino(a0)", []capture{{opFixed, 0, 0, 8}, {opFactPipe, 0, 0, 0}}, liveNo, false},
+		{"vm(rss)", []capture{{opFactVM, 0, 0, 0}}, liveNo, false},
 		{"proc(exe)", nil, liveAlways, false},
 		{"cloneflagsx(clone)", nil, liveAlways, false},
 		{"backlog(a0,pct)", nil, liveAlways, false},
@@ -71,24 +74,77 @@ func TestSyncTable(t *testing.T) {
 		got[m[4]] = m[2] + " " + m[3]
 	}
 	want := map[string]string{
-		"openat":   "XA_SYNC_NO XA_SYNC_OK",     // dev of the fd it returns
-		"mmap":     "XA_SYNC_NO XA_SYNC_ALWAYS", // vm counters
 		"clone":    "XA_SYNC_NO XA_SYNC_ALWAYS", // /proc of the thread
 		"clone3":   "XA_SYNC_NO XA_SYNC_ALWAYS",
 		"execve":   "XA_SYNC_NO XA_SYNC_ALWAYS",
 		"sendto":   "XA_SYNC_ALWAYS XA_SYNC_NO", // tuple at enter
 		"recvfrom": "XA_SYNC_NO XA_SYNC_OK",     // tuple of a received message
 		"accept4":  "XA_SYNC_NO XA_SYNC_ALWAYS", // backlog of the listening socket
-		"pipe2":    "XA_SYNC_NO XA_SYNC_ALWAYS",
 	}
 	for name, w := range want {
 		if got[name] != w {
 			t.Errorf("%s: %q, want %q", name, got[name], w)
 		}
 	}
-	for _, name := range []string{"getppid", "read", "write", "listen", "close", "newfstatat"} {
+	// The facts the agent reads itself: the device of the descriptor
+	// open, openat and creat return, the inode of a new pipe, the vm
+	// counters of mmap, munmap and brk.
+	for _, name := range []string{"getppid", "read", "write", "listen", "close", "newfstatat",
+		"open", "openat", "creat", "pipe", "pipe2", "mmap", "munmap", "brk"} {
 		if g, ok := got[name]; ok {
 			t.Errorf("%s is synchronous (%s); its events read no live state", name, g)
 		}
+	}
+}
+
+// TestFactCaptures checks the fact captures the header lists for the
+// calls whose exits read them, and that an enter event asking for a fact
+// of the result is an error.
+func TestFactCaptures(t *testing.T) {
+	src, err := generate("../../../event/tables")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := string(src)
+	for _, tt := range []struct{ call, row string }{
+		{"257 openat exit", "{XA_OP_FACT_FD, 0, 0, 0, 1}"},
+		{"2 open exit", "{XA_OP_FACT_FD, 0, 0, 0, 1}"},
+		{"85 creat exit", "{XA_OP_FACT_FD, 0, 0, 0, 1}"},
+		{"22 pipe exit", "{XA_OP_FACT_PIPE, 0, 0, 0, 0}"},
+		{"293 pipe2 exit", "{XA_OP_FACT_PIPE, 0, 0, 0, 0}"},
+		{"9 mmap exit", "{XA_OP_FACT_VM, 0, 0, 0, 0}"},
+		{"11 munmap exit", "{XA_OP_FACT_VM, 0, 0, 0, 0}"},
+		{"12 brk exit", "{XA_OP_FACT_VM, 0, 0, 0, 0}"},
+	} {
+		i := strings.Index(body, "/* "+tt.call+" */")
+		if i < 0 {
+			t.Errorf("no captures for %s", tt.call)
+			continue
+		}
+		rows := body[i:]
+		if j := strings.Index(rows[1:], "/*"); j >= 0 {
+			rows = rows[:j+1]
+		}
+		if strings.Count(rows, "XA_OP_FACT_VM") > 1 || !strings.Contains(rows, tt.row) {
+			t.Errorf("%s: captures %q, want one %s", tt.call, rows, tt.row)
+		}
+	}
+
+	// Tables whose openat enter asks for the device of the result.
+	dir := t.TempDir()
+	tables := map[string]string{
+		"events.tsv":          "num\tsymbol\n306\tPPME_SYSCALL_OPENAT_2_E\n307\tPPME_SYSCALL_OPENAT_2_X\n",
+		"x86_64_fetch.tsv":    "event\tparams\nPPME_SYSCALL_OPENAT_2_E\tdev=fddev(ret)\nPPME_SYSCALL_OPENAT_2_X\tfd=ret\n",
+		"x86_64_syscalls.tsv": "native_nr\tname\tevents\n257\topenat\t306/307\n",
+		"xtrace_events.tsv":   "syscall\tcategory\tflags\tenter params\texit params\n",
+	}
+	for name, body := range tables {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const want = "openat: the enter event reads a fact of the result"
+	if _, err := generate(dir); err == nil || err.Error() != want {
+		t.Errorf("generate with a result fact at enter: %v, want %q", err, want)
 	}
 }
