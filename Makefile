@@ -54,9 +54,15 @@ deps:
 	@test -d internal/duckdbtest/node_modules/@duckdb/node-api || \
 		(cd internal/duckdbtest && npm ci --no-audit --no-fund --silent)
 
+# The recording tests run three times: with the default backend (auto:
+# the agent for dynamically linked commands), and with each backend
+# forced (the agent cannot attach or inject faults: those tests are
+# ptrace's).
 test: deps build check-generated check-agent
 	$(GO) vet $(PKGS)
 	$(GO) test -timeout 15m $(PKGS)
+	XTRACE_BACKEND=ptrace $(GO) test -count=1 -timeout 15m ./cmd/xtrace
+	XTRACE_BACKEND=agent $(GO) test -count=1 -timeout 15m -skip 'TestInject|TestAttach' ./cmd/xtrace
 
 demo: build
 	@scripts/demo.sh $(BIN)

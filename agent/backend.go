@@ -479,6 +479,13 @@ func (r *Recorder) record(rec *ring.Record) {
 				}
 			}
 		case decode.FlowExec:
+			if c.Ret < 0 {
+				// A failed execve shows the argv and envp it was given,
+				// which the agent does not copy: the thread is held at
+				// this exit (it is synchronous), so they are read from
+				// its memory, as the ptrace backend reads them.
+				c.Mem = nil
+			}
 			if c.Ret == 0 {
 				if r.execed(rec) {
 					c = r.calls.Call(rec) // the execve's arguments, adopted

@@ -43,6 +43,7 @@ var (
 	equivPidArg  = regexp.MustCompile(`\b(res|pid|tid|ptid|vtid|vpid|spid|dpid|pgid|fd|fd1|fd2|val)=(-?\d+)`)
 	equivTuple   = regexp.MustCompile(`:\d{4,5}\b`)
 	equivChild   = regexp.MustCompile(`^res=<[0-9.]+>`)
+	equivMktemp  = regexp.MustCompile(`(xtrace-bench-[a-z]+\.)[A-Za-z0-9]{6}`) // the bench workloads' temp folders
 	equivSpid    = regexp.MustCompile(`spid=<[0-9.]+>`)
 	equivPidName = regexp.MustCompile(`(<[0-9.]+>)\([^)]*\)`)
 	equivUnix    = regexp.MustCompile(`(tuple=[0-9a-fA-F]+->)[0-9a-fA-F]+\b`) // unix socket addresses
@@ -125,6 +126,7 @@ func equivThreads(t *testing.T, bin, dir, capture string) (map[string][]equivEve
 				return s
 			})
 			a = equivUnix.ReplaceAllString(a, "${1}K")
+			a = equivMktemp.ReplaceAllString(a, "${1}XXXXXX")
 			switch evs[i].typ {
 			case "wait4", "waitid":
 				// Which child is reaped first depends on timing.
@@ -195,10 +197,11 @@ func equivCompare(name string, ptrace, agent []equivEvent) string {
 	return ""
 }
 
-// TestBackendEquivalence records the recording tests' workloads with both
-// backends and compares the captures event by event.
+// TestBackendEquivalence records the recording tests' workloads and the
+// shared benchmark workloads (bench/workloads, at 1% of their size) with
+// both backends and compares the captures event by event.
 func TestBackendEquivalence(t *testing.T) {
-	testutil.RequireTools(t, "gcc")
+	testutil.RequireTools(t, "gcc", "git", "tar")
 	recRequireTracing(t)
 	bin := recXtraceBin(t)
 	for i := range recWorkloads {
@@ -206,40 +209,75 @@ func TestBackendEquivalence(t *testing.T) {
 		t.Run(w.name, func(t *testing.T) {
 			dir := t.TempDir()
 			recPrepare(t, w, dir)
-			seqs := map[string]map[string][]equivEvent{}
-			var order []string
-			for _, backend := range []string{"ptrace", "agent"} {
-				capture := filepath.Join(dir, backend+".scap")
-				var env []string
-				if backend == "ptrace" {
-					env = []string{"LD_AUDIT=" + recAuditMarker(t)}
-				}
-				r := recRun(t, dir, env, bin, append([]string{"--backend=" + backend, "-w", capture, "--"}, w.argv...)...)
-				if r.code != w.code {
-					t.Fatalf("--backend=%s: exit status %d, want %d\nstderr: %s", backend, r.code, w.code, r.stderr)
-				}
-				seqs[backend], order = equivThreads(t, bin, dir, capture)
-			}
-			for name, evs := range seqs["ptrace"] {
-				seqs["ptrace"][name] = equivPtraceOnly(equivAfterMarker(evs))
-			}
-			for backend, threads := range seqs {
-				for name, evs := range threads {
-					seqs[backend][name] = equivTimingFree(equivSignalsAfter(evs))
-				}
-			}
-			p, a := seqs["ptrace"], seqs["agent"]
-			for _, name := range order {
-				if d := equivCompare(name, p[name], a[name]); d != "" {
-					t.Error(d)
-				}
-			}
-			for name := range p {
-				if _, ok := a[name]; !ok {
-					t.Errorf("thread %s (%d events) is in the ptrace capture only", name, len(p[name]))
-				}
-			}
+			equivRun(t, bin, dir, nil, w.argv, w.code)
 		})
+	}
+	build := t.TempDir()
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	workloads := filepath.Join(root, "bench", "workloads")
+	cmd := exec.Command(filepath.Join(workloads, "build.sh"))
+	cmd.Env = append(os.Environ(), "BENCH_BUILD="+build)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("building the bench workloads: %v\n%s", err, out)
+	}
+	for _, name := range []string{"getppid", "pipe", "files", "procs", "threads", "net", "git", "tar"} {
+		t.Run("bench-"+name, func(t *testing.T) {
+			dir := t.TempDir()
+			tmp := filepath.Join(dir, "tmp")
+			if err := os.Mkdir(tmp, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			env := []string{"BENCH_SCALE=1", "BENCH_BUILD=" + build, "BENCH_TMPDIR=" + tmp,
+				// git's commits, and so its object names, the same in both runs.
+				"GIT_AUTHOR_DATE=2026-01-01T00:00:00Z", "GIT_COMMITTER_DATE=2026-01-01T00:00:00Z"}
+			argv := []string{filepath.Join(workloads, "run"), name}
+			if name == "tar" {
+				// tar.sh archives a folder, /usr/share/doc unless told.
+				argv = []string{filepath.Join(workloads, "tar.sh"), "/usr/share/doc/tar"}
+			}
+			equivRun(t, bin, dir, env, argv, 0)
+		})
+	}
+}
+
+// equivRun records argv in dir with both backends and compares.
+func equivRun(t *testing.T, bin, dir string, env, argv []string, code int) {
+	t.Helper()
+	seqs := map[string]map[string][]equivEvent{}
+	var order []string
+	for _, backend := range []string{"ptrace", "agent"} {
+		capture := filepath.Join(dir, backend+".scap")
+		env := env[:len(env):len(env)]
+		if backend == "ptrace" {
+			env = append(env, "LD_AUDIT="+recAuditMarker(t))
+		}
+		r := recRun(t, dir, env, bin, append([]string{"-q", "--backend=" + backend, "-w", capture, "--"}, argv...)...)
+		if r.code != code {
+			t.Fatalf("--backend=%s: exit status %d, want %d\nstderr: %s", backend, r.code, code, r.stderr)
+		}
+		seqs[backend], order = equivThreads(t, bin, dir, capture)
+	}
+	for name, evs := range seqs["ptrace"] {
+		seqs["ptrace"][name] = equivPtraceOnly(equivAfterMarker(evs))
+	}
+	for backend, threads := range seqs {
+		for name, evs := range threads {
+			seqs[backend][name] = equivTimingFree(equivSignalsAfter(evs))
+		}
+	}
+	p, a := seqs["ptrace"], seqs["agent"]
+	for _, name := range order {
+		if d := equivCompare(name, p[name], a[name]); d != "" {
+			t.Error(d)
+		}
+	}
+	for name := range p {
+		if _, ok := a[name]; !ok {
+			t.Errorf("thread %s (%d events) is in the ptrace capture only", name, len(p[name]))
+		}
 	}
 }
 
@@ -349,8 +387,8 @@ func equivSignalsAfter(evs []equivEvent) []equivEvent {
 
 // equivTimingFree leaves out what depends on when processes run rather
 // than on the program: the runs of SIGCHLD handlers (when a child's end
-// interrupts its parent), and polls for ended children (wait4 with
-// WNOHANG), whose result depends on whether the child has ended yet.
+// interrupts its parent), and the waits for children (wait4, waitid),
+// whose number and results depend on whether the child has ended yet.
 func equivTimingFree(evs []equivEvent) []equivEvent {
 	var out []equivEvent
 	depth := 0
@@ -364,10 +402,10 @@ func equivTimingFree(evs []equivEvent) []equivEvent {
 				depth--
 			}
 			continue
-		case e.dir == "<" && (e.typ == "wait4" || e.typ == "waitid") && strings.Contains(e.args, "WNOHANG"):
-			if n := len(out); n > 0 && out[n-1].dir == ">" && out[n-1].typ == e.typ {
-				out = out[:n-1]
-			}
+		case e.typ == "wait4" || e.typ == "waitid":
+			// Whether a shell waits, or polls with WNOHANG, or its
+			// SIGCHLD handler has already reaped the child, depends on
+			// whether the child has ended yet.
 			continue
 		}
 		out = append(out, e)
@@ -405,7 +443,7 @@ func TestAgentStaticChild(t *testing.T) {
 		t.Errorf("the capture lacks the static program's execve or end:\n%s", strings.Join(lines[max(0, len(lines)-6):], "\n"))
 	}
 	// auto records a static command with ptrace, every syscall.
-	r = recRun(t, dir, nil, bin, "-w", capture, "--", "./st")
+	r = recRun(t, dir, nil, bin, "--backend=auto", "-w", capture, "--", "./st")
 	if r.code != 3 || recBackend(t, capture) != "ptrace" {
 		t.Fatalf("auto on a static command: exit %d, backend %s: %s", r.code, recBackend(t, capture), r.stderr)
 	}
