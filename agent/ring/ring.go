@@ -301,9 +301,13 @@ func (r *Region) Drain(fn func(*Record)) int {
 // release moves the tail of the ring at c to tail and wakes its producer
 // if it waits (for room, or for a synchronous record to be consumed).
 func (r *Region) release(c int, tail uint64) {
-	atomic.StoreUint64(u64p(r.mem, c+ringTail), tail)
+	if atomic.SwapUint64(u64p(r.mem, c+ringTail), tail) == tail {
+		return // nothing consumed since: nobody to wake
+	}
+	// The producer clears waiting itself once it stops waiting: clearing
+	// it here could erase the flag of its next wait, set between this
+	// load and the store, and leave it asleep.
 	if atomic.LoadUint32(u32p(r.mem, c+ringWaiting)) != 0 {
-		atomic.StoreUint32(u32p(r.mem, c+ringWaiting), 0)
 		futexWake(u32p(r.mem, c+ringTail))
 		r.stats.Wakes++
 	}

@@ -348,20 +348,35 @@ static void claim(struct thr *t)
 	}
 }
 
+/* The producer sets waiting before it sleeps on the tail and clears it
+ * once it stops waiting; the consumer only reads it (and wakes it after
+ * moving the tail). A consumer that cleared it could erase the flag of
+ * the producer's next wait and sleep through it. */
+static void stop_waiting(struct xa_ring *r)
+{
+	__atomic_store_n(&r->waiting, 0, __ATOMIC_RELEASE);
+}
+
 /* room waits until len bytes fit after t->head. */
 static void room(struct thr *t, u64 len)
 {
 	struct xa_ring *r = t->ring;
 	for (;;) {
 		u64 tail = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
-		if (XA_RING_BYTES - (t->head - tail) >= len)
+		if (XA_RING_BYTES - (t->head - tail) >= len) {
+			stop_waiting(r);
 			return;
+		}
 		__atomic_store_n(&r->waiting, 1, __ATOMIC_SEQ_CST);
 		tail = __atomic_load_n(&r->tail, __ATOMIC_SEQ_CST);
-		if (XA_RING_BYTES - (t->head - tail) >= len)
+		if (XA_RING_BYTES - (t->head - tail) >= len) {
+			stop_waiting(r);
 			return;
-		if (reader_gone())
+		}
+		if (reader_gone()) {
+			stop_waiting(r);
 			return; /* overwriting what nobody will read */
+		}
 		__atomic_store_n(&region->sleeping, 1, __ATOMIC_SEQ_CST);
 		doorbell();
 		struct timespec ts = {0, 50000000};
@@ -378,14 +393,16 @@ static void hold(struct thr *t, u64 target)
 	doorbell();
 	for (;;) {
 		u64 tail = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
-		if (tail >= target)
+		if (tail >= target) {
+			stop_waiting(r);
 			return;
+		}
 		__atomic_store_n(&r->waiting, 1, __ATOMIC_SEQ_CST);
 		tail = __atomic_load_n(&r->tail, __ATOMIC_SEQ_CST);
-		if (tail >= target)
+		if (tail >= target || reader_gone()) {
+			stop_waiting(r);
 			return;
-		if (reader_gone())
-			return;
+		}
 		struct timespec ts = {0, 50000000};
 		sys4(SYS_futex, &r->tail, FUTEX_WAIT, (u32)tail, &ts);
 		/* A timeout: ring again, in case the consumer missed it. */
