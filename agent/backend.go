@@ -71,22 +71,23 @@ type Recorder struct {
 	wake    chan struct{}
 
 	// Owned by the loop goroutine.
-	dec       *decode.Decoder
-	calls     Calls
-	mem       Memory
-	threads   map[uint32]*thread
-	live      map[int]int  // pid -> pidfd of the processes not yet ended
-	killed    map[int]bool // processes killTree killed
-	dying     []procEnd    // processes found ended, written after the next drain
-	recording bool
-	stop      *stopRequest
-	killAt    time.Time
-	cur       *tracer.Batch
-	since     time.Time
-	limitHit  bool        // MaxEvents written
-	pass      []passEvent // the events of the current drain pass
-	passData  []byte
-	imaged    bool // the launched process' first image was seen
+	dec        *decode.Decoder
+	calls      Calls
+	mem        Memory
+	threads    map[uint32]*thread
+	live       map[int]int  // pid -> pidfd of the processes not yet ended
+	killed     map[int]bool // processes killTree killed
+	dying      []procEnd    // processes found ended, written after the next drain
+	recording  bool
+	stop       *stopRequest
+	killAt     time.Time
+	cur        *tracer.Batch
+	since      time.Time
+	limitHit   bool        // MaxEvents written
+	groupExits []groupExit // exit_group calls of the current pass
+	pass       []passEvent // the events of the current drain pass
+	passData   []byte
+	imaged     bool // the launched process' first image was seen
 }
 
 type stopRequest struct {
@@ -249,6 +250,7 @@ func (r *Recorder) loop(waited <-chan unix.WaitStatus) {
 		r.sess.takePidfds(r.live)
 		r.ended()
 		n := r.sess.Region.Drain(r.record)
+		r.endGroups()
 		r.writeEnded()
 		r.flushPass()
 		if r.limitHit {
@@ -562,7 +564,13 @@ func (r *Recorder) checkExec(rec *ring.Record, c *decode.Call) {
 	}
 	p := string(path)
 	if !filepath.IsAbs(p) {
+		// Relative to the caller's working directory; the caller may
+		// have become a short-lived program and ended already, so its
+		// creator's (which it inherited) stands in.
 		cwd, err := os.Readlink("/proc/" + strconv.Itoa(int(rec.Pid)) + "/cwd")
+		if th := r.threads[rec.Tid]; err != nil && th != nil && th.parentPID > 0 {
+			cwd, err = os.Readlink("/proc/" + strconv.Itoa(th.parentPID) + "/cwd")
+		}
 		if err != nil {
 			return
 		}
@@ -581,17 +589,43 @@ func (r *Recorder) checkExec(rec *ring.Record, c *decode.Call) {
 func (r *Recorder) exitCall(rec *ring.Record, th *thread, code uint64, group bool) {
 	status := int(code&0xff) << 8
 	if group {
-		for tid, o := range r.threads {
-			if o.pid != th.pid || o == th || o.ended {
-				continue
-			}
-			r.put(r.dec.SignalDeliver(rec.TS, int(tid), 0, int(unix.SIGKILL)))
-			r.put(r.dec.ProcExit(rec.TS, int(tid), o.pid, status))
-			o.ended = true
-		}
+		// The other threads of the process are killed; those that
+		// ended on their own first may have their exit in a ring read
+		// later in this pass, so they are looked at after it.
+		r.groupExits = append(r.groupExits, groupExit{pid: th.pid, caller: rec.Tid, ts: rec.TS, status: status})
 	}
 	r.put(r.dec.ProcExit(rec.TS, int(rec.Tid), th.pid, status))
 	th.ended = true
+}
+
+// groupExit is an exit_group whose process' other threads are still to
+// be ended (after the drain pass that read it).
+type groupExit struct {
+	pid    int
+	caller uint32
+	ts     uint64
+	status int
+}
+
+// endGroups writes, for each exit_group of the pass, a SIGKILL delivery
+// and procexit for every other thread of its process that had not ended
+// by then, as the kernel kills them (and the ptrace backend records it).
+func (r *Recorder) endGroups() {
+	for _, g := range r.groupExits {
+		var tids []uint32
+		for tid, o := range r.threads {
+			if o.pid == g.pid && tid != g.caller && !o.ended {
+				tids = append(tids, tid)
+			}
+		}
+		slices.Sort(tids)
+		for _, tid := range tids {
+			r.put(r.dec.SignalDeliver(g.ts, int(tid), 0, int(unix.SIGKILL)))
+			r.put(r.dec.ProcExit(g.ts, int(tid), g.pid, g.status))
+			r.threads[tid].ended = true
+		}
+	}
+	r.groupExits = r.groupExits[:0]
 }
 
 // track keeps a pidfd of a process of the tree, so that the recording

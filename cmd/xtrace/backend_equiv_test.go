@@ -25,7 +25,7 @@ import (
 // call.
 
 // equivFormat prints what is compared of every event.
-const equivFormat = "%thread.tid %evt.dir %evt.type %evt.args"
+const equivFormat = "*%thread.tid %evt.dir %evt.type %evt.args fd.name=%fd.name"
 
 // equivEvent is one normalised event line of a thread.
 type equivEvent struct {
@@ -43,10 +43,11 @@ var (
 	equivPidArg  = regexp.MustCompile(`\b(res|pid|tid|ptid|vtid|vpid|spid|dpid|pgid|fd|fd1|fd2|val)=(-?\d+)`)
 	equivTuple   = regexp.MustCompile(`:\d{4,5}\b`)
 	equivChild   = regexp.MustCompile(`^res=<[0-9.]+>`)
+	equivData    = regexp.MustCompile(`data=.* `)                              // a buffer
 	equivMktemp  = regexp.MustCompile(`(xtrace-bench-[a-z]+\.)[A-Za-z0-9]{6}`) // the bench workloads' temp folders
 	equivSpid    = regexp.MustCompile(`spid=<[0-9.]+>`)
 	equivPidName = regexp.MustCompile(`(<[0-9.]+>)\([^)]*\)`)
-	equivUnix    = regexp.MustCompile(`(tuple=[0-9a-fA-F]+->)[0-9a-fA-F]+\b`) // unix socket addresses
+	equivUnix    = regexp.MustCompile(`((?:tuple|fd\.name)=[0-9a-fA-F]+->)[0-9a-fA-F]+\b`) // unix socket addresses
 	equivInode   = regexp.MustCompile(`pipe:\[\d+\]|\d+\(<p>\)`)
 )
 
@@ -142,6 +143,9 @@ func equivThreads(t *testing.T, bin, dir, capture string) (map[string][]equivEve
 			a = equivKernel.ReplaceAllString(a, "$1=K")
 			if evs[i].typ == "getrandom" {
 				a = equivRandom.ReplaceAllString(a, "${1}RANDOM$2")
+			}
+			if evs[i].typ == "read" && strings.HasSuffix(a, "fd.name=/dev/urandom") {
+				a = equivData.ReplaceAllString(a, "data=RANDOM ")
 			}
 			a = equivAddr.ReplaceAllString(a, "ADDR")
 			a = equivTuple.ReplaceAllString(a, ":PORT")
