@@ -19,7 +19,8 @@ var ErrNotCopied = errors.New("agent: memory not copied with the record")
 // NUL), an error when addr was not copied at all.
 //
 // It is also the record's facts (decode.Facts): the device and inode of
-// the descriptors and the vm counters the agent read after the call.
+// the descriptors, the vm counters and the socket names the agent read at
+// the call.
 type Memory struct {
 	chunks []ring.Chunk
 	facts  *ring.Facts
@@ -67,6 +68,20 @@ func (m *Memory) VM() (size, rss, swap uint64, ok bool) {
 	}
 	v := m.facts.VM
 	return v.Size, v.RSS, v.Swap, true
+}
+
+// SockNames returns the names of socket fd as the agent read them
+// (getsockname's and getpeername's addresses), and whether the record has
+// them with a getsockname that succeeded.
+func (m *Memory) SockNames(fd int) (local, peer []byte, peerOK, ok bool) {
+	if m.facts != nil {
+		for _, f := range m.facts.Socks {
+			if f.Fd == int64(fd) {
+				return f.Name, f.Peer, f.PeerRet == 0, f.NameRet == 0
+			}
+		}
+	}
+	return nil, nil, false, false
 }
 
 // Read copies the bytes at addr into dst and returns how many it copied.

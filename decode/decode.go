@@ -57,8 +57,8 @@ type Call struct {
 	// the process (process_vm_readv): the in-process agent's copies.
 	Mem MemSource
 	// Facts, when set, is consulted before /proc for the device and
-	// inode of a descriptor and the vm counters: what the in-process
-	// agent read after the call.
+	// inode of a descriptor, the vm counters and an AF_INET or AF_INET6
+	// socket's names: what the in-process agent read at the call.
 	Facts Facts
 	// CloneFlags are the native clone flags of a clone-family call (see
 	// [Decoder.CloneFlags]); the tracer reads them at entry and passes

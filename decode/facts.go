@@ -1,8 +1,9 @@
 package decode
 
 // Facts are what a recorder read of the live process for the decoder at
-// the call, in its place: the in-process agent reads them after the call
-// ran and ships them with its record, so that decoding the record needs
+// the call, in its place: the in-process agent reads them where the
+// decoder would (after the call ran; before it, for an enter event) and
+// ships them with its record, so that decoding the record needs
 // no round trip to the process. A method reports ok false for a fact the
 // source does not hold; the decoder then reads /proc, as it does with no
 // Facts at all ([Call.Facts] nil, the ptrace backend).
@@ -18,6 +19,12 @@ type Facts interface {
 	// /proc/PID/statm and, when the machine has swap, /proc/PID/status
 	// give them (vm_swap 0 without swap).
 	VM() (size, rss, swap uint64, ok bool)
+	// SockNames returns the addresses getsockname and getpeername gave
+	// for socket descriptor fd (peerOK false when getpeername failed),
+	// ok false when the source does not hold them or getsockname
+	// failed. The decoder takes them for an AF_INET or AF_INET6 socket's
+	// tuple; a unix socket's tuple reads the process all the same.
+	SockNames(fd int) (local, peer []byte, peerOK, ok bool)
 }
 
 // fdDev returns the device of fd of the current call's process: from its

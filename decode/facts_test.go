@@ -14,12 +14,20 @@ import (
 )
 
 // fakeFacts is a Facts source: fds maps a descriptor to its device and
-// inode; vm, when set, holds vm_size, vm_rss and vm_swap. asked counts
-// the questions.
+// inode; vm, when set, holds vm_size, vm_rss and vm_swap; socks maps a
+// socket to its local and peer address (a nil peer: getpeername failed).
+// asked counts the questions.
 type fakeFacts struct {
 	fds   map[int][2]uint64
 	vm    *[3]uint64
+	socks map[int][2][]byte
 	asked *int
+}
+
+func (f fakeFacts) SockNames(fd int) (local, peer []byte, peerOK, ok bool) {
+	*f.asked++
+	v, ok := f.socks[fd]
+	return v[0], v[1], v[1] != nil, ok
 }
 
 func (f fakeFacts) FdDev(fd int) (uint64, bool) {
@@ -206,5 +214,131 @@ func TestExecveHidden(t *testing.T) {
 	}
 	if !bytes.HasPrefix(environ, got) || len(got) == 0 {
 		t.Errorf("StripEnv was given %q, want the environment of /proc/self/environ", got)
+	}
+}
+
+// TestSockFacts decodes the socket tuples of calls on a TCP loopback
+// connection of the test process (connect and sendto enters, accept4
+// and recvfrom exits) and of a unix socket pair, with and without
+// Call.Facts holding getsockname and getpeername of the socket: the
+// tuples must be the same, the facts asked for the inet sockets only
+// being used, and a unix socket's tuple read from the process whatever
+// the facts say.
+func TestSockFacts(t *testing.T) {
+	ln, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(ln)
+	if err := unix.Bind(ln, &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Listen(ln, 1); err != nil {
+		t.Fatal(err)
+	}
+	lsa, err := unix.Getsockname(ln)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(cl)
+	if err := unix.Connect(cl, lsa); err != nil {
+		t.Fatal(err)
+	}
+	srv, _, err := unix.Accept4(ln, unix.SOCK_CLOEXEC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(srv)
+	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(pair[0])
+	defer unix.Close(pair[1])
+
+	// names reads a socket's names as the agent does.
+	names := func(fd int) [2][]byte {
+		var sa, pa [128]byte
+		n, pn := uint32(len(sa)), uint32(len(pa))
+		if _, _, e := unix.RawSyscall(unix.SYS_GETSOCKNAME, uintptr(fd), uintptr(unsafe.Pointer(&sa)), uintptr(unsafe.Pointer(&n))); e != 0 {
+			t.Fatal(e)
+		}
+		v := [2][]byte{sa[:n], nil}
+		if _, _, e := unix.RawSyscall(unix.SYS_GETPEERNAME, uintptr(fd), uintptr(unsafe.Pointer(&pa)), uintptr(unsafe.Pointer(&pn))); e == 0 {
+			v[1] = pa[:pn]
+		}
+		return v
+	}
+	// The server's address as a user buffer (connect's, recvfrom's).
+	var ua [16]byte
+	binary.LittleEndian.PutUint16(ua[:], unix.AF_INET)
+	binary.BigEndian.PutUint16(ua[2:], uint16(lsa.(*unix.SockaddrInet4).Port))
+	copy(ua[4:], []byte{127, 0, 0, 1})
+	ualen := uint32(len(ua))
+	socks := map[int][2][]byte{cl: names(cl), srv: names(srv), pair[0]: names(pair[0])}
+	tests := []struct {
+		name  string
+		enter bool
+		nr    int
+		args  [6]uint64
+		ret   int64
+		asks  int // with facts
+	}{
+		{"connect", false, unix.SYS_CONNECT, [6]uint64{uint64(cl), ptr(ua[:]), uint64(len(ua))}, 0, 1},
+		{"sendto", true, unix.SYS_SENDTO, [6]uint64{uint64(cl), 0, 5, 0, ptr(ua[:]), uint64(len(ua))}, 0, 1},
+		{"sendto without address", true, unix.SYS_SENDTO, [6]uint64{uint64(cl), 0, 5, 0, 0, 0}, 0, 0},
+		{"recvfrom", false, unix.SYS_RECVFROM, [6]uint64{uint64(srv), 0, 5, 0, ptr(ua[:]), uint64(uintptr(unsafe.Pointer(&ualen)))}, 5, 1},
+		{"accept4", false, unix.SYS_ACCEPT4, [6]uint64{uint64(ln)}, int64(srv), 1},
+		{"unix sendto", true, unix.SYS_SENDTO, [6]uint64{uint64(pair[0]), 0, 5, 0, ptr(ua[:]), uint64(len(ua))}, 0, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			decodeWith := func(f Facts) []byte {
+				d := New(Options{})
+				defer d.Close()
+				c := self()
+				c.Nr, c.Args, c.Ret, c.Facts = tt.nr, tt.args, tt.ret, f
+				dec := d.Exit
+				if tt.enter {
+					dec = d.Enter
+				}
+				raw, err := dec(1, c)
+				if err != nil {
+					t.Fatal(err)
+				}
+				_, tuple := named(t, raw, "tuple")
+				return append([]byte(nil), tuple...)
+			}
+			asked := 0
+			live := decodeWith(nil)
+			facts := decodeWith(fakeFacts{socks: socks, asked: &asked})
+			if (len(live) == 0) != (tt.asks == 0) {
+				t.Fatalf("tuple from the process %x", live)
+			}
+			if !bytes.Equal(facts, live) {
+				t.Errorf("tuple from the facts %x, from the process %x", facts, live)
+			}
+			if asked != tt.asks {
+				t.Errorf("the facts were asked %d times, want %d", asked, tt.asks)
+			}
+			// Facts that lie show whether they were used: only an inet
+			// socket's are.
+			lie := map[int][2][]byte{}
+			for fd, v := range socks {
+				l := append([]byte(nil), v[0]...)
+				if binary.LittleEndian.Uint16(l) == unix.AF_INET {
+					l[4] = 10 // 10.0.0.1
+				}
+				lie[fd] = [2][]byte{l, v[1]}
+			}
+			used := !bytes.Equal(decodeWith(fakeFacts{socks: lie, asked: &asked}), live)
+			if want := tt.asks > 0 && tt.name != "unix sendto"; used != want {
+				t.Errorf("facts used %v, want %v", used, want)
+			}
+		})
 	}
 }

@@ -225,27 +225,29 @@ func (d *Decoder) tupleAccept(fd int) {
 // with user data the remote side comes from ua, otherwise from the peer.
 func (d *Decoder) tuple(fd int, ua []byte, ulen int, useUser, inbound bool) {
 	s := &d.sock
-	dup := s.dup(d.c.PID, fd)
-	if dup < 0 {
-		d.enc.Empty()
-		return
+	local, remote, peerOK, ok := d.sockFacts(fd)
+	dup := -1
+	if !ok {
+		if dup = s.dup(d.c.PID, fd); dup < 0 {
+			d.enc.Empty()
+			return
+		}
+		defer linux.Close(dup)
+		if _, err := linux.Getsockname(dup, &s.sa); err != nil {
+			d.enc.Empty()
+			return
+		}
+		local = s.sa[:]
+		if !useUser && binary.LittleEndian.Uint16(local) != unix.AF_UNIX {
+			_, err := linux.Getpeername(dup, &s.pa)
+			peerOK = err == nil
+			remote = s.pa[:]
+		}
 	}
-	defer linux.Close(dup)
-	if _, err := linux.Getsockname(dup, &s.sa); err != nil {
-		d.enc.Empty()
-		return
-	}
-	local := s.sa[:]
 	fam := binary.LittleEndian.Uint16(local)
-	var remote []byte
-	peerOK := false
 	if useUser {
 		remote = ua
 		peerOK = true
-	} else if fam != unix.AF_UNIX {
-		_, err := linux.Getpeername(dup, &s.pa)
-		peerOK = err == nil
-		remote = s.pa[:]
 	}
 	m := d.enc.Start()
 	b := d.enc.Buf()
@@ -327,6 +329,28 @@ func (d *Decoder) tuple(fd int, ua []byte, ulen int, useUser, inbound bool) {
 		// Other families have no tuple.
 	}
 	d.enc.End(m)
+}
+
+// sockFacts returns the names of socket fd from the call's facts when
+// they hold them for an AF_INET or AF_INET6 socket (ok false otherwise:
+// the socket is read from the process), each padded to the size of a
+// sockaddr so that the tuple's fixed offsets can be read.
+func (d *Decoder) sockFacts(fd int) (local, peer []byte, peerOK, ok bool) {
+	f := d.c.Facts
+	if f == nil || fd < 0 {
+		return nil, nil, false, false
+	}
+	l, p, peerOK, ok := f.SockNames(fd)
+	if !ok || len(l) < 2 {
+		return nil, nil, false, false
+	}
+	if fam := binary.LittleEndian.Uint16(l); fam != unix.AF_INET && fam != unix.AF_INET6 {
+		return nil, nil, false, false
+	}
+	s := &d.sock
+	clear(s.sa[copy(s.sa[:], l):])
+	clear(s.pa[copy(s.pa[:], p):])
+	return s.sa[:], s.pa[:], peerOK, true
 }
 
 // backlogState caches the accept queue figures of the listening socket.

@@ -2,6 +2,7 @@ package ring
 
 import (
 	"encoding/binary"
+	"fmt"
 	"sync/atomic"
 	"testing"
 )
@@ -21,7 +22,8 @@ func appendChunk(b []byte, addr uint64, flags uint32, data []byte) []byte {
 
 // TestFacts drains exit records carrying fact chunks among memory chunks:
 // the facts go to Record.Facts, the memory to Record.Mem, and a fact of
-// an unknown kind or size is left out.
+// an unknown kind or size is left out; a socket fact's names are cut to
+// the lengths getsockname and getpeername gave.
 func TestFacts(t *testing.T) {
 	fd := func(n int64, ok uint32, dev uint32, ino uint64) []byte {
 		b := make([]byte, factFdBytes)
@@ -35,6 +37,11 @@ func TestFacts(t *testing.T) {
 	binary.LittleEndian.PutUint64(vm[factVMSize:], 10240)
 	binary.LittleEndian.PutUint64(vm[factVMRSS:], 2048)
 	binary.LittleEndian.PutUint64(vm[factVMSwap:], 4)
+	sock := make([]byte, factSockBytes)
+	binary.LittleEndian.PutUint64(sock[factSockFd:], 5)
+	binary.LittleEndian.PutUint32(sock[factSockPeerRet:], uint32(0xffffff95)) // -ENOTCONN
+	binary.LittleEndian.PutUint32(sock[factSockNameLen:], 16)
+	copy(sock[factSockName:], []byte{2, 0, 0x1f, 0x90, 127, 0, 0, 1})
 	exit := func(chunks []byte) []byte {
 		b := make([]byte, ExitBytes, ExitBytes+len(chunks))
 		b = append(b, chunks...)
@@ -48,6 +55,7 @@ func TestFacts(t *testing.T) {
 		factFd, chunkFact, fd(3, 1, 0xd, 7)), factFd, chunkFact, fd(4, 0, 0, 0)))...)
 	in = append(in, exit(appendChunk(appendChunk(nil, factVM, chunkFact, vm), 9, chunkFact, vm))...)
 	in = append(in, exit(appendChunk(nil, factVM, chunkFact, vm[:16]))...)
+	in = append(in, exit(appendChunk(appendChunk(nil, factSock, chunkFact, sock), factSock, chunkFact, sock[:100]))...)
 
 	r, err := Create(80)
 	if err != nil {
@@ -64,23 +72,30 @@ func TestFacts(t *testing.T) {
 		fds   []FdFact
 		vm    VMFact
 		hasVM bool
+		socks []SockFact
 	}
 	var gots []got
 	r.Drain(func(rec *Record) {
-		gots = append(gots, got{len(rec.Mem), append([]FdFact(nil), rec.Facts.Fds...), rec.Facts.VM, rec.Facts.HasVM})
+		socks := []SockFact(nil)
+		for _, s := range rec.Facts.Socks {
+			s.Name, s.Peer = append([]byte(nil), s.Name...), append([]byte(nil), s.Peer...)
+			socks = append(socks, s)
+		}
+		gots = append(gots, got{len(rec.Mem), append([]FdFact(nil), rec.Facts.Fds...), rec.Facts.VM, rec.Facts.HasVM, socks})
 	})
 	want := []got{
-		{1, []FdFact{{3, true, 0x803, 42}}, VMFact{}, false},
-		{1, []FdFact{{3, true, 0xd, 7}, {4, false, 0, 0}}, VMFact{}, false},
-		{0, nil, VMFact{10240, 2048, 4}, true},
-		{0, nil, VMFact{}, false},
+		{1, []FdFact{{3, true, 0x803, 42}}, VMFact{}, false, nil},
+		{1, []FdFact{{3, true, 0xd, 7}, {4, false, 0, 0}}, VMFact{}, false, nil},
+		{0, nil, VMFact{10240, 2048, 4}, true, nil},
+		{0, nil, VMFact{}, false, nil},
+		{0, nil, VMFact{}, false, []SockFact{{5, 0, -107, sock[factSockName : factSockName+16], []byte{}}}},
 	}
 	if len(gots) != len(want) {
 		t.Fatalf("%d records, want %d", len(gots), len(want))
 	}
 	for i, w := range want {
 		g := gots[i]
-		if g.mem != w.mem || len(g.fds) != len(w.fds) || g.vm != w.vm || g.hasVM != w.hasVM {
+		if g.mem != w.mem || len(g.fds) != len(w.fds) || g.vm != w.vm || g.hasVM != w.hasVM || fmt.Sprint(g.socks) != fmt.Sprint(w.socks) {
 			t.Errorf("record %d: %+v, want %+v", i, g, w)
 			continue
 		}

@@ -77,6 +77,17 @@ const (
 	factVMRSS   = 8
 	factVMSwap  = 16
 
+	factSock         = 3
+	factSockBytes    = 280
+	factSockFd       = 0
+	factSockNameRet  = 8
+	factSockPeerRet  = 12
+	factSockNameLen  = 16
+	factSockPeerLen  = 20
+	factSockName     = 24
+	factSockPeer     = 152
+	factSockAddrSize = 128
+
 	hdrSwap = 1
 
 	futexWait   = 0

@@ -39,6 +39,12 @@ int main(void) {
 	P("factFdIno", offsetof(struct xa_fact_fd, ino));
 	P("factVMBytes", sizeof(struct xa_fact_vm)); P("factVMSize", offsetof(struct xa_fact_vm, size));
 	P("factVMRSS", offsetof(struct xa_fact_vm, rss)); P("factVMSwap", offsetof(struct xa_fact_vm, swap));
+	P("factSock", XA_FACT_SOCK); P("factSockBytes", sizeof(struct xa_fact_sock));
+	P("factSockFd", offsetof(struct xa_fact_sock, fd)); P("factSockNameRet", offsetof(struct xa_fact_sock, name_ret));
+	P("factSockPeerRet", offsetof(struct xa_fact_sock, peer_ret)); P("factSockNameLen", offsetof(struct xa_fact_sock, name_len));
+	P("factSockPeerLen", offsetof(struct xa_fact_sock, peer_len)); P("factSockName", offsetof(struct xa_fact_sock, name));
+	P("factSockPeer", offsetof(struct xa_fact_sock, peer)); P("factSockAddrSize", sizeof(((struct xa_fact_sock *)0)->name));
+	P("factSockPeerSize", sizeof(((struct xa_fact_sock *)0)->peer));
 	P("hdrFlags", offsetof(struct xa_header, flags)); P("hdrSwap", XA_HDR_SWAP);
 	P("ringState", offsetof(struct xa_ring, state)); P("ringTid", offsetof(struct xa_ring, tid));
 	P("ringPid", offsetof(struct xa_ring, pid)); P("ringGen", offsetof(struct xa_ring, gen));
@@ -83,6 +89,11 @@ int main(void) {
 		"factFd": factFd, "factVM": factVM, "factFdBytes": factFdBytes, "factFdFd": factFdFd,
 		"factFdOK": factFdOK, "factFdDev": factFdDev, "factFdIno": factFdIno,
 		"factVMBytes": factVMBytes, "factVMSize": factVMSize, "factVMRSS": factVMRSS, "factVMSwap": factVMSwap,
+		"factSock": factSock, "factSockBytes": factSockBytes, "factSockFd": factSockFd,
+		"factSockNameRet": factSockNameRet, "factSockPeerRet": factSockPeerRet,
+		"factSockNameLen": factSockNameLen, "factSockPeerLen": factSockPeerLen,
+		"factSockName": factSockName, "factSockPeer": factSockPeer,
+		"factSockAddrSize": factSockAddrSize, "factSockPeerSize": factSockAddrSize,
 		"hdrFlags": hdrFlags, "hdrSwap": hdrSwap,
 		"ringState": ringState, "ringTid": ringTid, "ringPid": ringPid, "ringGen": ringGen, "ringExecNR": ringExecNR,
 		"ringHead": ringHead, "ringTail": ringTail, "ringWaiting": ringWaiting,

@@ -30,10 +30,11 @@ import (
 // is the tracee memory the agent copied with it; its Data point into the
 // ring and are valid only until the callback that got the Record returns.
 //
-// Facts are what the agent read in-process after the call ran, which
-// decoding would otherwise read from the live process (the device and
-// inode of a descriptor, the vm counters): with them, the record need
-// not be synchronous.
+// Facts are what the agent read in-process where xtrace would read it
+// (after the call ran; before it, for an enter record), which decoding
+// would otherwise read from the live process (the device and inode of a
+// descriptor, the vm counters, a socket's names): with them, the record
+// need not be synchronous.
 //
 // Sync is set on a synchronous record: its thread is held, inside the
 // agent's handler, until the callback that got the Record has returned
@@ -55,11 +56,24 @@ type Record struct {
 	Facts Facts
 }
 
-// Facts are the facts of one record. Fds is reused by the next record.
+// Facts are the facts of one record. Fds and Socks are reused by the
+// next record.
 type Facts struct {
 	Fds   []FdFact
 	VM    VMFact
 	HasVM bool
+	Socks []SockFact
+}
+
+// SockFact is a socket descriptor's names as the agent read them for its
+// socket tuple: what getsockname and getpeername returned (0 or -errno)
+// and the addresses they wrote. Name and Peer point into the ring, valid
+// as long as Mem's chunks. A record whose socket is not AF_INET or
+// AF_INET6 (or whose getsockname failed) is synchronous all the same.
+type SockFact struct {
+	Fd               int64
+	NameRet, PeerRet int32
+	Name, Peer       []byte
 }
 
 // FdFact is a descriptor the call returned or made, fstat'ed by the agent
@@ -354,7 +368,7 @@ func (r *Region) Waiting() int {
 // fixed part: memory chunks and fact chunks.
 func (rec *Record) chunks(b []byte) {
 	rec.Mem = rec.Mem[:0]
-	rec.Facts = Facts{Fds: rec.Facts.Fds[:0]}
+	rec.Facts = Facts{Fds: rec.Facts.Fds[:0], Socks: rec.Facts.Socks[:0]}
 	for len(b) >= chunkBytes {
 		flags := binary.LittleEndian.Uint32(b[chunkFlags:])
 		n := int(binary.LittleEndian.Uint32(b[chunkLen:]))
@@ -390,6 +404,16 @@ func (f *Facts) add(kind uint64, b []byte) {
 			Swap: binary.LittleEndian.Uint64(b[factVMSwap:]),
 		}
 		f.HasVM = true
+	case kind == factSock && len(b) == factSockBytes:
+		nl := min(int(binary.LittleEndian.Uint32(b[factSockNameLen:])), factSockAddrSize)
+		pl := min(int(binary.LittleEndian.Uint32(b[factSockPeerLen:])), factSockAddrSize)
+		f.Socks = append(f.Socks, SockFact{
+			Fd:      int64(binary.LittleEndian.Uint64(b[factSockFd:])),
+			NameRet: int32(binary.LittleEndian.Uint32(b[factSockNameRet:])),
+			PeerRet: int32(binary.LittleEndian.Uint32(b[factSockPeerRet:])),
+			Name:    b[factSockName : factSockName+nl : factSockName+nl],
+			Peer:    b[factSockPeer : factSockPeer+pl : factSockPeer+pl],
+		})
 	}
 }
 

@@ -89,6 +89,8 @@
 #define SYS_socket 41
 #define SYS_connect 42
 #define SYS_sendmsg 46
+#define SYS_getsockname 51
+#define SYS_getpeername 52
 #define SYS_process_vm_readv 310
 
 #define AT_FDCWD -100
@@ -533,6 +535,8 @@ static u64 cap_max(const struct xa_cap *c, const u64 *a)
 		return 2 * (sizeof(struct xa_chunk) + sizeof(struct xa_fact_fd));
 	case XA_OP_FACT_VM:
 		return sizeof(struct xa_chunk) + sizeof(struct xa_fact_vm);
+	case XA_OP_FACT_SOCK:
+		return sizeof(struct xa_chunk) + sizeof(struct xa_fact_sock);
 	}
 	return 0;
 }
@@ -637,8 +641,10 @@ static void chunk_iov(struct thr *t, u8 **p, u64 addr, u64 cnt, u64 limit)
 
 /*
  * Facts (ring.h): what decoding would otherwise read from the live
- * process, read here after the call, the same way xtrace reads it: fstat
- * of a descriptor (st_dev, st_ino), /proc/self/statm for the vm counters.
+ * process, read here where xtrace would read it (after the call for an
+ * exit record, before it for an enter record), the same way: fstat of a
+ * descriptor (st_dev, st_ino), /proc/self/statm for the vm counters,
+ * getsockname and getpeername of a socket.
  * A fact that cannot be read is left out (xtrace then reads the live
  * process, as it would without facts), except a descriptor fstat does not
  * know, which xtrace's fstat would not know either. Reading statm opens a
@@ -737,10 +743,36 @@ static void fact_vm(u8 **p)
 	f->swap = __atomic_load_n(&region->flags, __ATOMIC_RELAXED) & XA_HDR_SWAP ? vm_swap() : 0;
 }
 
+#define AF_INET 2
+#define AF_INET6 10
+
+/* fact_sock ships the names of socket fd; it returns 1 when they cover
+ * its tuple (an AF_INET or AF_INET6 socket), 0 when xtrace must read the
+ * live process all the same (getsockname failed, or another family: a
+ * unix socket's tuple names its /proc/net/unix entries). */
+static int fact_sock(u8 **p, i64 fd)
+{
+	struct xa_fact_sock *f = fact(p, XA_FACT_SOCK, sizeof *f);
+	u8 *z = (u8 *)f;
+	for (u64 i = 0; i < sizeof *f; i++)
+		z[i] = 0;
+	f->fd = fd;
+	u32 n = sizeof f->name;
+	f->name_ret = (i32)sys3(SYS_getsockname, fd, f->name, &n);
+	f->name_len = f->name_ret == 0 ? (n < sizeof f->name ? n : sizeof f->name) : 0;
+	n = sizeof f->peer;
+	f->peer_ret = (i32)sys3(SYS_getpeername, fd, f->peer, &n);
+	f->peer_len = f->peer_ret == 0 ? (n < sizeof f->peer ? n : sizeof f->peer) : 0;
+	u16 family = f->name_len >= 2 ? *(const u16 *)f->name : 0;
+	return f->name_ret == 0 && (family == AF_INET || family == AF_INET6);
+}
+
 /* capture copies what c asks for. At exit (exit 1), memory the call's
  * result shows the kernel went through is copied directly; everything
- * else through process_vm_readv. */
-static void capture(struct thr *t, u8 **p, const struct xa_cap *c, const u64 *a, int exit, long ret)
+ * else through process_vm_readv. It returns 0 when the record needs the
+ * live process for what c stands for although c is a fact capture (a
+ * socket fact that does not cover the tuple), 1 otherwise. */
+static int capture(struct thr *t, u8 **p, const struct xa_cap *c, const u64 *a, int exit, long ret)
 {
 	u64 snap = snaplen();
 	switch (c->op) {
@@ -821,7 +853,16 @@ static void capture(struct thr *t, u8 **p, const struct xa_cap *c, const u64 *a,
 	case XA_OP_FACT_VM:
 		fact_vm(p);
 		break;
+	case XA_OP_FACT_SOCK: {
+		/* No descriptor (a failed call's result, a negative
+		 * argument): the decoder has no socket to read either. */
+		i64 fd = c->imm ? ret : (i64)(int)a[c->a];
+		if (fd >= 0)
+			return fact_sock(p, fd);
+		break;
 	}
+	}
+	return 1;
 }
 
 /*
@@ -832,7 +873,11 @@ static void capture(struct thr *t, u8 **p, const struct xa_cap *c, const u64 *a,
  * recvmsg, a socketpair's endpoints, a listening socket's backlog).
  * capture_gen.h says which records those are (xa_sync, derived from the
  * fetch kinds of the event tables; XA_SYNC_OK for kinds that read the
- * process only when the call succeeded). After such a record the thread
+ * process only when the call succeeded; XA_SYNC_FACT and XA_SYNC_FACT_OK
+ * for kinds the agent's facts cover in some cases: socket tuples, whose
+ * socket names are facts, enough for AF_INET and AF_INET6 sockets; the
+ * record is synchronous when a fact capture returned 0, uncovered here).
+ * After such a record the thread
  * waits until xtrace has consumed it, so that xtrace decodes it while the
  * process is as the call left it: an exit record after the syscall ran,
  * before the program sees the result; an enter record before it runs.
@@ -840,12 +885,21 @@ static void capture(struct thr *t, u8 **p, const struct xa_cap *c, const u64 *a,
  * that interrupted the agent's own record writing cannot be published
  * before the outer record is, so it is not held (nor flagged).
  */
-static int is_sync(int exit, long nr, long ret)
+static int is_sync(int exit, long nr, long ret, int uncovered)
 {
 	if (nr < 0 || nr >= XA_CAP_NSYS)
 		return 0;
-	u8 s = xa_sync[nr][exit];
-	return s == XA_SYNC_ALWAYS || (s == XA_SYNC_OK && ret >= 0);
+	switch (xa_sync[nr][exit]) {
+	case XA_SYNC_ALWAYS:
+		return 1;
+	case XA_SYNC_OK:
+		return ret >= 0;
+	case XA_SYNC_FACT:
+		return uncovered;
+	case XA_SYNC_FACT_OK:
+		return ret >= 0 && uncovered;
+	}
+	return 0;
 }
 
 /* publish commits the record h and, when it is synchronous, holds the
@@ -876,6 +930,7 @@ static void record(struct thr *t, int exit, long nr, const u64 *a, long ret)
 	}
 	/* A record takes at most half a ring, so that it always fits once
 	 * the consumer has caught up: captures past that are left out. */
+	u32 all = ncaps;
 	u64 room_max = fixed + sizeof(struct xa_chunk);
 	for (u32 i = 0; i < ncaps; i++) {
 		u64 m = cap_max(&caps[i], a);
@@ -894,8 +949,10 @@ static void record(struct thr *t, int exit, long nr, const u64 *a, long ret)
 			((struct xa_enter *)h)->args[i] = a[i];
 	}
 	u8 *p = (u8 *)h + fixed;
+	/* A fact capture left out covers nothing. */
+	int uncovered = ncaps < all;
 	for (u32 i = 0; i < ncaps; i++)
-		capture(t, &p, &caps[i], a, exit, ret);
+		uncovered |= !capture(t, &p, &caps[i], a, exit, ret);
 	u64 used = (u64)(p - (u8 *)h);
 	if (used < h->len) {
 		if (t->head == start + h->len) {
@@ -908,7 +965,7 @@ static void record(struct thr *t, int exit, long nr, const u64 *a, long ret)
 			end->flags = XA_CHUNK_END;
 		}
 	}
-	publish(t, h, is_sync(exit, nr, ret));
+	publish(t, h, is_sync(exit, nr, ret, uncovered));
 }
 
 static void record_exit(struct thr *t, long nr, long ret)

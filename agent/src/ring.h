@@ -17,6 +17,7 @@ typedef unsigned short u16;
 typedef unsigned int u32;
 typedef unsigned long u64;
 typedef long i64;
+typedef int i32;
 
 #define XA_MAGIC 0x31544e4741525458UL /* "XTRAGNT1" little-endian */
 #define XA_PAGE 4096UL
@@ -143,13 +144,16 @@ struct xa_chunk {
 #define XA_CHUNK_FACT 4U  /* not memory: a fact, addr its XA_FACT_* kind */
 
 /*
- * Facts: what decoding an exit would otherwise read from the live process,
- * read by the agent in-process after the syscall ran, so that the record
- * need not be synchronous. A fact travels as a chunk with XA_CHUNK_FACT
- * set and its kind in addr; the chunk's bytes are the fact.
+ * Facts: what decoding a record would otherwise read from the live
+ * process, read by the agent in-process where xtrace would read it (after
+ * the syscall ran for an exit record, before it runs for an enter record),
+ * so that the record need not be synchronous. A fact travels as a chunk
+ * with XA_CHUNK_FACT set and its kind in addr; the chunk's bytes are the
+ * fact.
  */
-#define XA_FACT_FD 1 /* struct xa_fact_fd */
-#define XA_FACT_VM 2 /* struct xa_fact_vm */
+#define XA_FACT_FD 1   /* struct xa_fact_fd */
+#define XA_FACT_VM 2   /* struct xa_fact_vm */
+#define XA_FACT_SOCK 3 /* struct xa_fact_sock */
 
 /* A descriptor the call returned or made, fstat'ed. */
 struct xa_fact_fd {
@@ -166,6 +170,22 @@ struct xa_fact_vm {
 	u64 size;
 	u64 rss;
 	u64 swap;
+};
+
+/* The two ends of a socket descriptor, for its socket tuple: what
+ * getsockname and getpeername returned (0 or -errno) and the address each
+ * wrote (len bytes of it, the rest zero). The record that carries it is
+ * synchronous all the same when the family is not AF_INET or AF_INET6
+ * (a unix socket's tuple names kernel objects that only /proc shows) or
+ * getsockname failed. */
+struct xa_fact_sock {
+	i64 fd;
+	i32 name_ret;
+	i32 peer_ret;
+	u32 name_len;
+	u32 peer_len;
+	u8 name[128];
+	u8 peer[128];
 };
 
 #define XA_RING_BYTES (1U << 18)

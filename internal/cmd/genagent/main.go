@@ -8,11 +8,14 @@
 // the same tables that drive the decoder; the agent has no table of its
 // own. Some fetch kinds read the live process (/proc, or the descriptors
 // the process holds). For the cheap, frequent ones (the device or inode
-// of a descriptor, the vm counters) the agent reads the same facts
-// in-process after the call and ships them with the record (fact
-// captures); for the others the table says, per syscall and side, that
-// the record is synchronous: the agent holds the thread until xtrace has
-// decoded it. Every fetch kind must be classified below (its captures
+// of a descriptor, the vm counters, a socket's names) the agent reads the
+// same facts in-process where xtrace would read them and ships them with
+// the record (fact captures); for the others the table says, per syscall
+// and side, that the record is synchronous: the agent holds the thread
+// until xtrace has decoded it. A socket's names are enough for an
+// AF_INET or AF_INET6 tuple, not for a unix socket's: the table says
+// those records are synchronous unless the agent took a fact that covers
+// them (XA_SYNC_FACT). Every fetch kind must be classified below (its captures
 // and whether it reads the live process): a kind this command does not
 // know is an error, so a new kind cannot be left uncaptured or
 // unsynchronised.
@@ -54,14 +57,16 @@ const (
 	opFactFd   // fstat of descriptor arg a (imm factRet: of the result), when >= 0
 	opFactPipe // fstat of both descriptors of the int[2] at arg a
 	opFactVM   // the vm counters (statm, and VmSwap when the machine has swap)
+	opFactSock // getsockname and getpeername of descriptor arg a (imm factRet: of the result), when >= 0
 )
 
-// factRet is the imm of an opFactFd whose descriptor is the call's result.
+// factRet is the imm of an opFactFd or opFactSock whose descriptor is the
+// call's result.
 const factRet = 1
 
 var opNames = []string{"XA_OP_STR", "XA_OP_BUF", "XA_OP_BUFRET", "XA_OP_FIXED", "XA_OP_ARRAY",
 	"XA_OP_BUFCAP", "XA_OP_BUFDEREF", "XA_OP_IOV", "XA_OP_MSG", "XA_OP_OUT",
-	"XA_OP_FACT_FD", "XA_OP_FACT_PIPE", "XA_OP_FACT_VM"}
+	"XA_OP_FACT_FD", "XA_OP_FACT_PIPE", "XA_OP_FACT_VM", "XA_OP_FACT_SOCK"}
 
 // capture is one row of the generated table.
 type capture struct {
@@ -96,18 +101,45 @@ type capSpec struct {
 // through procReader or sockets). A record with such a fetch is
 // synchronous: the agent holds its thread until xtrace has decoded it.
 // Kinds whose live reads the agent makes itself (fact captures) are
-// liveNo: their record carries what the decoder would read.
+// liveNo: their record carries what the decoder would read. Kinds whose
+// fact covers only some cases are liveFact: the agent decides when it
+// took the fact (a socket tuple: an AF_INET or AF_INET6 socket's names
+// are the fact, a unix socket's tuple needs /proc).
 type live int
 
 const (
 	liveNo     live = iota // registers, the result, the call's memory and facts alone
 	liveAlways             // reads the process whatever the result
 	liveOK                 // only for a call that succeeded (ret >= 0)
-	// liveFd reads the descriptor that is its first operand only when
-	// that is >= 0: liveOK when the operand is the result, liveAlways
-	// when it is an argument.
-	liveFd
+	liveFact               // its fact when the agent could take it, else the process whatever the result
+	liveFactOK             // the same, only for a call that succeeded
+	// liveFactFd is liveFact of the descriptor that is its first
+	// operand: liveFactOK when that is the result (a failed call has
+	// none), liveFact when it is an argument. Classification only.
+	liveFactFd
 )
+
+// syncNames are the generated header's names of the live values a
+// record can have (enum xa_sync).
+var syncNames = []string{"XA_SYNC_NO", "XA_SYNC_ALWAYS", "XA_SYNC_OK", "XA_SYNC_FACT", "XA_SYNC_FACT_OK"}
+
+// join is the live value of a record with fetches of values a and b:
+// it reads the process when either does.
+func join(a, b live) live {
+	switch {
+	case a == b || b == liveNo:
+		return a
+	case a == liveNo:
+		return b
+	case a == liveAlways || b == liveAlways:
+		return liveAlways
+	case min(a, b) == liveFact && max(a, b) == liveFactOK:
+		return liveFact
+	case min(a, b) == liveOK && max(a, b) == liveFactOK:
+		return liveOK
+	}
+	return liveAlways // liveOK and liveFact: live after a failed call too
+}
 
 // kindGroups gives the captures of every fetch kind, and whether it
 // reads the live process, kinds with the same captures together.
@@ -146,15 +178,18 @@ var kindGroups = []struct {
 	// The socket tuples ask the socket behind the descriptor (a copy
 	// taken with pidfd_getfd) for its addresses; the inbound ones of a
 	// call that failed are empty without asking.
-	{"tupleout", []capSpec{{opBufCap, 1, 2, sockaddrMax}}, liveAlways},
-	{"tuplein", []capSpec{{opFixed, 2, none, 4}, {opBufDeref, 1, 2, sockaddrMax}}, liveOK},
+	// Socket tuples: the socket's names are a fact (getsockname and
+	// getpeername), enough for AF_INET and AF_INET6; a unix socket's
+	// tuple reads /proc/net/unix.
+	{"tupleout", []capSpec{{opBufCap, 1, 2, sockaddrMax}, {opFactSock, 0, none, 0}}, liveFact},
+	{"tuplein", []capSpec{{opFixed, 2, none, 4}, {opBufDeref, 1, 2, sockaddrMax}, {opFactSock, 0, none, 0}}, liveFactOK},
 	{"optvalget", []capSpec{{opFixed, 3, none, 4}, {opBufDeref, 2, 3, 0}}, liveNo},
 	{"iovdata iovsize", []capSpec{{opIov, 0, 1, 0}}, liveNo},
 	{"iovdataret iovsizeret", []capSpec{{opIov, 0, 1, 1}}, liveNo},
 	{"msgdata msgsize", []capSpec{{opMsg, last, none, 0}}, liveNo},
-	{"msgtupleout", []capSpec{{opMsg, last, none, 0}}, liveAlways},
+	{"msgtupleout", []capSpec{{opMsg, last, none, 0}, {opFactSock, 0, none, 0}}, liveFact},
 	{"msgdataret msgsizeret", []capSpec{{opMsg, last, none, 1}}, liveNo},
-	{"msgtuplein", []capSpec{{opMsg, last, none, 1}}, liveOK},
+	{"msgtuplein", []capSpec{{opMsg, last, none, 1}, {opFactSock, 0, none, 0}}, liveFactOK},
 	// Kinds computed from registers and the return value alone.
 	{"arg int32 ret ret16 const dirfd accessmode chmodmode creatmode cloneflags " +
 		"execveatflags fcntlcmd flockop futexop linkatflags mmapflags mountflags openflags " +
@@ -174,7 +209,7 @@ var kindGroups = []struct {
 	{"fddev", []capSpec{{opFactFd, 0, none, 0}}, liveNo},
 	// The tuple of an accepted socket: nothing is read for a negative
 	// descriptor.
-	{"tupleaccept", nil, liveFd},
+	{"tupleaccept", []capSpec{{opFactSock, 0, none, 0}}, liveFactFd},
 	// procexit and signaldeliver fields: from the recorder's own state.
 	{"exit signal", nil, liveNo},
 }
@@ -209,7 +244,8 @@ type fetchOp struct {
 }
 
 // classify returns the captures of one fetch and whether decoding it
-// reads the live process (liveNo, liveAlways or liveOK).
+// reads the live process (liveNo, liveAlways, liveOK, liveFact or
+// liveFactOK).
 func classify(f fetchOp) ([]capture, live, error) {
 	k, ok := kinds[f.kind]
 	if !ok {
@@ -231,7 +267,7 @@ func classify(f fetchOp) ([]capture, live, error) {
 	var c []capture
 	for _, sp := range k.caps {
 		x := capture{op: sp.op, a: arg(sp.a), b: arg(sp.b), imm: sp.imm}
-		if sp.op == opFactFd && len(f.ops) > 0 && f.ops[0] == "ret" {
+		if (sp.op == opFactFd || sp.op == opFactSock) && len(f.ops) > 0 && f.ops[0] == "ret" {
 			x.a, x.imm = 0, factRet
 		}
 		if x.a < 0 || x.b < 0 {
@@ -240,14 +276,14 @@ func classify(f fetchOp) ([]capture, live, error) {
 		c = append(c, x)
 	}
 	l := k.live
-	if l == liveFd {
+	if l == liveFactFd {
 		switch {
 		case len(f.ops) == 0:
 			return nil, 0, fmt.Errorf("fetch %s: no descriptor operand", f.kind)
 		case f.ops[0] == "ret":
-			l = liveOK
+			l = liveFactOK
 		default:
-			l = liveAlways
+			l = liveFact
 		}
 	}
 	return c, l, nil
@@ -343,11 +379,14 @@ func generate(dir string) ([]byte, error) {
 	}
 	var entries []entry
 	add := func(nr, side int, name string, c []capture, l live) error {
-		if side == 0 && l == liveOK {
+		switch {
+		case side == 0 && l == liveOK:
 			l = liveAlways // no result yet at enter
+		case side == 0 && l == liveFactOK:
+			l = liveFact
 		}
 		for _, x := range c {
-			if side == 0 && x.op == opFactFd && x.imm == factRet {
+			if side == 0 && (x.op == opFactFd || x.op == opFactSock) && x.imm == factRet {
 				return fmt.Errorf("%s: the enter event reads a fact of the result", name)
 			}
 		}
@@ -410,11 +449,7 @@ func generate(dir string) ([]byte, error) {
 	b.WriteString("/* Code generated by internal/cmd/genagent from event/tables; DO NOT EDIT. */\n\n")
 	b.WriteString("/*\n * The tracee memory the decoder reads for each syscall, by side, and the\n")
 	b.WriteString(" * facts (XA_OP_FACT_*) it would otherwise read from the live process.\n */\n")
-	b.WriteString("enum xa_op {\n")
-	for i, n := range opNames {
-		fmt.Fprintf(&b, "\t%s = %d,\n", n, i)
-	}
-	b.WriteString("};\n\n")
+	writeEnum(&b, "xa_op", opNames)
 	b.WriteString("struct xa_cap {\n\tu8 op, a, b, pad;\n\tu32 imm;\n};\n\n")
 	fmt.Fprintf(&b, "#define XA_CAP_NSYS %d\n\n", maxNr+1)
 	b.WriteString("static const struct xa_cap xa_caps[] = {\n")
@@ -454,8 +489,10 @@ func generate(dir string) ([]byte, error) {
 	b.WriteString("/*\n * Synchronous records: decoding them reads the live process (its /proc\n")
 	b.WriteString(" * entries or the descriptors it holds), so the agent holds the thread\n")
 	b.WriteString(" * until xtrace has consumed the record. XA_SYNC_OK: only when the call\n")
-	b.WriteString(" * succeeded (ret >= 0).\n */\n")
-	b.WriteString("enum xa_sync {\n\tXA_SYNC_NO = 0,\n\tXA_SYNC_ALWAYS = 1,\n\tXA_SYNC_OK = 2,\n};\n\n")
+	b.WriteString(" * succeeded (ret >= 0). XA_SYNC_FACT: only when the record's facts\n")
+	b.WriteString(" * (XA_OP_FACT_SOCK) do not cover what the decoder reads; XA_SYNC_FACT_OK:\n")
+	b.WriteString(" * the same, only when the call succeeded.\n */\n")
+	writeEnum(&b, "xa_sync", syncNames)
 	b.WriteString("/* xa_sync[nr][side] */\n")
 	b.WriteString("static const u8 xa_sync[XA_CAP_NSYS][2] = {\n")
 	syncs := map[int][2]live{}
@@ -464,7 +501,6 @@ func generate(dir string) ([]byte, error) {
 		s[e.side] = e.sync
 		syncs[e.nr] = s
 	}
-	syncName := []string{"XA_SYNC_NO", "XA_SYNC_ALWAYS", "XA_SYNC_OK"}
 	for _, nr := range nrs {
 		if s := syncs[nr]; s != [2]live{} {
 			var name string
@@ -473,11 +509,21 @@ func generate(dir string) ([]byte, error) {
 					name = e.name
 				}
 			}
-			fmt.Fprintf(&b, "\t[%d] = {%s, %s}, /* %s */\n", nr, syncName[s[0]], syncName[s[1]], name)
+			fmt.Fprintf(&b, "\t[%d] = {%s, %s}, /* %s */\n", nr, syncNames[s[0]], syncNames[s[1]], name)
 		}
 	}
 	b.WriteString("};\n")
 	return b.Bytes(), nil
+}
+
+// writeEnum writes the C enum name whose members are names, numbered
+// from 0.
+func writeEnum(b *bytes.Buffer, name string, names []string) {
+	fmt.Fprintf(b, "enum %s {\n", name)
+	for i, n := range names {
+		fmt.Fprintf(b, "\t%s = %d,\n", n, i)
+	}
+	b.WriteString("};\n\n")
 }
 
 // fetchTail is the fetch part at the end of a parameter, "fd=arg(a0)"
@@ -487,7 +533,7 @@ var fetchTail = regexp.MustCompile(`=([a-z0-9]+(?:\([^)]*\))?)$`)
 
 // paramCaptures returns the captures of one params column of table, the
 // parameters of name, each once, and whether decoding them reads the live
-// process (the strongest of the parameters': liveAlways over liveOK).
+// process (the parameters' joined, see join).
 func paramCaptures(table, name, col string) ([]capture, live, error) {
 	var out []capture
 	sync := liveNo
@@ -504,9 +550,7 @@ func paramCaptures(table, name, col string) ([]capture, live, error) {
 		if err != nil {
 			return nil, 0, fmt.Errorf("%s %s: %w", table, name, err)
 		}
-		if l == liveAlways || l == liveOK && sync == liveNo {
-			sync = l
-		}
+		sync = join(sync, l)
 		for _, x := range c {
 			if !slices.Contains(out, x) {
 				out = append(out, x)

@@ -21,9 +21,12 @@ func TestClassify(t *testing.T) {
 		{"fddev(ret)", []capture{{opFactFd, 0, 0, factRet}}, liveNo, false},
 		{"fddev(a0)", []capture{{opFactFd, 0, 0, 0}}, liveNo, false},
 		{"fddev(a2)", []capture{{opFactFd, 2, 0, 0}}, liveNo, false},
-		{"tupleaccept(ret)", nil, liveOK, false},
-		{"tuplein(a0,a4,a5)", []capture{{opFixed, 5, 0, 4}, {opBufDeref, 4, 5, sockaddrMax}}, liveOK, false},
-		{"tupleout(a0,a1,a2)", []capture{{opBufCap, 1, 2, sockaddrMax}}, liveAlways, false},
+		{"tupleaccept(ret)", []capture{{opFactSock, 0, 0, factRet}}, liveFactOK, false},
+		{"tupleaccept(a1)", []capture{{opFactSock, 1, 0, 0}}, liveFact, false},
+		{"tuplein(a0,a4,a5)", []capture{{opFixed, 5, 0, 4}, {opBufDeref, 4, 5, sockaddrMax}, {opFactSock, 0, 0, 0}}, liveFactOK, false},
+		{"tupleout(a0,a1,a2)", []capture{{opBufCap, 1, 2, sockaddrMax}, {opFactSock, 0, 0, 0}}, liveFact, false},
+		{"msgtupleout(a0,a1)", []capture{{opMsg, 1, 0, 0}, {opFactSock, 0, 0, 0}}, liveFact, false},
+		{"msgtuplein(a0,a1)", []capture{{opMsg, 1, 0, 1}, {opFactSock, 0, 0, 0}}, liveFactOK, false},
 		{"fdsockaddr(a0,a1,a2)", []capture{{opBufCap, 1, 2, sockaddrMax}}, liveNo, false},
 		{"pairid(a3,0)", []capture{{opFixed, 3, 0, 8}}, liveOK, false},
 		{"pipeino(a0)", []capture{{opFixed, 0, 0, 8}, {opFactPipe, 0, 0, 0}}, liveNo, false},
@@ -74,11 +77,16 @@ func TestSyncTable(t *testing.T) {
 		got[m[4]] = m[2] + " " + m[3]
 	}
 	want := map[string]string{
-		"clone":    "XA_SYNC_NO XA_SYNC_ALWAYS", // /proc of the thread
-		"clone3":   "XA_SYNC_NO XA_SYNC_ALWAYS",
-		"execve":   "XA_SYNC_NO XA_SYNC_ALWAYS",
-		"sendto":   "XA_SYNC_ALWAYS XA_SYNC_NO", // tuple at enter
-		"recvfrom": "XA_SYNC_NO XA_SYNC_OK",     // tuple of a received message
+		"clone":  "XA_SYNC_NO XA_SYNC_ALWAYS", // /proc of the thread
+		"clone3": "XA_SYNC_NO XA_SYNC_ALWAYS",
+		"execve": "XA_SYNC_NO XA_SYNC_ALWAYS",
+		// Socket tuples: synchronous unless the agent's socket fact
+		// covers them (an AF_INET or AF_INET6 socket).
+		"connect":  "XA_SYNC_NO XA_SYNC_FACT",
+		"sendto":   "XA_SYNC_FACT XA_SYNC_NO",    // tuple at enter
+		"sendmsg":  "XA_SYNC_FACT XA_SYNC_NO",    // tuple at enter
+		"recvfrom": "XA_SYNC_NO XA_SYNC_FACT_OK", // tuple of a received message
+		"recvmsg":  "XA_SYNC_NO XA_SYNC_FACT_OK",
 		"accept4":  "XA_SYNC_NO XA_SYNC_ALWAYS", // backlog of the listening socket
 	}
 	for name, w := range want {
@@ -88,7 +96,7 @@ func TestSyncTable(t *testing.T) {
 	}
 	// The facts the agent reads itself: the device of the descriptor
 	// open, openat and creat return, the inode of a new pipe, the vm
-	// counters of mmap, munmap and brk.
+	// counters of mmap, munmap and brk, the names of a socket.
 	for _, name := range []string{"getppid", "read", "write", "listen", "close", "newfstatat",
 		"open", "openat", "creat", "pipe", "pipe2", "mmap", "munmap", "brk"} {
 		if g, ok := got[name]; ok {
@@ -98,7 +106,7 @@ func TestSyncTable(t *testing.T) {
 }
 
 // TestFactCaptures checks the fact captures the header lists for the
-// calls whose exits read them, and that an enter event asking for a fact
+// calls whose events read them, and that an enter event asking for a fact
 // of the result is an error.
 func TestFactCaptures(t *testing.T) {
 	src, err := generate("../../../event/tables")
@@ -115,6 +123,12 @@ func TestFactCaptures(t *testing.T) {
 		{"9 mmap exit", "{XA_OP_FACT_VM, 0, 0, 0, 0}"},
 		{"11 munmap exit", "{XA_OP_FACT_VM, 0, 0, 0, 0}"},
 		{"12 brk exit", "{XA_OP_FACT_VM, 0, 0, 0, 0}"},
+		{"42 connect exit", "{XA_OP_FACT_SOCK, 0, 0, 0, 0}"},
+		{"44 sendto enter", "{XA_OP_FACT_SOCK, 0, 0, 0, 0}"},
+		{"45 recvfrom exit", "{XA_OP_FACT_SOCK, 0, 0, 0, 0}"},
+		{"46 sendmsg enter", "{XA_OP_FACT_SOCK, 0, 0, 0, 0}"},
+		{"47 recvmsg exit", "{XA_OP_FACT_SOCK, 0, 0, 0, 0}"},
+		{"288 accept4 exit", "{XA_OP_FACT_SOCK, 0, 0, 0, 1}"},
 	} {
 		i := strings.Index(body, "/* "+tt.call+" */")
 		if i < 0 {
@@ -146,5 +160,26 @@ func TestFactCaptures(t *testing.T) {
 	const want = "openat: the enter event reads a fact of the result"
 	if _, err := generate(dir); err == nil || err.Error() != want {
 		t.Errorf("generate with a result fact at enter: %v, want %q", err, want)
+	}
+}
+
+// TestJoin checks the live value of a record from two of its fetches':
+// it reads the process whenever either does.
+func TestJoin(t *testing.T) {
+	tests := []struct{ a, b, want live }{
+		{liveNo, liveNo, liveNo},
+		{liveNo, liveFact, liveFact},
+		{liveFactOK, liveNo, liveFactOK},
+		{liveOK, liveAlways, liveAlways},
+		{liveFactOK, liveAlways, liveAlways},
+		{liveFact, liveFactOK, liveFact},
+		{liveOK, liveFactOK, liveOK},
+		{liveOK, liveFact, liveAlways}, // a failed call reads the process too
+		{liveFact, liveOK, liveAlways},
+	}
+	for _, tt := range tests {
+		if got := join(tt.a, tt.b); got != tt.want {
+			t.Errorf("join(%s, %s) = %s, want %s", syncNames[tt.a], syncNames[tt.b], syncNames[got], syncNames[tt.want])
+		}
 	}
 }
