@@ -21,14 +21,18 @@ import (
 
 // Syscall numbers (x86_64) of the calls the tests look for.
 const (
-	sysRead    = 0
-	sysWrite   = 1
-	sysWritev  = 20
-	sysMmap    = 9
-	sysGetppid = 110
-	sysOpenat  = 257
-	sysPipe2   = 293
-	sysStat    = 262 // newfstatat
+	sysRead     = 0
+	sysWrite    = 1
+	sysWritev   = 20
+	sysMmap     = 9
+	sysGetppid  = 110
+	sysOpenat   = 257
+	sysPipe2    = 293
+	sysStat     = 262 // newfstatat
+	sysConnect  = 42
+	sysSendto   = 44
+	sysRecvfrom = 45
+	sysAccept4  = 288
 )
 
 // session returns a new session with an 80-byte snaplen, closed when the

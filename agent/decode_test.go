@@ -154,6 +154,23 @@ func vmSwap(t *testing.T, pid uint32) uint64 {
 	return 0
 }
 
+// waitingStdin returns a pipe for the standard input of a program that
+// waits for it to close: the test closes w when it has seen what it
+// needs, else it closes after 60 s, and when the test ends.
+func waitingStdin(t *testing.T) (stdin, w *os.File) {
+	stdin, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := time.AfterFunc(60*time.Second, func() { w.Close() })
+	t.Cleanup(func() {
+		stop.Stop()
+		stdin.Close()
+		w.Close()
+	})
+	return stdin, w
+}
+
 // TestFactsMatchProc decodes the exits whose parameters come from the
 // agent's facts (the inode of a new pipe, the device of an opened file,
 // the vm counters after mmap) twice: from the facts, and from /proc of
@@ -176,14 +193,7 @@ func TestFactsMatchProc(t *testing.T) {
 			s.Region.SetSwap(swap)
 			dec := decode.New(decode.Options{Snaplen: 80})
 			defer dec.Close()
-			stdin, w, err := os.Pipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer stdin.Close()
-			defer w.Close()
-			stop := time.AfterFunc(60*time.Second, func() { w.Close() })
-			defer stop.Stop()
+			stdin, w := waitingStdin(t)
 			var calls Calls
 			var mem Memory
 			seen := map[uint32]int{}
@@ -204,7 +214,7 @@ func TestFactsMatchProc(t *testing.T) {
 				}
 				return facts, proc
 			}
-			err = s.Run(cmd, func(r *ring.Record) {
+			err := s.Run(cmd, func(r *ring.Record) {
 				if r.Kind != ring.KindExit {
 					calls.Call(r)
 					return
@@ -261,5 +271,109 @@ func TestFactsMatchProc(t *testing.T) {
 				t.Errorf("exits checked %v, want %v", seen, want)
 			}
 		})
+	}
+}
+
+// TestSockFactsMatchProc decodes the socket tuples of a program's calls
+// twice: from the socket names the agent read in-process (a socket fact),
+// and from the live process as the ptrace backend does (pidfd_getfd of the
+// socket, getsockname, getpeername; the program keeps its sockets open
+// until its standard input closes). The tuples must be the same: connect
+// and accept4 of a TCP connection on 127.0.0.1, sendto enters and
+// recvfrom exits over it and over UDP on 127.0.0.1 and ::1. Those records
+// are not synchronous (but accept4's, whose backlog reads the listening
+// socket); the unix connection's connect and accept4 exits are, and their
+// threads are held: a unix socket's tuple needs /proc/net/unix.
+func TestSockFactsMatchProc(t *testing.T) {
+	const n = 10
+	s := session(t)
+	dec := decode.New(decode.Options{Snaplen: 80})
+	defer dec.Close()
+	stdin, w := waitingStdin(t)
+	var calls Calls
+	var mem Memory
+	var out bytes.Buffer
+	seen := map[string]int{}
+	names := map[uint32]string{sysConnect: "connect", sysSendto: "sendto", sysRecvfrom: "recvfrom", sysAccept4: "accept4"}
+	families := map[uint16]string{1: "unix", 2: "inet", 10: "inet6"}
+	bad := 0
+	fail := func(format string, args ...any) {
+		if bad++; bad <= 10 {
+			t.Errorf(format, args...)
+		}
+	}
+	cmd := exec.Command(work(t), "sockets", strconv.Itoa(n))
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, &out, os.Stderr
+	err := s.Run(cmd, func(r *ring.Record) {
+		c := calls.Call(r)
+		name, ok := names[r.NR]
+		enter := r.Kind == ring.KindEnter
+		if !ok || enter != (r.NR == sysSendto) || r.Kind != ring.KindEnter && r.Kind != ring.KindExit {
+			return
+		}
+		if len(r.Facts.Socks) != 1 || len(r.Facts.Socks[0].Name) < 2 {
+			fail("%s: socket facts %+v, want one with a name", name, r.Facts.Socks)
+			return
+		}
+		sf := r.Facts.Socks[0]
+		fam := families[binary.LittleEndian.Uint16(sf.Name)]
+		key := name + " " + fam
+		seen[key]++
+		decodeWith := func(f decode.Facts) []byte {
+			cc := c
+			mem.SetRecord(r)
+			cc.Mem, cc.Facts = &mem, f
+			dec1 := dec.Exit
+			if enter {
+				dec1 = dec.Enter
+			}
+			raw, err := dec1(r.TS, &cc)
+			if err != nil {
+				t.Fatalf("%s: %v", key, err)
+			}
+			var ev scap.Event
+			if err := ev.Load(0, 0, raw); err != nil {
+				t.Fatal(err)
+			}
+			for i, p := range ev.Desc().Params[:ev.NumParams()] {
+				if p.Name == "tuple" {
+					return append([]byte(nil), ev.Param(i)...)
+				}
+			}
+			t.Fatalf("%s: no tuple", key)
+			return nil
+		}
+		facts, proc := decodeWith(&mem), decodeWith(nil)
+		// A recvfrom on a connected (TCP) socket reports no source
+		// address: no tuple.
+		wantEmpty := name == "recvfrom" && sf.PeerRet == 0
+		if !bytes.Equal(facts, proc) || (len(proc) == 0) != wantEmpty {
+			fail("%s: tuple %x from the facts, %x from the process", key, facts, proc)
+		}
+		wantSync := fam == "unix" || name == "accept4"
+		if r.Sync != wantSync {
+			fail("%s (fd %d): synchronous %v, want %v", key, sf.Fd, r.Sync, wantSync)
+		}
+		if fam == "unix" && r.Sync {
+			if msg := held(r.Pid, r.Tid); msg != "" {
+				fail("%s: %s", key, msg)
+			}
+		}
+		if key == "accept4 unix" {
+			w.Close() // the last of them
+		}
+	})
+	if err != nil {
+		t.Fatalf("work sockets: %v", err)
+	}
+	want := map[string]int{"connect inet": 1, "accept4 inet": 1, "sendto inet": 2 * n, "recvfrom inet": 2 * n,
+		"sendto inet6": n, "recvfrom inet6": n, "connect unix": 1, "accept4 unix": 1}
+	if strings.Contains(out.String(), "no-inet6") {
+		delete(want, "sendto inet6")
+		delete(want, "recvfrom inet6")
+		t.Log("no ::1 here: no AF_INET6 tuples")
+	}
+	if fmt.Sprint(seen) != fmt.Sprint(want) {
+		t.Errorf("tuples checked %v, want %v", seen, want)
 	}
 }

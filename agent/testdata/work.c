@@ -22,6 +22,12 @@
  *   work pipes N          N pipe2, both ends closed at once
  *   work facts N PATH     N pipe2 and N openat of PATH, all kept open, an
  *                         mmap, then waits for standard input to close
+ *   work sockets N        a TCP connection on 127.0.0.1 (connect, accept4),
+ *                         N rounds of sendto and recvfrom over it, over UDP
+ *                         on 127.0.0.1 and over UDP on ::1 ("no-inet6" on
+ *                         standard output when ::1 is missing), a unix
+ *                         connection (connect, accept4) to an abstract
+ *                         address, then waits for standard input to close
  *   work io PATH          openat PATH, write, read back, writev, then an
  *                         openat of an unmapped address (EFAULT)
  *   work interrupt N      N sleeps to 2 ms later, interrupted by a 1 ms timer
@@ -37,13 +43,18 @@
  *                         mask and alternate stack that must stay set
  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <pthread.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/time.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <spawn.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -274,6 +285,70 @@ static int facts(long k, const char *path)
 	return 0;
 }
 
+/* dgram makes k rounds of sendto and recvfrom between two datagram
+ * sockets of family fam bound to addr (its port chosen by the kernel). */
+static int dgram(long k, int fam, struct sockaddr *addr, socklen_t len)
+{
+	struct sockaddr_storage to, from;
+	socklen_t tolen = sizeof to, fromlen;
+	char buf[8];
+	int a = socket(fam, SOCK_DGRAM | SOCK_CLOEXEC, 0), b = socket(fam, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (a < 0 || b < 0 || bind(a, addr, len) != 0 || bind(b, addr, len) != 0 ||
+	    getsockname(b, (struct sockaddr *)&to, &tolen) != 0)
+		return -1;
+	for (long i = 0; i < k; i++) {
+		fromlen = sizeof from;
+		if (sendto(a, "ping", 5, 0, (struct sockaddr *)&to, tolen) != 5 ||
+		    recvfrom(b, buf, sizeof buf, 0, (struct sockaddr *)&from, &fromlen) != 5)
+			return -1;
+	}
+	return 0;
+}
+
+/* sockets leaves its sockets open until standard input closes, so that a
+ * test can read their names from the process for the same tuples. */
+static int sockets(long k)
+{
+	struct sockaddr_in in = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	struct sockaddr_in srv, from;
+	socklen_t len = sizeof srv, fromlen;
+	char buf[8];
+	int ln = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), cl = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (ln < 0 || cl < 0 || bind(ln, (struct sockaddr *)&in, sizeof in) != 0 || listen(ln, 1) != 0 ||
+	    getsockname(ln, (struct sockaddr *)&srv, &len) != 0 || connect(cl, (struct sockaddr *)&srv, len) != 0)
+		return 1;
+	int sv = accept4(ln, 0, 0, SOCK_CLOEXEC);
+	if (sv < 0)
+		return 1;
+	for (long i = 0; i < k; i++) {
+		fromlen = sizeof from;
+		if (sendto(cl, "ping", 5, 0, (struct sockaddr *)&srv, len) != 5 ||
+		    recvfrom(sv, buf, 5, MSG_WAITALL, (struct sockaddr *)&from, &fromlen) != 5)
+			return 1;
+	}
+	if (dgram(k, AF_INET, (struct sockaddr *)&in, sizeof in) != 0)
+		return 1;
+	struct sockaddr_in6 in6 = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+	int s6 = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s6 < 0 || bind(s6, (struct sockaddr *)&in6, sizeof in6) != 0) {
+		printf("no-inet6\n");
+		fflush(stdout);
+	} else if (dgram(k, AF_INET6, (struct sockaddr *)&in6, sizeof in6) != 0) {
+		return 1;
+	}
+	struct sockaddr_un un = {.sun_family = AF_UNIX};
+	int n = snprintf(un.sun_path + 1, sizeof un.sun_path - 1, "xtrace-sockfacts-%d", getpid());
+	socklen_t ulen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n);
+	int ul = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), uc = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (ul < 0 || uc < 0 || bind(ul, (struct sockaddr *)&un, ulen) != 0 || listen(ul, 1) != 0 ||
+	    connect(uc, (struct sockaddr *)&un, ulen) != 0 || accept4(ul, 0, 0, SOCK_CLOEXEC) < 0)
+		return 1;
+	char c;
+	while (syscall(SYS_read, 0, &c, 1) > 0)
+		;
+	return 0;
+}
+
 static void reap(pid_t pid);
 
 /* rawforks makes a child with each raw call, so that the flags the agent
@@ -384,6 +459,8 @@ int main(int argc, char **argv)
 		return pipes(atol(argv[2]));
 	if (!strcmp(mode, "facts") && argc > 3)
 		return facts(atol(argv[2]), argv[3]);
+	if (!strcmp(mode, "sockets"))
+		return sockets(atol(argv[2]));
 	if (!strcmp(mode, "opens") && argc > 3)
 		return opens(atol(argv[2]), argv[3]);
 	if (!strcmp(mode, "rawforks")) {
