@@ -29,7 +29,14 @@ func FuzzDrain(f *testing.F) {
 	binary.LittleEndian.PutUint64(fact[chunkAddr:], factFd)
 	binary.LittleEndian.PutUint32(fact[chunkLen:], factFdBytes)
 	binary.LittleEndian.PutUint32(fact[chunkFlags:], chunkFact)
+	sock := make([]byte, chunkBytes+factSockBytes)
+	binary.LittleEndian.PutUint64(sock[chunkAddr:], factSock)
+	binary.LittleEndian.PutUint32(sock[chunkLen:], factSockBytes)
+	binary.LittleEndian.PutUint32(sock[chunkFlags:], chunkFact)
+	binary.LittleEndian.PutUint32(sock[chunkBytes+factSockNameLen:], 16)
+	binary.LittleEndian.PutUint32(sock[chunkBytes+factSockPeerLen:], 1000)
 	f.Add(rec(KindEnter, nil))
+	f.Add(rec(KindEnter, sock))
 	f.Add(rec(KindExit, append(chunk, fact...)))
 	f.Add(append(rec(KindEnter, chunk), rec(KindExit, chunk)...))
 	f.Add(rec(KindPad, make([]byte, 64)))
@@ -59,6 +66,11 @@ func FuzzDrain(f *testing.F) {
 		r.Drain(func(rec *Record) {
 			if len(rec.Facts.Fds)*(chunkBytes+factFdBytes) > len(b) {
 				t.Fatalf("%d descriptor facts from %d bytes of input", len(rec.Facts.Fds), len(b))
+			}
+			for _, s := range rec.Facts.Socks {
+				if len(s.Name) > factSockAddrSize || len(s.Peer) > factSockAddrSize {
+					t.Fatalf("socket fact with names of %d and %d bytes", len(s.Name), len(s.Peer))
+				}
 			}
 			for _, m := range rec.Mem {
 				if len(m.Data) > len(b) {
