@@ -375,10 +375,27 @@ func (r *Recorder) writeEnded() {
 	for _, e := range r.dying {
 		ts := uint64(time.Now().UnixNano())
 		sig := e.status & 0x7f
+		// The leader first (the signal ended it), then the others.
+		var tids []uint32
 		for tid, th := range r.threads {
-			if th.pid != e.pid {
-				continue
+			if th.pid == e.pid {
+				tids = append(tids, tid)
 			}
+		}
+		leader := uint32(e.pid)
+		slices.SortFunc(tids, func(a, b uint32) int {
+			switch {
+			case a == b:
+				return 0
+			case a == leader:
+				return -1
+			case b == leader:
+				return 1
+			}
+			return cmp.Compare(a, b)
+		})
+		for _, tid := range tids {
+			th := r.threads[tid]
 			if !th.ended {
 				if sig != 0 {
 					s := unix.SIGKILL

@@ -36,19 +36,23 @@ func (e equivEvent) String() string { return e.dir + " " + e.typ + " " + e.args 
 
 var (
 	// Values that differ between two runs of the same program.
-	equivAddr    = regexp.MustCompile(`\b[0-9A-F]{6,16}\b`)
-	equivSizes   = regexp.MustCompile(`\b(vm_size|vm_rss|vm_swap|pgft_maj|pgft_min|fdlimit|ino|dev|queuepct|queuelen)=\d+`)
-	equivKernel  = regexp.MustCompile(`\b(source|peer)=[0-9A-F]+`)   // kernel socket addresses
-	equivRandom  = regexp.MustCompile(`^(res=\d+ buf=).*?( count=)`) // getrandom's data
-	equivPidArg  = regexp.MustCompile(`\b(res|pid|tid|ptid|vtid|vpid|spid|dpid|pgid|fd|fd1|fd2|val)=(-?\d+)`)
-	equivTuple   = regexp.MustCompile(`:\d{4,5}\b`)
-	equivChild   = regexp.MustCompile(`^res=<[0-9.]+>`)
-	equivData    = regexp.MustCompile(`data=.* `)                              // a buffer
-	equivMktemp  = regexp.MustCompile(`(xtrace-bench-[a-z]+\.)[A-Za-z0-9]{6}`) // the bench workloads' temp folders
-	equivSpid    = regexp.MustCompile(`spid=<[0-9.]+>`)
-	equivPidName = regexp.MustCompile(`(<[0-9.]+>)\([^)]*\)`)
-	equivUnix    = regexp.MustCompile(`((?:tuple|fd\.name)=[0-9a-fA-F]+->)[0-9a-fA-F]+\b`) // unix socket addresses
-	equivInode   = regexp.MustCompile(`pipe:\[\d+\]|\d+\(<p>\)`)
+	equivAddr     = regexp.MustCompile(`\b[0-9A-F]{6,16}\b`)
+	equivSizes    = regexp.MustCompile(`\b(vm_size|vm_rss|vm_swap|pgft_maj|pgft_min|fdlimit|ino|dev|queuepct|queuelen)=\d+`)
+	equivKernel   = regexp.MustCompile(`\b(source|peer)=[0-9A-F]+`)   // kernel socket addresses
+	equivRandom   = regexp.MustCompile(`^(res=\d+ buf=).*?( count=)`) // getrandom's data
+	equivPidArg   = regexp.MustCompile(`\b(res|pid|tid|ptid|vtid|vpid|spid|dpid|pgid|fd|fd1|fd2|val)=(-?\d+)`)
+	equivTuple    = regexp.MustCompile(`:\d{4,5}\b`)
+	equivChild    = regexp.MustCompile(`^res=<[0-9.]+>`)
+	equivCloneRes = regexp.MustCompile(`^res=(\d+)`)
+	equivPtid     = regexp.MustCompile(`\bptid=<[^>]*>(\([^)]*\))?`)
+	equivFdNum    = regexp.MustCompile(`\b(fd|res)=\d+\(<`)                                              // threads sharing a table get numbers in the order they open
+	equivGitTemp  = regexp.MustCompile(`(\.git/(?:objects/[0-9a-f]{2}/)?t(?:mp_obj_)?)[A-Za-z0-9]{6}\b`) // git's mkstemp names
+	equivData     = regexp.MustCompile(`data=.* `)                                                       // a buffer
+	equivMktemp   = regexp.MustCompile(`(xtrace-bench-[a-z]+\.)[A-Za-z0-9]{1,6}`)                        // the bench workloads' temp folders
+	equivSpid     = regexp.MustCompile(`spid=<[0-9.]+>`)
+	equivPidName  = regexp.MustCompile(`(<[0-9.]+>)\([^)]*\)`)
+	equivUnix     = regexp.MustCompile(`((?:tuple|fd\.name)=[0-9a-fA-F]+->)[0-9a-fA-F]+\b`) // unix socket addresses
+	equivInode    = regexp.MustCompile(`pipe:\[\d+\]|\d+\(<p>\)`)
 )
 
 // equivThreads reads a capture as sequences of normalised events per
@@ -61,53 +65,61 @@ func equivThreads(t *testing.T, bin, dir, capture string) (map[string][]equivEve
 	if err != nil {
 		t.Fatalf("xtrace -r %s: %v", capture, err)
 	}
-	names := map[string]string{} // tid -> name
-	created := map[string]int{}  // name -> threads created so far
-	var order []string
-	seq := map[string][]equivEvent{}
-	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		f := strings.SplitN(line, " ", 4)
+	type line struct{ tid, dir, typ, args string }
+	var lines []line
+	var tids []string                 // in order of first appearance
+	children := map[string][]string{} // tid -> the tids it created, in order
+	seen := map[string]bool{}
+	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.SplitN(l, " ", 4)
 		if len(f) < 3 {
 			continue
 		}
-		tid, dir, typ := f[0], f[1], f[2]
-		args := ""
+		e := line{tid: f[0], dir: f[1], typ: f[2]}
 		if len(f) == 4 {
-			args = strings.TrimSpace(f[3])
+			e.args = strings.TrimSpace(f[3])
 		}
-		name, ok := names[tid]
-		if !ok {
-			if len(names) > 0 {
-				// A thread whose creation was not seen (a creator's
-				// exit read after the child's first event): named
-				// when its creator's exit comes.
-				name = "?" + tid
-			} else {
-				name = "1"
-			}
-			names[tid] = name
-			order = append(order, name)
+		if !seen[e.tid] {
+			seen[e.tid] = true
+			tids = append(tids, e.tid)
 		}
-		if dir == "<" && cloneCall(typ) {
-			if m := regexp.MustCompile(`^res=(\d+)`).FindStringSubmatch(args); m != nil && m[1] != "0" {
-				created[name]++
-				child := name + "." + strconv.Itoa(created[name])
-				if old, ok := names[m[1]]; ok && strings.HasPrefix(old, "?") {
-					seq[child] = seq[old]
-					delete(seq, old)
-					for i, o := range order {
-						if o == old {
-							order[i] = child
-						}
-					}
-				}
-				names[m[1]] = child
+		if e.dir == "<" && cloneCall(e.typ) {
+			if m := equivCloneRes.FindStringSubmatch(e.args); m != nil && m[1] != "0" {
+				children[e.tid] = append(children[e.tid], m[1])
 			}
 		}
-		if typ == "futex" {
+		lines = append(lines, e)
+	}
+	// Names from the process tree: the first thread is "1", the n-th
+	// thread or process a thread creates is its name + "." + n (a
+	// creator's exit may come after its child's first events).
+	names := map[string]string{}
+	var name func(tid, n string)
+	name = func(tid, n string) {
+		if _, ok := names[tid]; ok {
+			return
+		}
+		names[tid] = n
+		for i, c := range children[tid] {
+			name(c, n+"."+strconv.Itoa(i+1))
+		}
+	}
+	if len(tids) > 0 {
+		name(tids[0], "1")
+	}
+	var order []string
+	seq := map[string][]equivEvent{}
+	for _, tid := range tids {
+		if _, ok := names[tid]; !ok {
+			names[tid] = "?" + tid // its creation was not recorded
+		}
+		order = append(order, names[tid])
+	}
+	for _, e := range lines {
+		if e.typ == "futex" {
 			continue // whether a thread waits depends on timing
 		}
-		seq[names[tid]] = append(seq[names[tid]], equivEvent{dir, typ, args})
+		seq[names[e.tid]] = append(seq[names[e.tid]], equivEvent{e.dir, e.typ, e.args})
 	}
 	// Normalise once every tid has its name.
 	for name, evs := range seq {
@@ -126,6 +138,11 @@ func equivThreads(t *testing.T, bin, dir, capture string) (map[string][]equivEve
 				}
 				return s
 			})
+			// A new process' parent is its creator, or the reaper that
+			// adopted it when the creator has ended by then (timing).
+			a = equivPtid.ReplaceAllString(a, "ptid=P")
+			a = equivFdNum.ReplaceAllString(a, "${1}=N(<")
+			a = equivGitTemp.ReplaceAllString(a, "${1}XXXXXX")
 			a = equivUnix.ReplaceAllString(a, "${1}K")
 			a = equivMktemp.ReplaceAllString(a, "${1}XXXXXX")
 			switch evs[i].typ {
@@ -205,7 +222,7 @@ func equivCompare(name string, ptrace, agent []equivEvent) string {
 // shared benchmark workloads (bench/workloads, at 1% of their size) with
 // both backends and compares the captures event by event.
 func TestBackendEquivalence(t *testing.T) {
-	testutil.RequireTools(t, "gcc", "git", "tar")
+	testutil.RequireTools(t, "gcc", "tar")
 	recRequireTracing(t)
 	bin := recXtraceBin(t)
 	for i := range recWorkloads {
@@ -227,16 +244,18 @@ func TestBackendEquivalence(t *testing.T) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("building the bench workloads: %v\n%s", err, out)
 	}
-	for _, name := range []string{"getppid", "pipe", "files", "procs", "threads", "net", "git", "tar"} {
+	// git is left out: two runs of it differ under one backend (whether
+	// its index is "racily clean" depends on the clock, so it re-reads
+	// files in some runs; its temp names and getrandom calls vary).
+	// TestStraceEveryFailure compares git under the agent with strace.
+	for _, name := range []string{"getppid", "pipe", "files", "procs", "threads", "net", "tar"} {
 		t.Run("bench-"+name, func(t *testing.T) {
 			dir := t.TempDir()
 			tmp := filepath.Join(dir, "tmp")
 			if err := os.Mkdir(tmp, 0o755); err != nil {
 				t.Fatal(err)
 			}
-			env := []string{"BENCH_SCALE=1", "BENCH_BUILD=" + build, "BENCH_TMPDIR=" + tmp,
-				// git's commits, and so its object names, the same in both runs.
-				"GIT_AUTHOR_DATE=2026-01-01T00:00:00Z", "GIT_COMMITTER_DATE=2026-01-01T00:00:00Z"}
+			env := []string{"BENCH_SCALE=1", "BENCH_BUILD=" + build, "BENCH_TMPDIR=" + tmp}
 			argv := []string{filepath.Join(workloads, "run"), name}
 			if name == "tar" {
 				// tar.sh archives a folder, /usr/share/doc unless told.
@@ -391,8 +410,9 @@ func equivSignalsAfter(evs []equivEvent) []equivEvent {
 
 // equivTimingFree leaves out what depends on when processes run rather
 // than on the program: the runs of SIGCHLD handlers (when a child's end
-// interrupts its parent), and the waits for children (wait4, waitid),
-// whose number and results depend on whether the child has ended yet.
+// interrupts its parent), the waits for children (wait4, waitid), whose
+// number and results depend on whether the child has ended yet, reads of
+// pipes (their sizes depend on how far the writer is) and getrandom.
 func equivTimingFree(evs []equivEvent) []equivEvent {
 	var out []equivEvent
 	depth := 0
@@ -405,6 +425,14 @@ func equivTimingFree(evs []equivEvent) []equivEvent {
 			if e.dir == "<" && e.typ == "rt_sigreturn" {
 				depth--
 			}
+			continue
+		case (e.typ == "read" || e.typ == "readv") && (strings.Contains(e.args, "(<p>)") || e.dir == "<" && strings.HasSuffix(e.args, "fd.name=")):
+			// How much a read of a pipe gets depends on how far its
+			// writer is.
+			continue
+		case e.typ == "getrandom":
+			// How often a program asks for randomness may vary (git:
+			// 4 or 5 times a run).
 			continue
 		case e.typ == "wait4" || e.typ == "waitid":
 			// Whether a shell waits, or polls with WNOHANG, or its
