@@ -160,9 +160,9 @@ func sudCheck(f *facts) Check {
 	c := Check{Name: "syscall-dispatch"}
 	switch {
 	case f.sud == nil:
-		c.Detail = "syscall user dispatch is available"
+		c.Detail = "syscall user dispatch is available: the agent backend records dynamically linked commands (--backend=auto's choice)"
 	case errors.Is(f.sud, unix.EINVAL):
-		c.Status, c.Detail = Limited, "no syscall user dispatch (Linux 5.11+): only the ptrace recorder is available"
+		c.Status, c.Detail = Limited, "no syscall user dispatch (Linux 5.11+): only the ptrace backend is available (--backend=auto uses it)"
 	default:
 		c.Status, c.Detail = Limited, "syscall user dispatch: "+f.sud.Error()
 	}
