@@ -119,11 +119,56 @@ type Session struct {
 
 	lib    *os.File
 	notify int // listening socket, non-blocking
+	adopt  int // listening socket for hand-overs (see agent.c), non-blocking
 }
 
 // notifyName is the abstract unix socket the agent connects to: a
 // function of the region's path, which the agent knows.
 func notifyName(regionPath string) string { return "@xtrace-agent:" + regionPath }
+
+// adoptName is the abstract unix socket on which a process asks xtrace to
+// record it with ptrace from its next execve (agent.c, hand-over).
+func adoptName(regionPath string) string { return "@xtrace-adopt:" + regionPath }
+
+// Handover is a process that asked to be recorded with ptrace from its
+// next execve: xtrace attaches, then calls Done(true) (or Done(false)
+// when it could not), which lets the process go on.
+type Handover struct {
+	PID  int
+	conn int
+}
+
+// Done answers the process and releases the connection.
+func (h *Handover) Done(attached bool) {
+	b := []byte{0}
+	if attached {
+		b[0] = 1
+	}
+	unix.Write(h.conn, b)
+	unix.Close(h.conn)
+}
+
+// TakeHandovers returns the hand-over requests queued on the session's
+// socket. It never blocks long: a request is the connecting process'
+// pid, sent right after it connected.
+func (s *Session) TakeHandovers() []*Handover {
+	var hs []*Handover
+	for s.adopt >= 0 {
+		c, _, err := unix.Accept4(s.adopt, unix.SOCK_CLOEXEC)
+		if err != nil {
+			break // EAGAIN: none queued
+		}
+		tv := unix.Timeval{Sec: 1}
+		unix.SetsockoptTimeval(c, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv)
+		var b [4]byte
+		if n, err := unix.Read(c, b[:]); err != nil || n != 4 {
+			unix.Close(c)
+			continue
+		}
+		hs = append(hs, &Handover{PID: int(binary.LittleEndian.Uint32(b[:])), conn: c})
+	}
+	return hs
+}
 
 // NewSession creates the region, writes the library to a memfd and
 // listens for new processes. snaplen caps the I/O buffers the agent
@@ -150,7 +195,14 @@ func NewSession(snaplen int) (*Session, error) {
 		lib.Close()
 		return nil, err
 	}
-	return &Session{Region: reg, lib: lib, notify: ln}, nil
+	ad, err := listen(adoptName(reg.Path()))
+	if err != nil {
+		unix.Close(ln)
+		reg.Close()
+		lib.Close()
+		return nil, err
+	}
+	return &Session{Region: reg, lib: lib, notify: ln, adopt: ad}, nil
 }
 
 func listen(name string) (int, error) {
@@ -209,6 +261,10 @@ func (s *Session) StopAccepting() {
 	if s.notify >= 0 {
 		unix.Close(s.notify)
 		s.notify = -1
+	}
+	if s.adopt >= 0 {
+		unix.Close(s.adopt)
+		s.adopt = -1
 	}
 }
 

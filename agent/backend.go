@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"sync/atomic"
@@ -43,6 +42,11 @@ type Options struct {
 	// Context is unused (the launch never blocks on the tree); it is
 	// here so that both backends take the same options.
 	Context context.Context
+	// Handover records a program the agent cannot enter (static,
+	// setuid, setcap) that a recorded process execs with the ptrace
+	// backend, in the same capture (--backend=auto); otherwise it runs
+	// unrecorded and Result.Unrecorded names it.
+	Handover bool
 }
 
 // Recorder records a launched command with the agent: it starts the
@@ -87,7 +91,9 @@ type Recorder struct {
 	groupExits []groupExit // exit_group calls of the current pass
 	pass       []passEvent // the events of the current drain pass
 	passData   []byte
-	imaged     bool // the launched process' first image was seen
+	imaged     bool         // the launched process' first image was seen
+	subs       []*subTracer // ptrace tracers of handed-over processes
+	adopted    map[int]bool // processes handed over to them
 }
 
 type stopRequest struct {
@@ -138,6 +144,7 @@ func Launch(o Options) (*Recorder, error) {
 		sess.Close()
 		return nil, fmt.Errorf("agent: %w", err)
 	}
+	sess.Region.SetHandover(o.Handover)
 	pidfd, err := unix.PidfdOpen(h.PID, 0)
 	if err != nil {
 		pidfd = -1
@@ -146,7 +153,7 @@ func Launch(o Options) (*Recorder, error) {
 		opts: o, sess: sess, helper: h, pid: h.PID, pidfd: pidfd,
 		done: make(chan struct{}), wake: make(chan struct{}, 1),
 		dec:     decode.New(decode.Options{Snaplen: o.Snaplen, HiddenVMKiB: MappedKiB, StripEnv: sess.StripEnv}),
-		threads: map[uint32]*thread{}, live: map[int]int{}, killed: map[int]bool{},
+		threads: map[uint32]*thread{}, live: map[int]int{}, killed: map[int]bool{}, adopted: map[int]bool{},
 		recording: true,
 	}
 	return r, nil
@@ -248,8 +255,10 @@ func (r *Recorder) loop(waited <-chan unix.WaitStatus) {
 			continue
 		}
 		r.sess.takePidfds(r.live)
+		r.handovers()
 		r.ended()
 		n := r.sess.Region.Drain(r.record)
+		r.takeSub()
 		r.endGroups()
 		r.writeEnded()
 		r.flushPass()
@@ -269,9 +278,100 @@ func (r *Recorder) loop(waited <-chan unix.WaitStatus) {
 	}
 }
 
+// handovers attaches the ptrace backend to the processes that asked for
+// it (a program the agent cannot enter is about to run): its tracer
+// records them from their execve on, into the same batches.
+func (r *Recorder) handovers() {
+	for _, h := range r.sess.TakeHandovers() {
+		if !r.opts.Handover || !r.recording {
+			h.Done(false)
+			continue
+		}
+		sub := &subTracer{full: make(chan *tracer.Batch, subBatches), free: make(chan *tracer.Batch, subBatches)}
+		for _, b := range tracer.NewBatches(subBatches, 256<<10) {
+			sub.free <- b
+		}
+		t, err := tracer.Attach(tracer.Options{
+			Snaplen: r.opts.Snaplen, Full: sub.full, Free: sub.free,
+			FlushEvery: 10 * time.Millisecond, RecordFromExec: true,
+		}, []int{h.PID})
+		if err != nil {
+			h.Done(false)
+			continue
+		}
+		sub.t = t
+		t.Start()
+		h.Done(true)
+		r.subs = append(r.subs, sub)
+		r.adopted[h.PID] = true
+	}
+}
+
+// subTracer is a ptrace tracer recording a handed-over process; its
+// batches come to the recorder, which writes their events with its own
+// in time order.
+type subTracer struct {
+	t          *tracer.Tracer
+	full, free chan *tracer.Batch
+}
+
+// subBatches is how many batches a sub-tracer has.
+const subBatches = 4
+
+// takeSub puts the events of the batches the sub-tracers filled into the
+// current pass.
+func (r *Recorder) takeSub() {
+	for _, sub := range r.subs {
+		for more := true; more; {
+			select {
+			case b := <-sub.full:
+				r.putBatch(b)
+				sub.free <- b
+			default:
+				more = false
+			}
+		}
+	}
+}
+
+// putBatch puts a sub-tracer's events into the pass.
+func (r *Recorder) putBatch(b *tracer.Batch) {
+	b.Each(func(_ uint16, _ uint32, raw []byte) error {
+		r.put(raw, nil)
+		return nil
+	})
+}
+
 // finish hands the last batch over and releases everything.
 func (r *Recorder) finish() {
+	for _, sub := range r.subs {
+		// Its last batches come as its loop ends.
+		done := make(chan struct{})
+		go func() { sub.t.Wait(); close(done) }()
+		for waiting := true; waiting; {
+			select {
+			case b := <-sub.full:
+				r.putBatch(b)
+				sub.free <- b
+			case <-done:
+				waiting = false
+			}
+		}
+	}
+	r.takeSub()
 	r.flushPass()
+	for _, sub := range r.subs {
+		res, err := sub.t.Wait()
+		r.res.Events += res.Events
+		r.res.Dropped += res.Dropped
+		r.res.DecodeErrors += res.DecodeErrors
+		if r.res.DecodeError == nil {
+			r.res.DecodeError = res.DecodeError
+		}
+		if err != nil && r.err == nil {
+			r.err = err
+		}
+	}
 	if r.cur != nil {
 		if r.cur.Events > 0 {
 			r.opts.Full <- r.cur
@@ -306,6 +406,9 @@ func (r *Recorder) control() {
 		if !req.record {
 			r.endCapture(req.reason)
 		}
+		for _, sub := range r.subs {
+			sub.t.Stop(req.reason, 0, req.record)
+		}
 		if req.sig == unix.SIGKILL {
 			r.killTree()
 		} else if first {
@@ -323,6 +426,9 @@ func (r *Recorder) control() {
 func (r *Recorder) endCapture(reason string) {
 	if !r.recording {
 		return
+	}
+	for _, sub := range r.subs {
+		sub.t.EndCapture(reason)
 	}
 	r.flushPass()
 	r.recording = false
@@ -373,6 +479,16 @@ func (r *Recorder) ended() {
 // backend does.
 func (r *Recorder) writeEnded() {
 	for _, e := range r.dying {
+		if r.adopted[e.pid] {
+			// Its end is the ptrace backend's to write.
+			for tid, th := range r.threads {
+				if th.pid == e.pid {
+					r.forget(tid)
+				}
+			}
+			r.dec.ProcessGone(e.pid)
+			continue
+		}
 		ts := uint64(time.Now().UnixNano())
 		sig := e.status & 0x7f
 		// The leader first (the signal ended it), then the others.
@@ -471,10 +587,10 @@ func (r *Recorder) record(rec *ring.Record) {
 		c.Mem, c.Facts = &r.mem, &r.mem
 		c.Parent, c.ParentPID = th.parent, th.parentPID
 		flow := decode.FlowOf(c.Nr)
-		r.put(r.dec.Enter(rec.TS, &c))
 		if flow == decode.FlowExec {
 			r.checkExec(rec, &c)
 		}
+		r.put(r.dec.Enter(rec.TS, &c))
 		if flow == decode.FlowNoreturn {
 			r.exitCall(rec, th, c.Args[0], c.Nr == unix.SYS_EXIT_GROUP)
 		}
@@ -565,38 +681,25 @@ func (r *Recorder) execed(rec *ring.Record) bool {
 	return execer != 0 && r.calls.Adopt(execer, rec.Tid, rec.NR)
 }
 
-// checkExec notes an execve of a program the agent cannot enter: a
-// static or setuid program runs without the agent, unrecorded (its
-// execve's enter is the last event of its process before procexit).
+// checkExec looks at the execve enter of a program the agent cannot
+// enter (static, setuid, setcap; the agent checked it in the process):
+// with Handover a static one is handed over to the ptrace backend, which
+// records the process from the execve's exit on; any other runs
+// unrecorded (its execve's enter is the last event of its process before
+// procexit), and Result.Unrecorded names it.
 func (r *Recorder) checkExec(rec *ring.Record, c *decode.Call) {
-	arg := 0
-	if c.Nr == unix.SYS_EXECVEAT {
-		arg = 1
-	}
-	var buf [4096]byte
-	n, _ := r.mem.Read(c.Args[arg], buf[:])
-	path, _, _ := bytes.Cut(buf[:n], []byte{0})
-	if len(path) == 0 {
+	if !rec.Alien || rec.Static && r.opts.Handover {
 		return
 	}
-	p := string(path)
-	if !filepath.IsAbs(p) {
-		// Relative to the caller's working directory; the caller may
-		// have become a short-lived program and ended already, so its
-		// creator's (which it inherited) stands in.
-		cwd, err := os.Readlink("/proc/" + strconv.Itoa(int(rec.Pid)) + "/cwd")
-		if th := r.threads[rec.Tid]; err != nil && th != nil && th.parentPID > 0 {
-			cwd, err = os.Readlink("/proc/" + strconv.Itoa(th.parentPID) + "/cwd")
-		}
-		if err != nil {
-			return
-		}
-		p = filepath.Join(cwd, p)
+	var buf [4096]byte
+	n, _ := r.mem.Read(c.Args[0], buf[:])
+	path, _, _ := bytes.Cut(buf[:n], []byte{0})
+	why := ErrPrivileged
+	if rec.Static {
+		why = ErrStatic
 	}
-	if err := canLoad(p, 0); errors.Is(err, ErrStatic) || errors.Is(err, ErrPrivileged) {
-		if len(r.res.Unrecorded) < 20 {
-			r.res.Unrecorded = append(r.res.Unrecorded, fmt.Sprintf("%d %s: %v", rec.Pid, p, errors.Unwrap(err)))
-		}
+	if len(r.res.Unrecorded) < 20 {
+		r.res.Unrecorded = append(r.res.Unrecorded, fmt.Sprintf("%d %s: %v", rec.Pid, path, why))
 	}
 }
 

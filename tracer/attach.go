@@ -187,6 +187,7 @@ func (l *loop) seizeProcess(pid, tgid int) error {
 	p := l.newProcess(tgid)
 	p.attached = true
 	p.threads = 0
+	p.record = !l.t.opts.RecordFromExec
 	ppid := 0
 	if b, err := os.ReadFile("/proc/" + strconv.Itoa(tgid) + "/status"); err == nil {
 		ppid = int(statusInt(b, "PPid:"))
@@ -475,6 +476,7 @@ func (l *loop) attachBorn(tid int) *thread {
 		p = l.newProcess(tgid)
 		p.attached = true
 		p.threads = 0
+		p.record = !l.t.opts.RecordFromExec
 	}
 	th.proc = p
 	p.threads++

@@ -777,6 +777,11 @@ func (l *loop) execEvent(th *thread) {
 		}
 	}
 	l.dec.ProcessExec(th.pid)
+	if th.proc != nil && !th.proc.record && l.t.opts.RecordFromExec {
+		// The execve an attached process was handed over for (its
+		// enter is the agent's): recording starts with its exit.
+		th.proc.record = true
+	}
 	if th.pid == l.launch && !l.execed {
 		l.execed = true
 		// Now the command runs: follow its children too.

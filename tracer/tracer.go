@@ -58,6 +58,11 @@ type Options struct {
 	// Inject, when set, sees every event and may fault syscalls at
 	// their entry (--inject).
 	Inject Injector
+	// RecordFromExec makes Attach record an attached process only from
+	// the exit of its next execve on (the agent hands a program it
+	// cannot enter over to ptrace that way: what the process does
+	// before, the execve's enter included, is the agent's).
+	RecordFromExec bool
 	// Context, when set, interrupts Attach while it waits for the
 	// threads to stop (a thread in uninterruptible sleep stops only
 	// when its syscall ends).

@@ -54,7 +54,9 @@ const (
 	ImageBytes = 32
 	imagePpid  = 24
 
-	recSync = 1
+	recSync   = 1
+	recAlien  = 2
+	recStatic = 4
 
 	chunkAddr  = 0
 	chunkLen   = 8
@@ -88,7 +90,8 @@ const (
 	factSockPeer     = 152
 	factSockAddrSize = 128
 
-	hdrSwap = 1
+	hdrSwap     = 1
+	hdrHandover = 2
 
 	futexWait   = 0
 	futexWakeOp = 1

@@ -45,7 +45,7 @@ int main(void) {
 	P("factSockPeerLen", offsetof(struct xa_fact_sock, peer_len)); P("factSockName", offsetof(struct xa_fact_sock, name));
 	P("factSockPeer", offsetof(struct xa_fact_sock, peer)); P("factSockAddrSize", sizeof(((struct xa_fact_sock *)0)->name));
 	P("factSockPeerSize", sizeof(((struct xa_fact_sock *)0)->peer));
-	P("hdrFlags", offsetof(struct xa_header, flags)); P("hdrSwap", XA_HDR_SWAP);
+	P("hdrFlags", offsetof(struct xa_header, flags)); P("hdrSwap", XA_HDR_SWAP); P("hdrHandover", XA_HDR_HANDOVER);
 	P("ringState", offsetof(struct xa_ring, state)); P("ringTid", offsetof(struct xa_ring, tid));
 	P("ringPid", offsetof(struct xa_ring, pid)); P("ringGen", offsetof(struct xa_ring, gen));
 	P("ringExecNR", offsetof(struct xa_ring, exec_nr));
@@ -62,7 +62,7 @@ int main(void) {
 	P("ChildBytes", sizeof(struct xa_child)); P("childFlags", offsetof(struct xa_child, flags));
 	P("childPtid", offsetof(struct xa_child, ptid)); P("childPpid", offsetof(struct xa_child, ppid));
 	P("ImageBytes", sizeof(struct xa_image)); P("imagePpid", offsetof(struct xa_image, ppid));
-	P("KindChild", XA_REC_CHILD); P("KindImage", XA_REC_IMAGE); P("recSync", XA_REC_SYNC);
+	P("KindChild", XA_REC_CHILD); P("KindImage", XA_REC_IMAGE); P("recSync", XA_REC_SYNC); P("recAlien", XA_REC_ALIEN); P("recStatic", XA_REC_STATIC);
 	P("StateFree", XA_FREE); P("StateOwned", XA_OWNED); P("StateClosed", XA_CLOSED);
 	P("KindPad", XA_REC_PAD); P("KindEnter", XA_REC_ENTER); P("KindExit", XA_REC_EXIT);
 	return 0;
@@ -94,7 +94,7 @@ int main(void) {
 		"factSockNameLen": factSockNameLen, "factSockPeerLen": factSockPeerLen,
 		"factSockName": factSockName, "factSockPeer": factSockPeer,
 		"factSockAddrSize": factSockAddrSize, "factSockPeerSize": factSockAddrSize,
-		"hdrFlags": hdrFlags, "hdrSwap": hdrSwap,
+		"hdrFlags": hdrFlags, "hdrSwap": hdrSwap, "hdrHandover": hdrHandover,
 		"ringState": ringState, "ringTid": ringTid, "ringPid": ringPid, "ringGen": ringGen, "ringExecNR": ringExecNR,
 		"ringHead": ringHead, "ringTail": ringTail, "ringWaiting": ringWaiting,
 		"recLen": recLen, "recKind": recKind, "recFlags": recFlags, "recTid": recTid,
@@ -103,7 +103,7 @@ int main(void) {
 		"SignalBytes": SignalBytes, "sigCode": sigCode, "sigPid": sigPid, "sigUID": sigUID, "KindSignal": KindSignal,
 		"ChildBytes": ChildBytes, "childFlags": childFlags, "childPtid": childPtid, "childPpid": childPpid,
 		"ImageBytes": ImageBytes, "imagePpid": imagePpid,
-		"KindChild": KindChild, "KindImage": KindImage, "recSync": recSync,
+		"KindChild": KindChild, "KindImage": KindImage, "recSync": recSync, "recAlien": recAlien, "recStatic": recStatic,
 		"StateFree": StateFree, "StateOwned": StateOwned, "StateClosed": StateClosed,
 		"KindPad": KindPad, "KindEnter": KindEnter, "KindExit": KindExit,
 	}

@@ -43,17 +43,23 @@ import (
 // descriptors: for an exit record the call has run and the program has
 // not seen its result yet.
 type Record struct {
-	Kind  uint16
-	Sync  bool
-	Tid   uint32
-	Pid   uint32 // the thread group of Tid
-	NR    uint32
-	TSC   uint64
-	TS    uint64 // TSC as wall-clock nanoseconds since the epoch
-	Args  [6]uint64
-	Ret   int64
-	Mem   []Chunk
-	Facts Facts
+	Kind uint16
+	Sync bool
+	// Alien is set on the enter record of an execve of a program the
+	// agent cannot enter (static, setuid, setcap): the agent found so
+	// in the process, before the call. Static says it is because the
+	// program is static (the agent then hands it over to ptrace when
+	// xtrace asks for that).
+	Alien, Static bool
+	Tid           uint32
+	Pid           uint32 // the thread group of Tid
+	NR            uint32
+	TSC           uint64
+	TS            uint64 // TSC as wall-clock nanoseconds since the epoch
+	Args          [6]uint64
+	Ret           int64
+	Mem           []Chunk
+	Facts         Facts
 }
 
 // Facts are the facts of one record. Fds and Socks are reused by the
@@ -164,12 +170,25 @@ func Create(snaplen int) (*Region, error) {
 // SetSwap tells the agents whether the machine has swap, so that their
 // vm facts read VmSwap (a second /proc file) only when it can be non-zero,
 // as the decoder does. Call it before the command starts.
-func (r *Region) SetSwap(on bool) {
-	var f uint32
-	if on {
-		f = hdrSwap
+func (r *Region) SetSwap(on bool) { r.setFlag(hdrSwap, on) }
+
+// SetHandover tells the agents to hand a program they cannot enter
+// (static, setuid, setcap) over to xtrace's ptrace backend at its execve
+// (--backend=auto) instead of letting it run unrecorded.
+func (r *Region) SetHandover(on bool) { r.setFlag(hdrHandover, on) }
+
+func (r *Region) setFlag(flag uint32, on bool) {
+	p := u32p(r.mem, hdrFlags)
+	for {
+		old := atomic.LoadUint32(p)
+		f := old &^ flag
+		if on {
+			f |= flag
+		}
+		if atomic.CompareAndSwapUint32(p, old, f) {
+			return
+		}
 	}
-	atomic.StoreUint32(u32p(r.mem, hdrFlags), f)
 }
 
 // Path is where a traced process opens the region: the memfd through
@@ -259,7 +278,10 @@ func (r *Region) Drain(fn func(*Record)) int {
 			}
 			if kind != KindPad {
 				rec.Kind = kind
-				rec.Sync = binary.LittleEndian.Uint16(data[pos+recFlags:])&recSync != 0
+				flags := binary.LittleEndian.Uint16(data[pos+recFlags:])
+				rec.Sync = flags&recSync != 0
+				rec.Alien = flags&recAlien != 0
+				rec.Static = flags&recStatic != 0
 				rec.Tid = binary.LittleEndian.Uint32(data[pos+recTid:])
 				rec.NR = binary.LittleEndian.Uint32(data[pos+recNR:])
 				rec.TSC = binary.LittleEndian.Uint64(data[pos+recTSC:])

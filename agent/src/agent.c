@@ -210,6 +210,11 @@ struct thr {
 	 * kernel never has it blocked (see do_masked), but the masks the
 	 * program reads back show it as the program set it. */
 	u32 sigsys_blocked;
+	/* Flags for the next record begin writes (XA_REC_ALIEN), and
+	 * whether the execve in progress runs a program the agent cannot
+	 * enter. */
+	u16 next_flags;
+	u16 alien;
 };
 
 static __thread struct thr me __attribute__((tls_model("initial-exec")));
@@ -456,7 +461,8 @@ static void *begin(struct thr *t, u32 len, u16 kind, long nr)
 	struct xa_rec *h = reserve(t, len);
 	h->len = len;
 	h->kind = kind;
-	h->flags = 0;
+	h->flags = t->next_flags;
+	t->next_flags = 0;
 	h->tid = t->tid;
 	h->nr = (u32)nr;
 	h->tsc = rdtsc();
@@ -1149,6 +1155,103 @@ static long do_clone3(struct thr *t, u64 *g)
 	return ret;
 }
 
+/*
+ * Hand-over. The loader brings the agent into a dynamically linked
+ * program that gains no privileges; a static one, or one that runs with
+ * other ids or file capabilities (the loader ignores LD_AUDIT in secure
+ * mode), would run unrecorded. When xtrace asks for it (--backend=auto,
+ * XA_HDR_HANDOVER), the thread that execs such a program first asks
+ * xtrace, over the abstract socket "xtrace-adopt:" + the region path, to
+ * record the process with ptrace, and waits until xtrace has attached;
+ * then it disarms dispatch and execs the program as the program asked
+ * (without the agent's variables). xtrace's ptrace backend records it
+ * from that execve on.
+ */
+#define SYS_pread64 17
+#define SYS_getuid 102
+#define SYS_getgid 104
+#define SYS_fgetxattr 193
+#define PR_SYS_DISPATCH_OFF 0
+
+/* Why the loader would not bring the agent into an image (alien). */
+#define ALIEN_STATIC 1     /* no dynamic loader */
+#define ALIEN_PRIVILEGED 2 /* secure mode: setuid, setgid, file capabilities */
+
+/* alien says why the loader will not bring the agent into the image at
+ * path (relative to the working directory, as execve takes it), 0 when
+ * it will: a dynamically linked ELF program that gains no privileges, or
+ * a script whose interpreter is one. When it cannot tell it says 0: the
+ * execve then fails, or runs, as it would have. */
+static int alien(const char *path, int depth)
+{
+	long fd = sys4(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return 0;
+	int ok = 1, why = 0;
+	u8 st[144], h[256];
+	if (sys2(SYS_fstat, fd, st) == 0) {
+		u32 mode = *(u32 *)(st + 24), uid = *(u32 *)(st + 28), gid = *(u32 *)(st + 32);
+		if (((mode & 04000) && uid != (u32)sys0(SYS_getuid)) ||
+		    ((mode & 02000) && gid != (u32)sys0(SYS_getgid)))
+			ok = 0, why = ALIEN_PRIVILEGED;
+	}
+	if (ok && xa_syscall6(SYS_fgetxattr, fd, (long)"security.capability", 0, 0, 0, 0) > 0)
+		ok = 0, why = ALIEN_PRIVILEGED;
+	long n = ok ? sys4(SYS_pread64, fd, h, sizeof h - 1, 0) : 0;
+	if (ok && n >= 2 && h[0] == '#' && h[1] == '!') {
+		char interp[256];
+		u64 i = 2, k = 0;
+		while (i < (u64)n && (h[i] == ' ' || h[i] == '\t'))
+			i++;
+		while (i < (u64)n && h[i] != ' ' && h[i] != '\t' && h[i] != '\n' && h[i] && k < sizeof interp - 1)
+			interp[k++] = (char)h[i++];
+		interp[k] = 0;
+		if (depth == 0 && k > 0 && (why = alien(interp, 1)) != 0)
+			ok = 0;
+	} else if (ok && n >= 64 && h[0] == 0x7f && h[1] == 'E' && h[2] == 'L' && h[3] == 'F') {
+		u64 phoff = *(u64 *)(h + 32);
+		u16 phentsize = *(u16 *)(h + 54), phnum = *(u16 *)(h + 56);
+		int interp = 0;
+		for (u16 i = 0; i < phnum && i < 128 && phentsize >= 4; i++) {
+			u32 type = 0;
+			if (sys4(SYS_pread64, fd, &type, 4, phoff + (u64)i * phentsize) != 4)
+				break;
+			if (type == 3 /* PT_INTERP */) {
+				interp = 1;
+				break;
+			}
+		}
+		if (!interp)
+			ok = 0, why = ALIEN_STATIC;
+	}
+	sys1(SYS_close, fd);
+	return ok ? 0 : why;
+}
+
+/* handover asks xtrace to record this process with ptrace and waits
+ * until it has attached; it reports whether xtrace did. */
+static int handover(struct thr *t)
+{
+	long s = sys3(SYS_socket, AF_UNIX, SOCK_SEQPACKET | O_CLOEXEC, 0);
+	if (s < 0)
+		return 0;
+	struct sockaddr_un sa = {.family = AF_UNIX};
+	u64 len = 0;
+	for (const char *q = "xtrace-adopt:"; *q;)
+		sa.path[1 + len++] = *q++;
+	for (u64 i = 13; i < notify_len && 1 + len < sizeof sa.path; i++)
+		sa.path[1 + len++] = notify_name[i];
+	int ok = 0;
+	if (sys3(SYS_connect, s, &sa, 2 + 1 + len) == 0) {
+		u32 pid = t->pid;
+		u8 reply = 0;
+		if (sys3(SYS_write, s, &pid, sizeof pid) == sizeof pid && sys3(SYS_read, s, &reply, 1) == 1)
+			ok = reply == 1;
+	}
+	sys1(SYS_close, s);
+	return ok;
+}
+
 /* do_exec runs execve or execveat with the agent's variables put back
  * into the environment it passes, so that the new image records too. */
 static long do_exec(struct thr *t, long nr, u64 *g)
@@ -1156,6 +1259,16 @@ static long do_exec(struct thr *t, long nr, u64 *g)
 	if (!recording()) /* xtrace is gone: the new image runs without the agent */
 		return xa_syscall6(nr, (long)g[RDI], (long)g[RSI], (long)g[RDX], (long)g[R10],
 				   (long)g[R8], (long)g[R9]);
+	/* Static programs only: a privileged one would be traced across the
+	 * privilege change, which the ptrace backend's attach does not
+	 * follow yet (it runs unrecorded, named at the end). */
+	if ((__atomic_load_n(&region->flags, __ATOMIC_RELAXED) & XA_HDR_HANDOVER) && t->alien == ALIEN_STATIC &&
+	    handover(t)) {
+		/* Recorded by ptrace from this execve on: no dispatch, no agent
+		 * in the new image. */
+		xa_syscall6(SYS_prctl, PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_OFF, 0, 0, 0, 0);
+		return xa_syscall6(nr, (long)g[RDI], (long)g[RSI], (long)g[RDX], 0, 0, 0);
+	}
 	char **envp = (char **)(nr == SYS_execve ? g[RDX] : g[R10]);
 	u64 n = 0;
 	while (envp && envp[n] && n < 65536)
@@ -1435,7 +1548,15 @@ static void on_sigsys(int sig, struct ksiginfo *si, void *ctx)
 		claim(t);
 
 	u64 args[6] = {g[RDI], g[RSI], g[RDX], g[R10], g[R8], g[R9]};
+	if (nr == SYS_execve || nr == SYS_execveat) {
+		/* Said in the enter record: xtrace cannot tell for sure later
+		 * (a relative path, a process gone by then). */
+		const char *path = (const char *)(nr == SYS_execve ? args[0] : args[1]);
+		t->alien = nr == SYS_execve ? (u16)alien(path, 0) : 0;
+		t->next_flags = t->alien ? XA_REC_ALIEN | (t->alien == ALIEN_STATIC ? XA_REC_STATIC : 0) : 0;
+	}
 	record(t, 0, nr, args, 0);
+	t->next_flags = 0;
 
 	long ret;
 	switch (nr) {

@@ -51,6 +51,7 @@ struct xa_header {
 
 /* Header flags. */
 #define XA_HDR_SWAP 1U /* the machine has swap: a vm fact reads VmSwap too */
+#define XA_HDR_HANDOVER 2U /* hand a program the agent cannot enter to xtrace's ptrace backend at its execve */
 
 /* Ring states. */
 #define XA_FREE 0U
@@ -84,12 +85,14 @@ struct xa_ring {
 
 /* Record flags. */
 #define XA_REC_SYNC 1U /* the thread waits until the consumer has consumed the record */
+#define XA_REC_ALIEN 2U /* an execve enter of a program the agent cannot enter (static, setuid, setcap) */
+#define XA_REC_STATIC 4U /* ... because it is static: with XA_HDR_HANDOVER it goes to ptrace */
 
 /* Every record starts with this and is a multiple of 8 bytes long. */
 struct xa_rec {
 	u32 len;    /* whole record, header included */
 	u16 kind;
-	u16 flags;  /* XA_REC_SYNC */
+	u16 flags;  /* XA_REC_SYNC, XA_REC_ALIEN, XA_REC_STATIC */
 	u32 tid;
 	u32 nr;     /* syscall number */
 	u64 tsc;    /* rdtsc at the event */

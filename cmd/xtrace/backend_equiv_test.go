@@ -453,9 +453,11 @@ func equivTimingFree(evs []equivEvent) []equivEvent {
 }
 
 // TestAgentStaticChild: a static program that a process recorded by the
-// agent execs runs unrecorded (no loader to bring the agent in); the
-// capture still has its execve and its end, and xtrace says which
-// program was not recorded and how to record it.
+// agent execs cannot load the agent. With --backend=agent it runs
+// unrecorded: the capture still has its execve and its end, and xtrace
+// says which program was not recorded and how to record it. With auto
+// the agent hands the process over to the ptrace backend at that execve,
+// which records it in the same capture.
 func TestAgentStaticChild(t *testing.T) {
 	testutil.RequireTools(t, "gcc")
 	recRequireTracing(t)
@@ -480,6 +482,26 @@ func TestAgentStaticChild(t *testing.T) {
 	lines := recXtraceLines(t, bin, dir, capture)
 	if !recMatchAny(lines, `> execve filename=\./st`) || !recMatchAny(lines, `> procexit status=768 ret=3`) {
 		t.Errorf("the capture lacks the static program's execve or end:\n%s", strings.Join(lines[max(0, len(lines)-6):], "\n"))
+	}
+	// auto hands the static child over to the ptrace backend at its
+	// execve: the same capture has its every syscall, its execve once.
+	r = recRun(t, dir, nil, bin, "--backend=auto", "-w", capture, "--", "/bin/sh", "-c", "./st; exit $?")
+	if r.code != 3 || strings.Contains(r.stderr, "without being recorded") {
+		t.Fatalf("auto, static child: exit %d: %s", r.code, r.stderr)
+	}
+	lines = recXtraceLines(t, bin, dir, capture)
+	execs := 0
+	for _, l := range lines {
+		if strings.Contains(l, "> execve filename=./st") {
+			execs++
+		}
+	}
+	if execs != 1 || !recMatchAny(lines, `st \(\d+\) < write res=7 data=static`) || !recMatchAny(lines, `st \(\d+\) > procexit status=768 ret=3`) ||
+		!recMatchAny(lines, `< execve res=0 exe=\./st`) {
+		t.Errorf("auto did not record the static child with ptrace (%d execve enters):\n%s", execs, strings.Join(lines[max(0, len(lines)-8):], "\n"))
+	}
+	if out := recSysdigLines(t, dir, capture, "proc.name=st"); !recMatchAny(out, `< write res=7 data=static`) {
+		t.Error("sysdig does not read the handed-over process' events")
 	}
 	// auto records a static command with ptrace, every syscall.
 	r = recRun(t, dir, nil, bin, "--backend=auto", "-w", capture, "--", "./st")

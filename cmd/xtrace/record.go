@@ -168,6 +168,7 @@ func runRecord(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
 		t, err = agent.Launch(agent.Options{
 			Path: opts.Path, Args: opts.Args, Snaplen: opts.Snaplen,
 			Full: full, Free: free, MaxEvents: maxEvents, Context: ctx,
+			Handover: cli.Backend == "auto",
 		})
 	default:
 		noNewPrivs = !hasCapSysAdmin()
