@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 
+	"golang.org/x/sys/unix"
+
 	"xtrace/event"
 	"xtrace/scap"
 )
@@ -380,20 +382,16 @@ func (d *Decoder) SignalDeliver(ts uint64, tid int, spid int, sig int) ([]byte, 
 // process, for SIGCHLD the child, for real-time signals the sender; 0
 // otherwise.
 func SignalSender(sig int, code int32, pid int) int {
-	const (
-		sigHUP, sigINT, sigQUIT, sigKILL, sigTERM, sigCHLD, sigTSTP = 1, 2, 3, 9, 15, 17, 20
-		sigRTMIN, sigRTMAX                                          = 34, 64
-	)
-	switch {
-	case sig == sigKILL:
+	switch s := unix.Signal(sig); {
+	case s == unix.SIGKILL:
 		return pid
-	case sig == sigTERM || sig == sigHUP || sig == sigINT || sig == sigTSTP || sig == sigQUIT:
+	case s == unix.SIGTERM || s == unix.SIGHUP || s == unix.SIGINT || s == unix.SIGTSTP || s == unix.SIGQUIT:
 		if code <= 0 { // SI_USER, SI_QUEUE, SI_TKILL, ...
 			return pid
 		}
-	case sig == sigCHLD:
+	case s == unix.SIGCHLD:
 		return pid
-	case sig >= sigRTMIN && sig <= sigRTMAX:
+	case sig >= 34 && sig <= 64: // the real-time signals
 		return pid
 	}
 	return 0

@@ -232,14 +232,9 @@ func TestBackendEquivalence(t *testing.T) {
 	testutil.RequireTools(t, "gcc", "tar")
 	recRequireTracing(t)
 	bin := recXtraceBin(t)
-	for i := range recWorkloads {
-		w := &recWorkloads[i]
-		t.Run(w.name, func(t *testing.T) {
-			dir := t.TempDir()
-			recPrepare(t, w, dir)
-			equivRun(t, bin, dir, nil, w.argv, w.code)
-		})
-	}
+	recEachWorkload(t, func(t *testing.T, w *recWorkload, dir string) {
+		equivRun(t, bin, dir, nil, w.argv, w.code)
+	})
 	build := t.TempDir()
 	root, err := filepath.Abs("../..")
 	if err != nil {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"debug/elf"
 	"errors"
@@ -373,72 +372,80 @@ func recPrepare(t *testing.T, w *recWorkload, dir string) {
 	}
 }
 
-func TestRecordWorkloads(t *testing.T) {
-	testutil.RequireTools(t, "gcc", "sysdig", "tshark", "strace")
-	recRequireTracing(t)
-	bin := recXtraceBin(t)
+// recEachWorkload runs fn for every recording workload in a subtest, with
+// its files prepared in a fresh directory.
+func recEachWorkload(t *testing.T, fn func(t *testing.T, w *recWorkload, dir string)) {
 	for i := range recWorkloads {
 		w := &recWorkloads[i]
 		t.Run(w.name, func(t *testing.T) {
 			dir := t.TempDir()
 			recPrepare(t, w, dir)
-			for _, z := range []bool{false, true} {
-				capture := filepath.Join(dir, "out.scap")
-				args := []string{"-w", capture, "--"}
-				if z {
-					capture += ".z"
-					args = []string{"-zw", capture, "--"}
-				}
-				r := recRun(t, dir, nil, bin, append(args, w.argv...)...)
-				if r.code != w.code {
-					t.Fatalf("exit status %d, want %d\nstderr: %s", r.code, w.code, r.stderr)
-				}
-				st, err := os.Stat(capture)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if st.Mode().Perm() != 0o600 {
-					t.Errorf("capture mode %v, want 0600", st.Mode().Perm())
-				}
-				lines := recCheckCapture(t, bin, dir, capture)
-				if z {
-					continue
-				}
-				want := w.want
-				switch b := recBackend(t, capture); b {
-				case "ptrace":
-					want = append(want[:len(want):len(want)], w.ptraceOnly...)
-				case "agent":
-					want = append(want[:len(want):len(want)], w.agentOnly...)
-				default:
-					t.Errorf("the capture names backend %q", b)
-				}
-				for _, re := range want {
-					if !recMatchAny(lines, re) {
-						t.Errorf("no line matches %s", re)
-					}
-				}
-				if w.failed {
-					if out := recSysdigLines(t, dir, capture, "evt.failed=true"); len(out) == 0 {
-						t.Error("evt.failed=true finds nothing")
-					}
-				}
-				if w.etc {
-					out := recSysdigLines(t, dir, capture, "fd.name contains /etc")
-					if len(out) == 0 {
-						t.Error(`fd.name contains /etc finds nothing`)
-					}
-					got := recXtraceLines(t, bin, dir, capture, "fd.name contains /etc")
-					if strings.Join(got, "\n") != strings.Join(out, "\n") {
-						t.Errorf("filter output differs from sysdig's:\n%s", recFirstDiff(out, got))
-					}
-				}
-				if w.strace {
-					recCompareStrace(t, dir, w.argv, lines, capture)
-				}
-			}
+			fn(t, w, dir)
 		})
 	}
+}
+
+func TestRecordWorkloads(t *testing.T) {
+	testutil.RequireTools(t, "gcc", "sysdig", "tshark", "strace")
+	recRequireTracing(t)
+	bin := recXtraceBin(t)
+	recEachWorkload(t, func(t *testing.T, w *recWorkload, dir string) {
+		for _, z := range []bool{false, true} {
+			capture := filepath.Join(dir, "out.scap")
+			args := []string{"-w", capture, "--"}
+			if z {
+				capture += ".z"
+				args = []string{"-zw", capture, "--"}
+			}
+			r := recRun(t, dir, nil, bin, append(args, w.argv...)...)
+			if r.code != w.code {
+				t.Fatalf("exit status %d, want %d\nstderr: %s", r.code, w.code, r.stderr)
+			}
+			st, err := os.Stat(capture)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Mode().Perm() != 0o600 {
+				t.Errorf("capture mode %v, want 0600", st.Mode().Perm())
+			}
+			lines := recCheckCapture(t, bin, dir, capture)
+			if z {
+				continue
+			}
+			want := w.want
+			switch b := recBackend(t, capture); b {
+			case "ptrace":
+				want = append(want[:len(want):len(want)], w.ptraceOnly...)
+			case "agent":
+				want = append(want[:len(want):len(want)], w.agentOnly...)
+			default:
+				t.Errorf("the capture names backend %q", b)
+			}
+			for _, re := range want {
+				if !recMatchAny(lines, re) {
+					t.Errorf("no line matches %s", re)
+				}
+			}
+			if w.failed {
+				if out := recSysdigLines(t, dir, capture, "evt.failed=true"); len(out) == 0 {
+					t.Error("evt.failed=true finds nothing")
+				}
+			}
+			if w.etc {
+				out := recSysdigLines(t, dir, capture, "fd.name contains /etc")
+				if len(out) == 0 {
+					t.Error(`fd.name contains /etc finds nothing`)
+				}
+				got := recXtraceLines(t, bin, dir, capture, "fd.name contains /etc")
+				if strings.Join(got, "\n") != strings.Join(out, "\n") {
+					t.Errorf("filter output differs from sysdig's:\n%s", recFirstDiff(out, got))
+				}
+			}
+			if w.strace {
+				recCompareStrace(t, dir, w.argv, lines, capture)
+			}
+		}
+	})
 }
 
 func recMatchAny(lines []string, re string) bool {
@@ -563,21 +570,28 @@ type recStraceCall struct {
 // recRunStrace records the recWorkload with strace -f and returns its calls.
 func recRunStrace(t *testing.T, dir string, env, argv []string) []recStraceCall {
 	t.Helper()
+	return recParseStrace(recStraceLog(t, dir, env, argv))
+}
+
+// recStraceLog runs argv under strace -f in dir and returns its log lines.
+func recStraceLog(t *testing.T, dir string, env, argv []string) []string {
+	t.Helper()
 	out := filepath.Join(dir, "strace.out")
-	r := recRun(t, dir, env, "strace", append([]string{"-f", "-qq", "-s", "256", "-o", out, "--"}, argv...)...)
-	_ = r
-	f, err := os.Open(out)
+	recRun(t, dir, env, "strace", append([]string{"-f", "-qq", "-s", "256", "-o", out, "--"}, argv...)...)
+	b, err := os.ReadFile(out)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	return strings.Split(string(b), "\n")
+}
+
+// recParseStrace turns strace -f log lines into calls, an interrupted
+// call's result taken from its resumed line.
+func recParseStrace(lines []string) []recStraceCall {
 	var calls []recStraceCall
 	unfinished := map[string]int{} // pid → index of its unfinished call
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	resumed := regexp.MustCompile(`^(\d+) +<\.\.\. ([a-z0-9_]+) resumed>(.*)`)
-	for sc.Scan() {
-		line := sc.Text()
+	for _, line := range lines {
 		if m := resumed.FindStringSubmatch(line); m != nil {
 			if i, ok := unfinished[m[1]]; ok {
 				if rm := recStraceRet.FindStringSubmatch(m[3]); rm != nil {
@@ -1152,20 +1166,31 @@ func recStraceFor(t *testing.T, dir string, argv []string, capture string) []rec
 	if recBackend(t, capture) != "agent" {
 		return recRunStrace(t, dir, nil, argv)
 	}
-	calls := recRunStrace(t, dir, []string{"LD_AUDIT=" + recAuditMarker(t)}, argv)
+	return recParseStrace(straceAfterMarker(recStraceLog(t, dir, []string{"LD_AUDIT=" + recAuditMarker(t)}, argv)))
+}
+
+// straceAfterMarker leaves out of a strace -f log, after every successful
+// execve, the lines up to and including the marker audit module's
+// close(-77): what the agent cannot see (recStraceFor). An execve that
+// strace shows interrupted succeeds on its resumed line.
+func straceAfterMarker(lines []string) []string {
 	loading := map[string]bool{} // pid -> its image's loader runs before the marker
-	var out []recStraceCall
-	for _, c := range calls {
+	var out []string
+	for _, l := range lines {
+		pid, rest, _ := strings.Cut(l, " ")
+		rest = strings.TrimLeft(rest, " ")
+		execed := strings.HasSuffix(l, "= 0") && (strings.HasPrefix(rest, "execve(") || strings.HasPrefix(rest, "execveat(") ||
+			strings.HasPrefix(rest, "<... execve resumed>") || strings.HasPrefix(rest, "<... execveat resumed>"))
 		switch {
-		case (c.sys == "execve" || c.sys == "execveat") && c.ret == "0":
-			loading[c.pid] = true
-			out = append(out, c)
-		case loading[c.pid]:
-			if c.sys == "close" && (strings.HasPrefix(c.args, "-77)") || strings.HasPrefix(c.args, "-77 <unfinished")) {
-				loading[c.pid] = false
+		case execed:
+			loading[pid] = true
+			out = append(out, l)
+		case loading[pid]:
+			if strings.HasPrefix(rest, "close(-77") {
+				loading[pid] = false
 			}
 		default:
-			out = append(out, c)
+			out = append(out, l)
 		}
 	}
 	return out

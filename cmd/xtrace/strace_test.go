@@ -125,27 +125,3 @@ func TestStraceOutput(t *testing.T) {
 		t.Errorf("live --strace differs from replay (sysdig = replay here): %s", d)
 	}
 }
-
-// straceAfterMarker leaves out of a strace -f log, after every successful
-// execve, the lines up to and including the marker audit module's
-// close(-77): what the agent cannot see (recStraceFor).
-func straceAfterMarker(lines []string) []string {
-	loading := map[string]bool{}
-	var out []string
-	for _, l := range lines {
-		m := straceLineRe.FindStringSubmatch(l)
-		pid, _, _ := strings.Cut(l, " ")
-		switch {
-		case m != nil && m[2] == "execve" && strings.HasSuffix(l, "= 0"):
-			loading[pid] = true
-			out = append(out, l)
-		case loading[pid]:
-			if m != nil && m[2] == "close" && strings.Contains(l, "close(-77") {
-				loading[pid] = false
-			}
-		default:
-			out = append(out, l)
-		}
-	}
-	return out
-}
