@@ -777,14 +777,7 @@ func (r *Recorder) execEnter(ts uint64, pid int, path string) {
 // thread after thread, while the threads ran at the same time.
 func (r *Recorder) put(raw []byte, err error) {
 	if err != nil {
-		if errors.Is(err, decode.ErrDropped) {
-			r.res.Dropped++
-		} else {
-			r.res.DecodeErrors++
-			if r.res.DecodeError == nil {
-				r.res.DecodeError = err
-			}
-		}
+		r.res.CountError(err)
 		return
 	}
 	if !r.recording {

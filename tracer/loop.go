@@ -2,7 +2,6 @@ package tracer
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -419,14 +418,7 @@ func (l *loop) emitFlags(raw []byte, err error, flags uint32) {
 // put appends an event with its dump flags to the current batch.
 func (l *loop) put(raw []byte, err error, flags uint32) {
 	if err != nil {
-		if errors.Is(err, decode.ErrDropped) {
-			l.res.Dropped++
-		} else {
-			l.res.DecodeErrors++
-			if l.res.DecodeError == nil {
-				l.res.DecodeError = err
-			}
-		}
+		l.res.CountError(err)
 		return
 	}
 	l.out.add(l.cpuid, flags, raw)

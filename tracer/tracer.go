@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"xtrace/decode"
 	"xtrace/internal/linux"
 	"xtrace/seccomp"
 )
@@ -102,6 +103,19 @@ type Result struct {
 	// first one.
 	DecodeErrors int64
 	DecodeError  error
+}
+
+// CountError counts an event that could not be built: a driver's own drop
+// (decode.ErrDropped) or a decode error, the first of which is kept.
+func (r *Result) CountError(err error) {
+	if errors.Is(err, decode.ErrDropped) {
+		r.Dropped++
+		return
+	}
+	r.DecodeErrors++
+	if r.DecodeError == nil {
+		r.DecodeError = err
+	}
 }
 
 // Tracer follows one launched command. Its methods may be called from any
