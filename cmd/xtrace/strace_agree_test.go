@@ -165,6 +165,14 @@ func compareWithStrace(t *testing.T, bin, wdir string, straceArgv, xtraceArgv []
 			problems = append(problems, fmt.Sprintf("%s: %d failed exits in the capture, the filter finds %d", k, ourFailed[k], filtered[k]))
 		}
 	}
+	if recBackend(t, capture) == "agent" {
+		// The program sees the agent's variables taken out of its
+		// environment and strace's run the marker's LD_AUDIT in it:
+		// a heap that starts with other sizes grows and trims at
+		// other moments (python3: two brk calls more or fewer).
+		delete(theirs, "brk")
+		delete(ours, "brk")
+	}
 	var diffs []string
 	for name, n := range theirs {
 		if ours[name] != n {
