@@ -37,15 +37,15 @@ install: man completions
 
 # deps installs what the tests need when it is missing: Go modules,
 # Debian's sysdig, tshark and strace (the oracles the tests compare with),
-# gcc and groff (the man page is rendered by a test),
+# gcc and groff (the man page is rendered by a test), setcap (libcap2-bin),
 # and DuckDB from npm for the export tests.
 deps:
 	$(GO) mod download
-	@missing=""; for t in sysdig tshark strace gcc groff; do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
+	@missing=""; for t in sysdig tshark strace gcc groff setcap; do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq sysdig tshark strace gcc groff >/dev/null; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq sysdig tshark strace gcc groff libcap2-bin >/dev/null; \
 	fi
 	@# DuckDB for the export tests: @duckdb/node-api, pinned in
 	@# internal/duckdbtest/package-lock.json, into its node_modules.

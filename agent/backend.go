@@ -93,7 +93,10 @@ type Recorder struct {
 	passData   []byte
 	imaged     bool         // the launched process' first image was seen
 	subs       []*subTracer // ptrace tracers of handed-over processes
-	adopted    map[int]bool // processes handed over to them
+	// handPrivileged: setuid, setgid and setcap programs are handed
+	// over too (tracesPrivileged).
+	handPrivileged bool
+	adopted        map[int]bool // processes handed over to them
 }
 
 type stopRequest struct {
@@ -144,13 +147,18 @@ func Launch(o Options) (*Recorder, error) {
 		sess.Close()
 		return nil, fmt.Errorf("agent: %w", err)
 	}
-	sess.Region.SetHandover(o.Handover)
+	// The launched command's pidfd: Stop signals through it, and the
+	// recorder learns from it that the command ended (awaitLaunched).
 	pidfd, err := unix.PidfdOpen(h.PID, 0)
 	if err != nil {
-		pidfd = -1
+		h.Kill()
+		sess.Close()
+		return nil, fmt.Errorf("agent: pidfd_open of the launched command %d: %w", h.PID, err)
 	}
+	privileged := o.Handover && tracesPrivileged()
+	sess.Region.SetHandover(o.Handover, privileged)
 	r := &Recorder{
-		opts: o, sess: sess, helper: h, pid: h.PID, pidfd: pidfd,
+		opts: o, sess: sess, helper: h, pid: h.PID, pidfd: pidfd, handPrivileged: privileged,
 		done: make(chan struct{}), wake: make(chan struct{}, 1),
 		dec:     decode.New(decode.Options{Snaplen: o.Snaplen, HiddenVMKiB: MappedKiB, StripEnv: sess.StripEnv}),
 		threads: map[uint32]*thread{}, live: map[int]int{}, killed: map[int]bool{}, adopted: map[int]bool{},
@@ -170,19 +178,49 @@ func (r *Recorder) Start() {
 	// it from the helper: its exit comes from the new image's agent.
 	r.execEnter(uint64(time.Now().UnixNano()), r.pid, r.opts.Path)
 	r.helper.Go()
-	waited := make(chan unix.WaitStatus, 1)
+	ended := make(chan struct{})
 	go func() {
-		var ws unix.WaitStatus
-		for {
-			_, err := unix.Wait4(r.pid, &ws, 0, nil)
-			if err != unix.EINTR {
-				break
-			}
-		}
-		waited <- ws
+		r.awaitLaunched()
+		close(ended)
 		r.poke()
 	}()
-	go r.loop(waited)
+	go r.loop(ended)
+}
+
+// awaitLaunched returns once the launched command has ended. It polls its
+// pidfd rather than waiting for it: a sub-tracer may trace the process
+// (it handed itself over), and a wait would take its ptrace stops.
+func (r *Recorder) awaitLaunched() {
+	fds := []unix.PollFd{{Fd: int32(r.pidfd), Events: unix.POLLIN}}
+	for {
+		if _, err := unix.Poll(fds, -1); err != unix.EINTR {
+			return
+		}
+	}
+}
+
+// reapLaunched returns the launched command's exit status once it has
+// ended. It reaps the process itself, unless a sub-tracer traces it (the
+// tracer reaps its tracee); a sub-tracer's wait may also have reaped it
+// first, and then kept its status.
+func (r *Recorder) reapLaunched() (unix.WaitStatus, bool) {
+	if !r.adopted[r.pid] {
+		var ws unix.WaitStatus
+		pid, err := unix.Wait4(r.pid, &ws, unix.WNOHANG, nil)
+		if pid == r.pid {
+			return ws, true
+		}
+		if err != unix.ECHILD {
+			return 0, false
+		}
+	}
+	for _, sub := range r.subs {
+		if ws, ok := sub.t.ExitStatus(); ok {
+			return ws, true
+		}
+	}
+	// Reaped, and no sub-tracer has the status: none can get it.
+	return 0, len(r.subs) == 0
 }
 
 // Wait blocks until the command's tree is gone (or recording failed).
@@ -226,20 +264,25 @@ func (r *Recorder) poke() {
 
 // loop drains the rings until the launched command and every process it
 // started have ended.
-func (r *Recorder) loop(waited <-chan unix.WaitStatus) {
+func (r *Recorder) loop(ended <-chan struct{}) {
 	defer close(r.done)
 	defer r.finish()
-	launched := false
+	launched, gone := false, false
 	for {
 		select {
-		case ws := <-waited:
-			launched = true
-			if ws.Exited() {
-				r.res.ExitCode = ws.ExitStatus()
-			} else {
-				r.res.ExitCode, r.res.Signal = -1, ws.Signal()
-			}
+		case <-ended:
+			gone, ended = true, nil
 		default:
+		}
+		if gone && !launched {
+			if ws, ok := r.reapLaunched(); ok {
+				launched = true
+				if ws.Exited() {
+					r.res.ExitCode = ws.ExitStatus()
+				} else {
+					r.res.ExitCode, r.res.Signal = -1, ws.Signal()
+				}
+			}
 		}
 		r.control()
 		if !r.recording {
@@ -293,19 +336,31 @@ func (r *Recorder) handovers() {
 		}
 		t, err := tracer.Attach(tracer.Options{
 			Snaplen: r.opts.Snaplen, Full: sub.full, Free: sub.free,
-			FlushEvery: 10 * time.Millisecond, RecordFromExec: true,
+			FlushEvery: 10 * time.Millisecond, RecordFromExec: true, KeepExit: r.pid,
 		}, []int{h.PID})
 		if err != nil {
+			// The program runs unrecorded (its execve enter was
+			// recorded): say so at the end.
 			h.Done(false)
+			if len(r.res.Unrecorded) < 20 {
+				r.res.Unrecorded = append(r.res.Unrecorded, fmt.Sprintf("%d: the hand-over to ptrace failed: %v", h.PID, err))
+			}
 			continue
 		}
 		sub.t = t
 		t.Start()
+		// The capture says so on the process, before its execve's exit:
+		// from there on ptrace records it and what it starts.
+		r.put(r.dec.Notification(uint64(time.Now().UnixNano()), h.PID, HandoverID, "ptrace"))
 		h.Done(true)
 		r.subs = append(r.subs, sub)
 		r.adopted[h.PID] = true
 	}
 }
+
+// HandoverID is the id of the notification event that marks a process
+// handed over to the ptrace backend (its description is "ptrace").
+const HandoverID = "xtrace.backend"
 
 // subTracer is a ptrace tracer recording a handed-over process; its
 // batches come to the recorder, which writes their events with its own
@@ -684,22 +739,26 @@ func (r *Recorder) execed(rec *ring.Record) bool {
 // checkExec looks at the execve enter of a program the agent cannot
 // enter (static, setuid, setcap; the agent checked it in the process):
 // with Handover a static one is handed over to the ptrace backend, which
-// records the process from the execve's exit on; any other runs
-// unrecorded (its execve's enter is the last event of its process before
+// records the process from the execve's exit on, and a privileged one
+// too when xtrace can trace it keeping its privileges (handPrivileged);
+// any other runs unrecorded (its execve's enter is the last event of its process before
 // procexit), and Result.Unrecorded names it.
 func (r *Recorder) checkExec(rec *ring.Record, c *decode.Call) {
-	if !rec.Alien || rec.Static && r.opts.Handover {
+	if !rec.Alien || rec.Static && r.opts.Handover || !rec.Static && r.handPrivileged {
 		return
 	}
 	var buf [4096]byte
 	n, _ := r.mem.Read(c.Args[0], buf[:])
 	path, _, _ := bytes.Cut(buf[:n], []byte{0})
-	why := ErrPrivileged
-	if rec.Static {
-		why = ErrStatic
+	why := ErrPrivileged.Error()
+	switch {
+	case rec.Static:
+		why = ErrStatic.Error()
+	case r.opts.Handover:
+		why += " (only a tracer with CAP_SYS_PTRACE keeps its privileges: xtrace hands it to ptrace when run as root)"
 	}
 	if len(r.res.Unrecorded) < 20 {
-		r.res.Unrecorded = append(r.res.Unrecorded, fmt.Sprintf("%d %s: %v", rec.Pid, path, why))
+		r.res.Unrecorded = append(r.res.Unrecorded, fmt.Sprintf("%d %s: %s", rec.Pid, path, why))
 	}
 }
 
@@ -828,4 +887,16 @@ func (r *Recorder) swap() {
 	r.opts.Full <- r.cur
 	r.cur = <-r.opts.Free
 	r.cur.Reset()
+}
+
+// tracesPrivileged reports whether xtrace holds CAP_SYS_PTRACE, so that a
+// setuid, setgid or setcap program it traces keeps its privileges (the
+// kernel drops them under a tracer without it).
+func tracesPrivileged() bool {
+	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+	var data [2]unix.CapUserData
+	if unix.Capget(&hdr, &data[0]) != nil {
+		return false
+	}
+	return data[0].Effective&(1<<unix.CAP_SYS_PTRACE) != 0
 }

@@ -376,6 +376,16 @@ func (d *Decoder) SignalDeliver(ts uint64, tid int, spid int, sig int) ([]byte, 
 	return d.encode(ts, event.SignalDeliver, &c, false)
 }
 
+// Notification encodes a notification event (sysdig's user notice: an id
+// and a description) on thread tid: a fact about the recording that no
+// syscall event carries.
+func (d *Decoder) Notification(ts uint64, tid int, id, desc string) ([]byte, error) {
+	d.enc.Begin(ts, int64(tid), event.Notification)
+	d.enc.String(id)
+	d.enc.String(desc)
+	return d.enc.Finish()
+}
+
 // SignalSender picks the sending pid of a signal out of its siginfo
 // (si_code, si_pid) the way the driver does for signaldeliver: for SIGKILL
 // always, for the job-control and termination signals only when sent by a

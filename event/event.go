@@ -46,6 +46,7 @@ const (
 	SignalDeliver Type = 232
 	ProcInfo      Type = 234
 	ContainerE    Type = 272
+	Notification  Type = 280
 	Container2E   Type = 324
 	PluginE       Type = 322
 )

@@ -338,7 +338,7 @@ func (l *loop) waitInitialStops() error {
 		if waiting == 0 {
 			return l.checkExiting()
 		}
-		pid, err := linux.Wait4NoHang(-1, &l.ws, unix.WALL)
+		pid, err := l.wait4(false)
 		if err == unix.EINTR {
 			continue
 		}
@@ -502,7 +502,7 @@ func (l *loop) abortAttach() {
 	// which detaches it when this thread ends.
 	deadline := time.Now().Add(time.Second)
 	for len(l.threads) > 0 && time.Now().Before(deadline) {
-		pid, err := linux.Wait4NoHang(-1, &l.ws, unix.WALL)
+		pid, err := l.wait4(false)
 		if err == unix.EINTR {
 			continue
 		}

@@ -3,8 +3,6 @@ package tracer
 import (
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"xtrace/decode"
 	"xtrace/internal/linux"
 	"xtrace/scap"
@@ -103,7 +101,7 @@ func (l *loop) waitDelayed() (int, error) {
 			kept = append(kept, d)
 		}
 		l.delayed = kept
-		pid, err := linux.Wait4NoHang(-1, &l.ws, unix.WALL)
+		pid, err := l.wait4(false)
 		if pid != 0 || err != nil || len(l.delayed) == 0 {
 			return pid, err
 		}

@@ -239,13 +239,31 @@ func (l *loop) finish() Result {
 	return l.res
 }
 
+// wait4 waits for the next state change of any child or tracee (with
+// block, until there is one): it keeps Options.KeepExit's status when it
+// reaps that process.
+func (l *loop) wait4(block bool) (int, error) {
+	var pid int
+	var err error
+	if block {
+		pid, err = linux.Wait4(-1, &l.ws, unix.WALL)
+	} else {
+		pid, err = linux.Wait4NoHang(-1, &l.ws, unix.WALL)
+	}
+	if pid > 0 && pid == l.t.opts.KeepExit && (l.ws.Exited() || l.ws.Signaled()) {
+		ws := l.ws
+		l.t.keptExit.Store(&ws)
+	}
+	return pid, err
+}
+
 // wait returns the next stopped or dead tracee.
 func (l *loop) wait() (int, error) {
 	if len(l.delayed) > 0 {
 		return l.waitDelayed()
 	}
 	for i := 0; i < l.spin; i++ {
-		pid, err := linux.Wait4NoHang(-1, &l.ws, unix.WALL)
+		pid, err := l.wait4(false)
 		if pid != 0 || err != nil {
 			if l.spin < l.spinMax {
 				l.spin *= 2
@@ -265,7 +283,7 @@ func (l *loop) wait() (int, error) {
 	if l.stop != nil || l.detaching {
 		// Winding down: poll, so the kill deadline is honoured.
 		for {
-			pid, err := linux.Wait4NoHang(-1, &l.ws, unix.WALL)
+			pid, err := l.wait4(false)
 			if pid != 0 || err != nil {
 				return pid, err
 			}
@@ -273,7 +291,7 @@ func (l *loop) wait() (int, error) {
 			time.Sleep(2 * time.Millisecond)
 		}
 	}
-	return linux.Wait4(-1, &l.ws, unix.WALL)
+	return l.wait4(true)
 }
 
 // checkRequests applies Stop and EndCapture requests and the kill

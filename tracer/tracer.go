@@ -64,6 +64,11 @@ type Options struct {
 	// cannot enter over to ptrace that way: what the process does
 	// before, the execve's enter included, is the agent's).
 	RecordFromExec bool
+	// KeepExit is a child of this process that the tracer did not
+	// start (the agent backend's launched command): the tracer waits
+	// for any child, so it may reap that one, and then keeps its
+	// status for ExitStatus.
+	KeepExit int
 	// Context, when set, interrupts Attach while it waits for the
 	// threads to stop (a thread in uninterruptible sleep stops only
 	// when its syscall ends).
@@ -143,6 +148,18 @@ type Tracer struct {
 	// attached at start, per process.
 	attach       []int
 	attachedTIDs map[int][]int
+
+	// keptExit is Options.KeepExit's status once the tracer reaped it.
+	keptExit atomic.Pointer[unix.WaitStatus]
+}
+
+// ExitStatus returns the status of Options.KeepExit if the tracer
+// reaped it.
+func (t *Tracer) ExitStatus() (unix.WaitStatus, bool) {
+	if ws := t.keptExit.Load(); ws != nil {
+		return *ws, true
+	}
+	return 0, false
 }
 
 type stopRequest struct {

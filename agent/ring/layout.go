@@ -90,8 +90,9 @@ const (
 	factSockPeer     = 152
 	factSockAddrSize = 128
 
-	hdrSwap     = 1
-	hdrHandover = 2
+	hdrSwap         = 1
+	hdrHandover     = 2
+	hdrHandoverPriv = 4
 
 	futexWait   = 0
 	futexWakeOp = 1

@@ -45,7 +45,7 @@ int main(void) {
 	P("factSockPeerLen", offsetof(struct xa_fact_sock, peer_len)); P("factSockName", offsetof(struct xa_fact_sock, name));
 	P("factSockPeer", offsetof(struct xa_fact_sock, peer)); P("factSockAddrSize", sizeof(((struct xa_fact_sock *)0)->name));
 	P("factSockPeerSize", sizeof(((struct xa_fact_sock *)0)->peer));
-	P("hdrFlags", offsetof(struct xa_header, flags)); P("hdrSwap", XA_HDR_SWAP); P("hdrHandover", XA_HDR_HANDOVER);
+	P("hdrFlags", offsetof(struct xa_header, flags)); P("hdrSwap", XA_HDR_SWAP); P("hdrHandover", XA_HDR_HANDOVER); P("hdrHandoverPriv", XA_HDR_HANDOVER_PRIV);
 	P("ringState", offsetof(struct xa_ring, state)); P("ringTid", offsetof(struct xa_ring, tid));
 	P("ringPid", offsetof(struct xa_ring, pid)); P("ringGen", offsetof(struct xa_ring, gen));
 	P("ringExecNR", offsetof(struct xa_ring, exec_nr));
@@ -94,7 +94,7 @@ int main(void) {
 		"factSockNameLen": factSockNameLen, "factSockPeerLen": factSockPeerLen,
 		"factSockName": factSockName, "factSockPeer": factSockPeer,
 		"factSockAddrSize": factSockAddrSize, "factSockPeerSize": factSockAddrSize,
-		"hdrFlags": hdrFlags, "hdrSwap": hdrSwap, "hdrHandover": hdrHandover,
+		"hdrFlags": hdrFlags, "hdrSwap": hdrSwap, "hdrHandover": hdrHandover, "hdrHandoverPriv": hdrHandoverPriv,
 		"ringState": ringState, "ringTid": ringTid, "ringPid": ringPid, "ringGen": ringGen, "ringExecNR": ringExecNR,
 		"ringHead": ringHead, "ringTail": ringTail, "ringWaiting": ringWaiting,
 		"recLen": recLen, "recKind": recKind, "recFlags": recFlags, "recTid": recTid,

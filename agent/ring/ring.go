@@ -172,10 +172,15 @@ func Create(snaplen int) (*Region, error) {
 // as the decoder does. Call it before the command starts.
 func (r *Region) SetSwap(on bool) { r.setFlag(hdrSwap, on) }
 
-// SetHandover tells the agents to hand a program they cannot enter
-// (static, setuid, setcap) over to xtrace's ptrace backend at its execve
-// (--backend=auto) instead of letting it run unrecorded.
-func (r *Region) SetHandover(on bool) { r.setFlag(hdrHandover, on) }
+// SetHandover tells the agents to hand a static program over to
+// xtrace's ptrace backend at its execve (--backend=auto) instead of
+// letting it run unrecorded, and with privileged a setuid, setgid or
+// setcap one too (xtrace can trace it without the kernel dropping its
+// privileges).
+func (r *Region) SetHandover(static, privileged bool) {
+	r.setFlag(hdrHandover, static)
+	r.setFlag(hdrHandoverPriv, privileged)
+}
 
 func (r *Region) setFlag(flag uint32, on bool) {
 	p := u32p(r.mem, hdrFlags)

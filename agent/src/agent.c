@@ -1159,8 +1159,9 @@ static long do_clone3(struct thr *t, u64 *g)
  * Hand-over. The loader brings the agent into a dynamically linked
  * program that gains no privileges; a static one, or one that runs with
  * other ids or file capabilities (the loader ignores LD_AUDIT in secure
- * mode), would run unrecorded. When xtrace asks for it (--backend=auto,
- * XA_HDR_HANDOVER), the thread that execs such a program first asks
+ * mode), would run unrecorded. When xtrace asks for it (--backend=auto:
+ * XA_HDR_HANDOVER for static programs, XA_HDR_HANDOVER_PRIV for
+ * privileged ones when xtrace holds CAP_SYS_PTRACE), the thread that execs such a program first asks
  * xtrace, over the abstract socket "xtrace-adopt:" + the region path, to
  * record the process with ptrace, and waits until xtrace has attached;
  * then it disarms dispatch and execs the program as the program asked
@@ -1259,10 +1260,12 @@ static long do_exec(struct thr *t, long nr, u64 *g)
 	if (!recording()) /* xtrace is gone: the new image runs without the agent */
 		return xa_syscall6(nr, (long)g[RDI], (long)g[RSI], (long)g[RDX], (long)g[R10],
 				   (long)g[R8], (long)g[R9]);
-	/* Static programs only: a privileged one would be traced across the
-	 * privilege change, which the ptrace backend's attach does not
-	 * follow yet (it runs unrecorded, named at the end). */
-	if ((__atomic_load_n(&region->flags, __ATOMIC_RELAXED) & XA_HDR_HANDOVER) && t->alien == ALIEN_STATIC &&
+	/* A privileged program only when xtrace can trace it without the
+	 * kernel dropping its privileges (XA_HDR_HANDOVER_PRIV); else it
+	 * runs unrecorded, named at the end. */
+	u32 hf = __atomic_load_n(&region->flags, __ATOMIC_RELAXED);
+	if (((t->alien == ALIEN_STATIC && (hf & XA_HDR_HANDOVER)) ||
+	     (t->alien == ALIEN_PRIVILEGED && (hf & XA_HDR_HANDOVER_PRIV))) &&
 	    handover(t)) {
 		/* Recorded by ptrace from this execve on: no dispatch, no agent
 		 * in the new image. */

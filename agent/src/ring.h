@@ -51,7 +51,8 @@ struct xa_header {
 
 /* Header flags. */
 #define XA_HDR_SWAP 1U /* the machine has swap: a vm fact reads VmSwap too */
-#define XA_HDR_HANDOVER 2U /* hand a program the agent cannot enter to xtrace's ptrace backend at its execve */
+#define XA_HDR_HANDOVER 2U /* hand a static program to xtrace's ptrace backend at its execve */
+#define XA_HDR_HANDOVER_PRIV 4U /* ... and a setuid, setgid or setcap one */
 
 /* Ring states. */
 #define XA_FREE 0U
@@ -86,7 +87,7 @@ struct xa_ring {
 /* Record flags. */
 #define XA_REC_SYNC 1U /* the thread waits until the consumer has consumed the record */
 #define XA_REC_ALIEN 2U /* an execve enter of a program the agent cannot enter (static, setuid, setcap) */
-#define XA_REC_STATIC 4U /* ... because it is static: with XA_HDR_HANDOVER it goes to ptrace */
+#define XA_REC_STATIC 4U /* ... because it is static (else privileged): XA_HDR_HANDOVER(_PRIV) hands it to ptrace */
 
 /* Every record starts with this and is a multiple of 8 bytes long. */
 struct xa_rec {

@@ -59,9 +59,12 @@ var (
 // thread, the threads named by their place in the process tree: the
 // launched thread is "1", the n-th thread or process a thread creates is
 // its name + "." + n.
-func equivThreads(t *testing.T, bin, dir, capture string) (map[string][]equivEvent, []string) {
+// Strings are printed in full (-v) so that hide, an environment entry
+// of the recording's own (the marker module's LD_AUDIT), can be taken
+// out wherever it stands.
+func equivThreads(t *testing.T, bin, dir, capture, hide string) (map[string][]equivEvent, []string) {
 	t.Helper()
-	out, err := exec.Command(bin, "-r", capture, "-p", equivFormat).Output()
+	out, err := exec.Command(bin, "-r", capture, "-v", "-p", equivFormat).Output()
 	if err != nil {
 		t.Fatalf("xtrace -r %s: %v", capture, err)
 	}
@@ -78,6 +81,9 @@ func equivThreads(t *testing.T, bin, dir, capture string) (map[string][]equivEve
 		e := line{tid: f[0], dir: f[1], typ: f[2]}
 		if len(f) == 4 {
 			e.args = strings.TrimSpace(f[3])
+			if hide != "" {
+				e.args = strings.ReplaceAll(e.args, hide, "")
+			}
 		}
 		if !seen[e.tid] {
 			seen[e.tid] = true
@@ -276,14 +282,17 @@ func equivRun(t *testing.T, bin, dir string, env, argv []string, code int) {
 	for _, backend := range []string{"ptrace", "agent"} {
 		capture := filepath.Join(dir, backend+".scap")
 		env := env[:len(env):len(env)]
+		hide := ""
 		if backend == "ptrace" {
-			env = append(env, "LD_AUDIT="+recAuditMarker(t))
+			marker := "LD_AUDIT=" + recAuditMarker(t)
+			env = append(env, marker)
+			hide = marker + "."
 		}
 		r := recRun(t, dir, env, bin, append([]string{"-q", "--backend=" + backend, "-w", capture, "--"}, argv...)...)
 		if r.code != code {
 			t.Fatalf("--backend=%s: exit status %d, want %d\nstderr: %s", backend, r.code, code, r.stderr)
 		}
-		seqs[backend], order = equivThreads(t, bin, dir, capture)
+		seqs[backend], order = equivThreads(t, bin, dir, capture, hide)
 	}
 	for name, evs := range seqs["ptrace"] {
 		seqs["ptrace"][name] = equivPtraceOnly(equivAfterMarker(evs))
@@ -498,6 +507,10 @@ func TestAgentStaticChild(t *testing.T) {
 	if out := recSysdigLines(t, dir, capture, "proc.name=st"); !recMatchAny(out, `< write res=7 data=static`) {
 		t.Error("sysdig does not read the handed-over process' events")
 	}
+	// The process says it was handed over, once.
+	if n := recCount(lines, `sh \(\d+\) > notification id=xtrace\.backend desc=ptrace`); n != 1 {
+		t.Errorf("%d hand-over notifications, want 1", n)
+	}
 	// auto records a static command with ptrace, every syscall.
 	r = recRun(t, dir, nil, bin, "--backend=auto", "-w", capture, "--", "./st")
 	if r.code != 3 || recBackend(t, capture) != "ptrace" {
@@ -505,5 +518,76 @@ func TestAgentStaticChild(t *testing.T) {
 	}
 	if lines := recXtraceLines(t, bin, dir, capture); !recMatchAny(lines, `< write res=7 data=static`) {
 		t.Error("auto did not record the static command's write")
+	}
+}
+
+// TestAgentSetuidChild: a setuid or setcap program that an agent-recorded
+// process execs. Under auto, with xtrace holding CAP_SYS_PTRACE (root), it is
+// handed over to the ptrace backend and keeps its privileges; when the
+// launched command itself is handed over, its exit status still comes
+// back. With --backend=agent, or when xtrace lacks CAP_SYS_PTRACE (the
+// kernel would drop the privileges under its tracer), it runs
+// unrecorded, with its privileges, and is named at the end.
+func TestAgentSetuidChild(t *testing.T) {
+	testutil.RequireTools(t, "setpriv", "setcap", "sysdig", "tshark")
+	recRequireTracing(t)
+	if os.Geteuid() != 0 {
+		testutil.SkipOrFail(t, "needs root")
+	}
+	bin := recXtraceBin(t)
+	// A directory another user can write to, outside t.TempDir's 0700
+	// parent.
+	dir, err := os.MkdirTemp("", "xtrace-suid")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	os.Chmod(dir, 0o777)
+	id := recCopyProgram(t, "/usr/bin/id", filepath.Join(dir, "id"), os.ModeSetuid|0o755)
+	// cat with a file capability: /proc/self/status shows it effective.
+	capcat := recCopyProgram(t, "/bin/cat", filepath.Join(dir, "capcat"), 0o755)
+	if out, err := exec.Command("setcap", "cap_net_raw+ep", capcat).CombinedOutput(); err != nil {
+		t.Fatalf("setcap: %v: %s", err, out)
+	}
+	const netRaw = "CapEff:\t0000000000002000"
+	nobody := []string{"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"}
+	capture := filepath.Join(dir, "suid.scap")
+	for _, tt := range []struct {
+		name, backend string
+		argv          []string
+		prog          string // the privileged program's name
+		code          int
+		out           string
+		recorded      bool // the setuid program's own syscalls are in the capture
+		user          bool // xtrace runs as nobody
+	}{
+		{"auto, a child", "auto", []string{"/bin/sh", "-c", strings.Join(nobody, " ") + " " + id + " -u; exit 4"}, "id", 4, "0", true, false},
+		{"auto, the command", "auto", append(nobody, id, "-u", "no-such-user-xyz"), "id", 1, "", true, false},
+		{"agent", "agent", append(nobody, id, "-u"), "id", 0, "0", false, false},
+		{"auto, setcap", "auto", append(nobody, capcat, "/proc/self/status"), "capcat", 0, netRaw, true, false},
+		{"agent, setcap", "agent", append(nobody, capcat, "/proc/self/status"), "capcat", 0, netRaw, false, false},
+		{"auto, xtrace unprivileged", "auto", []string{"/bin/sh", "-c", capcat + " /proc/self/status"}, "capcat", 0, netRaw, false, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			argv := append([]string{bin, "--backend=" + tt.backend, "-w", capture, "--"}, tt.argv...)
+			if tt.user {
+				argv = append(nobody, argv...)
+			}
+			r := recRun(t, dir, nil, argv[0], argv[1:]...)
+			if out := strings.TrimSpace(r.stdout); r.code != tt.code || out != tt.out && (tt.out == "" || !strings.Contains(out, tt.out)) {
+				t.Fatalf("exit %d, stdout %q; want %d, %q (the privileges must be kept)\nstderr: %s", r.code, r.stdout, tt.code, tt.out, r.stderr)
+			}
+			named := strings.Contains(r.stderr, "without being recorded")
+			lines := recXtraceLines(t, bin, dir, capture)
+			ran := recMatchAny(lines, tt.prog+` \(\d+\) < execve res=0`) && recMatchAny(lines, tt.prog+` \(\d+\) < (write|openat|read) `)
+			if ran != tt.recorded || named == tt.recorded {
+				t.Errorf("id's syscalls recorded: %v, named as unrecorded: %v; want %v, %v\nstderr: %s", ran, named, tt.recorded, !tt.recorded, r.stderr)
+			}
+			if n := recCount(lines, `setpriv \(\d+\) > notification id=xtrace\.backend desc=ptrace`); n != map[bool]int{true: 1}[tt.recorded] {
+				t.Errorf("%d hand-over notifications on the process", n)
+			}
+			// sysdig and tshark read it; sysdig prints what xtrace prints.
+			recCheckCapture(t, bin, dir, capture)
+		})
 	}
 }

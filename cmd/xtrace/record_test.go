@@ -448,14 +448,18 @@ func TestRecordWorkloads(t *testing.T) {
 	})
 }
 
-func recMatchAny(lines []string, re string) bool {
+func recMatchAny(lines []string, re string) bool { return recCount(lines, re) > 0 }
+
+// recCount counts the lines that match re.
+func recCount(lines []string, re string) int {
 	r := regexp.MustCompile(re)
+	n := 0
 	for _, l := range lines {
 		if r.MatchString(l) {
-			return true
+			n++
 		}
 	}
-	return false
+	return n
 }
 
 func recSysdigLines(t *testing.T, dir, capture string, filter ...string) []string {
@@ -906,17 +910,7 @@ func TestSetuidKeepsPrivileges(t *testing.T) {
 	bin := recXtraceBin(t)
 	dir := t.TempDir()
 	os.Chmod(dir, 0o755)
-	id := filepath.Join(dir, "id")
-	data, err := os.ReadFile("/usr/bin/id")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(id, data, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(id, os.ModeSetuid|0o755); err != nil {
-		t.Fatal(err)
-	}
+	id := recCopyProgram(t, "/usr/bin/id", filepath.Join(dir, "id"), os.ModeSetuid|0o755)
 	capture := filepath.Join(dir, "suid.scap")
 	r := recRun(t, dir, nil, bin, "-w", capture, "--", "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--", id, "-u")
 	if r.code != 0 {
@@ -1259,4 +1253,21 @@ func recAgentTLS(t *testing.T) (size, align uint64) {
 		}
 	}
 	return 1, 1
+}
+
+// recCopyProgram copies program src to dst with mode (a setuid bit, say)
+// and returns dst.
+func recCopyProgram(t *testing.T, src, dst string, mode os.FileMode) string {
+	t.Helper()
+	data, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dst, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dst, mode); err != nil {
+		t.Fatal(err)
+	}
+	return dst
 }
