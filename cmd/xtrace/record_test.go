@@ -79,6 +79,10 @@ type recResult struct {
 	code           int
 }
 
+// recTimeout bounds one recRun: a run that hangs fails with the state of
+// its process tree and xtrace's goroutines instead of stalling the suite.
+const recTimeout = 3 * time.Minute
+
 func recRun(t *testing.T, dir string, env []string, name string, args ...string) recResult {
 	t.Helper()
 	cmd := exec.Command(name, args...)
@@ -86,7 +90,31 @@ func recRun(t *testing.T, dir string, env []string, name string, args ...string)
 	cmd.Env = append(os.Environ(), env...)
 	var so, se bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &so, &se
-	err := cmd.Run()
+	// A descendant left holding stdout (a daemon) may keep Wait waiting
+	// this long after the command exited.
+	cmd.WaitDelay = recTimeout
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	var hung string
+	timer := time.AfterFunc(recTimeout, func() {
+		// Say where everything is, then end it: SIGABRT makes a Go
+		// program print its goroutines.
+		tree := testutil.ProcessTree(cmd.Process.Pid)
+		hung = testutil.DescribeProcesses(tree)
+		cmd.Process.Signal(unix.SIGABRT)
+		time.Sleep(2 * time.Second)
+		for _, pid := range tree {
+			unix.Kill(pid, unix.SIGKILL)
+		}
+	})
+	err := cmd.Wait()
+	if !timer.Stop() {
+		t.Fatalf("%s %s: still running after %v; its processes then:\n%s\nstderr:\n%s", name, strings.Join(args, " "), recTimeout, hung, se.String())
+	}
+	if errors.Is(err, exec.ErrWaitDelay) {
+		err = nil // it exited 0; what a descendant wrote later is lost
+	}
 	code := 0
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {

@@ -1,6 +1,12 @@
 package testutil
 
-import "testing"
+import (
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+)
 
 // fakeTB records what SkipOrFail does instead of stopping a real test.
 type fakeTB struct {
@@ -64,5 +70,21 @@ func TestTrimLines(t *testing.T) {
 				t.Errorf("TrimLines(%q) = %q, want %q", tc.in, got, tc.want)
 			}
 		}
+	}
+}
+
+// TestProcessTree finds a child of this test and describes it.
+func TestProcessTree(t *testing.T) {
+	cmd := exec.Command("sleep", "5")
+	if err := cmd.Start(); err != nil {
+		t.Skip(err)
+	}
+	defer cmd.Process.Kill()
+	tree := ProcessTree(os.Getpid())
+	if tree[0] != os.Getpid() || !slices.Contains(tree, cmd.Process.Pid) {
+		t.Fatalf("ProcessTree(%d) = %v, want it and %d", os.Getpid(), tree, cmd.Process.Pid)
+	}
+	if d := DescribeProcesses([]int{cmd.Process.Pid}); !strings.Contains(d, "sleep 5") || !strings.Contains(d, "tid ") {
+		t.Errorf("DescribeProcesses: %q", d)
 	}
 }
