@@ -35,6 +35,10 @@ var ErrStatic = errors.New("statically linked: no dynamic loader to load the age
 // which the loader ignores LD_AUDIT.
 var ErrPrivileged = errors.New("setuid, setgid or file capabilities: the loader ignores LD_AUDIT")
 
+// maxInterpDepth is how many script interpreters deep canLoad looks, as
+// the kernel does (agent.c's MAX_INTERP_DEPTH is the same).
+const maxInterpDepth = 4
+
 func canLoad(path string, depth int) error {
 	f, err := os.Open(path)
 	if err != nil {
@@ -59,8 +63,8 @@ func canLoad(path string, depth int) error {
 	n, _ := f.ReadAt(head, 0)
 	head = head[:n]
 	if bytes.HasPrefix(head, []byte("#!")) {
-		if depth > 0 {
-			return fmt.Errorf("agent: %s: nested script interpreters", path)
+		if depth >= maxInterpDepth {
+			return fmt.Errorf("agent: %s: more than %d script interpreters deep", path, maxInterpDepth)
 		}
 		line, _, _ := bufio.NewReader(bytes.NewReader(head[2:])).ReadLine()
 		fields := strings.Fields(string(line))

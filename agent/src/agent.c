@@ -1174,6 +1174,10 @@ static long do_clone3(struct thr *t, u64 *g)
 #define SYS_fgetxattr 193
 #define PR_SYS_DISPATCH_OFF 0
 
+/* How many script interpreters deep alien looks, as the kernel does
+ * (agent.maxInterpDepth is the same). */
+#define MAX_INTERP_DEPTH 4
+
 /* Why the loader would not bring the agent into an image (alien). */
 #define ALIEN_STATIC 1     /* no dynamic loader */
 #define ALIEN_PRIVILEGED 2 /* secure mode: setuid, setgid, file capabilities */
@@ -1207,7 +1211,7 @@ static int alien(const char *path, int depth)
 		while (i < (u64)n && h[i] != ' ' && h[i] != '\t' && h[i] != '\n' && h[i] && k < sizeof interp - 1)
 			interp[k++] = (char)h[i++];
 		interp[k] = 0;
-		if (depth == 0 && k > 0 && (why = alien(interp, 1)) != 0)
+		if (depth < MAX_INTERP_DEPTH && k > 0 && (why = alien(interp, depth + 1)) != 0)
 			ok = 0;
 	} else if (ok && n >= 64 && h[0] == 0x7f && h[1] == 'E' && h[2] == 'L' && h[3] == 'F') {
 		u64 phoff = *(u64 *)(h + 32);

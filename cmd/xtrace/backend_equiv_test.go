@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"xtrace/agent"
 	"xtrace/internal/testutil"
 )
 
@@ -589,5 +591,92 @@ func TestAgentSetuidChild(t *testing.T) {
 			// sysdig and tshark read it; sysdig prints what xtrace prints.
 			recCheckCapture(t, bin, dir, capture)
 		})
+	}
+}
+
+// TestEnterRuleAgrees: whether the agent can enter a program is decided
+// twice, by xtrace before the launch (agent.CanEnter, in Go) and by the
+// agent before every execve in the tree (agent.c, in C). Both must say
+// the same of the same files: a recorded shell runs each program under
+// --backend=agent, and the programs xtrace names as unrecorded, with
+// their reason, are those CanEnter refuses.
+func TestEnterRuleAgrees(t *testing.T) {
+	testutil.RequireTools(t, "gcc", "setcap")
+	recRequireTracing(t)
+	if os.Geteuid() != 0 {
+		testutil.SkipOrFail(t, "needs root (files of another owner, file capabilities)")
+	}
+	bin := recXtraceBin(t)
+	dir, err := os.MkdirTemp("", "xtrace-enter")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	os.Chmod(dir, 0o755)
+	src := filepath.Join(dir, "st.c")
+	if err := os.WriteFile(src, []byte("int main(void) { return 0; }\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	static := filepath.Join(dir, "static")
+	if out, err := exec.Command("gcc", "-static", "-o", static, src).CombinedOutput(); err != nil {
+		testutil.SkipOrFail(t, fmt.Sprintf("gcc -static: %v: %s", err, out))
+	}
+	file := func(name string, mode os.FileMode, uid, gid int, from string) string {
+		p := recCopyProgram(t, from, filepath.Join(dir, name), 0o755)
+		if err := os.Chown(p, uid, gid); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(p, mode); err != nil { // after chown, which clears set-id bits
+			t.Fatal(err)
+		}
+		return p
+	}
+	script := func(name, interp string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte("#!"+interp+"\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	capped := file("capped", 0o755, 0, 0, "/bin/true")
+	if out, err := exec.Command("setcap", "cap_net_raw+ep", capped).CombinedOutput(); err != nil {
+		t.Fatalf("setcap: %v: %s", err, out)
+	}
+	programs := []string{
+		file("dynamic", 0o755, 0, 0, "/bin/true"),
+		static,
+		file("setuid-other", os.ModeSetuid|0o755, 65534, 0, "/bin/true"),
+		file("setuid-own", os.ModeSetuid|0o755, 0, 0, "/bin/true"),
+		file("setgid-other", os.ModeSetgid|0o755, 0, 65534, "/bin/true"),
+		capped,
+		script("script-dynamic", "/bin/true"),
+		script("script-static", static),
+		script("script-setuid", filepath.Join(dir, "setuid-other")),
+		script("script-script-static", filepath.Join(dir, "script-static")),
+	}
+	capture := filepath.Join(dir, "enter.scap")
+	r := recRun(t, dir, nil, bin, "--backend=agent", "-q", "-w", capture, "--", "/bin/sh", "-c", strings.Join(programs, "; ")+"; true")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	for _, p := range programs {
+		want := "enters"
+		if err := agent.CanEnter(p); errors.Is(err, agent.ErrStatic) {
+			want = agent.ErrStatic.Error()
+		} else if errors.Is(err, agent.ErrPrivileged) {
+			want = agent.ErrPrivileged.Error()
+		} else if err != nil {
+			t.Fatalf("CanEnter(%s): %v", p, err)
+		}
+		got := "enters"
+		for _, named := range strings.Split(r.stderr, "; ") {
+			if _, why, ok := strings.Cut(named, " "+p+": "); ok {
+				got = why
+			}
+		}
+		// A script is named by its own path; its interpreter decides.
+		if !strings.HasPrefix(got, want) {
+			t.Errorf("%s: CanEnter says %q, the agent %q", filepath.Base(p), want, got)
+		}
 	}
 }
