@@ -537,14 +537,7 @@ func TestAgentSetuidChild(t *testing.T) {
 		testutil.SkipOrFail(t, "needs root")
 	}
 	bin := recXtraceBin(t)
-	// A directory another user can write to, outside t.TempDir's 0700
-	// parent.
-	dir, err := os.MkdirTemp("", "xtrace-suid")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
-	os.Chmod(dir, 0o777)
+	dir := recSharedDir(t)
 	id := recCopyProgram(t, "/usr/bin/id", filepath.Join(dir, "id"), os.ModeSetuid|0o755)
 	// cat with a file capability: /proc/self/status shows it effective.
 	capcat := recCopyProgram(t, "/bin/cat", filepath.Join(dir, "capcat"), 0o755)
@@ -607,12 +600,7 @@ func TestEnterRuleAgrees(t *testing.T) {
 		testutil.SkipOrFail(t, "needs root (files of another owner, file capabilities)")
 	}
 	bin := recXtraceBin(t)
-	dir, err := os.MkdirTemp("", "xtrace-enter")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
-	os.Chmod(dir, 0o755)
+	dir := recSharedDir(t)
 	src := filepath.Join(dir, "st.c")
 	if err := os.WriteFile(src, []byte("int main(void) { return 0; }\n"), 0o644); err != nil {
 		t.Fatal(err)

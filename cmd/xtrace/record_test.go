@@ -899,13 +899,7 @@ func TestUnprivileged(t *testing.T) {
 		testutil.SkipOrFail(t, "switching to another user needs root")
 	}
 	bin := recXtraceBin(t)
-	// A directory the user can write to, outside t.TempDir's 0700 parent.
-	dir, err := os.MkdirTemp("", "xtrace-user")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
-	os.Chmod(dir, 0o777)
+	dir := recSharedDir(t)
 	capture := filepath.Join(dir, "user.scap")
 	r := recRun(t, dir, nil, "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--",
 		bin, "-w", capture, "--", "/bin/sh", "-c", "id -u; ls / >/dev/null")
@@ -1298,4 +1292,17 @@ func recCopyProgram(t *testing.T, src, dst string, mode os.FileMode) string {
 		t.Fatal(err)
 	}
 	return dst
+}
+
+// recSharedDir returns a directory that any user can write to, outside
+// t.TempDir's 0700 parent, removed when the test ends.
+func recSharedDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "xtrace-shared")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	os.Chmod(dir, 0o777)
+	return dir
 }
