@@ -646,8 +646,8 @@ func (r *Recorder) record(rec *ring.Record) {
 			r.checkExec(rec, &c)
 		}
 		r.put(r.dec.Enter(rec.TS, &c))
-		if flow == decode.FlowNoreturn {
-			r.exitCall(rec, th, c.Args[0], c.Nr == unix.SYS_EXIT_GROUP)
+		if flow.Noreturn() {
+			r.exitCall(rec, th, c.Args[0], flow == decode.FlowNoreturnGroup)
 		}
 	case ring.KindExit:
 		c := r.calls.Call(rec)

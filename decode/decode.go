@@ -21,9 +21,13 @@ type Flow uint8
 const (
 	// FlowNormal syscalls return: an enter and an exit event.
 	FlowNormal Flow = iota
-	// FlowNoreturn syscalls (exit, exit_group) end the thread: only the
-	// generic enter event is written, then procexit.
+	// FlowNoreturn syscalls (exit) end the thread: only the enter event
+	// is written, then procexit.
 	FlowNoreturn
+	// FlowNoreturnGroup syscalls (exit_group) end the thread as
+	// FlowNoreturn does, and the kernel kills the other threads of its
+	// process.
+	FlowNoreturnGroup
 	// FlowClone syscalls create a thread or process: exit events in the
 	// parent (res = child tid) and in the child (res = 0).
 	FlowClone
@@ -31,6 +35,9 @@ const (
 	// describes the new image.
 	FlowExec
 )
+
+// Noreturn reports whether a syscall of flow f ends its thread.
+func (f Flow) Noreturn() bool { return f == FlowNoreturn || f == FlowNoreturnGroup }
 
 // FlowOf returns how syscall nr is followed.
 func FlowOf(nr int) Flow {

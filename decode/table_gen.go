@@ -3151,7 +3151,7 @@ var syscallFlow = [numSyscalls]Flow{
 	58:  FlowClone,
 	59:  FlowExec,
 	60:  FlowNoreturn,
-	231: FlowNoreturn,
+	231: FlowNoreturnGroup,
 	322: FlowExec,
 	435: FlowClone,
 }

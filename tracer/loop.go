@@ -526,12 +526,12 @@ func (l *loop) syscallEntered(th *thread) {
 	if l.recordable(th) {
 		ts := uint64(now())
 		fault = l.enterCall(th, ts, c)
-		if th.injected && th.flow == decode.FlowNoreturn {
+		if th.injected && th.flow.Noreturn() {
 			// A skipped exit returns: follow it to its exit.
 			th.flow = decode.FlowNormal
 		}
 	}
-	if th.flow == decode.FlowNoreturn {
+	if th.flow.Noreturn() {
 		th.inExit = true
 		l.resume(th, unix.PTRACE_CONT, 0)
 		return

@@ -54,10 +54,13 @@ type fetchParam struct {
 }
 
 func camel(s string) string {
-	if s == "" {
-		return s
+	var b strings.Builder
+	for _, part := range strings.Split(s, "_") {
+		if part != "" {
+			b.WriteString(strings.ToUpper(part[:1]) + part[1:])
+		}
 	}
-	return strings.ToUpper(s[:1]) + s[1:]
+	return b.String()
 }
 
 // generateDecode builds decode/table_gen.go from x86_64_fetch.tsv and
@@ -162,7 +165,7 @@ func generateDecode(dir string) ([]byte, error) {
 			return nil, fmt.Errorf("x86_64_flow.tsv: unknown syscall %q", r[0])
 		}
 		switch r[1] {
-		case "noreturn", "clone", "exec":
+		case "noreturn", "noreturn_group", "clone", "exec":
 		default:
 			return nil, fmt.Errorf("x86_64_flow.tsv: %s: unknown flow %q", r[0], r[1])
 		}
