@@ -384,6 +384,17 @@ const exitEvery = 20 * time.Millisecond
 
 // exits reports the processes of live that have ended and been reaped.
 func (s *Session) exits(live map[int]int) {
+	pollExits(live, func(pid, status int) {
+		if s.Exit != nil {
+			s.Exit(pid, status)
+		}
+	})
+}
+
+// pollExits takes the processes that have ended out of live (pid ->
+// pidfd), closing their pidfds, and calls ended with the wait status of
+// each one whose status could be read.
+func pollExits(live map[int]int, ended func(pid, status int)) {
 	for pid, fd := range live {
 		status, ok, err := ring.PidfdExit(fd)
 		if !ok && err == nil {
@@ -391,8 +402,8 @@ func (s *Session) exits(live map[int]int) {
 		}
 		unix.Close(fd)
 		delete(live, pid)
-		if ok && s.Exit != nil {
-			s.Exit(pid, status)
+		if ok {
+			ended(pid, status)
 		}
 	}
 }

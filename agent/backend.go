@@ -515,17 +515,7 @@ func (r *Recorder) killTree() {
 // end is written after the drain that follows, which reads their last
 // records.
 func (r *Recorder) ended() {
-	for pid, fd := range r.live {
-		status, ok, err := ring.PidfdExit(fd)
-		if !ok && err == nil {
-			continue
-		}
-		unix.Close(fd)
-		delete(r.live, pid)
-		if ok {
-			r.dying = append(r.dying, procEnd{pid, status})
-		}
-	}
+	pollExits(r.live, func(pid, status int) { r.dying = append(r.dying, procEnd{pid, status}) })
 }
 
 // writeEnded writes the end of the threads of the processes in dying
