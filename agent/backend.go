@@ -336,7 +336,7 @@ func (r *Recorder) handovers() {
 		}
 		t, err := tracer.Attach(tracer.Options{
 			Snaplen: r.opts.Snaplen, Full: sub.full, Free: sub.free,
-			FlushEvery: 10 * time.Millisecond, RecordFromExec: true, KeepExit: r.pid,
+			FlushEvery: 10 * time.Millisecond, RecordFromExec: true, KeepExit: r.pid, OwnTracees: true,
 		}, []int{h.PID})
 		if err != nil {
 			// The program runs unrecorded (its execve enter was

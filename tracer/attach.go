@@ -96,6 +96,9 @@ func (t *Tracer) Attached() map[int][]int { return t.attachedTIDs }
 // launched command they must not get a signal. A short-lived child of
 // ours (this binary, which exits at once) ends that wait4.
 func (t *Tracer) wake() {
+	if t.opts.OwnTracees {
+		return // its loop polls
+	}
 	self, err := os.Executable()
 	if err != nil {
 		self = "/proc/self/exe"

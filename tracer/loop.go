@@ -245,10 +245,14 @@ func (l *loop) finish() Result {
 func (l *loop) wait4(block bool) (int, error) {
 	var pid int
 	var err error
+	opts := unix.WALL
+	if l.t.opts.OwnTracees {
+		opts |= unix.WNOTHREAD
+	}
 	if block {
-		pid, err = linux.Wait4(-1, &l.ws, unix.WALL)
+		pid, err = linux.Wait4(-1, &l.ws, opts)
 	} else {
-		pid, err = linux.Wait4NoHang(-1, &l.ws, unix.WALL)
+		pid, err = linux.Wait4NoHang(-1, &l.ws, opts)
 	}
 	if pid > 0 && pid == l.t.opts.KeepExit && (l.ws.Exited() || l.ws.Signaled()) {
 		ws := l.ws
@@ -289,6 +293,18 @@ func (l *loop) wait() (int, error) {
 			}
 			l.checkRequests()
 			time.Sleep(2 * time.Millisecond)
+		}
+	}
+	if l.t.opts.OwnTracees {
+		// Nothing would wake a blocked wait (Options.OwnTracees): poll,
+		// sleeping longer while the tracees stay quiet.
+		for nap := 20 * time.Microsecond; ; nap = min(2*nap, 2*time.Millisecond) {
+			time.Sleep(nap)
+			pid, err := l.wait4(false)
+			if pid != 0 || err != nil {
+				return pid, err
+			}
+			l.checkRequests()
 		}
 	}
 	return l.wait4(true)

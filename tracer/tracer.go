@@ -69,6 +69,12 @@ type Options struct {
 	// for any child, so it may reap that one, and then keeps its
 	// status for ExitStatus.
 	KeepExit int
+	// OwnTracees makes the tracer wait for its own tracees only
+	// (__WNOTHREAD): other tracers run in this process (the agent
+	// backend's sub-tracers), and a wait for any child would take their
+	// tracees' stops. Such a tracer polls rather than blocks, since a
+	// wake-up child of another thread would not end its wait.
+	OwnTracees bool
 	// Context, when set, interrupts Attach while it waits for the
 	// threads to stop (a thread in uninterruptible sleep stops only
 	// when its syscall ends).

@@ -470,7 +470,12 @@ func TestAgentStaticChild(t *testing.T) {
 	bin := recXtraceBin(t)
 	dir := t.TempDir()
 	src := filepath.Join(dir, "st.c")
-	if err := os.WriteFile(src, []byte("#include <unistd.h>\nint main(void) { write(1, \"static\\n\", 7); return 3; }\n"), 0o644); err != nil {
+	// A few hundred syscalls, with short sleeps: several at once overlap.
+	prog := "#include <unistd.h>\n#include <time.h>\nint main(void) {\n" +
+		"\tstruct timespec ts = {0, 200000};\n" +
+		"\tfor (int i = 0; i < 300; i++) { getppid(); if (i % 30 == 0) nanosleep(&ts, 0); }\n" +
+		"\twrite(1, \"static\\n\", 7);\n\treturn 3;\n}\n"
+	if err := os.WriteFile(src, []byte(prog), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if out, err := exec.Command("gcc", "-static", "-o", filepath.Join(dir, "st"), src).CombinedOutput(); err != nil {
@@ -512,6 +517,20 @@ func TestAgentStaticChild(t *testing.T) {
 	// The process says it was handed over, once.
 	if n := recCount(lines, `sh \(\d+\) > notification id=xtrace\.backend desc=ptrace`); n != 1 {
 		t.Errorf("%d hand-over notifications, want 1", n)
+	}
+	// Several handed over at once: each sub-tracer waits for its own
+	// tracees only (a wait for any child took another one's stops, and
+	// the tree hung).
+	r = recRun(t, dir, nil, bin, "--backend=auto", "-w", capture, "--", "/bin/sh", "-c", "./st & ./st & ./st & wait; exit 5")
+	if r.code != 5 || r.stdout != strings.Repeat("static\n", 3) {
+		t.Fatalf("auto, three static children at once: exit %d, stdout %q: %s", r.code, r.stdout, r.stderr)
+	}
+	lines = recXtraceLines(t, bin, dir, capture)
+	if n := recCount(lines, `st \(\d+\) < getppid`); n != 900 {
+		t.Errorf("%d getppid exits of the three static children, want 900", n)
+	}
+	if n := recCount(lines, `> notification id=xtrace\.backend desc=ptrace`); n != 3 {
+		t.Errorf("%d hand-over notifications, want 3", n)
 	}
 	// auto records a static command with ptrace, every syscall.
 	r = recRun(t, dir, nil, bin, "--backend=auto", "-w", capture, "--", "./st")
