@@ -96,7 +96,7 @@ type Recorder struct {
 	// handPrivileged: setuid, setgid and setcap programs are handed
 	// over too (tracesPrivileged).
 	handPrivileged bool
-	adopted        map[int]bool // processes handed over to them
+	adopted        map[int]*subTracer // processes handed over, and to which
 }
 
 type stopRequest struct {
@@ -161,7 +161,7 @@ func Launch(o Options) (*Recorder, error) {
 		opts: o, sess: sess, helper: h, pid: h.PID, pidfd: pidfd, handPrivileged: privileged,
 		done: make(chan struct{}), wake: make(chan struct{}, 1),
 		dec:     decode.New(decode.Options{Snaplen: o.Snaplen, HiddenVMKiB: MappedKiB, StripEnv: sess.StripEnv}),
-		threads: map[uint32]*thread{}, live: map[int]int{}, killed: map[int]bool{}, adopted: map[int]bool{},
+		threads: map[uint32]*thread{}, live: map[int]int{}, killed: map[int]bool{}, adopted: map[int]*subTracer{},
 		recording: true,
 	}
 	return r, nil
@@ -200,27 +200,35 @@ func (r *Recorder) awaitLaunched() {
 }
 
 // reapLaunched returns the launched command's exit status once it has
-// ended. It reaps the process itself, unless a sub-tracer traces it (the
-// tracer reaps its tracee); a sub-tracer's wait may also have reaped it
-// first, and then kept its status.
+// ended. A sub-tracer that traces it (the command handed itself over)
+// reaps it, as a tracer reaps its tracee, and keeps the status; otherwise
+// (never handed over, or the tracer detached when the capture ended) the
+// recorder reaps it.
 func (r *Recorder) reapLaunched() (unix.WaitStatus, bool) {
-	if !r.adopted[r.pid] {
-		var ws unix.WaitStatus
-		pid, err := unix.Wait4(r.pid, &ws, unix.WNOHANG, nil)
-		if pid == r.pid {
-			return ws, true
-		}
-		if err != unix.ECHILD {
-			return 0, false
-		}
-	}
-	for _, sub := range r.subs {
+	sub := r.adopted[r.pid]
+	if sub != nil {
 		if ws, ok := sub.t.ExitStatus(); ok {
 			return ws, true
 		}
+		select {
+		case <-sub.t.Done():
+		default:
+			return 0, false // its tracer has yet to reap it
+		}
 	}
-	// Reaped, and no sub-tracer has the status: none can get it.
-	return 0, len(r.subs) == 0
+	var ws unix.WaitStatus
+	pid, err := unix.Wait4(r.pid, &ws, unix.WNOHANG, nil)
+	switch {
+	case pid == r.pid:
+		return ws, true
+	case err != unix.ECHILD:
+		return 0, false
+	case sub != nil:
+		if ws, ok := sub.t.ExitStatus(); ok {
+			return ws, true // it reaped the command as it ended
+		}
+	}
+	return 0, true // reaped elsewhere: the status is lost
 }
 
 // Wait blocks until the command's tree is gone (or recording failed).
@@ -354,7 +362,7 @@ func (r *Recorder) handovers() {
 		r.put(r.dec.Notification(uint64(time.Now().UnixNano()), h.PID, HandoverID, "ptrace"))
 		h.Done(true)
 		r.subs = append(r.subs, sub)
-		r.adopted[h.PID] = true
+		r.adopted[h.PID] = sub
 	}
 }
 
@@ -417,7 +425,7 @@ func (r *Recorder) finish() {
 	r.flushPass()
 	for _, sub := range r.subs {
 		res, err := sub.t.Wait()
-		r.res.Events += res.Events
+		// Its events were counted as they were written (write).
 		r.res.Dropped += res.Dropped
 		r.res.DecodeErrors += res.DecodeErrors
 		if r.res.DecodeError == nil {
@@ -524,7 +532,7 @@ func (r *Recorder) ended() {
 // backend does.
 func (r *Recorder) writeEnded() {
 	for _, e := range r.dying {
-		if r.adopted[e.pid] {
+		if r.adopted[e.pid] != nil {
 			// Its end is the ptrace backend's to write.
 			for tid, th := range r.threads {
 				if th.pid == e.pid {

@@ -159,6 +159,10 @@ type Tracer struct {
 	keptExit atomic.Pointer[unix.WaitStatus]
 }
 
+// Done is closed when the tracer's loop has ended (Wait then returns at
+// once).
+func (t *Tracer) Done() <-chan struct{} { return t.done }
+
 // ExitStatus returns the status of Options.KeepExit if the tracer
 // reaped it.
 func (t *Tracer) ExitStatus() (unix.WaitStatus, bool) {

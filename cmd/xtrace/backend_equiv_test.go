@@ -604,6 +604,18 @@ func TestAgentSetuidChild(t *testing.T) {
 			recCheckCapture(t, bin, dir, capture)
 		})
 	}
+	// The capture ends (-n) while ptrace records the handed-over command:
+	// its tracer detaches, the command runs on, and its exit status still
+	// comes back; the events written are counted once.
+	for _, n := range []int{300, 600, 850} {
+		r := recRun(t, dir, nil, bin, append([]string{"--backend=auto", "-n", strconv.Itoa(n), "-w", capture, "--"}, append(nobody, id, "-u", "no-such-user-xyz")...)...)
+		if r.code != 1 || !strings.Contains(r.stderr, fmt.Sprintf("after %d events written", n)) {
+			t.Errorf("-n %d: exit %d, stderr %q", n, r.code, r.stderr)
+		}
+		if got := len(recXtraceLines(t, bin, dir, capture)); got != n {
+			t.Errorf("-n %d: %d events in the capture", n, got)
+		}
+	}
 }
 
 // TestEnterRuleAgrees: whether the agent can enter a program is decided
