@@ -1630,29 +1630,38 @@ static int adopt(struct thr *t)
 {
 	u32 tid = (u32)sys0(SYS_gettid), pid = (u32)sys0(SYS_getpid);
 	struct xa_ring *found = 0;
-	for (u32 i = 0; i < region->nrings; i++) {
-		struct xa_ring *r = ring_at(i);
-		if (__atomic_load_n(&r->state, __ATOMIC_ACQUIRE) != XA_OWNED ||
-		    r->pid != pid || !__atomic_load_n(&r->exec_nr, __ATOMIC_ACQUIRE))
-			continue;
-		if (r->tid == tid) {
-			found = r;
-			break;
+	/* Only the rings in use (the header's active bitmap): touching the
+	 * header page of every ring cost a page fault per ring in every new
+	 * image. A ring with an execve in flight is owned, so in use. */
+	for (u32 w = 0; w < XA_NRINGS / 64 && !(found && found->tid == tid); w++) {
+		u64 bits = __atomic_load_n(&region->active[w], __ATOMIC_ACQUIRE);
+		for (; bits; bits &= bits - 1) {
+			struct xa_ring *r = ring_at(w * 64 + (u32)__builtin_ctzll(bits));
+			if (__atomic_load_n(&r->state, __ATOMIC_ACQUIRE) != XA_OWNED ||
+			    r->pid != pid || !__atomic_load_n(&r->exec_nr, __ATOMIC_ACQUIRE))
+				continue;
+			if (r->tid == tid) {
+				found = r;
+				break;
+			}
+			if (!found)
+				found = r;
 		}
-		if (!found)
-			found = r;
 	}
 	if (!found)
 		return 0;
 	if (found->tid != tid) {
 		/* The old leader's ring (its tid is ours now) will get no
 		 * more records: close it, as the leader's death did not. */
-		for (u32 i = 0; i < region->nrings; i++) {
-			struct xa_ring *r = ring_at(i);
-			u32 owned = XA_OWNED;
-			if (r != found && r->pid == pid && r->tid == tid)
-				__atomic_compare_exchange_n(&r->state, &owned, XA_CLOSED, 0,
-							    __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+		for (u32 w = 0; w < XA_NRINGS / 64; w++) {
+			u64 bits = __atomic_load_n(&region->active[w], __ATOMIC_ACQUIRE);
+			for (; bits; bits &= bits - 1) {
+				struct xa_ring *r = ring_at(w * 64 + (u32)__builtin_ctzll(bits));
+				u32 owned = XA_OWNED;
+				if (r != found && r->pid == pid && r->tid == tid)
+					__atomic_compare_exchange_n(&r->state, &owned, XA_CLOSED, 0,
+								    __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+			}
 		}
 	}
 	t->tid = tid;
