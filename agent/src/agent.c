@@ -709,22 +709,17 @@ static u64 atou(const char **s, const char *end)
 	return v;
 }
 
-/* read_proc reads up to n - 1 bytes of the file at path into b; it
- * returns how many, or -1. */
+/* read_proc reads up to n - 1 bytes of the file at path into b, in one
+ * read; it returns how many, or -1. */
 static long read_proc(const char *path, char *b, u64 n)
 {
 	long fd = sys4(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
-	long got = 0;
-	while ((u64)got < n - 1) {
-		long r = sys3(SYS_read, fd, b + got, n - 1 - got);
-		if (r <= 0)
-			break;
-		got += r;
-	}
+	/* The files read here come in one piece: one read, as xtrace's. */
+	long got = sys3(SYS_read, fd, b, n - 1);
 	sys1(SYS_close, fd);
-	return got;
+	return got < 0 ? -1 : got;
 }
 
 /* vm_swap is VmSwap of /proc/self/status in KiB (0 when unknown), as
@@ -806,7 +801,9 @@ static int fact_file(u8 **p, u32 file, const char *path)
 	if (fd < 0) {
 		f->ret = (i32)fd;
 	} else {
-		/* These files come in one piece: a short read is the end. */
+		/* These files come in one piece (cmdline and environ up to
+		 * the count asked): a short read is the end, as procfs's
+		 * readOneAt takes it. */
 		while (got < room) {
 			long r = sys3(SYS_read, fd, b + got, room - got);
 			if (r < 0)
@@ -814,7 +811,7 @@ static int fact_file(u8 **p, u32 file, const char *path)
 			if (r <= 0)
 				break;
 			got += (u64)r;
-			if (file != XA_FILE_CMDLINE && file != XA_FILE_ENVIRON)
+			if ((u64)r < room - (got - (u64)r))
 				break;
 		}
 		sys1(SYS_close, fd);
