@@ -219,6 +219,9 @@ struct thr {
 	 * enter. */
 	u16 next_flags;
 	u16 alien;
+	/* The next record is synchronous whatever its facts (an image's
+	 * first execve exit: xtrace reads the image's exe link at it). */
+	u32 sync_next;
 };
 
 static __thread struct thr me __attribute__((tls_model("initial-exec")));
@@ -1034,6 +1037,8 @@ static int is_sync(int exit, long nr, long ret, int uncovered)
  * thread until xtrace has consumed it. */
 static void publish(struct thr *t, struct xa_rec *h, int sync)
 {
+	sync |= t->sync_next;
+	t->sync_next = 0;
 	if (sync && t->busy == 1)
 		h->flags |= XA_REC_SYNC;
 	else
@@ -1123,7 +1128,8 @@ static void child_reset(struct thr *t, long nr, u64 flags, u32 ptid, u32 ppid)
 }
 
 /* record_image writes the first record of an image that no recorded
- * execve started, and the execve exit that describes it. */
+ * execve started, and the execve exit that describes it, synchronous:
+ * xtrace names the image by its exe link, read while the thread waits. */
 static void record_image(struct thr *t)
 {
 	if (!t->ring || !recording())
@@ -1132,7 +1138,9 @@ static void record_image(struct thr *t)
 	m->ppid = (u32)sys0(SYS_getppid);
 	m->pad = 0;
 	commit(t);
+	t->sync_next = 1;
 	record_exit(t, SYS_execve, 0);
+	t->sync_next = 0;
 }
 
 /*
