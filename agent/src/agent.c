@@ -789,8 +789,9 @@ static int fact_sock(u8 **p, i64 fd)
 static const u32 file_room[8] = {0, PROC_PAGE, 1024, 64, PROC_PAGE, PROC_PAGE, 64, PROC_PAGE};
 
 /* fact_file reads the file at path into a fact chunk of the record; it
- * returns 0 when the file filled its room (not a whole file) or the agent
- * could not open it for want of descriptors, else 1. */
+ * returns 0 when the file filled its room (not a whole file), the agent
+ * could not open it for want of descriptors, or it is the status file
+ * and could not be read (no /proc in the process's view), else 1. */
 static int fact_file(u8 **p, u32 file, const char *path)
 {
 	u32 room = file_room[file];
@@ -827,6 +828,8 @@ static int fact_file(u8 **p, u32 file, const char *path)
 	*p += sizeof *c + align8(c->len);
 	if (f->ret == -24 || f->ret == -23)
 		return 0; /* EMFILE, ENFILE: the agent's failure, not the file's */
+	if (f->ret && file == XA_FILE_STATUS)
+		return 0; /* no /proc here (a chroot): xtrace reads its own */
 	return got < room || file == XA_FILE_CMDLINE || file == XA_FILE_ENVIRON;
 }
 
