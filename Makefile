@@ -108,7 +108,7 @@ AGENT_LDFLAGS := -nostdlib -shared -s -Wl,--build-id=none -Wl,-z,defs \
 
 agent: $(AGENT_SO)
 
-agent/src/capture_gen.h: event/tables/events.tsv event/tables/x86_64_syscalls.tsv event/tables/x86_64_fetch.tsv event/tables/xtrace_events.tsv internal/cmd/genagent/main.go
+agent/src/capture_gen.h: event/tables/events.tsv event/tables/x86_64_syscalls.tsv event/tables/x86_64_fetch.tsv event/tables/x86_64_flow.tsv event/tables/xtrace_events.tsv internal/cmd/genagent/main.go
 	$(GO) run ./internal/cmd/genagent -in event/tables -out $@
 
 $(AGENT_SO): $(AGENT_SRC) $(AGENT_HDR)

@@ -30,14 +30,16 @@
 // execve started (the command itself, or a program started by an
 // unrecorded one); a signal record before a program handler runs.
 // Decoding some records reads the live process (its /proc entries or its
-// descriptors). The frequent, cheap reads the agent makes itself after
-// the call and ships with the record (ring.Record.Facts, which Memory
-// hands to the decoder): the device of the file open, openat and creat
-// return, the inode of a new pipe, the vm counters after mmap, munmap and
-// brk. The rest (the exits of clone, fork, vfork, clone3, execve,
-// execveat, connect, accept and accept4, the exits of recvfrom, recvmsg
-// and socketpair that succeeded, the enters of sendto and sendmsg) are
-// synchronous (ring.Record.Sync): the agent holds the thread until the
+// descriptors). Most of those reads the agent makes itself after the
+// call and ships with the record (ring.Record.Facts, which Memory hands
+// to the decoder): the device of the file open, openat and creat return,
+// the inode of a new pipe, the vm counters after mmap, munmap and brk,
+// the names of an AF_INET or AF_INET6 socket for its tuple, and the
+// thread's /proc entries at the exits of clone, fork, vfork, clone3,
+// execve and execveat (procfs.TaskFiles). The rest (a failed execve's
+// exit, whose fields come from its argv; accept's backlog; a unix
+// socket's tuple; socketpair) are synchronous (ring.Record.Sync): the
+// agent holds the thread until the
 // callback that got the record has returned, so that the callback
 // decodes it while the process is as the call left it. Which records
 // carry which facts and which are synchronous is derived from the event

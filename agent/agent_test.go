@@ -203,7 +203,7 @@ const (
 func (c *counts) lineage(r *ring.Record, prev uint16) {
 	if f := c.first[r.Tid]; len(f) < 2 {
 		rc := *r
-		rc.Mem = nil
+		rc.Mem, rc.Facts = nil, ring.Facts{HasTask: r.Facts.HasTask}
 		c.first[r.Tid] = append(f, rc)
 		c.pids[r.Tid] = r.Pid
 	}
@@ -218,11 +218,11 @@ func (c *counts) lineage(r *ring.Record, prev uint16) {
 }
 
 // tasks checks that the command's first record is an image record
-// followed by a synchronous execve exit, that every other thread's first
-// record is a child record (which want checks, returning what is wrong)
-// naming a creator that was recorded, followed by the synchronous exit
-// of the call that made it, and that execs execve calls returned into a
-// new image.
+// followed by an execve exit with its task fact, that every other
+// thread's first record is a child record (which want checks, returning
+// what is wrong) naming a creator that was recorded, followed by the exit
+// of the call that made it with its task fact, and that execs execve
+// calls returned into a new image.
 func (c counts) tasks(t *testing.T, children, execs int, want func(r ring.Record) string) {
 	t.Helper()
 	bad := 0
@@ -237,8 +237,8 @@ func (c counts) tasks(t *testing.T, children, execs int, want func(r ring.Record
 			continue
 		}
 		if tid == c.root {
-			if f[0].Kind != ring.KindImage || f[1].Kind != ring.KindExit || f[1].NR != sysExecve || f[1].Ret != 0 || !f[1].Sync {
-				fail("the command (tid %d) starts with %+v, %+v; want an image record and a synchronous execve exit", tid, f[0], f[1])
+			if f[0].Kind != ring.KindImage || f[1].Kind != ring.KindExit || f[1].NR != sysExecve || f[1].Ret != 0 || !f[1].Facts.HasTask {
+				fail("the command (tid %d) starts with %+v, %+v; want an image record and an execve exit with its task fact", tid, f[0], f[1])
 			}
 			continue
 		}
@@ -247,8 +247,8 @@ func (c counts) tasks(t *testing.T, children, execs int, want func(r ring.Record
 			fail("tid %d starts with a record of kind %d, want a child record", tid, ch.Kind)
 			continue
 		}
-		if ex.Kind != ring.KindExit || ex.NR != ch.NR || ex.Ret != 0 || !ex.Sync {
-			fail("tid %d: child record of syscall %d followed by %+v, want its synchronous exit with 0", tid, ch.NR, ex)
+		if ex.Kind != ring.KindExit || ex.NR != ch.NR || ex.Ret != 0 || !ex.Facts.HasTask {
+			fail("tid %d: child record of syscall %d followed by %+v, want its exit with 0 and its task fact", tid, ch.NR, ex)
 		}
 		if pid, ok := c.pids[uint32(ch.Args[1])]; !ok || uint64(pid) != ch.Args[2] {
 			fail("tid %d: made by tid %d of pid %d, which was not recorded as such", tid, ch.Args[1], ch.Args[2])
@@ -628,9 +628,11 @@ func TestEnviron(t *testing.T) {
 					return
 				}
 				images++
-				raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", r.Pid))
-				if err != nil {
-					t.Errorf("image %d: %v", images, err)
+				// /proc/<pid>/environ as the image read it at its
+				// execve's exit (its task fact).
+				raw := r.Facts.Task.Files[ring.FileEnviron]
+				if raw == nil {
+					t.Errorf("image %d: execve exit without the environ of its task fact", images)
 					return
 				}
 				if got := string(s.StripEnv(nil, raw)); got != want {
@@ -742,10 +744,11 @@ func inSyscall(pid, tid uint32, nr string) string {
 }
 
 // TestSyncHeld checks that a synchronous record's thread is still held
-// while the consumer's callback runs: at the child's side of every fork
-// the child comes to wait in futex. openat is not synchronous (the agent
+// while the consumer's callback runs: at a failed execve's exit the
+// thread comes to wait in futex. openat is not synchronous (the agent
 // ships the device and inode of the descriptor it returned as a fact,
-// those of the file it named), nor is getppid.
+// those of the file it named), nor are getppid and a child's clone exit
+// (the child's /proc entries are a task fact).
 func TestSyncHeld(t *testing.T) {
 	const n = 200
 	dir := numbered(t, n)
@@ -810,16 +813,24 @@ func TestSyncHeld(t *testing.T) {
 		}
 	})
 	t.Run("fork", func(t *testing.T) {
+		// A child's clone exit carries its own /proc entries (a task
+		// fact: its status names it) and is not synchronous.
 		const procs = 20
 		res := check(t, []string{"forks", strconv.Itoa(procs), "1"}, func(r *ring.Record, res *result) {
 			if r.Kind != ring.KindExit || r.NR != sysClone || r.Ret != 0 {
 				return
 			}
-			msg := "the child's exit is not synchronous"
-			if r.Sync {
-				if msg = held(r.Pid, r.Tid); msg == "" {
-					res.ok++
-				}
+			status := r.Facts.Task.Files[ring.FileStatus]
+			msg := ""
+			switch {
+			case r.Sync:
+				msg = "the child's exit is synchronous"
+			case !r.Facts.HasTask:
+				msg = "no task fact"
+			case !strings.Contains(string(status), fmt.Sprintf("\nPid:\t%d\n", r.Tid)):
+				msg = fmt.Sprintf("status is not the child's:\n%s", status)
+			default:
+				res.ok++
 			}
 			if msg != "" {
 				if res.bad++; res.bad <= 5 {
@@ -828,7 +839,35 @@ func TestSyncHeld(t *testing.T) {
 			}
 		})
 		if res.ok != procs || res.bad != 0 {
-			t.Errorf("%d children seen held at their clone exit, %d wrong; want %d, 0", res.ok, res.bad, procs)
+			t.Errorf("%d children's clone exits with their task fact, %d wrong; want %d, 0", res.ok, res.bad, procs)
+		}
+	})
+	t.Run("failed execve", func(t *testing.T) {
+		// A failed execve's fields come from its argv and envp in the
+		// program's memory: its exit is synchronous, the thread held.
+		s := session(t)
+		var ok, bad int
+		cmd := exec.Command("/bin/sh", "-c", "/nonexistent-xtrace 2>/dev/null; exit 0")
+		cmd.Stderr = os.Stderr
+		if err := s.Run(cmd, func(r *ring.Record) {
+			if r.Kind != ring.KindExit || r.NR != sysExecve || r.Ret >= 0 {
+				return
+			}
+			msg := "the failed execve's exit is not synchronous"
+			if r.Sync {
+				msg = held(r.Pid, r.Tid)
+			}
+			if msg != "" {
+				bad++
+				t.Errorf("execve, thread %d: %s", r.Tid, msg)
+			} else {
+				ok++
+			}
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if ok != 1 || bad != 0 {
+			t.Errorf("%d failed execve exits held, %d wrong; want 1, 0", ok, bad)
 		}
 	})
 }

@@ -657,11 +657,10 @@ func (r *Recorder) record(rec *ring.Record) {
 			if c.Ret == 0 {
 				c.CloneFlags = th.childFlags
 			} else {
-				// The creating thread, held at this exit: clone3 keeps
-				// its flags in memory it still has.
-				live := c
-				live.Mem = nil
-				c.CloneFlags = r.dec.CloneFlags(&live)
+				// The creating thread: clone3 keeps its flags in its
+				// struct clone_args, whose flags the agent copies with
+				// the exit record.
+				c.CloneFlags = r.dec.CloneFlags(&c)
 				if c.Ret > 0 && c.CloneFlags&decode.CloneThread == 0 {
 					r.track(int(c.Ret))
 				}

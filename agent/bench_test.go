@@ -81,3 +81,11 @@ func BenchmarkLossless(b *testing.B) {
 	const n = 1000000
 	benchRun(b, 8*n, "threads", "8", strconv.Itoa(n))
 }
+
+// BenchmarkExec is the cost of a process: fork, then execve of a dynamic
+// program (work getppid 1), which loads the agent again and takes over
+// its ring; per process.
+func BenchmarkExec(b *testing.B) {
+	const n = 200
+	benchRun(b, n, "forkexecs", strconv.Itoa(n), "1")
+}

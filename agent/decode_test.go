@@ -377,3 +377,95 @@ func TestSockFactsMatchProc(t *testing.T) {
 		t.Errorf("tuples checked %v, want %v", seen, want)
 	}
 }
+
+// TestTaskFactsMatchProc decodes the clone (or vfork) and execve exits of
+// a shell that forks and execs cat twice: from the /proc entries the thread read
+// itself at the exit (a task fact), and from the live /proc as the ptrace
+// backend does, once the thread waits (the shell in wait4, cat reading
+// its standard input, which stays open; the shell's image's first execve
+// exit is held): every parameter is the same but the counters that move
+// as the thread runs on (page faults, memory). None of these records is
+// synchronous but that first exit.
+func TestTaskFactsMatchProc(t *testing.T) {
+	s := session(t)
+	dec := decode.New(decode.Options{Snaplen: 80})
+	defer dec.Close()
+	stdin, w := waitingStdin(t)
+	var calls Calls
+	var mem Memory
+	moving := map[string]bool{"pgft_maj": true, "pgft_min": true, "vm_size": true, "vm_rss": true, "vm_swap": true}
+	params := func(raw []byte) map[string]string {
+		var ev scap.Event
+		if err := ev.Load(0, 0, raw); err != nil {
+			t.Fatal(err)
+		}
+		m := map[string]string{}
+		for i, p := range ev.Desc().Params[:ev.NumParams()] {
+			if !moving[p.Name] {
+				m[p.Name] = string(ev.Param(i))
+			}
+		}
+		return m
+	}
+	seen := map[string]int{}
+	cmd := exec.Command("/bin/sh", "-c", "cat; true")
+	cmd.Stdin, cmd.Stderr = stdin, os.Stderr
+	err := s.Run(cmd, func(r *ring.Record) {
+		c := calls.Call(r)
+		flow := decode.FlowOf(int(r.NR))
+		if r.Kind != ring.KindExit || flow != decode.FlowClone && flow != decode.FlowExec {
+			return
+		}
+		// The command's image begins with a synchronous execve exit
+		// (xtrace reads its exe link); the others are not.
+		image := flow == decode.FlowExec && r.Pid == uint32(cmd.Process.Pid)
+		if r.Sync != image || !r.Facts.HasTask {
+			t.Errorf("syscall %d exit (ret %d): synchronous %v, task fact %v; want %v, true", r.NR, r.Ret, r.Sync, r.Facts.HasTask, image)
+		}
+		var what, waitIn string
+		switch {
+		case flow == decode.FlowClone && r.Ret == 0:
+			seen["child's clone"]++
+			return // it execs cat at once: /proc shows cat by now
+		case flow == decode.FlowClone:
+			what, waitIn = "shell's clone", "61" // wait4
+		case image:
+			what = "execve" // held
+		default:
+			what, waitIn = "cat's execve", "0" // read
+		}
+		if waitIn != "" {
+			if msg := inSyscall(r.Pid, r.Tid, waitIn); msg != "" {
+				t.Fatalf("%s: %s", what, msg)
+			}
+		}
+		mem.SetRecord(r)
+		c.Mem, c.Facts = &mem, &mem
+		raw, err := dec.Exit(r.TS, &c)
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		fromFacts := params(raw)
+		c.Facts = nil
+		if raw, err = dec.Exit(r.TS, &c); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		fromProc := params(raw)
+		if fmt.Sprint(fromFacts) != fmt.Sprint(fromProc) {
+			t.Errorf("%s:\nfrom the task fact %q\nfrom /proc         %q", what, fromFacts, fromProc)
+		}
+		if what == "cat's execve" && !strings.Contains(fromFacts["exe"], "cat") {
+			t.Errorf("cat's execve: exe %q", fromFacts["exe"])
+		}
+		seen[what]++
+		if what == "cat's execve" {
+			w.Close()
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := map[string]int{"execve": 1, "shell's clone": 1, "child's clone": 1, "cat's execve": 1}; fmt.Sprint(seen) != fmt.Sprint(want) {
+		t.Errorf("exits checked %v, want %v", seen, want)
+	}
+}

@@ -3,8 +3,11 @@ package agent
 import (
 	"errors"
 
+	"golang.org/x/sys/unix"
+
 	"xtrace/agent/ring"
 	"xtrace/decode"
+	"xtrace/procfs"
 )
 
 // ErrNotCopied reports a read of tracee memory that the agent did not
@@ -24,6 +27,7 @@ var ErrNotCopied = errors.New("agent: memory not copied with the record")
 type Memory struct {
 	chunks []ring.Chunk
 	facts  *ring.Facts
+	task   procfs.TaskFiles
 }
 
 // Set makes m the memory of a record with no facts; it holds cs until
@@ -82,6 +86,44 @@ func (m *Memory) SockNames(fd int) (local, peer []byte, peerOK, ok bool) {
 		}
 	}
 	return nil, nil, false, false
+}
+
+// taskParts maps the parts of a task fact to the procfs parts they hold.
+var taskParts = []struct {
+	part uint32
+	have procfs.TaskFields
+}{
+	{ring.TaskCmdline, procfs.TaskArgs},
+	{ring.TaskEnviron, procfs.TaskEnv},
+	{ring.TaskLoginUID, procfs.TaskLoginUID},
+	{ring.TaskExe, procfs.TaskExeWritable},
+	{ring.TaskCgroup, procfs.TaskCgroups},
+}
+
+// Task returns the thread's /proc entries as the agent read them at a
+// clone or execve exit, and whether the record has them.
+func (m *Memory) Task() (*procfs.TaskFiles, bool) {
+	if m.facts == nil || !m.facts.HasTask {
+		return nil, false
+	}
+	k := &m.facts.Task
+	f := &m.task
+	f.Have = 0
+	for _, p := range taskParts {
+		if k.Parts&p.part != 0 {
+			f.Have |= p.have
+		}
+	}
+	f.Status, f.Stat, f.Comm = k.Files[ring.FileStatus], k.Files[ring.FileStat], k.Files[ring.FileComm]
+	f.Cmdline, f.Environ = k.Files[ring.FileCmdline], k.Files[ring.FileEnviron]
+	f.LoginUID, f.Cgroup = k.Files[ring.FileLoginUID], k.Files[ring.FileCgroup]
+	f.FDLimit = -1
+	if k.LimitRet == 0 {
+		f.FDLimit = int64(k.FDLimit)
+	}
+	f.ExeStatOK, f.ExeReadOnly = k.ExeRet == 0, k.ExeReadOnly
+	f.ExeStat = unix.Stat_t{Mode: k.ExeMode, Uid: k.ExeUID, Gid: k.ExeGID}
+	return f, true
 }
 
 // Read copies the bytes at addr into dst and returns how many it copied.

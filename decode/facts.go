@@ -1,5 +1,7 @@
 package decode
 
+import "xtrace/procfs"
+
 // Facts are what a recorder read of the live process for the decoder at
 // the call, in its place: the in-process agent reads them where the
 // decoder would (after the call ran; before it, for an enter event) and
@@ -25,6 +27,10 @@ type Facts interface {
 	// failed. The decoder takes them for an AF_INET or AF_INET6 socket's
 	// tuple; a unix socket's tuple reads the process all the same.
 	SockNames(fd int) (local, peer []byte, peerOK, ok bool)
+	// Task returns the emitting thread's /proc entries as read at a
+	// clone or execve exit (status, stat, the fd limit and the parts
+	// its Have says), ok false when the source does not hold them.
+	Task() (files *procfs.TaskFiles, ok bool)
 }
 
 // fdDev returns the device of fd of the current call's process: from its

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"xtrace/event"
+	"xtrace/procfs"
 )
 
 // fakeFacts is a Facts source: fds maps a descriptor to its device and
@@ -21,6 +22,7 @@ type fakeFacts struct {
 	fds   map[int][2]uint64
 	vm    *[3]uint64
 	socks map[int][2][]byte
+	task  *procfs.TaskFiles
 	asked *int
 }
 
@@ -28,6 +30,11 @@ func (f fakeFacts) SockNames(fd int) (local, peer []byte, peerOK, ok bool) {
 	*f.asked++
 	v, ok := f.socks[fd]
 	return v[0], v[1], v[1] != nil, ok
+}
+
+func (f fakeFacts) Task() (*procfs.TaskFiles, bool) {
+	*f.asked++
+	return f.task, f.task != nil
 }
 
 func (f fakeFacts) FdDev(fd int) (uint64, bool) {

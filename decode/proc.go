@@ -307,13 +307,29 @@ func (d *Decoder) loadProc() error {
 		want = procfs.TaskExecve
 	}
 	want &^= procfs.TaskCgroups // the driver's list, rendered below
-	if pi.err = d.proc.fs.Task(c.PID, c.TID, want, &pi.task); pi.err != nil {
+	// The thread's own reading of its /proc entries at the call, when
+	// the source has it; else /proc now (the thread is held at the exit).
+	var files *procfs.TaskFiles
+	if f := c.Facts; f != nil {
+		if tf, ok := f.Task(); ok && tf.Covers(want|procfs.TaskCgroups) {
+			files = tf
+		}
+	}
+	var cg []byte
+	if files != nil {
+		pi.err = d.proc.fs.TaskFrom(files, c.PID, c.TID, want, &pi.task)
+		cg = files.Cgroup
+	} else {
+		pi.err = d.proc.fs.Task(c.PID, c.TID, want, &pi.task)
+		cg = readFile(d.proc.root+"/"+strconv.Itoa(c.PID)+"/cgroup", d.proc.buf)
+	}
+	if pi.err != nil {
 		pi.err = ErrDropped
 		return pi.err
 	}
 	t := &pi.task
 	pi.inPidNS = t.VTID != int64(c.TID)
-	pi.cgroups = d.proc.cg.render(readFile(d.proc.root+"/"+strconv.Itoa(c.PID)+"/cgroup", d.proc.buf), pi.cgroups[:0])
+	pi.cgroups = d.proc.cg.render(cg, pi.cgroups[:0])
 
 	// exe and args: for a failed execve the driver takes them (and env)
 	// from the call's own argv and envp, otherwise from the argument

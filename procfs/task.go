@@ -84,14 +84,14 @@ func (fs *FS) Task(pid, tid int, want TaskFields, t *Task) error {
 		return fmt.Errorf("procfs: reading task %d of process %d: %w", tid, pid, noProcess(err))
 	}
 	defer unix.Close(dirfd)
-	if err := fs.readTask(dirfd, tid, want, t); err != nil {
+	if err := fs.readTask(&dirSource{fs, dirfd, tid}, tid, want, t); err != nil {
 		return fmt.Errorf("procfs: reading task %d of process %d: %w", tid, pid, noProcess(err))
 	}
 	return nil
 }
 
-func (fs *FS) readTask(dirfd, tid int, want TaskFields, t *Task) error {
-	b, err := fs.readOneAt(dirfd, "status", 0)
+func (fs *FS) readTask(src taskSource, tid int, want TaskFields, t *Task) error {
+	b, err := src.read("status", 0)
 	if err != nil {
 		return err
 	}
@@ -114,7 +114,7 @@ func (fs *FS) readTask(dirfd, tid int, want TaskFields, t *Task) error {
 	t.Comm = t.Comm[:0]
 	if bytes.IndexByte(st.fullName, '\\') < 0 {
 		t.Comm = append(t.Comm, st.fullName...)
-	} else if b, err := fs.readOneAt(dirfd, "comm", 0); err == nil {
+	} else if b, err := src.read("comm", 0); err == nil {
 		if n := len(b); n > 0 && b[n-1] == '\n' {
 			b = b[:n-1]
 		}
@@ -123,7 +123,7 @@ func (fs *FS) readTask(dirfd, tid int, want TaskFields, t *Task) error {
 
 	sf := &fs.sf
 	*sf = statFields{processor: -1}
-	if b, err := fs.readOneAt(dirfd, "stat", 0); err == nil {
+	if b, err := src.read("stat", 0); err == nil {
 		parseStat(b, sf)
 	}
 	t.PFMajor, t.PFMinor = sf.majFlt, sf.minFlt
@@ -132,11 +132,11 @@ func (fs *FS) readTask(dirfd, tid int, want TaskFields, t *Task) error {
 	if st.nsPgidN > 0 {
 		t.VPGID = st.nsPgidLast
 	}
-	t.FDLimit = fs.fdLimit(dirfd, tid)
+	t.FDLimit = src.fdLimit()
 
 	t.Exe, t.Args = t.Exe[:0], t.Args[:0]
 	if want&TaskArgs != 0 {
-		if b, err := fs.readOneAt(dirfd, "cmdline", driverPage); err == nil && len(b) > 0 {
+		if b, err := src.read("cmdline", driverPage); err == nil && len(b) > 0 {
 			b[len(b)-1] = 0
 			exe := cstr(b)
 			t.Exe = append(t.Exe, exe...)
@@ -149,33 +149,33 @@ func (fs *FS) readTask(dirfd, tid int, want TaskFields, t *Task) error {
 	}
 	t.Env = t.Env[:0]
 	if want&TaskEnv != 0 {
-		if b, err := fs.readOneAt(dirfd, "environ", driverPage); err == nil && len(b) > 0 {
+		if b, err := src.read("environ", driverPage); err == nil && len(b) > 0 {
 			b[len(b)-1] = 0
 			t.Env = append(t.Env, b...)
 		}
 	}
 	t.Cwd = t.Cwd[:0]
 	if want&TaskCwd != 0 {
-		if l, err := fs.readlinkAt(dirfd, "cwd", 1<<16); err == nil {
+		if l, err := src.readlink("cwd"); err == nil {
 			t.Cwd = append(t.Cwd, l...)
 		}
 	}
 	t.ExePath = t.ExePath[:0]
 	if want&TaskExePath != 0 {
-		if l, err := fs.readlinkAt(dirfd, "exe", 1<<16); err == nil {
+		if l, err := src.readlink("exe"); err == nil {
 			t.ExePath = append(t.ExePath, l...)
 		}
 	}
 	t.Cgroups = t.Cgroups[:0]
 	if want&TaskCgroups != 0 {
 		v := fs.cgroups()
-		if b, err := fs.readOneAt(dirfd, "cgroup", 0); err == nil {
+		if b, err := src.read("cgroup", 0); err == nil {
 			t.Cgroups = appendCgroups(t.Cgroups, b, v)
 		}
 	}
 	t.LoginUID = -1
 	if want&TaskLoginUID != 0 {
-		if b, err := fs.readOneAt(dirfd, "loginuid", 0); err == nil {
+		if b, err := src.read("loginuid", 0); err == nil {
 			if v, ok := atoi(trimSpace(b)); ok {
 				t.LoginUID = int32(v)
 			}
@@ -184,9 +184,9 @@ func (fs *FS) readTask(dirfd, tid int, want TaskFields, t *Task) error {
 	t.ExeWritable = false
 	if want&TaskExeWritable != 0 {
 		var est unix.Stat_t
-		if unix.Fstatat(dirfd, "exe", &est, 0) == nil {
+		if src.exeStat(&est) {
 			c := creds{uid: st.fsuid, gid: st.fsgid, groups: st.groups, capEff: st.capEff}
-			t.ExeWritable = exeWritable(&est, &c, func() bool { return readOnlyFile(dirfd, "exe") })
+			t.ExeWritable = exeWritable(&est, &c, src.exeReadOnly)
 		}
 	}
 	return nil

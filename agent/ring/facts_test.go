@@ -20,6 +20,23 @@ func appendChunk(b []byte, addr uint64, flags uint32, data []byte) []byte {
 	return b
 }
 
+// ringWith returns a region whose first ring holds the records in,
+// committed; it is closed when the test ends.
+func ringWith(t *testing.T, in []byte) *Region {
+	t.Helper()
+	r, err := Create(80)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	c := ringOff(0)
+	copy(r.mem[c+Page:], in)
+	atomic.StoreUint64(u64p(r.mem, c+ringHead), uint64(len(in)))
+	atomic.StoreUint32(u32p(r.mem, c+ringState), StateOwned)
+	atomic.OrUint64(u64p(r.mem, hdrActive), 1)
+	return r
+}
+
 // TestFacts drains exit records carrying fact chunks among memory chunks:
 // the facts go to Record.Facts, the memory to Record.Mem, and a fact of
 // an unknown kind or size is left out; a socket fact's names are cut to
@@ -57,16 +74,7 @@ func TestFacts(t *testing.T) {
 	in = append(in, exit(appendChunk(nil, factVM, chunkFact, vm[:16]))...)
 	in = append(in, exit(appendChunk(appendChunk(nil, factSock, chunkFact, sock), factSock, chunkFact, sock[:100]))...)
 
-	r, err := Create(80)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	c := ringOff(0)
-	copy(r.mem[c+Page:], in)
-	atomic.StoreUint64(u64p(r.mem, c+ringHead), uint64(len(in)))
-	atomic.StoreUint32(u32p(r.mem, c+ringState), StateOwned)
-	atomic.OrUint64(u64p(r.mem, hdrActive), 1)
+	r := ringWith(t, in)
 	type got struct {
 		mem   int
 		fds   []FdFact
@@ -106,3 +114,76 @@ func TestFacts(t *testing.T) {
 		}
 	}
 }
+
+// TestTaskFacts drains clone and execve exits carrying a task fact and its
+// files: each file read lands in its place, one the agent could not read
+// (ret != 0), of an unknown number, or without a task fact before it is
+// left out.
+func TestTaskFacts(t *testing.T) {
+	task := func(parts uint32) []byte {
+		b := make([]byte, factTaskBytes)
+		binary.LittleEndian.PutUint32(b[factTaskHave:], parts)
+		binary.LittleEndian.PutUint64(b[factTaskFDLimit:], 1024)
+		binary.LittleEndian.PutUint32(b[factTaskExeMode:], 0o100755)
+		binary.LittleEndian.PutUint32(b[factTaskExeUID:], 7)
+		binary.LittleEndian.PutUint32(b[factTaskExeRdonly:], 1)
+		return b
+	}
+	file := func(n uint32, ret int32, data string) []byte {
+		b := make([]byte, factFileBytes, factFileBytes+len(data))
+		binary.LittleEndian.PutUint32(b[factFileFile:], n)
+		binary.LittleEndian.PutUint32(b[factFileRet:], uint32(ret))
+		return append(b, data...)
+	}
+	tests := []struct {
+		name   string
+		chunks [][2][]byte // kind (8 bytes), data
+		has    bool
+		parts  uint32
+		files  map[int]string
+	}{
+		{"clone", [][2][]byte{{u64le(factTask), task(TaskCmdline | TaskCgroup)},
+			{u64le(factFile), file(FileStatus, 0, "Name:\tsh\n")}, {u64le(factFile), file(FileStat, 0, "1 (sh) S")},
+			{u64le(factFile), file(FileCmdline, 0, "sh\x00-c\x00")}, {u64le(factFile), file(FileCgroup, 0, "0::/\n")}},
+			true, TaskCmdline | TaskCgroup,
+			map[int]string{FileStatus: "Name:\tsh\n", FileStat: "1 (sh) S", FileCmdline: "sh\x00-c\x00", FileCgroup: "0::/\n"}},
+		{"unreadable and unknown files", [][2][]byte{{u64le(factTask), task(TaskLoginUID)},
+			{u64le(factFile), file(FileStatus, 0, "")}, {u64le(factFile), file(FileLoginUID, -2, "")},
+			{u64le(factFile), file(99, 0, "x")}},
+			true, TaskLoginUID, map[int]string{FileStatus: ""}},
+		{"file without task", [][2][]byte{{u64le(factFile), file(FileStatus, 0, "Name:\tsh\n")}}, false, 0, map[int]string{}},
+		{"short task", [][2][]byte{{u64le(factTask), task(0)[:16]}}, false, 0, map[int]string{}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var chunks []byte
+			for _, c := range tc.chunks {
+				chunks = appendChunk(chunks, binary.LittleEndian.Uint64(c[0]), chunkFact, c[1])
+			}
+			rec := make([]byte, ExitBytes, ExitBytes+len(chunks))
+			rec = append(rec, chunks...)
+			binary.LittleEndian.PutUint32(rec[recLen:], uint32(len(rec)))
+			binary.LittleEndian.PutUint16(rec[recKind:], KindExit)
+			n := ringWith(t, rec).Drain(func(rec *Record) {
+				f := rec.Facts
+				if f.HasTask != tc.has || f.Task.Parts != tc.parts {
+					t.Errorf("HasTask %v, Parts %#x; want %v, %#x", f.HasTask, f.Task.Parts, tc.has, tc.parts)
+				}
+				if tc.has && (f.Task.FDLimit != 1024 || f.Task.ExeMode != 0o100755 || f.Task.ExeUID != 7 || !f.Task.ExeReadOnly) {
+					t.Errorf("task values %+v", f.Task)
+				}
+				for i, b := range f.Task.Files {
+					w, ok := tc.files[i]
+					if ok != (b != nil) || string(b) != w {
+						t.Errorf("file %d: %q (read %v), want %q (read %v)", i, b, b != nil, w, ok)
+					}
+				}
+			})
+			if n != 1 {
+				t.Fatalf("%d records drained, want 1", n)
+			}
+		})
+	}
+}
+
+func u64le(v uint64) []byte { return binary.LittleEndian.AppendUint64(nil, v) }

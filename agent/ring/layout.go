@@ -90,6 +90,21 @@ const (
 	factSockPeer     = 152
 	factSockAddrSize = 128
 
+	factFile          = 4
+	factFileBytes     = 8
+	factFileFile      = 0
+	factFileRet       = 4
+	factTask          = 5
+	factTaskBytes     = 40
+	factTaskHave      = 0
+	factTaskLimitRet  = 4
+	factTaskFDLimit   = 8
+	factTaskExeRet    = 16
+	factTaskExeRdonly = 20
+	factTaskExeMode   = 24
+	factTaskExeUID    = 28
+	factTaskExeGID    = 32
+
 	hdrSwap         = 1
 	hdrHandover     = 2
 	hdrHandoverPriv = 4

@@ -45,6 +45,18 @@ int main(void) {
 	P("factSockPeerLen", offsetof(struct xa_fact_sock, peer_len)); P("factSockName", offsetof(struct xa_fact_sock, name));
 	P("factSockPeer", offsetof(struct xa_fact_sock, peer)); P("factSockAddrSize", sizeof(((struct xa_fact_sock *)0)->name));
 	P("factSockPeerSize", sizeof(((struct xa_fact_sock *)0)->peer));
+	P("factFile", XA_FACT_FILE); P("factFileBytes", sizeof(struct xa_fact_file));
+	P("factFileFile", offsetof(struct xa_fact_file, file)); P("factFileRet", offsetof(struct xa_fact_file, ret));
+	P("factTask", XA_FACT_TASK); P("factTaskBytes", sizeof(struct xa_fact_task));
+	P("factTaskHave", offsetof(struct xa_fact_task, have)); P("factTaskLimitRet", offsetof(struct xa_fact_task, limit_ret));
+	P("factTaskFDLimit", offsetof(struct xa_fact_task, fdlimit)); P("factTaskExeRet", offsetof(struct xa_fact_task, exe_ret));
+	P("factTaskExeRdonly", offsetof(struct xa_fact_task, exe_rdonly)); P("factTaskExeMode", offsetof(struct xa_fact_task, exe_mode));
+	P("factTaskExeUID", offsetof(struct xa_fact_task, exe_uid)); P("factTaskExeGID", offsetof(struct xa_fact_task, exe_gid));
+	P("FileStatus", XA_FILE_STATUS); P("FileStat", XA_FILE_STAT); P("FileComm", XA_FILE_COMM);
+	P("FileCmdline", XA_FILE_CMDLINE); P("FileEnviron", XA_FILE_ENVIRON); P("FileLoginUID", XA_FILE_LOGINUID);
+	P("FileCgroup", XA_FILE_CGROUP);
+	P("TaskCmdline", XA_PROC_CMDLINE); P("TaskEnviron", XA_PROC_ENVIRON); P("TaskLoginUID", XA_PROC_LOGINUID);
+	P("TaskExe", XA_PROC_EXE); P("TaskCgroup", XA_PROC_CGROUP);
 	P("hdrFlags", offsetof(struct xa_header, flags)); P("hdrSwap", XA_HDR_SWAP); P("hdrHandover", XA_HDR_HANDOVER); P("hdrHandoverPriv", XA_HDR_HANDOVER_PRIV);
 	P("ringState", offsetof(struct xa_ring, state)); P("ringTid", offsetof(struct xa_ring, tid));
 	P("ringPid", offsetof(struct xa_ring, pid)); P("ringGen", offsetof(struct xa_ring, gen));
@@ -94,6 +106,15 @@ int main(void) {
 		"factSockNameLen": factSockNameLen, "factSockPeerLen": factSockPeerLen,
 		"factSockName": factSockName, "factSockPeer": factSockPeer,
 		"factSockAddrSize": factSockAddrSize, "factSockPeerSize": factSockAddrSize,
+		"factFile": factFile, "factFileBytes": factFileBytes, "factFileFile": factFileFile, "factFileRet": factFileRet,
+		"factTask": factTask, "factTaskBytes": factTaskBytes, "factTaskHave": factTaskHave,
+		"factTaskLimitRet": factTaskLimitRet, "factTaskFDLimit": factTaskFDLimit, "factTaskExeRet": factTaskExeRet,
+		"factTaskExeRdonly": factTaskExeRdonly, "factTaskExeMode": factTaskExeMode,
+		"factTaskExeUID": factTaskExeUID, "factTaskExeGID": factTaskExeGID,
+		"FileStatus": FileStatus, "FileStat": FileStat, "FileComm": FileComm, "FileCmdline": FileCmdline,
+		"FileEnviron": FileEnviron, "FileLoginUID": FileLoginUID, "FileCgroup": FileCgroup,
+		"TaskCmdline": TaskCmdline, "TaskEnviron": TaskEnviron, "TaskLoginUID": TaskLoginUID,
+		"TaskExe": TaskExe, "TaskCgroup": TaskCgroup,
 		"hdrFlags": hdrFlags, "hdrSwap": hdrSwap, "hdrHandover": hdrHandover, "hdrHandoverPriv": hdrHandoverPriv,
 		"ringState": ringState, "ringTid": ringTid, "ringPid": ringPid, "ringGen": ringGen, "ringExecNR": ringExecNR,
 		"ringHead": ringHead, "ringTail": ringTail, "ringWaiting": ringWaiting,

@@ -69,7 +69,54 @@ type Facts struct {
 	VM    VMFact
 	HasVM bool
 	Socks []SockFact
+	// Task is the thread's /proc entries at a clone or execve exit;
+	// HasTask says whether the record has them.
+	Task    TaskFact
+	HasTask bool
 }
+
+// TaskFact is what the agent read of its own thread's /proc entries at a
+// clone, fork, vfork, clone3, execve or execveat exit, where xtrace would
+// read them (see procfs.TaskFiles). Files point into the ring, valid as
+// long as Mem's chunks.
+type TaskFact struct {
+	// Parts is the optional parts read: TaskCmdline, TaskEnviron,
+	// TaskLoginUID, TaskExe, TaskCgroup.
+	Parts uint32
+	// LimitRet is what prlimit(RLIMIT_NOFILE) returned (0 or -errno),
+	// FDLimit its soft limit.
+	LimitRet int32
+	FDLimit  uint64
+	// ExeRet is what stat of the executable returned (0 or -errno);
+	// ExeMode, ExeUID and ExeGID are its st_mode, st_uid and st_gid,
+	// ExeReadOnly whether its mount is read-only.
+	ExeRet                  int32
+	ExeReadOnly             bool
+	ExeMode, ExeUID, ExeGID uint32
+	// Files holds each file (by FileStatus ... FileCgroup) the agent
+	// read, nil for one it did not or could not read.
+	Files [FileCgroup + 1][]byte
+}
+
+// The files of a TaskFact (XA_FILE_* in ring.h).
+const (
+	FileStatus   = 1
+	FileStat     = 2
+	FileComm     = 3 // only when status's Name is escaped
+	FileCmdline  = 4 // at most a page
+	FileEnviron  = 5 // at most a page
+	FileLoginUID = 6
+	FileCgroup   = 7 // /proc/self/cgroup
+)
+
+// The optional parts of a TaskFact (XA_PROC_* in ring.h).
+const (
+	TaskCmdline  = 1
+	TaskEnviron  = 2
+	TaskLoginUID = 4
+	TaskExe      = 8
+	TaskCgroup   = 16
+)
 
 // SockFact is a socket descriptor's names as the agent read them for its
 // socket tuple: what getsockname and getpeername returned (0 or -errno)
@@ -431,6 +478,24 @@ func (f *Facts) add(kind uint64, b []byte) {
 			Swap: binary.LittleEndian.Uint64(b[factVMSwap:]),
 		}
 		f.HasVM = true
+	case kind == factTask && len(b) == factTaskBytes:
+		f.Task = TaskFact{
+			Parts:       binary.LittleEndian.Uint32(b[factTaskHave:]),
+			LimitRet:    int32(binary.LittleEndian.Uint32(b[factTaskLimitRet:])),
+			FDLimit:     binary.LittleEndian.Uint64(b[factTaskFDLimit:]),
+			ExeRet:      int32(binary.LittleEndian.Uint32(b[factTaskExeRet:])),
+			ExeReadOnly: binary.LittleEndian.Uint32(b[factTaskExeRdonly:]) != 0,
+			ExeMode:     binary.LittleEndian.Uint32(b[factTaskExeMode:]),
+			ExeUID:      binary.LittleEndian.Uint32(b[factTaskExeUID:]),
+			ExeGID:      binary.LittleEndian.Uint32(b[factTaskExeGID:]),
+		}
+		f.HasTask = true
+	case kind == factFile && len(b) >= factFileBytes && f.HasTask:
+		// A file belongs to the task fact before it.
+		file := binary.LittleEndian.Uint32(b[factFileFile:])
+		if file >= FileStatus && file <= FileCgroup && binary.LittleEndian.Uint32(b[factFileRet:]) == 0 {
+			f.Task.Files[file] = b[factFileBytes:len(b):len(b)]
+		}
 	case kind == factSock && len(b) == factSockBytes:
 		nl := min(int(binary.LittleEndian.Uint32(b[factSockNameLen:])), factSockAddrSize)
 		pl := min(int(binary.LittleEndian.Uint32(b[factSockPeerLen:])), factSockAddrSize)

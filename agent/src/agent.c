@@ -40,12 +40,13 @@
  *
  * Facts and synchronous records: decoding some records reads the live
  * process (/proc, or the descriptors it holds), not only the memory
- * copied with them. The frequent, cheap ones (the device of the file an
- * open returns, the inode of a new pipe, the vm counters after mmap,
- * munmap and brk) the agent reads itself after the call and ships with
- * the record as facts. After the others (capture_gen.h's xa_sync, derived
- * from the event tables) the thread waits until xtrace has consumed the
- * record; see is_sync below.
+ * copied with them. Most of it (the device of the file an open returns,
+ * the inode of a new pipe, the vm counters after mmap, munmap and brk, a
+ * socket's names, the thread's /proc entries at a clone or execve exit)
+ * the agent reads itself after the call and ships with the record as
+ * facts. After the others (capture_gen.h's xa_sync, derived from the
+ * event tables) the thread waits until xtrace has consumed the record;
+ * see is_sync below.
  *
  * Freestanding: no libc, no allocation; everything the handler touches is
  * async-signal-safe (its own syscalls, atomics on the shared region, and
@@ -92,6 +93,9 @@
 #define SYS_getsockname 51
 #define SYS_getpeername 52
 #define SYS_process_vm_readv 310
+#define SYS_statfs 137
+#define SYS_newfstatat 262
+#define SYS_prlimit64 302
 
 #define AT_FDCWD -100
 #define O_RDONLY 0
@@ -215,6 +219,9 @@ struct thr {
 	 * enter. */
 	u16 next_flags;
 	u16 alien;
+	/* The next record is synchronous whatever its facts (an image's
+	 * first execve exit: xtrace reads the image's exe link at it). */
+	u32 sync_next;
 };
 
 static __thread struct thr me __attribute__((tls_model("initial-exec")));
@@ -511,6 +518,12 @@ static u64 iov_limit(const struct xa_cap *c, long ret, u64 snap)
 	return snap;
 }
 
+/* The room a task fact's files take at most (fact_task): status,
+ * cmdline, environ and cgroup a page each, stat 1 KiB, comm and loginuid
+ * 64 bytes. */
+#define PROC_PAGE 4096U
+#define PROC_FILES_MAX (7 * (sizeof(struct xa_chunk) + sizeof(struct xa_fact_file)) + 4 * PROC_PAGE + 1024 + 2 * 64)
+
 /* cap_max is the most room one capture can take, chunk headers included. */
 static u64 cap_max(const struct xa_cap *c, const u64 *a)
 {
@@ -543,6 +556,8 @@ static u64 cap_max(const struct xa_cap *c, const u64 *a)
 		return sizeof(struct xa_chunk) + sizeof(struct xa_fact_vm);
 	case XA_OP_FACT_SOCK:
 		return sizeof(struct xa_chunk) + sizeof(struct xa_fact_sock);
+	case XA_OP_FACT_TASK:
+		return 2 * sizeof(struct xa_chunk) + 8 + sizeof(struct xa_fact_task) + PROC_FILES_MAX;
 	}
 	return 0;
 }
@@ -697,22 +712,17 @@ static u64 atou(const char **s, const char *end)
 	return v;
 }
 
-/* read_proc reads up to n - 1 bytes of the file at path into b; it
- * returns how many, or -1. */
+/* read_proc reads up to n - 1 bytes of the file at path into b, in one
+ * read; it returns how many, or -1. */
 static long read_proc(const char *path, char *b, u64 n)
 {
 	long fd = sys4(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
-	long got = 0;
-	while ((u64)got < n - 1) {
-		long r = sys3(SYS_read, fd, b + got, n - 1 - got);
-		if (r <= 0)
-			break;
-		got += r;
-	}
+	/* The files read here come in one piece: one read, as xtrace's. */
+	long got = sys3(SYS_read, fd, b, n - 1);
 	sys1(SYS_close, fd);
-	return got;
+	return got < 0 ? -1 : got;
 }
 
 /* vm_swap is VmSwap of /proc/self/status in KiB (0 when unknown), as
@@ -773,12 +783,123 @@ static int fact_sock(u8 **p, i64 fd)
 	return f->name_ret == 0 && (family == AF_INET || family == AF_INET6);
 }
 
+/* file_room is the room a file of the task takes in a record; a file
+ * that fills it (but cmdline and environ, cut to a page as the driver
+ * cuts them) is not a fact. */
+static const u32 file_room[8] = {0, PROC_PAGE, 1024, 64, PROC_PAGE, PROC_PAGE, 64, PROC_PAGE};
+
+/* fact_file reads the file at path into a fact chunk of the record; it
+ * returns 0 when the file filled its room (not a whole file), the agent
+ * could not open it for want of descriptors, or it is the status file
+ * and could not be read (no /proc in the process's view), else 1. */
+static int fact_file(u8 **p, u32 file, const char *path)
+{
+	u32 room = file_room[file];
+	struct xa_chunk *c = (struct xa_chunk *)*p;
+	struct xa_fact_file *f = (struct xa_fact_file *)(c + 1);
+	u8 *b = (u8 *)(f + 1);
+	f->file = file;
+	f->ret = 0;
+	u64 got = 0;
+	long fd = sys4(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0);
+	if (fd < 0) {
+		f->ret = (i32)fd;
+	} else {
+		/* These files come in one piece (cmdline and environ up to
+		 * the count asked): a short read is the end, as procfs's
+		 * readOneAt takes it. */
+		while (got < room) {
+			long r = sys3(SYS_read, fd, b + got, room - got);
+			if (r < 0)
+				f->ret = (i32)r;
+			if (r <= 0)
+				break;
+			got += (u64)r;
+			if ((u64)r < room - (got - (u64)r))
+				break;
+		}
+		sys1(SYS_close, fd);
+	}
+	if (f->ret)
+		got = 0;
+	c->addr = XA_FACT_FILE;
+	c->len = (u32)(sizeof *f + got);
+	c->flags = XA_CHUNK_FACT;
+	*p += sizeof *c + align8(c->len);
+	if (f->ret == -24 || f->ret == -23)
+		return 0; /* EMFILE, ENFILE: the agent's failure, not the file's */
+	if (f->ret && file == XA_FILE_STATUS)
+		return 0; /* no /proc here (a chroot): xtrace reads its own */
+	return got < room || file == XA_FILE_CMDLINE || file == XA_FILE_ENVIRON;
+}
+
+/* name_escaped reports whether the Name line of a status file (its
+ * first) has a backslash: the comm has a character status escapes. */
+static int name_escaped(const struct xa_chunk *c)
+{
+	const struct xa_fact_file *f = (const struct xa_fact_file *)(c + 1);
+	const char *s = (const char *)(f + 1), *end = (const char *)c + sizeof *c + c->len;
+	for (; s < end && *s != '\n'; s++)
+		if (*s == '\\')
+			return 1;
+	return 0;
+}
+
+#define RLIMIT_NOFILE 7
+#define ST_RDONLY 1
+
+/* fact_task reads the thread's /proc entries that a clone or execve exit
+ * event's fields need (what bits asks beyond status, stat and the fd
+ * limit), where xtrace would read them while holding the thread at the
+ * exit. It returns 0 when they do not cover the record: a file that did
+ * not fit its room, or a failed call whose fields come from its argv. */
+static int fact_task(u8 **p, u32 bits, long ret)
+{
+	if ((bits & XA_PROC_ARGV) && ret < 0)
+		return 0;
+	struct xa_fact_task *k = fact(p, XA_FACT_TASK, sizeof *k);
+	u8 *z = (u8 *)k;
+	for (u64 i = 0; i < sizeof *k; i++)
+		z[i] = 0;
+	k->have = bits & ~XA_PROC_ARGV;
+	u64 rl[2];
+	k->limit_ret = (i32)sys4(SYS_prlimit64, 0, RLIMIT_NOFILE, 0, rl);
+	k->fdlimit = k->limit_ret ? 0 : rl[0];
+	if (bits & XA_PROC_EXE) {
+		struct kstat st;
+		k->exe_ret = (i32)sys4(SYS_newfstatat, AT_FDCWD, "/proc/thread-self/exe", &st, 0);
+		if (!k->exe_ret) {
+			k->exe_mode = st.mode;
+			k->exe_uid = st.uid;
+			k->exe_gid = st.gid;
+			u64 sfs[15]; /* struct statfs: f_flags is word 10 */
+			if (sys2(SYS_statfs, "/proc/thread-self/exe", sfs) == 0)
+				k->exe_rdonly = (sfs[10] & ST_RDONLY) != 0;
+		}
+	}
+	int whole = 1;
+	struct xa_chunk *status = (struct xa_chunk *)*p;
+	whole &= fact_file(p, XA_FILE_STATUS, "/proc/thread-self/status");
+	if (name_escaped(status))
+		whole &= fact_file(p, XA_FILE_COMM, "/proc/thread-self/comm");
+	whole &= fact_file(p, XA_FILE_STAT, "/proc/thread-self/stat");
+	if (bits & XA_PROC_CMDLINE)
+		whole &= fact_file(p, XA_FILE_CMDLINE, "/proc/thread-self/cmdline");
+	if (bits & XA_PROC_ENVIRON)
+		whole &= fact_file(p, XA_FILE_ENVIRON, "/proc/thread-self/environ");
+	if (bits & XA_PROC_LOGINUID)
+		whole &= fact_file(p, XA_FILE_LOGINUID, "/proc/thread-self/loginuid");
+	if (bits & XA_PROC_CGROUP)
+		whole &= fact_file(p, XA_FILE_CGROUP, "/proc/self/cgroup");
+	return whole;
+}
+
 /* capture copies what c asks for. At exit (exit 1), memory the call's
  * result shows the kernel went through is copied directly; everything
  * else through process_vm_readv. It returns 0 when the record needs the
  * live process for what c stands for although c is a fact capture (a
  * socket fact that does not cover the tuple), 1 otherwise. */
-static int capture(struct thr *t, u8 **p, const struct xa_cap *c, const u64 *a, int exit, long ret)
+static int capture(struct thr *t, u8 **p, const struct xa_cap *c, long nr, const u64 *a, int exit, long ret)
 {
 	u64 snap = snaplen();
 	switch (c->op) {
@@ -867,6 +988,12 @@ static int capture(struct thr *t, u8 **p, const struct xa_cap *c, const u64 *a, 
 			return fact_sock(p, fd);
 		break;
 	}
+	case XA_OP_FACT_TASK:
+		/* The parent's clone3 exit: xtrace takes the clone flags
+		 * from the program's struct clone_args. */
+		if (nr == SYS_clone3 && ret > 0)
+			chunk(t, p, a[0], 8);
+		return fact_task(p, c->imm, ret);
 	}
 	return 1;
 }
@@ -874,7 +1001,8 @@ static int capture(struct thr *t, u8 **p, const struct xa_cap *c, const u64 *a, 
 /*
  * Synchronous records. Decoding some events reads the live process, not
  * only the call's memory and facts: /proc of the thread (clone, fork,
- * vfork, clone3, execve and execveat exits) or the descriptors it holds
+ * vfork, clone3, execve and execveat exits, when the task fact does not
+ * cover them: a failed execve, a file too long) or the descriptors it holds
  * (the socket tuples of connect, accept, sendto, sendmsg, recvfrom and
  * recvmsg, a socketpair's endpoints, a listening socket's backlog).
  * capture_gen.h says which records those are (xa_sync, derived from the
@@ -912,6 +1040,8 @@ static int is_sync(int exit, long nr, long ret, int uncovered)
  * thread until xtrace has consumed it. */
 static void publish(struct thr *t, struct xa_rec *h, int sync)
 {
+	sync |= t->sync_next;
+	t->sync_next = 0;
 	if (sync && t->busy == 1)
 		h->flags |= XA_REC_SYNC;
 	else
@@ -958,7 +1088,7 @@ static void record(struct thr *t, int exit, long nr, const u64 *a, long ret)
 	/* A fact capture left out covers nothing. */
 	int uncovered = ncaps < all;
 	for (u32 i = 0; i < ncaps; i++)
-		uncovered |= !capture(t, &p, &caps[i], a, exit, ret);
+		uncovered |= !capture(t, &p, &caps[i], nr, a, exit, ret);
 	u64 used = (u64)(p - (u8 *)h);
 	if (used < h->len) {
 		if (t->head == start + h->len) {
@@ -1001,7 +1131,8 @@ static void child_reset(struct thr *t, long nr, u64 flags, u32 ptid, u32 ppid)
 }
 
 /* record_image writes the first record of an image that no recorded
- * execve started, and the execve exit that describes it. */
+ * execve started, and the execve exit that describes it, synchronous:
+ * xtrace names the image by its exe link, read while the thread waits. */
 static void record_image(struct thr *t)
 {
 	if (!t->ring || !recording())
@@ -1010,7 +1141,9 @@ static void record_image(struct thr *t)
 	m->ppid = (u32)sys0(SYS_getppid);
 	m->pad = 0;
 	commit(t);
+	t->sync_next = 1;
 	record_exit(t, SYS_execve, 0);
+	t->sync_next = 0;
 }
 
 /*
@@ -1637,29 +1770,38 @@ static int adopt(struct thr *t)
 {
 	u32 tid = (u32)sys0(SYS_gettid), pid = (u32)sys0(SYS_getpid);
 	struct xa_ring *found = 0;
-	for (u32 i = 0; i < region->nrings; i++) {
-		struct xa_ring *r = ring_at(i);
-		if (__atomic_load_n(&r->state, __ATOMIC_ACQUIRE) != XA_OWNED ||
-		    r->pid != pid || !__atomic_load_n(&r->exec_nr, __ATOMIC_ACQUIRE))
-			continue;
-		if (r->tid == tid) {
-			found = r;
-			break;
+	/* Only the rings in use (the header's active bitmap): touching the
+	 * header page of every ring cost a page fault per ring in every new
+	 * image. A ring with an execve in flight is owned, so in use. */
+	for (u32 w = 0; w < XA_NRINGS / 64 && !(found && found->tid == tid); w++) {
+		u64 bits = __atomic_load_n(&region->active[w], __ATOMIC_ACQUIRE);
+		for (; bits; bits &= bits - 1) {
+			struct xa_ring *r = ring_at(w * 64 + (u32)__builtin_ctzll(bits));
+			if (__atomic_load_n(&r->state, __ATOMIC_ACQUIRE) != XA_OWNED ||
+			    r->pid != pid || !__atomic_load_n(&r->exec_nr, __ATOMIC_ACQUIRE))
+				continue;
+			if (r->tid == tid) {
+				found = r;
+				break;
+			}
+			if (!found)
+				found = r;
 		}
-		if (!found)
-			found = r;
 	}
 	if (!found)
 		return 0;
 	if (found->tid != tid) {
 		/* The old leader's ring (its tid is ours now) will get no
 		 * more records: close it, as the leader's death did not. */
-		for (u32 i = 0; i < region->nrings; i++) {
-			struct xa_ring *r = ring_at(i);
-			u32 owned = XA_OWNED;
-			if (r != found && r->pid == pid && r->tid == tid)
-				__atomic_compare_exchange_n(&r->state, &owned, XA_CLOSED, 0,
-							    __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+		for (u32 w = 0; w < XA_NRINGS / 64; w++) {
+			u64 bits = __atomic_load_n(&region->active[w], __ATOMIC_ACQUIRE);
+			for (; bits; bits &= bits - 1) {
+				struct xa_ring *r = ring_at(w * 64 + (u32)__builtin_ctzll(bits));
+				u32 owned = XA_OWNED;
+				if (r != found && r->pid == pid && r->tid == tid)
+					__atomic_compare_exchange_n(&r->state, &owned, XA_CLOSED, 0,
+								    __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+			}
 		}
 	}
 	t->tid = tid;

@@ -192,6 +192,51 @@ struct xa_fact_sock {
 	u8 peer[128];
 };
 
+/* A task's /proc entries, for the clone, fork, vfork, clone3, execve and
+ * execveat exits (the driver's process fields): read by the thread itself
+ * from /proc/thread-self (cgroup from /proc/self) after the call, each
+ * file as one XA_FACT_FILE chunk (struct xa_fact_file, then the file's
+ * bytes), and one XA_FACT_TASK (struct xa_fact_task) with the values
+ * that are not files. Which optional files a record has is the capture's
+ * XA_PROC_* bits (capture_gen.h, from the event's proc fetches). */
+#define XA_FACT_FILE 4 /* struct xa_fact_file, then the bytes */
+#define XA_FACT_TASK 5 /* struct xa_fact_task */
+
+/* Files. */
+#define XA_FILE_STATUS 1
+#define XA_FILE_STAT 2
+#define XA_FILE_COMM 3    /* only when status's Name is escaped */
+#define XA_FILE_CMDLINE 4 /* at most a page, as the driver reads it */
+#define XA_FILE_ENVIRON 5 /* at most a page */
+#define XA_FILE_LOGINUID 6
+#define XA_FILE_CGROUP 7  /* /proc/self/cgroup */
+
+/* XA_PROC_*: the optional parts an event's fields need. */
+#define XA_PROC_CMDLINE 1U
+#define XA_PROC_ENVIRON 2U
+#define XA_PROC_LOGINUID 4U
+#define XA_PROC_EXE 8U     /* the executable's stat and mount flags */
+#define XA_PROC_CGROUP 16U
+#define XA_PROC_ARGV 32U   /* a failed call's fields come from its argv
+			    * and envp (a failed execve): not a fact */
+
+struct xa_fact_file {
+	u32 file;   /* XA_FILE_* */
+	i32 ret;    /* 0, or the -errno of its open or read */
+};
+
+struct xa_fact_task {
+	u32 have;       /* the XA_PROC_* parts read */
+	i32 limit_ret;  /* prlimit(RLIMIT_NOFILE): 0 or -errno */
+	u64 fdlimit;    /* its soft limit */
+	i32 exe_ret;    /* stat of /proc/thread-self/exe: 0 or -errno */
+	u32 exe_rdonly; /* statfs of it: ST_RDONLY set */
+	u32 exe_mode;
+	u32 exe_uid;
+	u32 exe_gid;
+	u32 pad;
+};
+
 #define XA_RING_BYTES (1U << 18)
 #define XA_RING_STRIDE (XA_PAGE + XA_RING_BYTES)
 #define XA_REGION_BYTES (XA_PAGE + (u64)XA_NRINGS * XA_RING_STRIDE)

@@ -4,18 +4,20 @@
 // the decoder reads for the parameters of its events. It is derived from
 // event/tables (x86_64_syscalls.tsv for the events of a syscall, events.tsv
 // for their names, x86_64_fetch.tsv and, for the syscalls sysdig records
-// as generic, xtrace_events.tsv for how each parameter is fetched),
-// the same tables that drive the decoder; the agent has no table of its
-// own. Some fetch kinds read the live process (/proc, or the descriptors
-// the process holds). For the cheap, frequent ones (the device or inode
-// of a descriptor, the vm counters, a socket's names) the agent reads the
-// same facts in-process where xtrace would read them and ships them with
-// the record (fact captures); for the others the table says, per syscall
-// and side, that the record is synchronous: the agent holds the thread
-// until xtrace has decoded it. A socket's names are enough for an
-// AF_INET or AF_INET6 tuple, not for a unix socket's: the table says
-// those records are synchronous unless the agent took a fact that covers
-// them (XA_SYNC_FACT). Every fetch kind must be classified below (its captures
+// as generic, xtrace_events.tsv for how each parameter is fetched;
+// x86_64_flow.tsv for the exec-flow syscalls), the same tables that
+// drive the decoder; the agent has no table of its own. Some fetch kinds
+// read the live process (/proc, or the descriptors the process holds).
+// For most (the device or inode of a descriptor, the vm counters, a
+// socket's names, the thread's /proc entries at a clone or execve exit)
+// the agent reads the same facts in-process where xtrace would read them
+// and ships them with the record (fact captures); for the others the
+// table says, per syscall and side, that the record is synchronous: the
+// agent holds the thread until xtrace has decoded it. Some facts do not
+// cover every case (a unix socket's tuple, a failed execve's fields,
+// which come from its argv): the table says those records are
+// synchronous unless the agent took a fact that covers them
+// (XA_SYNC_FACT). Every fetch kind must be classified below (its captures
 // and whether it reads the live process): a kind this command does not
 // know is an error, so a new kind cannot be left uncaptured or
 // unsynchronised.
@@ -58,6 +60,7 @@ const (
 	opFactPipe // fstat of both descriptors of the int[2] at arg a
 	opFactVM   // the vm counters (statm, and VmSwap when the machine has swap)
 	opFactSock // getsockname and getpeername of descriptor arg a (imm factRet: of the result), when >= 0
+	opFactTask // the thread's /proc entries (status, stat, the fd limit; imm: the XA_PROC_* parts beyond)
 )
 
 // factRet is the imm of an opFactFd or opFactSock whose descriptor is the
@@ -66,7 +69,27 @@ const factRet = 1
 
 var opNames = []string{"XA_OP_STR", "XA_OP_BUF", "XA_OP_BUFRET", "XA_OP_FIXED", "XA_OP_ARRAY",
 	"XA_OP_BUFCAP", "XA_OP_BUFDEREF", "XA_OP_IOV", "XA_OP_MSG", "XA_OP_OUT",
-	"XA_OP_FACT_FD", "XA_OP_FACT_PIPE", "XA_OP_FACT_VM", "XA_OP_FACT_SOCK"}
+	"XA_OP_FACT_FD", "XA_OP_FACT_PIPE", "XA_OP_FACT_VM", "XA_OP_FACT_SOCK", "XA_OP_FACT_TASK"}
+
+// The parts of an opFactTask beyond status, stat and the fd limit
+// (XA_PROC_* in ring.h), by the proc fields that read them; procArgv
+// marks the exit of an exec-flow syscall, whose failed call takes its
+// fields from the argv and envp in the program's memory, not /proc.
+const (
+	procCmdline  = 1
+	procEnviron  = 2
+	procLoginUID = 4
+	procExe      = 8
+	procCgroup   = 16
+	procArgv     = 32
+)
+
+// procParts maps a proc field to the part of the task it is read from;
+// the fields not listed come from status, stat or the fd limit.
+var procParts = map[string]int{
+	"exe": procCmdline, "args": procCmdline, "env": procEnviron,
+	"loginuid": procLoginUID, "exeflags": procExe, "cgroups": procCgroup,
+}
 
 // capture is one row of the generated table.
 type capture struct {
@@ -197,10 +220,12 @@ var kindGroups = []struct {
 		"quotatype rlimitres semctlcmd semctlval semgetflags unlinkatflags whence bpfres", nil, liveNo},
 	// The vm counters (statm): a fact.
 	{"vm", []capSpec{{opFactVM, none, none, 0}}, liveNo},
-	// The process's /proc entries: proc (clone and execve exits, failed
+	// The thread's /proc entries: proc (clone and execve exits, failed
 	// ones included) and cloneflagsx, which asks /proc whether the
-	// thread is in a child pid namespace.
-	{"proc cloneflagsx", nil, liveAlways},
+	// thread is in a child pid namespace. A fact (the agent reads its
+	// own /proc/thread-self), but for what it cannot cover: a failed
+	// execve's fields come from its argv, a file too long for its room.
+	{"proc cloneflagsx", []capSpec{{opFactTask, none, none, 0}}, liveFact},
 	// The listening socket's accept queue (TCP_INFO on a copy of the
 	// descriptor), whatever accept returned.
 	{"backlog", nil, liveAlways},
@@ -269,6 +294,9 @@ func classify(f fetchOp) ([]capture, live, error) {
 		x := capture{op: sp.op, a: arg(sp.a), b: arg(sp.b), imm: sp.imm}
 		if (sp.op == opFactFd || sp.op == opFactSock) && len(f.ops) > 0 && f.ops[0] == "ret" {
 			x.a, x.imm = 0, factRet
+		}
+		if sp.op == opFactTask && f.kind == "proc" && len(f.ops) > 0 {
+			x.imm = procParts[f.ops[0]]
 		}
 		if x.a < 0 || x.b < 0 {
 			return nil, 0, fmt.Errorf("fetch %s%v: an operand is not a syscall argument", f.kind, f.ops)
@@ -371,6 +399,16 @@ func generate(dir string) ([]byte, error) {
 		}
 		extended[r[0]] = [2]string{r[3], r[4]}
 	}
+	flowRows, err := readTSV(filepath.Join(dir, "x86_64_flow.tsv"))
+	if err != nil {
+		return nil, err
+	}
+	execFlow := map[string]bool{}
+	for _, r := range flowRows {
+		if len(r) >= 2 && r[1] == "exec" {
+			execFlow[r[0]] = true
+		}
+	}
 	type entry struct {
 		nr, side int
 		name     string
@@ -388,6 +426,13 @@ func generate(dir string) ([]byte, error) {
 		for _, x := range c {
 			if side == 0 && (x.op == opFactFd || x.op == opFactSock) && x.imm == factRet {
 				return fmt.Errorf("%s: the enter event reads a fact of the result", name)
+			}
+		}
+		if side == 1 && execFlow[name] {
+			for i := range c {
+				if c[i].op == opFactTask {
+					c[i].imm |= procArgv
+				}
 			}
 		}
 		if len(c) > 0 || l != liveNo {
@@ -552,6 +597,12 @@ func paramCaptures(table, name, col string) ([]capture, live, error) {
 		}
 		sync = join(sync, l)
 		for _, x := range c {
+			// One task fact per record, with every part its
+			// fields need.
+			if i := slices.IndexFunc(out, func(o capture) bool { return o.op == opFactTask }); x.op == opFactTask && i >= 0 {
+				out[i].imm |= x.imm
+				continue
+			}
 			if !slices.Contains(out, x) {
 				out = append(out, x)
 			}

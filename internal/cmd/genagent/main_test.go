@@ -31,8 +31,11 @@ func TestClassify(t *testing.T) {
 		{"pairid(a3,0)", []capture{{opFixed, 3, 0, 8}}, liveOK, false},
 		{"pipeino(a0)", []capture{{opFixed, 0, 0, 8}, {opFactPipe, 0, 0, 0}}, liveNo, false},
 		{"vm(rss)", []capture{{opFactVM, 0, 0, 0}}, liveNo, false},
-		{"proc(exe)", nil, liveAlways, false},
-		{"cloneflagsx(clone)", nil, liveAlways, false},
+		{"proc(exe)", []capture{{opFactTask, 0, 0, procCmdline}}, liveFact, false},
+		{"proc(env)", []capture{{opFactTask, 0, 0, procEnviron}}, liveFact, false},
+		{"proc(exeflags)", []capture{{opFactTask, 0, 0, procExe}}, liveFact, false},
+		{"proc(tid)", []capture{{opFactTask, 0, 0, 0}}, liveFact, false},
+		{"cloneflagsx(clone)", []capture{{opFactTask, 0, 0, 0}}, liveFact, false},
 		{"backlog(a0,pct)", nil, liveAlways, false},
 		{"nosuchkind(a0)", nil, liveNo, true},
 	}
@@ -77,9 +80,13 @@ func TestSyncTable(t *testing.T) {
 		got[m[4]] = m[2] + " " + m[3]
 	}
 	want := map[string]string{
-		"clone":  "XA_SYNC_NO XA_SYNC_ALWAYS", // /proc of the thread
-		"clone3": "XA_SYNC_NO XA_SYNC_ALWAYS",
-		"execve": "XA_SYNC_NO XA_SYNC_ALWAYS",
+		// /proc of the thread: the agent's task fact, but for a failed
+		// execve (its fields come from its argv) or a file too long.
+		"clone":    "XA_SYNC_NO XA_SYNC_FACT",
+		"clone3":   "XA_SYNC_NO XA_SYNC_FACT",
+		"fork":     "XA_SYNC_NO XA_SYNC_FACT",
+		"execve":   "XA_SYNC_NO XA_SYNC_FACT",
+		"execveat": "XA_SYNC_NO XA_SYNC_FACT",
 		// Socket tuples: synchronous unless the agent's socket fact
 		// covers them (an AF_INET or AF_INET6 socket).
 		"connect":  "XA_SYNC_NO XA_SYNC_FACT",
@@ -129,6 +136,13 @@ func TestFactCaptures(t *testing.T) {
 		{"46 sendmsg enter", "{XA_OP_FACT_SOCK, 0, 0, 0, 0}"},
 		{"47 recvmsg exit", "{XA_OP_FACT_SOCK, 0, 0, 0, 0}"},
 		{"288 accept4 exit", "{XA_OP_FACT_SOCK, 0, 0, 0, 1}"},
+		// One task fact per record, with the parts its fields read:
+		// cmdline and cgroup for a clone; everything, and the argv of
+		// a failed call, for an execve.
+		{"56 clone exit", "{XA_OP_FACT_TASK, 0, 0, 0, 17}"},
+		{"435 clone3 exit", "{XA_OP_FACT_TASK, 0, 0, 0, 17}"},
+		{"59 execve exit", "{XA_OP_FACT_TASK, 0, 0, 0, 63}"},
+		{"322 execveat exit", "{XA_OP_FACT_TASK, 0, 0, 0, 63}"},
 	} {
 		i := strings.Index(body, "/* "+tt.call+" */")
 		if i < 0 {
@@ -139,7 +153,7 @@ func TestFactCaptures(t *testing.T) {
 		if j := strings.Index(rows[1:], "/*"); j >= 0 {
 			rows = rows[:j+1]
 		}
-		if strings.Count(rows, "XA_OP_FACT_VM") > 1 || !strings.Contains(rows, tt.row) {
+		if strings.Count(rows, "XA_OP_FACT_VM") > 1 || strings.Count(rows, "XA_OP_FACT_TASK") > 1 || !strings.Contains(rows, tt.row) {
 			t.Errorf("%s: captures %q, want one %s", tt.call, rows, tt.row)
 		}
 	}
@@ -151,6 +165,7 @@ func TestFactCaptures(t *testing.T) {
 		"x86_64_fetch.tsv":    "event\tparams\nPPME_SYSCALL_OPENAT_2_E\tdev=fddev(ret)\nPPME_SYSCALL_OPENAT_2_X\tfd=ret\n",
 		"x86_64_syscalls.tsv": "native_nr\tname\tevents\n257\topenat\t306/307\n",
 		"xtrace_events.tsv":   "syscall\tcategory\tflags\tenter params\texit params\n",
+		"x86_64_flow.tsv":     "syscall\tflow\n",
 	}
 	for name, body := range tables {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
