@@ -264,6 +264,7 @@ func (r *Recorder) EndCapture(reason string) {
 }
 
 func (r *Recorder) poke() {
+	r.sess.Region.Wake() // the loop may sleep on the rings' doorbell
 	select {
 	case r.wake <- struct{}{}:
 	default:

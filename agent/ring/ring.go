@@ -270,7 +270,10 @@ func (r *Region) Close() error {
 // waiting now are woken. The region stays mapped until Close.
 func (r *Region) Stop() {
 	atomic.StoreUint32(u32p(r.mem, hdrClosed), 1)
-	for i := 0; i < NRings; i++ {
+	// Only rings in use can have a waiter (a producer sets its ring's
+	// active bit before it writes): looking at the others would fault
+	// in a page of the region for each.
+	for _, i := range r.actives(nil) {
 		if atomic.LoadUint32(u32p(r.mem, ringOff(i)+ringWaiting)) != 0 {
 			futexWake(u32p(r.mem, ringOff(i)+ringTail))
 		}
@@ -430,7 +433,7 @@ func (r *Region) pending() bool {
 // Waiting returns how many producers wait for room now.
 func (r *Region) Waiting() int {
 	n := 0
-	for i := 0; i < NRings; i++ {
+	for _, i := range r.actives(nil) {
 		if atomic.LoadUint32(u32p(r.mem, ringOff(i)+ringWaiting)) != 0 {
 			n++
 		}
@@ -565,6 +568,14 @@ func (r *Region) Sleep(timeout time.Duration) {
 	ts := unix.NsecToTimespec(int64(timeout))
 	unix.Syscall6(unix.SYS_FUTEX, uintptr(unsafe.Pointer(bell)), futexWait, uintptr(seen), uintptr(unsafe.Pointer(&ts)), 0, 0)
 	atomic.StoreUint32(u32p(r.mem, hdrSleeping), 0)
+}
+
+// Wake ends a Sleep under way (or makes the next one return at once), as
+// a producer's commit does: for news from elsewhere (a process ended).
+func (r *Region) Wake() {
+	bell := u32p(r.mem, hdrDoorbell)
+	atomic.AddUint32(bell, 1)
+	futexWake(bell)
 }
 
 func futexWake(addr *uint32) {
