@@ -39,7 +39,7 @@ func (t *fdTable) socket(ino uint64, fd *scap.FD) bool {
 	if t.net == nil {
 		t.net = t.fs.netFor(t.pdirfd)
 	}
-	e, ok := t.net.socks[ino]
+	e, ok := t.net.lookup(t.fs, t.pdirfd, ino)
 	if ok {
 		e.fill(fd)
 	}

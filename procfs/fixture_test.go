@@ -244,3 +244,35 @@ func TestExeWritable(t *testing.T) {
 		})
 	}
 }
+
+// TestNetLookupLazy: a netTable reads only the files it needs to find a
+// socket (the cheap ones first), and finds in them what scap's order finds.
+func TestNetLookupLazy(t *testing.T) {
+	fs := NewFS(fixture)
+	dirfd, err := openDir(fixture + "/4242")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(dirfd)
+	for _, tt := range []struct {
+		ino      uint64
+		typ      uint8
+		maxFiles int // files read to find it
+	}{
+		{1501, scap.FDUnixSock, 1},
+		{1602, scap.FDNetlink, 2},
+		{1101, scap.FDIPv4Serv, 3},
+		{1002, scap.FDIPv4Sock, 5},
+		{1302, scap.FDIPv6Sock, 8},
+	} {
+		tab := &netTable{socks: map[uint64]sockEntry{}}
+		e, ok := tab.lookup(fs, dirfd, tt.ino)
+		if !ok || e.typ != tt.typ || tab.read > tt.maxFiles {
+			t.Errorf("lookup(%d) = type %d, %v after %d files; want type %d within %d", tt.ino, e.typ, ok, tab.read, tt.typ, tt.maxFiles)
+		}
+		var want scap.FD
+		if !fs.findSocket(dirfd, tt.ino, &want) || want.Type != e.typ {
+			t.Errorf("lookup(%d) and scap's order disagree: %d vs %d", tt.ino, e.typ, want.Type)
+		}
+	}
+}

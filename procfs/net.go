@@ -54,9 +54,50 @@ func (e *sockEntry) fill(fd *scap.FD) {
 	}
 }
 
-// netTable is every socket of one network namespace, by inode.
+// netTable is the sockets of one network namespace, by inode, read on
+// demand: a file at a time, in netLookupOrder, until a socket is found.
 type netTable struct {
 	socks map[uint64]sockEntry
+	read  int  // how many files of netLookupOrder are in socks
+	root  bool // read below the proc root's net directory (no ns/net link)
+}
+
+// netLookupOrder is the order in which a netTable reads the net files
+// (indexes into netFiles). A socket is in one table only, so the order
+// finds the same entries as scap's; the cheap tables come first, tcp
+// late: reading /proc/net/tcp walks the kernel's whole established hash
+// (milliseconds on a large machine), paid only for a socket that is not
+// in the others.
+var netLookupOrder = [...]int{3, 4, 1, 2, 0, 6, 7, 5}
+
+// lookup returns the socket with inode ino, reading more files of its
+// namespace (through the process directory pdirfd) while it is not found.
+func (t *netTable) lookup(fs *FS, pdirfd int, ino uint64) (sockEntry, bool) {
+	for {
+		if e, ok := t.socks[ino]; ok {
+			return e, true
+		}
+		if t.read == len(netLookupOrder) {
+			return sockEntry{}, false
+		}
+		f := netFiles[netLookupOrder[t.read]]
+		t.read++
+		dirfd, prefix := pdirfd, "net/"
+		if t.root {
+			dirfd, prefix = unix.AT_FDCWD, fs.root+"/net/"
+		}
+		if f.kind == netInet6 && unix.Faccessat(dirfd, prefix+"tcp6", unix.R_OK, 0) != nil {
+			continue // no IPv6 here
+		}
+		b, err := fs.readAt(dirfd, prefix+f.name, 0)
+		if err != nil {
+			continue
+		}
+		parseNetFile(f.kind, f.l4, b, func(i uint64, e *sockEntry) bool {
+			t.socks[i] = *e
+			return true
+		})
+	}
 }
 
 // netFiles are the /proc/net tables scap reads, in its order. The IPv6
@@ -86,22 +127,15 @@ const (
 )
 
 // netFor returns the socket table of the network namespace of the process
-// directory pdirfd, reading it on first use in this snapshot. Without a
-// readable ns/net link it falls back to the proc root's net directory.
+// directory pdirfd, made on first use in this snapshot and filled as
+// sockets are looked up (netTable.lookup). Without a readable ns/net link
+// it reads the proc root's net directory.
 func (fs *FS) netFor(pdirfd int) *netTable {
 	ns := nsInode(fs, pdirfd, "ns/net", "net:")
 	if t, ok := fs.nets[ns]; ok {
 		return t
 	}
-	t := &netTable{socks: make(map[uint64]sockEntry, 64)}
-	dirfd, prefix := pdirfd, "net/"
-	if ns == 0 {
-		dirfd, prefix = unix.AT_FDCWD, fs.root+"/net/"
-	}
-	fs.eachNetFile(dirfd, prefix, func(ino uint64, e *sockEntry) bool {
-		t.socks[ino] = *e
-		return true
-	})
+	t := &netTable{socks: make(map[uint64]sockEntry, 64), root: ns == 0}
 	if fs.nets == nil {
 		fs.nets = map[uint64]*netTable{}
 	}
@@ -122,19 +156,24 @@ func (fs *FS) eachNetFile(dirfd int, prefix string, fn func(ino uint64, e *sockE
 		if err != nil {
 			continue
 		}
-		var more bool
-		switch f.kind {
-		case netInet4, netInet6:
-			more = parseInetTable(b, f.kind == netInet6, f.l4, fn)
-		case netUnix:
-			more = parseUnixTable(b, fn)
-		case netNetlink:
-			more = parseNetlinkTable(b, fn)
-		}
-		if !more {
+		if !parseNetFile(f.kind, f.l4, b, fn) {
 			return
 		}
 	}
+}
+
+// parseNetFile parses net table b of the given kind, calling fn for every
+// socket until fn returns false; it reports whether fn asked for more.
+func parseNetFile(kind netKind, l4 uint8, b []byte, fn func(ino uint64, e *sockEntry) bool) bool {
+	switch kind {
+	case netInet4, netInet6:
+		return parseInetTable(b, kind == netInet6, l4, fn)
+	case netUnix:
+		return parseUnixTable(b, fn)
+	case netNetlink:
+		return parseNetlinkTable(b, fn)
+	}
+	return true
 }
 
 // parseInetTable parses /proc/net/{tcp,udp,raw}[6]:
