@@ -315,7 +315,7 @@ func (r *Recorder) loop(ended <-chan struct{}) {
 		r.writeEnded()
 		r.flushPass()
 		if r.limitHit {
-			r.endCapture("event limit reached")
+			r.endCapture(limitReason)
 			continue
 		}
 		if launched && n == 0 && len(r.live) == 0 && len(r.dying) == 0 {
@@ -366,6 +366,9 @@ func (r *Recorder) handovers() {
 		r.adopted[h.PID] = sub
 	}
 }
+
+// limitReason is why recording ended at Options.MaxEvents.
+const limitReason = "event limit reached"
 
 // HandoverID is the id of the notification event that marks a process
 // handed over to the ptrace backend (its description is "ptrace").
@@ -424,6 +427,10 @@ func (r *Recorder) finish() {
 	}
 	r.takeSub()
 	r.flushPass()
+	if r.limitHit {
+		// A sub-tracer's last events reached the limit.
+		r.endCapture(limitReason)
+	}
 	for _, sub := range r.subs {
 		res, err := sub.t.Wait()
 		// Its events were counted as they were written (write).
