@@ -10,6 +10,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -65,9 +66,12 @@ type Recorder struct {
 	helper *tracer.Helper
 	pid    int
 	pidfd  int // of the launched process, for Stop's signals
-	done   chan struct{}
-	res    tracer.Result
-	err    error
+	// sigMu guards pidfd against its close at the end: a Stop may come
+	// from another goroutine after the recording ended.
+	sigMu sync.Mutex
+	done  chan struct{}
+	res   tracer.Result
+	err   error
 
 	stopReq atomic.Pointer[stopRequest]
 	sentSig atomic.Int32 // the signal Stop sent the launched process
@@ -246,6 +250,7 @@ func (r *Recorder) Stop(reason string, sig syscall.Signal, record bool) {
 	if !r.stopReq.CompareAndSwap(nil, req) {
 		r.stopReq.Store(&stopRequest{reason: reason, sig: unix.SIGKILL})
 	}
+	r.sigMu.Lock()
 	if r.pidfd >= 0 {
 		unix.PidfdSendSignal(r.pidfd, unix.SIGCONT, nil, 0)
 		if sig != 0 {
@@ -253,6 +258,7 @@ func (r *Recorder) Stop(reason string, sig syscall.Signal, record bool) {
 			unix.PidfdSendSignal(r.pidfd, sig, nil, 0)
 		}
 	}
+	r.sigMu.Unlock()
 	r.poke()
 }
 
@@ -457,9 +463,10 @@ func (r *Recorder) finish() {
 		unix.Close(fd)
 		delete(r.live, pid)
 	}
-	if r.pidfd >= 0 {
-		unix.Close(r.pidfd)
-	}
+	r.sigMu.Lock()
+	unix.Close(r.pidfd)
+	r.pidfd = -1 // a late Stop signals nothing (the number may be reused)
+	r.sigMu.Unlock()
 	r.dec.Close()
 	if err := r.sess.Close(); err != nil && r.err == nil {
 		r.err = err
