@@ -34,6 +34,10 @@ const (
 	// FlowExec syscalls replace the process image; the exit event
 	// describes the new image.
 	FlowExec
+	// FlowSigreturn syscalls (rt_sigreturn) return from a signal handler
+	// into the context the signal interrupted; their result is that
+	// context's.
+	FlowSigreturn
 )
 
 // Noreturn reports whether a syscall of flow f ends its thread.

@@ -3146,6 +3146,7 @@ var fetchTable = [...][]fetch{
 
 // syscallFlow marks the syscalls the tracer follows specially.
 var syscallFlow = [numSyscalls]Flow{
+	15:  FlowSigreturn,
 	56:  FlowClone,
 	57:  FlowClone,
 	58:  FlowClone,

@@ -6,7 +6,9 @@
 // timestamps are left out of the comparison; /proc/PID paths, ephemeral
 // ports and temporary names (mktemp-style components under /tmp, /var/tmp
 // and /dev/shm) are replaced by placeholders; a result is only "ok" or its
-// errno. Processes are aligned by their exec chain (the executables and
+// errno. When a signal comes is timing: its delivery, the handler's return
+// (rt_sigreturn) and a call the kernel restarts (an ERESTART* result) are
+// left out of the calls compared. Processes are aligned by their exec chain (the executables and
 // arguments of the process and its ancestors), numbered in start order
 // where a chain repeats. The report lists processes present in one run
 // only, differing exit statuses, files and sockets touched in one run only,
@@ -23,6 +25,8 @@ import (
 	"strconv"
 	"strings"
 
+	"xtrace/decode"
+	"xtrace/event"
 	"xtrace/export"
 	"xtrace/inspect"
 )
@@ -70,6 +74,17 @@ type Run struct {
 	byKey map[string]*Proc
 }
 
+// asyncSignal reports the events of a signal's delivery (sysdig's
+// signaldeliver, and the handler's return: the sigreturn flow), which
+// come at moments that depend on timing.
+func asyncSignal(name string) bool {
+	if name == event.Info(event.SignalDeliver).Name {
+		return true
+	}
+	sc := event.SyscallByName(name)
+	return sc != nil && decode.FlowOf(sc.Nr) == decode.FlowSigreturn
+}
+
 // collector is the export.Sink that builds a Run.
 type collector struct {
 	calls map[int64][]Call
@@ -93,6 +108,12 @@ func (c *collector) Syscall(vals []export.Value) error {
 		return nil
 	}
 	call := Call{Syscall: string(v("syscall").Buf)}
+	if asyncSignal(call.Syscall) || strings.HasPrefix(string(v("errno").Buf), "ERESTART") {
+		// When a signal comes depends on timing: its delivery and the
+		// handler's return are not part of the sequence compared, nor
+		// is a call it interrupted that the kernel restarts.
+		return nil
+	}
 	switch {
 	case !v("path").Null:
 		call.Target = Normalize(string(v("path").Buf))

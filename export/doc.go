@@ -1,6 +1,9 @@
 // Package export turns a capture into rows for analysis tools: one row per
 // syscall (its enter and exit events merged) and one row per process, written
-// as NDJSON, CSV, Parquet or a Perfetto trace-event timeline.
+// as NDJSON, CSV, Parquet or a Perfetto trace-event timeline. A call whose
+// thread runs a signal handler before the call returns (the in-process
+// agent records it so: signaldeliver and the handler's calls between the
+// call's enter and exit) is still one row, written at its exit.
 //
 // The row schema is versioned ([SchemaVersion]) and derived from the field
 // table: every syscall or process column names the field (evt.*, proc.*,

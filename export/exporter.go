@@ -69,12 +69,15 @@ type Exporter struct {
 // pending is a syscall whose enter event was seen and whose exit has not
 // come yet.
 type pending struct {
-	used  bool
-	typ   event.Type
-	ts    uint64
-	match bool
-	vals  []Value
-	args  []byte // JSON members, without braces
+	// interrupted holds the calls a signal handler interrupted, innermost
+	// last: their exit comes after the handler's own calls.
+	interrupted []*pending
+	used        bool
+	typ         event.Type
+	ts          uint64
+	match       bool
+	vals        []Value
+	args        []byte // JSON members, without braces
 }
 
 // proc is one row of the process table.
@@ -151,6 +154,20 @@ func (x *Exporter) Event(e *inspect.Event) error {
 	}
 	x.noteProcess(e)
 	p := x.pending[e.TID]
+	if e.Type == event.SignalDeliver && p != nil && p.used {
+		// A handler runs inside the pending call (the in-process agent
+		// records it so: one call, the handler's calls before its
+		// exit; ptrace writes the call's exit first): keep the call
+		// for its exit instead of ending it unfinished at the
+		// handler's first call.
+		kept := &pending{used: true, typ: p.typ, ts: p.ts, match: p.match,
+			vals: append([]Value(nil), p.vals...), args: append([]byte(nil), p.args...)}
+		for i := range kept.vals {
+			kept.vals[i].Buf = append([]byte(nil), p.vals[i].Buf...)
+		}
+		p.interrupted = append(p.interrupted, kept)
+		p.used = false
+	}
 	if e.Info.Dir == event.Enter {
 		if p != nil && p.used {
 			// The call never returned (exit_group, a thread killed
@@ -182,6 +199,13 @@ func (x *Exporter) Event(e *inspect.Event) error {
 	paired := p != nil && p.used && p.typ+1 == e.Type
 	if paired {
 		p.used = false
+	} else if n := 0; p != nil && !p.used {
+		if n = len(p.interrupted); n > 0 && p.interrupted[n-1].typ+1 == e.Type {
+			// The exit of the call a handler interrupted.
+			p = p.interrupted[n-1]
+			x.pending[e.TID].interrupted = x.pending[e.TID].interrupted[:n-1]
+			paired, p.used = true, false
+		}
 	}
 	if !x.match(e) {
 		return nil
@@ -443,14 +467,19 @@ func (x *Exporter) procFields(pr *proc, e *inspect.Event) {
 func (x *Exporter) Close() error {
 	tids := make([]int64, 0, len(x.pending))
 	for tid, p := range x.pending {
-		if p.used {
+		if p.used || len(p.interrupted) > 0 {
 			tids = append(tids, tid)
 		}
 	}
 	slices.Sort(tids)
 	for _, tid := range tids {
-		if err := x.flush(x.pending[tid]); err != nil {
-			return err
+		p := x.pending[tid]
+		for _, q := range append(p.interrupted, p) {
+			if q.used {
+				if err := x.flush(q); err != nil {
+					return err
+				}
+			}
 		}
 	}
 	for _, pid := range x.order {

@@ -553,7 +553,7 @@ func (l *loop) syscallEntered(th *thread) {
 		return
 	}
 	th.inSyscall = true
-	if l.captureDone && th.flow == decode.FlowNormal {
+	if l.captureDone && (th.flow == decode.FlowNormal || th.flow == decode.FlowSigreturn) {
 		// Not recording: skip the exit stop.
 		th.inSyscall = false
 		l.resume(th, unix.PTRACE_CONT, 0)

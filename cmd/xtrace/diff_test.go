@@ -4,9 +4,11 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
 	"xtrace/diff"
+	"xtrace/internal/testutil"
 )
 
 // TestDiffRecordedRuns records one script three times: twice alike, which
@@ -71,5 +73,82 @@ func TestDiffRecordedRuns(t *testing.T) {
 	// Errors exit 2.
 	if _, _, code := runXtrace([]string{"diff", a, filepath.Join(dir, "none.scap")}); code != 2 {
 		t.Errorf("missing capture: exit %d, want 2", code)
+	}
+}
+
+// recSignalTimingC gets a SIGCHLD, with a handler, at a moment the
+// environment chooses: SIG_LATE unset, the child has exited before the
+// parent unblocks the signal, so the handler runs at the return of that
+// rt_sigprocmask; SIG_LATE set, the child exits later, while the parent
+// waits for it. The calls made are the same.
+const recSignalTimingC = `#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <sys/wait.h>
+static void on_chld(int s) { (void)s; }
+int main(void) {
+	sigset_t all, none;
+	sigfillset(&all);
+	sigemptyset(&none);
+	int late = getenv("SIG_LATE") != 0;
+	signal(SIGCHLD, on_chld);
+	sigprocmask(SIG_SETMASK, &all, 0);
+	if (fork() == 0) {
+		usleep(late ? 200000 : 0);
+		_exit(0);
+	}
+	usleep(50000);
+	sigprocmask(SIG_SETMASK, &none, 0);
+	wait(0);
+	return 0;
+}
+`
+
+// TestDiffSignalTiming: when a signal comes is timing. A handler that runs
+// inside a call (the agent records it so: the handler's calls before the
+// call's exit; ptrace writes the exit first, or an ERESTARTSYS exit and
+// the call again) leaves the call whole in the export (one row, with its
+// result), and diff leaves the signal's delivery, the handler's return
+// and restarted calls out of the sequences it compares: two runs whose
+// signal came at different moments are equivalent, with either backend.
+func TestDiffSignalTiming(t *testing.T) {
+	testutil.RequireTools(t, "gcc")
+	recRequireTracing(t)
+	bin := recXtraceBin(t)
+	dir := t.TempDir()
+	w := recWorkload{c: map[string]string{"sig": recSignalTimingC}}
+	recPrepare(t, &w, dir)
+	for _, backend := range []string{"agent", "ptrace"} {
+		early, late := filepath.Join(dir, backend+"-early.scap"), filepath.Join(dir, backend+"-late.scap")
+		for capture, env := range map[string][]string{early: nil, late: {"SIG_LATE=1"}} {
+			if r := recRun(t, dir, env, bin, "-q", "--backend="+backend, "-w", capture, "--", "./sig"); r.code != 0 {
+				t.Fatalf("--backend=%s: exit %d: %s", backend, r.code, r.stderr)
+			}
+			if !recMatchAny(recXtraceLines(t, bin, dir, capture), `> signaldeliver .*sig=17\(SIGCHLD\)`) {
+				t.Fatalf("%s: no SIGCHLD delivery", capture)
+			}
+		}
+		out, stderr, code := runXtrace([]string{"export", "-f", "ndjson", early, "evt.type=rt_sigprocmask"})
+		if code != 0 {
+			t.Fatalf("export: exit %d: %s", code, stderr)
+		}
+		var rows []string
+		for _, l := range recSplitLines(string(out)) {
+			if strings.Contains(l, `"kind":"syscall"`) {
+				rows = append(rows, l)
+			}
+		}
+		if len(rows) != 2 {
+			t.Errorf("--backend=%s: %d rt_sigprocmask rows, want 2:\n%s", backend, len(rows), out)
+		}
+		for _, row := range rows {
+			if !strings.Contains(row, `"res":0`) {
+				t.Errorf("--backend=%s: a row without its result: %s", backend, row)
+			}
+		}
+		out, stderr, code = runXtrace([]string{"diff", early, late})
+		if code != 0 {
+			t.Errorf("--backend=%s: diff early late: exit %d:\n%s%s", backend, code, out, stderr)
+		}
 	}
 }

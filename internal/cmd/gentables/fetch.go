@@ -165,7 +165,7 @@ func generateDecode(dir string) ([]byte, error) {
 			return nil, fmt.Errorf("x86_64_flow.tsv: unknown syscall %q", r[0])
 		}
 		switch r[1] {
-		case "noreturn", "noreturn_group", "clone", "exec":
+		case "noreturn", "noreturn_group", "clone", "exec", "sigreturn":
 		default:
 			return nil, fmt.Errorf("x86_64_flow.tsv: %s: unknown flow %q", r[0], r[1])
 		}
