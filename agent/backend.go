@@ -458,6 +458,11 @@ func (r *Recorder) finish() {
 	if !r.imaged && (r.res.ExitCode == 126 || r.res.ExitCode == 127) {
 		r.res.ExecError = r.helper.ExecError()
 	}
+	if st := r.sess.Region.Stats(); st.Corrupt > 0 || st.Strays > 0 {
+		// Records lost to the program's scribbling, or an agent bug
+		// found and worked around: say so with the decode errors.
+		r.res.CountError(fmt.Errorf("agent: shared rings: %d with bytes that are no record (skipped), %d waiting producers outside the rings in use (read again)", st.Corrupt, st.Strays))
+	}
 	r.helper.Close()
 	for pid, fd := range r.live {
 		unix.Close(fd)

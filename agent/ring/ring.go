@@ -168,18 +168,30 @@ type Region struct {
 	// never go back, though its stamps may, by the skew between CPUs'
 	// counters when it moves, or a stamp past the newest pair.
 	lastTS [NRings]uint64
+	// strayed is when Drain last looked for strays; resident holds
+	// mincore's answer for the region then.
+	strayed  time.Time
+	resident []byte
 }
 
 // reapEvery is how often Drain looks for rings whose thread ended
 // without closing them.
 const reapEvery = 50 * time.Millisecond
 
+// strayEvery is how often Drain looks for waiting producers outside the
+// rings in use (strays).
+const strayEvery = time.Second
+
 // Stats counts what Drain did.
 type Stats struct {
 	Records uint64 // records read, pads excluded
 	Wakes   uint64 // producers woken after waiting for room
 	Freed   uint64 // rings of exited threads given back
-	Corrupt uint64 // rings found with bytes that are no record (left unread)
+	Corrupt uint64 // times a ring held bytes that are no record (skipped)
+	// Strays counts rings found with a waiting producer outside the
+	// rings in use (an agent bug: the thread would wait for ever); Drain
+	// reads them again.
+	Strays uint64
 }
 
 // Create makes a region: a memfd of RegionBytes (sparse until written),
@@ -301,6 +313,10 @@ func (r *Region) Drain(fn func(*Record)) int {
 	if now := time.Now(); now.Sub(r.reaped) >= reapEvery {
 		reap, r.reaped = true, now
 	}
+	if now := time.Now(); now.Sub(r.strayed) >= strayEvery {
+		r.strayed = now
+		r.strays()
+	}
 	// The heads first, then the clock's pair: every record read below
 	// was stamped before the pair.
 	r.active = r.actives(r.active[:0])
@@ -327,8 +343,10 @@ func (r *Region) Drain(fn func(*Record)) int {
 			if fixed < 0 || size < fixed || size%8 != 0 || pos+size > RingBytes || uint64(size) > head-tail {
 				// A producer writes whole records before it publishes
 				// head, so this is memory the program itself scribbled
-				// on; stop reading this ring rather than misparse it.
+				// on: skip what it published rather than misparse it
+				// (or leave its thread waiting for room for ever).
 				r.stats.Corrupt++
+				tail = head
 				break
 			}
 			if kind != KindPad {
@@ -387,6 +405,35 @@ func (r *Region) Drain(fn func(*Record)) int {
 	}
 	r.stats.Records += uint64(n)
 	return n
+}
+
+// strays puts back into the rings in use any ring whose producer waits
+// (for room, or for a synchronous record) although its active bit is
+// clear: nothing would ever read it, and its thread would wait for ever.
+// An agent bug if it happens; counted in Stats.Strays.
+func (r *Region) strays() {
+	// Only rings ever claimed can have a producer: those whose control
+	// page is resident (looking at the others would fault them in).
+	if r.resident == nil {
+		r.resident = make([]byte, len(r.mem)/Page)
+	}
+	if _, _, e := unix.Syscall(unix.SYS_MINCORE, uintptr(unsafe.Pointer(&r.mem[0])), uintptr(len(r.mem)), uintptr(unsafe.Pointer(&r.resident[0]))); e != 0 {
+		return
+	}
+	for w := 0; w < NRings/64; w++ {
+		bits := atomic.LoadUint64(u64p(r.mem, hdrActive+8*w))
+		for b := 0; b < 64; b++ {
+			i := 64*w + b
+			if bits&(1<<b) != 0 || r.resident[ringOff(i)/Page]&1 == 0 {
+				continue
+			}
+			c := ringOff(i)
+			if atomic.LoadUint32(u32p(r.mem, c+ringWaiting)) != 0 && atomic.LoadUint32(u32p(r.mem, c+ringState)) == StateOwned {
+				atomic.OrUint64(u64p(r.mem, hdrActive+8*w), 1<<b)
+				r.stats.Strays++
+			}
+		}
+	}
 }
 
 // release moves the tail of the ring at c to tail and wakes its producer
