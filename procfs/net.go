@@ -143,25 +143,6 @@ func (fs *FS) netFor(pdirfd int) *netTable {
 	return t
 }
 
-// eachNetFile parses the net tables below dirfd/prefix in scap's order and
-// calls fn for every socket until fn returns false.
-func (fs *FS) eachNetFile(dirfd int, prefix string, fn func(ino uint64, e *sockEntry) bool) {
-	for i, f := range netFiles {
-		if f.kind == netInet6 && i > 0 && netFiles[i-1].kind != netInet6 {
-			if unix.Faccessat(dirfd, prefix+f.name, unix.R_OK, 0) != nil {
-				return
-			}
-		}
-		b, err := fs.readAt(dirfd, prefix+f.name, 0)
-		if err != nil {
-			continue
-		}
-		if !parseNetFile(f.kind, f.l4, b, fn) {
-			return
-		}
-	}
-}
-
 // parseNetFile parses net table b of the given kind, calling fn for every
 // socket until fn returns false; it reports whether fn asked for more.
 func parseNetFile(kind netKind, l4 uint8, b []byte, fn func(ino uint64, e *sockEntry) bool) bool {
@@ -352,16 +333,14 @@ func (fs *FS) Socket(pid int, ino uint64, fd *scap.FD) (found bool, err error) {
 }
 
 // findSocket looks inode ino up in the net tables of the process directory
-// pdirfd, stopping at the first match, and fills fd (with its Ino) from it.
-func (fs *FS) findSocket(pdirfd int, ino uint64, fd *scap.FD) (found bool) {
-	fs.eachNetFile(pdirfd, "net/", func(i uint64, e *sockEntry) bool {
-		if i != ino {
-			return true
-		}
+// pdirfd (read afresh, cheap tables first, up to the one that has it) and
+// fills fd (with its Ino) from it.
+func (fs *FS) findSocket(pdirfd int, ino uint64, fd *scap.FD) bool {
+	t := netTable{socks: map[uint64]sockEntry{}}
+	e, ok := t.lookup(fs, pdirfd, ino)
+	if ok {
 		e.fill(fd)
 		fd.Ino = ino
-		found = true
-		return false
-	})
-	return found
+	}
+	return ok
 }
