@@ -160,13 +160,10 @@ func (x *Exporter) Event(e *inspect.Event) error {
 		// exit; ptrace writes the call's exit first): keep the call
 		// for its exit instead of ending it unfinished at the
 		// handler's first call.
-		kept := &pending{used: true, typ: p.typ, ts: p.ts, match: p.match,
-			vals: append([]Value(nil), p.vals...), args: append([]byte(nil), p.args...)}
-		for i := range kept.vals {
-			kept.vals[i].Buf = append([]byte(nil), p.vals[i].Buf...)
-		}
-		p.interrupted = append(p.interrupted, kept)
-		p.used = false
+		// The call moves aside whole; the thread gets a fresh pending.
+		next := &pending{vals: make([]Value, len(syscallCols)), interrupted: append(p.interrupted, p)}
+		p.interrupted = nil
+		x.pending[e.TID], p = next, next
 	}
 	if e.Info.Dir == event.Enter {
 		if p != nil && p.used {
