@@ -19,6 +19,7 @@ import (
 
 	"xtrace/agent/ring"
 	"xtrace/decode"
+	"xtrace/internal/linux"
 	"xtrace/tracer"
 )
 
@@ -909,11 +910,4 @@ func (r *Recorder) swap() {
 // tracesPrivileged reports whether xtrace holds CAP_SYS_PTRACE, so that a
 // setuid, setgid or setcap program it traces keeps its privileges (the
 // kernel drops them under a tracer without it).
-func tracesPrivileged() bool {
-	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
-	var data [2]unix.CapUserData
-	if unix.Capget(&hdr, &data[0]) != nil {
-		return false
-	}
-	return data[0].Effective&(1<<unix.CAP_SYS_PTRACE) != 0
-}
+func tracesPrivileged() bool { return linux.HasCapability(unix.CAP_SYS_PTRACE) }

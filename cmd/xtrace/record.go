@@ -19,6 +19,7 @@ import (
 
 	"xtrace/agent"
 	"xtrace/capture"
+	"xtrace/internal/linux"
 	"xtrace/procfs"
 	"xtrace/record"
 	"xtrace/scap"
@@ -521,14 +522,7 @@ func lookCommand(name string) (string, error) {
 
 // hasCapSysAdmin reports whether xtrace may install a seccomp filter
 // without no_new_privs.
-func hasCapSysAdmin() bool {
-	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
-	var data [2]unix.CapUserData
-	if err := unix.Capget(&hdr, &data[0]); err != nil {
-		return false
-	}
-	return data[0].Effective&(1<<unix.CAP_SYS_ADMIN) != 0
-}
+func hasCapSysAdmin() bool { return linux.HasCapability(unix.CAP_SYS_ADMIN) }
 
 // foregroundOfTerminal reports whether xtrace (and so the command, which
 // stays in its process group) is the foreground job of a terminal, where

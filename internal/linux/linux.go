@@ -270,3 +270,14 @@ func PidfdSendSignal(pidfd int, sig unix.Signal) error {
 func PtraceGetRegs(pid int, regs *unix.PtraceRegs) error {
 	return Ptrace(unix.PTRACE_GETREGS, pid, 0, uintptr(unsafe.Pointer(regs)))
 }
+
+// HasCapability reports whether the calling thread holds capability
+// capability (unix.CAP_*) in its effective set.
+func HasCapability(capability int) bool {
+	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+	var data [2]unix.CapUserData
+	if unix.Capget(&hdr, &data[0]) != nil {
+		return false
+	}
+	return data[capability/32].Effective&(1<<(capability%32)) != 0
+}
