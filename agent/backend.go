@@ -101,7 +101,10 @@ type Recorder struct {
 	// handPrivileged: setuid, setgid and setcap programs are handed
 	// over too (tracesPrivileged).
 	handPrivileged bool
-	adopted        map[int]*subTracer // processes handed over, and to which
+	adopted        map[int]bool // processes handed over to sub-tracers
+	// launchSub is the sub-tracer of the launched command when it handed
+	// itself over (that tracer reaps it).
+	launchSub *subTracer
 }
 
 type stopRequest struct {
@@ -166,7 +169,7 @@ func Launch(o Options) (*Recorder, error) {
 		opts: o, sess: sess, helper: h, pid: h.PID, pidfd: pidfd, handPrivileged: privileged,
 		done: make(chan struct{}), wake: make(chan struct{}, 1),
 		dec:     decode.New(decode.Options{Snaplen: o.Snaplen, HiddenVMKiB: MappedKiB, StripEnv: sess.StripEnv}),
-		threads: map[uint32]*thread{}, live: map[int]int{}, killed: map[int]bool{}, adopted: map[int]*subTracer{},
+		threads: map[uint32]*thread{}, live: map[int]int{}, killed: map[int]bool{}, adopted: map[int]bool{},
 		recording: true,
 	}
 	return r, nil
@@ -210,7 +213,7 @@ func (r *Recorder) awaitLaunched() {
 // (never handed over, or the tracer detached when the capture ended) the
 // recorder reaps it.
 func (r *Recorder) reapLaunched() (unix.WaitStatus, bool) {
-	sub := r.adopted[r.pid]
+	sub := r.launchSub
 	if sub != nil {
 		if ws, ok := sub.t.ExitStatus(); ok {
 			return ws, true
@@ -370,7 +373,10 @@ func (r *Recorder) handovers() {
 		r.put(r.dec.Notification(uint64(time.Now().UnixNano()), h.PID, HandoverID, "ptrace"))
 		h.Done(true)
 		r.subs = append(r.subs, sub)
-		r.adopted[h.PID] = sub
+		r.adopted[h.PID] = true
+		if h.PID == r.pid {
+			r.launchSub = sub
+		}
 	}
 }
 
@@ -393,18 +399,48 @@ type subTracer struct {
 const subBatches = 4
 
 // takeSub puts the events of the batches the sub-tracers filled into the
-// current pass.
+// current pass, and retires those that ended (a tree that runs many
+// static programs hands many over: their batches are let go).
 func (r *Recorder) takeSub() {
+	kept := r.subs[:0]
 	for _, sub := range r.subs {
-		for more := true; more; {
-			select {
-			case b := <-sub.full:
-				r.putBatch(b)
-				sub.free <- b
-			default:
-				more = false
-			}
+		r.drainSub(sub)
+		select {
+		case <-sub.t.Done():
+			r.drainSub(sub) // what it flushed as it ended
+			r.retire(sub)
+		default:
+			kept = append(kept, sub)
 		}
+	}
+	clear(r.subs[len(kept):])
+	r.subs = kept
+}
+
+// drainSub puts the batches sub has filled into the pass.
+func (r *Recorder) drainSub(sub *subTracer) {
+	for {
+		select {
+		case b := <-sub.full:
+			r.putBatch(b)
+			sub.free <- b
+		default:
+			return
+		}
+	}
+}
+
+// retire adds the counts of a sub-tracer that ended to the result. Its
+// events were counted as they were written (write).
+func (r *Recorder) retire(sub *subTracer) {
+	res, err := sub.t.Wait()
+	r.res.Dropped += res.Dropped
+	r.res.DecodeErrors += res.DecodeErrors
+	if r.res.DecodeError == nil {
+		r.res.DecodeError = res.DecodeError
+	}
+	if err != nil && r.err == nil {
+		r.err = err
 	}
 }
 
@@ -420,35 +456,21 @@ func (r *Recorder) putBatch(b *tracer.Batch) {
 func (r *Recorder) finish() {
 	for _, sub := range r.subs {
 		// Its last batches come as its loop ends.
-		done := make(chan struct{})
-		go func() { sub.t.Wait(); close(done) }()
 		for waiting := true; waiting; {
 			select {
 			case b := <-sub.full:
 				r.putBatch(b)
 				sub.free <- b
-			case <-done:
+			case <-sub.t.Done():
 				waiting = false
 			}
 		}
 	}
-	r.takeSub()
+	r.takeSub() // every one has ended: all are retired
 	r.flushPass()
 	if r.limitHit {
 		// A sub-tracer's last events reached the limit.
 		r.endCapture(limitReason)
-	}
-	for _, sub := range r.subs {
-		res, err := sub.t.Wait()
-		// Its events were counted as they were written (write).
-		r.res.Dropped += res.Dropped
-		r.res.DecodeErrors += res.DecodeErrors
-		if r.res.DecodeError == nil {
-			r.res.DecodeError = res.DecodeError
-		}
-		if err != nil && r.err == nil {
-			r.err = err
-		}
 	}
 	if r.cur != nil {
 		if r.cur.Events > 0 {
@@ -553,7 +575,7 @@ func (r *Recorder) ended() {
 // backend does.
 func (r *Recorder) writeEnded() {
 	for _, e := range r.dying {
-		if r.adopted[e.pid] != nil {
+		if r.adopted[e.pid] {
 			// Its end is the ptrace backend's to write.
 			for tid, th := range r.threads {
 				if th.pid == e.pid {
