@@ -197,7 +197,14 @@ func TestStopAfterLaunchedExit(t *testing.T) {
 		testutil.SkipOrFail(t, err.Error())
 	}
 	tr.Start()
-	time.Sleep(500 * time.Millisecond)
+	// Until the launched shell has exited and been reaped (a busy
+	// machine may take a while), the daemon living on.
+	for deadline := time.Now().Add(10 * time.Second); unix.Kill(tr.PID(), 0) != unix.ESRCH; {
+		if time.Now().After(deadline) {
+			t.Fatal("the launched shell did not exit within 10 s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	start := time.Now()
 	tr.Stop("test", unix.SIGTERM, true)
 	res, err := tr.Wait()
