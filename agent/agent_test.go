@@ -548,6 +548,56 @@ func TestInterrupt(t *testing.T) {
 	}
 }
 
+// TestSignalStorm runs a program whose timer interrupts it every 20 us,
+// each time running a handler that makes a syscall, while the consumer
+// keeps falling behind (it pauses every few hundred records): the agent
+// writes records for the handler while the interrupted call's own record
+// is half written or waits for room. Every call, in the loop and in the
+// handlers, is recorded on its thread, every delivery too, and the rings
+// hold no byte that is not a record.
+func TestSignalStorm(t *testing.T) {
+	n := 50000
+	if testing.Short() {
+		n = 20000
+	}
+	s := session(t)
+	var out strings.Builder
+	cmd := exec.Command(work(t), "sigstorm", strconv.Itoa(n), "50")
+	cmd.Stdout, cmd.Stderr = &out, os.Stderr
+	c := counts{enter: map[uint32]int{}, exit: map[uint32]int{}, signals: map[uint32]int{}}
+	records := 0
+	err := s.Run(cmd, func(r *ring.Record) {
+		if records++; records%300 == 0 {
+			time.Sleep(time.Millisecond)
+		}
+		switch {
+		case r.Kind == ring.KindSignal:
+			c.signals[r.NR]++
+		case r.NR != sysGetppid:
+		case r.Kind == ring.KindEnter:
+			c.enter[r.Tid]++
+		case r.Kind == ring.KindExit:
+			c.exit[r.Tid]++
+		}
+	})
+	if err != nil {
+		t.Fatalf("work sigstorm: %v", err)
+	}
+	ran, err := strconv.Atoi(strings.TrimSpace(out.String()))
+	if err != nil || ran == 0 {
+		t.Fatalf("work sigstorm printed %q, want the number of handler runs", out.String())
+	}
+	c.perThread(t, 1, n+ran)
+	const sigalrm = 14
+	if c.signals[sigalrm] != ran {
+		t.Errorf("%d SIGALRM deliveries recorded, want %d", c.signals[sigalrm], ran)
+	}
+	t.Logf("%d handler runs, stats %+v", ran, s.Region.Stats())
+	if st := s.Region.Stats(); st.Corrupt != 0 || st.Strays != 0 || st.Wakes == 0 {
+		t.Errorf("ring stats %+v: want no corrupt bytes or strays, and waits for room", st)
+	}
+}
+
 // TestExits reads the wait status of every process of the tree from the
 // pidfd each hands over: a normal exit, SIGKILL, and SIGTERM's default
 // action (which no handler sees).

@@ -198,7 +198,11 @@ void xa_child_start(struct cframe *f);
 /* The thread's writer state. busy counts record writes in progress on
  * this thread (a signal handler's syscalls nest inside the agent's own);
  * only the outermost write publishes head, so the consumer never sees a
- * reserved record before it is written. */
+ * reserved record before it is written. A handler can run between any
+ * two instructions of a write (the agent's own handler runs with every
+ * signal open), so head moves only by compare-and-exchange from a value
+ * read before: a write interrupted in between starts again after the
+ * handler's records instead of writing over them. */
 struct thr {
 	struct xa_ring *ring;
 	u8 *data;
@@ -214,14 +218,9 @@ struct thr {
 	 * kernel never has it blocked (see do_masked), but the masks the
 	 * program reads back show it as the program set it. */
 	u32 sigsys_blocked;
-	/* Flags for the next record begin writes (XA_REC_ALIEN), and
-	 * whether the execve in progress runs a program the agent cannot
+	/* Whether the execve in progress runs a program the agent cannot
 	 * enter. */
-	u16 next_flags;
 	u16 alien;
-	/* The next record is synchronous whatever its facts (an image's
-	 * first execve exit: xtrace reads the image's exe link at it). */
-	u32 sync_next;
 };
 
 static __thread struct thr me __attribute__((tls_model("initial-exec")));
@@ -330,6 +329,12 @@ static void claim(struct thr *t)
 {
 	u64 all = ~(1UL << (SIGSYS - 1)), old;
 	sys4(SYS_rt_sigprocmask, SIG_SETMASK, &all, &old, 8);
+	if (t->ring) {
+		/* A handler that ran before the signals were blocked claimed
+		 * one. */
+		sys4(SYS_rt_sigprocmask, SIG_SETMASK, &old, 0, 8);
+		return;
+	}
 	u32 n = region->nrings;
 	t->tid = (u32)sys0(SYS_gettid);
 	for (;;) {
@@ -371,19 +376,19 @@ static void stop_waiting(struct xa_ring *r)
 	__atomic_store_n(&r->waiting, 0, __ATOMIC_RELEASE);
 }
 
-/* room waits until len bytes fit after t->head. */
-static void room(struct thr *t, u64 len)
+/* room waits until len bytes fit after head. */
+static void room(struct thr *t, u64 head, u64 len)
 {
 	struct xa_ring *r = t->ring;
 	for (;;) {
 		u64 tail = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
-		if (XA_RING_BYTES - (t->head - tail) >= len) {
+		if (XA_RING_BYTES - (head - tail) >= len) {
 			stop_waiting(r);
 			return;
 		}
 		__atomic_store_n(&r->waiting, 1, __ATOMIC_SEQ_CST);
 		tail = __atomic_load_n(&r->tail, __ATOMIC_SEQ_CST);
-		if (XA_RING_BYTES - (t->head - tail) >= len) {
+		if (XA_RING_BYTES - (head - tail) >= len) {
 			stop_waiting(r);
 			return;
 		}
@@ -426,54 +431,73 @@ static void hold(struct thr *t, u64 target)
 }
 
 /* reserve returns room for a record of len bytes (a multiple of 8),
- * padding to the end of the ring first when it would not fit there. */
-static void *reserve(struct thr *t, u32 len)
+ * padding to the end of the ring first when it would not fit there, and
+ * sets *at to where the record starts in the ring's byte count. */
+static void *reserve(struct thr *t, u32 len, u64 *at)
 {
 	t->busy++;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	u64 pos = t->head & (XA_RING_BYTES - 1);
-	u64 pad = XA_RING_BYTES - pos;
-	if (pad < len) {
-		room(t, pad + len);
-		struct xa_rec *p = (struct xa_rec *)(t->data + pos);
-		p->len = (u32)pad;
-		p->kind = XA_REC_PAD;
-		t->head += pad;
-		pos = 0;
-	} else {
-		room(t, len);
+	for (;;) {
+		u64 head = __atomic_load_n(&t->head, __ATOMIC_RELAXED);
+		u64 pos = head & (XA_RING_BYTES - 1);
+		u64 pad = XA_RING_BYTES - pos;
+		u64 need = pad < len ? pad + len : len;
+		room(t, head, need);
+		/* A handler that ran since head was read wrote its records
+		 * from there: start again after them. */
+		if (!__atomic_compare_exchange_n(&t->head, &head, head + need, 0,
+						 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+			continue;
+		if (pad < len) {
+			struct xa_rec *p = (struct xa_rec *)(t->data + pos);
+			p->len = (u32)pad;
+			p->kind = XA_REC_PAD;
+			pos = 0;
+		}
+		*at = head + need - len;
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		return t->data + pos;
 	}
-	void *rec = t->data + pos;
-	t->head += len;
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	return rec;
 }
 
+/* commit publishes the thread's records once the outermost write is
+ * done. A handler that runs between reading t->head and storing it may
+ * publish a later head itself: the ring's head never moves back. */
 static void commit(struct thr *t)
 {
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	if (--t->busy != 0)
 		return;
 	struct xa_ring *r = t->ring;
-	__atomic_store_n(&r->head, t->head, __ATOMIC_RELEASE);
+	u64 head = __atomic_load_n(&t->head, __ATOMIC_RELAXED);
+	u64 cur = __atomic_load_n(&r->head, __ATOMIC_RELAXED);
+	while (cur < head && !__atomic_compare_exchange_n(&r->head, &cur, head, 0,
+							  __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+		;
 	if (__atomic_load_n(&region->sleeping, __ATOMIC_RELAXED) &&
-	    t->head - __atomic_load_n(&r->tail, __ATOMIC_RELAXED) >= XA_RING_BYTES / 4)
+	    head - __atomic_load_n(&r->tail, __ATOMIC_RELAXED) >= XA_RING_BYTES / 4)
 		doorbell();
 }
 
-/* begin reserves a record of len bytes and fills its header; commit
- * publishes it. */
-static void *begin(struct thr *t, u32 len, u16 kind, long nr)
+/* begin reserves a record of len bytes, with flags XA_REC_*, and fills
+ * its header (*at: where it starts, as reserve says); commit publishes
+ * it. */
+static void *begin_at(struct thr *t, u32 len, u16 kind, long nr, u16 flags, u64 *at)
 {
-	struct xa_rec *h = reserve(t, len);
+	struct xa_rec *h = reserve(t, len, at);
 	h->len = len;
 	h->kind = kind;
-	h->flags = t->next_flags;
-	t->next_flags = 0;
+	h->flags = flags;
 	h->tid = t->tid;
 	h->nr = (u32)nr;
 	h->tsc = rdtsc();
 	return h;
+}
+
+static void *begin(struct thr *t, u32 len, u16 kind, long nr)
+{
+	u64 at;
+	return begin_at(t, len, kind, nr, 0, &at);
 }
 
 /*
@@ -1040,20 +1064,20 @@ static int is_sync(int exit, long nr, long ret, int uncovered)
  * thread until xtrace has consumed it. */
 static void publish(struct thr *t, struct xa_rec *h, int sync)
 {
-	sync |= t->sync_next;
-	t->sync_next = 0;
 	if (sync && t->busy == 1)
 		h->flags |= XA_REC_SYNC;
 	else
 		sync = 0;
 	commit(t);
 	if (sync)
-		hold(t, t->head);
+		hold(t, __atomic_load_n(&t->head, __ATOMIC_RELAXED));
 }
 
-/* record writes an enter (exit 0) or exit (exit 1) record of nr with the
- * memory capture_gen.h lists for it. */
-static void record(struct thr *t, int exit, long nr, const u64 *a, long ret)
+/* record_as writes an enter (exit 0) or exit (exit 1) record of nr with
+ * the memory capture_gen.h lists for it and flags XA_REC_*; sync makes
+ * it synchronous whatever its facts (an image's first execve exit:
+ * xtrace reads the image's exe link at it). */
+static void record_as(struct thr *t, int exit, long nr, const u64 *a, long ret, u16 flags, int sync)
 {
 	if (!t->ring || !recording())
 		return;
@@ -1076,8 +1100,9 @@ static void record(struct thr *t, int exit, long nr, const u64 *a, long ret)
 		}
 		room_max += m;
 	}
-	struct xa_rec *h = begin(t, (u32)align8(room_max), exit ? XA_REC_EXIT : XA_REC_ENTER, nr);
-	u64 start = t->head - h->len;
+	u64 start;
+	struct xa_rec *h = begin_at(t, (u32)align8(room_max), exit ? XA_REC_EXIT : XA_REC_ENTER, nr,
+				    flags, &start);
 	if (exit) {
 		((struct xa_exit *)h)->ret = ret;
 	} else {
@@ -1091,8 +1116,9 @@ static void record(struct thr *t, int exit, long nr, const u64 *a, long ret)
 		uncovered |= !capture(t, &p, &caps[i], nr, a, exit, ret);
 	u64 used = (u64)(p - (u8 *)h);
 	if (used < h->len) {
-		if (t->head == start + h->len) {
-			t->head = start + used;
+		u64 end = start + h->len;
+		if (__atomic_compare_exchange_n(&t->head, &end, start + used, 0,
+						__ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
 			h->len = (u32)used;
 		} else {
 			struct xa_chunk *end = (struct xa_chunk *)p;
@@ -1101,7 +1127,12 @@ static void record(struct thr *t, int exit, long nr, const u64 *a, long ret)
 			end->flags = XA_CHUNK_END;
 		}
 	}
-	publish(t, h, is_sync(exit, nr, ret, uncovered));
+	publish(t, h, sync | is_sync(exit, nr, ret, uncovered));
+}
+
+static void record(struct thr *t, int exit, long nr, const u64 *a, long ret)
+{
+	record_as(t, exit, nr, a, ret, 0, 0);
 }
 
 static void record_exit(struct thr *t, long nr, long ret)
@@ -1141,9 +1172,8 @@ static void record_image(struct thr *t)
 	m->ppid = (u32)sys0(SYS_getppid);
 	m->pad = 0;
 	commit(t);
-	t->sync_next = 1;
-	record_exit(t, SYS_execve, 0);
-	t->sync_next = 0;
+	u64 none[6] = {0};
+	record_as(t, 1, SYS_execve, none, 0, 0, 1);
 }
 
 /*
@@ -1693,10 +1723,11 @@ static void on_sigsys(int sig, struct ksiginfo *si, void *ctx)
 		 * (a relative path, a process gone by then). */
 		const char *path = (const char *)(nr == SYS_execve ? args[0] : args[1]);
 		t->alien = nr == SYS_execve ? (u16)alien(path, 0) : 0;
-		t->next_flags = t->alien ? XA_REC_ALIEN | (t->alien == ALIEN_STATIC ? XA_REC_STATIC : 0) : 0;
 	}
-	record(t, 0, nr, args, 0);
-	t->next_flags = 0;
+	u16 flags = t->alien && (nr == SYS_execve || nr == SYS_execveat)
+			    ? XA_REC_ALIEN | (t->alien == ALIEN_STATIC ? XA_REC_STATIC : 0)
+			    : 0;
+	record_as(t, 0, nr, args, 0, flags, 0);
 
 	long ret;
 	switch (nr) {

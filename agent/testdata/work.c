@@ -33,6 +33,9 @@
  *   work interrupt N      N sleeps to 2 ms later, interrupted by a 1 ms timer
  *                         whose SIGALRM handler calls getppid; prints how
  *                         many times the handler ran
+ *   work sigstorm N US    N getppid while a timer every US microseconds
+ *                         runs a SIGALRM handler that calls getppid; prints
+ *                         how many times the handler ran
  *   work exits            three children: exit(3), killed by SIGKILL, by
  *                         SIGTERM's default action
  *   work daemon N         a child in its own session makes N getppid
@@ -163,13 +166,30 @@ static void on_alarm(int sig)
 	alarms++;
 }
 
-static int interrupt(long k)
+/* alarm_every runs on_alarm every us microseconds. */
+static int alarm_every(long us)
 {
 	struct sigaction sa = {0};
 	sa.sa_handler = on_alarm;
 	sa.sa_flags = SA_RESTART;
-	struct itimerval it = {{0, 1000}, {0, 1000}};
-	if (sigaction(SIGALRM, &sa, 0) != 0 || setitimer(ITIMER_REAL, &it, 0) != 0)
+	struct itimerval it = {{0, us}, {0, us}};
+	return sigaction(SIGALRM, &sa, 0) != 0 || setitimer(ITIMER_REAL, &it, 0) != 0;
+}
+
+/* alarms_ran stops the alarms and prints how many times the handler ran. */
+static int alarms_ran(void)
+{
+	sigset_t alrm;
+	sigemptyset(&alrm);
+	sigaddset(&alrm, SIGALRM);
+	sigprocmask(SIG_BLOCK, &alrm, 0);
+	printf("%ld\n", alarms);
+	return 0;
+}
+
+static int interrupt(long k)
+{
+	if (alarm_every(1000))
 		return 1;
 	/* Sleep to absolute times, so that the run ends however often the
 	 * timer interrupts (a relative sleep restarted with what remains can
@@ -185,12 +205,16 @@ static int interrupt(long k)
 		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &at, 0) != 0)
 			;
 	}
-	sigset_t alrm;
-	sigemptyset(&alrm);
-	sigaddset(&alrm, SIGALRM);
-	sigprocmask(SIG_BLOCK, &alrm, 0);
-	printf("%ld\n", alarms);
-	return 0;
+	return alarms_ran();
+}
+
+static int sigstorm(long k, long us)
+{
+	if (alarm_every(us))
+		return 1;
+	for (long i = 0; i < k; i++)
+		syscall(SYS_getppid);
+	return alarms_ran();
 }
 
 static int io(const char *path)
@@ -451,6 +475,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(mode, "interrupt"))
 		return interrupt(atol(argv[2]));
+	if (!strcmp(mode, "sigstorm") && argc > 3)
+		return sigstorm(atol(argv[2]), atol(argv[3]));
 	if (!strcmp(mode, "io"))
 		return io(argv[2]);
 	if (!strcmp(mode, "vm"))
