@@ -598,6 +598,47 @@ func TestSignalStorm(t *testing.T) {
 	}
 }
 
+// TestTaskFactsOwnThread checks where the task facts come from: a
+// process that had a second thread (here one that made many page faults
+// and ended) execs; its execve exit's stat must count the thread's own
+// faults, as /proc/thread-self does (the ptrace backend reads the task's
+// entry), not the process's with its ended thread's, as /proc/self would.
+// A process that never had a second thread reads the cheaper /proc/self,
+// which shows the same.
+func TestTaskFactsOwnThread(t *testing.T) {
+	const pages = 20000
+	s := session(t)
+	cmd := exec.Command(work(t), "faultexec", strconv.Itoa(pages))
+	cmd.Stderr = os.Stderr
+	var minflt []uint64
+	err := s.Run(cmd, func(r *ring.Record) {
+		if r.Kind != ring.KindExit || r.NR != sysExecve || r.Ret != 0 || !r.Facts.HasTask {
+			return
+		}
+		// Field 10 of stat, counted after the ")" that ends field 2.
+		st := string(r.Facts.Task.Files[ring.FileStat])
+		f := strings.Fields(st[strings.LastIndexByte(st, ')')+1:])
+		if len(f) < 8 {
+			t.Fatalf("execve exit: stat %q", st)
+		}
+		v, err := strconv.ParseUint(f[7], 10, 64)
+		if err != nil {
+			t.Fatalf("execve exit: stat %q: %v", st, err)
+		}
+		minflt = append(minflt, v)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The command's image, then the execve after the thread.
+	if len(minflt) != 2 {
+		t.Fatalf("%d execve exits with task facts, want 2", len(minflt))
+	}
+	if minflt[1] >= pages {
+		t.Errorf("execve exit after the thread: %d minor faults, want the thread's own (< %d): the ended thread's were counted", minflt[1], pages)
+	}
+}
+
 // TestExits reads the wait status of every process of the tree from the
 // pidfd each hands over: a normal exit, SIGKILL, and SIGTERM's default
 // action (which no handler sees).

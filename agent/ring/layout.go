@@ -26,6 +26,7 @@ const (
 	ringPid     = 8
 	ringGen     = 12
 	ringExecNR  = 16
+	ringSolo    = 20
 	ringHead    = 64
 	ringTail    = 128
 	ringWaiting = 192

@@ -60,7 +60,7 @@ int main(void) {
 	P("hdrFlags", offsetof(struct xa_header, flags)); P("hdrSwap", XA_HDR_SWAP); P("hdrHandover", XA_HDR_HANDOVER); P("hdrHandoverPriv", XA_HDR_HANDOVER_PRIV);
 	P("ringState", offsetof(struct xa_ring, state)); P("ringTid", offsetof(struct xa_ring, tid));
 	P("ringPid", offsetof(struct xa_ring, pid)); P("ringGen", offsetof(struct xa_ring, gen));
-	P("ringExecNR", offsetof(struct xa_ring, exec_nr));
+	P("ringExecNR", offsetof(struct xa_ring, exec_nr)); P("ringSolo", offsetof(struct xa_ring, exec_solo));
 	P("ringHead", offsetof(struct xa_ring, head)); P("ringTail", offsetof(struct xa_ring, tail));
 	P("ringWaiting", offsetof(struct xa_ring, waiting));
 	P("recLen", offsetof(struct xa_rec, len)); P("recKind", offsetof(struct xa_rec, kind));
@@ -116,7 +116,7 @@ int main(void) {
 		"TaskCmdline": TaskCmdline, "TaskEnviron": TaskEnviron, "TaskLoginUID": TaskLoginUID,
 		"TaskExe": TaskExe, "TaskCgroup": TaskCgroup,
 		"hdrFlags": hdrFlags, "hdrSwap": hdrSwap, "hdrHandover": hdrHandover, "hdrHandoverPriv": hdrHandoverPriv,
-		"ringState": ringState, "ringTid": ringTid, "ringPid": ringPid, "ringGen": ringGen, "ringExecNR": ringExecNR,
+		"ringState": ringState, "ringTid": ringTid, "ringPid": ringPid, "ringGen": ringGen, "ringExecNR": ringExecNR, "ringSolo": ringSolo,
 		"ringHead": ringHead, "ringTail": ringTail, "ringWaiting": ringWaiting,
 		"recLen": recLen, "recKind": recKind, "recFlags": recFlags, "recTid": recTid,
 		"recNR": recNR, "recTSC": recTSC, "recArgs": recArgs, "recRet": recRet,

@@ -221,6 +221,11 @@ struct thr {
 	/* Whether the execve in progress runs a program the agent cannot
 	 * enter. */
 	u16 alien;
+	/* The thread is its process's only one and no other ever ran in
+	 * it: /proc/self then shows what /proc/thread-self shows (a
+	 * process's stat counts the faults of its ended threads too), and
+	 * is cheaper to reach (no task directory to look up). */
+	u16 solo;
 };
 
 static __thread struct thr me __attribute__((tls_model("initial-exec")));
@@ -346,6 +351,7 @@ static void claim(struct thr *t)
 							__ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
 				u32 k = (start + i) % n;
 				r->exec_nr = 0;
+				r->exec_solo = 0;
 				t->pid = (u32)sys0(SYS_getpid);
 				r->pid = t->pid;
 				r->gen++;
@@ -877,8 +883,23 @@ static int name_escaped(const struct xa_chunk *c)
  * limit), where xtrace would read them while holding the thread at the
  * exit. It returns 0 when they do not cover the record: a file that did
  * not fit its room, or a failed call whose fields come from its argv. */
-static int fact_task(u8 **p, u32 bits, long ret)
+/* task_path returns /proc/self/NAME for a solo thread, else
+ * /proc/thread-self/NAME, in b. */
+static const char *task_path(char *b, const struct thr *t, const char *name)
 {
+	const char *dir = t->solo ? "/proc/self/" : "/proc/thread-self/";
+	char *q = b;
+	while (*dir)
+		*q++ = *dir++;
+	while (*name)
+		*q++ = *name++;
+	*q = 0;
+	return b;
+}
+
+static int fact_task(const struct thr *t, u8 **p, u32 bits, long ret)
+{
+	char path[32];
 	if ((bits & XA_PROC_ARGV) && ret < 0)
 		return 0;
 	struct xa_fact_task *k = fact(p, XA_FACT_TASK, sizeof *k);
@@ -891,28 +912,30 @@ static int fact_task(u8 **p, u32 bits, long ret)
 	k->fdlimit = k->limit_ret ? 0 : rl[0];
 	if (bits & XA_PROC_EXE) {
 		struct kstat st;
-		k->exe_ret = (i32)sys4(SYS_newfstatat, AT_FDCWD, "/proc/thread-self/exe", &st, 0);
+		/* The exe link is the process's: any thread's reads the same. */
+		k->exe_ret = (i32)sys4(SYS_newfstatat, AT_FDCWD, "/proc/self/exe", &st, 0);
 		if (!k->exe_ret) {
 			k->exe_mode = st.mode;
 			k->exe_uid = st.uid;
 			k->exe_gid = st.gid;
 			u64 sfs[15]; /* struct statfs: f_flags is word 10 */
-			if (sys2(SYS_statfs, "/proc/thread-self/exe", sfs) == 0)
+			if (sys2(SYS_statfs, "/proc/self/exe", sfs) == 0)
 				k->exe_rdonly = (sfs[10] & ST_RDONLY) != 0;
 		}
 	}
 	int whole = 1;
 	struct xa_chunk *status = (struct xa_chunk *)*p;
-	whole &= fact_file(p, XA_FILE_STATUS, "/proc/thread-self/status");
+	whole &= fact_file(p, XA_FILE_STATUS, task_path(path, t, "status"));
 	if (name_escaped(status))
-		whole &= fact_file(p, XA_FILE_COMM, "/proc/thread-self/comm");
-	whole &= fact_file(p, XA_FILE_STAT, "/proc/thread-self/stat");
+		whole &= fact_file(p, XA_FILE_COMM, task_path(path, t, "comm"));
+	whole &= fact_file(p, XA_FILE_STAT, task_path(path, t, "stat"));
+	/* The argument and environment areas are the process's. */
 	if (bits & XA_PROC_CMDLINE)
-		whole &= fact_file(p, XA_FILE_CMDLINE, "/proc/thread-self/cmdline");
+		whole &= fact_file(p, XA_FILE_CMDLINE, "/proc/self/cmdline");
 	if (bits & XA_PROC_ENVIRON)
-		whole &= fact_file(p, XA_FILE_ENVIRON, "/proc/thread-self/environ");
+		whole &= fact_file(p, XA_FILE_ENVIRON, "/proc/self/environ");
 	if (bits & XA_PROC_LOGINUID)
-		whole &= fact_file(p, XA_FILE_LOGINUID, "/proc/thread-self/loginuid");
+		whole &= fact_file(p, XA_FILE_LOGINUID, task_path(path, t, "loginuid"));
 	if (bits & XA_PROC_CGROUP)
 		whole &= fact_file(p, XA_FILE_CGROUP, "/proc/self/cgroup");
 	return whole;
@@ -1017,7 +1040,7 @@ static int capture(struct thr *t, u8 **p, const struct xa_cap *c, long nr, const
 		 * from the program's struct clone_args. */
 		if (nr == SYS_clone3 && ret > 0)
 			chunk(t, p, a[0], 8);
-		return fact_task(p, c->imm, ret);
+		return fact_task(t, p, c->imm, ret);
 	}
 	return 1;
 }
@@ -1150,6 +1173,7 @@ static void child_reset(struct thr *t, long nr, u64 flags, u32 ptid, u32 ppid)
 {
 	t->ring = 0;
 	t->vm_child = 0;
+	t->solo = !(flags & CLONE_THREAD);
 	arm();
 	claim(t);
 	if (!t->ring || !recording())
@@ -1285,6 +1309,8 @@ static long clone_stack(struct thr *t, u64 *g, long nr, u64 flags, u64 sp, struc
 static long do_clone(struct thr *t, u64 *g)
 {
 	u64 flags = g[RDI];
+	if (flags & CLONE_THREAD)
+		t->solo = 0;
 	if (g[RSI])
 		return clone_stack(t, g, SYS_clone, flags, g[RSI], 0, 0);
 	if ((flags & CLONE_VM) && (flags & CLONE_VFORK))
@@ -1306,6 +1332,8 @@ static long do_clone3(struct thr *t, u64 *g)
 	const u8 *src = (const u8 *)g[RDI];
 	for (u64 i = 0; i < size; i++)
 		((u8 *)&cl)[i] = src[i];
+	if (cl.flags & CLONE_THREAD)
+		t->solo = 0;
 	if (cl.stack && cl.stack_size)
 		return clone_stack(t, g, SYS_clone3, cl.flags, cl.stack + cl.stack_size, &cl, size);
 	u64 flags = cl.flags;
@@ -1484,8 +1512,10 @@ static long do_exec(struct thr *t, long nr, u64 *g)
 	}
 	env[k++] = region_env;
 	env[k] = 0;
-	if (t->ring)
+	if (t->ring) {
+		t->ring->exec_solo = t->solo;
 		__atomic_store_n(&t->ring->exec_nr, (u32)nr, __ATOMIC_RELEASE);
+	}
 	long ret;
 	if (nr == SYS_execve)
 		ret = xa_syscall6(nr, (long)g[RDI], (long)g[RSI], (long)env, 0, 0, 0);
@@ -1837,6 +1867,7 @@ static int adopt(struct thr *t)
 	}
 	t->tid = tid;
 	t->pid = pid;
+	t->solo = (u16)found->exec_solo;
 	__atomic_store_n(&found->tid, tid, __ATOMIC_RELEASE);
 	take(t, found);
 	long nr = found->exec_nr;

@@ -66,7 +66,7 @@ struct xa_ring {
 	u32 pid;
 	u32 gen;          /* bumped at every claim */
 	u32 exec_nr;      /* execve or execveat in flight, for the new image */
-	u32 pad;
+	u32 exec_solo;    /* ... by a process that never had a second thread */
 	u8 pad0[40];
 	u64 head;         /* producer: bytes committed */
 	u8 pad1[56];

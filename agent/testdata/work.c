@@ -12,6 +12,8 @@
  *                         fork, clone(CLONE_FS|SIGCHLD), clone3(CLONE_FS)
  *   work exec N           execs itself as "work getppid N"
  *   work threadexec N     a second thread execs "work getppid N"
+ *   work faultexec N      a second thread writes to N new pages and ends,
+ *                         then the program execs "work getppid 1"
  *   work opens N DIR      openat DIR/0 .. DIR/N-1, each closed at once,
  *                         then an openat of a missing file
  *   work environ K        prints its environment, one variable a line,
@@ -88,6 +90,18 @@ static void *run_exec(void *a)
 	execve("/proc/self/exe", a, environ);
 	perror("work: execve");
 	exit(1);
+}
+
+static void *fault_pages(void *a)
+{
+	long pages = *(long *)a;
+	char *m = mmap(0, pages * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED)
+		return 0;
+	madvise(m, pages * 4096, MADV_NOHUGEPAGE);
+	for (long i = 0; i < pages; i++)
+		m[i * 4096] = 1;
+	return a;
 }
 
 static volatile sig_atomic_t got_sys;
@@ -503,6 +517,17 @@ int main(int argc, char **argv)
 		if (pthread_create(&th, 0, run_exec, args) != 0)
 			return 1;
 		pthread_join(th, 0);
+		return 1;
+	}
+	if (!strcmp(mode, "faultexec")) {
+		long pages = atol(argv[2]);
+		pthread_t th;
+		void *ok = 0;
+		if (pthread_create(&th, 0, fault_pages, &pages) != 0 || pthread_join(th, &ok) != 0 || !ok)
+			return 1;
+		char *args[] = {argv[0], "getppid", "1", 0};
+		execve("/proc/self/exe", args, environ);
+		perror("work: execve");
 		return 1;
 	}
 	if (!strcmp(mode, "exec")) {
