@@ -561,6 +561,7 @@ static u64 cap_max(const struct xa_cap *c, const u64 *a)
 	switch (c->op) {
 	case XA_OP_STR:
 	case XA_OP_FIXED:
+	case XA_OP_FIXED_OK:
 	case XA_OP_BUFCAP:
 	case XA_OP_OUT:
 		return h + c->imm;
@@ -970,6 +971,12 @@ static int capture(struct thr *t, u8 **p, const struct xa_cap *c, long nr, const
 		break;
 	case XA_OP_FIXED:
 		chunk(t, p, a[c->a], c->imm);
+		break;
+	case XA_OP_FIXED_OK:
+		if (exit && ret >= 0 && a[c->a])
+			chunk_direct(p, a[c->a], c->imm);
+		else
+			chunk(t, p, a[c->a], c->imm);
 		break;
 	case XA_OP_OUT:
 		if (exit && ret == 0)

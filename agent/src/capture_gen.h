@@ -15,11 +15,12 @@ enum xa_op {
 	XA_OP_IOV = 7,
 	XA_OP_MSG = 8,
 	XA_OP_OUT = 9,
-	XA_OP_FACT_FD = 10,
-	XA_OP_FACT_PIPE = 11,
-	XA_OP_FACT_VM = 12,
-	XA_OP_FACT_SOCK = 13,
-	XA_OP_FACT_TASK = 14,
+	XA_OP_FIXED_OK = 10,
+	XA_OP_FACT_FD = 11,
+	XA_OP_FACT_PIPE = 12,
+	XA_OP_FACT_VM = 13,
+	XA_OP_FACT_SOCK = 14,
+	XA_OP_FACT_TASK = 15,
 };
 
 struct xa_cap {
@@ -54,8 +55,8 @@ static const struct xa_cap xa_caps[] = {
 	/* 12 brk exit */
 	{XA_OP_FACT_VM, 0, 0, 0, 0},
 	/* 14 rt_sigprocmask exit */
-	{XA_OP_FIXED, 1, 0, 0, 8},
-	{XA_OP_FIXED, 2, 0, 0, 8},
+	{XA_OP_FIXED_OK, 1, 0, 0, 8},
+	{XA_OP_FIXED_OK, 2, 0, 0, 8},
 	/* 17 pread64 exit */
 	{XA_OP_BUFRET, 1, 0, 0, 0},
 	/* 18 pwrite64 exit */
@@ -69,7 +70,7 @@ static const struct xa_cap xa_caps[] = {
 	/* 21 access exit */
 	{XA_OP_STR, 0, 0, 0, 4096},
 	/* 22 pipe exit */
-	{XA_OP_FIXED, 0, 0, 0, 8},
+	{XA_OP_FIXED_OK, 0, 0, 0, 8},
 	{XA_OP_FACT_PIPE, 0, 0, 0, 0},
 	/* 35 nanosleep enter */
 	{XA_OP_FIXED, 0, 0, 0, 16},
@@ -105,7 +106,7 @@ static const struct xa_cap xa_caps[] = {
 	/* 49 bind exit */
 	{XA_OP_BUFCAP, 1, 2, 0, 128},
 	/* 53 socketpair exit */
-	{XA_OP_FIXED, 3, 0, 0, 8},
+	{XA_OP_FIXED_OK, 3, 0, 0, 8},
 	/* 54 setsockopt exit */
 	{XA_OP_BUF, 3, 4, 0, 0},
 	/* 55 getsockopt exit */
@@ -173,12 +174,12 @@ static const struct xa_cap xa_caps[] = {
 	{XA_OP_FIXED, 1, 0, 0, 4},
 	{XA_OP_FIXED, 2, 0, 0, 4},
 	/* 127 rt_sigpending exit */
-	{XA_OP_FIXED, 0, 0, 0, 8},
+	{XA_OP_FIXED_OK, 0, 0, 0, 8},
 	/* 128 rt_sigtimedwait exit */
-	{XA_OP_FIXED, 0, 0, 0, 8},
+	{XA_OP_FIXED_OK, 0, 0, 0, 8},
 	{XA_OP_FIXED, 2, 0, 0, 16},
 	/* 130 rt_sigsuspend exit */
-	{XA_OP_FIXED, 0, 0, 0, 8},
+	{XA_OP_FIXED_OK, 0, 0, 0, 8},
 	/* 132 utime exit */
 	{XA_OP_STR, 0, 0, 0, 4096},
 	/* 133 mknod exit */
@@ -336,17 +337,17 @@ static const struct xa_cap xa_caps[] = {
 	/* 271 ppoll enter */
 	{XA_OP_ARRAY, 0, 1, 0, 8},
 	{XA_OP_FIXED, 2, 0, 0, 16},
-	{XA_OP_FIXED, 3, 0, 0, 8},
+	{XA_OP_FIXED_OK, 3, 0, 0, 8},
 	/* 271 ppoll exit */
 	{XA_OP_ARRAY, 0, 1, 0, 8},
 	/* 280 utimensat exit */
 	{XA_OP_STR, 1, 0, 0, 4096},
 	/* 281 epoll_pwait exit */
-	{XA_OP_FIXED, 4, 0, 0, 8},
+	{XA_OP_FIXED_OK, 4, 0, 0, 8},
 	/* 288 accept4 exit */
 	{XA_OP_FACT_SOCK, 0, 0, 0, 1},
 	/* 293 pipe2 exit */
-	{XA_OP_FIXED, 0, 0, 0, 8},
+	{XA_OP_FIXED_OK, 0, 0, 0, 8},
 	{XA_OP_FACT_PIPE, 0, 0, 0, 0},
 	/* 295 preadv exit */
 	{XA_OP_IOV, 1, 2, 0, 1},
@@ -415,7 +416,7 @@ static const struct xa_cap xa_caps[] = {
 	{XA_OP_STR, 1, 0, 0, 4096},
 	/* 441 epoll_pwait2 exit */
 	{XA_OP_FIXED, 3, 0, 0, 16},
-	{XA_OP_FIXED, 4, 0, 0, 8},
+	{XA_OP_FIXED_OK, 4, 0, 0, 8},
 	/* 442 mount_setattr exit */
 	{XA_OP_STR, 1, 0, 0, 4096},
 	/* 449 futex_waitv exit */

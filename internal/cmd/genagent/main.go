@@ -54,6 +54,10 @@ const (
 	opIov                // iovec array at arg a, arg b entries, and their data (imm 1: up to ret)
 	opMsg                // msghdr at arg a, its name, iovecs and data (imm 1: up to ret)
 	opOut                // imm bytes at arg a when the call succeeded (ret 0): its output structure
+	// opFixedOK is opFixed for memory that every successful call (ret
+	// >= 0) reads or writes in full when the pointer is not NULL: at such
+	// an exit the agent copies it directly, without process_vm_readv.
+	opFixedOK
 	// Facts, read in-process after the call instead of by xtrace from
 	// the live process (struct xa_fact_* in ring.h).
 	opFactFd   // fstat of descriptor arg a (imm factRet: of the result), when >= 0
@@ -68,7 +72,7 @@ const (
 const factRet = 1
 
 var opNames = []string{"XA_OP_STR", "XA_OP_BUF", "XA_OP_BUFRET", "XA_OP_FIXED", "XA_OP_ARRAY",
-	"XA_OP_BUFCAP", "XA_OP_BUFDEREF", "XA_OP_IOV", "XA_OP_MSG", "XA_OP_OUT",
+	"XA_OP_BUFCAP", "XA_OP_BUFDEREF", "XA_OP_IOV", "XA_OP_MSG", "XA_OP_OUT", "XA_OP_FIXED_OK",
 	"XA_OP_FACT_FD", "XA_OP_FACT_PIPE", "XA_OP_FACT_VM", "XA_OP_FACT_SOCK", "XA_OP_FACT_TASK"}
 
 // The parts of an opFactTask beyond status, stat and the fd limit
@@ -181,13 +185,18 @@ var kindGroups = []struct {
 	// bytes, struct statx 256); the decoder reads none of a failed one.
 	{"outfield", []capSpec{{opOut, 0, none, 256}}, liveNo},
 	{"deref32 deref32z quotafmtout", []capSpec{{opFixed, last, none, 4}}, liveNo},
-	{"offptr sigmask ptracedata", []capSpec{{opFixed, last, none, 8}}, liveNo},
-	{"pipefd pairfd", []capSpec{{opFixed, 0, none, 8}}, liveNo},
+	{"offptr ptracedata", []capSpec{{opFixed, last, none, 8}}, liveNo},
+	// A signal set the call takes or fills: rt_sigprocmask, rt_sigpending,
+	// rt_sigtimedwait, rt_sigsuspend, ppoll and epoll_pwait read or
+	// write it first thing, so one that succeeded went through it.
+	{"sigmask", []capSpec{{opFixedOK, last, none, 8}}, liveNo},
+	// The descriptor pair pipe, pipe2 and socketpair write on success.
+	{"pipefd pairfd", []capSpec{{opFixedOK, 0, none, 8}}, liveNo},
 	// pipeino stats the first descriptor of the pair whatever the
 	// result: a fact. pairid looks both up in /proc/<pid>/net/unix, for
 	// a socketpair that succeeded only.
-	{"pipeino", []capSpec{{opFixed, 0, none, 8}, {opFactPipe, 0, none, 0}}, liveNo},
-	{"pairid", []capSpec{{opFixed, 0, none, 8}}, liveOK},
+	{"pipeino", []capSpec{{opFixedOK, 0, none, 8}, {opFactPipe, 0, none, 0}}, liveNo},
+	{"pairid", []capSpec{{opFixedOK, 0, none, 8}}, liveOK},
 	{"timespec ppolltimeout rlimit setrlimit prlimitnew prlimitold", []capSpec{{opFixed, 0, none, 16}}, liveNo},
 	{"howflags howmode howresolve", []capSpec{{opFixed, 0, none, 24}}, liveNo},
 	{"dqblk", []capSpec{{opFixed, 1, none, 72}}, liveNo},
