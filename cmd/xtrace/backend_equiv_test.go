@@ -335,6 +335,9 @@ func equivRun(t *testing.T, bin, dir string, env, argv []string, code int) {
 	for _, name := range order {
 		if d := equivCompare(name, p[name], a[name]); d != "" {
 			t.Error(d)
+			// Both sequences whole, for a difference that happens
+			// once in many runs.
+			t.Logf("thread %s, ptrace:\n%s\nthread %s, agent:\n%s", name, equivList(p[name]), name, equivList(a[name]))
 		}
 	}
 	for name := range p {
@@ -342,6 +345,20 @@ func equivRun(t *testing.T, bin, dir string, env, argv []string, code int) {
 			t.Errorf("thread %s (%d events) is in the ptrace capture only", name, len(p[name]))
 		}
 	}
+}
+
+// equivList prints a thread's events one a line, numbered as
+// equivCompare numbers them, at most 80.
+func equivList(evs []equivEvent) string {
+	var b strings.Builder
+	for i, e := range evs {
+		if i == 80 {
+			fmt.Fprintf(&b, "  ... %d more\n", len(evs)-i)
+			break
+		}
+		fmt.Fprintf(&b, "  %3d %s\n", i, e)
+	}
+	return b.String()
 }
 
 // equivAfterMarker leaves out of a thread's events, after every
