@@ -52,8 +52,9 @@ type Options struct {
 }
 
 // Recorder records a launched command with the agent: it starts the
-// command through xtrace's launch helper with the agent preloaded,
-// drains the rings of its threads and turns their records into the
+// command with the agent preloaded (a fork and execve of xtrace itself,
+// no launch helper: the agent's first record holds the new image until
+// xtrace has read it, so nothing runs unrecorded), drains the rings of its threads and turns their records into the
 // events the ptrace backend writes, through package decode (the memory
 // the agent copied stands in for process_vm_readv). Records whose events
 // read the live process (/proc, its descriptors) are synchronous: the
@@ -62,11 +63,11 @@ type Options struct {
 // Its methods mirror tracer.Tracer's, so that the recorder can drive
 // either: Launch, PID, Start, Wait, Stop, EndCapture.
 type Recorder struct {
-	opts   Options
-	sess   *Session
-	helper *tracer.Helper
-	pid    int
-	pidfd  int // of the launched process, for Stop's signals
+	opts    Options
+	sess    *Session
+	started bool
+	pid     int
+	pidfd   int // of the launched process, for Stop's signals
 	// sigMu guards pidfd against its close at the end: a Stop may come
 	// from another goroutine after the recording ended.
 	sigMu sync.Mutex
@@ -130,8 +131,10 @@ type procEnd struct{ pid, status int }
 // the rest of the tree is killed (as the ptrace backend does).
 const stopGrace = 3 * time.Second
 
-// Launch starts the command's launch helper, which waits for Start: the
-// caller may read its machine snapshot in between.
+// Launch prepares a recording: the shared region and the agent. Start
+// starts the command; the caller may read its machine snapshot
+// meanwhile, and leave the command's process and what it starts out of
+// it (ExcludeTree), since the command may run by then.
 func Launch(o Options) (*Recorder, error) {
 	if o.Full == nil || o.Free == nil {
 		return nil, errors.New("agent: Options.Full and Options.Free are required")
@@ -139,34 +142,17 @@ func Launch(o Options) (*Recorder, error) {
 	if o.FlushEvery <= 0 {
 		o.FlushEvery = 100 * time.Millisecond
 	}
+	if o.Env == nil {
+		o.Env = os.Environ()
+	}
 	sess, err := NewSession(o.Snaplen)
 	if err != nil {
 		return nil, err
 	}
-	env := o.Env
-	if env == nil {
-		env = os.Environ()
-	}
-	h, err := tracer.StartHelper(tracer.HelperOptions{
-		Path: o.Path, Args: o.Args, Env: env, ExecEnv: sess.Env(env),
-		Stdin: o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr,
-	})
-	if err != nil {
-		sess.Close()
-		return nil, fmt.Errorf("agent: %w", err)
-	}
-	// The launched command's pidfd: Stop signals through it, and the
-	// recorder learns from it that the command ended (awaitLaunched).
-	pidfd, err := unix.PidfdOpen(h.PID, 0)
-	if err != nil {
-		h.Kill()
-		sess.Close()
-		return nil, fmt.Errorf("agent: pidfd_open of the launched command %d: %w", h.PID, err)
-	}
 	privileged := o.Handover && tracesPrivileged()
 	sess.Region.SetHandover(o.Handover, privileged)
 	r := &Recorder{
-		opts: o, sess: sess, helper: h, pid: h.PID, pidfd: pidfd, handPrivileged: privileged,
+		opts: o, sess: sess, pidfd: -1, handPrivileged: privileged,
 		done: make(chan struct{}), wake: make(chan struct{}, 1),
 		dec:     decode.New(decode.Options{Snaplen: o.Snaplen, HiddenVMKiB: MappedKiB, StripEnv: sess.StripEnv}),
 		threads: map[uint32]*thread{}, live: map[int]int{}, killed: map[int]bool{}, adopted: map[int]bool{},
@@ -175,17 +161,46 @@ func Launch(o Options) (*Recorder, error) {
 	return r, nil
 }
 
-// PID returns the launched process' pid.
+// PID returns the launched process' pid, once Start has started it.
 func (r *Recorder) PID() int { return r.pid }
 
-// Start lets the command run and starts draining.
+// Start starts the command and the draining; a second call does
+// nothing. The command's execve enter is the first event, as the ptrace
+// backend records it from the process that execs (here xtrace's fork);
+// its exit comes from the new image's agent. When the execve fails,
+// Wait returns at once with Result.ExecError and the exit status a
+// shell gives (127 for a program not found, else 126).
 func (r *Recorder) Start() {
+	if r.started {
+		return
+	}
+	r.started = true
 	r.cur = <-r.opts.Free
 	r.cur.Reset()
-	// The helper's execve of the command, as the ptrace backend records
-	// it from the helper: its exit comes from the new image's agent.
-	r.execEnter(uint64(time.Now().UnixNano()), r.pid, r.opts.Path)
-	r.helper.Go()
+	files := []uintptr{fdOr(r.opts.Stdin, os.Stdin), fdOr(r.opts.Stdout, os.Stdout), fdOr(r.opts.Stderr, os.Stderr)}
+	at := uint64(time.Now().UnixNano())
+	pidfd := -1
+	pid, err := syscall.ForkExec(r.opts.Path, r.opts.Args, &syscall.ProcAttr{
+		Env: r.sess.Env(r.opts.Env), Files: files, Sys: &syscall.SysProcAttr{PidFD: &pidfd},
+	})
+	if err != nil {
+		r.res.ExitCode = 126
+		if errors.Is(err, syscall.ENOENT) {
+			r.res.ExitCode = 127
+		}
+		r.res.ExecError = fmt.Sprintf("%s: %v", r.opts.Path, err)
+		r.cur = nil // no event: the batch stays out of the pool
+		r.dec.Close()
+		if err := r.sess.Close(); err != nil {
+			r.err = err
+		}
+		close(r.done)
+		return
+	}
+	r.sigMu.Lock()
+	r.pid, r.pidfd = pid, pidfd
+	r.sigMu.Unlock()
+	r.execEnter(at, r.pid, r.opts.Path)
 	ended := make(chan struct{})
 	go func() {
 		r.awaitLaunched()
@@ -193,6 +208,14 @@ func (r *Recorder) Start() {
 		r.poke()
 	}()
 	go r.loop(ended)
+}
+
+// fdOr is f's descriptor, or def's when f is nil.
+func fdOr(f, def *os.File) uintptr {
+	if f == nil {
+		f = def
+	}
+	return f.Fd()
 }
 
 // awaitLaunched returns once the launched command has ended. It polls its
@@ -478,15 +501,11 @@ func (r *Recorder) finish() {
 		}
 		r.cur = nil
 	}
-	if !r.imaged && (r.res.ExitCode == 126 || r.res.ExitCode == 127) {
-		r.res.ExecError = r.helper.ExecError()
-	}
 	if st := r.sess.Region.Stats(); st.Corrupt > 0 || st.Strays > 0 {
 		// Records lost to the program's scribbling, or an agent bug
 		// found and worked around: say so with the decode errors.
 		r.res.CountError(fmt.Errorf("agent: shared rings: %d with bytes that are no record (skipped), %d waiting producers outside the rings in use (read again)", st.Corrupt, st.Strays))
 	}
-	r.helper.Close()
 	for pid, fd := range r.live {
 		unix.Close(fd)
 		delete(r.live, pid)
@@ -859,8 +878,8 @@ func (r *Recorder) track(pid int) {
 }
 
 // execEnter writes the enter event of an execve that the agent could not
-// record (made by a process without it): the launch helper's, or an
-// unrecorded program's.
+// record (made by a process without it): xtrace's fork's that starts the
+// command, or an unrecorded program's.
 func (r *Recorder) execEnter(ts uint64, pid int, path string) {
 	const addr = 1 << 16 // where the path seems to be: any address does
 	rec := ring.Record{Kind: ring.KindEnter, Tid: uint32(pid), Pid: uint32(pid), NR: unix.SYS_EXECVE}

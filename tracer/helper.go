@@ -28,11 +28,6 @@ import (
 //     its /proc snapshot,
 //  3. installs the filter on its (main) thread and execs the command.
 //
-// The agent backend (package agent) starts the command through the same
-// helper without a filter: the helper is then a process that waits in a
-// known state while the capture header is read, and whose execve turns
-// it into the command.
-//
 // Everything before the execve is the helper, not the command; the tracer
 // records from the command's execve on. The helper runs on the main
 // thread because the Go runtime locks the main goroutine to it while
@@ -52,9 +47,6 @@ type helperConfig struct {
 	noNewPrivs bool
 	path       string
 	argv       []string
-	// env, when it has entries, is the command's environment (else the
-	// helper's own, without HelperEnv).
-	env []string
 }
 
 func appendStr(b []byte, s string) []byte {
@@ -80,10 +72,6 @@ func encodeConfig(c *helperConfig) []byte {
 	body = binary.LittleEndian.AppendUint32(body, uint32(len(c.argv)))
 	for _, a := range c.argv {
 		body = appendStr(body, a)
-	}
-	body = binary.LittleEndian.AppendUint32(body, uint32(len(c.env)))
-	for _, e := range c.env {
-		body = appendStr(body, e)
 	}
 	return append(binary.LittleEndian.AppendUint32(nil, uint32(len(body))), body...)
 }
@@ -135,10 +123,6 @@ func decodeConfig(r io.Reader) (*helperConfig, error) {
 	for i := 0; i < n; i++ {
 		c.argv = append(c.argv, str())
 	}
-	n = u32()
-	for i := 0; i < n; i++ {
-		c.env = append(c.env, str())
-	}
 	if body == nil {
 		return nil, errBadConfig
 	}
@@ -176,12 +160,10 @@ func RunHelper() {
 		// The tracer went away or gave up: do not run untraced.
 		os.Exit(exitCannotExec)
 	}
-	env := cfg.env
-	if len(env) == 0 {
-		for _, kv := range os.Environ() {
-			if !strings.HasPrefix(kv, HelperEnv+"=") {
-				env = append(env, kv)
-			}
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, HelperEnv+"=") {
+			env = append(env, kv)
 		}
 	}
 	unix.CloseOnExec(helperCfgFD)
@@ -206,11 +188,6 @@ type HelperOptions struct {
 	Args []string
 	// Env is the command's environment (os.Environ() when nil).
 	Env []string
-	// ExecEnv, when not nil, is the environment the command gets
-	// instead of Env, which is then the helper's own only (the agent's
-	// LD_PRELOAD must reach the command, not the helper, which is this
-	// binary and may be dynamically linked).
-	ExecEnv []string
 	// Filter is the seccomp program installed before the execve (none
 	// when empty); NoNewPrivs sets PR_SET_NO_NEW_PRIVS with it.
 	Filter     []unix.SockFilter
@@ -272,7 +249,7 @@ func StartHelper(o HelperOptions) (*Helper, error) {
 	}
 	h := &Helper{PID: proc.Pid, cfgW: cfgW, reply: repR}
 	proc.Release()
-	cfg := encodeConfig(&helperConfig{prog: o.Filter, noNewPrivs: o.NoNewPrivs, path: o.Path, argv: o.Args, env: o.ExecEnv})
+	cfg := encodeConfig(&helperConfig{prog: o.Filter, noNewPrivs: o.NoNewPrivs, path: o.Path, argv: o.Args})
 	if _, err := cfgW.Write(cfg); err != nil {
 		h.Kill()
 		return nil, fmt.Errorf("tracer: configuring helper: %w", err)

@@ -156,6 +156,11 @@ func runRecord(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
 			snap <- snapshot{h, err}
 		}()
 	}
+	// Interrupts wait from here for the handler below: the agent's
+	// command starts before the header is written.
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SIGQUIT)
+	defer signal.Stop(sigs)
 	noNewPrivs := false
 	backend, err := chooseBackend(cli, pids, path, inj != nil)
 	if err != nil {
@@ -187,6 +192,14 @@ func runRecord(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
 	if limiter != nil {
 		limiter.SetOnLimit(func() { t.EndCapture("event limit reached") })
 	}
+	// The agent's command starts now, while the snapshot is read: its
+	// records wait in the rings (and its first image for xtrace) until
+	// the header is written. The ptrace backend's helper waits for its
+	// go, after the header, as the tracer must see it stopped.
+	forked := backend == "agent" && pids == nil
+	if forked {
+		t.Start()
+	}
 	if noNewPrivs && !cli.Quiet {
 		fmt.Fprintln(stderr, "xtrace: running without CAP_SYS_ADMIN: the command runs with no_new_privs, so setuid programs in it do not gain privileges")
 	}
@@ -195,7 +208,13 @@ func runRecord(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
 	if pids == nil {
 		r := <-snap
 		hdr, err = r.h, r.err
-		if err == nil {
+		switch {
+		case err != nil:
+		case forked && t.PID() != 0:
+			// The fork of xtrace whose execve event turns it into
+			// the command.
+			err = addForked(hdr, t.PID(), cli.Command[0])
+		case !forked:
 			// The helper, whose execve event turns it into the
 			// command.
 			err = addProcess(hdr, t.PID())
@@ -241,9 +260,6 @@ func runRecord(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
 	// (it shares xtrace's foreground process group), so those are not
 	// sent a second time: programs that count interrupts see one.
 	// Attached processes get nothing: xtrace detaches from them.
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SIGQUIT)
-	defer signal.Stop(sigs)
 	var interrupted atomicSignal
 	fromTerminal := foregroundOfTerminal()
 	go func() {
@@ -348,21 +364,7 @@ func runRecord(ctx context.Context, cli *CLI, stdout, stderr io.Writer) error {
 // addProcess puts process pid into h as a snapshot lists it (its threads
 // in the PL, its fds in the main thread's FDL), replacing what h had of it.
 func addProcess(h *scap.Header, pid int) error {
-	old := map[uint64]bool{}
-	var procs []scap.Proc
-	for _, p := range h.Procs {
-		if p.PID == int64(pid) {
-			old[uint64(p.TID)] = true
-		} else {
-			procs = append(procs, p)
-		}
-	}
-	var fds []scap.FDList
-	for _, l := range h.FDs {
-		if !old[l.TID] {
-			fds = append(fds, l)
-		}
-	}
+	procs, fds := withoutProcs(h, func(p *scap.Proc) bool { return p.PID == int64(pid) })
 	fs := procfs.NewFS("")
 	ents, err := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/task")
 	if err != nil {
@@ -392,6 +394,81 @@ func addProcess(h *scap.Header, pid int) error {
 		fds = append(fds, l)
 	}
 	h.Procs, h.FDs = procs, fds
+	return nil
+}
+
+// withoutProcs returns h's threads and descriptor lists but those of the
+// threads drop says to leave out.
+func withoutProcs(h *scap.Header, drop func(*scap.Proc) bool) ([]scap.Proc, []scap.FDList) {
+	dropped := map[uint64]bool{}
+	var procs []scap.Proc
+	for i := range h.Procs {
+		if drop(&h.Procs[i]) {
+			dropped[uint64(h.Procs[i].TID)] = true
+		} else {
+			procs = append(procs, h.Procs[i])
+		}
+	}
+	var fds []scap.FDList
+	for _, l := range h.FDs {
+		if !dropped[l.TID] {
+			fds = append(fds, l)
+		}
+	}
+	return procs, fds
+}
+
+// addForked puts into h the launched command's process as it was before
+// its execve: a fork of xtrace (the agent backend starts the command with
+// fork and execve, and by now the process runs the command), so xtrace's
+// own main thread with the child's ids, no page faults yet, the standard
+// descriptors it passed on and, as the ptrace backend's launch helper
+// has, the command's argv[0] for its arguments. What the machine-wide
+// snapshot read
+// of the command's process and the processes it started (it may have
+// run meanwhile) is left out: their events describe them.
+func addForked(h *scap.Header, pid int, argv0 string) error {
+	inTree := map[int64]bool{int64(pid): true}
+	for grew := true; grew; {
+		grew = false
+		for _, p := range h.Procs {
+			if p.TID == p.PID && !inTree[p.PID] && inTree[p.PTID] {
+				inTree[p.PID], grew = true, true
+			}
+		}
+	}
+	procs, fds := withoutProcs(h, func(p *scap.Proc) bool { return inTree[p.PID] })
+	fs := procfs.NewFS("")
+	self := os.Getpid()
+	var p scap.Proc
+	if err := fs.Proc(self, self, &p); err != nil {
+		return err
+	}
+	own, err := fs.FDs(self, nil)
+	if err != nil {
+		return err
+	}
+	if p.VPID == p.PID {
+		p.VPID, p.VTID = int64(pid), int64(pid)
+	} else {
+		// In a pid namespace: the child's own numbers there, which
+		// its execve kept.
+		var c scap.Proc
+		if err := fs.Proc(pid, pid, &c); err != nil {
+			return err
+		}
+		p.VPID, p.VTID = c.VPID, c.VTID
+	}
+	p.TID, p.PID, p.PTID = int64(pid), int64(pid), int64(self)
+	p.PFMajor, p.PFMinor = 0, 0
+	p.Exe, p.Args = argv0, ""
+	l := scap.FDList{TID: uint64(pid)}
+	for _, fd := range own {
+		if fd.Num <= 2 {
+			l.FDs = append(l.FDs, fd)
+		}
+	}
+	h.Procs, h.FDs = append(procs, p), append(fds, l)
 	return nil
 }
 
