@@ -68,12 +68,14 @@ type Recorder struct {
 	started bool
 	pid     int
 	pidfd   int // of the launched process, for Stop's signals
-	// sigMu guards pidfd against its close at the end: a Stop may come
-	// from another goroutine after the recording ended.
-	sigMu sync.Mutex
-	done  chan struct{}
-	res   tracer.Result
-	err   error
+	// sigMu guards pidfd and the region against their close at the
+	// end: a Stop or EndCapture may come from another goroutine after
+	// the recording ended (closed is then set).
+	sigMu  sync.Mutex
+	closed bool
+	done   chan struct{}
+	res    tracer.Result
+	err    error
 
 	stopReq atomic.Pointer[stopRequest]
 	sentSig atomic.Int32 // the signal Stop sent the launched process
@@ -190,10 +192,7 @@ func (r *Recorder) Start() {
 		}
 		r.res.ExecError = fmt.Sprintf("%s: %v", r.opts.Path, err)
 		r.cur = nil // no event: the batch stays out of the pool
-		r.dec.Close()
-		if err := r.sess.Close(); err != nil {
-			r.err = err
-		}
+		r.closeShared()
 		close(r.done)
 		return
 	}
@@ -297,7 +296,11 @@ func (r *Recorder) EndCapture(reason string) {
 }
 
 func (r *Recorder) poke() {
-	r.sess.Region.Wake() // the loop may sleep on the rings' doorbell
+	r.sigMu.Lock()
+	if !r.closed {
+		r.sess.Region.Wake() // the loop may sleep on the rings' doorbell
+	}
+	r.sigMu.Unlock()
 	select {
 	case r.wake <- struct{}{}:
 	default:
@@ -510,9 +513,19 @@ func (r *Recorder) finish() {
 		unix.Close(fd)
 		delete(r.live, pid)
 	}
+	r.closeShared()
+}
+
+// closeShared ends the recording's resources: a late Stop signals
+// nothing (the pidfd's number may be reused) and pokes nothing (the
+// region is unmapped).
+func (r *Recorder) closeShared() {
 	r.sigMu.Lock()
-	unix.Close(r.pidfd)
-	r.pidfd = -1 // a late Stop signals nothing (the number may be reused)
+	if r.pidfd >= 0 {
+		unix.Close(r.pidfd)
+	}
+	r.pidfd = -1
+	r.closed = true
 	r.sigMu.Unlock()
 	r.dec.Close()
 	if err := r.sess.Close(); err != nil && r.err == nil {
