@@ -16,13 +16,16 @@ import (
 	"xtrace/internal/testutil"
 )
 
-// TestMain lets the test binary serve as the launch helper, as the xtrace
-// binary does.
-func TestMain(m *testing.M) {
+// The test binary serves as the launch helper, as the xtrace binary does,
+// from a package initialiser: those run on the main thread, the thread
+// the tracer seizes. (TestMain runs after them, on whichever thread the
+// main goroutine is on by then: a helper that installed its filter on
+// another, untraced thread had its syscalls fail, and the Go runtime
+// died by SIGSEGV, under load.)
+func init() {
 	if os.Getenv(HelperEnv) != "" {
 		RunHelper()
 	}
-	os.Exit(m.Run())
 }
 
 // testLoop launches argv seized and stopped before its exec, on the
