@@ -114,9 +114,7 @@ func (m *Memory) Task() (*procfs.TaskFiles, bool) {
 			f.Have |= p.have
 		}
 	}
-	f.Status, f.Stat, f.Comm = k.Files[ring.FileStatus], k.Files[ring.FileStat], k.Files[ring.FileComm]
-	f.Cmdline, f.Environ = k.Files[ring.FileCmdline], k.Files[ring.FileEnviron]
-	f.LoginUID, f.Cgroup = k.Files[ring.FileLoginUID], k.Files[ring.FileCgroup]
+	f.Files = k.Files
 	f.FDLimit = -1
 	if k.LimitRet == 0 {
 		f.FDLimit = int64(k.FDLimit)

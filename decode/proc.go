@@ -318,7 +318,7 @@ func (d *Decoder) loadProc() error {
 	var cg []byte
 	if files != nil {
 		pi.err = d.proc.fs.TaskFrom(files, c.PID, c.TID, want, &pi.task)
-		cg = files.Cgroup
+		cg = files.Files[procfs.FileCgroup]
 	} else {
 		pi.err = d.proc.fs.Task(c.PID, c.TID, want, &pi.task)
 		cg = readFile(d.proc.root+"/"+strconv.Itoa(c.PID)+"/cgroup", d.proc.buf)

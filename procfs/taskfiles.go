@@ -52,12 +52,14 @@ func (d *dirSource) exeReadOnly() bool { return readOnlyFile(d.dirfd, "exe") }
 // the status Name is escaped). [FS.TaskFrom] parses them as [FS.Task]
 // parses the live files.
 type TaskFiles struct {
-	// Have is what the optional parts read: TaskArgs (Cmdline),
-	// TaskEnv (Environ), TaskLoginUID (LoginUID), TaskExeWritable
-	// (ExeStat, ExeReadOnly) and TaskCgroups (Cgroup).
+	// Have is what the optional parts read: TaskArgs (FileCmdline),
+	// TaskEnv (FileEnviron), TaskLoginUID (FileLoginUID),
+	// TaskExeWritable (ExeStat, ExeReadOnly) and TaskCgroups
+	// (FileCgroup).
 	Have TaskFields
 
-	Status, Stat, Comm, Cmdline, Environ, LoginUID, Cgroup []byte
+	// Files holds each entry by its TaskFile.
+	Files [NumTaskFiles][]byte
 
 	FDLimit     int64 // RLIMIT_NOFILE soft limit, -1 unknown
 	ExeStatOK   bool  // ExeStat holds the executable's stat
@@ -67,29 +69,39 @@ type TaskFiles struct {
 	buf []byte // what read returns: a copy, which the parsers may change
 }
 
+// TaskFile names a task's /proc entry that TaskFiles holds. The agent's
+// records number them the same (XA_FILE_* in agent/src/ring.h).
+type TaskFile int
+
+const (
+	FileStatus   TaskFile = iota + 1
+	FileStat              // stat
+	FileComm              // comm, only when status's Name is escaped
+	FileCmdline           // cmdline, at most a page
+	FileEnviron           // environ, at most a page
+	FileLoginUID          // loginuid
+	FileCgroup            // the process's cgroup
+	NumTaskFiles          // one past the last
+)
+
+// taskFileNames are the entries' names under /proc/PID.
+var taskFileNames = [NumTaskFiles]string{
+	FileStatus: "status", FileStat: "stat", FileComm: "comm", FileCmdline: "cmdline",
+	FileEnviron: "environ", FileLoginUID: "loginuid", FileCgroup: "cgroup",
+}
+
 // Covers reports whether f holds what a Task read of want needs.
 func (f *TaskFiles) Covers(want TaskFields) bool {
 	need := want & (TaskArgs | TaskEnv | TaskLoginUID | TaskExeWritable | TaskCgroups)
-	return f.Status != nil && f.Have&need == need
+	return f.Files[FileStatus] != nil && f.Have&need == need
 }
 
 func (f *TaskFiles) read(name string, max int) ([]byte, error) {
 	var b []byte
-	switch name {
-	case "status":
-		b = f.Status
-	case "stat":
-		b = f.Stat
-	case "comm":
-		b = f.Comm
-	case "cmdline":
-		b = f.Cmdline
-	case "environ":
-		b = f.Environ
-	case "loginuid":
-		b = f.LoginUID
-	case "cgroup":
-		b = f.Cgroup
+	for i, n := range taskFileNames {
+		if n == name && n != "" {
+			b = f.Files[i]
+		}
 	}
 	if b == nil {
 		return nil, unix.ENOENT

@@ -19,11 +19,11 @@ func fixtureFiles(t testing.TB) *TaskFiles {
 		}
 		return b
 	}
-	f := &TaskFiles{
-		Have:   TaskArgs | TaskEnv | TaskLoginUID | TaskExeWritable | TaskCgroups,
-		Status: read("status"), Stat: read("stat"), Comm: read("comm"),
-		Cmdline: read("cmdline"), Environ: read("environ"), LoginUID: read("loginuid"),
-		Cgroup: read("cgroup"), FDLimit: 1024,
+	f := &TaskFiles{Have: TaskArgs | TaskEnv | TaskLoginUID | TaskExeWritable | TaskCgroups, FDLimit: 1024}
+	for i, name := range taskFileNames {
+		if name != "" {
+			f.Files[i] = read(name)
+		}
 	}
 	f.ExeStatOK = unix.Stat(filepath.Join(dir, "exe"), &f.ExeStat) == nil
 	return f
@@ -44,9 +44,9 @@ func TestTaskFrom(t *testing.T) {
 		{"clone", TaskClone, nil, true},
 		{"base", 0, nil, true},
 		{"no environ", TaskExecve, func(f *TaskFiles) { f.Have &^= TaskEnv }, false},
-		{"no status", 0, func(f *TaskFiles) { f.Status = nil }, false},
+		{"no status", 0, func(f *TaskFiles) { f.Files[FileStatus] = nil }, false},
 		{"cwd", TaskCwd, nil, false},
-		{"unreadable loginuid", TaskExecve, func(f *TaskFiles) { f.LoginUID = nil }, true},
+		{"unreadable loginuid", TaskExecve, func(f *TaskFiles) { f.Files[FileLoginUID] = nil }, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -68,7 +68,7 @@ func TestTaskFrom(t *testing.T) {
 			if err := fs.Task(4242, 4243, tc.want, &want); err != nil {
 				t.Fatal(err)
 			}
-			if f.LoginUID == nil {
+			if f.Files[FileLoginUID] == nil {
 				want.LoginUID = -1
 			}
 			if !reflect.DeepEqual(got, want) {
@@ -82,11 +82,12 @@ func TestTaskFrom(t *testing.T) {
 // read from files: it must not panic.
 func FuzzTaskFrom(f *testing.F) {
 	ff := fixtureFiles(f)
-	f.Add(ff.Status, ff.Stat, ff.Cmdline)
+	f.Add(ff.Files[FileStatus], ff.Files[FileStat], ff.Files[FileCmdline])
 	f.Add([]byte("Name:\ta\\nb\nNSpid:\t1\t2\n"), []byte("1 (x) R"), []byte{})
 	f.Fuzz(func(t *testing.T, status, stat, cmdline []byte) {
 		fs := NewFS(fixture)
-		files := &TaskFiles{Have: TaskArgs, Status: status, Stat: stat, Cmdline: cmdline, FDLimit: -1}
+		files := &TaskFiles{Have: TaskArgs, FDLimit: -1}
+		files.Files[FileStatus], files.Files[FileStat], files.Files[FileCmdline] = status, stat, cmdline
 		var task Task
 		_ = fs.TaskFrom(files, 1, 1, TaskArgs, &task)
 	})

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sync/atomic"
 	"testing"
+
+	"xtrace/procfs"
 )
 
 // appendChunk appends a chunk of flags with addr and data, padded to 8.
@@ -129,9 +131,9 @@ func TestTaskFacts(t *testing.T) {
 		binary.LittleEndian.PutUint32(b[factTaskExeRdonly:], 1)
 		return b
 	}
-	file := func(n uint32, ret int32, data string) []byte {
+	file := func(n procfs.TaskFile, ret int32, data string) []byte {
 		b := make([]byte, factFileBytes, factFileBytes+len(data))
-		binary.LittleEndian.PutUint32(b[factFileFile:], n)
+		binary.LittleEndian.PutUint32(b[factFileFile:], uint32(n))
 		binary.LittleEndian.PutUint32(b[factFileRet:], uint32(ret))
 		return append(b, data...)
 	}
@@ -140,19 +142,19 @@ func TestTaskFacts(t *testing.T) {
 		chunks [][2][]byte // kind (8 bytes), data
 		has    bool
 		parts  uint32
-		files  map[int]string
+		files  map[procfs.TaskFile]string
 	}{
 		{"clone", [][2][]byte{{u64le(factTask), task(TaskCmdline | TaskCgroup)},
 			{u64le(factFile), file(FileStatus, 0, "Name:\tsh\n")}, {u64le(factFile), file(FileStat, 0, "1 (sh) S")},
 			{u64le(factFile), file(FileCmdline, 0, "sh\x00-c\x00")}, {u64le(factFile), file(FileCgroup, 0, "0::/\n")}},
 			true, TaskCmdline | TaskCgroup,
-			map[int]string{FileStatus: "Name:\tsh\n", FileStat: "1 (sh) S", FileCmdline: "sh\x00-c\x00", FileCgroup: "0::/\n"}},
+			map[procfs.TaskFile]string{FileStatus: "Name:\tsh\n", FileStat: "1 (sh) S", FileCmdline: "sh\x00-c\x00", FileCgroup: "0::/\n"}},
 		{"unreadable and unknown files", [][2][]byte{{u64le(factTask), task(TaskLoginUID)},
 			{u64le(factFile), file(FileStatus, 0, "")}, {u64le(factFile), file(FileLoginUID, -2, "")},
 			{u64le(factFile), file(99, 0, "x")}},
-			true, TaskLoginUID, map[int]string{FileStatus: ""}},
-		{"file without task", [][2][]byte{{u64le(factFile), file(FileStatus, 0, "Name:\tsh\n")}}, false, 0, map[int]string{}},
-		{"short task", [][2][]byte{{u64le(factTask), task(0)[:16]}}, false, 0, map[int]string{}},
+			true, TaskLoginUID, map[procfs.TaskFile]string{FileStatus: ""}},
+		{"file without task", [][2][]byte{{u64le(factFile), file(FileStatus, 0, "Name:\tsh\n")}}, false, 0, map[procfs.TaskFile]string{}},
+		{"short task", [][2][]byte{{u64le(factTask), task(0)[:16]}}, false, 0, map[procfs.TaskFile]string{}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -173,7 +175,7 @@ func TestTaskFacts(t *testing.T) {
 					t.Errorf("task values %+v", f.Task)
 				}
 				for i, b := range f.Task.Files {
-					w, ok := tc.files[i]
+					w, ok := tc.files[procfs.TaskFile(i)]
 					if ok != (b != nil) || string(b) != w {
 						t.Errorf("file %d: %q (read %v), want %q (read %v)", i, b, b != nil, w, ok)
 					}

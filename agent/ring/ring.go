@@ -22,6 +22,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"xtrace/procfs"
 )
 
 // Record is one record of a ring, decoded. Args holds the six syscall
@@ -93,20 +95,23 @@ type TaskFact struct {
 	ExeRet                  int32
 	ExeReadOnly             bool
 	ExeMode, ExeUID, ExeGID uint32
-	// Files holds each file (by FileStatus ... FileCgroup) the agent
-	// read, nil for one it did not or could not read.
-	Files [FileCgroup + 1][]byte
+	// Files holds each file (by its procfs.TaskFile, the number the
+	// record gives it) the agent read, nil for one it did not or could
+	// not read.
+	Files [procfs.NumTaskFiles][]byte
 }
 
-// The files of a TaskFact (XA_FILE_* in ring.h).
+// The files of a TaskFact (XA_FILE_* in ring.h): numbered as procfs
+// numbers a task's entries, so that they index TaskFiles.Files too
+// (TestLayout checks them against ring.h).
 const (
-	FileStatus   = 1
-	FileStat     = 2
-	FileComm     = 3 // only when status's Name is escaped
-	FileCmdline  = 4 // at most a page
-	FileEnviron  = 5 // at most a page
-	FileLoginUID = 6
-	FileCgroup   = 7 // /proc/self/cgroup
+	FileStatus   = procfs.FileStatus
+	FileStat     = procfs.FileStat
+	FileComm     = procfs.FileComm
+	FileCmdline  = procfs.FileCmdline
+	FileEnviron  = procfs.FileEnviron
+	FileLoginUID = procfs.FileLoginUID
+	FileCgroup   = procfs.FileCgroup
 )
 
 // The optional parts of a TaskFact (XA_PROC_* in ring.h).
@@ -543,7 +548,7 @@ func (f *Facts) add(kind uint64, b []byte) {
 	case kind == factFile && len(b) >= factFileBytes && f.HasTask:
 		// A file belongs to the task fact before it.
 		file := binary.LittleEndian.Uint32(b[factFileFile:])
-		if file >= FileStatus && file <= FileCgroup && binary.LittleEndian.Uint32(b[factFileRet:]) == 0 {
+		if file >= uint32(FileStatus) && file <= uint32(FileCgroup) && binary.LittleEndian.Uint32(b[factFileRet:]) == 0 {
 			f.Task.Files[file] = b[factFileBytes:len(b):len(b)]
 		}
 	case kind == factSock && len(b) == factSockBytes:
