@@ -52,10 +52,11 @@ type Options struct {
 }
 
 // Recorder records a launched command with the agent: it starts the
-// command with the agent preloaded (a fork and execve of xtrace itself,
+// command with the agent preloaded (xtrace forks and the child execs it;
 // no launch helper: the agent's first record holds the new image until
-// xtrace has read it, so nothing runs unrecorded), drains the rings of its threads and turns their records into the
-// events the ptrace backend writes, through package decode (the memory
+// xtrace has read it, so nothing runs unrecorded), drains the rings of
+// its threads and turns their records into the events the ptrace backend
+// writes, through package decode (the memory
 // the agent copied stands in for process_vm_readv). Records whose events
 // read the live process (/proc, its descriptors) are synchronous: the
 // agent holds the thread until they are decoded, as a ptrace stop does.
@@ -134,9 +135,9 @@ type procEnd struct{ pid, status int }
 const stopGrace = 3 * time.Second
 
 // Launch prepares a recording: the shared region and the agent. Start
-// starts the command; the caller may read its machine snapshot
-// meanwhile, and leave the command's process and what it starts out of
-// it (ExcludeTree), since the command may run by then.
+// starts the command; the caller may read the machine's /proc meanwhile
+// (and then leaves the command's processes out of what it read: the
+// command may have run by then).
 func Launch(o Options) (*Recorder, error) {
 	if o.Full == nil || o.Free == nil {
 		return nil, errors.New("agent: Options.Full and Options.Free are required")
