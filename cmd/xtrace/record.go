@@ -424,9 +424,8 @@ func withoutProcs(h *scap.Header, drop func(*scap.Proc) bool) ([]scap.Proc, []sc
 // own main thread with the child's ids, no page faults yet, the standard
 // descriptors it passed on and, as the ptrace backend's launch helper
 // has, the command's argv[0] for its arguments. What the machine-wide
-// snapshot read
-// of the command's process and the processes it started (it may have
-// run meanwhile) is left out: their events describe them.
+// snapshot read of the command's process and the processes it started
+// (it may have run meanwhile) is left out: their events describe them.
 func addForked(h *scap.Header, pid int, argv0 string) error {
 	inTree := map[int64]bool{int64(pid): true}
 	for grew := true; grew; {
