@@ -26,18 +26,17 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"flag"
 	"fmt"
 	"log"
 	"os"
-	"path/filepath"
-	"regexp"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+
+	"xtrace/internal/eventtables"
 )
 
 // op is a capture operation of the agent (enum xa_op in capture_gen.h).
@@ -343,28 +342,8 @@ func parseFetch(s string) fetchOp {
 	return f
 }
 
-func readTSV(path string) ([][]string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	var rows [][]string
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
-	for first := true; sc.Scan(); first = false {
-		if !first {
-			rows = append(rows, strings.Split(sc.Text(), "\t"))
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return rows, nil
-}
-
 func generate(dir string) ([]byte, error) {
-	events, err := readTSV(filepath.Join(dir, "events.tsv"))
+	events, err := eventtables.Read(dir, "events.tsv")
 	if err != nil {
 		return nil, err
 	}
@@ -376,7 +355,7 @@ func generate(dir string) ([]byte, error) {
 		}
 		symbol[n] = r[1]
 	}
-	fetchRows, err := readTSV(filepath.Join(dir, "x86_64_fetch.tsv"))
+	fetchRows, err := eventtables.Read(dir, "x86_64_fetch.tsv")
 	if err != nil {
 		return nil, err
 	}
@@ -393,11 +372,11 @@ func generate(dir string) ([]byte, error) {
 		}
 		return paramCaptures("x86_64_fetch.tsv", sym, fetch[sym])
 	}
-	sys, err := readTSV(filepath.Join(dir, "x86_64_syscalls.tsv"))
+	sys, err := eventtables.Read(dir, "x86_64_syscalls.tsv")
 	if err != nil {
 		return nil, err
 	}
-	xrows, err := readTSV(filepath.Join(dir, "xtrace_events.tsv"))
+	xrows, err := eventtables.Read(dir, "xtrace_events.tsv")
 	if err != nil {
 		return nil, err
 	}
@@ -408,7 +387,7 @@ func generate(dir string) ([]byte, error) {
 		}
 		extended[r[0]] = [2]string{r[3], r[4]}
 	}
-	flowRows, err := readTSV(filepath.Join(dir, "x86_64_flow.tsv"))
+	flowRows, err := eventtables.Read(dir, "x86_64_flow.tsv")
 	if err != nil {
 		return nil, err
 	}
@@ -580,11 +559,6 @@ func writeEnum(b *bytes.Buffer, name string, names []string) {
 	b.WriteString("};\n\n")
 }
 
-// fetchTail is the fetch part at the end of a parameter, "fd=arg(a0)"
-// in x86_64_fetch.tsv, "path:FSRELPATH:NA:dirfd=param1=pathna(a1)" in
-// xtrace_events.tsv.
-var fetchTail = regexp.MustCompile(`=([a-z0-9]+(?:\([^)]*\))?)$`)
-
 // paramCaptures returns the captures of one params column of table, the
 // parameters of name, each once, and whether decoding them reads the live
 // process (the parameters' joined, see join).
@@ -596,7 +570,7 @@ func paramCaptures(table, name, col string) ([]capture, live, error) {
 		if p == "" || p == "-" {
 			continue
 		}
-		m := fetchTail.FindStringSubmatch(p)
+		m := eventtables.FetchTail.FindStringSubmatch(p)
 		if m == nil {
 			return nil, 0, fmt.Errorf("%s %s: bad parameter %q", table, name, p)
 		}

@@ -47,7 +47,7 @@ func TestCheckGeneratedCatchesHandEdits(t *testing.T) {
 	for _, edited := range []string{"event/tables_gen.go", "decode/table_gen.go"} {
 		t.Run(filepath.Base(filepath.Dir(edited)), func(t *testing.T) {
 			dir := t.TempDir()
-			for _, p := range []string{"go.mod", "event/tables", "event/tables_gen.go", "decode/table_gen.go", "internal/cmd/gentables", "scripts/check-generated.sh"} {
+			for _, p := range []string{"go.mod", "event/tables", "event/tables_gen.go", "decode/table_gen.go", "internal/cmd/gentables", "internal/eventtables", "scripts/check-generated.sh"} {
 				copyTree(t, filepath.Join(repoRoot, p), filepath.Join(dir, p))
 			}
 			check := func() (string, error) {

@@ -9,17 +9,16 @@ package main
 
 import (
 	"bytes"
-	"encoding/csv"
 	"flag"
 	"fmt"
 	"go/format"
-	"io"
 	"log"
 	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
+
+	"xtrace/internal/eventtables"
 )
 
 func main() {
@@ -48,34 +47,8 @@ type entry struct {
 }
 
 // readTSV returns the rows of a TSV file without its header line.
-func readTSV(dir, name string) ([][]string, error) {
-	f, err := os.Open(filepath.Join(dir, name))
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	r := csv.NewReader(f)
-	r.Comma = '\t'
-	r.LazyQuotes = true
-	r.FieldsPerRecord = -1
-	var rows [][]string
-	first := true
-	for {
-		rec, err := r.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", name, err)
-		}
-		if first {
-			first = false
-			continue
-		}
-		rows = append(rows, rec)
-	}
-	return rows, nil
-}
+// readTSV reads a table of dir (eventtables.Read).
+func readTSV(dir, name string) ([][]string, error) { return eventtables.Read(dir, name) }
 
 var paramTypes = map[string]string{
 	"INT8": "PTInt8", "INT16": "PTInt16", "INT32": "PTInt32", "INT64": "PTInt64",

@@ -2,8 +2,9 @@ package main
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
+
+	"xtrace/internal/eventtables"
 )
 
 // xtrace_events.tsv gives every syscall that sysdig 0.29.3 records only as
@@ -30,9 +31,6 @@ func (r *xtraceRow) symbols() (enter, exit string) {
 	return base + "_E", base + "_X"
 }
 
-// fetchTail matches the fetch part at the end of a parameter spec.
-var fetchTail = regexp.MustCompile(`=([a-z0-9]+(?:\([^)]*\))?)$`)
-
 // splitParams splits one params column into event specs and fetch specs.
 func splitParams(col string) (specs, fetches []string, err error) {
 	col = strings.TrimSpace(col)
@@ -41,7 +39,7 @@ func splitParams(col string) (specs, fetches []string, err error) {
 	}
 	for _, p := range strings.Split(col, "; ") {
 		p = strings.TrimSpace(p)
-		loc := fetchTail.FindStringSubmatchIndex(p)
+		loc := eventtables.FetchTail.FindStringSubmatchIndex(p)
 		if loc == nil {
 			return nil, nil, fmt.Errorf("param %q has no =kind(operands)", p)
 		}
