@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"xtrace/diff"
-	"xtrace/internal/testutil"
 )
 
 // TestDiffRecordedRuns records one script three times: twice alike, which
@@ -112,12 +111,7 @@ int main(void) {
 // and restarted calls out of the sequences it compares: two runs whose
 // signal came at different moments are equivalent, with either backend.
 func TestDiffSignalTiming(t *testing.T) {
-	testutil.RequireTools(t, "gcc")
-	recRequireTracing(t)
-	bin := recXtraceBin(t)
-	dir := t.TempDir()
-	w := recWorkload{c: map[string]string{"sig": recSignalTimingC}}
-	recPrepare(t, &w, dir)
+	bin, dir := recProgram(t, "sig", recSignalTimingC)
 	for _, backend := range []string{"agent", "ptrace"} {
 		early, late := filepath.Join(dir, backend+"-early.scap"), filepath.Join(dir, backend+"-late.scap")
 		for capture, env := range map[string][]string{early: nil, late: {"SIG_LATE=1"}} {

@@ -210,12 +210,7 @@ func attWait(t *testing.T, done chan struct{}, what string) {
 // with their own status, and the capture names the files of fds opened
 // before the attach from the first event on.
 func TestAttach(t *testing.T) {
-	testutil.RequireTools(t, "gcc", "sysdig", "tshark")
-	recRequireTracing(t)
-	bin := recXtraceBin(t)
-	dir := t.TempDir()
-	w := recWorkload{c: map[string]string{"loop": attLoopC}}
-	recPrepare(t, &w, dir)
+	bin, dir := recProgram(t, "loop", attLoopC, "sysdig", "tshark")
 	target := attStart(t, dir, "./loop")
 	other := attStart(t, t.TempDir(), filepath.Join(dir, "loop"))
 	target.waitLines(t, 5)
@@ -267,12 +262,7 @@ func TestAttach(t *testing.T) {
 // and processes; every thread is recorded, the new ones too, and all of
 // them are given back at the end (-M).
 func TestAttachThreads(t *testing.T) {
-	testutil.RequireTools(t, "gcc", "sysdig", "tshark")
-	recRequireTracing(t)
-	bin := recXtraceBin(t)
-	dir := t.TempDir()
-	w := recWorkload{c: map[string]string{"loop": attLoopC}}
-	recPrepare(t, &w, dir)
+	bin, dir := recProgram(t, "loop", attLoopC, "sysdig", "tshark")
 	target := attStart(t, dir, "./loop", "3", "spawn")
 	target.waitLines(t, 5)
 	tids, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", target.pid()))
@@ -325,12 +315,7 @@ func TestAttachThreads(t *testing.T) {
 // TestAttachLive: without -w the events of an attached process are
 // printed as they come.
 func TestAttachLive(t *testing.T) {
-	testutil.RequireTools(t, "gcc")
-	recRequireTracing(t)
-	bin := recXtraceBin(t)
-	dir := t.TempDir()
-	w := recWorkload{c: map[string]string{"loop": attLoopC}}
-	recPrepare(t, &w, dir)
+	bin, dir := recProgram(t, "loop", attLoopC)
 	target := attStart(t, dir, "./loop")
 	target.waitLines(t, 5)
 	r := recRun(t, dir, []string{"TZ=UTC"}, bin, "-n", "20", "-p", strconv.Itoa(target.pid()), "evt.type=openat")
@@ -356,12 +341,7 @@ func TestAttachLive(t *testing.T) {
 // a zombie, and one that dies while being attached each give one line
 // naming the pid and exit status 1; no capture file is left behind.
 func TestAttachErrors(t *testing.T) {
-	testutil.RequireTools(t, "gcc", "strace")
-	recRequireTracing(t)
-	bin := recXtraceBin(t)
-	dir := t.TempDir()
-	w := recWorkload{c: map[string]string{"vfork": attVforkC}}
-	recPrepare(t, &w, dir)
+	bin, dir := recProgram(t, "vfork", attVforkC, "strace")
 	capture := filepath.Join(dir, "err.scap")
 	check := func(t *testing.T, r recResult, pid int, msg string) {
 		t.Helper()
@@ -588,12 +568,7 @@ int main(void) {
 // capture reads the same in sysdig and xtrace, and the target and its
 // children are never left traced.
 func TestAttachBusy(t *testing.T) {
-	testutil.RequireTools(t, "gcc", "sysdig", "tshark")
-	recRequireTracing(t)
-	bin := recXtraceBin(t)
-	dir := t.TempDir()
-	w := recWorkload{c: map[string]string{"forker": attForkC}}
-	recPrepare(t, &w, dir)
+	bin, dir := recProgram(t, "forker", attForkC, "sysdig", "tshark")
 	target := attStart(t, dir, "./forker")
 	time.Sleep(50 * time.Millisecond)
 	for i := 0; i < 4; i++ {
@@ -637,12 +612,7 @@ int main(void) {
 // exit of a syscall that began before the capture. sysdig reads such a
 // capture as xtrace does.
 func TestAttachMidSyscall(t *testing.T) {
-	testutil.RequireTools(t, "gcc", "sysdig", "tshark")
-	recRequireTracing(t)
-	bin := recXtraceBin(t)
-	dir := t.TempDir()
-	w := recWorkload{c: map[string]string{"reexec": attReexecC}}
-	recPrepare(t, &w, dir)
+	bin, dir := recProgram(t, "reexec", attReexecC, "sysdig", "tshark")
 	target := attStart(t, dir, "./reexec")
 	time.Sleep(20 * time.Millisecond)
 	hit := false
@@ -693,12 +663,7 @@ int main(void) {
 // and detaches are all delivered: 300 queued real-time signals sent
 // during repeated attach/detach cycles all reach the program's handler.
 func TestAttachSignals(t *testing.T) {
-	testutil.RequireTools(t, "gcc")
-	recRequireTracing(t)
-	bin := recXtraceBin(t)
-	dir := t.TempDir()
-	w := recWorkload{c: map[string]string{"sigs": attSignalsC}}
-	recPrepare(t, &w, dir)
+	bin, dir := recProgram(t, "sigs", attSignalsC)
 	target := attStart(t, dir, "./sigs")
 	time.Sleep(20 * time.Millisecond)
 	const sent = 300
@@ -736,12 +701,7 @@ func TestAttachSignals(t *testing.T) {
 // TestAttachTargetExits: when the attached process exits, so does xtrace,
 // with a complete capture that ends with the exit.
 func TestAttachTargetExits(t *testing.T) {
-	testutil.RequireTools(t, "gcc", "sysdig", "tshark")
-	recRequireTracing(t)
-	bin := recXtraceBin(t)
-	dir := t.TempDir()
-	w := recWorkload{c: map[string]string{"loop": attLoopC}}
-	recPrepare(t, &w, dir)
+	bin, dir := recProgram(t, "loop", attLoopC, "sysdig", "tshark")
 	target := attStart(t, dir, "./loop", "1")
 	target.waitLines(t, 5)
 	capture := filepath.Join(dir, "exit.scap")

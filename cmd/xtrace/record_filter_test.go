@@ -47,12 +47,7 @@ int main(void) {
 // state behind them came from calls the filter drops (kept in the file as
 // invisible state-only events).
 func TestCaptureFilterState(t *testing.T) {
-	testutil.RequireTools(t, "gcc", "sysdig", "tshark")
-	recRequireTracing(t)
-	bin := recXtraceBin(t)
-	dir := t.TempDir()
-	w := recWorkload{c: map[string]string{"state": filterStateC}}
-	recPrepare(t, &w, dir)
+	bin, dir := recProgram(t, "state", filterStateC, "sysdig", "tshark")
 	capture := filepath.Join(dir, "f.scap")
 	if r := recRun(t, dir, nil, bin, "-w", capture, benchFilter, "--", "./state"); r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)

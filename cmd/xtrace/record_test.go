@@ -405,6 +405,20 @@ func recPrepare(t *testing.T, w *recWorkload, dir string) {
 
 // recEachWorkload runs fn for every recording workload in a subtest, with
 // its files prepared in a fresh directory.
+// recProgram sets up a test that records a C program of its own: gcc and
+// the other tools it needs, tracing, xtrace's binary, and a directory
+// holding src built as name.
+func recProgram(t *testing.T, name, src string, tools ...string) (bin, dir string) {
+	t.Helper()
+	testutil.RequireTools(t, append([]string{"gcc"}, tools...)...)
+	recRequireTracing(t)
+	bin = recXtraceBin(t)
+	dir = t.TempDir()
+	w := recWorkload{c: map[string]string{name: src}}
+	recPrepare(t, &w, dir)
+	return bin, dir
+}
+
 func recEachWorkload(t *testing.T, fn func(t *testing.T, w *recWorkload, dir string)) {
 	for i := range recWorkloads {
 		w := &recWorkloads[i]
@@ -1096,12 +1110,7 @@ func recErrno(name string) unix.Errno {
 // sysdig -F keeps them; a recording always does), so a replay still names
 // processes and fds.
 func TestCaptureFilter(t *testing.T) {
-	testutil.RequireTools(t, "gcc", "sysdig", "tshark")
-	recRequireTracing(t)
-	bin := recXtraceBin(t)
-	dir := t.TempDir()
-	w := recWorkload{c: map[string]string{"fileio": recFileIOC}}
-	recPrepare(t, &w, dir)
+	bin, dir := recProgram(t, "fileio", recFileIOC, "sysdig", "tshark")
 	capture := filepath.Join(dir, "f.scap")
 	if r := recRun(t, dir, nil, bin, "-w", capture, "evt.type=write", "--", "./fileio"); r.code != 3 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
