@@ -632,6 +632,16 @@ static void chunk_direct(u8 **p, u64 addr, u64 n)
 	*p += sizeof *c + align8(n);
 }
 
+/* chunk_at copies n bytes at addr, directly when proved says the call
+ * went through them (chunk_direct), else through process_vm_readv. */
+static void chunk_at(struct thr *t, u8 **p, u64 addr, u64 n, int proved)
+{
+	if (proved && addr)
+		chunk_direct(p, addr, n);
+	else
+		chunk(t, p, addr, n);
+}
+
 /* chunk_str_direct is chunk_str for a string the kernel has just read in
  * full (the call succeeded). */
 static void chunk_str_direct(u8 **p, u64 addr, u64 max)
@@ -959,10 +969,7 @@ static int capture(struct thr *t, u8 **p, const struct xa_cap *c, long nr, const
 		break;
 	case XA_OP_BUF: {
 		u64 n = a[c->b] < snap ? a[c->b] : snap;
-		if (exit && ret >= (long)n && a[c->a])
-			chunk_direct(p, a[c->a], n);
-		else
-			chunk(t, p, a[c->a], n);
+		chunk_at(t, p, a[c->a], n, exit && ret >= (long)n);
 		break;
 	}
 	case XA_OP_BUFRET:
@@ -973,10 +980,7 @@ static int capture(struct thr *t, u8 **p, const struct xa_cap *c, long nr, const
 		chunk(t, p, a[c->a], c->imm);
 		break;
 	case XA_OP_FIXED_OK:
-		if (exit && ret >= 0 && a[c->a])
-			chunk_direct(p, a[c->a], c->imm);
-		else
-			chunk(t, p, a[c->a], c->imm);
+		chunk_at(t, p, a[c->a], c->imm, exit && ret >= 0);
 		break;
 	case XA_OP_OUT:
 		if (exit && ret == 0)
