@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -436,17 +437,16 @@ func addForked(h *scap.Header, pid int, argv0 string) error {
 			}
 		}
 	}
-	procs, fds := withoutProcs(h, func(p *scap.Proc) bool { return inTree[p.PID] })
 	fs := procfs.NewFS("")
 	self := os.Getpid()
-	var p scap.Proc
-	if err := fs.Proc(self, self, &p); err != nil {
-		return err
+	// xtrace's own entry, as the snapshot read it.
+	i := slices.IndexFunc(h.Procs, func(q scap.Proc) bool { return q.TID == int64(self) })
+	j := slices.IndexFunc(h.FDs, func(l scap.FDList) bool { return l.TID == uint64(self) })
+	if i < 0 || j < 0 {
+		return fmt.Errorf("xtrace's own process %d is not in the snapshot", self)
 	}
-	own, err := fs.FDs(self, nil)
-	if err != nil {
-		return err
-	}
+	p, own := h.Procs[i], h.FDs[j].FDs
+	procs, fds := withoutProcs(h, func(p *scap.Proc) bool { return inTree[p.PID] })
 	if p.VPID == p.PID {
 		p.VPID, p.VTID = int64(pid), int64(pid)
 	} else {

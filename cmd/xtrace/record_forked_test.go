@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 
+	"xtrace/procfs"
 	"xtrace/scap"
 )
 
@@ -28,6 +29,18 @@ func TestAddForked(t *testing.T) {
 		},
 		FDs: []scap.FDList{{TID: pid}, {TID: child}, {TID: thread}, {TID: grandchild}, {TID: other}},
 	}
+	// xtrace's own entry, as the machine snapshot has it.
+	fs := procfs.NewFS("")
+	var mine scap.Proc
+	if err := fs.Proc(os.Getpid(), os.Getpid(), &mine); err != nil {
+		t.Fatal(err)
+	}
+	own, err := fs.FDs(os.Getpid(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Procs = append(h.Procs, mine)
+	h.FDs = append(h.FDs, scap.FDList{TID: uint64(os.Getpid()), FDs: own})
 	if err := addForked(h, pid, "./cmd"); err != nil {
 		t.Fatal(err)
 	}
@@ -35,22 +48,22 @@ func TestAddForked(t *testing.T) {
 	for _, p := range h.Procs {
 		tids = append(tids, p.TID)
 	}
-	if want := []int64{other, pid}; !slices.Equal(tids, want) {
+	if want := []int64{other, int64(os.Getpid()), pid}; !slices.Equal(tids, want) {
 		t.Fatalf("threads %v, want %v", tids, want)
 	}
 	var fdTIDs []uint64
 	for _, l := range h.FDs {
 		fdTIDs = append(fdTIDs, l.TID)
 	}
-	if want := []uint64{other, pid}; !slices.Equal(fdTIDs, want) {
+	if want := []uint64{other, uint64(os.Getpid()), pid}; !slices.Equal(fdTIDs, want) {
 		t.Fatalf("descriptor lists of %v, want %v", fdTIDs, want)
 	}
-	p := h.Procs[1]
+	p := h.Procs[2]
 	self, _ := os.Executable()
 	if p.PID != pid || p.PTID != int64(os.Getpid()) || p.Exe != "./cmd" || p.Args != "" || p.ExePath != self || p.PFMinor != 0 {
 		t.Errorf("launched process before its execve: %+v; want pid %d, parent %d, argv[0] ./cmd only, exe %s, no faults", p, pid, os.Getpid(), self)
 	}
-	for _, fd := range h.FDs[1].FDs {
+	for _, fd := range h.FDs[2].FDs {
 		if fd.Num > 2 {
 			t.Errorf("descriptor %d passed on; only 0-2 are", fd.Num)
 		}
