@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"xtrace/internal/eventtables"
 )
 
 // event_facts.tsv gives per-event facts beyond the parameter layout: one
@@ -109,7 +111,7 @@ func readFacts(dir string, evRows [][]string, nSysdig int) ([]eventFacts, error)
 			out[i].absPath = [2][2]int{pairs[0], pairs[len(pairs)-1]}
 		}
 	}
-	rows, err := readTSV(dir, "event_facts.tsv")
+	rows, err := eventtables.Read(dir, "event_facts.tsv")
 	if err != nil {
 		return nil, err
 	}
@@ -181,7 +183,7 @@ var optTraits = map[string]string{
 // (native_values.tsv), checking every table and name against the flag
 // tables.
 func generateNative(p func(string, ...any), dir string, tables map[string][]entry) error {
-	rows, err := readTSV(dir, "native_values.tsv")
+	rows, err := eventtables.Read(dir, "native_values.tsv")
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"xtrace/internal/eventtables"
 )
 
 // fetchKinds lists every fetch kind the decoder implements with the number
@@ -67,7 +69,7 @@ func camel(s string) string {
 // x86_64_flow.tsv, checking every row against events.tsv and every
 // syscall's events against the fetch table.
 func generateDecode(dir string) ([]byte, error) {
-	evRows, err := readTSV(dir, "events.tsv")
+	evRows, err := eventtables.Read(dir, "events.tsv")
 	if err != nil {
 		return nil, err
 	}
@@ -93,7 +95,7 @@ func generateDecode(dir string) ([]byte, error) {
 		evParams[i] = names
 	}
 
-	rows, err := readTSV(dir, "x86_64_fetch.tsv")
+	rows, err := eventtables.Read(dir, "x86_64_fetch.tsv")
 	if err != nil {
 		return nil, err
 	}
@@ -132,7 +134,7 @@ func generateDecode(dir string) ([]byte, error) {
 		return nil, fmt.Errorf("x86_64_fetch.tsv: generic events missing")
 	}
 
-	scRows, err := readTSV(dir, "x86_64_syscalls.tsv")
+	scRows, err := eventtables.Read(dir, "x86_64_syscalls.tsv")
 	if err != nil {
 		return nil, err
 	}
@@ -154,7 +156,7 @@ func generateDecode(dir string) ([]byte, error) {
 		}
 	}
 
-	flowRows, err := readTSV(dir, "x86_64_flow.tsv")
+	flowRows, err := eventtables.Read(dir, "x86_64_flow.tsv")
 	if err != nil {
 		return nil, err
 	}

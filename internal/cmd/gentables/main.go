@@ -46,10 +46,6 @@ type entry struct {
 	value uint64
 }
 
-// readTSV returns the rows of a TSV file without its header line.
-// readTSV reads a table of dir (eventtables.Read).
-func readTSV(dir, name string) ([][]string, error) { return eventtables.Read(dir, name) }
-
 var paramTypes = map[string]string{
 	"INT8": "PTInt8", "INT16": "PTInt16", "INT32": "PTInt32", "INT64": "PTInt64",
 	"UINT8": "PTUint8", "UINT16": "PTUint16", "UINT32": "PTUint32", "UINT64": "PTUint64",
@@ -107,7 +103,7 @@ func generate(dir string) ([]byte, error) {
 	p("package event\n\n")
 
 	// Flag tables, in file order of first appearance, entries in table order.
-	flagRows, err := readTSV(dir, "flag_tables.tsv")
+	flagRows, err := eventtables.Read(dir, "flag_tables.tsv")
 	if err != nil {
 		return nil, err
 	}
@@ -147,7 +143,7 @@ func generate(dir string) ([]byte, error) {
 	}
 
 	// Dynamic parameter tables.
-	dynRows, err := readTSV(dir, "dynamic_params.tsv")
+	dynRows, err := eventtables.Read(dir, "dynamic_params.tsv")
 	if err != nil {
 		return nil, err
 	}
@@ -177,7 +173,7 @@ func generate(dir string) ([]byte, error) {
 	p("\n")
 
 	// Events.
-	evRows, err := readTSV(dir, "events.tsv")
+	evRows, err := eventtables.Read(dir, "events.tsv")
 	if err != nil {
 		return nil, err
 	}
@@ -187,7 +183,7 @@ func generate(dir string) ([]byte, error) {
 	}
 	nSysdig := len(evRows)
 	evRows = append(evRows, xtraceEventRows(xtRows, nSysdig)...)
-	scRows, err := readTSV(dir, "x86_64_syscalls.tsv")
+	scRows, err := eventtables.Read(dir, "x86_64_syscalls.tsv")
 	if err != nil {
 		return nil, err
 	}
@@ -325,7 +321,7 @@ func generate(dir string) ([]byte, error) {
 	p("\tfor i, s := range syscalls {\n\t\tidx[s.Nr] = int16(i)\n\t}\n\treturn idx\n}()\n\n")
 
 	// PPM_SC names.
-	scNameRows, err := readTSV(dir, "ppm_sc.tsv")
+	scNameRows, err := eventtables.Read(dir, "ppm_sc.tsv")
 	if err != nil {
 		return nil, err
 	}
@@ -338,7 +334,7 @@ func generate(dir string) ([]byte, error) {
 		return nil, fmt.Errorf("ppm_sc.tsv: %w", err)
 	}
 	// Per-syscall categories and flags (used for generic events).
-	infoRows, err := readTSV(dir, "ppm_sc_info.tsv")
+	infoRows, err := eventtables.Read(dir, "ppm_sc_info.tsv")
 	if err != nil {
 		return nil, err
 	}
@@ -377,14 +373,14 @@ func generate(dir string) ([]byte, error) {
 	}
 	p("}\n\n")
 
-	errRows, err := readTSV(dir, "errno_names.tsv")
+	errRows, err := eventtables.Read(dir, "errno_names.tsv")
 	if err != nil {
 		return nil, err
 	}
 	if err := emitNames(&b, "errnoNames", errRows, nil); err != nil {
 		return nil, fmt.Errorf("errno_names.tsv: %w", err)
 	}
-	sigRows, err := readTSV(dir, "signal_names.tsv")
+	sigRows, err := eventtables.Read(dir, "signal_names.tsv")
 	if err != nil {
 		return nil, err
 	}

@@ -53,7 +53,7 @@ func splitParams(col string) (specs, fetches []string, err error) {
 
 // readXtraceEvents reads xtrace_events.tsv.
 func readXtraceEvents(dir string) ([]xtraceRow, error) {
-	rows, err := readTSV(dir, "xtrace_events.tsv")
+	rows, err := eventtables.Read(dir, "xtrace_events.tsv")
 	if err != nil {
 		return nil, err
 	}
